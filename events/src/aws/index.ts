@@ -1,0 +1,4 @@
+export * from "./medialive.ts";
+export * from "./s3.ts";
+export * from "./mediaconvert.ts";
+export * from "./mediaconnect.ts";

@@ -1,0 +1,77 @@
+import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
+import { z } from "zod";
+import type { EventPattern } from "../patterns.ts";
+
+/** The documented statuses; MediaConvert emits no SUBMITTED event. */
+export const MediaConvertJobStatus = z.enum([
+  "INPUT_INFORMATION",
+  "PROGRESSING",
+  "STATUS_UPDATE",
+  "COMPLETE",
+  "CANCELED",
+  "ERROR",
+  "NEW_WARNING",
+  "QUEUE_HOP",
+]);
+export type MediaConvertJobStatus = z.infer<typeof MediaConvertJobStatus>;
+
+export const MediaConvertVideoDetails = z.looseObject({
+  widthInPx: z.number().int(),
+  heightInPx: z.number().int(),
+  averageBitrate: z.number().optional(),
+});
+
+export const MediaConvertOutputDetail = z.looseObject({
+  outputFilePaths: z.array(z.string()),
+  durationInMs: z.number(),
+  // Absent for audio-only outputs.
+  videoDetails: MediaConvertVideoDetails.optional(),
+});
+
+export const MediaConvertOutputGroupDetail = z.looseObject({
+  // FILE_GROUP, HLS_GROUP, DASH_ISO_GROUP, CMAF_GROUP or MS_SMOOTH_GROUP today; a string so that a new
+  // group type cannot make a finished job's event unreadable.
+  type: z.string(),
+  outputDetails: z.array(MediaConvertOutputDetail),
+  playlistFilePaths: z.array(z.string()).optional(),
+});
+
+const JobDetail = z.looseObject({
+  timestamp: z.number(),
+  accountId: z.string(),
+  queue: z.string(),
+  jobId: z.string(),
+  userMetadata: z.record(z.string(), z.string()),
+});
+
+export const MediaConvertJobStateChangeDetail = z.discriminatedUnion("status", [
+  JobDetail.extend({
+    status: z.literal("COMPLETE"),
+    outputGroupDetails: z.array(MediaConvertOutputGroupDetail),
+  }),
+  JobDetail.extend({
+    status: z.literal("ERROR"),
+    errorCode: z.number().int(),
+    errorMessage: z.string().optional(),
+  }),
+  JobDetail.extend({
+    status: MediaConvertJobStatus.exclude(["COMPLETE", "ERROR"]),
+  }),
+]);
+
+export const MediaConvertJobStateChange = EventBridgeSchema.extend({
+  source: z.literal("aws.mediaconvert"),
+  "detail-type": z.literal("MediaConvert Job State Change"),
+  detail: MediaConvertJobStateChangeDetail,
+});
+export type MediaConvertJobStateChange = z.infer<typeof MediaConvertJobStateChange>;
+
+export const MediaConvertJobStateChangePattern = {
+  source: ["aws.mediaconvert"],
+  "detail-type": ["MediaConvert Job State Change"],
+} as const satisfies EventPattern;
+
+export const MediaConvertJobFinishedPattern = {
+  ...MediaConvertJobStateChangePattern,
+  detail: { status: ["COMPLETE", "ERROR"] },
+} as const satisfies EventPattern;

@@ -1,0 +1,33 @@
+import { S3EventNotificationEventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/s3";
+import { z } from "zod";
+import type { EventPattern } from "../patterns.ts";
+
+const NotificationDetail = S3EventNotificationEventBridgeSchema.shape.detail;
+
+export const S3ObjectCreatedDetail = NotificationDetail.extend({
+  object: NotificationDetail.shape.object.extend({
+    size: z.number().int().nonnegative(),
+    etag: z.string(),
+  }),
+  // Powertools accepts only IPv4 here, but dual-stack endpoints bring IPv6 clients, and writes made by
+  // AWS services can carry a host name (its S3 record schema already had to admit "s3.amazonaws.com").
+  "source-ip-address": z.string().optional(),
+  "event-version": z.string().optional(),
+}).loose();
+
+export const S3ObjectCreated = S3EventNotificationEventBridgeSchema.extend({
+  source: z.literal("aws.s3"),
+  "detail-type": z.literal("Object Created"),
+  detail: S3ObjectCreatedDetail,
+});
+export type S3ObjectCreated = z.infer<typeof S3ObjectCreated>;
+
+export const S3ObjectCreatedPattern = {
+  source: ["aws.s3"],
+  "detail-type": ["Object Created"],
+} as const satisfies EventPattern;
+
+export const S3RecordingSegmentCreatedPattern = {
+  ...S3ObjectCreatedPattern,
+  detail: { object: { key: [{ prefix: "recordings/" }] } },
+} as const satisfies EventPattern;

@@ -1,0 +1,17 @@
+import { VISIONSTREAM_SOURCE, type VisionStreamDetailType } from "./visionstream.ts";
+
+/** An EventBridge event pattern, as the rule's EventPattern JSON. */
+export type EventPattern = { [field: string]: EventPattern | readonly unknown[] };
+
+const visionstream = (...detailTypes: VisionStreamDetailType[]): EventPattern => ({
+  source: [VISIONSTREAM_SOURCE],
+  "detail-type": detailTypes,
+});
+
+/** Every rule of the platform: one per reacting handler. stacks/ builds EventBridge rules from these; the local bus routes with them. */
+export const Rules = {
+  provisionAccount: visionstream("AccountCreated", "AccountProvisioningRetried"),
+  deprovisionAccount: visionstream("AccountDeleted"),
+} as const satisfies Record<string, EventPattern>;
+
+export type RuleName = keyof typeof Rules;

@@ -1,0 +1,78 @@
+import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
+import { z } from "zod";
+
+export const VISIONSTREAM_SOURCE = "visionstream";
+
+export const AccountCreatedDetail = z.object({
+  accountId: z.string().min(1),
+  name: z.string(),
+});
+export const AccountProvisioningRetriedDetail = z.object({
+  accountId: z.string().min(1),
+  attempt: z.number().int().positive(),
+});
+export const AccountProvisionedDetail = z.object({
+  accountId: z.string().min(1),
+  bucketName: z.string().min(1),
+  distributionId: z.string().min(1),
+  cdnBaseUrl: z.url(),
+  publicKeyId: z.string().min(1),
+});
+export const AccountProvisioningFailedDetail = z.object({
+  accountId: z.string().min(1),
+  reason: z.string(),
+});
+export const AccountDeletedDetail = z.object({
+  accountId: z.string().min(1),
+});
+export const AccountDeprovisionedDetail = z.object({
+  accountId: z.string().min(1),
+});
+
+export const VisionStreamDetails = {
+  AccountCreated: AccountCreatedDetail,
+  AccountProvisioningRetried: AccountProvisioningRetriedDetail,
+  AccountProvisioned: AccountProvisionedDetail,
+  AccountProvisioningFailed: AccountProvisioningFailedDetail,
+  AccountDeleted: AccountDeletedDetail,
+  AccountDeprovisioned: AccountDeprovisionedDetail,
+} as const;
+
+export type VisionStreamDetailType = keyof typeof VisionStreamDetails;
+export type VisionStreamDetail<T extends VisionStreamDetailType> = z.infer<(typeof VisionStreamDetails)[T]>;
+
+/** What a publisher puts on the bus: EventBridge's PutEvents entry, before the bus adds the envelope. */
+export type VisionStreamEntry<T extends VisionStreamDetailType = VisionStreamDetailType> = {
+  [K in T]: { source: typeof VISIONSTREAM_SOURCE; "detail-type": K; detail: VisionStreamDetail<K> };
+}[T];
+
+export function visionStreamEntry<T extends VisionStreamDetailType>(
+  detailType: T,
+  detail: VisionStreamDetail<T>,
+): VisionStreamEntry<T> {
+  return {
+    source: VISIONSTREAM_SOURCE,
+    "detail-type": detailType,
+    detail: VisionStreamDetails[detailType].parse(detail),
+  } as VisionStreamEntry<T>;
+}
+
+export function visionStreamEventSchema<T extends VisionStreamDetailType>(detailType: T) {
+  return EventBridgeSchema.extend({
+    source: z.literal(VISIONSTREAM_SOURCE),
+    "detail-type": z.literal(detailType),
+    detail: VisionStreamDetails[detailType],
+  });
+}
+
+export const AccountCreatedEvent = visionStreamEventSchema("AccountCreated");
+export const AccountProvisioningRetriedEvent = visionStreamEventSchema("AccountProvisioningRetried");
+export const AccountProvisionedEvent = visionStreamEventSchema("AccountProvisioned");
+export const AccountProvisioningFailedEvent = visionStreamEventSchema("AccountProvisioningFailed");
+export const AccountDeletedEvent = visionStreamEventSchema("AccountDeleted");
+export const AccountDeprovisionedEvent = visionStreamEventSchema("AccountDeprovisioned");
+
+/** The provisioning handler accepts either a fresh account or a retry. */
+export const AccountProvisioningRequestedEvent = z.union([AccountCreatedEvent, AccountProvisioningRetriedEvent]);
+export type AccountProvisioningRequestedEvent = z.infer<typeof AccountProvisioningRequestedEvent>;
+export type AccountDeletedEvent = z.infer<typeof AccountDeletedEvent>;

@@ -1,0 +1,3 @@
+export * from "./dynamo/client.ts";
+export * from "./dynamo/tables.ts";
+export * from "./dynamo/account-repository.ts";

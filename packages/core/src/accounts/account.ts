@@ -1,0 +1,45 @@
+import { z } from "zod";
+
+export const AccountStatus = z.enum(["PROVISIONING", "ACTIVE", "FAILED", "DELETING", "DELETED"]);
+export type AccountStatus = z.infer<typeof AccountStatus>;
+
+export const ACCOUNT_ID_PATTERN = /^acc-[a-z0-9]{16}$/;
+export const AccountId = z.string().regex(ACCOUNT_ID_PATTERN, "an account id looks like acc-0123456789abcdef");
+export const AccountName = z.string().trim().min(1).max(100);
+
+export const Account = z.object({
+  id: AccountId,
+  name: AccountName,
+  status: AccountStatus,
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  provisioningAttempts: z.number().int().nonnegative(),
+  cdnBaseUrl: z.url().optional(),
+  bucketName: z.string().optional(),
+  distributionId: z.string().optional(),
+  publicKeyId: z.string().optional(),
+  failureReason: z.string().optional(),
+});
+export type Account = z.infer<typeof Account>;
+
+export type AccountChanges = Partial<Omit<Account, "id" | "createdAt">>;
+
+export interface AccountPage {
+  accounts: Account[];
+  cursor?: string;
+}
+
+/** Accounts and their API keys (stored as hashes only). */
+export interface AccountRepository {
+  /** Stores a new account together with its first API key hash. */
+  create(account: Account, apiKeyHash: string): Promise<void>;
+  get(accountId: string): Promise<Account | undefined>;
+  list(options: { limit: number; cursor?: string }): Promise<AccountPage>;
+  /** Applies the changes only while the account is in one of `from`; returns undefined when it was not. */
+  transition(accountId: string, from: readonly AccountStatus[], changes: AccountChanges): Promise<Account | undefined>;
+  /** Replaces every API key of the account by the given one. */
+  replaceApiKey(accountId: string, apiKeyHash: string): Promise<void>;
+  /** Removes every API key of the account. */
+  revokeApiKeys(accountId: string): Promise<void>;
+  accountIdForApiKey(apiKeyHash: string): Promise<string | undefined>;
+}

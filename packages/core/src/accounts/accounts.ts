@@ -1,0 +1,157 @@
+import { visionStreamEntry } from "@visionstream/events";
+import { z } from "zod";
+import { Conflict, Forbidden, NotFound, Unauthorized } from "../errors.ts";
+import type { AccountInfrastructure, EventPublisher } from "../ports.ts";
+import { type Account, AccountName, type AccountRepository, type AccountStatus } from "./account.ts";
+import { hashApiKey, looksLikeApiKey, newAccountId, newApiKey, sameSecret } from "./api-key.ts";
+
+export type Caller = { kind: "admin" } | { kind: "account"; accountId: string };
+
+export interface AccountsDeps {
+  repository: AccountRepository;
+  publisher: EventPublisher;
+  infrastructure: AccountInfrastructure;
+  adminToken: string;
+  now?: () => Date;
+}
+
+export const CreateAccountInput = z.object({ name: AccountName });
+
+const LIVE: readonly AccountStatus[] = ["PROVISIONING", "ACTIVE", "FAILED"];
+
+export function Accounts(deps: AccountsDeps) {
+  const now = () => (deps.now?.() ?? new Date()).toISOString();
+
+  async function get(accountId: string): Promise<Account> {
+    const account = await deps.repository.get(accountId);
+    if (!account) throw new NotFound("account", accountId);
+    return account;
+  }
+
+  function reason(error: unknown): string {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  }
+
+  return {
+    async authenticate(bearer: string | undefined): Promise<Caller> {
+      if (!bearer) throw new Unauthorized("an Authorization: Bearer <token> header is required");
+      if (sameSecret(bearer, deps.adminToken)) return { kind: "admin" };
+      if (looksLikeApiKey(bearer)) {
+        const accountId = await deps.repository.accountIdForApiKey(hashApiKey(bearer));
+        if (accountId) return { kind: "account", accountId };
+      }
+      throw new Unauthorized("the token is not valid");
+    },
+
+    /** The account the caller may act on: admins any, an account key only its own. */
+    async authorize(caller: Caller, accountId: string): Promise<Account> {
+      if (caller.kind === "account" && caller.accountId !== accountId)
+        throw new Forbidden("this API key belongs to another account");
+      return get(accountId);
+    },
+
+    requireAdmin(caller: Caller): void {
+      if (caller.kind !== "admin") throw new Forbidden("this operation needs the operator token");
+    },
+
+    get,
+
+    async create(input: z.input<typeof CreateAccountInput>): Promise<{ account: Account; apiKey: string }> {
+      const { name } = CreateAccountInput.parse(input);
+      const timestamp = now();
+      const account: Account = {
+        id: newAccountId(),
+        name,
+        status: "PROVISIONING",
+        createdAt: timestamp,
+        updatedAt: timestamp,
+        provisioningAttempts: 1,
+      };
+      const apiKey = newApiKey();
+      await deps.repository.create(account, hashApiKey(apiKey));
+      await deps.publisher.publish(visionStreamEntry("AccountCreated", { accountId: account.id, name }));
+      return { account, apiKey };
+    },
+
+    list(options: { limit: number; cursor?: string }) {
+      return deps.repository.list(options);
+    },
+
+    async rotateApiKey(accountId: string): Promise<string> {
+      const account = await get(accountId);
+      if (!LIVE.includes(account.status)) throw new Conflict(`account ${accountId} is ${account.status}`, { status: account.status });
+      const apiKey = newApiKey();
+      await deps.repository.replaceApiKey(accountId, hashApiKey(apiKey));
+      return apiKey;
+    },
+
+    async retryProvisioning(accountId: string): Promise<Account> {
+      const account = await get(accountId);
+      const retried = await deps.repository.transition(accountId, ["FAILED", "PROVISIONING"], {
+        status: "PROVISIONING",
+        provisioningAttempts: account.provisioningAttempts + 1,
+        failureReason: undefined,
+        updatedAt: now(),
+      });
+      if (!retried) throw new Conflict(`account ${accountId} is ${account.status}; only a FAILED or PROVISIONING account can be provisioned again`, { status: account.status });
+      await deps.publisher.publish(
+        visionStreamEntry("AccountProvisioningRetried", { accountId, attempt: retried.provisioningAttempts }),
+      );
+      return retried;
+    },
+
+    async remove(accountId: string): Promise<Account> {
+      const account = await get(accountId);
+      if (account.status === "DELETING" || account.status === "DELETED") return account;
+      const deleting = await deps.repository.transition(accountId, LIVE, { status: "DELETING", updatedAt: now() });
+      if (!deleting) return get(accountId);
+      await deps.repository.revokeApiKeys(accountId);
+      await deps.publisher.publish(visionStreamEntry("AccountDeleted", { accountId }));
+      return deleting;
+    },
+
+    /** Reaction to AccountCreated / AccountProvisioningRetried. Safe to run any number of times. */
+    async provision(accountId: string): Promise<Account | undefined> {
+      const account = await deps.repository.get(accountId);
+      if (account?.status !== "PROVISIONING") return account;
+      let resources;
+      try {
+        resources = await deps.infrastructure.provision(accountId);
+      } catch (error) {
+        const failed = await deps.repository.transition(accountId, ["PROVISIONING"], {
+          status: "FAILED",
+          failureReason: reason(error),
+          updatedAt: now(),
+        });
+        if (failed) await deps.publisher.publish(visionStreamEntry("AccountProvisioningFailed", { accountId, reason: reason(error) }));
+        return failed ?? (await deps.repository.get(accountId));
+      }
+      const active = await deps.repository.transition(accountId, ["PROVISIONING"], {
+        status: "ACTIVE",
+        ...resources,
+        failureReason: undefined,
+        updatedAt: now(),
+      });
+      if (active) {
+        await deps.publisher.publish(visionStreamEntry("AccountProvisioned", { accountId, ...resources }));
+        return active;
+      }
+      const current = await deps.repository.get(accountId);
+      // Deleted while we were provisioning: take down what we just made.
+      if (current?.status === "DELETING" || current?.status === "DELETED") await deps.infrastructure.deprovision(accountId);
+      return current;
+    },
+
+    /** Reaction to AccountDeleted. Safe to run any number of times. */
+    async deprovision(accountId: string): Promise<Account | undefined> {
+      const account = await deps.repository.get(accountId);
+      if (account?.status !== "DELETING") return account;
+      await deps.infrastructure.deprovision(accountId);
+      const deleted = await deps.repository.transition(accountId, ["DELETING"], { status: "DELETED", updatedAt: now() });
+      if (deleted) await deps.publisher.publish(visionStreamEntry("AccountDeprovisioned", { accountId }));
+      return deleted;
+    },
+  };
+}
+
+export type Accounts = ReturnType<typeof Accounts>;

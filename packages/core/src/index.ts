@@ -1,0 +1,5 @@
+export * from "./errors.ts";
+export * from "./ports.ts";
+export * from "./accounts/account.ts";
+export * from "./accounts/accounts.ts";
+export * from "./accounts/api-key.ts";

@@ -1,0 +1,53 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Accounts, Caller } from "@visionstream/core";
+import type { MiddlewareHandler } from "hono";
+import { accountRoutes } from "./accounts.ts";
+import { errorBody, fieldIssues, toErrorResponse, validationError } from "./errors.ts";
+
+export interface ApiDeps {
+  accounts: Accounts;
+}
+
+export type ApiEnv = { Variables: { caller: Caller; accounts: Accounts } };
+
+function bearer(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return match?.[1];
+}
+
+/** The HTTP API, the same app behind API Gateway and in the local runtime. */
+export function createApi(deps: ApiDeps) {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return c.json(validationError(fieldIssues(result.error.issues, result.target)), 400);
+    },
+  });
+
+  app.onError(toErrorResponse);
+  app.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "The operator token, or an account's API key",
+  });
+  app.doc("/openapi.json", {
+    openapi: "3.0.3",
+    info: { title: "VisionStream API", version: "0.1.0", description: "Live to VOD, multi-tenant, event-driven." },
+  });
+
+  const authenticate: MiddlewareHandler<ApiEnv> = async (c, next) => {
+    c.set("accounts", deps.accounts);
+    c.set("caller", await deps.accounts.authenticate(bearer(c.req.header("authorization"))));
+    await next();
+  };
+  app.use("/accounts", authenticate);
+  app.use("/accounts/*", authenticate);
+
+  app.route("/", accountRoutes());
+  return app;
+}
+
+export type Api = ReturnType<typeof createApi>;

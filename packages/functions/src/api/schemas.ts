@@ -1,0 +1,53 @@
+import { z } from "@hono/zod-openapi";
+import { ACCOUNT_ID_PATTERN, AccountStatus } from "@visionstream/core";
+
+export const ErrorResponse = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "VALIDATION_FAILED" }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  })
+  .openapi("Error");
+
+export const AccountView = z
+  .object({
+    id: z.string().openapi({ example: "acc-0123456789abcdef" }),
+    name: z.string(),
+    status: AccountStatus,
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    provisioningAttempts: z.number().int(),
+    cdnBaseUrl: z.string().optional(),
+    bucketName: z.string().optional(),
+    distributionId: z.string().optional(),
+    publicKeyId: z.string().optional(),
+    failureReason: z.string().optional(),
+  })
+  .openapi("Account");
+
+export const AccountIdParams = z.object({
+  accountId: z
+    .string()
+    .regex(ACCOUNT_ID_PATTERN, "an account id looks like acc-0123456789abcdef")
+    .openapi({ param: { name: "accountId", in: "path" }, example: "acc-0123456789abcdef" }),
+});
+
+export const CreateAccountBody = z
+  .object({ name: z.string().trim().min(1).max(100).openapi({ example: "Festival Productions" }) })
+  .strict()
+  .openapi("CreateAccount");
+
+export const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(25).openapi({ param: { name: "limit", in: "query" } }),
+  cursor: z.string().max(2048).optional().openapi({ param: { name: "cursor", in: "query" } }),
+});
+
+export const errorResponses = {
+  400: { description: "The request is invalid; details.issues names each field at fault", content: { "application/json": { schema: ErrorResponse } } },
+  401: { description: "No valid bearer token", content: { "application/json": { schema: ErrorResponse } } },
+  403: { description: "The token may not do this", content: { "application/json": { schema: ErrorResponse } } },
+  404: { description: "No such resource", content: { "application/json": { schema: ErrorResponse } } },
+  409: { description: "The resource is not in a state that allows this", content: { "application/json": { schema: ErrorResponse } } },
+} as const;

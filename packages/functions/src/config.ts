@@ -1,0 +1,25 @@
+import { z } from "zod";
+
+const AwsConfig = z.object({
+  VISIONSTREAM_TABLE: z.string().min(1),
+  VISIONSTREAM_IDEMPOTENCY_TABLE: z.string().min(1),
+  VISIONSTREAM_BUS: z.string().min(1),
+  VISIONSTREAM_RESOURCE_PREFIX: z.string().regex(/^[a-z0-9-]{3,40}$/),
+  VISIONSTREAM_ADMIN_TOKEN: z.string().min(16),
+  AWS_REGION: z.string().min(1),
+});
+export type AwsConfig = z.infer<typeof AwsConfig>;
+
+export class MissingConfiguration extends Error {
+  override name = "MissingConfiguration";
+}
+
+/** The Lambda runtime's configuration, read and checked once; a missing value fails at start with its name. */
+export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
+  const result = AwsConfig.safeParse(env);
+  if (!result.success)
+    throw new MissingConfiguration(
+      result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "),
+    );
+  return result.data;
+}

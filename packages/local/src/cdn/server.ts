@@ -1,0 +1,148 @@
+import { createReadStream } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import { extname, resolve, sep } from "node:path";
+import { Readable } from "node:stream";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { Hono } from "hono";
+import { getCookie } from "hono/cookie";
+import { Distribution, type LocalLayout, SigningKeyPair } from "../account-infrastructure.ts";
+import { verifySignedRequest } from "./signature.ts";
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".m3u8": "application/vnd.apple.mpegurl",
+  ".ts": "video/mp2t",
+  ".mp4": "video/mp4",
+  ".m4s": "video/iso.segment",
+  ".aac": "audio/aac",
+  ".json": "application/json",
+  ".html": "text/html; charset=utf-8",
+  ".txt": "text/plain; charset=utf-8",
+  ".jpg": "image/jpeg",
+  ".png": "image/png",
+};
+
+const MESSAGES = {
+  MissingKey: "Missing Key-Pair-Id query parameter or cookie value",
+  InvalidKey: "Unknown Key",
+  AccessDenied: "Access denied",
+  NoSuchKey: "The specified key does not exist.",
+  NoSuchDistribution: "The request could not be satisfied: no such distribution.",
+  InvalidRange: "The requested range is not satisfiable",
+} as const;
+
+function cloudFrontError(code: keyof typeof MESSAGES, status: number, headers: Record<string, string> = {}) {
+  const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${MESSAGES[code]}</Message></Error>`;
+  return new Response(body, { status, headers: { "content-type": "text/xml", ...headers } });
+}
+
+function parseRange(header: string, size: number): { start: number; end: number } | "invalid" | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return undefined;
+  const [, from, to] = match;
+  if (from === "" && to === "") return "invalid";
+  let start: number;
+  let end: number;
+  if (from === "") {
+    start = Math.max(0, size - Number(to));
+    end = size - 1;
+  } else {
+    start = Number(from);
+    end = to === "" ? size - 1 : Math.min(Number(to), size - 1);
+  }
+  return start > end || start >= size ? "invalid" : { start, end };
+}
+
+/** The local CloudFront: one path prefix per distribution, signed URLs and cookies checked, byte ranges, CORS. */
+export function cdnApp(layout: LocalLayout) {
+  const app = new Hono();
+
+  async function load(distributionId: string) {
+    try {
+      const distribution = Distribution.parse(JSON.parse(await readFile(layout.distributionFile(distributionId), "utf8")));
+      const keys = new Map<string, string>();
+      try {
+        const pair = SigningKeyPair.parse(JSON.parse(await readFile(layout.keyFile(distribution.accountId), "utf8")));
+        keys.set(pair.publicKeyId, pair.publicKey);
+      } catch {
+        // no key: nothing signed can be verified
+      }
+      return { distribution, keys };
+    } catch {
+      return undefined;
+    }
+  }
+
+  app.use("*", async (c, next) => {
+    await next();
+    const origin = c.req.header("origin");
+    c.res.headers.set("access-control-allow-origin", origin ?? "*");
+    if (origin) {
+      c.res.headers.set("access-control-allow-credentials", "true");
+      c.res.headers.append("vary", "Origin");
+    }
+    c.res.headers.set("access-control-expose-headers", "Content-Length, Content-Range, Accept-Ranges");
+  });
+
+  app.options("*", (c) =>
+    c.body(null, 204, {
+      "access-control-allow-methods": "GET, HEAD, OPTIONS",
+      "access-control-allow-headers": c.req.header("access-control-request-headers") ?? "Range",
+      "access-control-max-age": "86400",
+    }),
+  );
+
+  app.on(["GET", "HEAD"], "/:distributionId/*", async (c) => {
+    const distributionId = c.req.param("distributionId");
+    const loaded = await load(distributionId);
+    if (!loaded || !loaded.distribution.enabled) return cloudFrontError("NoSuchDistribution", 404);
+    const prefix = `/${distributionId}/`;
+    const rawKey = new URL(c.req.url).pathname.slice(prefix.length);
+    let key: string;
+    try {
+      key = decodeURIComponent(rawKey);
+    } catch {
+      return cloudFrontError("NoSuchKey", 404);
+    }
+    if (!key.startsWith("public/")) {
+      const verdict = verifySignedRequest(
+        {
+          url: c.req.url,
+          query: new URL(c.req.url).searchParams,
+          cookies: getCookie(c),
+          clientIp: getConnInfo(c).remote.address ?? "",
+        },
+        loaded.keys,
+      );
+      if (!verdict.allowed) return cloudFrontError(verdict.reason, 403, { "x-visionstream-denied": verdict.detail });
+    }
+    const bucket = resolve(layout.bucketDir(loaded.distribution.bucketName));
+    const file = resolve(bucket, key);
+    if (!file.startsWith(bucket + sep)) return cloudFrontError("NoSuchKey", 404);
+    let size: number;
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) return cloudFrontError("NoSuchKey", 404);
+      size = info.size;
+    } catch {
+      return cloudFrontError("NoSuchKey", 404);
+    }
+    const headers: Record<string, string> = {
+      "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+      "accept-ranges": "bytes",
+      "cache-control": key.endsWith(".m3u8") ? "max-age=1" : "max-age=86400",
+    };
+    const rangeHeader = c.req.header("range");
+    const range = rangeHeader ? parseRange(rangeHeader, size) : undefined;
+    if (range === "invalid") return cloudFrontError("InvalidRange", 416, { "content-range": `bytes */${size}` });
+    const { start, end } = range ?? { start: 0, end: size - 1 };
+    headers["content-length"] = String(size === 0 ? 0 : end - start + 1);
+    if (range) headers["content-range"] = `bytes ${start}-${end}/${size}`;
+    const status = range ? 206 : 200;
+    if (c.req.method === "HEAD" || size === 0) return c.body(null, status, headers);
+    const stream = Readable.toWeb(createReadStream(file, { start, end })) as ReadableStream;
+    return c.body(stream, status, headers);
+  });
+
+  app.all("*", (c) => cloudFrontError("NoSuchDistribution", 404));
+  return app;
+}

@@ -1,0 +1,117 @@
+import { createVerify } from "node:crypto";
+import { BlockList, isIPv4 } from "node:net";
+import { z } from "zod";
+
+const SIGNING_PARAMETERS = new Set(["Expires", "Signature", "Key-Pair-Id", "Policy", "Hash-Algorithm"]);
+
+export type Verdict = { allowed: true } | { allowed: false; reason: "MissingKey" | "InvalidKey" | "AccessDenied"; detail: string };
+
+const EpochCondition = z.object({ "AWS:EpochTime": z.number() });
+const Policy = z.object({
+  Statement: z
+    .array(
+      z.object({
+        Resource: z.string().optional(),
+        Condition: z.object({
+          DateLessThan: EpochCondition,
+          DateGreaterThan: EpochCondition.optional(),
+          IpAddress: z.object({ "AWS:SourceIp": z.string() }).optional(),
+        }),
+      }),
+    )
+    .length(1),
+});
+
+function fromCloudFrontBase64(value: string): Buffer {
+  return Buffer.from(value.replace(/-/g, "+").replace(/_/g, "=").replace(/~/g, "/"), "base64");
+}
+
+/** The URL as CloudFront sees it for signing: the requested URL without CloudFront's own query parameters. */
+export function resourceOf(requestUrl: string): string {
+  const questionMark = requestUrl.indexOf("?");
+  if (questionMark < 0) return requestUrl;
+  const kept = requestUrl
+    .slice(questionMark + 1)
+    .split("&")
+    .filter((pair) => pair !== "" && !SIGNING_PARAMETERS.has(decodeURIComponent(pair.split("=")[0] ?? "")));
+  return kept.length ? `${requestUrl.slice(0, questionMark)}?${kept.join("&")}` : requestUrl.slice(0, questionMark);
+}
+
+function wildcardMatches(pattern: string, value: string): boolean {
+  const expression = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${expression}$`, "s").test(value);
+}
+
+function sourceIpAllowed(cidr: string, clientIp: string): boolean {
+  const [address, bits = "32"] = cidr.split("/");
+  const ip = clientIp.replace(/^::ffff:/, "");
+  if (!address || !isIPv4(address) || !isIPv4(ip)) return false;
+  const list = new BlockList();
+  list.addSubnet(address, Number(bits), "ipv4");
+  return list.check(ip, "ipv4");
+}
+
+export interface SignedRequest {
+  url: string;
+  query: URLSearchParams;
+  cookies: Record<string, string>;
+  clientIp: string;
+}
+
+/**
+ * Checks a request against CloudFront's rules for signed URLs and signed cookies:
+ * canned and custom policies, DateLessThan, DateGreaterThan, IpAddress, with the distribution's trusted public keys.
+ */
+export function verifySignedRequest(
+  request: SignedRequest,
+  trustedKeys: ReadonlyMap<string, string>,
+  now: Date = new Date(),
+): Verdict {
+  const fromQuery = request.query.has("Signature");
+  const get = (name: string) => (fromQuery ? request.query.get(name) : request.cookies[`CloudFront-${name}`]) ?? undefined;
+  const signature = get("Signature");
+  const keyPairId = get("Key-Pair-Id");
+  const encodedPolicy = get("Policy");
+  const expires = get("Expires");
+  if (!signature || !keyPairId || (!encodedPolicy && !expires))
+    return { allowed: false, reason: "MissingKey", detail: "no CloudFront signature in the query string or cookies" };
+  const publicKey = trustedKeys.get(keyPairId);
+  if (!publicKey) return { allowed: false, reason: "InvalidKey", detail: "the key pair is not trusted by this distribution" };
+
+  const resource = resourceOf(request.url);
+  let policyText: string;
+  if (encodedPolicy) policyText = fromCloudFrontBase64(encodedPolicy).toString("utf8");
+  else {
+    if (!/^\d+$/.test(expires ?? "")) return { allowed: false, reason: "AccessDenied", detail: "Expires is not a number" };
+    policyText = JSON.stringify({ Statement: [{ Resource: resource, Condition: { DateLessThan: { "AWS:EpochTime": Number(expires) } } }] });
+  }
+
+  const algorithm = get("Hash-Algorithm") === "SHA256" ? "RSA-SHA256" : "RSA-SHA1";
+  const verifier = createVerify(algorithm);
+  verifier.update(policyText);
+  let valid = false;
+  try {
+    valid = verifier.verify(publicKey, fromCloudFrontBase64(signature));
+  } catch {
+    valid = false;
+  }
+  if (!valid) return { allowed: false, reason: "AccessDenied", detail: "the signature does not match" };
+
+  let parsed: z.infer<typeof Policy>;
+  try {
+    parsed = Policy.parse(JSON.parse(policyText));
+  } catch {
+    return { allowed: false, reason: "AccessDenied", detail: "the policy is malformed" };
+  }
+  const statement = parsed.Statement[0]!;
+  const epoch = Math.floor(now.getTime() / 1000);
+  if (statement.Resource !== undefined && !wildcardMatches(statement.Resource, resource))
+    return { allowed: false, reason: "AccessDenied", detail: "the policy does not cover this resource" };
+  if (epoch >= statement.Condition.DateLessThan["AWS:EpochTime"])
+    return { allowed: false, reason: "AccessDenied", detail: "the signature has expired" };
+  if (statement.Condition.DateGreaterThan && epoch < statement.Condition.DateGreaterThan["AWS:EpochTime"])
+    return { allowed: false, reason: "AccessDenied", detail: "the signature is not valid yet" };
+  if (statement.Condition.IpAddress && !sourceIpAllowed(statement.Condition.IpAddress["AWS:SourceIp"], request.clientIp))
+    return { allowed: false, reason: "AccessDenied", detail: "the policy does not allow this address" };
+  return { allowed: true };
+}

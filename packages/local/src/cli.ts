@@ -1,0 +1,84 @@
+import { parseArgs } from "node:util";
+import { InvalidConfiguration, readLocalSettings, resolveLocalConfig } from "./config.ts";
+import { startLocalRuntime } from "./runtime.ts";
+
+const USAGE = `usage: visionstream start [--data-dir DIR] [--api-port N] [--cdn-port N] [--rtmp-port N] [--admin-token TOKEN]
+
+Starts the whole VisionStream platform on 127.0.0.1. Each flag may also be given in the environment:
+VISIONSTREAM_DATA_DIR (.visionstream), VISIONSTREAM_API_PORT (8080), VISIONSTREAM_CDN_PORT (8081),
+VISIONSTREAM_RTMP_PORT (1935), VISIONSTREAM_ADMIN_TOKEN (generated on first start and kept in the data directory).`;
+
+async function start(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      "data-dir": { type: "string" },
+      "api-port": { type: "string" },
+      "cdn-port": { type: "string" },
+      "rtmp-port": { type: "string" },
+      "admin-token": { type: "string" },
+    },
+    strict: true,
+  });
+  const settings = readLocalSettings({
+    dataDir: values["data-dir"],
+    apiPort: values["api-port"],
+    cdnPort: values["cdn-port"],
+    rtmpPort: values["rtmp-port"],
+    adminToken: values["admin-token"],
+  });
+  const config = await resolveLocalConfig(settings);
+  const runtime = await startLocalRuntime(config);
+  const lines = [
+    "VisionStream is running on 127.0.0.1",
+    `  API          ${runtime.apiUrl}   (OpenAPI: ${runtime.apiUrl}/openapi.json)`,
+    `  CDN          ${runtime.cdnUrl}`,
+    `  DynamoDB     ${runtime.dynamoEndpoint}   (dynalite)`,
+    `  RTMP ingest  from port ${config.rtmpPort}`,
+    `  data         ${config.dataDir}`,
+    `  admin token  ${config.adminToken}${config.adminTokenGenerated ? "   (generated; kept in the data directory)" : ""}`,
+    "",
+    `Try: curl -s -X POST ${runtime.apiUrl}/accounts -H "authorization: Bearer ${config.adminToken}" -H "content-type: application/json" -d '{"name":"demo"}'`,
+    "Ctrl-C stops everything.",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping...\n`);
+    runtime
+      .stop()
+      .then(() => {
+        process.stdout.write("stopped\n");
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        process.stderr.write(`failed to stop cleanly: ${String(error)}\n`);
+        process.exit(1);
+      });
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+async function main() {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === "start") return start(rest);
+  process.stdout.write(`${USAGE}\n`);
+  process.exitCode = command === undefined || command === "help" || command === "--help" ? 0 : 2;
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof InvalidConfiguration || (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
+    process.stderr.write(`visionstream: ${error.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (error instanceof Error && "code" in error && error.code === "EADDRINUSE") {
+    process.stderr.write(`visionstream: ${error.message}: another process holds that port; choose another with the flags above\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`visionstream: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+
+const Port = z.coerce.number().int().min(0).max(65535);
+
+const LocalSettings = z.object({
+  dataDir: z.string().min(1).default(".visionstream"),
+  apiPort: Port.default(8080),
+  cdnPort: Port.default(8081),
+  rtmpPort: Port.default(1935),
+  adminToken: z.string().min(16, "the admin token needs at least 16 characters").optional(),
+});
+export type LocalSettingsInput = z.input<typeof LocalSettings>;
+export type LocalConfig = Omit<z.infer<typeof LocalSettings>, "adminToken"> & { adminToken: string; adminTokenGenerated: boolean };
+
+export class InvalidConfiguration extends Error {
+  override name = "InvalidConfiguration";
+}
+
+const ENVIRONMENT = {
+  dataDir: "VISIONSTREAM_DATA_DIR",
+  apiPort: "VISIONSTREAM_API_PORT",
+  cdnPort: "VISIONSTREAM_CDN_PORT",
+  rtmpPort: "VISIONSTREAM_RTMP_PORT",
+  adminToken: "VISIONSTREAM_ADMIN_TOKEN",
+} as const satisfies Record<keyof LocalSettingsInput, string>;
+
+/** Flags win over the environment, the environment over defaults. Read and checked once, at start. */
+export function readLocalSettings(flags: Partial<Record<keyof LocalSettingsInput, string>>, env: NodeJS.ProcessEnv = process.env) {
+  const raw = Object.fromEntries(
+    (Object.keys(ENVIRONMENT) as (keyof typeof ENVIRONMENT)[]).map((key) => [key, flags[key] ?? env[ENVIRONMENT[key]] ?? undefined]),
+  );
+  const result = LocalSettings.safeParse(raw);
+  if (!result.success)
+    throw new InvalidConfiguration(
+      result.error.issues
+        .map((issue) => {
+          const key = issue.path[0] as keyof typeof ENVIRONMENT;
+          return `${ENVIRONMENT[key] ?? key} (--${String(key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}): ${issue.message}`;
+        })
+        .join("; "),
+    );
+  return result.data;
+}
+
+/** Resolves the admin token: configured, or generated once and kept (mode 0600) in the data directory. */
+export async function resolveLocalConfig(settings: z.infer<typeof LocalSettings>): Promise<LocalConfig> {
+  const dataDir = resolve(settings.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  if (settings.adminToken) return { ...settings, dataDir, adminToken: settings.adminToken, adminTokenGenerated: false };
+  const file = join(dataDir, "admin-token");
+  try {
+    return { ...settings, dataDir, adminToken: (await readFile(file, "utf8")).trim(), adminTokenGenerated: false };
+  } catch {
+    const adminToken = `vsadmin_${randomBytes(24).toString("base64url")}`;
+    await writeFile(file, `${adminToken}\n`, { mode: 0o600, flag: "wx" }).catch(async () => undefined);
+    return { ...settings, dataDir, adminToken: (await readFile(file, "utf8")).trim(), adminTokenGenerated: true };
+  }
+}

@@ -1,0 +1,86 @@
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { documentClient, DynamoAccountRepository, dynamoClient, ensureTables } from "@visionstream/aws";
+import { Accounts } from "@visionstream/core";
+import { type RuleName, Rules } from "@visionstream/events";
+import { createApi } from "@visionstream/functions/api/app";
+import { deprovisionAccountHandler, provisionAccountHandler } from "@visionstream/functions/handlers/accounts";
+import { LocalAccountInfrastructure, LocalLayout } from "./account-infrastructure.ts";
+import { type BusHandler, LOCAL_REGION, LocalBus } from "./bus.ts";
+import { cdnApp } from "./cdn/server.ts";
+import type { LocalConfig } from "./config.ts";
+import { startDynalite } from "./dynalite.ts";
+import { invokeAsLambda } from "./lambda-context.ts";
+
+export const TABLES = { table: "visionstream", idempotencyTable: "visionstream-idempotency" };
+const HOST = "127.0.0.1";
+
+async function listen(app: { fetch: (request: Request) => Response | Promise<Response> }, port: number) {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, port, hostname: HOST }, () => resolve(started));
+    started.once("error", reject);
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://${HOST}:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if ("closeAllConnections" in server) server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export type LocalRuntime = Awaited<ReturnType<typeof startLocalRuntime>>;
+
+/** The whole platform on 127.0.0.1: dynalite, the bus and its handlers, the API, the CDN. */
+export async function startLocalRuntime(config: Pick<LocalConfig, "dataDir" | "apiPort" | "cdnPort" | "adminToken"> & { inMemory?: boolean }) {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const close of stops.reverse()) await close();
+  };
+  try {
+    const dynalite = await startDynalite({ path: config.inMemory ? undefined : join(config.dataDir, "dynamo") });
+    stops.push(dynalite.close);
+    const dynamo = dynamoClient({ region: LOCAL_REGION, endpoint: dynalite.endpoint });
+    stops.push(async () => dynamo.destroy());
+    await ensureTables(dynamo, TABLES);
+
+    const layout = new LocalLayout(config.dataDir);
+    let cdnOrigin = "";
+    const bus = new LocalBus();
+    stops.push(() => bus.close());
+    const infrastructure = new LocalAccountInfrastructure(layout, () => cdnOrigin);
+    const repository = new DynamoAccountRepository(documentClient(dynamo), TABLES.table);
+    const accounts = Accounts({ repository, publisher: bus, infrastructure, adminToken: config.adminToken });
+
+    const handlers: Record<RuleName, BusHandler> = {
+      provisionAccount: invokeAsLambda("provisionAccount", provisionAccountHandler(accounts)),
+      deprovisionAccount: invokeAsLambda("deprovisionAccount", deprovisionAccountHandler(accounts)),
+    };
+    for (const rule of Object.keys(handlers) as RuleName[]) bus.subscribe(rule, Rules[rule], handlers[rule]);
+
+    const cdn = await listen(cdnApp(layout), config.cdnPort);
+    stops.push(cdn.close);
+    cdnOrigin = cdn.url;
+    const api = await listen(createApi({ accounts }), config.apiPort);
+    stops.push(api.close);
+
+    return {
+      apiUrl: api.url,
+      cdnUrl: cdn.url,
+      dynamoEndpoint: dynalite.endpoint,
+      adminToken: config.adminToken,
+      dataDir: config.dataDir,
+      bus,
+      accounts,
+      infrastructure,
+      layout,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

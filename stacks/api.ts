@@ -1,0 +1,13 @@
+import { bus } from "./bus.ts";
+import { functionArgs } from "./functions.ts";
+import { adminToken } from "./secrets.ts";
+
+export const api = new sst.aws.ApiGatewayV2("Api");
+
+// One catch-all route: the hono app in packages/functions does the routing.
+api.route(
+  "$default",
+  functionArgs("packages/functions/src/api.handler", bus, {
+    environment: { VISIONSTREAM_ADMIN_TOKEN: adminToken.value },
+  }),
+);

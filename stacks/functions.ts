@@ -1,0 +1,35 @@
+import { basePermissions } from "./permissions.ts";
+import { idempotencyTable, table } from "./storage.ts";
+
+/** Names in AWS that the stack does not create itself (per-account buckets, secrets) start with this. */
+export const resourcePrefix = `${$app.name}-${$app.stage}`;
+
+type FunctionOptions = Omit<sst.aws.FunctionArgs, "handler" | "environment" | "permissions"> & {
+  environment?: Record<string, $util.Input<string>>;
+  permissions?: sst.aws.FunctionPermissionArgs[];
+};
+
+/** The settings every VisionStream function shares: runtime, configuration, access to the tables and the bus. */
+export function functionArgs(
+  handler: string,
+  bus: sst.aws.Bus,
+  { environment = {}, permissions = [], ...rest }: FunctionOptions = {},
+): sst.aws.FunctionArgs {
+  return {
+    handler,
+    runtime: "nodejs22.x",
+    environment: {
+      VISIONSTREAM_RUNTIME: "aws",
+      VISIONSTREAM_RESOURCE_PREFIX: resourcePrefix,
+      VISIONSTREAM_TABLE: table.name,
+      VISIONSTREAM_IDEMPOTENCY_TABLE: idempotencyTable.name,
+      VISIONSTREAM_BUS: bus.name,
+      ...environment,
+    },
+    permissions: [
+      ...basePermissions({ table: table.arn, idempotencyTable: idempotencyTable.arn, bus: bus.arn }),
+      ...permissions,
+    ],
+    ...rest,
+  };
+}

@@ -1,0 +1,126 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { Rules } from "../events/src/patterns.ts";
+import {
+  ALL_ACTIONS,
+  accountBucketArn,
+  deprovisionPermissions,
+  provisionPermissions,
+} from "./permissions.ts";
+import { RuleHandlers, ruleNames, subscriberPattern } from "./rules.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+type Registered = { type: string; name: string; inputs: Record<string, unknown> };
+const registered: Registered[] = [];
+
+const resolved = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: ({ type, name, inputs }) => {
+        registered.push({ type, name, inputs });
+        return { id: `${name}-id`, state: { ...inputs, arn: `arn:aws:mock:::${name}` } };
+      },
+      call: ({ inputs }) => inputs,
+    },
+    "visionstream",
+    "test",
+    false,
+  );
+  // The stacks use SST's globals; in SST they are injected, here they are the same Pulumi modules.
+  Object.assign(globalThis, { aws: await import("@pulumi/aws"), $interpolate: pulumi.interpolate });
+});
+
+describe("sst.config.ts and stacks/", () => {
+  it("type-check against the SST platform", () => {
+    const result = spawnSync(process.execPath, ["scripts/typecheck-infra.mjs"], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 180_000,
+    });
+    expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
+  }, 200_000);
+});
+
+describe("permissions", () => {
+  it("name every IAM action exactly, without wildcards", () => {
+    for (const action of ALL_ACTIONS) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
+  });
+
+  it("scope provisioning to the stage's buckets and secrets, and only CloudFront to *", () => {
+    const statements = provisionPermissions("visionstream-test");
+
+    expect(statements).toContainEqual(expect.objectContaining({ resources: [accountBucketArn("visionstream-test")] }));
+    expect(accountBucketArn("visionstream-test")).toBe("arn:aws:s3:::visionstream-test-*");
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        resources: ["arn:aws:secretsmanager:*:*:secret:visionstream-test/accounts/*"],
+      }),
+    );
+    for (const { actions, resources } of statements) {
+      if (JSON.stringify(resources).includes('"*"')) {
+        for (const action of actions) expect(action).toMatch(/^cloudfront:/);
+      }
+    }
+  });
+
+  it("let deprovisioning do no more than provisioning", () => {
+    const granted = provisionPermissions("p").flatMap((s) => s.actions);
+    for (const action of deprovisionPermissions("p").flatMap((s) => s.actions)) {
+      expect(granted).toContain(action);
+    }
+  });
+
+  it("give every function the tables, their indexes and the bus", async () => {
+    const { basePermissions } = await import("./permissions.ts");
+    const statements = basePermissions({ table: "arn:table", idempotencyTable: "arn:idem", bus: "arn:bus" });
+
+    const resources = await Promise.all(
+      statements.map((s) => resolved(pulumi.output(s.resources))),
+    );
+
+    expect(resources).toEqual([["arn:table", "arn:table/index/*"], ["arn:idem"], ["arn:bus"]]);
+  });
+});
+
+describe("rules", () => {
+  it("subscribe every rule of events/ to its handler with the same pattern", () => {
+    for (const rule of ruleNames) {
+      const pattern = subscriberPattern(Rules[rule]);
+
+      expect(RuleHandlers[rule]).toMatch(/^packages\/functions\/src\/.+\.handler$/);
+      expect(pattern.source).toEqual(Rules[rule].source);
+      expect(pattern.detailType).toEqual(Rules[rule]["detail-type"]);
+    }
+  });
+
+  it("refuse what Bus.subscribe cannot express", () => {
+    expect(() => subscriberPattern({ source: ["visionstream"], account: ["123"] })).toThrow(/account/);
+    expect(() => subscriberPattern({ source: ["aws.medialive"] })).toThrow(/default bus/);
+  });
+
+  it("keep detail filters", () => {
+    const pattern = subscriberPattern({ source: ["visionstream"], detail: { state: ["STOPPED"] } });
+
+    expect(pattern).toEqual({ source: ["visionstream"], detail: { state: ["STOPPED"] } });
+  });
+});
+
+describe("replay archive", () => {
+  it("archives every event of the bus for 30 days", async () => {
+    const { replayArchive } = await import("./replay.ts");
+
+    const archive = replayArchive("BusArchive", "arn:aws:events:eu-west-1:123456789012:event-bus/visionstream");
+
+    expect(await resolved(archive.eventSourceArn)).toBe("arn:aws:events:eu-west-1:123456789012:event-bus/visionstream");
+    expect(await resolved(archive.retentionDays)).toBe(30);
+    expect(await resolved(archive.eventPattern)).toBeUndefined();
+    expect(registered).toContainEqual(
+      expect.objectContaining({ type: "aws:cloudwatch/eventArchive:EventArchive", name: "BusArchive" }),
+    );
+  });
+});
