@@ -1,6 +1,7 @@
 import { Rules, type EventPattern, type RuleName } from "../events/src/patterns.ts";
 
-type SubscriberPattern = NonNullable<sst.aws.BusSubscriberArgs["pattern"]>;
+/** The `pattern` of SST's Bus.subscribe. */
+export type SubscriberPattern = { source?: unknown[]; detailType?: unknown[]; detail?: Record<string, unknown> };
 
 /** The Lambda handler of each rule in events/: a rule without a handler fails type-checking. */
 export const RuleHandlers = {

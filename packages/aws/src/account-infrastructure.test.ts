@@ -460,7 +460,7 @@ describe("AwsAccountInfrastructure.provision", () => {
     expect(resources).toEqual(provisioned);
     expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
     expect(cloudfront).toHaveReceivedCommandWith(CreatePublicKeyCommand, {
-      PublicKeyConfig: expect.objectContaining({ EncodedKey: expect.any(String) }),
+      PublicKeyConfig: expect.objectContaining({ EncodedKey: storedKey.publicKey }),
     });
     expect(cloudfront).toHaveReceivedCommandTimes(ListPublicKeysCommand, 2);
     expect(cloudfront).toHaveReceivedCommandTimes(ListKeyGroupsCommand, 2);

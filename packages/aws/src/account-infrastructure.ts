@@ -446,20 +446,10 @@ export class AwsAccountInfrastructure implements AccountInfrastructure {
       const { Distribution: created } = await this.cloudfront.send(
         new CreateDistributionCommand({ DistributionConfig: config }),
       );
-      return {
-        id: required(created?.Id, "CloudFront distribution", comment),
-        arn: required(created?.ARN, "CloudFront distribution", comment),
-        domainName: required(created?.DomainName, "CloudFront distribution", comment),
-      };
+      return toDistribution(created, comment);
     } catch (error) {
       if (!(error instanceof DistributionAlreadyExists)) throw error;
-      const existing = await this.findDistribution(comment);
-      if (!existing) throw new AccountResourceMissing("CloudFront distribution", comment);
-      return {
-        id: required(existing.Id, "CloudFront distribution", comment),
-        arn: required(existing.ARN, "CloudFront distribution", comment),
-        domainName: required(existing.DomainName, "CloudFront distribution", comment),
-      };
+      return toDistribution(await this.findDistribution(comment), comment);
     }
   }
 
@@ -586,6 +576,17 @@ async function findInPages<T>(
     marker = nextMarker;
   } while (marker);
   return undefined;
+}
+
+function toDistribution(
+  found: { Id?: string | undefined; ARN?: string | undefined; DomainName?: string | undefined } | undefined,
+  comment: string,
+): Distribution {
+  return {
+    id: required(found?.Id, "CloudFront distribution", comment),
+    arn: required(found?.ARN, "CloudFront distribution", comment),
+    domainName: required(found?.DomainName, "CloudFront distribution", comment),
+  };
 }
 
 function required(value: string | undefined, resource: string, name: string): string {

@@ -126,5 +126,8 @@ describe("EventBridgePublisher", () => {
       message: "EventBridge rejected 2 event(s) twice: ThrottlingException, InternalFailure",
     });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 2);
+    expect(eventBridge).toHaveReceivedNthCommandWith(PutEventsCommand, 2, {
+      Entries: [putEventsEntry(0), putEventsEntry(1)],
+    });
   });
 });

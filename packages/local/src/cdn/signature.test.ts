@@ -1,0 +1,89 @@
+import { generateKeyPairSync } from "node:crypto";
+import { getSignedCookies, getSignedUrl } from "@aws-sdk/cloudfront-signer";
+import { describe, expect, it } from "vitest";
+import { resourceOf, type SignedRequest, verifySignedRequest } from "./signature.ts";
+
+const { publicKey, privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: "spki", format: "pem" },
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+});
+const other = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: "spki", format: "pem" },
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+});
+const trusted = new Map([["K2TESTKEY", publicKey]]);
+const base = "http://127.0.0.1:8081/E1TEST/live/ch1";
+const now = new Date("2026-11-22T12:00:00Z");
+const inOneHour = new Date(now.getTime() + 3_600_000).toISOString();
+
+function request(url: string, extra: Partial<SignedRequest> = {}): SignedRequest {
+  return { url, query: new URL(url).searchParams, cookies: {}, clientIp: "127.0.0.1", ...extra };
+}
+
+describe("verifySignedRequest, as CloudFront checks signatures", () => {
+  it("allows a canned-policy signed URL and keeps other query parameters in the resource", () => {
+    const url = getSignedUrl({ url: `${base}/master.m3u8?x=1`, keyPairId: "K2TESTKEY", privateKey, dateLessThan: inOneHour });
+
+    expect(resourceOf(url)).toBe(`${base}/master.m3u8?x=1`);
+    expect(verifySignedRequest(request(url), trusted, now)).toEqual({ allowed: true });
+  });
+
+  it("denies a missing, untrusted, tampered, expired or moved signature", () => {
+    const url = getSignedUrl({ url: `${base}/master.m3u8`, keyPairId: "K2TESTKEY", privateKey, dateLessThan: inOneHour });
+    const foreign = getSignedUrl({ url: `${base}/master.m3u8`, keyPairId: "K2TESTKEY", privateKey: other.privateKey, dateLessThan: inOneHour });
+    const untrusted = getSignedUrl({ url: `${base}/master.m3u8`, keyPairId: "K2OTHER", privateKey, dateLessThan: inOneHour });
+
+    expect(verifySignedRequest(request(`${base}/master.m3u8`), trusted, now)).toMatchObject({ allowed: false, reason: "MissingKey" });
+    expect(verifySignedRequest(request(untrusted), trusted, now)).toMatchObject({ allowed: false, reason: "InvalidKey" });
+    expect(verifySignedRequest(request(foreign), trusted, now)).toMatchObject({ allowed: false, reason: "AccessDenied" });
+    expect(verifySignedRequest(request(url.replace(/Expires=\d+/, "Expires=4102444800")), trusted, now)).toMatchObject({ allowed: false });
+    expect(verifySignedRequest(request(url.replace("master.m3u8", "other.m3u8")), trusted, now)).toMatchObject({ allowed: false });
+    expect(verifySignedRequest(request(url), trusted, new Date(now.getTime() + 7_200_000))).toMatchObject({
+      allowed: false,
+      detail: "the signature has expired",
+    });
+  });
+
+  it("allows a custom wildcard policy over a stream's path, with its time window and address", () => {
+    const policy = JSON.stringify({
+      Statement: [
+        {
+          Resource: `${base}/*`,
+          Condition: {
+            DateLessThan: { "AWS:EpochTime": now.getTime() / 1000 + 3600 },
+            DateGreaterThan: { "AWS:EpochTime": now.getTime() / 1000 - 60 },
+            IpAddress: { "AWS:SourceIp": "127.0.0.0/8" },
+          },
+        },
+      ],
+    });
+    const signed = new URL(getSignedUrl({ url: `${base}/720p/seg_00001.ts`, keyPairId: "K2TESTKEY", privateKey, policy }));
+    const query = signed.search;
+
+    expect(verifySignedRequest(request(`${base}/720p/seg_00001.ts${query}`), trusted, now)).toEqual({ allowed: true });
+    expect(verifySignedRequest(request(`${base}/1080p/index.m3u8${query}`), trusted, now)).toEqual({ allowed: true });
+    expect(verifySignedRequest(request(`http://127.0.0.1:8081/E1TEST/live/ch2/index.m3u8${query}`), trusted, now)).toMatchObject({
+      detail: "the policy does not cover this resource",
+    });
+    expect(verifySignedRequest(request(`${base}/720p/seg_00001.ts${query}`, { clientIp: "10.1.2.3" }), trusted, now)).toMatchObject({
+      detail: "the policy does not allow this address",
+    });
+    expect(verifySignedRequest(request(`${base}/720p/seg_00001.ts${query}`), trusted, new Date(now.getTime() - 120_000))).toMatchObject({
+      detail: "the signature is not valid yet",
+    });
+  });
+
+  it("allows signed cookies and SHA256 signatures", () => {
+    const policy = JSON.stringify({ Statement: [{ Resource: `${base}/*`, Condition: { DateLessThan: { "AWS:EpochTime": now.getTime() / 1000 + 60 } } }] });
+    const cookies = getSignedCookies({ keyPairId: "K2TESTKEY", privateKey, policy }) as Record<string, string>;
+    const sha256 = getSignedUrl({ url: `${base}/a.ts`, keyPairId: "K2TESTKEY", privateKey, dateLessThan: inOneHour, algorithm: "SHA256" });
+
+    expect(verifySignedRequest(request(`${base}/720p/index.m3u8`, { cookies }), trusted, now)).toEqual({ allowed: true });
+    expect(
+      verifySignedRequest(request(`${base}/720p/index.m3u8`, { cookies: { ...cookies, "CloudFront-Signature": "AAAA" } }), trusted, now),
+    ).toMatchObject({ allowed: false });
+    expect(verifySignedRequest(request(sha256), trusted, now)).toEqual({ allowed: true });
+  });
+});

@@ -1,0 +1,56 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type LocalRuntime, startLocalRuntime } from "./runtime.ts";
+
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
+
+/** A whole local runtime on free ports of 127.0.0.1, with its own data directory, for one test file. */
+export async function startTestRuntime(): Promise<LocalRuntime & { api: ApiClient; cleanup: () => Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), "visionstream-test-"));
+  const runtime = await startLocalRuntime({ dataDir, apiPort: 0, cdnPort: 0, adminToken: TEST_ADMIN_TOKEN, inMemory: true });
+  return {
+    ...runtime,
+    api: apiClient(runtime.apiUrl),
+    cleanup: async () => {
+      await runtime.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiAnswer<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+}
+
+export type ApiClient = ReturnType<typeof apiClient>;
+
+export function apiClient(baseUrl: string) {
+  return async <T = any>(
+    method: string,
+    path: string,
+    options: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<ApiAnswer<T>> => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.json !== undefined) headers["content-type"] = "application/json";
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body: options.json !== undefined ? JSON.stringify(options.json) : options.body,
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
+  };
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined>, { timeoutMs = 5_000, intervalMs = 50 } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
