@@ -30,7 +30,7 @@ const ENVIRONMENT = {
 /** Flags win over the environment, the environment over defaults. Read and checked once, at start. */
 export function readLocalSettings(flags: Partial<Record<keyof LocalSettingsInput, string>>, env: NodeJS.ProcessEnv = process.env) {
   const raw = Object.fromEntries(
-    (Object.keys(ENVIRONMENT) as (keyof typeof ENVIRONMENT)[]).map((key) => [key, flags[key] ?? env[ENVIRONMENT[key]] ?? undefined]),
+    (Object.keys(ENVIRONMENT) as (keyof typeof ENVIRONMENT)[]).map((key) => [key, flags[key] ?? (env[ENVIRONMENT[key]] || undefined)]),
   );
   const result = LocalSettings.safeParse(raw);
   if (!result.success)
