@@ -77,7 +77,9 @@ describe("verifySignedRequest, as CloudFront checks signatures", () => {
 
   it("allows signed cookies and SHA256 signatures", () => {
     const policy = JSON.stringify({ Statement: [{ Resource: `${base}/*`, Condition: { DateLessThan: { "AWS:EpochTime": now.getTime() / 1000 + 60 } } }] });
-    const cookies = getSignedCookies({ keyPairId: "K2TESTKEY", privateKey, policy }) as Record<string, string>;
+    const cookies = Object.fromEntries(
+      Object.entries(getSignedCookies({ keyPairId: "K2TESTKEY", privateKey, policy })).map(([name, value]) => [name, String(value)]),
+    );
     const sha256 = getSignedUrl({ url: `${base}/a.ts`, keyPairId: "K2TESTKEY", privateKey, dateLessThan: inOneHour, algorithm: "SHA256" });
 
     expect(verifySignedRequest(request(`${base}/720p/index.m3u8`, { cookies }), trusted, now)).toEqual({ allowed: true });
