@@ -3,6 +3,11 @@ import middy from "@middy/core";
 import { handle } from "hono/aws-lambda";
 import { createApi } from "./api/app.ts";
 import { awsRuntime } from "./aws-runtime.ts";
+import { readApiConfig } from "./config.ts";
+import { Authenticator } from "@visionstream/core";
 import { logger } from "./logger.ts";
 
-export const handler = middy(handle(createApi(awsRuntime()))).use(injectLambdaContext(logger));
+const { accounts, repository } = awsRuntime();
+const authenticator = Authenticator({ repository, adminToken: readApiConfig().VISIONSTREAM_ADMIN_TOKEN });
+
+export const handler = middy(handle(createApi({ accounts, authenticator }))).use(injectLambdaContext(logger));

@@ -21,5 +21,5 @@ export function awsRuntime() {
     region,
     prefix: config.VISIONSTREAM_RESOURCE_PREFIX,
   });
-  return { config, accounts: Accounts({ repository, publisher, infrastructure, adminToken: config.VISIONSTREAM_ADMIN_TOKEN }) };
+  return { config, repository, accounts: Accounts({ repository, publisher, infrastructure }) };
 }

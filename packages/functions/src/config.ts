@@ -5,10 +5,12 @@ const AwsConfig = z.object({
   VISIONSTREAM_IDEMPOTENCY_TABLE: z.string().min(1),
   VISIONSTREAM_BUS: z.string().min(1),
   VISIONSTREAM_RESOURCE_PREFIX: z.string().regex(/^[a-z0-9-]{3,40}$/),
-  VISIONSTREAM_ADMIN_TOKEN: z.string().min(16),
   AWS_REGION: z.string().min(1),
 });
 export type AwsConfig = z.infer<typeof AwsConfig>;
+
+const ApiConfig = AwsConfig.extend({ VISIONSTREAM_ADMIN_TOKEN: z.string().min(16) });
+export type ApiConfig = z.infer<typeof ApiConfig>;
 
 export class MissingConfiguration extends Error {
   override name = "MissingConfiguration";
@@ -16,7 +18,16 @@ export class MissingConfiguration extends Error {
 
 /** The Lambda runtime's configuration, read and checked once; a missing value fails at start with its name. */
 export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
-  const result = AwsConfig.safeParse(env);
+  return read(AwsConfig, env);
+}
+
+/** The API function's configuration: the event handlers' plus the operator token. */
+export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return read(ApiConfig, env);
+}
+
+function read<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const result = schema.safeParse(env);
   if (!result.success)
     throw new MissingConfiguration(
       result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "),

@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { documentClient, DynamoAccountRepository, dynamoClient, ensureTables } from "@visionstream/aws";
-import { Accounts } from "@visionstream/core";
+import { Accounts, Authenticator } from "@visionstream/core";
 import { type RuleName, Rules } from "@visionstream/events";
 import { createApi } from "@visionstream/functions/api/app";
 import { deprovisionAccountHandler, provisionAccountHandler } from "@visionstream/functions/handlers/accounts";
@@ -53,7 +53,8 @@ export async function startLocalRuntime(config: Pick<LocalConfig, "dataDir" | "a
     stops.push(() => bus.close());
     const infrastructure = new LocalAccountInfrastructure(layout, () => cdnOrigin);
     const repository = new DynamoAccountRepository(documentClient(dynamo), TABLES.table);
-    const accounts = Accounts({ repository, publisher: bus, infrastructure, adminToken: config.adminToken });
+    const accounts = Accounts({ repository, publisher: bus, infrastructure });
+    const authenticator = Authenticator({ repository, adminToken: config.adminToken });
 
     const handlers: Record<RuleName, BusHandler> = {
       provisionAccount: invokeAsLambda("provisionAccount", provisionAccountHandler(accounts)),
@@ -64,7 +65,7 @@ export async function startLocalRuntime(config: Pick<LocalConfig, "dataDir" | "a
     const cdn = await listen(cdnApp(layout), config.cdnPort);
     stops.push(cdn.close);
     cdnOrigin = cdn.url;
-    const api = await listen(createApi({ accounts }), config.apiPort);
+    const api = await listen(createApi({ accounts, authenticator }), config.apiPort);
     stops.push(api.close);
 
     return {

@@ -1,17 +1,15 @@
 import { visionStreamEntry } from "@visionstream/events";
 import { z } from "zod";
-import { Conflict, Forbidden, NotFound, Unauthorized } from "../errors.ts";
+import { Conflict, Forbidden, NotFound } from "../errors.ts";
 import type { AccountInfrastructure, EventPublisher } from "../ports.ts";
 import { type Account, AccountName, type AccountRepository, type AccountStatus } from "./account.ts";
-import { hashApiKey, looksLikeApiKey, newAccountId, newApiKey, sameSecret } from "./api-key.ts";
-
-export type Caller = { kind: "admin" } | { kind: "account"; accountId: string };
+import { hashApiKey, newAccountId, newApiKey } from "./api-key.ts";
+import type { Caller } from "./authenticator.ts";
 
 export interface AccountsDeps {
   repository: AccountRepository;
   publisher: EventPublisher;
   infrastructure: AccountInfrastructure;
-  adminToken: string;
   now?: () => Date;
 }
 
@@ -33,16 +31,6 @@ export function Accounts(deps: AccountsDeps) {
   }
 
   return {
-    async authenticate(bearer: string | undefined): Promise<Caller> {
-      if (!bearer) throw new Unauthorized("an Authorization: Bearer <token> header is required");
-      if (sameSecret(bearer, deps.adminToken)) return { kind: "admin" };
-      if (looksLikeApiKey(bearer)) {
-        const accountId = await deps.repository.accountIdForApiKey(hashApiKey(bearer));
-        if (accountId) return { kind: "account", accountId };
-      }
-      throw new Unauthorized("the token is not valid");
-    },
-
     /** The account the caller may act on: admins any, an account key only its own. */
     async authorize(caller: Caller, accountId: string): Promise<Account> {
       if (caller.kind === "account" && caller.accountId !== accountId)

@@ -1,11 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Accounts, Caller } from "@visionstream/core";
+import type { Accounts, Authenticator, Caller } from "@visionstream/core";
 import type { MiddlewareHandler } from "hono";
 import { accountRoutes } from "./accounts.ts";
 import { errorBody, fieldIssues, toErrorResponse, validationError } from "./errors.ts";
 
 export interface ApiDeps {
   accounts: Accounts;
+  authenticator: Authenticator;
 }
 
 export type ApiEnv = { Variables: { caller: Caller; accounts: Accounts } };
@@ -40,7 +41,7 @@ export function createApi(deps: ApiDeps) {
 
   const authenticate: MiddlewareHandler<ApiEnv> = async (c, next) => {
     c.set("accounts", deps.accounts);
-    c.set("caller", await deps.accounts.authenticate(bearer(c.req.header("authorization"))));
+    c.set("caller", await deps.authenticator.authenticate(bearer(c.req.header("authorization"))));
     await next();
   };
   app.use("/accounts", authenticate);

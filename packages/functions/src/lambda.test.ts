@@ -1,0 +1,125 @@
+import type { AddressInfo } from "node:net";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { documentClient, DynamoAccountRepository, dynamoClient, ensureTables } from "@visionstream/aws";
+import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import "aws-sdk-client-mock-vitest/extend";
+import dynalite from "dynalite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MissingConfiguration, readApiConfig, readAwsConfig } from "./config.ts";
+
+const ADMIN = "lambda-test-admin-token";
+const server = dynalite({ createTableMs: 0 });
+const eventBridge = mockClient(EventBridgeClient);
+const s3 = mockClient(S3Client);
+const context = { functionName: "test", awsRequestId: "req-1", getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+
+function httpEvent(method: string, path: string, body?: unknown): APIGatewayProxyEventV2 {
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: path,
+    rawQueryString: "",
+    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json", host: "api.example.com" },
+    requestContext: {
+      accountId: "123456789012",
+      apiId: "api",
+      domainName: "api.example.com",
+      domainPrefix: "api",
+      http: { method, path, protocol: "HTTP/1.1", sourceIp: "192.0.2.1", userAgent: "test" },
+      requestId: "r",
+      routeKey: "$default",
+      stage: "$default",
+      time: "22/Nov/2026:12:00:00 +0000",
+      timeEpoch: 0,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+}
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  Object.assign(process.env, {
+    AWS_REGION: "eu-west-1",
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    VISIONSTREAM_TABLE: "visionstream-lambda-test",
+    VISIONSTREAM_IDEMPOTENCY_TABLE: "visionstream-lambda-idempotency",
+    VISIONSTREAM_BUS: "visionstream-test-bus",
+    VISIONSTREAM_RESOURCE_PREFIX: "visionstream-test",
+    VISIONSTREAM_ADMIN_TOKEN: ADMIN,
+  });
+  await ensureTables(dynamoClient({ region: "eu-west-1", endpoint }), {
+    table: "visionstream-lambda-test",
+    idempotencyTable: "visionstream-lambda-idempotency",
+  });
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe("configuration", () => {
+  it("names every missing value", () => {
+    expect(() => readAwsConfig({ AWS_REGION: "eu-west-1" })).toThrow(MissingConfiguration);
+    expect(() => readAwsConfig({ AWS_REGION: "eu-west-1" })).toThrow(/VISIONSTREAM_TABLE.*VISIONSTREAM_IDEMPOTENCY_TABLE.*VISIONSTREAM_BUS/);
+    expect(() => readApiConfig({ ...process.env, VISIONSTREAM_ADMIN_TOKEN: undefined })).toThrow(/VISIONSTREAM_ADMIN_TOKEN/);
+  });
+});
+
+describe("the Lambda entry points, on DynamoDB (dynalite) with EventBridge and S3 mocked", () => {
+  it("the API function creates an account and puts AccountCreated on the bus; the provisioning function records a failure", async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "e-1" }] });
+    s3.on(CreateBucketCommand).rejects(Object.assign(new Error("Access Denied"), { name: "AccessDenied" }));
+    const { handler: api } = await import("./api.ts");
+    const { handler: provision } = await import("./provision-account.ts");
+
+    const health = await api(httpEvent("GET", "/health"), context);
+    const created = await api(httpEvent("POST", "/accounts", { name: "lambda" }), context);
+    const invalid = await api(httpEvent("POST", "/accounts", { name: 7 }), context);
+    const { account } = JSON.parse(created.body!) as { account: { id: string } };
+
+    expect(health.statusCode).toBe(200);
+    expect(created.statusCode).toBe(201);
+    expect(invalid.statusCode).toBe(400);
+    expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [
+        {
+          EventBusName: "visionstream-test-bus",
+          Source: "visionstream",
+          DetailType: "AccountCreated",
+          Detail: JSON.stringify({ accountId: account.id, name: "lambda" }),
+        },
+      ],
+    });
+
+    await provision(
+      {
+        version: "0",
+        id: "9d7f6a2b-0000-4000-8000-000000000001",
+        "detail-type": "AccountCreated",
+        source: "visionstream",
+        account: "123456789012",
+        time: "2026-11-22T12:00:00Z",
+        region: "eu-west-1",
+        resources: [],
+        detail: { accountId: account.id, name: "lambda" },
+      },
+      context,
+    );
+
+    const repository = new DynamoAccountRepository(
+      documentClient(dynamoClient({ region: "eu-west-1", endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB })),
+      "visionstream-lambda-test",
+    );
+    const stored = await repository.get(account.id);
+    expect(stored).toMatchObject({ status: "FAILED", failureReason: expect.stringContaining("Access Denied") });
+    expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [expect.objectContaining({ DetailType: "AccountProvisioningFailed" })],
+    });
+  });
+});
