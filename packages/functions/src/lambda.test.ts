@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { documentClient, DynamoAccountRepository, dynamoClient, ensureTables } from "@visionstream/aws";
-import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
+import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import dynalite from "dynalite";
@@ -15,7 +15,9 @@ const eventBridge = mockClient(EventBridgeClient);
 const s3 = mockClient(S3Client);
 const context = { functionName: "test", awsRequestId: "req-1", getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
-function httpEvent(method: string, path: string, body?: unknown): APIGatewayProxyEventV2 {
+type HttpEvent = Parameters<Awaited<typeof import("./api.ts")>["handler"]>[0];
+
+function httpEvent(method: string, path: string, body?: unknown): HttpEvent {
   return {
     version: "2.0",
     routeKey: "$default",
@@ -33,8 +35,10 @@ function httpEvent(method: string, path: string, body?: unknown): APIGatewayProx
       stage: "$default",
       time: "22/Nov/2026:12:00:00 +0000",
       timeEpoch: 0,
+      authentication: null,
+      authorizer: {},
     },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? null : JSON.stringify(body),
     isBase64Encoded: false,
   };
 }
@@ -81,11 +85,11 @@ describe("the Lambda entry points, on DynamoDB (dynalite) with EventBridge and S
     const health = await api(httpEvent("GET", "/health"), context);
     const created = await api(httpEvent("POST", "/accounts", { name: "lambda" }), context);
     const invalid = await api(httpEvent("POST", "/accounts", { name: 7 }), context);
-    const { account } = JSON.parse(created.body!) as { account: { id: string } };
+    const { account } = JSON.parse((created as { body: string }).body) as { account: { id: string } };
 
-    expect(health.statusCode).toBe(200);
-    expect(created.statusCode).toBe(201);
-    expect(invalid.statusCode).toBe(400);
+    expect(health).toMatchObject({ statusCode: 200 });
+    expect(created).toMatchObject({ statusCode: 201 });
+    expect(invalid).toMatchObject({ statusCode: 400 });
     expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
       Entries: [
         {
