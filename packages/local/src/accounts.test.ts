@@ -134,6 +134,7 @@ describe("accounts end to end", () => {
     const wrongType = await runtime.api("POST", "/accounts", { token: admin, json: { name: 42 } });
     const extra = await runtime.api("POST", "/accounts", { token: admin, json: { name: "x", plan: "gold" } });
     const blank = await runtime.api("POST", "/accounts", { token: admin, json: { name: "   " } });
+    const control = await runtime.api("POST", "/accounts", { token: admin, json: { name: "a\u0000b" } });
     const malformed = await runtime.api("POST", "/accounts", { token: admin, body: '{"name":', headers: { "content-type": "application/json" } });
     const notJson = await runtime.api("POST", "/accounts", { token: admin, body: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
     const badId = await runtime.api("GET", "/accounts/..%2F..%2Fetc", { token: admin });
@@ -147,6 +148,7 @@ describe("accounts end to end", () => {
     expect(extra.status).toBe(400);
     expect(JSON.stringify(extra.body.error)).toContain("plan");
     expect(blank.status).toBe(400);
+    expect(control.body.error.details.issues[0]).toMatchObject({ field: "name", message: "must not contain control characters" });
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.code).toBe("MALFORMED_BODY");
     expect(notJson.status).toBeGreaterThanOrEqual(400);

@@ -5,7 +5,8 @@ export type AccountStatus = z.infer<typeof AccountStatus>;
 
 export const ACCOUNT_ID_PATTERN = /^acc-[a-z0-9]{16}$/;
 export const AccountId = z.string().regex(ACCOUNT_ID_PATTERN, "an account id looks like acc-0123456789abcdef");
-export const AccountName = z.string().trim().min(1).max(100);
+export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+export const AccountName = z.string().trim().min(1).max(100).regex(NO_CONTROL_CHARACTERS, "must not contain control characters");
 
 export const Account = z.object({
   id: AccountId,

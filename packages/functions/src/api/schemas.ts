@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ACCOUNT_ID_PATTERN, AccountStatus } from "@visionstream/core";
+import { ACCOUNT_ID_PATTERN, AccountName, AccountStatus } from "@visionstream/core";
 
 export const ErrorResponse = z
   .object({
@@ -35,7 +35,7 @@ export const AccountIdParams = z.object({
 });
 
 export const CreateAccountBody = z
-  .object({ name: z.string().trim().min(1).max(100).openapi({ example: "Festival Productions" }) })
+  .object({ name: AccountName })
   .strict()
   .openapi("CreateAccount");
 
