@@ -1,5 +1,6 @@
 import { bus } from "./bus.ts";
-import { functionArgs } from "./functions.ts";
+import { functionArgs, mediaLiveRoleArn } from "./functions.ts";
+import { liveEnginePermissions } from "./permissions.ts";
 import { adminToken } from "./secrets.ts";
 
 export const api = new sst.aws.ApiGatewayV2("Api");
@@ -9,5 +10,6 @@ api.route(
   "$default",
   functionArgs("packages/functions/src/api.handler", bus, {
     environment: { VISIONSTREAM_ADMIN_TOKEN: adminToken.value },
+    permissions: liveEnginePermissions(mediaLiveRoleArn),
   }),
 );

@@ -1,8 +1,8 @@
 import { Rules, type RuleName } from "../events/src/patterns.ts";
-import { functionArgs, resourcePrefix } from "./functions.ts";
-import { deprovisionPermissions, provisionPermissions } from "./permissions.ts";
+import { functionArgs, mediaLiveRoleArn, resourcePrefix } from "./functions.ts";
+import { deprovisionPermissions, liveEnginePermissions, provisionPermissions } from "./permissions.ts";
 import { replayArchive } from "./replay.ts";
-import { RuleHandlers, ruleNames, subscriberPattern } from "./rules.ts";
+import { RuleHandlers, defaultBusArn, ruleBus, ruleNames, subscriberPattern } from "./rules.ts";
 
 export const bus = new sst.aws.Bus("Bus");
 
@@ -12,13 +12,28 @@ export const archive = replayArchive("BusArchive", bus.arn);
 const rulePermissions: Record<RuleName, sst.aws.FunctionPermissionArgs[]> = {
   provisionAccount: provisionPermissions(resourcePrefix),
   deprovisionAccount: deprovisionPermissions(resourcePrefix),
+  channelStateChanged: liveEnginePermissions(mediaLiveRoleArn),
+  channelAlert: liveEnginePermissions(mediaLiveRoleArn),
 };
+
+/** Where MediaLive's (and every other AWS service's) events arrive. */
+const awsEventsBusArn = $util
+  .all([aws.getRegionOutput().region, aws.getCallerIdentityOutput().accountId])
+  .apply(([region, accountId]) => defaultBusArn(region, accountId));
 
 for (const rule of ruleNames) {
   const name = rule.charAt(0).toUpperCase() + rule.slice(1);
-  bus.subscribe(
-    name,
-    functionArgs(RuleHandlers[rule], bus, { permissions: rulePermissions[rule], timeout: "1 minute" }),
-    { pattern: subscriberPattern(Rules[rule]) },
-  );
+  const subscriber = functionArgs(RuleHandlers[rule], bus, { permissions: rulePermissions[rule], timeout: "1 minute" });
+  const args = { pattern: subscriberPattern(Rules[rule]) };
+  if (ruleBus(Rules[rule]) === "default") sst.aws.Bus.subscribe(name, awsEventsBusArn, subscriber, args);
+  else bus.subscribe(name, subscriber, args);
 }
+
+/** Stops channels that have had no input for too long. */
+export const stopIdleChannels = new sst.aws.Cron("StopIdleChannels", {
+  schedule: "rate(5 minutes)",
+  function: functionArgs("packages/functions/src/stop-idle-channels.handler", bus, {
+    permissions: liveEnginePermissions(mediaLiveRoleArn),
+    timeout: "1 minute",
+  }),
+});

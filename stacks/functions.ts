@@ -1,8 +1,11 @@
+import { mediaLiveRole } from "./medialive.ts";
 import { basePermissions } from "./permissions.ts";
 import { idempotencyTable, table } from "./storage.ts";
 
-/** Names in AWS that the stack does not create itself (per-account buckets, secrets) start with this. */
+/** Names in AWS that the stack does not create itself (per-account buckets, secrets, live channels) start with this. */
 export const resourcePrefix = `${$app.name}-${$app.stage}`;
+
+export const mediaLiveRoleArn = mediaLiveRole("MediaLiveRole", resourcePrefix).arn;
 
 type FunctionOptions = Omit<sst.aws.FunctionArgs, "handler" | "environment" | "permissions"> & {
   environment?: Record<string, $util.Input<string>>;
@@ -24,6 +27,7 @@ export function functionArgs(
       VISIONSTREAM_TABLE: table.name,
       VISIONSTREAM_IDEMPOTENCY_TABLE: idempotencyTable.name,
       VISIONSTREAM_BUS: bus.name,
+      VISIONSTREAM_MEDIALIVE_ROLE_ARN: mediaLiveRoleArn,
       ...environment,
     },
     permissions: [

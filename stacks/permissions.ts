@@ -59,6 +59,45 @@ export const DEPROVISION_CDN_ACTIONS = [
   "cloudfront:UpdateDistribution",
 ] as const;
 
+/** What the live engine does to MediaLive; ids are MediaLive's numbers, so resources are scoped by type only. */
+export const LIVE_ENGINE_ACTIONS = [
+  "medialive:CreateInputSecurityGroup",
+  "medialive:DeleteInputSecurityGroup",
+  "medialive:CreateInput",
+  "medialive:DescribeInput",
+  "medialive:DeleteInput",
+  "medialive:CreateChannel",
+  "medialive:DescribeChannel",
+  "medialive:UpdateChannel",
+  "medialive:StartChannel",
+  "medialive:StopChannel",
+  "medialive:DeleteChannel",
+  "medialive:CreateTags",
+] as const;
+
+/** Finding a channel's resources by name or tag after an interrupted creation; MediaLive's List actions accept only "*". */
+export const LIVE_ENGINE_LIST_ACTIONS = [
+  "medialive:ListInputSecurityGroups",
+  "medialive:ListInputs",
+  "medialive:ListChannels",
+] as const;
+
+export const LIVE_PACKAGING_ACTIONS = [
+  "mediapackage:CreateChannel",
+  "mediapackage:DescribeChannel",
+  "mediapackage:DeleteChannel",
+  "mediapackage:CreateOriginEndpoint",
+  "mediapackage:DescribeOriginEndpoint",
+  "mediapackage:DeleteOriginEndpoint",
+] as const;
+
+export const PASS_ROLE_ACTIONS = ["iam:PassRole"] as const;
+
+/** What MediaLive itself does while a channel runs: write HLS into the account buckets and push to MediaPackage. */
+export const RECORDING_BUCKET_ACTIONS = ["s3:ListBucket"] as const;
+export const RECORDING_OBJECT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"] as const;
+export const MEDIALIVE_PACKAGING_ACTIONS = ["mediapackage:DescribeChannel"] as const;
+
 export const ALL_ACTIONS = [
   ...TABLE_ACTIONS,
   ...IDEMPOTENCY_TABLE_ACTIONS,
@@ -68,6 +107,13 @@ export const ALL_ACTIONS = [
   ...ACCOUNT_CDN_ACTIONS,
   ...DEPROVISION_SECRET_ACTIONS,
   ...DEPROVISION_CDN_ACTIONS,
+  ...LIVE_ENGINE_ACTIONS,
+  ...LIVE_ENGINE_LIST_ACTIONS,
+  ...LIVE_PACKAGING_ACTIONS,
+  ...PASS_ROLE_ACTIONS,
+  ...RECORDING_BUCKET_ACTIONS,
+  ...RECORDING_OBJECT_ACTIONS,
+  ...MEDIALIVE_PACKAGING_ACTIONS,
 ] as const;
 
 const allow = (actions: readonly string[], resources: Arn[]): Statement => ({
@@ -77,6 +123,16 @@ const allow = (actions: readonly string[], resources: Arn[]): Statement => ({
 
 /** Per-account buckets are named `<prefix>-...`. */
 export const accountBucketArn = (prefix: string) => `arn:aws:s3:::${prefix}-*`;
+
+export const MEDIALIVE_RESOURCE_ARNS = [
+  "arn:aws:medialive:*:*:channel:*",
+  "arn:aws:medialive:*:*:input:*",
+  "arn:aws:medialive:*:*:inputSecurityGroup:*",
+];
+
+/** MediaPackage (v1) ARNs end in an id of its own, not in the channel id we choose. */
+export const MEDIAPACKAGE_CHANNEL_ARN = "arn:aws:mediapackage:*:*:channels/*";
+export const MEDIAPACKAGE_RESOURCE_ARNS = [MEDIAPACKAGE_CHANNEL_ARN, "arn:aws:mediapackage:*:*:origin_endpoints/*"];
 
 /** Per-account secrets are named `<prefix>/accounts/<accountId>`; the ARN ends in a random suffix. */
 export const accountSecretArn = (prefix: string) =>
@@ -103,5 +159,18 @@ export function deprovisionPermissions(prefix: string): Statement[] {
   return [
     allow(DEPROVISION_SECRET_ACTIONS, [accountSecretArn(prefix)]),
     allow(DEPROVISION_CDN_ACTIONS, ["*"]),
+  ];
+}
+
+/** What the functions that drive channels (the API, the channel reactions, the idle-stop schedule) may do. */
+export function liveEnginePermissions(mediaLiveRoleArn: Arn): Statement[] {
+  return [
+    allow(LIVE_ENGINE_ACTIONS, MEDIALIVE_RESOURCE_ARNS),
+    allow(LIVE_ENGINE_LIST_ACTIONS, ["*"]),
+    allow(LIVE_PACKAGING_ACTIONS, MEDIAPACKAGE_RESOURCE_ARNS),
+    {
+      ...allow(PASS_ROLE_ACTIONS, [mediaLiveRoleArn]),
+      conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["medialive.amazonaws.com"] }],
+    },
   ];
 }

@@ -7,6 +7,8 @@ export type SubscriberPattern = { source?: unknown[]; detailType?: unknown[]; de
 export const RuleHandlers = {
   provisionAccount: "packages/functions/src/provision-account.handler",
   deprovisionAccount: "packages/functions/src/deprovision-account.handler",
+  channelStateChanged: "packages/functions/src/channel-state-changed.handler",
+  channelAlert: "packages/functions/src/channel-alert.handler",
 } as const satisfies Record<RuleName, string>;
 
 export const ruleNames = Object.keys(Rules) as RuleName[];
@@ -24,13 +26,26 @@ export function subscriberPattern(pattern: EventPattern): SubscriberPattern {
   if (fields.length > 0) throw new Error(`Bus.subscribe cannot filter on ${fields.join(", ")}`);
   if (detail !== undefined && Array.isArray(detail)) throw new Error(`Event pattern field "detail" must be an object`);
   const sources = list(source, "source");
-  // AWS services publish to the default bus only; a rule on them belongs there, not on ours.
-  if (sources?.some((s) => typeof s === "string" && s.startsWith("aws."))) {
-    throw new Error(`Rules on AWS service events (${sources.join(", ")}) must subscribe to the default bus`);
-  }
   return {
     ...(sources && { source: sources }),
     ...(detailType !== undefined && { detailType: list(detailType, "detail-type") }),
     ...(detail !== undefined && { detail: detail as Record<string, unknown> }),
   };
 }
+
+/** Which event bus a rule listens on. */
+export type RuleBus = "default" | "visionstream";
+
+/** AWS services publish their events to the account's default bus only; ours go to the VisionStream bus. */
+export function ruleBus(pattern: EventPattern): RuleBus {
+  const sources = list(pattern.source, "source") ?? [];
+  const fromAws = sources.filter((s) => typeof s === "string" && s.startsWith("aws."));
+  if (fromAws.length === 0) return "visionstream";
+  if (fromAws.length < sources.length) {
+    throw new Error(`A rule cannot listen to both buses: AWS service events (${fromAws.join(", ")}) and ours`);
+  }
+  return "default";
+}
+
+export const defaultBusArn = (region: string, accountId: string) =>
+  `arn:aws:events:${region}:${accountId}:event-bus/default`;

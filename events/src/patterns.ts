@@ -1,3 +1,4 @@
+import { MediaLiveChannelAlertPattern, MediaLiveChannelStateChangePattern } from "./aws/medialive.ts";
 import { VISIONSTREAM_SOURCE, type VisionStreamDetailType } from "./visionstream.ts";
 
 /** An EventBridge event pattern, as the rule's EventPattern JSON. */
@@ -12,6 +13,8 @@ const visionstream = (...detailTypes: VisionStreamDetailType[]): EventPattern =>
 export const Rules = {
   provisionAccount: visionstream("AccountCreated", "AccountProvisioningRetried"),
   deprovisionAccount: visionstream("AccountDeleted"),
+  channelStateChanged: MediaLiveChannelStateChangePattern,
+  channelAlert: MediaLiveChannelAlertPattern,
 } as const satisfies Record<string, EventPattern>;
 
 export type RuleName = keyof typeof Rules;

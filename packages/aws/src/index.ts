@@ -1,3 +1,6 @@
 export * from "./dynamo/client.ts";
 export * from "./dynamo/tables.ts";
 export * from "./dynamo/account-repository.ts";
+export * from "./dynamo/channel-repository.ts";
+export * from "./dynamo/update.ts";
+export * from "./playback-signer.ts";

@@ -56,6 +56,7 @@ beforeAll(async () => {
     VISIONSTREAM_BUS: "visionstream-test-bus",
     VISIONSTREAM_RESOURCE_PREFIX: "visionstream-test",
     VISIONSTREAM_ADMIN_TOKEN: ADMIN,
+    VISIONSTREAM_MEDIALIVE_ROLE_ARN: "arn:aws:iam::123456789012:role/visionstream-test-medialive",
   });
   await ensureTables(dynamoClient({ region: "eu-west-1", endpoint }), {
     table: "visionstream-lambda-test",

@@ -1,12 +1,13 @@
 import { parseArgs } from "node:util";
 import { InvalidConfiguration, readLocalSettings, resolveLocalConfig } from "./config.ts";
 import { startLocalRuntime } from "./runtime.ts";
+import { ensureSystemPackages } from "./system-packages.ts";
 
-const USAGE = `usage: visionstream start [--data-dir DIR] [--api-port N] [--cdn-port N] [--rtmp-port N] [--admin-token TOKEN]
+const USAGE = `usage: visionstream start [--data-dir DIR] [--api-port N] [--cdn-port N] [--rtmp-port N] [--rtp-port N] [--admin-token TOKEN]
 
 Starts the whole VisionStream platform on 127.0.0.1. Each flag may also be given in the environment:
 VISIONSTREAM_DATA_DIR (.visionstream), VISIONSTREAM_API_PORT (8080), VISIONSTREAM_CDN_PORT (8081),
-VISIONSTREAM_RTMP_PORT (1935), VISIONSTREAM_ADMIN_TOKEN (generated on first start and kept in the data directory).`;
+VISIONSTREAM_RTMP_PORT (1935), VISIONSTREAM_RTP_PORT (5000), VISIONSTREAM_ADMIN_TOKEN (generated on first start and kept in the data directory).`;
 
 async function start(argv: string[]) {
   const { values } = parseArgs({
@@ -16,6 +17,7 @@ async function start(argv: string[]) {
       "api-port": { type: "string" },
       "cdn-port": { type: "string" },
       "rtmp-port": { type: "string" },
+      "rtp-port": { type: "string" },
       "admin-token": { type: "string" },
     },
     strict: true,
@@ -25,16 +27,19 @@ async function start(argv: string[]) {
     apiPort: values["api-port"],
     cdnPort: values["cdn-port"],
     rtmpPort: values["rtmp-port"],
+    rtpPort: values["rtp-port"],
     adminToken: values["admin-token"],
   });
   const config = await resolveLocalConfig(settings);
+  ensureSystemPackages((line) => process.stdout.write(`${line}\n`));
   const runtime = await startLocalRuntime(config);
   const lines = [
     "VisionStream is running on 127.0.0.1",
     `  API          ${runtime.apiUrl}   (OpenAPI: ${runtime.apiUrl}/openapi.json)`,
     `  CDN          ${runtime.cdnUrl}`,
     `  DynamoDB     ${runtime.dynamoEndpoint}   (dynalite)`,
-    `  RTMP ingest  from port ${config.rtmpPort}`,
+    `  RTMP ingest  from port ${config.rtmpPort}; RTP ingest from port ${config.rtpPort}`,
+    `  player       ${runtime.apiUrl}/player.html`,
     `  data         ${config.dataDir}`,
     `  admin token  ${config.adminToken}${config.adminTokenGenerated ? "   (generated; kept in the data directory)" : ""}`,
     "",

@@ -10,6 +10,7 @@ const LocalSettings = z.object({
   apiPort: Port.default(8080),
   cdnPort: Port.default(8081),
   rtmpPort: Port.default(1935),
+  rtpPort: Port.default(5000),
   adminToken: z.string().min(16, "the admin token needs at least 16 characters").optional(),
 });
 export type LocalSettingsInput = z.input<typeof LocalSettings>;
@@ -24,6 +25,7 @@ const ENVIRONMENT = {
   apiPort: "VISIONSTREAM_API_PORT",
   cdnPort: "VISIONSTREAM_CDN_PORT",
   rtmpPort: "VISIONSTREAM_RTMP_PORT",
+  rtpPort: "VISIONSTREAM_RTP_PORT",
   adminToken: "VISIONSTREAM_ADMIN_TOKEN",
 } as const satisfies Record<keyof LocalSettingsInput, string>;
 

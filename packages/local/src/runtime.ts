@@ -1,17 +1,21 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { documentClient, DynamoAccountRepository, dynamoClient, ensureTables } from "@visionstream/aws";
-import { Accounts, Authenticator } from "@visionstream/core";
+import { CloudFrontPlaybackSigner, documentClient, DynamoAccountRepository, DynamoChannelRepository, dynamoClient, ensureTables } from "@visionstream/aws";
+import { Accounts, Authenticator, Channels, type Ladder } from "@visionstream/core";
 import { type RuleName, Rules } from "@visionstream/events";
 import { createApi } from "@visionstream/functions/api/app";
 import { deprovisionAccountHandler, provisionAccountHandler } from "@visionstream/functions/handlers/accounts";
+import { channelAlertHandler, channelStateChangedHandler, stopIdleChannelsHandler } from "@visionstream/functions/handlers/channels";
+import { Hono } from "hono";
 import { LocalAccountInfrastructure, LocalLayout } from "./account-infrastructure.ts";
 import { type BusHandler, LOCAL_REGION, LocalBus } from "./bus.ts";
 import { cdnApp } from "./cdn/server.ts";
 import type { LocalConfig } from "./config.ts";
 import { startDynalite } from "./dynalite.ts";
 import { invokeAsLambda } from "./lambda-context.ts";
+import { LocalLiveEngine } from "./live/live-engine.ts";
+import { ensureWebBuilt, webApp } from "./web.ts";
 
 export const TABLES = { table: "visionstream", idempotencyTable: "visionstream-idempotency" };
 const HOST = "127.0.0.1";
@@ -35,7 +39,10 @@ async function listen(app: { fetch: (request: Request) => Response | Promise<Res
 export type LocalRuntime = Awaited<ReturnType<typeof startLocalRuntime>>;
 
 /** The whole platform on 127.0.0.1: dynalite, the bus and its handlers, the API, the CDN. */
-export async function startLocalRuntime(config: Pick<LocalConfig, "dataDir" | "apiPort" | "cdnPort" | "adminToken"> & { inMemory?: boolean }) {
+export type RuntimeConfig = Pick<LocalConfig, "dataDir" | "apiPort" | "cdnPort" | "adminToken"> &
+  Partial<Pick<LocalConfig, "rtmpPort" | "rtpPort">> & { inMemory?: boolean; ladder?: Ladder; preset?: string; idleStopAfterMs?: number };
+
+export async function startLocalRuntime(config: RuntimeConfig) {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const close of stops.reverse()) await close();
@@ -55,27 +62,61 @@ export async function startLocalRuntime(config: Pick<LocalConfig, "dataDir" | "a
     const repository = new DynamoAccountRepository(documentClient(dynamo), TABLES.table);
     const accounts = Accounts({ repository, publisher: bus, infrastructure });
     const authenticator = Authenticator({ repository, adminToken: config.adminToken });
+    const engine = new LocalLiveEngine({
+      layout,
+      bus,
+      rtmpBasePort: config.rtmpPort ?? 1935,
+      rtpBasePort: config.rtpPort ?? 5000,
+      ...(config.ladder ? { ladder: config.ladder } : {}),
+      ...(config.preset ? { preset: config.preset } : {}),
+    });
+    stops.push(() => engine.close());
+    const signer = new CloudFrontPlaybackSigner(async (accountId) => {
+      const key = await infrastructure.signingKey(accountId);
+      return { keyPairId: key.publicKeyId, privateKey: key.privateKey };
+    });
+    const channels = Channels({
+      channels: new DynamoChannelRepository(documentClient(dynamo), TABLES.table),
+      accounts: repository,
+      engine,
+      signer,
+      ...(config.idleStopAfterMs !== undefined ? { idleStopAfterMs: config.idleStopAfterMs } : {}),
+    });
 
     const handlers: Record<RuleName, BusHandler> = {
       provisionAccount: invokeAsLambda("provisionAccount", provisionAccountHandler(accounts)),
       deprovisionAccount: invokeAsLambda("deprovisionAccount", deprovisionAccountHandler(accounts)),
+      channelStateChanged: invokeAsLambda("channelStateChanged", channelStateChangedHandler(channels)),
+      channelAlert: invokeAsLambda("channelAlert", channelAlertHandler(channels)),
     };
     for (const rule of Object.keys(handlers) as RuleName[]) bus.subscribe(rule, Rules[rule], handlers[rule]);
 
     const cdn = await listen(cdnApp(layout), config.cdnPort);
     stops.push(cdn.close);
     cdnOrigin = cdn.url;
-    const api = await listen(createApi({ accounts, authenticator }), config.apiPort);
-    stops.push(api.close);
+    const stopIdle = invokeAsLambda("stopIdleChannels", stopIdleChannelsHandler(channels));
+    const idleTimer = setInterval(() => void stopIdle({}).catch(() => undefined), 60_000);
+    stops.push(async () => clearInterval(idleTimer));
+
+    const web = webApp(await ensureWebBuilt());
+    const api = createApi({ accounts, authenticator, channels });
+    const front = new Hono();
+    front.route("/", api);
+    front.route("/", web);
+    const server = await listen(front, config.apiPort);
+    stops.push(server.close);
 
     return {
-      apiUrl: api.url,
+      apiUrl: server.url,
       cdnUrl: cdn.url,
       dynamoEndpoint: dynalite.endpoint,
       adminToken: config.adminToken,
       dataDir: config.dataDir,
       bus,
       accounts,
+      channels,
+      engine,
+      stopIdle,
       infrastructure,
       layout,
       stop,

@@ -1,14 +1,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type LocalRuntime, startLocalRuntime } from "./runtime.ts";
+import { type LocalRuntime, type RuntimeConfig, startLocalRuntime } from "./runtime.ts";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
 
 /** A whole local runtime on free ports of 127.0.0.1, with its own data directory, for one test file. */
-export async function startTestRuntime(): Promise<LocalRuntime & { api: ApiClient; cleanup: () => Promise<void> }> {
+export async function startTestRuntime(
+  options: Partial<RuntimeConfig> = {},
+): Promise<LocalRuntime & { api: ApiClient; cleanup: () => Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), "visionstream-test-"));
-  const runtime = await startLocalRuntime({ dataDir, apiPort: 0, cdnPort: 0, adminToken: TEST_ADMIN_TOKEN, inMemory: true });
+  const runtime = await startLocalRuntime({ dataDir, apiPort: 0, cdnPort: 0, adminToken: TEST_ADMIN_TOKEN, inMemory: true, ...options });
   return {
     ...runtime,
     api: apiClient(runtime.apiUrl),

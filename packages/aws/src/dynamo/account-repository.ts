@@ -7,6 +7,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { conditionalUpdate } from "./update.ts";
 import { Account, type AccountChanges, Conflict, InvalidInput, type AccountPage, type AccountRepository, type AccountStatus } from "@visionstream/core";
 
 const accountKey = (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: "ACCOUNT" });
@@ -81,37 +82,13 @@ export class DynamoAccountRepository implements AccountRepository {
   }
 
   async transition(accountId: string, from: readonly AccountStatus[], changes: AccountChanges): Promise<Account | undefined> {
-    const names: Record<string, string> = { "#status": "status" };
-    const values: Record<string, unknown> = {};
-    const sets: string[] = [];
-    const removes: string[] = [];
-    Object.entries(changes).forEach(([field, value], index) => {
-      names[`#f${index}`] = field;
-      if (value === undefined) removes.push(`#f${index}`);
-      else {
-        values[`:v${index}`] = value;
-        sets.push(`#f${index} = :v${index}`);
-      }
+    const item = await conditionalUpdate(this.client, {
+      tableName: this.tableName,
+      key: accountKey(accountId),
+      changes,
+      condition: { field: "status", allowed: from },
     });
-    from.forEach((status, index) => (values[`:from${index}`] = status));
-    const update = [sets.length ? `SET ${sets.join(", ")}` : "", removes.length ? `REMOVE ${removes.join(", ")}` : ""].join(" ");
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: accountKey(accountId),
-          UpdateExpression: update,
-          ConditionExpression: `attribute_exists(pk) AND #status IN (${from.map((_, index) => `:from${index}`).join(", ")})`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return Attributes ? toAccount(Attributes) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    return item ? toAccount(item) : undefined;
   }
 
   private async currentKeyHash(accountId: string): Promise<string | undefined> {

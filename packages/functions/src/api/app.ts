@@ -1,15 +1,17 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Accounts, Authenticator, Caller } from "@visionstream/core";
+import type { Accounts, Authenticator, Caller, Channels } from "@visionstream/core";
 import type { MiddlewareHandler } from "hono";
 import { accountRoutes } from "./accounts.ts";
+import { channelRoutes } from "./channels.ts";
 import { errorBody, fieldIssues, toErrorResponse, validationError } from "./errors.ts";
 
 export interface ApiDeps {
   accounts: Accounts;
   authenticator: Authenticator;
+  channels: Channels;
 }
 
-export type ApiEnv = { Variables: { caller: Caller; accounts: Accounts } };
+export type ApiEnv = { Variables: { caller: Caller; accounts: Accounts; channels: Channels } };
 
 function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
@@ -41,13 +43,17 @@ export function createApi(deps: ApiDeps) {
 
   const authenticate: MiddlewareHandler<ApiEnv> = async (c, next) => {
     c.set("accounts", deps.accounts);
+    c.set("channels", deps.channels);
     c.set("caller", await deps.authenticator.authenticate(bearer(c.req.header("authorization"))));
     await next();
   };
   app.use("/accounts", authenticate);
   app.use("/accounts/*", authenticate);
+  app.use("/channels", authenticate);
+  app.use("/channels/*", authenticate);
 
   app.route("/", accountRoutes());
+  app.route("/", channelRoutes());
   return app;
 }
 

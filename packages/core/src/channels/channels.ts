@@ -1,0 +1,212 @@
+import { randomBytes } from "node:crypto";
+import type { MediaLiveChannelAlert, MediaLiveChannelStateChange } from "@visionstream/events";
+import { z } from "zod";
+import type { AccountRepository } from "../accounts/account.ts";
+import { Conflict, NotFound } from "../errors.ts";
+import {
+  type Channel,
+  type ChannelRepository,
+  type ChannelState,
+  InputType,
+  type LiveEngine,
+  livePlaylistKey,
+  Redundancy,
+} from "./channel.ts";
+import type { PlaybackSigner } from "./playback.ts";
+
+export const CreateChannelInput = z.object({
+  name: z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]*$/u, "must not contain control characters"),
+  inputType: InputType,
+  redundancy: Redundancy.default("SINGLE"),
+  allowCidrs: z.array(z.cidrv4("an IPv4 CIDR such as 203.0.113.0/24")).min(1).max(10),
+});
+export type CreateChannelInput = z.input<typeof CreateChannelInput>;
+
+export interface ChannelsDeps {
+  channels: ChannelRepository;
+  accounts: Pick<AccountRepository, "get">;
+  engine: LiveEngine;
+  signer: PlaybackSigner;
+  /** How long a running channel may go without input before it is stopped to save cost. */
+  idleStopAfterMs?: number;
+  playbackTtlMs?: number;
+  now?: () => Date;
+}
+
+const STARTABLE: readonly ChannelState[] = ["CREATED", "IDLE", "STOPPED"];
+const STOPPABLE: readonly ChannelState[] = ["STARTING", "RUNNING", "RECOVERING"];
+const DELETABLE: readonly ChannelState[] = ["CREATED", "IDLE", "STOPPED", "CREATE_FAILED"];
+const ALERTS_OF_INPUT_LOSS = /input|not received|no (audio|video)|loss/i;
+
+function randomId(prefix: string, length = 16): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  let id = "";
+  for (const byte of randomBytes(length)) id += alphabet[byte % alphabet.length];
+  return `${prefix}${id}`;
+}
+
+export const newChannelId = () => randomId("ch-");
+export const newSessionId = (now: Date) => `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "z").toLowerCase()}-${randomId("", 6)}`;
+export const engineChannelIdFromArn = (arn: string) => arn.split(":").pop() ?? arn;
+
+export function Channels(deps: ChannelsDeps) {
+  const now = () => deps.now?.() ?? new Date();
+  const idleStopAfterMs = deps.idleStopAfterMs ?? 30 * 60_000;
+  const playbackTtlMs = deps.playbackTtlMs ?? 60 * 60_000;
+
+  async function get(accountId: string, channelId: string): Promise<Channel> {
+    const channel = await deps.channels.get(accountId, channelId);
+    if (!channel || channel.state === "DELETED") throw new NotFound("channel", channelId);
+    return channel;
+  }
+
+  async function activeAccount(accountId: string) {
+    const account = await deps.accounts.get(accountId);
+    if (!account) throw new NotFound("account", accountId);
+    if (account.status !== "ACTIVE" || !account.bucketName || !account.cdnBaseUrl)
+      throw new Conflict(`account ${accountId} is ${account.status}; channels need an ACTIVE account`, { status: account.status });
+    return account as typeof account & { bucketName: string; cdnBaseUrl: string };
+  }
+
+  function conflict(channel: Channel, action: string, allowed: readonly ChannelState[]): never {
+    throw new Conflict(`channel ${channel.id} is ${channel.state}; it can ${action} only when ${allowed.join(" or ")}`, {
+      state: channel.state,
+    });
+  }
+
+  return {
+    get,
+
+    async list(accountId: string): Promise<Channel[]> {
+      return (await deps.channels.list(accountId)).filter((channel) => channel.state !== "DELETED");
+    },
+
+    async create(accountId: string, input: CreateChannelInput): Promise<Channel> {
+      const parsed = CreateChannelInput.parse(input);
+      const account = await activeAccount(accountId);
+      const timestamp = now().toISOString();
+      const channel: Channel = {
+        id: newChannelId(),
+        accountId,
+        ...parsed,
+        state: "CREATING",
+        ingest: [],
+        createdAt: timestamp,
+        updatedAt: timestamp,
+      };
+      const streamKey = parsed.inputType === "RTMP_PUSH" ? randomBytes(18).toString("base64url") : undefined;
+      await deps.channels.create(channel);
+      let created;
+      try {
+        created = await deps.engine.createChannel({ channelId: channel.id, accountId, bucketName: account.bucketName, ...parsed, streamKey });
+      } catch (error) {
+        await deps.channels.update(accountId, channel.id, {
+          state: "CREATE_FAILED",
+          failureReason: error instanceof Error ? error.message : String(error),
+          updatedAt: now().toISOString(),
+        });
+        throw error;
+      }
+      await deps.channels.linkEngineChannel(created.engineChannelId, accountId, channel.id);
+      const stored = await deps.channels.update(
+        accountId,
+        channel.id,
+        { engineChannelId: created.engineChannelId, ingest: created.ingest, state: "CREATED", updatedAt: now().toISOString() },
+        ["CREATING"],
+      );
+      return stored ?? get(accountId, channel.id);
+    },
+
+    async start(accountId: string, channelId: string): Promise<Channel> {
+      const channel = await get(accountId, channelId);
+      if (!STARTABLE.includes(channel.state) || !channel.engineChannelId) conflict(channel, "start", STARTABLE);
+      const sessionId = newSessionId(now());
+      const starting = await deps.channels.update(
+        accountId,
+        channelId,
+        { state: "STARTING", sessionId, inputLostSince: undefined, failureReason: undefined, updatedAt: now().toISOString() },
+        STARTABLE,
+      );
+      if (!starting) conflict(await get(accountId, channelId), "start", STARTABLE);
+      try {
+        await deps.engine.startChannel(channel.engineChannelId!, sessionId);
+      } catch (error) {
+        await deps.channels.update(accountId, channelId, {
+          state: channel.state,
+          failureReason: `start failed: ${error instanceof Error ? error.message : String(error)}`,
+          updatedAt: now().toISOString(),
+        });
+        throw error;
+      }
+      return starting;
+    },
+
+    async stop(accountId: string, channelId: string): Promise<Channel> {
+      const channel = await get(accountId, channelId);
+      if (!STOPPABLE.includes(channel.state) || !channel.engineChannelId) conflict(channel, "stop", STOPPABLE);
+      const stopping = await deps.channels.update(accountId, channelId, { state: "STOPPING", updatedAt: now().toISOString() }, STOPPABLE);
+      if (!stopping) conflict(await get(accountId, channelId), "stop", STOPPABLE);
+      await deps.engine.stopChannel(channel.engineChannelId!);
+      return stopping;
+    },
+
+    async remove(accountId: string, channelId: string): Promise<void> {
+      const channel = await get(accountId, channelId);
+      if (!DELETABLE.includes(channel.state)) conflict(channel, "be deleted", DELETABLE);
+      if (channel.engineChannelId) await deps.engine.deleteChannel(channel.engineChannelId);
+      await deps.channels.update(accountId, channelId, { state: "DELETED", updatedAt: now().toISOString() }, DELETABLE);
+    },
+
+    async playback(accountId: string, channelId: string) {
+      const channel = await get(accountId, channelId);
+      const account = await activeAccount(accountId);
+      const expiresAt = new Date(now().getTime() + playbackTtlMs);
+      const signature = await deps.signer.signPath(accountId, `${account.cdnBaseUrl}/live/${channel.id}/*`, expiresAt);
+      return { channelId: channel.id, state: channel.state, hlsUrl: `${account.cdnBaseUrl}/${livePlaylistKey(channel.id)}`, ...signature };
+    },
+
+    /** Reaction to "MediaLive Channel State Change": the channel takes the engine's state, newest event wins. */
+    async onStateChange(event: MediaLiveChannelStateChange): Promise<Channel | undefined> {
+      const channel = await deps.channels.findByEngineChannel(engineChannelIdFromArn(event.detail.channel_arn));
+      if (!channel || channel.state === "DELETED") return undefined;
+      if (channel.stateChangedAt && channel.stateChangedAt > event.time) return channel;
+      const state = event.detail.state;
+      // A standard channel reports each pipeline: it has stopped only when no pipeline runs any more.
+      if (state === "STOPPED" && event.detail.pipelines_running_count > 0) return channel;
+      return deps.channels.update(channel.accountId, channel.id, {
+        state,
+        stateChangedAt: event.time,
+        ...(state === "STOPPED" || state === "IDLE" ? { inputLostSince: undefined } : {}),
+        updatedAt: now().toISOString(),
+      });
+    },
+
+    /** Reaction to "MediaLive Channel Alert": input loss is remembered, so an idle channel can be stopped. */
+    async onAlert(event: MediaLiveChannelAlert): Promise<Channel | undefined> {
+      if (!ALERTS_OF_INPUT_LOSS.test(event.detail.alert_type)) return undefined;
+      const channel = await deps.channels.findByEngineChannel(engineChannelIdFromArn(event.detail.channel_arn));
+      if (!channel || !STOPPABLE.includes(channel.state)) return channel;
+      if (event.detail.alarm_state === "SET")
+        return channel.inputLostSince
+          ? channel
+          : deps.channels.update(channel.accountId, channel.id, { inputLostSince: event.time, updatedAt: now().toISOString() });
+      return deps.channels.update(channel.accountId, channel.id, { inputLostSince: undefined, updatedAt: now().toISOString() });
+    },
+
+    /** Scheduled: stops running channels that have had no input for longer than the idle limit. */
+    async stopIdle(): Promise<string[]> {
+      const stopped: string[] = [];
+      const limit = now().getTime() - idleStopAfterMs;
+      for (const channel of await deps.channels.listInState("RUNNING")) {
+        if (!channel.inputLostSince || Date.parse(channel.inputLostSince) > limit || !channel.engineChannelId) continue;
+        const stopping = await deps.channels.update(channel.accountId, channel.id, { state: "STOPPING", updatedAt: now().toISOString() }, ["RUNNING"]);
+        if (!stopping) continue;
+        await deps.engine.stopChannel(channel.engineChannelId);
+        stopped.push(channel.id);
+      }
+      return stopped;
+    },
+  };
+}
+
+export type Channels = ReturnType<typeof Channels>;

@@ -1,0 +1,14 @@
+/** A CloudFront-style signature that opens every object under one path (custom policy with a wildcard). */
+export interface PathSignature {
+  /** Append to every playlist and segment URL: Policy=...&Signature=...&Key-Pair-Id=... */
+  query: string;
+  /** The same grant as CloudFront-* cookies, for players that send cookies. */
+  cookies: Record<string, string>;
+  expiresAt: string;
+}
+
+/** Signs viewer access with the account's CDN key pair. */
+export interface PlaybackSigner {
+  signPath(accountId: string, urlPattern: string, expiresAt: Date): Promise<PathSignature>;
+  signUrl(accountId: string, url: string, expiresAt: Date): Promise<string>;
+}

@@ -1,0 +1,4 @@
+import { awsRuntime } from "./aws-runtime.ts";
+import { channelStateChangedHandler } from "./handlers/channels.ts";
+
+export const handler = channelStateChangedHandler(awsRuntime().channels);

@@ -1,0 +1,197 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BusEvent } from "./bus.ts";
+import { audioKbps, ffprobe, push, startsWithKeyframe } from "./media-testing.ts";
+import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing.ts";
+
+let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+let apiKey: string;
+let work: string;
+const medialive: BusEvent[] = [];
+const segmentEvents: BusEvent[] = [];
+const pushes: ReturnType<typeof push>[] = [];
+
+beforeAll(async () => {
+  const base = 20_000 + Math.floor(Math.random() * 20_000);
+  runtime = await startTestRuntime({ rtmpPort: base, rtpPort: base + 100 });
+  runtime.bus.subscribe("test-medialive", { source: ["aws.medialive"] }, async (event) => void medialive.push(event));
+  runtime.bus.subscribe("test-s3", { source: ["aws.s3"] }, async (event) => void segmentEvents.push(event));
+  work = await mkdtemp(join(tmpdir(), "visionstream-channels-"));
+  const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "broadcaster" } });
+  apiKey = created.body.apiKey;
+  await eventually(async () => {
+    const { body } = await runtime.api("GET", `/accounts/${created.body.account.id}`, { token: apiKey });
+    return body.account.status === "ACTIVE" ? true : undefined;
+  });
+}, 60_000);
+
+afterAll(async () => {
+  for (const pusher of pushes) if (pusher.exitCode === null) pusher.kill("SIGKILL");
+  await runtime?.cleanup();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+async function createChannel(body: Record<string, unknown>) {
+  const answer = await runtime.api("POST", "/channels", { token: apiKey, json: body });
+  expect(answer.status).toBe(201);
+  return answer.body.channel;
+}
+
+async function waitForState(channelId: string, state: string, timeoutMs = 20_000) {
+  return eventually(
+    async () => {
+      const { body } = await runtime.api("GET", `/channels/${channelId}`, { token: apiKey });
+      return body.channel.state === state ? body.channel : undefined;
+    },
+    { timeoutMs },
+  );
+}
+
+async function signedFetch(url: string, query: string) {
+  return fetch(`${url}${url.includes("?") ? "&" : "?"}${query}`);
+}
+
+function variants(master: string) {
+  return [...master.matchAll(/#EXT-X-STREAM-INF:([^\n]*)\n([^\n]+)/g)].map(([, attributes, uri]) => ({
+    resolution: /RESOLUTION=(\d+x\d+)/.exec(attributes!)?.[1],
+    uri: uri!.trim(),
+  }));
+}
+
+async function fetchSegment(playlistUrl: string, query: string, name: string) {
+  const playlist = await (await signedFetch(playlistUrl, query)).text();
+  const segments = playlist.split("\n").filter((line) => line && !line.startsWith("#"));
+  const segmentUrl = new URL(segments[Math.max(0, segments.length - 2)]!, playlistUrl).toString();
+  const answer = await signedFetch(segmentUrl, query);
+  expect(answer.status).toBe(200);
+  const file = join(work, name);
+  await writeFile(file, Buffer.from(await answer.arrayBuffer()));
+  return { file, playlist };
+}
+
+describe("channels API", () => {
+  it("validates channels and names the field at fault", async () => {
+    const badCidr = await runtime.api("POST", "/channels", { token: apiKey, json: { name: "x", inputType: "RTMP_PUSH", allowCidrs: ["300.1.1.1/8"] } });
+    const badType = await runtime.api("POST", "/channels", { token: apiKey, json: { name: "x", inputType: "SRT", allowCidrs: ["10.0.0.0/8"] } });
+    const asOperator = await runtime.api("POST", "/channels", { token: TEST_ADMIN_TOKEN, json: { name: "x", inputType: "RTMP_PUSH", allowCidrs: ["10.0.0.0/8"] } });
+    const unknown = await runtime.api("GET", "/channels/ch-0000000000000000", { token: apiKey });
+
+    expect(badCidr.status).toBe(400);
+    expect(badCidr.body.error.details.issues[0].field).toBe("allowCidrs.0");
+    expect(badType.body.error.details.issues[0].field).toBe("inputType");
+    expect(asOperator.status).toBe(403);
+    expect(unknown.status).toBe(404);
+  });
+
+  it("gives STANDARD channels two ingest endpoints and refuses to delete a running channel", async () => {
+    const channel = await createChannel({ name: "redundant", inputType: "RTMP_PUSH", redundancy: "STANDARD", allowCidrs: ["127.0.0.1/32"] });
+    expect(channel.ingest).toHaveLength(2);
+    expect(channel.ingest[0].streamKey).toBe(channel.ingest[1].streamKey);
+    expect(channel.ingest[0].url).not.toBe(channel.ingest[1].url);
+
+    expect((await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey })).status).toBe(202);
+    await waitForState(channel.id, "RUNNING");
+    expect((await runtime.api("DELETE", `/channels/${channel.id}`, { token: apiKey })).status).toBe(409);
+    expect((await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey })).status).toBe(409);
+    expect((await runtime.api("POST", `/channels/${channel.id}/stop`, { token: apiKey })).status).toBe(202);
+    await waitForState(channel.id, "STOPPED");
+    expect((await runtime.api("DELETE", `/channels/${channel.id}`, { token: apiKey })).status).toBe(204);
+    expect((await runtime.api("GET", `/channels/${channel.id}`, { token: apiKey })).status).toBe(404);
+  });
+});
+
+describe("live over RTMP, end to end", () => {
+  it("transcodes 20 s of 1080p30 to the ladder, served through the CDN with a signature, and emits STOPPED", async () => {
+    const channel = await createChannel({ name: "main stage", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] });
+    await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
+    await waitForState(channel.id, "RUNNING");
+    const { url, streamKey } = channel.ingest[0];
+
+    const pusher = push({ seconds: 20, output: ["-f", "flv", `${url}/${streamKey}`] });
+    pushes.push(pusher);
+    expect(await pusher.done).toBe(0);
+
+    const playback = (await runtime.api("GET", `/channels/${channel.id}/playback`, { token: apiKey })).body;
+    const unsigned = await fetch(playback.hlsUrl);
+    const master = await (await signedFetch(playback.hlsUrl, playback.query)).text();
+    expect(unsigned.status).toBe(403);
+    expect(variants(master).map((variant) => variant.resolution)).toEqual(["1920x1080", "1280x720", "640x480", "320x240"]);
+
+    const expected = [
+      ["1920x1080", 1920, 1080, 192],
+      ["1280x720", 1280, 720, 192],
+      ["640x480", 640, 480, 128],
+      ["320x240", 320, 240, 128],
+    ] as const;
+    for (const [index, variant] of variants(master).entries()) {
+      const [, width, height, audio] = expected[index]!;
+      const { file } = await fetchSegment(new URL(variant.uri, playback.hlsUrl).toString(), playback.query, `seg-${index}.ts`);
+      const probe = await ffprobe(file);
+      const video = probe.streams.find((stream) => stream.codec_type === "video")!;
+      const sound = probe.streams.find((stream) => stream.codec_type === "audio")!;
+      expect(video).toMatchObject({ codec_name: "h264", width, height, avg_frame_rate: "30/1" });
+      expect(sound.codec_name).toBe("aac");
+      expect(await audioKbps(file)).toBeGreaterThan(audio * 0.85);
+      expect(await audioKbps(file)).toBeLessThan(audio * 1.15);
+      expect(await startsWithKeyframe(file)).toBe(true);
+    }
+
+    expect((await runtime.api("POST", `/channels/${channel.id}/stop`, { token: apiKey })).status).toBe(202);
+    const stopped = await waitForState(channel.id, "STOPPED");
+    const arn = medialive.find((event) => (event.detail as { state?: string }).state === "STOPPED" && event.resources[0]?.endsWith(`:${stopped.engineChannelId ?? ""}`));
+    expect(medialive.some((event) => (event.detail as { state?: string; channel_arn: string }).state === "STOPPED")).toBe(true);
+    expect(arn ?? medialive.find((event) => (event.detail as { state?: string }).state === "STOPPED")).toMatchObject({
+      source: "aws.medialive",
+      "detail-type": "MediaLive Channel State Change",
+      detail: { state: "STOPPED", pipelines_running_count: 0 },
+    });
+    const recorded = segmentEvents.filter((event) => (event.detail as { object: { key: string } }).object.key.startsWith(`recordings/${channel.id}/${stopped.sessionId}/1080p/`));
+    expect(recorded.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it("refuses a wrong stream key and an address outside the allow-list", async () => {
+    const open = await createChannel({ name: "keyed", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] });
+    const closed = await createChannel({ name: "fenced", inputType: "RTMP_PUSH", allowCidrs: ["203.0.113.0/24"] });
+    for (const channel of [open, closed]) await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
+    await waitForState(open.id, "RUNNING");
+    await waitForState(closed.id, "RUNNING");
+
+    const wrongKey = push({ seconds: 3, output: ["-f", "flv", `${open.ingest[0].url}/not-the-key`] });
+    const wrongAddress = push({ seconds: 3, output: ["-f", "flv", `${closed.ingest[0].url}/${closed.ingest[0].streamKey}`] });
+    pushes.push(wrongKey, wrongAddress);
+
+    expect(await wrongKey.done).not.toBe(0);
+    expect(await wrongAddress.done).not.toBe(0);
+    for (const channel of [open, closed]) await runtime.api("POST", `/channels/${channel.id}/stop`, { token: apiKey });
+  });
+
+  it("continues the same recording session when the publisher reconnects, marking the discontinuity", async () => {
+    const channel = await createChannel({ name: "flaky uplink", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] });
+    await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
+    const running = await waitForState(channel.id, "RUNNING");
+    const target = `${channel.ingest[0].url}/${channel.ingest[0].streamKey}`;
+
+    const first = push({ seconds: 7, output: ["-f", "flv", target], size: "640x360" });
+    pushes.push(first);
+    await first.done;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const second = push({ seconds: 7, output: ["-f", "flv", target], size: "640x360" });
+    pushes.push(second);
+    await second.done;
+    await runtime.api("POST", `/channels/${channel.id}/stop`, { token: apiKey });
+    const stopped = await waitForState(channel.id, "STOPPED");
+
+    const account = (await runtime.api("GET", "/channels", { token: apiKey })).body;
+    expect(account.channels.length).toBeGreaterThan(0);
+    expect(stopped.sessionId).toBe(running.sessionId);
+    const sessions = await readdir(join(runtime.dataDir, "buckets"))
+      .then((buckets) => Promise.all(buckets.map((name) => readdir(join(runtime.dataDir, "buckets", name, "recordings", channel.id)).catch(() => []))))
+      .then((lists) => lists.flat());
+    expect(sessions).toEqual([running.sessionId]);
+    const playlistFile = (await readdir(join(runtime.dataDir, "buckets"))).map((name) => join(runtime.dataDir, "buckets", name, "live", channel.id, "720p", "index.m3u8"));
+    const playlist = (await Promise.all(playlistFile.map((file) => readFile(file, "utf8").catch(() => "")))).join("");
+    expect(playlist).toContain("#EXT-X-DISCONTINUITY");
+  });
+});

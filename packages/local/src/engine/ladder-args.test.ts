@@ -1,0 +1,122 @@
+import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
+import { describe, expect, it } from "vitest";
+import { h264Settings } from "./h264.ts";
+import { ladderArguments } from "./ladder-args.ts";
+import { masterPlaylist } from "./master-playlist.ts";
+import { parseMediaPlaylist } from "./media-playlist.ts";
+
+const options = {
+  ladder: DEFAULT_LADDER,
+  input: { args: ["-f", "flv", "-i", "pipe:0"] },
+  liveDir: "/data/live/ch1",
+  startNumber: 7,
+  discontinuity: false,
+};
+
+const valueOf = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+
+describe("ladderArguments", () => {
+  it("decodes once and splits into one letterboxed 30 fps branch per rendition", () => {
+    const graph = valueOf(ladderArguments(options), "-filter_complex");
+
+    expect(graph).toContain("[0:v:0]split=4[picture0][picture1][picture2][picture3]");
+    expect(graph).toContain(
+      "[picture2]fps=30,scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p[v2]",
+    );
+    expect(graph).toContain("[0:a:0]aresample=48000:async=1,aformat=sample_fmts=fltp:channel_layouts=stereo,asplit=4[a0][a1][a2][a3]");
+  });
+
+  it("sets each rendition's rate control, profile, level and 2-second closed GOP", () => {
+    const args = ladderArguments(options);
+
+    expect(args.join(" ")).toContain(
+      "-b:v:0 5000k -maxrate:v:0 5000k -bufsize:v:0 10000k -profile:v:0 high -level:v:0 4.0 -g:v:0 60 -keyint_min:v:0 60 -b:a:0 192k",
+    );
+    expect(args.join(" ")).toContain("-profile:v:3 baseline -level:v:3 1.3");
+    expect(args.join(" ")).toContain(
+      "-c:v libx264 -preset superfast -tune zerolatency -sc_threshold 0 -flags:v +cgop -force_key_frames:v expr:gte(t,n_forced*2)",
+    );
+  });
+
+  it("writes HLS variants named by rendition, numbered from startNumber", () => {
+    const args = ladderArguments(options);
+
+    expect(valueOf(args, "-var_stream_map")).toBe("v:0,a:0,name:1080p v:1,a:1,name:720p v:2,a:2,name:480p v:3,a:3,name:240p");
+    expect(valueOf(args, "-start_number")).toBe("7");
+    expect(valueOf(args, "-hls_segment_filename")).toBe("/data/live/ch1/%v/seg_%05d.ts");
+    expect(args.at(-1)).toBe("/data/live/ch1/%v/index.m3u8");
+    expect(valueOf(args, "-hls_flags")).toBe("delete_segments+independent_segments+temp_file+program_date_time");
+  });
+
+  it("opens a continuing run with a discontinuity", () => {
+    expect(valueOf(ladderArguments({ ...options, discontinuity: true }), "-hls_flags")).toBe(
+      "delete_segments+independent_segments+temp_file+program_date_time+discont_start",
+    );
+  });
+
+  it("takes the media from wherever the input says, progress on fd 3", () => {
+    const args = ladderArguments({ ...options, input: { args: ["-i", "a.mp4", "-i", "b.wav"], audio: "1:a:0" }, preset: "ultrafast" });
+
+    expect(args.slice(args.indexOf("-i") - 0, args.indexOf("-i") + 4)).toEqual(["-i", "a.mp4", "-i", "b.wav"]);
+    expect(valueOf(args, "-filter_complex")).toContain("[1:a:0]aresample");
+    expect(valueOf(args, "-preset")).toBe("ultrafast");
+    expect(valueOf(args, "-progress")).toBe("pipe:3");
+  });
+});
+
+describe("masterPlaylist", () => {
+  it("lists every rendition with bandwidth, resolution, frame rate and exact codecs", () => {
+    expect(masterPlaylist(DEFAULT_LADDER)).toBe(
+      [
+        "#EXTM3U",
+        "#EXT-X-VERSION:6",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+        '#EXT-X-STREAM-INF:BANDWIDTH=5711200,AVERAGE-BANDWIDTH=5192000,RESOLUTION=1920x1080,FRAME-RATE=30.000,CODECS="avc1.640028,mp4a.40.2"',
+        "1080p/index.m3u8",
+        '#EXT-X-STREAM-INF:BANDWIDTH=3511200,AVERAGE-BANDWIDTH=3192000,RESOLUTION=1280x720,FRAME-RATE=30.000,CODECS="avc1.64001f,mp4a.40.2"',
+        "720p/index.m3u8",
+        '#EXT-X-STREAM-INF:BANDWIDTH=1460800,AVERAGE-BANDWIDTH=1328000,RESOLUTION=640x480,FRAME-RATE=30.000,CODECS="avc1.4d401e,mp4a.40.2"',
+        "480p/index.m3u8",
+        '#EXT-X-STREAM-INF:BANDWIDTH=580800,AVERAGE-BANDWIDTH=528000,RESOLUTION=320x240,FRAME-RATE=30.000,CODECS="avc1.42c00d,mp4a.40.2"',
+        "240p/index.m3u8",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("refuses a rendition beyond H.264's levels", () => {
+    const huge = { ...DEFAULT_LADDER.renditions[0]!, width: 8192, height: 4320, fps: 60 };
+    expect(() => h264Settings(DEFAULT_LADDER, huge)).toThrow(RangeError);
+  });
+});
+
+describe("parseMediaPlaylist", () => {
+  it("reads sequence numbers, durations, discontinuities and ffmpeg's wall-clock times", () => {
+    const playlist = parseMediaPlaylist(
+      [
+        "#EXTM3U",
+        "#EXT-X-VERSION:6",
+        "#EXT-X-TARGETDURATION:2",
+        "#EXT-X-MEDIA-SEQUENCE:4",
+        "#EXT-X-DISCONTINUITY",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+        "#EXTINF:2.000000,",
+        "#EXT-X-PROGRAM-DATE-TIME:2026-11-22T04:59:07.716+0000",
+        "seg_00004.ts",
+        "#EXTINF:1.500000,",
+        "seg_00005.ts",
+        "#EXT-X-ENDLIST",
+      ].join("\n"),
+    );
+
+    expect(playlist).toEqual({
+      targetDurationSeconds: 2,
+      mediaSequence: 4,
+      ended: true,
+      segments: [
+        { uri: "seg_00004.ts", mediaSequence: 4, durationSeconds: 2, discontinuity: true, programDateTime: "2026-11-22T04:59:07.716Z" },
+        { uri: "seg_00005.ts", mediaSequence: 5, durationSeconds: 1.5, discontinuity: false },
+      ],
+    });
+  });
+});

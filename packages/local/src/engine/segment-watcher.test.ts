@@ -1,0 +1,101 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../testing.ts";
+import { parseMediaPlaylist } from "./media-playlist.ts";
+import { type RecordedSegment, type SegmentWatcher, watchSegments } from "./segment-watcher.ts";
+import { pushFlv } from "./testing.ts";
+import { startTranscoder } from "./transcoder.ts";
+
+const RENDITIONS = DEFAULT_LADDER.renditions.map(({ name }) => name);
+const FLV_ON_STDIN = { args: ["-f", "flv", "-i", "pipe:0"] };
+
+describe("segment watcher across a transcoder restart", () => {
+  let root: string;
+  let liveDir: string;
+  let bucketDir: string;
+  let watcher: SegmentWatcher;
+  const reported: RecordedSegment[] = [];
+  const errors: unknown[] = [];
+  let firstRunLast = 0;
+  let secondRunStart = 0;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "visionstream-watcher-"));
+    bucketDir = join(root, "bucket");
+    liveDir = join(bucketDir, "live", "ch1");
+    watcher = watchSegments({
+      liveDir,
+      bucketDir,
+      channelId: "ch1",
+      sessionId: "s1",
+      renditions: RENDITIONS,
+      onSegment: (segment) => void reported.push(segment),
+      onError: (error) => void errors.push(error),
+    });
+
+    const camera = pushFlv({ seconds: 30, realtime: true });
+    const first = startTranscoder({
+      ladder: DEFAULT_LADDER, input: FLV_ON_STDIN, stdin: camera.stdout ?? undefined,
+      liveDir, startNumber: 1, discontinuity: false, preset: "ultrafast",
+    });
+    await eventually(async () => (reported.length >= 2 * RENDITIONS.length ? true : undefined), { timeoutMs: 20_000 });
+    await first.stop();
+    camera.kill("SIGKILL");
+    expect((await first.exited).code).toBe(0);
+    await watcher.scan();
+    firstRunLast = watcher.lastSequence();
+
+    secondRunStart = firstRunLast + 1;
+    const second = startTranscoder({
+      ladder: DEFAULT_LADDER, input: FLV_ON_STDIN, stdin: pushFlv({ seconds: 5, realtime: true }).stdout ?? undefined,
+      liveDir, startNumber: secondRunStart, discontinuity: true, preset: "ultrafast",
+    });
+    expect((await second.exited).code).toBe(0);
+    await watcher.close();
+  }, 60_000);
+
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it("records every segment of every rendition once, in order, numbering on across the restart", () => {
+    expect(errors).toEqual([]);
+    expect(firstRunLast).toBeGreaterThanOrEqual(2);
+    for (const rendition of RENDITIONS) {
+      const sequences = reported.filter((segment) => segment.rendition === rendition).map(({ sequence }) => sequence);
+      expect(sequences.length).toBeGreaterThanOrEqual(firstRunLast + 2);
+      expect(sequences).toEqual(sequences.map((_, index) => index + 1));
+    }
+    expect(watcher.lastSequence()).toBeGreaterThan(firstRunLast + 1);
+  });
+
+  it("marks the first segment of the second run, and only it, as a discontinuity", async () => {
+    for (const rendition of RENDITIONS) {
+      const discontinuous = reported.filter((segment) => segment.rendition === rendition && segment.discontinuity);
+      expect(discontinuous.map(({ sequence }) => sequence)).toEqual([secondRunStart]);
+
+      const live = parseMediaPlaylist(await readFile(join(liveDir, rendition, "index.m3u8"), "utf8"));
+      expect(live.segments[0]).toMatchObject({ uri: `seg_${String(secondRunStart).padStart(5, "0")}.ts`, discontinuity: true });
+      expect(live.mediaSequence).toBe(secondRunStart);
+    }
+  });
+
+  it("gives each segment its bucket key, size, MD5 etag, duration and wall-clock time", async () => {
+    for (const segment of reported) {
+      const name = `seg_${String(segment.sequence).padStart(5, "0")}.ts`;
+      expect(segment.key).toBe(`recordings/ch1/s1/${segment.rendition}/${name}`);
+      const recorded = join(bucketDir, segment.key);
+      const bytes = await readFile(recorded);
+      expect(segment.size).toBe(bytes.length);
+      expect(segment.etag).toBe(createHash("md5").update(bytes).digest("hex"));
+      expect(segment.durationSeconds).toBeGreaterThan(0);
+      expect(segment.durationSeconds).toBeLessThanOrEqual(2.1);
+      expect(Date.parse(segment.programDateTime ?? "")).toBeGreaterThan(Date.now() - 120_000);
+
+      const live = await stat(join(liveDir, segment.rendition, name)).catch(() => undefined);
+      if (live) expect(live.ino).toBe((await stat(recorded)).ino);
+    }
+  });
+});

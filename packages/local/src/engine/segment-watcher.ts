@@ -1,0 +1,195 @@
+import { createHash } from "node:crypto";
+import { createReadStream, type FSWatcher, watch } from "node:fs";
+import { copyFile, link, mkdir, readFile, stat, unlink } from "node:fs/promises";
+import { join, posix } from "node:path";
+import { logger } from "../logger.ts";
+import { VARIANT_PLAYLIST } from "./master-playlist.ts";
+import { type PlaylistSegment, parseMediaPlaylist } from "./media-playlist.ts";
+
+export interface RecordedSegment {
+  rendition: string;
+  sequence: number;
+  /** Object key relative to the bucket root: recordings/<channelId>/<sessionId>/<rendition>/seg_00001.ts */
+  key: string;
+  size: number;
+  /** Hex MD5 of the content, as S3 reports it for a single-part object. */
+  etag: string;
+  durationSeconds: number;
+  discontinuity: boolean;
+  programDateTime?: string;
+}
+
+export interface SegmentWatcherOptions {
+  liveDir: string;
+  bucketDir: string;
+  channelId: string;
+  sessionId: string;
+  renditions: readonly string[];
+  onSegment: (segment: RecordedSegment) => void | Promise<void>;
+  onError?: (error: unknown) => void;
+  /** Segments numbered up to this one are already recorded, for a watcher that resumes a session. */
+  afterSequence?: number;
+  pollIntervalMs?: number;
+}
+
+export interface SegmentWatcher {
+  /** Directory of this session's recording, under bucketDir. */
+  recordingDir: string;
+  /** Highest segment number recorded on any rendition; 0 before the first. */
+  lastSequence(): number;
+  /** One pass over the variant playlists; resolves when what they list now is recorded. */
+  scan(): Promise<void>;
+  /** Records what the playlists list now, then stops watching. */
+  close(): Promise<void>;
+}
+
+export class SegmentMissing extends Error {
+  override name = "SegmentMissing";
+}
+
+const segmentName = (sequence: number) => `seg_${String(sequence).padStart(5, "0")}.ts`;
+const numberInName = (uri: string) => Number(/(\d+)\.ts$/.exec(uri)?.[1] ?? Number.NaN);
+
+async function md5(path: string): Promise<string> {
+  const hash = createHash("md5");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code;
+
+/** Same bytes under the recording's name without copying them; a copy when the two directories are on different devices. */
+async function linkOrCopy(source: string, target: string) {
+  try {
+    await link(source, target);
+  } catch (error) {
+    if (errorCode(error) === "EEXIST") {
+      await unlink(target);
+      return linkOrCopy(source, target);
+    }
+    if (errorCode(error) === "EXDEV" || errorCode(error) === "EPERM") return copyFile(source, target);
+    throw error;
+  }
+}
+
+/**
+ * Follows the live variant playlists and records each new segment of each rendition once, in order: a hard link
+ * under the session's recording, then onSegment. Segments are numbered as in the live directory, so a transcoder
+ * restarted at lastSequence() + 1 continues the same recording.
+ */
+export function watchSegments(options: SegmentWatcherOptions): SegmentWatcher {
+  const { liveDir, bucketDir, channelId, sessionId, renditions, onSegment, pollIntervalMs = 250 } = options;
+  const onError = options.onError ?? ((error: unknown) => logger.error("segment watcher", { error: error as Error }));
+  const keyPrefix = posix.join("recordings", channelId, sessionId);
+  const recordingDir = join(bucketDir, keyPrefix);
+  const last = new Map(renditions.map((rendition) => [rendition, options.afterSequence ?? 0]));
+  const lastPlaylistText = new Map<string, string>();
+  const watchers = new Map<string, FSWatcher>();
+  let closed = false;
+
+  async function record(rendition: string, segment: PlaylistSegment, sequence: number) {
+    const source = join(liveDir, rendition, segment.uri);
+    const target = join(recordingDir, rendition, segmentName(sequence));
+    await mkdir(join(recordingDir, rendition), { recursive: true });
+    try {
+      await linkOrCopy(source, target);
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") throw new SegmentMissing(`${source} was gone before it was recorded`);
+      throw error;
+    }
+    const [{ size }, etag] = await Promise.all([stat(target), md5(target)]);
+    await onSegment({
+      rendition,
+      sequence,
+      key: posix.join(keyPrefix, rendition, segmentName(sequence)),
+      size,
+      etag,
+      durationSeconds: segment.durationSeconds,
+      discontinuity: segment.discontinuity,
+      ...(segment.programDateTime ? { programDateTime: segment.programDateTime } : {}),
+    });
+  }
+
+  async function follow(rendition: string) {
+    let text: string;
+    try {
+      text = await readFile(join(liveDir, rendition, VARIANT_PLAYLIST), "utf8");
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") return;
+      throw error;
+    }
+    if (lastPlaylistText.get(rendition) === text) return;
+    for (const segment of parseMediaPlaylist(text).segments) {
+      const sequence = numberInName(segment.uri);
+      if (!Number.isInteger(sequence) || sequence <= (last.get(rendition) ?? 0)) continue;
+      try {
+        await record(rendition, segment, sequence);
+      } catch (error) {
+        if (!(error instanceof SegmentMissing)) throw error;
+        onError(error);
+      }
+      last.set(rendition, sequence);
+    }
+    lastPlaylistText.set(rendition, text);
+  }
+
+  function watchDirectories() {
+    for (const rendition of renditions) {
+      if (watchers.has(rendition)) continue;
+      try {
+        const watcher = watch(join(liveDir, rendition), (_event, name) => {
+          if (name === null || name === VARIANT_PLAYLIST) void scan();
+        });
+        watcher.on("error", () => {
+          watcher.close();
+          watchers.delete(rendition);
+        });
+        watcher.unref();
+        watchers.set(rendition, watcher);
+      } catch {
+        // Not there yet, or not watchable: the poll covers it and the next pass tries again.
+      }
+    }
+  }
+
+  async function pass() {
+    if (!closed) watchDirectories();
+    for (const rendition of renditions) {
+      try {
+        await follow(rendition);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  }
+
+  let tail: Promise<void> = Promise.resolve();
+  let queued: Promise<void> | null = null;
+  function scan(): Promise<void> {
+    if (queued) return queued;
+    const next = tail.then(() => {
+      queued = null;
+      return pass();
+    });
+    queued = next;
+    tail = next.catch(() => {});
+    return next;
+  }
+
+  const poll = setInterval(() => void scan(), pollIntervalMs);
+  poll.unref();
+  void scan();
+
+  return {
+    recordingDir,
+    lastSequence: () => Math.max(0, ...last.values()),
+    scan,
+    async close() {
+      closed = true;
+      clearInterval(poll);
+      for (const watcher of watchers.values()) watcher.close();
+      watchers.clear();
+      await scan();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
+import { trackChild } from "./child-processes.ts";
+
+const run = promisify(execFile);
+
+export interface SyntheticSource {
+  seconds: number;
+  width?: number;
+  height?: number;
+  /** At the pace of a camera (-re), or as fast as ffmpeg can. */
+  realtime?: boolean;
+  /** testsrc2 by default; "color" gives flat white frames, easy to measure bars on. */
+  picture?: "testsrc2" | "color";
+}
+
+/** Input arguments for synthetic 30 fps video and a stereo-able tone: video is input 0, audio input 1. */
+export function syntheticInputArgs({ seconds, width = 1920, height = 1080, realtime = false, picture = "testsrc2" }: SyntheticSource) {
+  const re = realtime ? ["-re"] : [];
+  const video = picture === "color" ? `color=c=white:size=${width}x${height}:rate=30` : `testsrc2=size=${width}x${height}:rate=30`;
+  return [
+    ...re, "-t", String(seconds), "-f", "lavfi", "-i", video,
+    ...re, "-t", String(seconds), "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+  ];
+}
+
+/** A camera pushing FLV on its stdout, as OBS would push RTMP: H.264 and AAC. */
+export function pushFlv(source: SyntheticSource, ffmpegPath = "ffmpeg"): ChildProcess {
+  const producer = spawn(
+    ffmpegPath,
+    [
+      "-hide_banner", "-nostdin", "-loglevel", "error",
+      ...syntheticInputArgs(source),
+      "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30", "-pix_fmt", "yuv420p", "-b:v", "8000k",
+      "-c:a", "aac", "-b:a", "192k",
+      "-f", "flv", "pipe:1",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  trackChild(producer);
+  return producer;
+}
+
+export async function ffprobeJson<T>(args: string[]): Promise<T> {
+  const { stdout } = await run("ffprobe", ["-v", "error", "-of", "json", ...args], { maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(stdout) as T;
+}
+
+export interface ProbedStream {
+  codec_type: string;
+  codec_name: string;
+  width?: number;
+  height?: number;
+  avg_frame_rate?: string;
+  sample_rate?: string;
+  channels?: number;
+}
+
+export const probeStreams = (path: string) => ffprobeJson<{ streams: ProbedStream[] }>(["-show_streams", path]).then((out) => out.streams);
+
+/** Audio bit rate from the packets themselves: ffprobe does not always report one for AAC in MPEG-TS. */
+export async function audioBitrateKbps(path: string): Promise<number> {
+  const { packets } = await ffprobeJson<{ packets: { size: string; duration_time: string }[] }>([
+    "-select_streams", "a:0", "-show_entries", "packet=size,duration_time", path,
+  ]);
+  const bits = packets.reduce((sum, packet) => sum + Number(packet.size) * 8, 0);
+  const seconds = packets.reduce((sum, packet) => sum + Number(packet.duration_time), 0);
+  return bits / seconds / 1000;
+}
+
+export async function firstVideoPacketIsKeyframe(path: string): Promise<boolean> {
+  const { packets } = await ffprobeJson<{ packets: { flags: string }[] }>([
+    "-select_streams", "v:0", "-read_intervals", "%+#1", "-show_entries", "packet=flags", path,
+  ]);
+  return packets[0]?.flags.startsWith("K") ?? false;
+}
+
+export async function durationSeconds(path: string): Promise<number> {
+  const { format } = await ffprobeJson<{ format: { duration: string } }>(["-show_entries", "format=duration", path]);
+  return Number(format.duration);
+}
+
+/** The picture inside the bars, measured with cropdetect on the first frames. */
+export async function activePicture(path: string): Promise<{ width: number; height: number }> {
+  const { stderr } = await run("ffmpeg", [
+    "-hide_banner", "-nostdin", "-i", path, "-vf", "cropdetect=limit=0.2:round=2:reset=0", "-frames:v", "5", "-f", "null", "-",
+  ]);
+  const crops = [...stderr.matchAll(/crop=(\d+):(\d+):\d+:\d+/g)];
+  const last = crops.at(-1);
+  if (!last) throw new Error(`cropdetect found nothing in ${path}`);
+  return { width: Number(last[1]), height: Number(last[2]) };
+}

@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { trackChild } from "./child-processes.ts";
+import { type LadderArgumentsOptions, ladderArguments, PROGRESS_FD } from "./ladder-args.ts";
+import { MASTER_PLAYLIST, masterPlaylist } from "./master-playlist.ts";
+
+export interface TranscoderOptions extends LadderArgumentsOptions {
+  /** The media itself, when input reads pipe:0. */
+  stdin?: Readable;
+  ffmpegPath?: string;
+  /** How long stop() waits for a clean end before SIGKILL. */
+  stopTimeoutMs?: number;
+}
+
+export interface TranscoderProgress {
+  /** Encoding speed as a multiple of real time; null until ffmpeg has reported it. */
+  speed: number | null;
+  outTimeSeconds: number;
+  frames: number;
+  updatedAt: Date | null;
+}
+
+export interface TranscoderExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderrTail: string;
+}
+
+export interface Transcoder {
+  process: ChildProcess;
+  progress(): TranscoderProgress;
+  exited: Promise<TranscoderExit>;
+  /** Ends the run cleanly (segments closed, playlists finalised), or kills it after stopTimeoutMs. */
+  stop(): Promise<void>;
+}
+
+const STDERR_TAIL_CHARS = 8_192;
+const INTERRUPT_AFTER_MS = 2_000;
+
+function writeMasterPlaylist(options: TranscoderOptions) {
+  mkdirSync(options.liveDir, { recursive: true });
+  for (const rendition of options.ladder.renditions) mkdirSync(join(options.liveDir, rendition.name), { recursive: true });
+  const path = join(options.liveDir, MASTER_PLAYLIST);
+  writeFileSync(`${path}.tmp`, masterPlaylist(options.ladder));
+  renameSync(`${path}.tmp`, path);
+}
+
+/** One ffmpeg that transcodes the channel's input to the whole ladder as live HLS under liveDir. */
+export function startTranscoder(options: TranscoderOptions): Transcoder {
+  const { stdin, ffmpegPath = "ffmpeg", stopTimeoutMs = 10_000 } = options;
+  writeMasterPlaylist(options);
+  const child = spawn(ffmpegPath, ladderArguments(options), { stdio: ["pipe", "ignore", "pipe", "pipe"] });
+  trackChild(child);
+
+  let stderrTail = "";
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+  });
+
+  let current: TranscoderProgress = { speed: null, outTimeSeconds: 0, frames: 0, updatedAt: null };
+  const report: Record<string, string> = {};
+  const progressStream = child.stdio[PROGRESS_FD] as Readable | null;
+  if (progressStream) {
+    createInterface({ input: progressStream }).on("line", (line) => {
+      const separator = line.indexOf("=");
+      if (separator < 0) return;
+      const key = line.slice(0, separator).trim();
+      report[key] = line.slice(separator + 1).trim();
+      if (key !== "progress") return;
+      const speed = Number.parseFloat(report.speed ?? "");
+      const outTimeMicroseconds = Number(report.out_time_us);
+      current = {
+        speed: Number.isFinite(speed) ? speed : current.speed,
+        outTimeSeconds: Number.isFinite(outTimeMicroseconds) && outTimeMicroseconds > 0 ? outTimeMicroseconds / 1e6 : current.outTimeSeconds,
+        frames: Number(report.frame) || current.frames,
+        updatedAt: new Date(),
+      };
+    });
+  }
+
+  child.stdin?.on("error", () => {});
+  if (stdin && child.stdin) stdin.pipe(child.stdin);
+
+  const exited = new Promise<TranscoderExit>((resolve) => {
+    child.once("error", (error) => resolve({ code: null, signal: null, stderrTail: `${stderrTail}${error.message}` }));
+    child.once("close", (code, signal) => resolve({ code, signal, stderrTail }));
+  }).finally(() => {
+    if (stdin && child.stdin) stdin.unpipe(child.stdin);
+  });
+
+  const running = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined;
+
+  async function stop() {
+    if (!running()) {
+      await exited;
+      return;
+    }
+    if (stdin) {
+      if (child.stdin) stdin.unpipe(child.stdin);
+      child.stdin?.end();
+    } else {
+      child.stdin?.end("q");
+    }
+    const interrupt = setTimeout(() => child.kill("SIGINT"), Math.min(INTERRUPT_AFTER_MS, stopTimeoutMs));
+    const kill = setTimeout(() => child.kill("SIGKILL"), stopTimeoutMs);
+    try {
+      await exited;
+    } finally {
+      clearTimeout(interrupt);
+      clearTimeout(kill);
+    }
+  }
+
+  return { process: child, progress: () => current, exited, stop };
+}

@@ -1,0 +1,97 @@
+import { PassThrough, type Readable } from "node:stream";
+
+const FLV_HEADER_SIZE = 9 + 4;
+const TAG_HEADER_SIZE = 11;
+const AUDIO = 8;
+const VIDEO = 9;
+const SCRIPT = 18;
+
+interface Tag {
+  type: number;
+  bytes: Buffer;
+}
+
+/**
+ * Reads a live FLV stream continuously and lets consumers attach at any time: an attached consumer gets a
+ * decodable FLV — the header, onMetaData and the codec configuration seen so far — from the next video keyframe on.
+ */
+export class FlvTap {
+  private buffered: Buffer = Buffer.alloc(0);
+  private header: Buffer | undefined;
+  private metadata: Tag | undefined;
+  private videoConfig: Tag | undefined;
+  private audioConfig: Tag | undefined;
+  private consumer: { stream: PassThrough; started: boolean } | undefined;
+  readonly ended: Promise<void>;
+
+  constructor(source: Readable) {
+    source.on("data", (chunk: Buffer) => this.push(chunk));
+    this.ended = new Promise((resolve) => {
+      const finish = () => {
+        this.consumer?.stream.end();
+        this.consumer = undefined;
+        resolve();
+      };
+      source.once("end", finish);
+      source.once("close", finish);
+      source.once("error", finish);
+    });
+  }
+
+  /** A new FLV stream for one consumer (a transcoder); the previous consumer, if any, is ended. */
+  attach(): Readable {
+    this.detach();
+    const stream = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
+    this.consumer = { stream, started: false };
+    return stream;
+  }
+
+  detach(): void {
+    this.consumer?.stream.end();
+    this.consumer = undefined;
+  }
+
+  private push(chunk: Buffer): void {
+    this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
+    if (!this.header) {
+      if (this.buffered.length < FLV_HEADER_SIZE) return;
+      this.header = Buffer.from(this.buffered.subarray(0, FLV_HEADER_SIZE));
+      this.buffered = this.buffered.subarray(FLV_HEADER_SIZE);
+    }
+    while (this.buffered.length >= TAG_HEADER_SIZE) {
+      const dataSize = this.buffered.readUIntBE(1, 3);
+      const total = TAG_HEADER_SIZE + dataSize + 4;
+      if (this.buffered.length < total) break;
+      const tag = { type: this.buffered[0]! & 0x1f, bytes: Buffer.from(this.buffered.subarray(0, total)) };
+      this.buffered = this.buffered.subarray(total);
+      this.onTag(tag);
+    }
+  }
+
+  private onTag(tag: Tag): void {
+    const body = tag.bytes.subarray(TAG_HEADER_SIZE);
+    const isVideoConfig = tag.type === VIDEO && (body[0]! & 0x0f) === 7 && body[1] === 0;
+    const isAudioConfig = tag.type === AUDIO && body[0]! >> 4 === 10 && body[1] === 0;
+    if (tag.type === SCRIPT) this.metadata = tag;
+    if (isVideoConfig) this.videoConfig = tag;
+    if (isAudioConfig) this.audioConfig = tag;
+
+    const consumer = this.consumer;
+    if (!consumer) return;
+    if (!consumer.started) {
+      const keyframe = tag.type === VIDEO && body[0]! >> 4 === 1 && !isVideoConfig;
+      if (!keyframe || !this.header) return;
+      consumer.started = true;
+      const prelude = [this.header, this.metadata, this.videoConfig, this.audioConfig].filter((part) => part !== undefined);
+      for (const part of prelude) consumer.stream.write(Buffer.isBuffer(part) ? part : this.retimed(part, tag));
+    }
+    consumer.stream.write(tag.bytes);
+  }
+
+  /** Configuration tags are replayed with the timestamp of the keyframe they precede. */
+  private retimed(config: Tag, at: Tag): Buffer {
+    const copy = Buffer.from(config.bytes);
+    at.bytes.copy(copy, 4, 4, 8);
+    return copy;
+  }
+}

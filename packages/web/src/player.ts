@@ -1,0 +1,213 @@
+import Hls, { type ErrorData } from "hls.js";
+import { type Failure, hlsFailure, mediaElementFailure } from "./failure.ts";
+import { createPlayerState, record, type Rendition } from "./player-state.ts";
+import { signerFor } from "./signed-url.ts";
+
+function element<T extends HTMLElement>(id: string, type: new () => T): T {
+  const found = document.getElementById(id);
+  if (!(found instanceof type)) throw new Error(`player.html has no #${id}`);
+  return found;
+}
+
+const video = element("video", HTMLVideoElement);
+const status = element("status", HTMLParagraphElement);
+const errorBox = element("error", HTMLDivElement);
+const renditions = element("renditions", HTMLElement);
+const renditionChoice = element("rendition-choice", HTMLSelectElement);
+const renditionList = element("rendition-list", HTMLOListElement);
+
+const params = new URLSearchParams(location.search);
+const src = params.get("src");
+const auth = params.get("auth") ?? "";
+const state = createPlayerState(src);
+window.visionstreamPlayer = state;
+
+const MAX_NETWORK_RECOVERIES = 3;
+const MAX_MEDIA_RECOVERIES = 2;
+
+function formatBitrate(bitrate: number): string {
+  return bitrate >= 1_000_000 ? `${(bitrate / 1_000_000).toFixed(1)} Mb/s` : `${Math.round(bitrate / 1000)} kb/s`;
+}
+
+function describe(rendition: Rendition): string {
+  return `${rendition.width}×${rendition.height}, ${formatBitrate(rendition.bitrate)}`;
+}
+
+function showRenditions(): void {
+  renditions.hidden = state.levels.length === 0;
+  renditionList.replaceChildren(
+    ...state.levels.map((rendition, index) => {
+      const item = document.createElement("li");
+      item.textContent = describe(rendition);
+      if (index === state.currentLevel) item.setAttribute("aria-current", "true");
+      return item;
+    }),
+  );
+  if (renditionChoice.options.length !== state.levels.length + 1) {
+    const auto = new Option("Auto", "-1");
+    renditionChoice.replaceChildren(auto, ...state.levels.map((rendition, index) => new Option(describe(rendition), String(index))));
+  }
+  renditionChoice.value = state.autoLevel ? "-1" : String(state.currentLevel);
+  const current = state.levels[state.currentLevel];
+  const autoOption = renditionChoice.options[0];
+  if (autoOption) autoOption.textContent = state.autoLevel && current ? `Auto (${current.width}×${current.height})` : "Auto";
+}
+
+function showStatus(text: string): void {
+  if (!state.fatalError) status.textContent = text;
+}
+
+function fail(failure: Failure): void {
+  if (state.fatalError) return;
+  state.fatalError = failure.message;
+  record(state, "fatal", `${failure.message} — ${failure.detail}`);
+  status.textContent = "Stopped.";
+  element("error-message", HTMLParagraphElement).textContent = failure.message;
+  element("error-detail", HTMLParagraphElement).textContent = failure.detail;
+  errorBox.hidden = false;
+  video.pause();
+  video.removeAttribute("src");
+  video.load();
+  video.controls = false;
+}
+
+function play(): void {
+  video.play().catch((error: unknown) => {
+    // Other rejections (an unplayable source) arrive as the video's error event too.
+    if (!(error instanceof DOMException) || error.name !== "NotAllowedError") return;
+    record(state, "autoplayBlocked", error.message);
+    showStatus("Ready: press play.");
+  });
+}
+
+function watchVideoElement(): void {
+  video.addEventListener("playing", () => {
+    record(state, "playing");
+    const current = state.levels[state.currentLevel];
+    showStatus(current ? `Playing ${describe(current)}.` : "Playing.");
+  });
+  video.addEventListener("waiting", () => {
+    record(state, "waiting");
+    showStatus("Buffering…");
+  });
+  video.addEventListener("ended", () => {
+    record(state, "ended");
+    showStatus("Ended.");
+  });
+}
+
+async function httpStatusOf(url: string): Promise<number | undefined> {
+  try {
+    const response = await fetch(url, { method: "HEAD", credentials: "include", cache: "no-store" });
+    return response.status;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An MP4 file, or HLS played by the browser itself: the `<video>` element loads everything. */
+function playWithVideoElement(url: string): void {
+  video.addEventListener("error", async () => {
+    const mediaError = video.error;
+    record(state, "error", `MediaError ${mediaError?.code ?? 0}`);
+    fail(mediaElementFailure(mediaError, await httpStatusOf(url)));
+  });
+  video.src = url;
+  play();
+}
+
+function isRecoverableNetworkError(data: ErrorData): boolean {
+  const code = data.response?.code ?? 0;
+  return code === 0 || code >= 500 || /timeout$/i.test(data.details);
+}
+
+function playWithHlsJs(source: string, sign: (url: string) => string): void {
+  const hls = new Hls({
+    xhrSetup(xhr, url) {
+      xhr.open("GET", sign(url), true);
+      xhr.withCredentials = true;
+    },
+  });
+  let manifestParsed = false;
+  let networkRecoveries = 0;
+  let mediaRecoveries = 0;
+
+  hls.on(Hls.Events.MANIFEST_PARSED, (_event, data) => {
+    manifestParsed = true;
+    state.levels = data.levels.map(({ width, height, bitrate }) => ({ width, height, bitrate }));
+    record(state, "manifestParsed", `${state.levels.length} renditions`);
+    showRenditions();
+    play();
+  });
+  hls.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => {
+    state.currentLevel = data.level;
+    state.autoLevel = hls.autoLevelEnabled;
+    record(state, "levelSwitched", String(data.level));
+    showRenditions();
+    const current = state.levels[data.level];
+    if (current && !video.paused) showStatus(`Playing ${describe(current)}.`);
+  });
+  hls.on(Hls.Events.FRAG_BUFFERED, () => {
+    networkRecoveries = 0;
+  });
+  hls.on(Hls.Events.ERROR, (_event, data) => {
+    const code = data.response?.code;
+    record(state, "error", `${data.fatal ? "fatal " : ""}${data.type}: ${data.details}${code ? ` (HTTP ${code})` : ""}`);
+    // Non-fatal errors are retried by hls.js itself, following its load policies.
+    if (!data.fatal) return;
+    if (data.type === Hls.ErrorTypes.NETWORK_ERROR && isRecoverableNetworkError(data) && networkRecoveries < MAX_NETWORK_RECOVERIES) {
+      networkRecoveries += 1;
+      record(state, "recovering", `${manifestParsed ? "startLoad" : "loadSource"} ${networkRecoveries}/${MAX_NETWORK_RECOVERIES}`);
+      showStatus("Connection lost: retrying…");
+      setTimeout(() => (manifestParsed ? hls.startLoad() : hls.loadSource(source)), 1000 * networkRecoveries);
+      return;
+    }
+    if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries < MAX_MEDIA_RECOVERIES) {
+      mediaRecoveries += 1;
+      record(state, "recovering", `recoverMediaError ${mediaRecoveries}/${MAX_MEDIA_RECOVERIES}`);
+      if (mediaRecoveries === MAX_MEDIA_RECOVERIES) hls.swapAudioCodec();
+      hls.recoverMediaError();
+      return;
+    }
+    hls.destroy();
+    fail(hlsFailure(data));
+  });
+
+  renditionChoice.addEventListener("change", () => {
+    hls.currentLevel = Number(renditionChoice.value);
+    state.autoLevel = hls.autoLevelEnabled;
+    record(state, "renditionChosen", renditionChoice.value);
+  });
+
+  hls.loadSource(source);
+  hls.attachMedia(video);
+}
+
+function isFile(source: string): boolean {
+  return new URL(source, location.href).pathname.toLowerCase().endsWith(".mp4");
+}
+
+function start(): void {
+  if (!src) {
+    fail({ message: "no stream: the link has no src parameter", detail: "player.html?src=<url-encoded URL>&auth=<url-encoded query string>" });
+    return;
+  }
+  watchVideoElement();
+  const sign = signerFor(src, auth);
+  if (isFile(src)) {
+    state.mode = "file";
+    playWithVideoElement(sign(src));
+  } else if (Hls.isSupported()) {
+    state.mode = "hls.js";
+    playWithHlsJs(src, sign);
+  } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+    // Only the first playlist can carry the signature here: the browser loads the rest itself, with signed cookies.
+    state.mode = "native";
+    playWithVideoElement(sign(src));
+  } else {
+    fail({ message: "cannot play: this browser plays neither HLS nor Media Source Extensions", detail: navigator.userAgent });
+  }
+  record(state, "started", state.mode ?? "none");
+}
+
+start();
