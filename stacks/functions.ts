@@ -5,7 +5,7 @@ import { idempotencyTable, table } from "./storage.ts";
 /** Names in AWS that the stack does not create itself (per-account buckets, secrets, live channels) start with this. */
 export const resourcePrefix = `${$app.name}-${$app.stage}`;
 
-export const mediaLiveRoleArn = mediaLiveRole("MediaLiveRole", resourcePrefix).arn;
+export const mediaLiveRoleArn = mediaLiveRole("MediaLiveRole", resourcePrefix).role.arn;
 
 type FunctionOptions = Omit<sst.aws.FunctionArgs, "handler" | "environment" | "permissions"> & {
   environment?: Record<string, $util.Input<string>>;

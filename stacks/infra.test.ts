@@ -5,11 +5,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Rules } from "../events/src/patterns.ts";
 import {
   ALL_ACTIONS,
+  LIVE_ENGINE_LIST_ACTIONS,
   accountBucketArn,
   deprovisionPermissions,
+  liveEnginePermissions,
   provisionPermissions,
 } from "./permissions.ts";
-import { RuleHandlers, ruleNames, subscriberPattern } from "./rules.ts";
+import { RuleHandlers, defaultBusArn, ruleBus, ruleNames, subscriberPattern } from "./rules.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -75,6 +77,40 @@ describe("permissions", () => {
     }
   });
 
+  it("let the live engine drive MediaLive and MediaPackage, list with *, and pass only the MediaLive role", async () => {
+    const roleArn = "arn:aws:iam::111122223333:role/medialive";
+    const statements = liveEnginePermissions(roleArn);
+    const resolvedStatements = await Promise.all(
+      statements.map(async (s) => ({ ...s, resources: await resolved(pulumi.output(s.resources)) })),
+    );
+
+    for (const { actions, resources } of resolvedStatements) {
+      if (resources.includes("*")) expect(actions).toEqual([...LIVE_ENGINE_LIST_ACTIONS]);
+      for (const action of actions) expect(action).toMatch(/^(medialive|mediapackage|iam):/);
+    }
+    expect(resolvedStatements).toContainEqual({
+      actions: ["iam:PassRole"],
+      resources: [roleArn],
+      conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["medialive.amazonaws.com"] }],
+    });
+    const granted = statements.flatMap((s) => s.actions);
+    for (const verb of ["Create", "Describe", "Update", "Start", "Stop", "Delete"]) {
+      expect(granted).toContain(`medialive:${verb}Channel`);
+    }
+    for (const action of [
+      "medialive:CreateInput",
+      "medialive:DeleteInput",
+      "medialive:CreateInputSecurityGroup",
+      "medialive:DeleteInputSecurityGroup",
+      "mediapackage:CreateChannel",
+      "mediapackage:DeleteChannel",
+      "mediapackage:CreateOriginEndpoint",
+      "mediapackage:DeleteOriginEndpoint",
+    ]) {
+      expect(granted).toContain(action);
+    }
+  });
+
   it("give every function the tables, their indexes and the bus", async () => {
     const { basePermissions } = await import("./permissions.ts");
     const statements = basePermissions({ table: "arn:table", idempotencyTable: "arn:idem", bus: "arn:bus" });
@@ -100,7 +136,23 @@ describe("rules", () => {
 
   it("refuse what Bus.subscribe cannot express", () => {
     expect(() => subscriberPattern({ source: ["visionstream"], account: ["123"] })).toThrow(/account/);
-    expect(() => subscriberPattern({ source: ["aws.medialive"] })).toThrow(/default bus/);
+  });
+
+  it("listen to AWS service events on the default bus and to ours on the VisionStream bus", () => {
+    expect(ruleBus(Rules.channelStateChanged)).toBe("default");
+    expect(ruleBus(Rules.channelAlert)).toBe("default");
+    expect(ruleBus(Rules.provisionAccount)).toBe("visionstream");
+    expect(() => ruleBus({ source: ["aws.medialive", "visionstream"] })).toThrow(/both buses/);
+    expect(subscriberPattern(Rules.channelStateChanged)).toEqual({
+      source: ["aws.medialive"],
+      detailType: ["MediaLive Channel State Change"],
+    });
+    expect(defaultBusArn("eu-west-1", "111122223333")).toBe("arn:aws:events:eu-west-1:111122223333:event-bus/default");
+  });
+
+  it("hand MediaLive's events to the channel handlers", () => {
+    expect(RuleHandlers.channelStateChanged).toBe("packages/functions/src/channel-state-changed.handler");
+    expect(RuleHandlers.channelAlert).toBe("packages/functions/src/channel-alert.handler");
   });
 
   it("keep detail filters", () => {
@@ -122,5 +174,29 @@ describe("replay archive", () => {
     expect(registered).toContainEqual(
       expect.objectContaining({ type: "aws:cloudwatch/eventArchive:EventArchive", name: "BusArchive" }),
     );
+  });
+});
+
+describe("MediaLive role", () => {
+  it("is trusted by MediaLive and may write the stage's account buckets and read MediaPackage channels", async () => {
+    const { mediaLiveRole } = await import("./medialive.ts");
+
+    const { role, policy } = mediaLiveRole("MediaLiveRole", "visionstream-test");
+
+    const trust = JSON.parse(await resolved(role.assumeRolePolicy));
+    expect(trust.Statement).toEqual([
+      { Effect: "Allow", Principal: { Service: "medialive.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
+    expect(JSON.parse(await resolved(policy.policy)).Statement).toEqual([
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::visionstream-test-*"] },
+      {
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+        Resource: ["arn:aws:s3:::visionstream-test-*/*"],
+      },
+      { Effect: "Allow", Action: ["mediapackage:DescribeChannel"], Resource: ["arn:aws:mediapackage:*:*:channels/*"] },
+    ]);
+    expect(await resolved(policy.role)).toBe("MediaLiveRole-id");
+    expect(registered).toContainEqual(expect.objectContaining({ type: "aws:iam/role:Role", name: "MediaLiveRole" }));
   });
 });

@@ -29,9 +29,9 @@ export function mediaLiveRole(name: string, prefix: string) {
       ],
     }),
   });
-  new aws.iam.RolePolicy(`${name}Policy`, {
-    role: role.name,
+  const policy = new aws.iam.RolePolicy(`${name}Policy`, {
+    role: role.id,
     policy: JSON.stringify(mediaLiveRolePolicy(prefix)),
   });
-  return role;
+  return { role, policy };
 }

@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
+import { flvInput } from "@visionstream/local/engine/ladder-args";
 import { parseMediaPlaylist } from "@visionstream/local/engine/media-playlist";
 import { pushFlv } from "@visionstream/local/engine/testing";
 import { startTranscoder } from "@visionstream/local/engine/transcoder";
@@ -84,7 +85,7 @@ async function glassToGlassRun() {
   const pushStarted = performance.now();
   const transcoder = startTranscoder({
     ladder,
-    input: { args: ["-f", "flv", "-i", "pipe:0"] },
+    input: flvInput(),
     stdin: camera.stdout ?? undefined,
     liveDir,
     startNumber: 1,

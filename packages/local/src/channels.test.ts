@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "./bus.ts";
-import { audioKbps, ffprobe, push, startsWithKeyframe } from "./media-testing.ts";
+import { audioBitrateKbps, firstVideoPacketIsKeyframe, probeStreams, push } from "./media-testing.ts";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -109,7 +109,7 @@ describe("live over RTMP, end to end", () => {
     await waitForState(channel.id, "RUNNING");
     const { url, streamKey } = channel.ingest[0];
 
-    const pusher = push({ seconds: 20, output: ["-f", "flv", `${url}/${streamKey}`] });
+    const pusher = push({ seconds: 20 }, ["-f", "flv", `${url}/${streamKey}`]);
     pushes.push(pusher);
     expect(await pusher.done).toBe(0);
 
@@ -128,14 +128,15 @@ describe("live over RTMP, end to end", () => {
     for (const [index, variant] of variants(master).entries()) {
       const [, width, height, audio] = expected[index]!;
       const { file } = await fetchSegment(new URL(variant.uri, playback.hlsUrl).toString(), playback.query, `seg-${index}.ts`);
-      const probe = await ffprobe(file);
-      const video = probe.streams.find((stream) => stream.codec_type === "video")!;
-      const sound = probe.streams.find((stream) => stream.codec_type === "audio")!;
+      const streams = await probeStreams(file);
+      const video = streams.find((stream) => stream.codec_type === "video")!;
+      const sound = streams.find((stream) => stream.codec_type === "audio")!;
       expect(video).toMatchObject({ codec_name: "h264", width, height, avg_frame_rate: "30/1" });
       expect(sound.codec_name).toBe("aac");
-      expect(await audioKbps(file)).toBeGreaterThan(audio * 0.85);
-      expect(await audioKbps(file)).toBeLessThan(audio * 1.15);
-      expect(await startsWithKeyframe(file)).toBe(true);
+      const kbps = await audioBitrateKbps(file);
+      expect(kbps).toBeGreaterThan(audio * 0.85);
+      expect(kbps).toBeLessThan(audio * 1.15);
+      expect(await firstVideoPacketIsKeyframe(file)).toBe(true);
     }
 
     expect((await runtime.api("POST", `/channels/${channel.id}/stop`, { token: apiKey })).status).toBe(202);
@@ -158,8 +159,8 @@ describe("live over RTMP, end to end", () => {
     await waitForState(open.id, "RUNNING");
     await waitForState(closed.id, "RUNNING");
 
-    const wrongKey = push({ seconds: 3, output: ["-f", "flv", `${open.ingest[0].url}/not-the-key`] });
-    const wrongAddress = push({ seconds: 3, output: ["-f", "flv", `${closed.ingest[0].url}/${closed.ingest[0].streamKey}`] });
+    const wrongKey = push({ seconds: 3, width: 320, height: 240 }, ["-f", "flv", `${open.ingest[0].url}/not-the-key`]);
+    const wrongAddress = push({ seconds: 3, width: 320, height: 240 }, ["-f", "flv", `${closed.ingest[0].url}/${closed.ingest[0].streamKey}`]);
     pushes.push(wrongKey, wrongAddress);
 
     expect(await wrongKey.done).not.toBe(0);
@@ -173,11 +174,11 @@ describe("live over RTMP, end to end", () => {
     const running = await waitForState(channel.id, "RUNNING");
     const target = `${channel.ingest[0].url}/${channel.ingest[0].streamKey}`;
 
-    const first = push({ seconds: 7, output: ["-f", "flv", target], size: "640x360" });
+    const first = push({ seconds: 7, width: 640, height: 360 }, ["-f", "flv", target]);
     pushes.push(first);
     await first.done;
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const second = push({ seconds: 7, output: ["-f", "flv", target], size: "640x360" });
+    const second = push({ seconds: 7, width: 640, height: 360 }, ["-f", "flv", target]);
     pushes.push(second);
     await second.done;
     await runtime.api("POST", `/channels/${channel.id}/stop`, { token: apiKey });

@@ -14,6 +14,7 @@ import { cdnApp } from "./cdn/server.ts";
 import type { LocalConfig } from "./config.ts";
 import { startDynalite } from "./dynalite.ts";
 import { invokeAsLambda } from "./lambda-context.ts";
+import type { X264Preset } from "./engine/ladder-args.ts";
 import { LocalLiveEngine } from "./live/live-engine.ts";
 import { ensureWebBuilt, webApp } from "./web.ts";
 
@@ -40,7 +41,7 @@ export type LocalRuntime = Awaited<ReturnType<typeof startLocalRuntime>>;
 
 /** The whole platform on 127.0.0.1: dynalite, the bus and its handlers, the API, the CDN. */
 export type RuntimeConfig = Pick<LocalConfig, "dataDir" | "apiPort" | "cdnPort" | "adminToken"> &
-  Partial<Pick<LocalConfig, "rtmpPort" | "rtpPort">> & { inMemory?: boolean; ladder?: Ladder; preset?: string; idleStopAfterMs?: number };
+  Partial<Pick<LocalConfig, "rtmpPort" | "rtpPort">> & { inMemory?: boolean; ladder?: Ladder; preset?: X264Preset; idleStopAfterMs?: number };
 
 export async function startLocalRuntime(config: RuntimeConfig) {
   const stops: (() => Promise<void>)[] = [];

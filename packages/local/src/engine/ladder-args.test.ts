@@ -1,7 +1,7 @@
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { describe, expect, it } from "vitest";
 import { h264Settings } from "./h264.ts";
-import { ladderArguments } from "./ladder-args.ts";
+import { flvInput, ladderArguments } from "./ladder-args.ts";
 import { masterPlaylist } from "./master-playlist.ts";
 import { parseMediaPlaylist } from "./media-playlist.ts";
 
@@ -34,7 +34,7 @@ describe("ladderArguments", () => {
     );
     expect(args.join(" ")).toContain("-profile:v:3 baseline -level:v:3 1.3");
     expect(args.join(" ")).toContain(
-      "-c:v libx264 -preset superfast -tune zerolatency -sc_threshold 0 -flags:v +cgop -force_key_frames:v expr:gte(t,n_forced*2)",
+      "-c:v libx264 -preset superfast -tune zerolatency -x264-params sliced-threads=0 -sc_threshold 0 -flags:v +cgop -force_key_frames:v expr:gte(t,n_forced*2)",
     );
   });
 
@@ -61,6 +61,12 @@ describe("ladderArguments", () => {
     expect(valueOf(args, "-filter_complex")).toContain("[1:a:0]aresample");
     expect(valueOf(args, "-preset")).toBe("ultrafast");
     expect(valueOf(args, "-progress")).toBe("pipe:3");
+  });
+
+  it("reads FLV with a short probe, so that a live stream starts half a second after it arrives", () => {
+    expect(flvInput("rtmp://127.0.0.1:1935/live/key").args).toEqual([
+      "-analyzeduration", "500000", "-f", "flv", "-i", "rtmp://127.0.0.1:1935/live/key",
+    ]);
   });
 });
 

@@ -5,13 +5,14 @@ import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../testing.ts";
+import { flvInput } from "./ladder-args.ts";
 import { parseMediaPlaylist } from "./media-playlist.ts";
 import { type RecordedSegment, type SegmentWatcher, watchSegments } from "./segment-watcher.ts";
 import { pushFlv } from "./testing.ts";
 import { startTranscoder } from "./transcoder.ts";
 
 const RENDITIONS = DEFAULT_LADDER.renditions.map(({ name }) => name);
-const FLV_ON_STDIN = { args: ["-f", "flv", "-i", "pipe:0"] };
+const FLV_ON_STDIN = flvInput();
 
 describe("segment watcher across a transcoder restart", () => {
   let root: string;

@@ -12,15 +12,18 @@ export interface SyntheticSource {
   realtime?: boolean;
   /** testsrc2 by default; "color" gives flat white frames, easy to measure bars on. */
   picture?: "testsrc2" | "color";
+  /** A sine tone by default; pink noise makes the AAC encoder spend its whole bit rate, as programme audio does. */
+  sound?: "sine" | "noise";
 }
 
 /** Input arguments for synthetic 30 fps video and a stereo-able tone: video is input 0, audio input 1. */
-export function syntheticInputArgs({ seconds, width = 1920, height = 1080, realtime = false, picture = "testsrc2" }: SyntheticSource) {
+export function syntheticInputArgs({ seconds, width = 1920, height = 1080, realtime = false, picture = "testsrc2", sound = "sine" }: SyntheticSource) {
   const re = realtime ? ["-re"] : [];
   const video = picture === "color" ? `color=c=white:size=${width}x${height}:rate=30` : `testsrc2=size=${width}x${height}:rate=30`;
   return [
     ...re, "-t", String(seconds), "-f", "lavfi", "-i", video,
-    ...re, "-t", String(seconds), "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+    ...re, "-t", String(seconds), "-f", "lavfi", "-i",
+    sound === "noise" ? "anoisesrc=color=pink:sample_rate=48000:amplitude=0.3" : "sine=frequency=440:sample_rate=48000",
   ];
 }
 

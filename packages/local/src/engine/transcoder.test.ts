@@ -7,6 +7,7 @@ import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runningChildren } from "./child-processes.ts";
 import { MASTER_PLAYLIST } from "./master-playlist.ts";
+import { flvInput } from "./ladder-args.ts";
 import { parseMediaPlaylist } from "./media-playlist.ts";
 import {
   activePicture,
@@ -19,7 +20,7 @@ import {
 } from "./testing.ts";
 import { type Transcoder, type TranscoderExit, startTranscoder } from "./transcoder.ts";
 
-const FLV_ON_STDIN = { args: ["-f", "flv", "-i", "pipe:0"] };
+const FLV_ON_STDIN = flvInput();
 
 const segmentsOf = async (liveDir: string, rendition: string) =>
   (await readdir(join(liveDir, rendition))).filter((name) => name.endsWith(".ts")).sort();

@@ -6,8 +6,9 @@ import { type ChannelSpec, DEFAULT_LADDER, type IngestEndpoint, type Ladder, typ
 import { z } from "zod";
 import type { LocalLayout } from "../account-infrastructure.ts";
 import type { LocalBus } from "../bus.ts";
-import { startTranscoder } from "../engine/transcoder.ts";
-import { watchSegments } from "../engine/segment-watcher.ts";
+import { flvInput, type MediaInput, type X264Preset } from "../engine/ladder-args.ts";
+import { type SegmentWatcher, watchSegments } from "../engine/segment-watcher.ts";
+import { startTranscoder, type Transcoder } from "../engine/transcoder.ts";
 import { logger } from "../logger.ts";
 import { type PublishSession, startRtmpIngest } from "../rtmp/server.ts";
 import { allowList } from "./allow-list.ts";
@@ -42,7 +43,7 @@ export interface LocalLiveEngineOptions {
   failoverAfterMs?: number;
   /** How long an input may be silent before input loss is reported. */
   inputLossAfterMs?: number;
-  preset?: string;
+  preset?: X264Preset;
 }
 
 /** One ingest endpoint of a running channel and what arrives on it. */
@@ -52,7 +53,7 @@ interface Feed {
   /** A fresh, decodable stream of this endpoint's media, for a (new) transcoder. */
   attach(): Readable | undefined;
   detach(): void;
-  ffmpegInput: string[];
+  input: MediaInput;
 }
 
 /** The local MediaLive: ffmpeg transcodes, our RTMP front and RTP relay take the pushes, files play S3. */
@@ -154,9 +155,9 @@ export class LocalLiveEngine implements LiveEngine {
 class ChannelRun {
   private readonly feeds: Feed[] = [];
   private readonly closers: (() => Promise<void>)[] = [];
-  private transcoder: Awaited<ReturnType<typeof startTranscoder>> | undefined;
+  private transcoder: Transcoder | undefined;
   private active: Feed | undefined;
-  private watcher: Awaited<ReturnType<typeof watchSegments>> | undefined;
+  private watcher: SegmentWatcher | undefined;
   private monitor: NodeJS.Timeout | undefined;
   private inputLost = false;
   private segments = 0;
@@ -179,6 +180,10 @@ class ChannelRun {
     return this.channel.engineChannelId;
   }
 
+  private get inputLossAlert() {
+    return this.channel.spec.inputType === "RTMP_PUSH" ? "RTMP Has No Audio/Video" : "Input Loss Detected";
+  }
+
   private get bucketDir() {
     return this.options.layout.bucketDir(this.channel.spec.bucketName);
   }
@@ -188,10 +193,11 @@ class ChannelRun {
     const liveDir = join(this.bucketDir, "live", spec.channelId);
     await rm(liveDir, { recursive: true, force: true });
     await mkdir(liveDir, { recursive: true });
-    this.watcher = await watchSegments({
+    this.watcher = watchSegments({
       liveDir,
-      recordingDir: join(this.bucketDir, "recordings", spec.channelId, this.sessionId),
-      recordingKeyPrefix: `recordings/${spec.channelId}/${this.sessionId}`,
+      bucketDir: this.bucketDir,
+      channelId: spec.channelId,
+      sessionId: this.sessionId,
       renditions: this.ladder.renditions.map((rendition) => rendition.name),
       onSegment: (segment) => {
         this.segments++;
@@ -222,7 +228,7 @@ class ChannelRun {
       lastMediaAt: () => session?.publish.stats().lastMediaAt,
       attach: () => session?.tap.attach(),
       detach: () => session?.tap.detach(),
-      ffmpegInput: ["-f", "flv", "-i", "pipe:0"],
+      input: flvInput(),
     };
     const server = await startRtmpIngest({
       host: this.host,
@@ -266,7 +272,7 @@ class ChannelRun {
         consumer?.end();
         consumer = undefined;
       },
-      ffmpegInput: ["-f", "mpegts", "-i", "pipe:0"],
+      input: { args: ["-analyzeduration", "1000000", "-f", "mpegts", "-i", "pipe:0"] },
     };
     ingest = await startRtpIngest({
       host: this.host,
@@ -306,7 +312,7 @@ class ChannelRun {
       this.inputLost = lost;
       this.events.alert(this.id, {
         set: lost,
-        type: this.channel.spec.inputType === "RTMP_PUSH" ? "RTMP Has No Audio/Video" : "Input Loss Detected",
+        type: this.inputLossAlert,
         message: lost ? "No input received on any ingest endpoint" : "Input received again",
         pipeline: 0,
       });
@@ -330,9 +336,9 @@ class ChannelRun {
         return;
       }
       const startNumber = (this.watcher?.lastSequence() ?? 0) + 1;
-      const transcoder = await startTranscoder({
+      const transcoder = startTranscoder({
         ladder: this.ladder,
-        input: { args: feed.ffmpegInput },
+        input: feed.input,
         stdin: input,
         liveDir: join(this.bucketDir, "live", this.channel.spec.channelId),
         startNumber,
@@ -359,7 +365,6 @@ class ChannelRun {
     this.transcoder = undefined;
     if (transcoder) await transcoder.stop();
     await this.watcher?.close();
-    if (this.inputLost)
-      this.events.alert(this.id, { set: false, type: "RTMP Has No Audio/Video", message: "Channel stopped", pipeline: 0 });
+    if (this.inputLost) this.events.alert(this.id, { set: false, type: this.inputLossAlert, message: "Channel stopped", pipeline: 0 });
   }
 }

@@ -42,9 +42,11 @@ describe("AMF0", () => {
   });
 
   it("keeps a key named __proto__ as data", () => {
-    const decoded = decodeAmf0(encodeAmf0({ __proto__: "x" } as unknown as AmfValue));
+    const decoded = decodeAmf0(encodeAmf0(JSON.parse('{"__proto__":{"polluted":true}}') as AmfValue));
 
     expect(Object.getPrototypeOf(decoded[0])).toBeNull();
+    expect(Object.keys(decoded[0] as object)).toEqual(["__proto__"]);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
   });
 
   it.each([

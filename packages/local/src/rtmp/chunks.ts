@@ -19,6 +19,7 @@ export const MESSAGE_TYPE = {
 const KNOWN_TYPES = new Set<number>(Object.values(MESSAGE_TYPE));
 
 export const DEFAULT_CHUNK_SIZE = 128;
+/** The 3-byte length field cannot say more; the check stands for headers built by hand. */
 export const MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
 /** All partly received messages of one connection together. */
 const MAX_PARTIAL_BYTES = 32 * 1024 * 1024;

@@ -53,9 +53,11 @@ export class RtmpConnection {
 
   destroy(reason: string): void {
     this.fail(reason);
+    this.socket.destroy();
   }
 
   private receive(data: Buffer): void {
+    if (this.phase === "closed") return;
     try {
       this.bytesIn += data.length;
       const chunks = this.phase === "chunks" ? data : this.handshake(data);
@@ -199,7 +201,7 @@ export class RtmpConnection {
         this.sendCommand(0, "_result", id, null, this.nextStreamId++);
         return;
       case "publish":
-        void this.publish(message.streamId, values[3]);
+        this.publish(message.streamId, values[3]).catch((error: unknown) => this.fail(describe(error)));
         return;
       case "FCUnpublish":
       case "deleteStream":

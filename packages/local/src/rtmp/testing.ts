@@ -9,8 +9,12 @@ import { HANDSHAKE_SIZE } from "./handshake.ts";
 export class Children {
   private readonly running = new Set<ChildProcess>();
 
-  spawn(command: string, args: string[]): ChildProcess & { exited: Promise<number | null>; stderrText: () => string } {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+  spawn(
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = process.env,
+  ): ChildProcess & { exited: Promise<number | null>; stderrText: () => string } {
+    const child = spawn(command, args, { stdio: ["pipe", "ignore", "pipe"], env });
     let stderr = "";
     child.stderr?.on("data", (data: Buffer) => {
       stderr = (stderr + data.toString()).slice(-20_000);
