@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "./bus.ts";
+import { launchChromium, watchPlayer } from "./browser.ts";
 import { audioBitrateKbps, firstVideoPacketIsKeyframe, probeStreams, push } from "./media-testing.ts";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing.ts";
 
@@ -195,4 +196,112 @@ describe("live over RTMP, end to end", () => {
     const playlist = (await Promise.all(playlistFile.map((file) => readFile(file, "utf8").catch(() => "")))).join("");
     expect(playlist).toContain("#EXT-X-DISCONTINUITY");
   });
+});
+
+async function liveDir(channelId: string) {
+  const buckets = await readdir(join(runtime.dataDir, "buckets"));
+  for (const bucket of buckets) {
+    const directory = join(runtime.dataDir, "buckets", bucket, "live", channelId);
+    if (await readdir(directory).then(() => true, () => false)) return directory;
+  }
+  throw new Error(`no live directory for ${channelId}`);
+}
+
+async function recordedSequences(channelId: string, sessionId: string, rendition: string) {
+  const live = await liveDir(channelId);
+  const names = await readdir(join(live, "..", "..", "recordings", channelId, sessionId, rendition));
+  return names.map((name) => Number(/seg_(\d+)\.ts/.exec(name)?.[1])).sort((a, b) => a - b);
+}
+
+describe("live over RTP, end to end", () => {
+  it("takes MPEG-2 HD at 10 Mb/s in MPEG-TS over RTP and transcodes it to the ladder", async () => {
+    const channel = await createChannel({ name: "contribution", inputType: "RTP_PUSH", allowCidrs: ["127.0.0.0/8"] });
+    await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
+    await waitForState(channel.id, "RUNNING");
+    expect(channel.ingest[0].url).toMatch(/^rtp:\/\/127\.0\.0\.1:\d+$/);
+
+    const pusher = push({ seconds: 12 }, ["-f", "rtp_mpegts", channel.ingest[0].url], [
+      "-c:v", "mpeg2video", "-b:v", "10M", "-minrate", "10M", "-maxrate", "10M", "-bufsize", "4M", "-g", "15", "-pix_fmt", "yuv420p",
+      "-c:a", "mp2", "-b:a", "192k",
+    ]);
+    pushes.push(pusher);
+    expect(await pusher.done).toBe(0);
+
+    const playback = (await runtime.api("GET", `/channels/${channel.id}/playback`, { token: apiKey })).body;
+    const master = await (await signedFetch(playback.hlsUrl, playback.query)).text();
+    expect(variants(master).map((variant) => variant.resolution)).toEqual(["1920x1080", "1280x720", "640x480", "320x240"]);
+    const { file } = await fetchSegment(new URL(variants(master)[1]!.uri, playback.hlsUrl).toString(), playback.query, "rtp-720p.ts");
+    const streams = await probeStreams(file);
+    expect(streams.find((stream) => stream.codec_type === "video")).toMatchObject({ codec_name: "h264", width: 1280, height: 720, avg_frame_rate: "30/1" });
+    expect(streams.find((stream) => stream.codec_type === "audio")?.codec_name).toBe("aac");
+    expect(await firstVideoPacketIsKeyframe(file)).toBe(true);
+
+    await runtime.api("POST", `/channels/${channel.id}/stop`, { token: apiKey });
+    const stopped = await waitForState(channel.id, "STOPPED");
+    expect((await recordedSequences(channel.id, stopped.sessionId, "720p")).length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe("redundant ingest (STANDARD)", () => {
+  it("continues from the other endpoint when the active one stops delivering for 3 s, without stopping", async () => {
+    const channel = await createChannel({ name: "two uplinks", inputType: "RTMP_PUSH", redundancy: "STANDARD", allowCidrs: ["127.0.0.1/32"] });
+    await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
+    const running = await waitForState(channel.id, "RUNNING");
+    const [first, second] = channel.ingest as { url: string; streamKey: string }[];
+
+    const primary = push({ seconds: 30, width: 640, height: 360 }, ["-f", "flv", `${first!.url}/${first!.streamKey}`]);
+    pushes.push(primary);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const backup = push({ seconds: 16, width: 640, height: 360 }, ["-f", "flv", `${second!.url}/${second!.streamKey}`]);
+    pushes.push(backup);
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const beforeStall = (await recordedSequences(channel.id, running.sessionId, "240p")).at(-1) ?? 0;
+    primary.kill("SIGSTOP");
+    await new Promise((resolve) => setTimeout(resolve, 9_000));
+    const afterStall = (await recordedSequences(channel.id, running.sessionId, "240p")).at(-1) ?? 0;
+    primary.kill("SIGKILL");
+
+    expect(beforeStall).toBeGreaterThan(0);
+    expect(afterStall).toBeGreaterThan(beforeStall + 1);
+    expect((await runtime.api("GET", `/channels/${channel.id}`, { token: apiKey })).body.channel.state).toBe("RUNNING");
+    const playlist = await readFile(join(await liveDir(channel.id), "240p", "index.m3u8"), "utf8");
+    expect(playlist).toContain("#EXT-X-DISCONTINUITY");
+    await backup.done;
+    await runtime.api("POST", `/channels/${channel.id}/stop`, { token: apiKey });
+    await waitForState(channel.id, "STOPPED");
+  });
+});
+
+describe("the web player", () => {
+  it("plays a live channel in Chromium through the signed playback URL", async () => {
+    const channel = await createChannel({ name: "watched", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] });
+    await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
+    await waitForState(channel.id, "RUNNING");
+    const pusher = push({ seconds: 40, width: 1280, height: 720 }, ["-f", "flv", `${channel.ingest[0].url}/${channel.ingest[0].streamKey}`]);
+    pushes.push(pusher);
+    const playback = (await runtime.api("GET", `/channels/${channel.id}/playback`, { token: apiKey })).body;
+    await eventually(
+      async () => {
+        const playlist = await (await signedFetch(new URL("240p/index.m3u8", playback.hlsUrl).toString(), playback.query)).text();
+        return (playlist.match(/#EXTINF/g) ?? []).length >= 3 ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const watched = await watchPlayer(page, playback.playerUrl, { seconds: 5 });
+      expect(watched.fatalError).toBeNull();
+      expect(watched.levels.length).toBeGreaterThanOrEqual(2);
+      expect(watched.currentTimeEnd - watched.currentTimeStart).toBeGreaterThan(2);
+      const tampered = await browser.newPage();
+      const denied = await watchPlayer(tampered, playback.playerUrl.replace(/Signature%3D[A-Za-z0-9]/, "Signature%3DA"), { seconds: 1 });
+      expect(denied.fatalError).toMatch(/not allowed/);
+    } finally {
+      await browser.close();
+      pusher.kill("SIGKILL");
+      await runtime.api("POST", `/channels/${channel.id}/stop`, { token: apiKey });
+    }
+  }, 90_000);
 });
