@@ -5,6 +5,7 @@ import { CloudFrontPlaybackSigner, documentClient, DynamoAccountRepository, Dyna
 import { Accounts, Authenticator, Channels, type Ladder } from "@visionstream/core";
 import { type RuleName, Rules } from "@visionstream/events";
 import { createApi } from "@visionstream/functions/api/app";
+import { errorBody } from "@visionstream/functions/api/errors";
 import { deprovisionAccountHandler, provisionAccountHandler } from "@visionstream/functions/handlers/accounts";
 import { channelAlertHandler, channelStateChangedHandler, stopIdleChannelsHandler } from "@visionstream/functions/handlers/channels";
 import { Hono } from "hono";
@@ -104,6 +105,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     const front = new Hono();
     front.route("/", api);
     front.route("/", web);
+    front.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`), 404));
     const server = await listen(front, config.apiPort);
     stops.push(server.close);
 
