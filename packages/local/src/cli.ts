@@ -31,7 +31,7 @@ async function start(argv: string[]) {
     adminToken: values["admin-token"],
   });
   const config = await resolveLocalConfig(settings);
-  ensureSystemPackages((line) => process.stdout.write(`${line}\n`));
+  ensureSystemPackages(["ffmpeg"], (line) => process.stdout.write(`${line}\n`));
   const runtime = await startLocalRuntime(config);
   const lines = [
     "VisionStream is running on 127.0.0.1",
