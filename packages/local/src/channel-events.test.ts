@@ -89,28 +89,19 @@ describe("input loss and the idle stop", () => {
     const longAgo = new Date(Date.now() - 31 * 60_000).toISOString().replace(/\.\d+Z$/, "Z");
     const arn = channelArn(idle.engineChannelId);
     await eventually(async () => ((await runtime.channels.get(accountId, idle.id)).inputLostSince ? true : undefined), { timeoutMs: 10_000 });
-    await runtime.channels.onAlert({
+    const alert = (id: string, alarmState: "SET" | "CLEARED") => ({
       version: "0",
-      id: "e1",
-      source: "aws.medialive",
-      "detail-type": "MediaLive Channel Alert",
+      id,
+      source: "aws.medialive" as const,
+      "detail-type": "MediaLive Channel Alert" as const,
       account: "000000000000",
       region: "local",
       time: longAgo,
       resources: [arn],
-      detail: { alarm_state: "CLEARED", alarm_id: "a", alert_type: "RTMP Has No Audio/Video", channel_arn: arn, message: "", pipeline: "0" },
+      detail: { alarm_state: alarmState, alarm_id: "a", alert_type: "RTMP Has No Audio/Video", channel_arn: arn, message: "", pipeline: "0" },
     });
-    await runtime.channels.onAlert({
-      version: "0",
-      id: "e2",
-      source: "aws.medialive",
-      "detail-type": "MediaLive Channel Alert",
-      account: "000000000000",
-      region: "local",
-      time: longAgo,
-      resources: [arn],
-      detail: { alarm_state: "SET", alarm_id: "a", alert_type: "RTMP Has No Audio/Video", channel_arn: arn, message: "", pipeline: "0" },
-    });
+    await runtime.channels.onAlert(alert("e1", "CLEARED"));
+    await runtime.channels.onAlert(alert("e2", "SET"));
 
     await runtime.stopIdle({});
     await runtime.bus.idle();

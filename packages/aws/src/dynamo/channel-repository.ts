@@ -29,21 +29,24 @@ export class DynamoChannelRepository implements ChannelRepository {
     return Item ? Channel.parse(Item) : undefined;
   }
 
-  async list(accountId: string): Promise<Channel[]> {
+  private async queryAll(query: Omit<ConstructorParameters<typeof QueryCommand>[0], "TableName" | "ExclusiveStartKey">): Promise<Channel[]> {
     const channels: Channel[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const { Items = [], LastEvaluatedKey } = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :channel)",
-          ExpressionAttributeValues: { ":pk": `ACCOUNT#${accountId}`, ":channel": "CHANNEL#" },
-          ExclusiveStartKey: start,
-        }),
+        new QueryCommand({ ...query, TableName: this.tableName, ExclusiveStartKey: start }),
       );
       channels.push(...Items.map((item) => Channel.parse(item)));
       start = LastEvaluatedKey;
     } while (start);
+    return channels;
+  }
+
+  async list(accountId: string): Promise<Channel[]> {
+    const channels = await this.queryAll({
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :channel)",
+      ExpressionAttributeValues: { ":pk": `ACCOUNT#${accountId}`, ":channel": "CHANNEL#" },
+    });
     return channels.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
@@ -71,22 +74,11 @@ export class DynamoChannelRepository implements ChannelRepository {
     return Item ? this.get(String(Item.accountId), String(Item.channelId)) : undefined;
   }
 
-  async listInState(state: ChannelState): Promise<Channel[]> {
-    const channels: Channel[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items = [], LastEvaluatedKey } = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: "gsi1",
-          KeyConditionExpression: "gsi1pk = :state",
-          ExpressionAttributeValues: { ":state": stateIndex(state) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      channels.push(...Items.map((item) => Channel.parse(item)));
-      start = LastEvaluatedKey;
-    } while (start);
-    return channels;
+  listInState(state: ChannelState): Promise<Channel[]> {
+    return this.queryAll({
+      IndexName: "gsi1",
+      KeyConditionExpression: "gsi1pk = :state",
+      ExpressionAttributeValues: { ":state": stateIndex(state) },
+    });
   }
 }

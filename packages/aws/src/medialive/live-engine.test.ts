@@ -37,7 +37,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it } from "vitest";
 import { encoderSettings } from "./encoder-settings.ts";
-import { AwsLiveEngine, InvalidChannelArn, LiveChannelTimeout, channelIdFromArn } from "./live-engine.ts";
+import { AwsLiveEngine, LiveChannelTimeout } from "./live-engine.ts";
 
 // These tests catch rejections and inspect them: in this workspace `rejects.toThrow` cannot match messages
 // (packages/aws resolves vitest 5 next to the root's vitest 4 runner).
@@ -547,14 +547,3 @@ describe("AwsLiveEngine.deleteChannel", () => {
   });
 });
 
-describe("channelIdFromArn", () => {
-  it("takes the channel id from the end of the ARN", () => {
-    expect(channelIdFromArn("arn:aws:medialive:eu-west-1:111122223333:channel:1234567")).toBe("1234567");
-  });
-
-  it("refuses other ARNs", () => {
-    for (const arn of ["arn:aws:medialive:eu-west-1:111122223333:input:1234567", "1234567", ""]) {
-      expect(() => channelIdFromArn(arn)).toThrow(InvalidChannelArn);
-    }
-  });
-});

@@ -74,19 +74,6 @@ export function liveResourceNames(prefix: string, channelId: string): LiveResour
   };
 }
 
-/** arn:aws:medialive:eu-west-1:111122223333:channel:1234567 → "1234567", as "MediaLive Channel State Change" events name it. */
-export function channelIdFromArn(arn: string): string {
-  const match = /^arn:aws[a-z-]*:medialive:[^:]*:[^:]*:channel:([^:/]+)$/.exec(arn);
-  if (!match?.[1]) throw new InvalidChannelArn(arn);
-  return match[1];
-}
-
-export class InvalidChannelArn extends Error {
-  override name = "InvalidChannelArn";
-  constructor(readonly arn: string) {
-    super(`${JSON.stringify(arn)} is not a MediaLive channel ARN`);
-  }
-}
 
 /** AWS answered without a field that the engine needs (an id, an ingest address). */
 export class LiveResourceMissing extends Error {

@@ -47,7 +47,10 @@ function randomId(prefix: string, length = 16): string {
 
 export const newChannelId = () => randomId("ch-");
 export const newSessionId = (now: Date) => `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "z").toLowerCase()}-${randomId("", 6)}`;
-export const engineChannelIdFromArn = (arn: string) => arn.split(":").pop() ?? arn;
+/** arn:aws:medialive:eu-west-1:111122223333:channel:1234567 → "1234567", as MediaLive's events name a channel. */
+export function engineChannelIdFromArn(arn: string): string | undefined {
+  return /^arn:aws[a-z-]*:medialive:[^:]*:[^:]*:channel:([^:/]+)$/.exec(arn)?.[1];
+}
 
 export function Channels(deps: ChannelsDeps) {
   const now = () => deps.now?.() ?? new Date();
@@ -167,7 +170,8 @@ export function Channels(deps: ChannelsDeps) {
 
     /** Reaction to "MediaLive Channel State Change": the channel takes the engine's state, newest event wins. */
     async onStateChange(event: MediaLiveChannelStateChange): Promise<Channel | undefined> {
-      const channel = await deps.channels.findByEngineChannel(engineChannelIdFromArn(event.detail.channel_arn));
+      const engineChannelId = engineChannelIdFromArn(event.detail.channel_arn);
+      const channel = engineChannelId ? await deps.channels.findByEngineChannel(engineChannelId) : undefined;
       if (!channel || channel.state === "DELETED") return undefined;
       if (channel.stateChangedAt && channel.stateChangedAt > event.time) return channel;
       const state = event.detail.state;
@@ -184,7 +188,8 @@ export function Channels(deps: ChannelsDeps) {
     /** Reaction to "MediaLive Channel Alert": input loss is remembered, so an idle channel can be stopped. */
     async onAlert(event: MediaLiveChannelAlert): Promise<Channel | undefined> {
       if (!ALERTS_OF_INPUT_LOSS.test(event.detail.alert_type)) return undefined;
-      const channel = await deps.channels.findByEngineChannel(engineChannelIdFromArn(event.detail.channel_arn));
+      const engineChannelId = engineChannelIdFromArn(event.detail.channel_arn);
+      const channel = engineChannelId ? await deps.channels.findByEngineChannel(engineChannelId) : undefined;
       if (!channel || !STOPPABLE.includes(channel.state)) return channel;
       if (event.detail.alarm_state === "SET")
         return channel.inputLostSince

@@ -1,14 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Account } from "@visionstream/core";
 import type { ApiEnv } from "./app.ts";
-import { AccountIdParams, AccountView, CreateAccountBody, errorResponses, ListQuery } from "./schemas.ts";
+import { AccountIdParams, AccountView, CreateAccountBody, errorResponses, jsonResponse, ListQuery, secured } from "./schemas.ts";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
-const secured = [{ bearer: [] }];
 
 const view = (account: Account) => AccountView.parse(account);
 
@@ -23,7 +18,7 @@ export function accountRoutes() {
       security: secured,
       request: { body: { required: true, content: { "application/json": { schema: CreateAccountBody } } } },
       responses: {
-        201: json(z.object({ account: AccountView, apiKey: z.string() }), "Created; the API key is shown only once"),
+        201: jsonResponse(z.object({ account: AccountView, apiKey: z.string() }), "Created; the API key is shown only once"),
         ...errorResponses,
       },
     }),
@@ -41,7 +36,7 @@ export function accountRoutes() {
       summary: "List accounts, newest first (operator token)",
       security: secured,
       request: { query: ListQuery },
-      responses: { 200: json(z.object({ accounts: z.array(AccountView), cursor: z.string().optional() }), "A page of accounts"), ...errorResponses },
+      responses: { 200: jsonResponse(z.object({ accounts: z.array(AccountView), cursor: z.string().optional() }), "A page of accounts"), ...errorResponses },
     }),
     async (c) => {
       c.get("accounts").requireAdmin(c.get("caller"));
@@ -57,7 +52,7 @@ export function accountRoutes() {
       summary: "Get an account (operator token or the account's own key)",
       security: secured,
       request: { params: AccountIdParams },
-      responses: { 200: json(z.object({ account: AccountView }), "The account"), ...errorResponses },
+      responses: { 200: jsonResponse(z.object({ account: AccountView }), "The account"), ...errorResponses },
     }),
     async (c) => {
       const account = await c.get("accounts").authorize(c.get("caller"), c.req.valid("param").accountId);
@@ -72,7 +67,7 @@ export function accountRoutes() {
       summary: "Delete an account (operator token): its keys stop working at once, its CDN is disabled in the background; its bucket is kept",
       security: secured,
       request: { params: AccountIdParams },
-      responses: { 202: json(z.object({ account: AccountView }), "Deprovisioning"), ...errorResponses },
+      responses: { 202: jsonResponse(z.object({ account: AccountView }), "Deprovisioning"), ...errorResponses },
     }),
     async (c) => {
       c.get("accounts").requireAdmin(c.get("caller"));
@@ -88,7 +83,7 @@ export function accountRoutes() {
       summary: "Rotate the account's API key: a new key is returned once and the previous one stops working",
       security: secured,
       request: { params: AccountIdParams },
-      responses: { 201: json(z.object({ apiKey: z.string() }), "The new key"), ...errorResponses },
+      responses: { 201: jsonResponse(z.object({ apiKey: z.string() }), "The new key"), ...errorResponses },
     }),
     async (c) => {
       const { accountId } = c.req.valid("param");
@@ -105,7 +100,7 @@ export function accountRoutes() {
       summary: "Retry provisioning of a FAILED (or stuck PROVISIONING) account (operator token)",
       security: secured,
       request: { params: AccountIdParams },
-      responses: { 202: json(z.object({ account: AccountView }), "Provisioning again"), ...errorResponses },
+      responses: { 202: jsonResponse(z.object({ account: AccountView }), "Provisioning again"), ...errorResponses },
     }),
     async (c) => {
       c.get("accounts").requireAdmin(c.get("caller"));

@@ -1,10 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { type Caller, type Channel, CHANNEL_ID_PATTERN, ChannelState, CreateChannelInput, Forbidden, InputType, Redundancy } from "@visionstream/core";
 import type { ApiEnv } from "./app.ts";
-import { errorResponses } from "./schemas.ts";
+import { errorResponses, jsonResponse, secured } from "./schemas.ts";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
-const secured = [{ bearer: [] }];
 
 export const ChannelView = z
   .object({
@@ -61,7 +59,7 @@ export function channelRoutes() {
       summary: "Create a live channel: RTMP (with a stream key) or RTP ingest, guarded by an IP allow-list; two ingest endpoints for STANDARD",
       security: secured,
       request: { body: { required: true, content: { "application/json": { schema: CreateChannelBody } } } },
-      responses: { 201: json(z.object({ channel: ChannelView }), "Created"), ...errorResponses },
+      responses: { 201: jsonResponse(z.object({ channel: ChannelView }), "Created"), ...errorResponses },
     }),
     async (c) => {
       const channel = await c.get("channels").create(accountOf(c.get("caller")), c.req.valid("json"));
@@ -75,7 +73,7 @@ export function channelRoutes() {
       path: "/channels",
       summary: "The account's channels, newest first",
       security: secured,
-      responses: { 200: json(z.object({ channels: z.array(ChannelView) }), "Channels"), ...errorResponses },
+      responses: { 200: jsonResponse(z.object({ channels: z.array(ChannelView) }), "Channels"), ...errorResponses },
     }),
     async (c) => c.json({ channels: (await c.get("channels").list(accountOf(c.get("caller")))).map(view) }, 200),
   );
@@ -87,7 +85,7 @@ export function channelRoutes() {
       summary: "A channel, with its state and ingest endpoints",
       security: secured,
       request: { params: ChannelIdParams },
-      responses: { 200: json(z.object({ channel: ChannelView }), "The channel"), ...errorResponses },
+      responses: { 200: jsonResponse(z.object({ channel: ChannelView }), "The channel"), ...errorResponses },
     }),
     async (c) => {
       const channel = await c.get("channels").get(accountOf(c.get("caller")), c.req.valid("param").channelId);
@@ -102,7 +100,7 @@ export function channelRoutes() {
       summary: "Start the channel: a new recording session begins; the state follows the engine's events (STARTING, RUNNING)",
       security: secured,
       request: { params: ChannelIdParams },
-      responses: { 202: json(z.object({ channel: ChannelView }), "Starting"), ...errorResponses },
+      responses: { 202: jsonResponse(z.object({ channel: ChannelView }), "Starting"), ...errorResponses },
     }),
     async (c) => {
       const channel = await c.get("channels").start(accountOf(c.get("caller")), c.req.valid("param").channelId);
@@ -117,7 +115,7 @@ export function channelRoutes() {
       summary: "Stop the channel (STOPPING, then STOPPED)",
       security: secured,
       request: { params: ChannelIdParams },
-      responses: { 202: json(z.object({ channel: ChannelView }), "Stopping"), ...errorResponses },
+      responses: { 202: jsonResponse(z.object({ channel: ChannelView }), "Stopping"), ...errorResponses },
     }),
     async (c) => {
       const channel = await c.get("channels").stop(accountOf(c.get("caller")), c.req.valid("param").channelId);
@@ -147,7 +145,7 @@ export function channelRoutes() {
       summary: "Where viewers watch: the live HLS URL on the account's CDN and a time-limited signature for it",
       security: secured,
       request: { params: ChannelIdParams },
-      responses: { 200: json(Playback, "Playback"), ...errorResponses },
+      responses: { 200: jsonResponse(Playback, "Playback"), ...errorResponses },
     }),
     async (c) => {
       const playback = await c.get("channels").playback(accountOf(c.get("caller")), c.req.valid("param").channelId);

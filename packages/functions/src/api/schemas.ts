@@ -51,3 +51,11 @@ export const errorResponses = {
   404: { description: "No such resource", content: { "application/json": { schema: ErrorResponse } } },
   409: { description: "The resource is not in a state that allows this", content: { "application/json": { schema: ErrorResponse } } },
 } as const;
+
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** Routes that need the bearer token (the operator's or an account's key). */
+export const secured = [{ bearer: [] }];

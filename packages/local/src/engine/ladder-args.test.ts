@@ -21,7 +21,7 @@ describe("ladderArguments", () => {
 
     expect(graph).toContain("[0:v:0]split=4[picture0][picture1][picture2][picture3]");
     expect(graph).toContain(
-      "[picture2]fps=30,scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p[v2]",
+      "[picture2]fps=30,scale=640:480:flags=bilinear:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p[v2]",
     );
     expect(graph).toContain("[0:a:0]aresample=48000:async=1,aformat=sample_fmts=fltp:channel_layouts=stereo,asplit=4[a0][a1][a2][a3]");
   });

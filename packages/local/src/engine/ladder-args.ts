@@ -61,7 +61,8 @@ export function ladderArguments({ ladder, input, liveDir, startNumber, discontin
   const branches = renditions.map(({ width: w, height: h, fps }, i) =>
     [
       `[picture${i}]fps=${fps}`,
-      `scale=${w}:${h}:force_original_aspect_ratio=decrease`,
+      // bilinear: measured here 1.70–1.75x real time for the ladder against 1.55x with the default bicubic
+      `scale=${w}:${h}:flags=bilinear:force_original_aspect_ratio=decrease`,
       `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2`,
       `setsar=1`,
       `format=yuv420p[v${i}]`,
