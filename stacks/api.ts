@@ -1,6 +1,6 @@
 import { bus } from "./bus.ts";
-import { functionArgs, mediaLiveRoleArn } from "./functions.ts";
-import { liveEnginePermissions } from "./permissions.ts";
+import { functionArgs, mediaConvertRoleArn, mediaLiveRoleArn, resourcePrefix } from "./functions.ts";
+import { liveEnginePermissions, recordingStorePermissions, vodAssemblyPermissions } from "./permissions.ts";
 import { adminToken } from "./secrets.ts";
 
 export const api = new sst.aws.ApiGatewayV2("Api");
@@ -10,6 +10,10 @@ api.route(
   "$default",
   functionArgs("packages/functions/src/api.handler", bus, {
     environment: { VISIONSTREAM_ADMIN_TOKEN: adminToken.value },
-    permissions: liveEnginePermissions(mediaLiveRoleArn),
+    permissions: [
+      ...liveEnginePermissions(mediaLiveRoleArn),
+      ...vodAssemblyPermissions(mediaConvertRoleArn),
+      ...recordingStorePermissions(resourcePrefix),
+    ],
   }),
 );

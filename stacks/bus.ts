@@ -1,6 +1,12 @@
 import { Rules, type RuleName } from "../events/src/patterns.ts";
-import { functionArgs, mediaLiveRoleArn, resourcePrefix } from "./functions.ts";
-import { deprovisionPermissions, liveEnginePermissions, provisionPermissions } from "./permissions.ts";
+import { functionArgs, mediaConvertRoleArn, mediaLiveRoleArn, resourcePrefix } from "./functions.ts";
+import {
+  deprovisionPermissions,
+  liveEnginePermissions,
+  provisionPermissions,
+  recordingStorePermissions,
+  vodAssemblyPermissions,
+} from "./permissions.ts";
 import { replayArchive } from "./replay.ts";
 import { RuleHandlers, defaultBusArn, ruleBus, ruleNames, subscriberPattern } from "./rules.ts";
 
@@ -14,6 +20,9 @@ const rulePermissions: Record<RuleName, sst.aws.FunctionPermissionArgs[]> = {
   deprovisionAccount: deprovisionPermissions(resourcePrefix),
   channelStateChanged: liveEnginePermissions(mediaLiveRoleArn),
   channelAlert: liveEnginePermissions(mediaLiveRoleArn),
+  recordingSegmentCreated: [],
+  recordingSessionEnded: vodAssemblyPermissions(mediaConvertRoleArn),
+  recordingJobChanged: recordingStorePermissions(resourcePrefix),
 };
 
 /** Where MediaLive's (and every other AWS service's) events arrive. */

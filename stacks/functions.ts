@@ -1,3 +1,4 @@
+import { mediaConvertRole } from "./mediaconvert.ts";
 import { mediaLiveRole } from "./medialive.ts";
 import { basePermissions } from "./permissions.ts";
 import { idempotencyTable, table } from "./storage.ts";
@@ -6,6 +7,8 @@ import { idempotencyTable, table } from "./storage.ts";
 export const resourcePrefix = `${$app.name}-${$app.stage}`;
 
 export const mediaLiveRoleArn = mediaLiveRole("MediaLiveRole", resourcePrefix).role.arn;
+
+export const mediaConvertRoleArn = mediaConvertRole("MediaConvertRole", resourcePrefix).role.arn;
 
 type FunctionOptions = Omit<sst.aws.FunctionArgs, "handler" | "environment" | "permissions"> & {
   environment?: Record<string, $util.Input<string>>;
@@ -28,6 +31,7 @@ export function functionArgs(
       VISIONSTREAM_IDEMPOTENCY_TABLE: idempotencyTable.name,
       VISIONSTREAM_BUS: bus.name,
       VISIONSTREAM_MEDIALIVE_ROLE_ARN: mediaLiveRoleArn,
+      VISIONSTREAM_MEDIACONVERT_ROLE_ARN: mediaConvertRoleArn,
       ...environment,
     },
     permissions: [

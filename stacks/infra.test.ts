@@ -10,6 +10,8 @@ import {
   deprovisionPermissions,
   liveEnginePermissions,
   provisionPermissions,
+  recordingStorePermissions,
+  vodAssemblyPermissions,
 } from "./permissions.ts";
 import { RuleHandlers, defaultBusArn, ruleBus, ruleNames, subscriberPattern } from "./rules.ts";
 
@@ -111,6 +113,35 @@ describe("permissions", () => {
     }
   });
 
+  it("let VOD assembly start and read MediaConvert jobs, and pass only the MediaConvert role to MediaConvert", async () => {
+    const roleArn = "arn:aws:iam::111122223333:role/mediaconvert";
+    const statements = await Promise.all(
+      vodAssemblyPermissions(roleArn).map(async (s) => ({ ...s, resources: await resolved(pulumi.output(s.resources)) })),
+    );
+
+    expect(statements).toEqual([
+      {
+        actions: ["mediaconvert:CreateJob", "mediaconvert:GetJob", "mediaconvert:TagResource"],
+        resources: ["arn:aws:mediaconvert:*:*:jobs/*", "arn:aws:mediaconvert:*:*:queues/*"],
+      },
+      {
+        actions: ["iam:PassRole"],
+        resources: [roleArn],
+        conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["mediaconvert.amazonaws.com"] }],
+      },
+    ]);
+  });
+
+  it("let the recordings API read and delete only recordings/ and vod/ of the stage's buckets", () => {
+    expect(recordingStorePermissions("visionstream-test")).toEqual([
+      { actions: ["s3:ListBucket"], resources: ["arn:aws:s3:::visionstream-test-*"] },
+      {
+        actions: ["s3:GetObject", "s3:DeleteObject"],
+        resources: ["arn:aws:s3:::visionstream-test-*/recordings/*", "arn:aws:s3:::visionstream-test-*/vod/*"],
+      },
+    ]);
+  });
+
   it("give every function the tables, their indexes and the bus", async () => {
     const { basePermissions } = await import("./permissions.ts");
     const statements = basePermissions({ table: "arn:table", idempotencyTable: "arn:idem", bus: "arn:bus" });
@@ -153,6 +184,15 @@ describe("rules", () => {
   it("hand MediaLive's events to the channel handlers", () => {
     expect(RuleHandlers.channelStateChanged).toBe("packages/functions/src/channel-state-changed.handler");
     expect(RuleHandlers.channelAlert).toBe("packages/functions/src/channel-alert.handler");
+  });
+
+  it("hand recording events to the recording handlers, on the default bus", () => {
+    expect(RuleHandlers.recordingSegmentCreated).toBe("packages/functions/src/recording-segment-created.handler");
+    expect(RuleHandlers.recordingSessionEnded).toBe("packages/functions/src/recording-session-ended.handler");
+    expect(RuleHandlers.recordingJobChanged).toBe("packages/functions/src/recording-job-changed.handler");
+    for (const rule of ["recordingSegmentCreated", "recordingSessionEnded", "recordingJobChanged"] as const) {
+      expect(ruleBus(Rules[rule])).toBe("default");
+    }
   });
 
   it("keep detail filters", () => {
@@ -198,5 +238,24 @@ describe("MediaLive role", () => {
     ]);
     expect(await resolved(policy.role)).toBe("MediaLiveRole-id");
     expect(registered).toContainEqual(expect.objectContaining({ type: "aws:iam/role:Role", name: "MediaLiveRole" }));
+  });
+});
+
+describe("MediaConvert role", () => {
+  it("is trusted by MediaConvert, reads recordings/ and writes vod/ of the stage's account buckets", async () => {
+    const { mediaConvertRole } = await import("./mediaconvert.ts");
+
+    const { role, policy } = mediaConvertRole("MediaConvertRole", "visionstream-test");
+
+    const trust = JSON.parse(await resolved(role.assumeRolePolicy));
+    expect(trust.Statement).toEqual([
+      { Effect: "Allow", Principal: { Service: "mediaconvert.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
+    expect(JSON.parse(await resolved(policy.policy)).Statement).toEqual([
+      { Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::visionstream-test-*/recordings/*"] },
+      { Effect: "Allow", Action: ["s3:PutObject"], Resource: ["arn:aws:s3:::visionstream-test-*/vod/*"] },
+    ]);
+    expect(await resolved(policy.role)).toBe("MediaConvertRole-id");
+    expect(registered).toContainEqual(expect.objectContaining({ type: "aws:iam/role:Role", name: "MediaConvertRole" }));
   });
 });

@@ -98,6 +98,23 @@ export const RECORDING_BUCKET_ACTIONS = ["s3:ListBucket"] as const;
 export const RECORDING_OBJECT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"] as const;
 export const MEDIALIVE_PACKAGING_ACTIONS = ["mediapackage:DescribeChannel"] as const;
 
+/**
+ * Starting and reading the jobs that join a recording into an MP4. CreateJob with Tags also authorizes
+ * mediaconvert:TagResource on the new job.
+ */
+export const VOD_ASSEMBLY_ACTIONS = ["mediaconvert:CreateJob", "mediaconvert:GetJob", "mediaconvert:TagResource"] as const;
+
+/** What MediaConvert itself does in a job: read MediaLive's playlist and segments, write the MP4. */
+export const MEDIACONVERT_SOURCE_ACTIONS = ["s3:GetObject"] as const;
+export const MEDIACONVERT_OUTPUT_ACTIONS = ["s3:PutObject"] as const;
+
+/**
+ * The recordings API and reactions on the stored files: HeadObject (the MP4's size) needs s3:GetObject, and
+ * s3:ListBucket both to list a session's segments and to get 404 rather than 403 for a missing object.
+ */
+export const RECORDING_STORE_BUCKET_ACTIONS = ["s3:ListBucket"] as const;
+export const RECORDING_STORE_OBJECT_ACTIONS = ["s3:GetObject", "s3:DeleteObject"] as const;
+
 export const ALL_ACTIONS = [
   ...TABLE_ACTIONS,
   ...IDEMPOTENCY_TABLE_ACTIONS,
@@ -114,6 +131,11 @@ export const ALL_ACTIONS = [
   ...RECORDING_BUCKET_ACTIONS,
   ...RECORDING_OBJECT_ACTIONS,
   ...MEDIALIVE_PACKAGING_ACTIONS,
+  ...VOD_ASSEMBLY_ACTIONS,
+  ...MEDIACONVERT_SOURCE_ACTIONS,
+  ...MEDIACONVERT_OUTPUT_ACTIONS,
+  ...RECORDING_STORE_BUCKET_ACTIONS,
+  ...RECORDING_STORE_OBJECT_ACTIONS,
 ] as const;
 
 const allow = (actions: readonly string[], resources: Arn[]): Statement => ({
@@ -133,6 +155,14 @@ export const MEDIALIVE_RESOURCE_ARNS = [
 /** MediaPackage (v1) ARNs end in an id of its own, not in the channel id we choose. */
 export const MEDIAPACKAGE_CHANNEL_ARN = "arn:aws:mediapackage:*:*:channels/*";
 export const MEDIAPACKAGE_RESOURCE_ARNS = [MEDIAPACKAGE_CHANNEL_ARN, "arn:aws:mediapackage:*:*:origin_endpoints/*"];
+
+/** The folders of an account bucket that recordings use: MediaLive's segments and the joined MP4s. */
+export const recordingObjectsArn = (prefix: string) => `${accountBucketArn(prefix)}/recordings/*`;
+export const vodObjectsArn = (prefix: string) => `${accountBucketArn(prefix)}/vod/*`;
+
+/** CreateJob needs the job and, for the queue it is sent to (Default or another), the queue. */
+export const MEDIACONVERT_JOB_ARN = "arn:aws:mediaconvert:*:*:jobs/*";
+export const MEDIACONVERT_QUEUE_ARN = "arn:aws:mediaconvert:*:*:queues/*";
 
 /** Per-account secrets are named `<prefix>/accounts/<accountId>`; the ARN ends in a random suffix. */
 export const accountSecretArn = (prefix: string) =>
@@ -172,5 +202,24 @@ export function liveEnginePermissions(mediaLiveRoleArn: Arn): Statement[] {
       ...allow(PASS_ROLE_ACTIONS, [mediaLiveRoleArn]),
       conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["medialive.amazonaws.com"] }],
     },
+  ];
+}
+
+/** What the functions that start MP4 assembly (the channel-stopped reaction, the API's retry) may do. */
+export function vodAssemblyPermissions(mediaConvertRoleArn: Arn): Statement[] {
+  return [
+    allow(VOD_ASSEMBLY_ACTIONS, [MEDIACONVERT_JOB_ARN, MEDIACONVERT_QUEUE_ARN]),
+    {
+      ...allow(PASS_ROLE_ACTIONS, [mediaConvertRoleArn]),
+      conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["mediaconvert.amazonaws.com"] }],
+    },
+  ];
+}
+
+/** What the functions that read and delete a recording's files (the job reaction, the API) may do. */
+export function recordingStorePermissions(prefix: string): Statement[] {
+  return [
+    allow(RECORDING_STORE_BUCKET_ACTIONS, [accountBucketArn(prefix)]),
+    allow(RECORDING_STORE_OBJECT_ACTIONS, [recordingObjectsArn(prefix), vodObjectsArn(prefix)]),
   ];
 }

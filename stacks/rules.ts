@@ -9,6 +9,9 @@ export const RuleHandlers = {
   deprovisionAccount: "packages/functions/src/deprovision-account.handler",
   channelStateChanged: "packages/functions/src/channel-state-changed.handler",
   channelAlert: "packages/functions/src/channel-alert.handler",
+  recordingSegmentCreated: "packages/functions/src/recording-segment-created.handler",
+  recordingSessionEnded: "packages/functions/src/recording-session-ended.handler",
+  recordingJobChanged: "packages/functions/src/recording-job-changed.handler",
 } as const satisfies Record<RuleName, string>;
 
 export const ruleNames = Object.keys(Rules) as RuleName[];

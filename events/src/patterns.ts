@@ -1,4 +1,6 @@
-import { MediaLiveChannelAlertPattern, MediaLiveChannelStateChangePattern } from "./aws/medialive.ts";
+import { MediaConvertJobFinishedPattern } from "./aws/mediaconvert.ts";
+import { MediaLiveChannelAlertPattern, MediaLiveChannelStateChangePattern, MediaLiveChannelStoppedPattern } from "./aws/medialive.ts";
+import { S3RecordingSegmentCreatedPattern } from "./aws/s3.ts";
 import { VISIONSTREAM_SOURCE, type VisionStreamDetailType } from "./visionstream.ts";
 
 /** An EventBridge event pattern, as the rule's EventPattern JSON. */
@@ -15,6 +17,9 @@ export const Rules = {
   deprovisionAccount: visionstream("AccountDeleted"),
   channelStateChanged: MediaLiveChannelStateChangePattern,
   channelAlert: MediaLiveChannelAlertPattern,
+  recordingSegmentCreated: S3RecordingSegmentCreatedPattern,
+  recordingSessionEnded: MediaLiveChannelStoppedPattern,
+  recordingJobChanged: MediaConvertJobFinishedPattern,
 } as const satisfies Record<string, EventPattern>;
 
 export type RuleName = keyof typeof Rules;

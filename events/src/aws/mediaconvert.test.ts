@@ -101,13 +101,13 @@ describe("MediaConvertJobStateChange", () => {
       expect(MediaConvertJobStateChange.safeParse(event).success).toBe(false);
   });
 
-  it("is routed by its patterns, finished jobs being COMPLETE or ERROR", () => {
+  it("is routed by its patterns, finished jobs being COMPLETE, ERROR or CANCELED", () => {
     for (const sample of mediaConvertDocumentedSamples)
       expect(matchesPattern(MediaConvertJobStateChangePattern, sampleEvent(sample))).toBe(true);
 
     expect(matchesPattern(MediaConvertJobFinishedPattern, sampleEvent(mediaConvertCompleteSample))).toBe(true);
     expect(matchesPattern(MediaConvertJobFinishedPattern, sampleEvent(mediaConvertErrorSample))).toBe(true);
     expect(matchesPattern(MediaConvertJobFinishedPattern, sampleEvent(mediaConvertProgressingSample))).toBe(false);
-    expect(matchesPattern(MediaConvertJobFinishedPattern, sampleEvent(mediaConvertCanceledSample))).toBe(false);
+    expect(matchesPattern(MediaConvertJobFinishedPattern, sampleEvent(mediaConvertCanceledSample))).toBe(true);
   });
 });

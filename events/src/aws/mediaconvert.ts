@@ -73,5 +73,6 @@ export const MediaConvertJobStateChangePattern = {
 
 export const MediaConvertJobFinishedPattern = {
   ...MediaConvertJobStateChangePattern,
-  detail: { status: ["COMPLETE", "ERROR"] },
+  // A canceled job ends too: without it a recording would wait for ever.
+  detail: { status: ["COMPLETE", "ERROR", "CANCELED"] },
 } as const satisfies EventPattern;

@@ -4,3 +4,4 @@ export * from "./dynamo/account-repository.ts";
 export * from "./dynamo/channel-repository.ts";
 export * from "./dynamo/update.ts";
 export * from "./playback-signer.ts";
+export * from "./dynamo/recording-repository.ts";

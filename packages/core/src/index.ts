@@ -8,3 +8,5 @@ export * from "./channels/channel.ts";
 export * from "./channels/channels.ts";
 export * from "./channels/ladder.ts";
 export * from "./channels/playback.ts";
+export * from "./recordings/recording.ts";
+export * from "./recordings/recordings.ts";

@@ -1,5 +1,6 @@
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { MediaConvertClient } from "@aws-sdk/client-mediaconvert";
 import { MediaLiveClient } from "@aws-sdk/client-medialive";
 import { MediaPackageClient } from "@aws-sdk/client-mediapackage";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -10,11 +11,14 @@ import {
   DynamoAccountRepository,
   DynamoChannelRepository,
   dynamoClient,
+  DynamoRecordingRepository,
 } from "@visionstream/aws";
+import { AwsVodAssembler } from "@visionstream/aws/mediaconvert/assembler";
+import { S3ObjectStore } from "@visionstream/aws/object-store";
 import { AwsAccountInfrastructure, loadSigningKey } from "@visionstream/aws/account-infrastructure";
 import { EventBridgePublisher } from "@visionstream/aws/event-publisher";
 import { AwsLiveEngine } from "@visionstream/aws/medialive/live-engine";
-import { Accounts, Channels, NotFound } from "@visionstream/core";
+import { Accounts, Channels, NotFound, Recordings } from "@visionstream/core";
 import { readAwsConfig } from "./config.ts";
 
 /** The domain wired to AWS adapters, once per Lambda container. */
@@ -22,12 +26,14 @@ export function awsRuntime() {
   const config = readAwsConfig();
   const region = config.AWS_REGION;
   const prefix = config.VISIONSTREAM_RESOURCE_PREFIX;
-  const documents = documentClient(dynamoClient({ region }));
+  const dynamo = dynamoClient({ region });
+  const documents = documentClient(dynamo);
   const repository = new DynamoAccountRepository(documents, config.VISIONSTREAM_TABLE);
   const publisher = new EventBridgePublisher({ client: new EventBridgeClient({ region }), busName: config.VISIONSTREAM_BUS });
   const secrets = new SecretsManagerClient({ region });
+  const s3 = new S3Client({ region });
   const infrastructure = new AwsAccountInfrastructure({
-    s3: new S3Client({ region }),
+    s3,
     cloudfront: new CloudFrontClient({ region: "us-east-1" }),
     secrets,
     region,
@@ -45,12 +51,28 @@ export function awsRuntime() {
     roleArn: config.VISIONSTREAM_MEDIALIVE_ROLE_ARN,
     prefix,
   });
+  const channelRepository = new DynamoChannelRepository(documents, config.VISIONSTREAM_TABLE);
   const channels = Channels({
-    channels: new DynamoChannelRepository(documents, config.VISIONSTREAM_TABLE),
+    channels: channelRepository,
     accounts: repository,
     engine,
     signer,
     idleStopAfterMs: config.VISIONSTREAM_IDLE_STOP_MINUTES * 60_000,
   });
-  return { config, repository, accounts: Accounts({ repository, publisher, infrastructure }), channels };
+  const recordings = Recordings({
+    recordings: new DynamoRecordingRepository(documents, config.VISIONSTREAM_TABLE),
+    channels: channelRepository,
+    accounts: repository,
+    assembler: new AwsVodAssembler({ mediaconvert: new MediaConvertClient({ region }), roleArn: config.VISIONSTREAM_MEDIACONVERT_ROLE_ARN }),
+    store: new S3ObjectStore({ s3 }),
+    signer,
+  });
+  return {
+    config,
+    repository,
+    accounts: Accounts({ repository, publisher, infrastructure }),
+    channels,
+    recordings,
+    idempotency: { tableName: config.VISIONSTREAM_IDEMPOTENCY_TABLE, client: dynamo },
+  };
 }

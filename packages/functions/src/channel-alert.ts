@@ -1,4 +1,6 @@
 import { awsRuntime } from "./aws-runtime.ts";
 import { channelAlertHandler } from "./handlers/channels.ts";
 
-export const handler = channelAlertHandler(awsRuntime().channels);
+const runtime = awsRuntime();
+
+export const handler = channelAlertHandler(runtime.channels, runtime.recordings);

@@ -6,6 +6,7 @@ const AwsConfig = z.object({
   VISIONSTREAM_BUS: z.string().min(1),
   VISIONSTREAM_RESOURCE_PREFIX: z.string().regex(/^[a-z0-9-]{3,40}$/),
   VISIONSTREAM_MEDIALIVE_ROLE_ARN: z.string().startsWith("arn:aws:iam::"),
+  VISIONSTREAM_MEDIACONVERT_ROLE_ARN: z.string().startsWith("arn:aws:iam::"),
   VISIONSTREAM_IDLE_STOP_MINUTES: z.coerce.number().int().positive().default(30),
   AWS_REGION: z.string().min(1),
 });

@@ -57,6 +57,7 @@ beforeAll(async () => {
     VISIONSTREAM_RESOURCE_PREFIX: "visionstream-test",
     VISIONSTREAM_ADMIN_TOKEN: ADMIN,
     VISIONSTREAM_MEDIALIVE_ROLE_ARN: "arn:aws:iam::123456789012:role/visionstream-test-medialive",
+    VISIONSTREAM_MEDIACONVERT_ROLE_ARN: "arn:aws:iam::123456789012:role/visionstream-test-mediaconvert",
   });
   await ensureTables(dynamoClient({ region: "eu-west-1", endpoint }), {
     table: "visionstream-lambda-test",

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { trackChild } from "./engine/child-processes.ts";
 import { type SyntheticSource, syntheticInputArgs } from "./engine/testing.ts";
 
-export { audioBitrateKbps, firstVideoPacketIsKeyframe, probeStreams } from "./engine/testing.ts";
+export { audioBitrateKbps, durationSeconds, firstVideoPacketIsKeyframe, probeStreams } from "./engine/testing.ts";
 
 const H264_AAC = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "60", "-pix_fmt", "yuv420p", "-b:v", "4M", "-c:a", "aac", "-b:a", "128k"];
 

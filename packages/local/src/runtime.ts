@@ -1,13 +1,22 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { CloudFrontPlaybackSigner, documentClient, DynamoAccountRepository, DynamoChannelRepository, dynamoClient, ensureTables } from "@visionstream/aws";
-import { Accounts, Authenticator, Channels, type Ladder } from "@visionstream/core";
+import {
+  CloudFrontPlaybackSigner,
+  documentClient,
+  DynamoAccountRepository,
+  DynamoChannelRepository,
+  dynamoClient,
+  DynamoRecordingRepository,
+  ensureTables,
+} from "@visionstream/aws";
+import { Accounts, Authenticator, Channels, type Ladder, Recordings } from "@visionstream/core";
 import { type RuleName, Rules } from "@visionstream/events";
 import { createApi } from "@visionstream/functions/api/app";
 import { errorBody } from "@visionstream/functions/api/errors";
 import { deprovisionAccountHandler, provisionAccountHandler } from "@visionstream/functions/handlers/accounts";
 import { channelAlertHandler, channelStateChangedHandler, stopIdleChannelsHandler } from "@visionstream/functions/handlers/channels";
+import { recordingJobChangedHandler, recordingSegmentCreatedHandler, recordingSessionEndedHandler } from "@visionstream/functions/handlers/recordings";
 import { Hono } from "hono";
 import { LocalAccountInfrastructure, LocalLayout } from "./account-infrastructure.ts";
 import { type BusHandler, LOCAL_REGION, LocalBus } from "./bus.ts";
@@ -17,6 +26,8 @@ import { startDynalite } from "./dynalite.ts";
 import { invokeAsLambda } from "./lambda-context.ts";
 import type { X264Preset } from "./engine/ladder-args.ts";
 import { LocalLiveEngine } from "./live/live-engine.ts";
+import { LocalVodAssembler } from "./vod/assembler.ts";
+import { LocalObjectStore } from "./vod/object-store.ts";
 import { ensureWebBuilt, webApp } from "./web.ts";
 
 export const TABLES = { table: "visionstream", idempotencyTable: "visionstream-idempotency" };
@@ -64,6 +75,10 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     const repository = new DynamoAccountRepository(documentClient(dynamo), TABLES.table);
     const accounts = Accounts({ repository, publisher: bus, infrastructure });
     const authenticator = Authenticator({ repository, adminToken: config.adminToken });
+    // Closed after the engine: channels stopped at shutdown still get their recordings assembled.
+    const assembler = new LocalVodAssembler({ layout, bus });
+    stops.push(() => assembler.close());
+    stops.push(() => bus.idle());
     const engine = new LocalLiveEngine({
       layout,
       bus,
@@ -77,19 +92,34 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       const key = await infrastructure.signingKey(accountId);
       return { keyPairId: key.publicKeyId, privateKey: key.privateKey };
     });
+    const channelRepository = new DynamoChannelRepository(documentClient(dynamo), TABLES.table);
     const channels = Channels({
-      channels: new DynamoChannelRepository(documentClient(dynamo), TABLES.table),
+      channels: channelRepository,
       accounts: repository,
       engine,
       signer,
       ...(config.idleStopAfterMs !== undefined ? { idleStopAfterMs: config.idleStopAfterMs } : {}),
     });
 
+    const recordings = Recordings({
+      recordings: new DynamoRecordingRepository(documentClient(dynamo), TABLES.table),
+      channels: channelRepository,
+      accounts: repository,
+      assembler,
+      store: new LocalObjectStore(layout),
+      signer,
+      ...(config.ladder ? { ladder: config.ladder } : {}),
+    });
+    const idempotency = { tableName: TABLES.idempotencyTable, client: dynamo };
+
     const handlers: Record<RuleName, BusHandler> = {
       provisionAccount: invokeAsLambda("provisionAccount", provisionAccountHandler(accounts)),
       deprovisionAccount: invokeAsLambda("deprovisionAccount", deprovisionAccountHandler(accounts)),
       channelStateChanged: invokeAsLambda("channelStateChanged", channelStateChangedHandler(channels)),
-      channelAlert: invokeAsLambda("channelAlert", channelAlertHandler(channels)),
+      channelAlert: invokeAsLambda("channelAlert", channelAlertHandler(channels, recordings)),
+      recordingSegmentCreated: invokeAsLambda("recordingSegmentCreated", recordingSegmentCreatedHandler(recordings, idempotency)),
+      recordingSessionEnded: invokeAsLambda("recordingSessionEnded", recordingSessionEndedHandler(recordings, idempotency)),
+      recordingJobChanged: invokeAsLambda("recordingJobChanged", recordingJobChangedHandler(recordings, idempotency)),
     };
     for (const rule of Object.keys(handlers) as RuleName[]) bus.subscribe(rule, Rules[rule], handlers[rule]);
 
@@ -101,7 +131,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     stops.push(async () => clearInterval(idleTimer));
 
     const web = webApp(await ensureWebBuilt());
-    const api = createApi({ accounts, authenticator, channels });
+    const api = createApi({ accounts, authenticator, channels, recordings });
     const front = new Hono();
     front.route("/", api);
     front.route("/", web);
@@ -118,6 +148,9 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       bus,
       accounts,
       channels,
+      recordings,
+      assembler,
+      signer,
       engine,
       stopIdle,
       infrastructure,

@@ -1,17 +1,19 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Accounts, Authenticator, Caller, Channels } from "@visionstream/core";
+import type { Accounts, Authenticator, Caller, Channels, Recordings } from "@visionstream/core";
 import type { MiddlewareHandler } from "hono";
 import { accountRoutes } from "./accounts.ts";
 import { channelRoutes } from "./channels.ts";
+import { recordingRoutes } from "./recordings.ts";
 import { errorBody, fieldIssues, toErrorResponse, validationError } from "./errors.ts";
 
 export interface ApiDeps {
   accounts: Accounts;
   authenticator: Authenticator;
   channels: Channels;
+  recordings: Recordings;
 }
 
-export type ApiEnv = { Variables: { caller: Caller; accounts: Accounts; channels: Channels } };
+export type ApiEnv = { Variables: { caller: Caller; accounts: Accounts; channels: Channels; recordings: Recordings } };
 
 function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
@@ -44,6 +46,7 @@ export function createApi(deps: ApiDeps) {
   const authenticate: MiddlewareHandler<ApiEnv> = async (c, next) => {
     c.set("accounts", deps.accounts);
     c.set("channels", deps.channels);
+    c.set("recordings", deps.recordings);
     c.set("caller", await deps.authenticator.authenticate(bearer(c.req.header("authorization"))));
     await next();
   };
@@ -51,9 +54,12 @@ export function createApi(deps: ApiDeps) {
   app.use("/accounts/*", authenticate);
   app.use("/channels", authenticate);
   app.use("/channels/*", authenticate);
+  app.use("/recordings", authenticate);
+  app.use("/recordings/*", authenticate);
 
   app.route("/", accountRoutes());
   app.route("/", channelRoutes());
+  app.route("/", recordingRoutes());
   return app;
 }
 

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
-import type { Channels } from "@visionstream/core";
+import type { Channels, Recordings } from "@visionstream/core";
 import { MediaLiveChannelAlert, MediaLiveChannelStateChange } from "@visionstream/events";
 import { logger } from "../logger.ts";
 
@@ -21,13 +21,14 @@ export function channelStateChangedHandler(channels: Channels) {
     });
 }
 
-/** "MediaLive Channel Alert" → input loss noted on the channel (or cleared). */
-export function channelAlertHandler(channels: Channels) {
+/** "MediaLive Channel Alert" → input loss noted on the channel (or cleared) and as a gap of the recording. */
+export function channelAlertHandler(channels: Channels, recordings: Recordings) {
   return middy()
     .use(injectLambdaContext(logger))
     .use(parser({ schema: MediaLiveChannelAlert }))
     .handler(async (event) => {
       const channel = await channels.onAlert(event);
+      await recordings.onInputAlert(event);
       logger.info("channel alert handled", {
         channelArn: event.detail.channel_arn,
         alertType: event.detail.alert_type,

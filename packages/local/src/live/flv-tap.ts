@@ -5,6 +5,7 @@ const TAG_HEADER_SIZE = 11;
 const AUDIO = 8;
 const VIDEO = 9;
 const SCRIPT = 18;
+const MAX_GOP_BYTES = 32 * 1024 * 1024;
 
 interface Tag {
   type: number;
@@ -13,7 +14,8 @@ interface Tag {
 
 /**
  * Reads a live FLV stream continuously and lets consumers attach at any time: an attached consumer gets a
- * decodable FLV — the header, onMetaData and the codec configuration seen so far — from the next video keyframe on.
+ * decodable FLV — the header, onMetaData and the codec configuration seen so far — from the latest video keyframe on
+ * (the group of pictures under way is kept, so nothing is lost between a publish and the transcoder attaching).
  */
 export class FlvTap {
   private buffered: Buffer = Buffer.alloc(0);
@@ -22,6 +24,9 @@ export class FlvTap {
   private videoConfig: Tag | undefined;
   private audioConfig: Tag | undefined;
   private consumer: { stream: PassThrough; started: boolean } | undefined;
+  /** The tags since the latest video keyframe. */
+  private gop: Tag[] = [];
+  private gopBytes = 0;
   readonly ended: Promise<void>;
 
   constructor(source: Readable) {
@@ -43,6 +48,11 @@ export class FlvTap {
     this.detach();
     const stream = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
     this.consumer = { stream, started: false };
+    const keyframe = this.gop[0];
+    if (keyframe && this.header) {
+      this.start(this.consumer, keyframe);
+      for (const tag of this.gop) stream.write(tag.bytes);
+    }
     return stream;
   }
 
@@ -75,17 +85,29 @@ export class FlvTap {
     if (tag.type === SCRIPT) this.metadata = tag;
     if (isVideoConfig) this.videoConfig = tag;
     if (isAudioConfig) this.audioConfig = tag;
+    const keyframe = tag.type === VIDEO && body[0]! >> 4 === 1 && !isVideoConfig;
+    if (keyframe) {
+      this.gop = [];
+      this.gopBytes = 0;
+    }
+    if (!isVideoConfig && !isAudioConfig && tag.type !== SCRIPT && (keyframe || this.gop.length > 0) && this.gopBytes < MAX_GOP_BYTES) {
+      this.gop.push(tag);
+      this.gopBytes += tag.bytes.length;
+    }
 
     const consumer = this.consumer;
     if (!consumer) return;
     if (!consumer.started) {
-      const keyframe = tag.type === VIDEO && body[0]! >> 4 === 1 && !isVideoConfig;
       if (!keyframe || !this.header) return;
-      consumer.started = true;
-      const prelude = [this.header, this.metadata, this.videoConfig, this.audioConfig].filter((part) => part !== undefined);
-      for (const part of prelude) consumer.stream.write(Buffer.isBuffer(part) ? part : this.retimed(part, tag));
+      this.start(consumer, tag);
     }
     consumer.stream.write(tag.bytes);
+  }
+
+  private start(consumer: { stream: PassThrough; started: boolean }, keyframe: Tag): void {
+    consumer.started = true;
+    const prelude = [this.header, this.metadata, this.videoConfig, this.audioConfig].filter((part) => part !== undefined);
+    for (const part of prelude) consumer.stream.write(Buffer.isBuffer(part) ? part : this.retimed(part, keyframe));
   }
 
   /** Configuration tags are replayed with the timestamp of the keyframe they precede. */

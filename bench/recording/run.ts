@@ -1,0 +1,125 @@
+/**
+ * Recordings on this machine: (a) how long the local VOD assembler takes to join a 10-minute recording's highest
+ * rendition (1080p30 H.264 ~5 Mb/s + AAC 192 kb/s, 300 segments of 2 s) into one MP4, from assemble() to the
+ * COMPLETE event on the bus, the part of STOPPED → READY that grows with the recording; (b) how many playback URLs
+ * CloudFrontPlaybackSigner signs per second with an RSA 2048 key.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { AssemblyRequest } from "@visionstream/core";
+import { MediaConvertJobStateChange, MediaConvertJobStateChangePattern } from "@visionstream/events";
+
+// The bus logs every event it routes; the figures are what this prints.
+process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
+const { LocalLayout } = await import("@visionstream/local/account-infrastructure");
+const { LocalBus } = await import("@visionstream/local/bus");
+const { LocalVodAssembler } = await import("@visionstream/local/vod/assembler");
+const { LocalObjectStore } = await import("@visionstream/local/vod/object-store");
+const { recordSegments } = await import("@visionstream/local/vod/testing");
+const { CloudFrontPlaybackSigner } = await import("@visionstream/aws/playback-signer");
+
+const RUNS = 3;
+const RECORDING_SECONDS = 600;
+const SIGNING_SECONDS = 2;
+const BUCKET = "visionstream-local-bench";
+const SOURCE_PREFIX = "recordings/ch-benchrecording01/session-1/1080p/";
+const cache = join(tmpdir(), "visionstream-bench-recording");
+const layout = new LocalLayout(join(cache, "data"));
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+/** The recording's 1080p segments, encoded once (ultrafast: only the remux is measured) and kept for the next run. */
+async function recording(): Promise<string> {
+  const dir = join(layout.bucketDir(BUCKET), SOURCE_PREFIX).replace(/\/$/, "");
+  if (existsSync(dir)) return dir;
+  const partial = `${dir}.part`;
+  await rm(partial, { recursive: true, force: true });
+  console.log(`generating ${RECORDING_SECONDS / 60} min of 1080p30 segments under ${dir} ...`);
+  const started = performance.now();
+  await recordSegments({ dir: partial, seconds: RECORDING_SECONDS, startNumber: 1, width: 1920, height: 1080, videoKbps: 5_000, audioKbps: 192 });
+  await mkdir(dirname(partial), { recursive: true });
+  await rename(partial, dir);
+  console.log(`  generated in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  return dir;
+}
+
+async function assemblyRun(run: number): Promise<number> {
+  const bus = new LocalBus();
+  const assembler = new LocalVodAssembler({ layout, bus });
+  const store = new LocalObjectStore(layout);
+  const request: AssemblyRequest = {
+    recordingId: `rec-benchassembly00${run}`,
+    accountId: "acc-bench",
+    bucketName: BUCKET,
+    sourcePrefix: SOURCE_PREFIX,
+    outputKey: `vod/rec-benchassembly00${run}.mp4`,
+    attempt: 1,
+  };
+  await store.delete(BUCKET, request.outputKey);
+  const ended = new Promise<MediaConvertJobStateChange>((resolve) =>
+    bus.subscribe("bench", MediaConvertJobStateChangePattern, async (event) => {
+      const parsed = MediaConvertJobStateChange.parse(event);
+      if (parsed.detail.status === "COMPLETE" || parsed.detail.status === "ERROR") resolve(parsed);
+    }),
+  );
+  try {
+    const started = performance.now();
+    await assembler.assemble(request);
+    const end = await ended;
+    const seconds = (performance.now() - started) / 1000;
+    if (end.detail.status !== "COMPLETE") throw new Error(`assembly failed: ${JSON.stringify(end.detail)}`);
+    const output = end.detail.outputGroupDetails[0]?.outputDetails[0];
+    const size = (await store.size(BUCKET, request.outputKey)) ?? 0;
+    console.log(
+      `  run: ${seconds.toFixed(2)} s -> ${(RECORDING_SECONDS / seconds).toFixed(0)}x real time; MP4 ${((output?.durationInMs ?? 0) / 1000).toFixed(1)} s, ` +
+        `${output?.videoDetails?.widthInPx}x${output?.videoDetails?.heightInPx}, ${(size / 1e6).toFixed(0)} MB`,
+    );
+    return seconds;
+  } finally {
+    await assembler.close();
+    await bus.close();
+    await store.delete(BUCKET, request.outputKey);
+  }
+}
+
+async function signingRun(signer: InstanceType<typeof CloudFrontPlaybackSigner>): Promise<number> {
+  const expiresAt = new Date(Date.now() + 3_600_000);
+  const started = performance.now();
+  const deadline = started + SIGNING_SECONDS * 1000;
+  let signed = 0;
+  while (performance.now() < deadline) {
+    await signer.signUrl("acc-bench", `https://localhost:8081/EBENCH0000000/vod/rec-benchassembly00${signed % 10}.mp4`, expiresAt);
+    signed++;
+  }
+  const perSecond = signed / ((performance.now() - started) / 1000);
+  console.log(`  run: ${signed} URLs in ${SIGNING_SECONDS} s -> ${perSecond.toFixed(0)}/s`);
+  return perSecond;
+}
+
+const dir = await recording();
+const segments = (await readdir(dir)).filter((name) => name.endsWith(".ts"));
+let bytes = 0;
+for (const name of segments) bytes += (await stat(join(dir, name))).size;
+console.log(`load average before: ${loadavg().map((load) => load.toFixed(2)).join(" ")} on ${availableParallelism()} cores`);
+console.log(`(a) assembly of ${segments.length} segments, ${(bytes / 1e6).toFixed(0)} MB (${((bytes * 8) / RECORDING_SECONDS / 1e6).toFixed(1)} Mb/s), into one MP4:`);
+const assemblySeconds: number[] = [];
+for (let run = 1; run <= RUNS; run++) assemblySeconds.push(await assemblyRun(run));
+
+console.log(`(b) CloudFrontPlaybackSigner.signUrl, RSA 2048, one after another on one thread:`);
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: "spki", format: "pem" },
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+});
+const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId: "KBENCHKEY00000", privateKey }));
+await signer.signUrl("acc-bench", "https://localhost:8081/warm-up", new Date(Date.now() + 60_000));
+const signingRates: number[] = [];
+for (let run = 0; run < RUNS; run++) signingRates.push(await signingRun(signer));
+console.log(`load average after: ${loadavg().map((load) => load.toFixed(2)).join(" ")}`);
+
+const assembly = median(assemblySeconds);
+console.log(`STOPPED → READY (assembly) for 10 min of 1080p: ${assembly.toFixed(1)} s (median of ${RUNS}), ${(RECORDING_SECONDS / assembly).toFixed(0)}x real time`);
+console.log(`signed playback URLs: ${median(signingRates).toFixed(0)} per second (signUrl, RSA 2048, median of ${RUNS} runs of ${SIGNING_SECONDS} s)`);

@@ -1,0 +1,109 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+
+export const RecordingStatus = z.enum(["RECORDING", "ASSEMBLING", "READY", "FAILED"]);
+export type RecordingStatus = z.infer<typeof RecordingStatus>;
+
+export const RECORDING_ID_PATTERN = /^rec-[a-z0-9]{16}$/;
+
+/** A stretch of the session with no picture from the broadcaster. */
+export const Gap = z.object({
+  reason: z.enum(["missing-segments", "no-input"]),
+  /** ISO times, as far as the events tell. */
+  from: z.string(),
+  to: z.string().optional(),
+  /** For missing segments: the sequence numbers that never arrived. */
+  fromSequence: z.number().int().optional(),
+  toSequence: z.number().int().optional(),
+});
+export type Gap = z.infer<typeof Gap>;
+
+export const Recording = z.object({
+  id: z.string().regex(RECORDING_ID_PATTERN),
+  accountId: z.string(),
+  channelId: z.string(),
+  sessionId: z.string(),
+  status: RecordingStatus,
+  /** The rendition the MP4 is made from (the ladder's highest). */
+  rendition: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  gaps: z.array(Gap),
+  attempts: z.number().int().nonnegative(),
+  jobId: z.string().optional(),
+  durationMs: z.number().int().nonnegative().optional(),
+  sizeBytes: z.number().int().nonnegative().optional(),
+  /** vod/<recordingId>.mp4 once READY. */
+  mp4Key: z.string().optional(),
+  failureReason: z.string().optional(),
+});
+export type Recording = z.infer<typeof Recording>;
+
+export const vodKey = (recordingId: string) => `vod/${recordingId}.mp4`;
+export const recordingPrefix = (channelId: string, sessionId: string) => `recordings/${channelId}/${sessionId}/`;
+
+/** One id per channel session, so that every event of a session finds the same recording. */
+export function recordingIdOf(channelId: string, sessionId: string): string {
+  const digest = createHash("sha256").update(`${channelId}/${sessionId}`).digest();
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  let id = "";
+  for (let index = 0; index < 16; index++) id += alphabet[digest[index]! % alphabet.length];
+  return `rec-${id}`;
+}
+
+/** recordings/<channelId>/<sessionId>/<rendition>/<name>_<sequence>.ts, as the engines write them. */
+export function parseSegmentKey(key: string) {
+  const match = /^recordings\/(ch-[a-z0-9]{16})\/([^/]+)\/([a-z0-9]+)\/[^/]*?(\d+)\.ts$/.exec(key);
+  if (!match) return undefined;
+  return { channelId: match[1]!, sessionId: match[2]!, rendition: match[3]!, sequence: Number(match[4]) };
+}
+
+export interface IndexedSegment {
+  sequence: number;
+  size: number;
+  etag: string;
+  /** When the segment was written (the event's time). */
+  at: string;
+}
+
+export interface RecordingRepository {
+  /** Creates the recording unless it exists; returns the stored one either way. */
+  ensure(recording: Recording): Promise<Recording>;
+  get(accountId: string, recordingId: string): Promise<Recording | undefined>;
+  /** Finds a recording by id alone (job events name only the recording). */
+  find(recordingId: string): Promise<Recording | undefined>;
+  list(accountId: string, channelId?: string): Promise<Recording[]>;
+  update(recordingId: string, changes: Partial<Omit<Recording, "id" | "accountId" | "channelId" | "sessionId" | "createdAt">>, from?: readonly RecordingStatus[]): Promise<Recording | undefined>;
+  /** Idempotent: the same segment twice is one entry. */
+  putSegment(recordingId: string, segment: IndexedSegment): Promise<void>;
+  segments(recordingId: string): Promise<IndexedSegment[]>;
+  remove(recordingId: string): Promise<void>;
+}
+
+export interface AssemblyRequest {
+  recordingId: string;
+  accountId: string;
+  bucketName: string;
+  /** recordings/<channelId>/<sessionId>/<rendition>/: the segments (and, in AWS, MediaLive's playlist) to join */
+  sourcePrefix: string;
+  /** vod/<recordingId>.mp4 */
+  outputKey: string;
+  /** 1 for the first try; a retry gets a new job. */
+  attempt: number;
+}
+
+/**
+ * Joins a recording's segments into one MP4 without re-encoding: MediaConvert in AWS, ffmpeg locally.
+ * The end arrives as a "MediaConvert Job State Change" event (COMPLETE or ERROR) whose userMetadata carries
+ * recordingId and accountId. Idempotent by recording id and attempt: asking again never starts a second job.
+ */
+export interface VodAssembler {
+  assemble(request: AssemblyRequest): Promise<{ jobId: string }>;
+}
+
+/** What the domain needs of the object store (S3, or the bucket directories locally). */
+export interface ObjectStore {
+  size(bucketName: string, key: string): Promise<number | undefined>;
+  deletePrefix(bucketName: string, prefix: string): Promise<void>;
+  delete(bucketName: string, key: string): Promise<void>;
+}

@@ -1,0 +1,6 @@
+import { awsRuntime } from "./aws-runtime.ts";
+import { recordingSegmentCreatedHandler } from "./handlers/recordings.ts";
+
+const runtime = awsRuntime();
+
+export const handler = recordingSegmentCreatedHandler(runtime.recordings, runtime.idempotency);

@@ -1,0 +1,249 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { type AssemblyRequest, parseSegmentKey, type VodAssembler } from "@visionstream/core";
+import type { MediaConvertJobStateChange } from "@visionstream/events";
+import type { LocalLayout } from "../account-infrastructure.ts";
+import { LOCAL_AWS_ACCOUNT, LOCAL_REGION, type LocalBus } from "../bus.ts";
+import { trackChild } from "../engine/child-processes.ts";
+import { logger } from "../logger.ts";
+import { objectPath } from "./object-store.ts";
+
+export interface LocalVodAssemblerOptions {
+  layout: LocalLayout;
+  bus: LocalBus;
+  ffmpegPath?: string;
+  /** ffprobe next to ffmpegPath unless told. */
+  ffprobePath?: string;
+}
+
+/** MediaConvert's documented error codes: 1010 is "can't open the input", 1999 the catch-all. */
+export const MEDIACONVERT_INPUT_NOT_FOUND = 1010;
+export const MEDIACONVERT_UNKNOWN_ERROR = 1999;
+
+export const LOCAL_MEDIACONVERT_QUEUE = `arn:aws:mediaconvert:${LOCAL_REGION}:${LOCAL_AWS_ACCOUNT}:queues/Default`;
+const jobArn = (jobId: string) => `arn:aws:mediaconvert:${LOCAL_REGION}:${LOCAL_AWS_ACCOUNT}:jobs/${jobId}`;
+
+/** One job per recording and attempt, as a MediaConvert client request token would make it. */
+export const localJobId = (request: Pick<AssemblyRequest, "recordingId" | "attempt">) => `local-${request.recordingId}-${request.attempt}`;
+
+type JobDetail = MediaConvertJobStateChange["detail"];
+type StatusDetail =
+  | { status: "PROGRESSING" }
+  | Pick<Extract<JobDetail, { status: "COMPLETE" }>, "status" | "outputGroupDetails">
+  | Pick<Extract<JobDetail, { status: "ERROR" }>, "status" | "errorCode" | "errorMessage">;
+
+interface Job {
+  children: Set<ChildProcess>;
+  done: Promise<void>;
+}
+
+interface ChildExit {
+  code: number | null;
+  stdout: string;
+  stderrTail: string;
+}
+
+class JobFailed extends Error {
+  override name = "JobFailed";
+  constructor(
+    readonly errorCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const STDERR_TAIL_CHARS = 2_000;
+
+const concatListLine = (path: string) => `file '${path.replace(/'/g, "'\\''")}'`;
+
+interface ProbedOutput {
+  format: { duration?: string };
+  streams: { codec_type: string; width?: number; height?: number; bit_rate?: string }[];
+}
+
+/**
+ * The local MediaConvert: joins a recording's MPEG-TS segments into one MP4 with ffmpeg, without re-encoding, and
+ * reports the job on the bus as "MediaConvert Job State Change" events.
+ */
+export class LocalVodAssembler implements VodAssembler {
+  private readonly layout: LocalLayout;
+  private readonly bus: LocalBus;
+  private readonly ffmpegPath: string;
+  private readonly ffprobePath: string;
+  private readonly jobs = new Map<string, Job>();
+  private closed = false;
+
+  constructor({ layout, bus, ffmpegPath = "ffmpeg", ffprobePath }: LocalVodAssemblerOptions) {
+    this.layout = layout;
+    this.bus = bus;
+    this.ffmpegPath = ffmpegPath;
+    this.ffprobePath = ffprobePath ?? ffmpegPath.replace(/ffmpeg(?=[^/\\]*$)/, "ffprobe");
+  }
+
+  async assemble(request: AssemblyRequest): Promise<{ jobId: string }> {
+    if (this.closed) throw new Error("the VOD assembler is closed");
+    const jobId = localJobId(request);
+    if (this.jobs.has(jobId)) return { jobId };
+    const sourceDir = objectPath(this.layout, request.bucketName, request.sourcePrefix);
+    const output = objectPath(this.layout, request.bucketName, request.outputKey);
+    const job: Job = { children: new Set(), done: Promise.resolve() };
+    this.jobs.set(jobId, job);
+    job.done = this.run(jobId, job, request, sourceDir, output).catch((error: unknown) =>
+      logger.error("recording assembly cleanup failed", { jobId, error: error as Error }),
+    );
+    return { jobId };
+  }
+
+  /** Ends the jobs under way (their temporary files removed, no event sent) and refuses new ones. */
+  /** Lets running jobs finish (a remux takes seconds), then kills what is left after the bound. */
+  async close(graceMs = 30_000): Promise<void> {
+    const running = Promise.all([...this.jobs.values()].map((job) => job.done));
+    await Promise.race([running, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    this.closed = true;
+    for (const job of this.jobs.values()) for (const child of job.children) child.kill("SIGKILL");
+    await running;
+  }
+
+  private async run(jobId: string, job: Job, request: AssemblyRequest, sourceDir: string, output: string): Promise<void> {
+    const emit = (status: StatusDetail) => {
+      if (this.closed) return;
+      const detail: JobDetail = {
+        timestamp: Date.now(),
+        accountId: LOCAL_AWS_ACCOUNT,
+        queue: LOCAL_MEDIACONVERT_QUEUE,
+        jobId,
+        userMetadata: { recordingId: request.recordingId, accountId: request.accountId },
+        ...status,
+      };
+      this.bus.put({ source: "aws.mediaconvert", "detail-type": "MediaConvert Job State Change", resources: [jobArn(jobId)], detail });
+    };
+    const log = { jobId, recordingId: request.recordingId, outputKey: request.outputKey };
+    const partial = join(dirname(output), `.${basename(output)}.${jobId}.part`);
+    let listDir: string | undefined;
+    let probed: ProbedOutput | undefined;
+    try {
+      // A job that finished before this process started: its output is the proof. It is announced again rather than
+      // redone, since the first announcement may have been lost with the process, and handlers are idempotent.
+      if (!(await isFile(output))) {
+        emit({ status: "PROGRESSING" });
+        const segments = await this.segments(request, sourceDir);
+        if (segments.length === 0) {
+          throw new JobFailed(MEDIACONVERT_INPUT_NOT_FOUND, `No segments found under s3://${request.bucketName}/${request.sourcePrefix}`);
+        }
+        logger.info("assembling recording", { ...log, segments: segments.length });
+        listDir = await mkdtemp(join(tmpdir(), "visionstream-vod-"));
+        const list = join(listDir, "segments.ffconcat");
+        await writeFile(list, `ffconcat version 1.0\n${segments.map(concatListLine).join("\n")}\n`);
+        await mkdir(dirname(output), { recursive: true });
+        // Gaps are closed. A reconnect restarts the encoder, so the timestamps jump between two segments; the concat
+        // demuxer places each file right after the previous one and shifts its audio and video by the same amount,
+        // so the MP4 plays straight through, its duration is the media actually recorded, and the two stay in sync.
+        // Where the gaps were is kept on the recording (Recording.gaps), not as frozen frames in the file.
+        // -xerror: without it ffmpeg skips a segment it cannot read and exits 0 with a shorter MP4.
+        const remux = await this.child(job, this.ffmpegPath, [
+          "-hide_banner", "-nostdin", "-loglevel", "error", "-xerror", "-y",
+          "-f", "concat", "-safe", "0", "-i", list,
+          "-map", "0:v:0", "-map", "0:a:0?",
+          "-c", "copy", "-bsf:a", "aac_adtstoasc", "-movflags", "+faststart",
+          "-f", "mp4", partial,
+        ]);
+        if (this.closed) return;
+        if (remux.code !== 0) {
+          throw new JobFailed(MEDIACONVERT_UNKNOWN_ERROR, `ffmpeg exited with ${remux.code} joining ${segments.length} segments: ${remux.stderrTail.trim()}`);
+        }
+        probed = await this.probe(job, partial);
+        await rename(partial, output);
+      }
+      probed ??= await this.probe(job, output);
+      if (this.closed) return;
+      const video = probed.streams.find((stream) => stream.codec_type === "video");
+      const averageBitrate = Number(video?.bit_rate);
+      emit({
+        status: "COMPLETE",
+        outputGroupDetails: [
+          {
+            type: "FILE_GROUP",
+            outputDetails: [
+              {
+                outputFilePaths: [`s3://${request.bucketName}/${request.outputKey}`],
+                durationInMs: Math.round(Number(probed.format.duration ?? 0) * 1000),
+                ...(video?.width && video.height
+                  ? { videoDetails: { widthInPx: video.width, heightInPx: video.height, ...(averageBitrate > 0 ? { averageBitrate } : {}) } }
+                  : {}),
+              },
+            ],
+          },
+        ],
+      });
+      logger.info("recording assembled", log);
+    } catch (error) {
+      if (this.closed) return;
+      const failure = error instanceof JobFailed ? error : new JobFailed(MEDIACONVERT_UNKNOWN_ERROR, (error as Error).message);
+      logger.error("recording assembly failed", { ...log, errorCode: failure.errorCode, error: failure });
+      emit({ status: "ERROR", errorCode: failure.errorCode, errorMessage: failure.message });
+    } finally {
+      await rm(partial, { force: true });
+      if (listDir) await rm(listDir, { recursive: true, force: true });
+    }
+  }
+
+  /** The segment files under the source prefix, in the order of their sequence numbers. */
+  private async segments(request: AssemblyRequest, sourceDir: string): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(sourceDir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return [];
+      throw error;
+    }
+    const prefix = request.sourcePrefix.endsWith("/") ? request.sourcePrefix : `${request.sourcePrefix}/`;
+    return names
+      .flatMap((name) => {
+        const segment = parseSegmentKey(`${prefix}${name}`);
+        return segment ? [{ path: join(sourceDir, name), sequence: segment.sequence }] : [];
+      })
+      .sort((a, b) => a.sequence - b.sequence)
+      .map((segment) => segment.path);
+  }
+
+  private async probe(job: Job, path: string): Promise<ProbedOutput> {
+    const probe = await this.child(job, this.ffprobePath, [
+      "-v", "error", "-of", "json", "-show_entries", "format=duration:stream=codec_type,width,height,bit_rate", path,
+    ]);
+    if (probe.code !== 0) throw new JobFailed(MEDIACONVERT_UNKNOWN_ERROR, `ffprobe exited with ${probe.code} on the MP4: ${probe.stderrTail.trim()}`);
+    return JSON.parse(probe.stdout) as ProbedOutput;
+  }
+
+  private child(job: Job, command: string, args: string[]): Promise<ChildExit> {
+    if (this.closed) return Promise.reject(new Error("the VOD assembler is closed"));
+    return new Promise((resolve, reject) => {
+      const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+      trackChild(child);
+      job.children.add(child);
+      let stdout = "";
+      let stderrTail = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS)));
+      child.once("error", (error) => {
+        job.children.delete(child);
+        reject(error);
+      });
+      child.once("close", (code) => {
+        job.children.delete(child);
+        resolve({ code, stdout, stderrTail });
+      });
+    });
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
