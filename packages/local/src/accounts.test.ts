@@ -95,6 +95,17 @@ describe("accounts end to end", () => {
     const ok = await fetch(signed);
     const ranged = await fetch(signed, { headers: { range: "bytes=0-6" } });
     const missing = await fetch(`${account.cdnBaseUrl}/public/nothing.txt`);
+    const climbing = await fetch(`${account.cdnBaseUrl}/public/..%2Flive%2Fch1%2Findex.m3u8`);
+    const wildcard = getSignedUrl({
+      url: `${account.cdnBaseUrl}/live/ch1/x`,
+      keyPairId: key.publicKeyId,
+      privateKey: key.privateKey,
+      policy: JSON.stringify({
+        Statement: [{ Resource: `${account.cdnBaseUrl}/live/ch1/*`, Condition: { DateLessThan: { "AWS:EpochTime": Math.floor(Date.now() / 1000) + 60 } } }],
+      }),
+    });
+    const escaping = await fetch(`${account.cdnBaseUrl}/live/ch1/..%2F..%2Fsecret.txt?${new URL(wildcard).search.slice(1)}`);
+    const badEncoding = await fetch(`${url}?%E0%A4%A=1`);
 
     expect(unsigned.status).toBe(403);
     expect(await unsigned.text()).toContain("<Code>MissingKey</Code>");
@@ -105,6 +116,9 @@ describe("accounts end to end", () => {
     expect(ranged.headers.get("content-range")).toBe("bytes 0-6/25");
     expect(await ranged.text()).toBe("#EXTM3U");
     expect(missing.status).toBe(404);
+    expect(climbing.status).toBe(404);
+    expect(escaping.status).toBe(404);
+    expect(badEncoding.status).toBe(403);
   });
 
   it("keeps accounts apart: another account's key gets 403, and its signature opens nothing here", async () => {

@@ -1,5 +1,4 @@
-import { createReadStream } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { type FileHandle, open, readFile } from "node:fs/promises";
 import { extname, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 import { getConnInfo } from "@hono/node-server/conninfo";
@@ -33,6 +32,21 @@ const MESSAGES = {
 function cloudFrontError(code: keyof typeof MESSAGES, status: number, headers: Record<string, string> = {}) {
   const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${MESSAGES[code]}</Message></Error>`;
   return new Response(body, { status, headers: { "content-type": "text/xml", ...headers } });
+}
+
+const DISTRIBUTION_ID = /^E[A-Z0-9]{13}$/;
+
+/** The object key of a request path, or undefined for one S3 could not hold or that climbs out (".", "..", "\\"). */
+export function objectKey(rawPath: string): string | undefined {
+  let key: string;
+  try {
+    key = decodeURIComponent(rawPath);
+  } catch {
+    return undefined;
+  }
+  if (key === "" || key.includes("\\") || key.includes("\0")) return undefined;
+  if (key.split("/").some((segment) => segment === "." || segment === "..")) return undefined;
+  return key;
 }
 
 function parseRange(header: string, size: number): { start: number; end: number } | "invalid" | undefined {
@@ -93,16 +107,11 @@ export function cdnApp(layout: LocalLayout) {
 
   app.on(["GET", "HEAD"], "/:distributionId/*", async (c) => {
     const distributionId = c.req.param("distributionId");
+    if (!DISTRIBUTION_ID.test(distributionId)) return cloudFrontError("NoSuchDistribution", 404);
     const loaded = await load(distributionId);
     if (!loaded || !loaded.distribution.enabled) return cloudFrontError("NoSuchDistribution", 404);
-    const prefix = `/${distributionId}/`;
-    const rawKey = new URL(c.req.url).pathname.slice(prefix.length);
-    let key: string;
-    try {
-      key = decodeURIComponent(rawKey);
-    } catch {
-      return cloudFrontError("NoSuchKey", 404);
-    }
+    const key = objectKey(new URL(c.req.url).pathname.slice(`/${distributionId}/`.length));
+    if (key === undefined) return cloudFrontError("NoSuchKey", 404);
     if (!key.startsWith("public/")) {
       const verdict = verifySignedRequest(
         {
@@ -118,10 +127,16 @@ export function cdnApp(layout: LocalLayout) {
     const bucket = resolve(layout.bucketDir(loaded.distribution.bucketName));
     const file = resolve(bucket, key);
     if (!file.startsWith(bucket + sep)) return cloudFrontError("NoSuchKey", 404);
+    // Opened before it is measured: a live segment deleted meanwhile is a 404, never a truncated 200.
+    let handle: FileHandle;
     let size: number;
     try {
-      const info = await stat(file);
-      if (!info.isFile()) return cloudFrontError("NoSuchKey", 404);
+      handle = await open(file, "r");
+      const info = await handle.stat();
+      if (!info.isFile()) {
+        await handle.close();
+        return cloudFrontError("NoSuchKey", 404);
+      }
       size = info.size;
     } catch {
       return cloudFrontError("NoSuchKey", 404);
@@ -138,8 +153,11 @@ export function cdnApp(layout: LocalLayout) {
     headers["content-length"] = String(size === 0 ? 0 : end - start + 1);
     if (range) headers["content-range"] = `bytes ${start}-${end}/${size}`;
     const status = range ? 206 : 200;
-    if (c.req.method === "HEAD" || size === 0) return c.body(null, status, headers);
-    const stream = Readable.toWeb(createReadStream(file, { start, end })) as ReadableStream;
+    if (c.req.method === "HEAD" || size === 0) {
+      await handle.close();
+      return c.body(null, status, headers);
+    }
+    const stream = Readable.toWeb(handle.createReadStream({ start, end, autoClose: true })) as ReadableStream;
     return c.body(stream, status, headers);
   });
 

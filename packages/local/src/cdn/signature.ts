@@ -26,6 +26,14 @@ function fromCloudFrontBase64(value: string): Buffer {
   return Buffer.from(value.replace(/-/g, "+").replace(/_/g, "=").replace(/~/g, "/"), "base64");
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** The URL as CloudFront sees it for signing: the requested URL without CloudFront's own query parameters. */
 export function resourceOf(requestUrl: string): string {
   const questionMark = requestUrl.indexOf("?");
@@ -33,7 +41,7 @@ export function resourceOf(requestUrl: string): string {
   const kept = requestUrl
     .slice(questionMark + 1)
     .split("&")
-    .filter((pair) => pair !== "" && !SIGNING_PARAMETERS.has(decodeURIComponent(pair.split("=")[0] ?? "")));
+    .filter((pair) => pair !== "" && !SIGNING_PARAMETERS.has(safeDecode(pair.split("=")[0] ?? "")));
   return kept.length ? `${requestUrl.slice(0, questionMark)}?${kept.join("&")}` : requestUrl.slice(0, questionMark);
 }
 
