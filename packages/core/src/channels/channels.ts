@@ -46,6 +46,32 @@ function randomId(prefix: string, length = 16): string {
 }
 
 export const newChannelId = () => randomId("ch-");
+
+/** Where a state sits in a run's life: among events of the same second, the later stage wins. */
+const LIFECYCLE: Partial<Record<ChannelState, number>> = {
+  CREATING: 0,
+  CREATED: 1,
+  CREATE_FAILED: 1,
+  IDLE: 1,
+  STARTING: 2,
+  RUNNING: 3,
+  RECOVERING: 3,
+  UPDATING: 3,
+  UPDATE_FAILED: 3,
+  STOPPING: 4,
+  STOPPED: 5,
+  DELETING: 6,
+  DELETED: 7,
+};
+
+/** A time as EventBridge writes it (whole seconds), for comparing with events' times. */
+const eventTime = (date: Date) => date.toISOString().replace(/\.\d+Z$/, "Z");
+
+/** EventBridge times have whole seconds: an event of the same second counts only if it is a later stage. */
+function isNewer(time: string, state: ChannelState, channel: Channel): boolean {
+  if (!channel.stateChangedAt || time > channel.stateChangedAt) return true;
+  return time === channel.stateChangedAt && (LIFECYCLE[state] ?? 0) > (LIFECYCLE[channel.state] ?? 0);
+}
 export const newSessionId = (now: Date) => `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "z").toLowerCase()}-${randomId("", 6)}`;
 /** arn:aws:medialive:eu-west-1:111122223333:channel:1234567 → "1234567", as MediaLive's events name a channel. */
 export function engineChannelIdFromArn(arn: string): string | undefined {
@@ -69,6 +95,21 @@ export function Channels(deps: ChannelsDeps) {
     if (account.status !== "ACTIVE" || !account.bucketName || !account.cdnBaseUrl)
       throw new Conflict(`account ${accountId} is ${account.status}; channels need an ACTIVE account`, { status: account.status });
     return account as typeof account & { bucketName: string; cdnBaseUrl: string };
+  }
+
+  /** Asks the engine to stop; if it refuses, the channel goes back to the state it had, so it can be stopped again. */
+  async function stopInEngine(channel: Channel): Promise<void> {
+    try {
+      await deps.engine.stopChannel(channel.engineChannelId!);
+    } catch (error) {
+      await deps.channels.update(
+        channel.accountId,
+        channel.id,
+        { state: channel.state, failureReason: `stop failed: ${error instanceof Error ? error.message : String(error)}`, updatedAt: now().toISOString() },
+        ["STOPPING"],
+      );
+      throw error;
+    }
   }
 
   function conflict(channel: Channel, action: string, allowed: readonly ChannelState[]): never {
@@ -127,18 +168,24 @@ export function Channels(deps: ChannelsDeps) {
       const starting = await deps.channels.update(
         accountId,
         channelId,
-        { state: "STARTING", sessionId, inputLostSince: undefined, failureReason: undefined, updatedAt: now().toISOString() },
+        { state: "STARTING", sessionId, stateChangedAt: eventTime(now()), inputLostSince: undefined, failureReason: undefined, updatedAt: now().toISOString() },
         STARTABLE,
       );
       if (!starting) conflict(await get(accountId, channelId), "start", STARTABLE);
       try {
         await deps.engine.startChannel(channel.engineChannelId!, sessionId);
       } catch (error) {
-        await deps.channels.update(accountId, channelId, {
-          state: channel.state,
-          failureReason: `start failed: ${error instanceof Error ? error.message : String(error)}`,
-          updatedAt: now().toISOString(),
-        });
+        await deps.channels.update(
+          accountId,
+          channelId,
+          {
+            state: channel.state,
+            sessionId: channel.sessionId,
+            failureReason: `start failed: ${error instanceof Error ? error.message : String(error)}`,
+            updatedAt: now().toISOString(),
+          },
+          ["STARTING"],
+        );
         throw error;
       }
       return starting;
@@ -147,9 +194,14 @@ export function Channels(deps: ChannelsDeps) {
     async stop(accountId: string, channelId: string): Promise<Channel> {
       const channel = await get(accountId, channelId);
       if (!STOPPABLE.includes(channel.state) || !channel.engineChannelId) conflict(channel, "stop", STOPPABLE);
-      const stopping = await deps.channels.update(accountId, channelId, { state: "STOPPING", updatedAt: now().toISOString() }, STOPPABLE);
+      const stopping = await deps.channels.update(
+        accountId,
+        channelId,
+        { state: "STOPPING", stateChangedAt: eventTime(now()), updatedAt: now().toISOString() },
+        STOPPABLE,
+      );
       if (!stopping) conflict(await get(accountId, channelId), "stop", STOPPABLE);
-      await deps.engine.stopChannel(channel.engineChannelId!);
+      await stopInEngine(channel);
       return stopping;
     },
 
@@ -171,18 +223,28 @@ export function Channels(deps: ChannelsDeps) {
     /** Reaction to "MediaLive Channel State Change": the channel takes the engine's state, newest event wins. */
     async onStateChange(event: MediaLiveChannelStateChange): Promise<Channel | undefined> {
       const engineChannelId = engineChannelIdFromArn(event.detail.channel_arn);
-      const channel = engineChannelId ? await deps.channels.findByEngineChannel(engineChannelId) : undefined;
-      if (!channel || channel.state === "DELETED") return undefined;
-      if (channel.stateChangedAt && channel.stateChangedAt > event.time) return channel;
+      if (!engineChannelId) return undefined;
       const state = event.detail.state;
       // A standard channel reports each pipeline: it has stopped only when no pipeline runs any more.
-      if (state === "STOPPED" && event.detail.pipelines_running_count > 0) return channel;
-      return deps.channels.update(channel.accountId, channel.id, {
-        state,
-        stateChangedAt: event.time,
-        ...(state === "STOPPED" || state === "IDLE" ? { inputLostSince: undefined } : {}),
-        updatedAt: now().toISOString(),
-      });
+      if (state === "STOPPED" && event.detail.pipelines_running_count > 0) return deps.channels.findByEngineChannel(engineChannelId);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const channel = await deps.channels.findByEngineChannel(engineChannelId);
+        if (!channel || channel.state === "DELETED") return undefined;
+        if (!isNewer(event.time, state, channel)) return channel;
+        const updated = await deps.channels.update(
+          channel.accountId,
+          channel.id,
+          {
+            state,
+            stateChangedAt: event.time,
+            ...(state === "STOPPED" || state === "IDLE" ? { inputLostSince: undefined } : {}),
+            updatedAt: now().toISOString(),
+          },
+          [channel.state],
+        );
+        if (updated) return updated;
+      }
+      return deps.channels.findByEngineChannel(engineChannelId);
     },
 
     /** Reaction to "MediaLive Channel Alert": input loss is remembered, so an idle channel can be stopped. */
@@ -206,8 +268,11 @@ export function Channels(deps: ChannelsDeps) {
         if (!channel.inputLostSince || Date.parse(channel.inputLostSince) > limit || !channel.engineChannelId) continue;
         const stopping = await deps.channels.update(channel.accountId, channel.id, { state: "STOPPING", updatedAt: now().toISOString() }, ["RUNNING"]);
         if (!stopping) continue;
-        await deps.engine.stopChannel(channel.engineChannelId);
-        stopped.push(channel.id);
+        // One channel the engine refuses must not keep the others running.
+        await stopInEngine(channel).then(
+          () => stopped.push(channel.id),
+          () => undefined,
+        );
       }
       return stopped;
     },

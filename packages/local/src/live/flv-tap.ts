@@ -6,6 +6,7 @@ const AUDIO = 8;
 const VIDEO = 9;
 const SCRIPT = 18;
 const MAX_GOP_BYTES = 32 * 1024 * 1024;
+const MAX_BEHIND_BYTES = 64 * 1024 * 1024;
 
 interface Tag {
   type: number;
@@ -100,6 +101,12 @@ export class FlvTap {
     if (!consumer.started) {
       if (!keyframe || !this.header) return;
       this.start(consumer, tag);
+    }
+    // A transcoder far behind real time would make memory grow without end: drop it, the engine starts another.
+    if (consumer.stream.writableLength > MAX_BEHIND_BYTES) {
+      consumer.stream.destroy(new Error("the transcoder fell too far behind the live input"));
+      this.consumer = undefined;
+      return;
     }
     consumer.stream.write(tag.bytes);
   }

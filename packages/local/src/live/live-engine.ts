@@ -91,12 +91,12 @@ export class LocalLiveEngine implements LiveEngine {
 
   async createChannel(spec: ChannelSpec) {
     // Like MediaLive's RequestId: the same channel id never makes a second engine channel.
-    const engineChannelId = String(parseInt(createHash("sha256").update(spec.channelId).digest("hex").slice(0, 8), 16) % 9_000_000 + 1_000_000);
-    try {
-      const existing = await this.load(engineChannelId);
-      return { engineChannelId, ingest: this.endpoints(existing) };
-    } catch {
-      // a new channel
+    let engineChannelId = String((parseInt(createHash("sha256").update(spec.channelId).digest("hex").slice(0, 8), 16) % 9_000_000) + 1_000_000);
+    for (;;) {
+      const existing = await this.load(engineChannelId).catch(() => undefined);
+      if (!existing) break;
+      if (existing.spec.channelId === spec.channelId) return { engineChannelId, ingest: this.endpoints(existing) };
+      engineChannelId = String(Number(engineChannelId) + 1);
     }
     const taken = new Set((await this.all()).flatMap((channel) => channel.ports));
     const base = spec.inputType === "RTMP_PUSH" ? this.options.rtmpBasePort : this.options.rtpBasePort;
@@ -244,8 +244,10 @@ class ChannelRun {
         logger.info("publisher connected", { engineChannelId: this.id, endpoint: index, remoteAddress: publish.remoteAddress });
         void publish.closed.then(() => {
           logger.info("publisher gone", { engineChannelId: this.id, endpoint: index });
-          if (session === current) session = undefined;
-          if (this.active === feed) void this.switchTo(undefined);
+          // A publisher that replaced this one already owns the feed: leave its transcoder alone.
+          if (session !== current) return;
+          session = undefined;
+          if (this.active === feed) void this.switchTo(this.feeds.find((other) => other !== feed && this.fresh(other)));
         });
         if (!this.active || this.active === feed || !this.fresh(this.active)) void this.switchTo(feed, true);
       },
@@ -299,7 +301,10 @@ class ChannelRun {
   /** Every half second: fail over to a delivering endpoint, and report input loss and its end. */
   private async watch(): Promise<void> {
     if (this.stopping) return;
-    if (this.active && !this.fresh(this.active)) {
+    if (!this.active) {
+      const waiting = this.feeds.find((feed) => this.fresh(feed));
+      if (waiting) void this.switchTo(waiting, true);
+    } else if (!this.fresh(this.active)) {
       const other = this.feeds.find((feed) => feed !== this.active && this.fresh(feed));
       if (other) {
         logger.warn("input failover", { engineChannelId: this.id, from: this.active.index, to: other.index });
@@ -321,39 +326,45 @@ class ChannelRun {
 
   /** Moves the transcoder to another endpoint's media (or to none): the outputs continue, marked discontinuous. */
   private switchTo(feed: Feed | undefined, restart = true): Promise<void> {
-    this.switching = this.switching.then(async () => {
-      if (this.stopping) return;
-      if (feed === this.active && this.transcoder && !restart) return;
-      const previous = this.transcoder;
-      this.active?.detach();
-      this.active = feed;
+    this.switching = this.switching.then(() => this.switchNow(feed, restart)).catch((error: unknown) => {
+      logger.error("switching the transcoder failed", { engineChannelId: this.id, error: error as Error });
+      this.active = undefined;
       this.transcoder = undefined;
-      if (previous) await previous.stop();
-      if (!feed) return;
-      const input = feed.attach();
-      if (!input) {
-        this.active = undefined;
-        return;
-      }
-      const startNumber = (this.watcher?.lastSequence() ?? 0) + 1;
-      const transcoder = startTranscoder({
-        ladder: this.ladder,
-        input: feed.input,
-        stdin: input,
-        liveDir: join(this.bucketDir, "live", this.channel.spec.channelId),
-        startNumber,
-        discontinuity: startNumber > 1,
-        ...(this.options.preset ? { preset: this.options.preset } : {}),
-      });
-      this.transcoder = transcoder;
-      void transcoder.exited.then((exit) => {
-        if (this.transcoder !== transcoder || this.stopping) return;
-        logger.warn("transcoder ended", { engineChannelId: this.id, code: exit.code, signal: exit.signal });
-        this.transcoder = undefined;
-        this.active = undefined;
-      });
     });
     return this.switching;
+  }
+
+  private async switchNow(feed: Feed | undefined, restart: boolean): Promise<void> {
+    if (this.stopping) return;
+    if (feed === this.active && this.transcoder && !restart) return;
+    const previous = this.transcoder;
+    this.active?.detach();
+    this.active = feed;
+    this.transcoder = undefined;
+    if (previous) await previous.stop();
+    if (!feed) return;
+    const input = feed.attach();
+    if (!input) {
+      this.active = undefined;
+      return;
+    }
+    const startNumber = (this.watcher?.lastSequence() ?? 0) + 1;
+    const transcoder = startTranscoder({
+      ladder: this.ladder,
+      input: feed.input,
+      stdin: input,
+      liveDir: join(this.bucketDir, "live", this.channel.spec.channelId),
+      startNumber,
+      discontinuity: startNumber > 1,
+      ...(this.options.preset ? { preset: this.options.preset } : {}),
+    });
+    this.transcoder = transcoder;
+    void transcoder.exited.then((exit) => {
+      if (this.transcoder !== transcoder || this.stopping) return;
+      logger.warn("transcoder ended", { engineChannelId: this.id, code: exit.code, signal: exit.signal });
+      this.transcoder = undefined;
+      this.active = undefined;
+    });
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,111 @@
+import { randomBytes } from "node:crypto";
+import type { AccountRepository } from "../accounts/account.ts";
+import type { PlaybackSigner } from "../channels/playback.ts";
+import { Conflict, NotFound } from "../errors.ts";
+import type { ObjectStore } from "../recordings/recording.ts";
+import { CreateMediaInput, keyToUrlPath, type Media, type MediaRepository, mediaKey, type UploadSigner } from "./media.ts";
+
+export interface MediaLibraryDeps {
+  media: MediaRepository;
+  accounts: Pick<AccountRepository, "get">;
+  store: ObjectStore;
+  uploads: UploadSigner;
+  signer: PlaybackSigner;
+  uploadTtlMs?: number;
+  playbackTtlMs?: number;
+  now?: () => Date;
+}
+
+export function newMediaId(): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  let id = "";
+  for (const byte of randomBytes(16)) id += alphabet[byte % alphabet.length];
+  return `med-${id}`;
+}
+
+/** The account's own files, uploaded straight into its bucket under media/<mediaId>/<name>. */
+export function MediaLibrary(deps: MediaLibraryDeps) {
+  const now = () => deps.now?.() ?? new Date();
+  const uploadTtlMs = deps.uploadTtlMs ?? 15 * 60_000;
+  const playbackTtlMs = deps.playbackTtlMs ?? 60 * 60_000;
+
+  async function activeAccount(accountId: string) {
+    const account = await deps.accounts.get(accountId);
+    if (!account) throw new NotFound("account", accountId);
+    if (account.status !== "ACTIVE" || !account.bucketName || !account.cdnBaseUrl)
+      throw new Conflict(`account ${accountId} is ${account.status}; media needs an ACTIVE account`, { status: account.status });
+    return account as typeof account & { bucketName: string; cdnBaseUrl: string };
+  }
+
+  async function bucketOf(accountId: string): Promise<string> {
+    const account = await deps.accounts.get(accountId);
+    if (!account?.bucketName) throw new Conflict(`account ${accountId} has no bucket`, { status: account?.status });
+    return account.bucketName;
+  }
+
+  /** An UPLOADING item turns READY, with its size, once its object is in the bucket. */
+  async function settle(media: Media): Promise<Media> {
+    if (media.status !== "UPLOADING") return media;
+    const sizeBytes = await deps.store.size(await bucketOf(media.accountId), media.key);
+    if (sizeBytes === undefined) return media;
+    const ready = await deps.media.update(media.id, { status: "READY", sizeBytes, updatedAt: now().toISOString() }, ["UPLOADING"]);
+    return ready ?? (await deps.media.get(media.accountId, media.id)) ?? media;
+  }
+
+  async function get(accountId: string, mediaId: string): Promise<Media> {
+    const media = await deps.media.get(accountId, mediaId);
+    if (!media) throw new NotFound("media", mediaId);
+    return settle(media);
+  }
+
+  return {
+    get,
+
+    async list(accountId: string): Promise<Media[]> {
+      return Promise.all((await deps.media.list(accountId)).map(settle));
+    },
+
+    /** Stores the item as UPLOADING and returns where to PUT the file, for the next 15 minutes. */
+    async create(accountId: string, input: CreateMediaInput) {
+      const { name, contentType } = CreateMediaInput.parse(input);
+      const account = await activeAccount(accountId);
+      const timestamp = now();
+      const id = newMediaId();
+      const media: Media = {
+        id,
+        accountId,
+        name,
+        contentType,
+        status: "UPLOADING",
+        key: mediaKey(id, name),
+        createdAt: timestamp.toISOString(),
+        updatedAt: timestamp.toISOString(),
+      };
+      await deps.media.create(media);
+      const expiresAt = new Date(timestamp.getTime() + uploadTtlMs);
+      const { url, headers } = await deps.uploads.presignPut(account.bucketName, media.key, contentType, expiresAt);
+      return { media, upload: { url, method: "PUT" as const, headers, expiresAt: expiresAt.toISOString() } };
+    },
+
+    /** A CloudFront signed URL (canned policy) to the file, once it is READY. */
+    async playback(accountId: string, mediaId: string, expiresInSeconds?: number) {
+      const media = await get(accountId, mediaId);
+      if (media.status !== "READY") throw new Conflict(`media ${mediaId} is ${media.status}; it plays once READY`, { status: media.status });
+      const account = await deps.accounts.get(accountId);
+      if (!account?.cdnBaseUrl) throw new Conflict(`account ${accountId} has no CDN`, { status: account?.status });
+      const expiresAt = new Date(now().getTime() + (expiresInSeconds ? expiresInSeconds * 1000 : playbackTtlMs));
+      const url = await deps.signer.signUrl(accountId, `${account.cdnBaseUrl}/${keyToUrlPath(media.key)}`, expiresAt);
+      return { mediaId, url, expiresAt: expiresAt.toISOString() };
+    },
+
+    /** Deletes the object (if it ever arrived), then the item. */
+    async remove(accountId: string, mediaId: string): Promise<void> {
+      const media = await deps.media.get(accountId, mediaId);
+      if (!media) throw new NotFound("media", mediaId);
+      await deps.store.delete(await bucketOf(accountId), media.key);
+      await deps.media.remove(media.id);
+    },
+  };
+}
+
+export type MediaLibrary = ReturnType<typeof MediaLibrary>;
