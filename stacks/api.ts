@@ -1,6 +1,6 @@
 import { bus } from "./bus.ts";
 import { functionArgs, mediaConvertRoleArn, mediaLiveRoleArn, resourcePrefix } from "./functions.ts";
-import { liveEnginePermissions, recordingStorePermissions, vodAssemblyPermissions } from "./permissions.ts";
+import { liveEnginePermissions, playbackSigningPermissions, recordingStorePermissions, vodAssemblyPermissions } from "./permissions.ts";
 import { adminToken } from "./secrets.ts";
 
 export const api = new sst.aws.ApiGatewayV2("Api");
@@ -14,6 +14,7 @@ api.route(
       ...liveEnginePermissions(mediaLiveRoleArn),
       ...vodAssemblyPermissions(mediaConvertRoleArn),
       ...recordingStorePermissions(resourcePrefix),
+      ...playbackSigningPermissions(resourcePrefix),
     ],
   }),
 );

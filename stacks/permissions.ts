@@ -115,6 +115,8 @@ export const MEDIACONVERT_OUTPUT_ACTIONS = ["s3:PutObject"] as const;
 export const RECORDING_STORE_BUCKET_ACTIONS = ["s3:ListBucket"] as const;
 export const RECORDING_STORE_OBJECT_ACTIONS = ["s3:GetObject", "s3:DeleteObject"] as const;
 
+export const PLAYBACK_SIGNING_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
+
 export const ALL_ACTIONS = [
   ...TABLE_ACTIONS,
   ...IDEMPOTENCY_TABLE_ACTIONS,
@@ -136,6 +138,7 @@ export const ALL_ACTIONS = [
   ...MEDIACONVERT_OUTPUT_ACTIONS,
   ...RECORDING_STORE_BUCKET_ACTIONS,
   ...RECORDING_STORE_OBJECT_ACTIONS,
+  ...PLAYBACK_SIGNING_ACTIONS,
 ] as const;
 
 const allow = (actions: readonly string[], resources: Arn[]): Statement => ({
@@ -222,4 +225,9 @@ export function recordingStorePermissions(prefix: string): Statement[] {
     allow(RECORDING_STORE_BUCKET_ACTIONS, [accountBucketArn(prefix)]),
     allow(RECORDING_STORE_OBJECT_ACTIONS, [recordingObjectsArn(prefix), vodObjectsArn(prefix)]),
   ];
+}
+
+/** Signing viewers' URLs and cookies needs the accounts' CDN private keys (read only). */
+export function playbackSigningPermissions(prefix: string): Statement[] {
+  return [allow(PLAYBACK_SIGNING_ACTIONS, [accountSecretArn(prefix)])];
 }

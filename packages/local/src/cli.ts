@@ -41,9 +41,11 @@ async function start(argv: string[]) {
     `  RTMP ingest  from port ${config.rtmpPort}; RTP ingest from port ${config.rtpPort}`,
     `  player       ${runtime.apiUrl}/player.html`,
     `  data         ${config.dataDir}`,
-    `  admin token  ${config.adminToken}${config.adminTokenGenerated ? "   (generated; kept in the data directory)" : ""}`,
+    config.adminTokenSource === "configured"
+      ? `  admin token  as configured (${config.adminToken.slice(0, 4)}…)`
+      : `  admin token  ${config.adminToken}   (${config.adminTokenSource === "generated" ? "generated; " : ""}kept in ${config.dataDir}/admin-token)`,
     "",
-    `Try: curl -s -X POST ${runtime.apiUrl}/accounts -H "authorization: Bearer ${config.adminToken}" -H "content-type: application/json" -d '{"name":"demo"}'`,
+    `Try: curl -s -X POST ${runtime.apiUrl}/accounts -H "authorization: Bearer <admin token>" -H "content-type: application/json" -d '{"name":"demo"}'`,
     "Ctrl-C stops everything.",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

@@ -14,7 +14,11 @@ const LocalSettings = z.object({
   adminToken: z.string().min(16, "the admin token needs at least 16 characters").optional(),
 });
 export type LocalSettingsInput = z.input<typeof LocalSettings>;
-export type LocalConfig = Omit<z.infer<typeof LocalSettings>, "adminToken"> & { adminToken: string; adminTokenGenerated: boolean };
+export type LocalConfig = Omit<z.infer<typeof LocalSettings>, "adminToken"> & {
+  adminToken: string;
+  /** Where the token came from: made now, read from the data directory, or given by flag or environment. */
+  adminTokenSource: "generated" | "stored" | "configured";
+};
 
 export class InvalidConfiguration extends Error {
   override name = "InvalidConfiguration";
@@ -51,13 +55,12 @@ export function readLocalSettings(flags: Partial<Record<keyof LocalSettingsInput
 export async function resolveLocalConfig(settings: z.infer<typeof LocalSettings>): Promise<LocalConfig> {
   const dataDir = resolve(settings.dataDir);
   await mkdir(dataDir, { recursive: true });
-  if (settings.adminToken) return { ...settings, dataDir, adminToken: settings.adminToken, adminTokenGenerated: false };
+  if (settings.adminToken) return { ...settings, dataDir, adminToken: settings.adminToken, adminTokenSource: "configured" };
   const file = join(dataDir, "admin-token");
-  try {
-    return { ...settings, dataDir, adminToken: (await readFile(file, "utf8")).trim(), adminTokenGenerated: false };
-  } catch {
-    const adminToken = `vsadmin_${randomBytes(24).toString("base64url")}`;
-    await writeFile(file, `${adminToken}\n`, { mode: 0o600, flag: "wx" }).catch(async () => undefined);
-    return { ...settings, dataDir, adminToken: (await readFile(file, "utf8")).trim(), adminTokenGenerated: true };
-  }
+  const stored = await readFile(file, "utf8").then((text) => text.trim(), () => undefined);
+  if (stored !== undefined && stored.length >= 16) return { ...settings, dataDir, adminToken: stored, adminTokenSource: "stored" };
+  if (stored !== undefined) throw new InvalidConfiguration(`${file} holds no usable admin token: delete it to have a new one made, or set VISIONSTREAM_ADMIN_TOKEN`);
+  const adminToken = `vsadmin_${randomBytes(24).toString("base64url")}`;
+  await writeFile(file, `${adminToken}\n`, { mode: 0o600, flag: "wx" }).catch(() => undefined);
+  return { ...settings, dataDir, adminToken: (await readFile(file, "utf8")).trim(), adminTokenSource: "generated" };
 }

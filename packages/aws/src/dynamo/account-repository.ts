@@ -120,8 +120,16 @@ export class DynamoAccountRepository implements AccountRepository {
           TableName: this.tableName,
           Key: accountKey(accountId),
           UpdateExpression: next ? "SET apiKeyHash = :next" : "REMOVE apiKeyHash",
-          ConditionExpression: previous ? "apiKeyHash = :previous" : "attribute_exists(pk) AND attribute_not_exists(apiKeyHash)",
-          ExpressionAttributeValues: { ...(next ? { ":next": next } : {}), ...(previous ? { ":previous": previous } : {}) },
+          // A new key only for an account that is not being deleted: a rotation racing a deletion loses.
+          ConditionExpression: [
+            previous ? "apiKeyHash = :previous" : "attribute_exists(pk) AND attribute_not_exists(apiKeyHash)",
+            ...(next ? ["#status IN (:provisioning, :active, :failed)"] : []),
+          ].join(" AND "),
+          ...(next ? { ExpressionAttributeNames: { "#status": "status" } } : {}),
+          ExpressionAttributeValues: {
+            ...(next ? { ":next": next, ":provisioning": "PROVISIONING", ":active": "ACTIVE", ":failed": "FAILED" } : {}),
+            ...(previous ? { ":previous": previous } : {}),
+          },
         }),
       );
     } catch (error) {
@@ -145,7 +153,7 @@ export class DynamoAccountRepository implements AccountRepository {
   }
 
   async accountIdForApiKey(apiKeyHash: string): Promise<string | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: apiKeyKey(apiKeyHash) }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: apiKeyKey(apiKeyHash), ConsistentRead: true }));
     const accountId = Item?.accountId as string | undefined;
     if (!accountId) return undefined;
     return (await this.currentKeyHash(accountId)) === apiKeyHash ? accountId : undefined;

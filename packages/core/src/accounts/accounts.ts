@@ -88,10 +88,12 @@ export function Accounts(deps: AccountsDeps) {
       return retried;
     },
 
+    /** Safe to call again: a DELETING account has its keys revoked and AccountDeleted published once more. */
     async remove(accountId: string): Promise<Account> {
       const account = await get(accountId);
-      if (account.status === "DELETING" || account.status === "DELETED") return account;
-      const deleting = await deps.repository.transition(accountId, LIVE, { status: "DELETING", updatedAt: now() });
+      if (account.status === "DELETED") return account;
+      const deleting =
+        account.status === "DELETING" ? account : await deps.repository.transition(accountId, LIVE, { status: "DELETING", updatedAt: now() });
       if (!deleting) return get(accountId);
       await deps.repository.revokeApiKeys(accountId);
       await deps.publisher.publish(visionStreamEntry("AccountDeleted", { accountId }));

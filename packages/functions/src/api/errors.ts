@@ -16,11 +16,16 @@ export function errorBody(code: string, message: string, details: Record<string,
 const LOCATIONS: Record<string, string> = { json: "body", param: "path", query: "query", header: "header" };
 
 export function fieldIssues(issues: readonly z.core.$ZodIssue[], target = "json") {
-  return issues.map((issue) => ({
-    field: issue.path.map(String).join(".") || "(body)",
-    in: LOCATIONS[target] ?? target,
-    message: issue.message,
-  }));
+  return issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    // An unknown field is named itself, one entry each.
+    const fields = issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...path, key].join(".")) : [path.join(".") || "(body)"];
+    return fields.map((field) => ({
+      field,
+      in: LOCATIONS[target] ?? target,
+      message: issue.code === "unrecognized_keys" ? "is not a field of this request" : issue.message,
+    }));
+  });
 }
 
 export function validationError(issues: ReturnType<typeof fieldIssues>): ApiError {
@@ -44,7 +49,7 @@ export function toErrorResponse(error: unknown, c: Context): Response {
   }
   if (error instanceof HTTPException && error.status < 500) {
     const message = error.message || "bad request";
-    const code = /json/i.test(message) ? "MALFORMED_BODY" : "BAD_REQUEST";
+    const code = /json/i.test(message) ? "MALFORMED_BODY" : error.status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "BAD_REQUEST";
     return respond(error.status as ContentfulStatusCode, errorBody(code, message, { field: "body" }));
   }
   logger.error("request failed", { error: error as Error, path: c.req.path, method: c.req.method });

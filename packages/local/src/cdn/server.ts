@@ -5,6 +5,8 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { Distribution, type LocalLayout, SigningKeyPair } from "../account-infrastructure.ts";
+import { DEFAULT_MAX_UPLOAD_BYTES, isUploadKey, receiveUpload, UploadTooLarge, uploadSigningSecret, verifyUpload } from "../media-uploads.ts";
+import { objectPath } from "../vod/object-store.ts";
 import { verifySignedRequest } from "./signature.ts";
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -27,7 +29,14 @@ const MESSAGES = {
   NoSuchKey: "The specified key does not exist.",
   NoSuchDistribution: "The request could not be satisfied: no such distribution.",
   InvalidRange: "The requested range is not satisfiable",
+  EntityTooLarge: "Your proposed upload exceeds the maximum allowed object size.",
+  IncompleteBody: "The request body ended before the upload was complete.",
 } as const;
+
+export interface CdnOptions {
+  /** The largest object a presigned PUT may upload; S3's single-PUT limit (5 GiB) by default. */
+  maxUploadBytes?: number;
+}
 
 function cloudFrontError(code: keyof typeof MESSAGES, status: number, headers: Record<string, string> = {}) {
   const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${MESSAGES[code]}</Message></Error>`;
@@ -67,8 +76,10 @@ function parseRange(header: string, size: number): { start: number; end: number 
 }
 
 /** The local CloudFront: one path prefix per distribution, signed URLs and cookies checked, byte ranges, CORS. */
-export function cdnApp(layout: LocalLayout) {
+export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
   const app = new Hono();
+  const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  let uploadSecret: Promise<Buffer> | undefined;
 
   async function load(distributionId: string) {
     try {
@@ -94,12 +105,12 @@ export function cdnApp(layout: LocalLayout) {
       c.res.headers.set("access-control-allow-credentials", "true");
       c.res.headers.append("vary", "Origin");
     }
-    c.res.headers.set("access-control-expose-headers", "Content-Length, Content-Range, Accept-Ranges");
+    c.res.headers.set("access-control-expose-headers", "Content-Length, Content-Range, Accept-Ranges, ETag");
   });
 
   app.options("*", (c) =>
     c.body(null, 204, {
-      "access-control-allow-methods": "GET, HEAD, OPTIONS",
+      "access-control-allow-methods": "GET, HEAD, PUT, OPTIONS",
       "access-control-allow-headers": c.req.header("access-control-request-headers") ?? "Range",
       "access-control-max-age": "86400",
     }),
@@ -159,6 +170,40 @@ export function cdnApp(layout: LocalLayout) {
     }
     const stream = Readable.toWeb(handle.createReadStream({ start, end, autoClose: true })) as ReadableStream;
     return c.body(stream, status, headers);
+  });
+
+  /** The local S3 presigned PUT: only under media/, only with a valid X-VS signature; it emits no event. */
+  app.put("/:distributionId/*", async (c) => {
+    const distributionId = c.req.param("distributionId");
+    if (!DISTRIBUTION_ID.test(distributionId)) return cloudFrontError("NoSuchDistribution", 404);
+    const loaded = await load(distributionId);
+    if (!loaded || !loaded.distribution.enabled) return cloudFrontError("NoSuchDistribution", 404);
+    const denied = (detail: string) => cloudFrontError("AccessDenied", 403, { "x-visionstream-denied": detail });
+    const url = new URL(c.req.url);
+    const bucketName = loaded.distribution.bucketName;
+    const key = objectKey(url.pathname.slice(`/${distributionId}/`.length));
+    let file: string;
+    try {
+      if (key === undefined || !isUploadKey(key)) return denied("uploads go under media/ and stay inside it");
+      file = objectPath(layout, bucketName, key);
+    } catch {
+      return denied("uploads go under media/ and stay inside it");
+    }
+    uploadSecret ??= uploadSigningSecret(layout).catch((error: unknown) => {
+      uploadSecret = undefined;
+      throw error;
+    });
+    const verdict = verifyUpload(await uploadSecret, { method: "PUT", bucketName, key, contentType: c.req.header("content-type") ?? "" }, url.searchParams);
+    if (!verdict.allowed) return denied(verdict.detail);
+    const tooLarge = () => cloudFrontError("EntityTooLarge", 413, { connection: "close" });
+    if (Number(c.req.header("content-length") ?? 0) > maxUploadBytes) return tooLarge();
+    try {
+      const { etag } = await receiveUpload(c.req.raw.body, layout.bucketDir(bucketName), file, maxUploadBytes);
+      return c.body(null, 200, { etag: `"${etag}"` });
+    } catch (error) {
+      if (error instanceof UploadTooLarge) return tooLarge();
+      return cloudFrontError("IncompleteBody", 400, { connection: "close" });
+    }
   });
 
   app.all("*", (c) => cloudFrontError("NoSuchDistribution", 404));

@@ -302,22 +302,45 @@ describe("LocalVodAssembler", () => {
     });
   });
 
-  it("close() ends the jobs under way without an event and leaves no ffmpeg or partial file behind", async () => {
-    const recording = request("rec-hhhhhhhhhhhhhhhh", "session-close");
-    await recordSegments({ dir: bucketPath(recording.sourcePrefix), seconds: 20, startNumber: 1 });
-    const realTimeFfmpeg = join(dataDir, "real-time-ffmpeg");
-    await writeFile(realTimeFfmpeg, `#!/bin/sh\nexec ffmpeg -re "$@"\n`);
-    await chmod(realTimeFfmpeg, 0o755);
-    const closing = new LocalVodAssembler({ layout, bus, ffmpegPath: realTimeFfmpeg, ffprobePath: "ffprobe" });
-    const { jobId } = await closing.assemble(recording);
-    while (runningChildren() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await closing.close();
-    await bus.idle();
+  describe("close()", () => {
+    let realTimeFfmpeg: string;
 
-    expect(runningChildren()).toBe(0);
-    expect(events.of(jobId).filter((event) => event.detail.status !== "PROGRESSING")).toEqual([]);
-    expect((await readdir(bucketPath("vod"))).filter((name) => name.includes("rec-hhhhhhhhhhhhhhhh"))).toEqual([]);
-    await expect(closing.assemble(recording)).rejects.toThrow(/closed/);
-  }, 30_000);
+    beforeAll(async () => {
+      // Reads its input at the pace of the media, so that a 20-s recording takes 20 s to join.
+      realTimeFfmpeg = join(dataDir, "real-time-ffmpeg");
+      await writeFile(realTimeFfmpeg, `#!/bin/sh\nexec ffmpeg -re "$@"\n`);
+      await chmod(realTimeFfmpeg, 0o755);
+    });
+
+    it("kills the jobs still running after the grace period, without an event, leaving no ffmpeg or partial file", async () => {
+      const recording = request("rec-hhhhhhhhhhhhhhhh", "session-close");
+      await recordSegments({ dir: bucketPath(recording.sourcePrefix), seconds: 20, startNumber: 1 });
+      const closing = new LocalVodAssembler({ layout, bus, ffmpegPath: realTimeFfmpeg, ffprobePath: "ffprobe" });
+      const { jobId } = await closing.assemble(recording);
+      while (!(await readdir(bucketPath("vod"))).some((name) => name.includes("rec-hhhhhhhhhhhhhhhh"))) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const started = Date.now();
+      await closing.close(200);
+      await bus.idle();
+
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(runningChildren()).toBe(0);
+      expect(events.of(jobId).map((event) => event.detail.status)).toEqual(["PROGRESSING"]);
+      expect((await readdir(bucketPath("vod"))).filter((name) => name.includes("rec-hhhhhhhhhhhhhhhh"))).toEqual([]);
+      await expect(closing.assemble(recording)).rejects.toThrow(/closed/);
+    }, 30_000);
+
+    it("lets a job that ends within the grace period finish and announce itself", async () => {
+      const recording = request("rec-iiiiiiiiiiiiiiii", "session-close-gracefully");
+      await recordSegments({ dir: bucketPath(recording.sourcePrefix), seconds: 2, startNumber: 1 });
+      const closing = new LocalVodAssembler({ layout, bus, ffmpegPath: realTimeFfmpeg, ffprobePath: "ffprobe" });
+      const { jobId } = await closing.assemble(recording);
+      await closing.close(15_000);
+      await bus.idle();
+
+      expect(events.of(jobId).map((event) => event.detail.status)).toEqual(["PROGRESSING", "COMPLETE"]);
+      expect(runningChildren()).toBe(0);
+    }, 30_000);
+  });
 });

@@ -109,8 +109,10 @@ export class LocalVodAssembler implements VodAssembler {
     return { jobId };
   }
 
-  /** Ends the jobs under way (their temporary files removed, no event sent) and refuses new ones. */
-  /** Lets running jobs finish (a remux takes seconds), then kills what is left after the bound. */
+  /**
+   * Lets the jobs under way finish (a remux takes seconds), then kills what is left after graceMs: a killed job sends
+   * no event and leaves no temporary file. New jobs are refused from then on.
+   */
   async close(graceMs = 30_000): Promise<void> {
     const running = Promise.all([...this.jobs.values()].map((job) => job.done));
     await Promise.race([running, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
