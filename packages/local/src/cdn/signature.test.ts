@@ -89,3 +89,40 @@ describe("verifySignedRequest, as CloudFront checks signatures", () => {
     expect(verifySignedRequest(request(sha256), trusted, now)).toEqual({ allowed: true });
   });
 });
+
+describe("one changed byte anywhere in a signed request", () => {
+  it("is refused, whichever part it is in", () => {
+    const policy = JSON.stringify({ Statement: [{ Resource: `${base}/*`, Condition: { DateLessThan: { "AWS:EpochTime": now.getTime() / 1000 + 600 } } }] });
+    const canned = getSignedUrl({ url: `${base}/720p/seg_00001.ts`, keyPairId: "K2TESTKEY", privateKey, dateLessThan: inOneHour });
+    const custom = getSignedUrl({ url: `${base}/720p/seg_00001.ts`, keyPairId: "K2TESTKEY", privateKey, policy });
+    expect(verifySignedRequest(request(canned), trusted, now)).toEqual({ allowed: true });
+    expect(verifySignedRequest(request(custom), trusted, now)).toEqual({ allowed: true });
+
+    // the custom policy's wildcard grants everything under live/ch1/: there only the path before it is bound
+    for (const [signed, boundPathLength] of [
+      [canned, `${base}/720p/seg_00001.ts`.length],
+      [custom, `${base}/`.length],
+    ] as const) {
+      const query = new URL(signed).search.slice(1);
+      const path = signed.slice(0, signed.indexOf("?"));
+      const variants: string[] = [];
+      // every byte of the path after the host, and every byte of every parameter's value
+      for (let index = path.indexOf("/E1TEST") + 1; index < boundPathLength; index++) variants.push(flip(path, index) + "?" + query);
+      for (const [name, value] of new URLSearchParams(query)) {
+        for (let index = 0; index < value.length; index++) {
+          const changed = new URLSearchParams(query);
+          changed.set(name, flip(value, index));
+          variants.push(`${path}?${changed.toString()}`);
+        }
+      }
+      for (const variant of variants) expect(verifySignedRequest(request(variant), trusted, now).allowed, variant).toBe(false);
+    }
+  });
+});
+
+function flip(text: string, index: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const current = text[index]!;
+  const replacement = current === "A" ? "B" : current === "0" ? "1" : alphabet[(alphabet.indexOf(current) + 1) % alphabet.length] ?? "A";
+  return text.slice(0, index) + replacement + text.slice(index + 1);
+}

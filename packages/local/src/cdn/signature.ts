@@ -22,8 +22,16 @@ const Policy = z.object({
     .length(1),
 });
 
+class MalformedBase64 extends Error {
+  override name = "MalformedBase64";
+}
+
+/** CloudFront's URL-safe base64 (- for +, _ for =, ~ for /), decoded strictly: only the canonical text of its bytes is accepted. */
 function fromCloudFrontBase64(value: string): Buffer {
-  return Buffer.from(value.replace(/-/g, "+").replace(/_/g, "=").replace(/~/g, "/"), "base64");
+  const standard = value.replace(/-/g, "+").replace(/_/g, "=").replace(/~/g, "/");
+  const bytes = Buffer.from(standard, "base64");
+  if (bytes.toString("base64") !== standard) throw new MalformedBase64("not canonical base64");
+  return bytes;
 }
 
 function safeDecode(text: string): string {
@@ -88,8 +96,14 @@ export function verifySignedRequest(
 
   const resource = resourceOf(request.url);
   let policyText: string;
-  if (encodedPolicy) policyText = fromCloudFrontBase64(encodedPolicy).toString("utf8");
-  else {
+  let signatureBytes: Buffer;
+  try {
+    signatureBytes = fromCloudFrontBase64(signature);
+    policyText = encodedPolicy ? fromCloudFrontBase64(encodedPolicy).toString("utf8") : "";
+  } catch {
+    return { allowed: false, reason: "AccessDenied", detail: "the signature or policy is not valid base64" };
+  }
+  if (!encodedPolicy) {
     if (!/^\d+$/.test(expires ?? "")) return { allowed: false, reason: "AccessDenied", detail: "Expires is not a number" };
     policyText = JSON.stringify({ Statement: [{ Resource: resource, Condition: { DateLessThan: { "AWS:EpochTime": Number(expires) } } }] });
   }
@@ -99,7 +113,7 @@ export function verifySignedRequest(
   verifier.update(policyText);
   let valid = false;
   try {
-    valid = verifier.verify(publicKey, fromCloudFrontBase64(signature));
+    valid = verifier.verify(publicKey, signatureBytes);
   } catch {
     valid = false;
   }

@@ -197,6 +197,8 @@ export class LocalVodAssembler implements VodAssembler {
       if (this.closed) return;
       const failure = error instanceof JobFailed ? error : new JobFailed(MEDIACONVERT_UNKNOWN_ERROR, (error as Error).message);
       logger.error("recording assembly failed", { ...log, errorCode: failure.errorCode, error: failure });
+      // Nothing half-written is left once the job is announced as ended.
+      await rm(partial, { force: true });
       emit({ status: "ERROR", errorCode: failure.errorCode, errorMessage: failure.message });
     } finally {
       await rm(partial, { force: true });
