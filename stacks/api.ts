@@ -1,6 +1,12 @@
 import { bus } from "./bus.ts";
 import { functionArgs, mediaConvertRoleArn, mediaLiveRoleArn, resourcePrefix } from "./functions.ts";
-import { liveEnginePermissions, playbackSigningPermissions, recordingStorePermissions, vodAssemblyPermissions } from "./permissions.ts";
+import {
+  liveEnginePermissions,
+  mediaStorePermissions,
+  playbackSigningPermissions,
+  recordingStorePermissions,
+  vodAssemblyPermissions,
+} from "./permissions.ts";
 import { adminToken } from "./secrets.ts";
 
 export const api = new sst.aws.ApiGatewayV2("Api");
@@ -15,6 +21,7 @@ api.route(
       ...vodAssemblyPermissions(mediaConvertRoleArn),
       ...recordingStorePermissions(resourcePrefix),
       ...playbackSigningPermissions(resourcePrefix),
+      ...mediaStorePermissions(resourcePrefix),
     ],
   }),
 );

@@ -116,6 +116,8 @@ export const RECORDING_STORE_BUCKET_ACTIONS = ["s3:ListBucket"] as const;
 export const RECORDING_STORE_OBJECT_ACTIONS = ["s3:GetObject", "s3:DeleteObject"] as const;
 
 export const PLAYBACK_SIGNING_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
+/** The media library: presigned uploads (signed with the API's own role), size checks and deletion. */
+export const MEDIA_OBJECT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"] as const;
 
 export const ALL_ACTIONS = [
   ...TABLE_ACTIONS,
@@ -139,6 +141,7 @@ export const ALL_ACTIONS = [
   ...RECORDING_STORE_BUCKET_ACTIONS,
   ...RECORDING_STORE_OBJECT_ACTIONS,
   ...PLAYBACK_SIGNING_ACTIONS,
+  ...MEDIA_OBJECT_ACTIONS,
 ] as const;
 
 const allow = (actions: readonly string[], resources: Arn[]): Statement => ({
@@ -230,4 +233,10 @@ export function recordingStorePermissions(prefix: string): Statement[] {
 /** Signing viewers' URLs and cookies needs the accounts' CDN private keys (read only). */
 export function playbackSigningPermissions(prefix: string): Statement[] {
   return [allow(PLAYBACK_SIGNING_ACTIONS, [accountSecretArn(prefix)])];
+}
+
+export const mediaObjectsArn = (prefix: string) => `${accountBucketArn(prefix)}/media/*`;
+
+export function mediaStorePermissions(prefix: string): Statement[] {
+  return [allow(MEDIA_OBJECT_ACTIONS, [mediaObjectsArn(prefix)])];
 }

@@ -295,9 +295,9 @@ describe("AwsAccountInfrastructure.provision", () => {
       CORSConfiguration: {
         CORSRules: [
           {
-            AllowedMethods: ["GET", "HEAD"],
+            AllowedMethods: ["GET", "HEAD", "PUT"],
             AllowedOrigins: ["*"],
-            AllowedHeaders: ["Range"],
+            AllowedHeaders: ["Range", "Content-Type"],
             ExposeHeaders: ["Content-Length", "Content-Range", "Accept-Ranges", "ETag"],
             MaxAgeSeconds: 3600,
           },

@@ -254,9 +254,9 @@ export class AwsAccountInfrastructure implements AccountInfrastructure {
         CORSConfiguration: {
           CORSRules: [
             {
-              AllowedMethods: ["GET", "HEAD"],
+              AllowedMethods: ["GET", "HEAD", "PUT"],
               AllowedOrigins: ["*"],
-              AllowedHeaders: ["Range"],
+              AllowedHeaders: ["Range", "Content-Type"],
               ExposeHeaders: ["Content-Length", "Content-Range", "Accept-Ranges", "ETag"],
               MaxAgeSeconds: 3600,
             },

@@ -5,3 +5,4 @@ export * from "./dynamo/channel-repository.ts";
 export * from "./dynamo/update.ts";
 export * from "./playback-signer.ts";
 export * from "./dynamo/recording-repository.ts";
+export * from "./dynamo/media-repository.ts";

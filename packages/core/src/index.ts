@@ -10,3 +10,5 @@ export * from "./channels/ladder.ts";
 export * from "./channels/playback.ts";
 export * from "./recordings/recording.ts";
 export * from "./recordings/recordings.ts";
+export * from "./media/media.ts";
+export * from "./media/media-library.ts";

@@ -11,14 +11,16 @@ import {
   DynamoAccountRepository,
   DynamoChannelRepository,
   dynamoClient,
+  DynamoMediaRepository,
   DynamoRecordingRepository,
 } from "@visionstream/aws";
 import { AwsVodAssembler } from "@visionstream/aws/mediaconvert/assembler";
 import { S3ObjectStore } from "@visionstream/aws/object-store";
+import { S3UploadSigner } from "@visionstream/aws/media-uploads";
 import { AwsAccountInfrastructure, loadSigningKey } from "@visionstream/aws/account-infrastructure";
 import { EventBridgePublisher } from "@visionstream/aws/event-publisher";
 import { AwsLiveEngine } from "@visionstream/aws/medialive/live-engine";
-import { Accounts, Channels, NotFound, Recordings } from "@visionstream/core";
+import { Accounts, Channels, MediaLibrary, NotFound, Recordings } from "@visionstream/core";
 import { readAwsConfig } from "./config.ts";
 
 /** The domain wired to AWS adapters, once per Lambda container. */
@@ -67,12 +69,21 @@ export function awsRuntime() {
     store: new S3ObjectStore({ s3 }),
     signer,
   });
+  const media = MediaLibrary({
+    media: new DynamoMediaRepository(documents, config.VISIONSTREAM_TABLE),
+    accounts: repository,
+    store: new S3ObjectStore({ s3 }),
+    // Presigned PUTs must not carry the SDK's default checksum of the empty body.
+    uploads: new S3UploadSigner({ s3: new S3Client({ region, requestChecksumCalculation: "WHEN_REQUIRED" }) }),
+    signer,
+  });
   return {
     config,
     repository,
     accounts: Accounts({ repository, publisher, infrastructure }),
     channels,
     recordings,
+    media,
     idempotency: { tableName: config.VISIONSTREAM_IDEMPOTENCY_TABLE, client: dynamo },
   };
 }

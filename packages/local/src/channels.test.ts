@@ -145,8 +145,9 @@ describe("live over RTMP, end to end", () => {
     const before = medialive.length;
     expect((await runtime.api("POST", `/channels/${channel.id}/stop`, { token: apiKey })).status).toBe(202);
     const stopped = await waitForState(channel.id, "STOPPED");
-    expect(medialive.slice(before).map((event) => (event.detail as { state?: string }).state)).toEqual(["STOPPING", "STOPPED"]);
-    expect(medialive.at(-1)).toMatchObject({
+    const changes = medialive.slice(before).filter((event) => event["detail-type"] === "MediaLive Channel State Change");
+    expect(changes.map((event) => (event.detail as { state?: string }).state)).toEqual(["STOPPING", "STOPPED"]);
+    expect(changes.at(-1)).toMatchObject({
       source: "aws.medialive",
       "detail-type": "MediaLive Channel State Change",
       detail: { state: "STOPPED", pipelines_running_count: 0, channel_arn: expect.stringMatching(/^arn:aws:medialive:local:000000000000:channel:\d+$/) },

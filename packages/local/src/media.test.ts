@@ -43,11 +43,12 @@ async function createMedia(name = "clip one.mp4", contentType = "video/mp4") {
   return created.body as { media: { id: string; key: string; status: string }; upload: { url: string; method: string; headers: Record<string, string>; expiresAt: string } };
 }
 
-const put = (url: string, body: Buffer, headers: Record<string, string>) => fetch(url, { method: "PUT", headers, body });
+const put = (url: string, body: Buffer, headers: Record<string, string>) => fetch(url, { method: "PUT", headers, body: new Uint8Array(body) });
 
-async function expectDenied(response: Response) {
+async function expectDenied(response: Response, because: string) {
   expect(response.status).toBe(403);
   expect(await response.text()).toContain("<Code>AccessDenied</Code>");
+  expect(response.headers.get("x-visionstream-denied")).toContain(because);
 }
 
 beforeAll(async () => {
@@ -97,7 +98,8 @@ describe("media library end to end", () => {
     const playback = await runtime.api("GET", `/media/${media.id}/playback`, { token: tenant.apiKey });
     expect(playback.status).toBe(200);
     expect(playback.body.url.startsWith(`${tenant.cdnBaseUrl}/media/${media.id}/clip%20one.mp4?`)).toBe(true);
-    expect(playback.body.url).toMatch(/[?&]Expires=\d+&Signature=[^&]+&Key-Pair-Id=/);
+    const signed = new URL(playback.body.url).searchParams;
+    expect([...signed.keys()].sort()).toEqual(["Expires", "Key-Pair-Id", "Signature"]);
     expect(Math.abs(Date.parse(playback.body.expiresAt) - Date.now() - 3600_000)).toBeLessThan(10_000);
     expect(new URL(playback.body.playerUrl).searchParams.get("src")).toBe(playback.body.url);
 
@@ -128,13 +130,13 @@ describe("media library end to end", () => {
     })}`;
     const otherDistribution = upload.url.replace(tenant.cdnBaseUrl, other.cdnBaseUrl);
 
-    await expectDenied(await put(tampered, clip, upload.headers));
-    await expectDenied(await put(upload.url.split("?")[0]!, clip, upload.headers));
-    await expectDenied(await put(expired.url, clip, expired.headers));
-    await expectDenied(await put(upload.url, clip, { "content-type": "image/png" }));
-    await expectDenied(await put(outside.url, clip, outside.headers));
-    await expectDenied(await put(climbing, clip, { "content-type": "video/mp4" }));
-    await expectDenied(await put(otherDistribution, clip, upload.headers));
+    await expectDenied(await put(tampered, clip, upload.headers), "signature does not match");
+    await expectDenied(await put(upload.url.split("?")[0]!, clip, upload.headers), `no ${UPLOAD_EXPIRES}`);
+    await expectDenied(await put(expired.url, clip, expired.headers), "expired");
+    await expectDenied(await put(upload.url, clip, { "content-type": "image/png" }), "signature does not match");
+    await expectDenied(await put(outside.url, clip, outside.headers), "under media/");
+    await expectDenied(await put(climbing, clip, { "content-type": "video/mp4" }), "under media/");
+    await expectDenied(await put(otherDistribution, clip, upload.headers), "signature does not match");
 
     expect((await runtime.api("GET", `/media/${media.id}`, { token: tenant.apiKey })).body.media.status).toBe("UPLOADING");
     await expect(stat(join(bucketDir(tenant), media.key))).rejects.toThrow();
@@ -147,13 +149,13 @@ describe("media library end to end", () => {
     const { media, upload } = await createMedia("limited.mp4");
     const limited = cdnApp(runtime.layout, { maxUploadBytes: 1024 });
 
-    const refused = await limited.request(upload.url, { method: "PUT", headers: upload.headers, body: clip });
+    const refused = await limited.request(upload.url, { method: "PUT", headers: upload.headers, body: new Uint8Array(clip) });
     expect(refused.status).toBe(413);
     expect(await refused.text()).toContain("<Code>EntityTooLarge</Code>");
     await expect(stat(join(bucketDir(tenant), media.key))).rejects.toThrow();
 
     const small = clip.subarray(0, 1024);
-    const accepted = await limited.request(upload.url, { method: "PUT", headers: upload.headers, body: small });
+    const accepted = await limited.request(upload.url, { method: "PUT", headers: upload.headers, body: new Uint8Array(small) });
     expect(accepted.status).toBe(200);
     expect((await runtime.api("GET", `/media/${media.id}`, { token: tenant.apiKey })).body.media).toMatchObject({ status: "READY", sizeBytes: 1024 });
   });
@@ -208,5 +210,7 @@ describe("media library end to end", () => {
     const badId = await runtime.api("GET", "/media/not-a-media-id", { token: tenant.apiKey });
     expect(badId.status).toBe(400);
     expect(badId.body.error.details.issues[0]).toMatchObject({ field: "mediaId", in: "path" });
+    const document = (await runtime.api("GET", "/openapi.json")).body;
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/media", "/media/{mediaId}", "/media/{mediaId}/playback"]));
   });
 });

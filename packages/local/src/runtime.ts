@@ -7,10 +7,11 @@ import {
   DynamoAccountRepository,
   DynamoChannelRepository,
   dynamoClient,
+  DynamoMediaRepository,
   DynamoRecordingRepository,
   ensureTables,
 } from "@visionstream/aws";
-import { Accounts, Authenticator, Channels, type Ladder, Recordings } from "@visionstream/core";
+import { Accounts, Authenticator, Channels, type Ladder, MediaLibrary, Recordings } from "@visionstream/core";
 import { type RuleName, Rules } from "@visionstream/events";
 import { createApi } from "@visionstream/functions/api/app";
 import { errorBody } from "@visionstream/functions/api/errors";
@@ -24,6 +25,7 @@ import { cdnApp } from "./cdn/server.ts";
 import type { LocalConfig } from "./config.ts";
 import { startDynalite } from "./dynalite.ts";
 import { invokeAsLambda } from "./lambda-context.ts";
+import { LocalUploadSigner } from "./media-uploads.ts";
 import type { X264Preset } from "./engine/ladder-args.ts";
 import { LocalLiveEngine } from "./live/live-engine.ts";
 import { LocalVodAssembler } from "./vod/assembler.ts";
@@ -110,6 +112,13 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       signer,
       ...(config.ladder ? { ladder: config.ladder } : {}),
     });
+    const media = MediaLibrary({
+      media: new DynamoMediaRepository(documentClient(dynamo), TABLES.table),
+      accounts: repository,
+      store: new LocalObjectStore(layout),
+      uploads: new LocalUploadSigner(layout, (bucketName) => `${cdnOrigin}/${infrastructure.distributionId(bucketName.slice("visionstream-local-".length))}`),
+      signer,
+    });
     const idempotency = { tableName: TABLES.idempotencyTable, client: dynamo };
 
     const handlers: Record<RuleName, BusHandler> = {
@@ -131,7 +140,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     stops.push(async () => clearInterval(idleTimer));
 
     const web = webApp(await ensureWebBuilt());
-    const api = createApi({ accounts, authenticator, channels, recordings });
+    const api = createApi({ accounts, authenticator, channels, recordings, media });
     const front = new Hono();
     front.route("/", api);
     front.route("/", web);
@@ -149,6 +158,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       accounts,
       channels,
       recordings,
+      media,
       assembler,
       signer,
       engine,

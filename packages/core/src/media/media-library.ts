@@ -81,9 +81,10 @@ export function MediaLibrary(deps: MediaLibraryDeps) {
         createdAt: timestamp.toISOString(),
         updatedAt: timestamp.toISOString(),
       };
-      await deps.media.create(media);
       const expiresAt = new Date(timestamp.getTime() + uploadTtlMs);
+      // Signed first: a signer that fails leaves no item behind that could never be uploaded.
       const { url, headers } = await deps.uploads.presignPut(account.bucketName, media.key, contentType, expiresAt);
+      await deps.media.create(media);
       return { media, upload: { url, method: "PUT" as const, headers, expiresAt: expiresAt.toISOString() } };
     },
 

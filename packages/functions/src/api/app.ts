@@ -1,8 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Accounts, Authenticator, Caller, Channels, Recordings } from "@visionstream/core";
+import type { Accounts, Authenticator, Caller, Channels, MediaLibrary, Recordings } from "@visionstream/core";
 import type { MiddlewareHandler } from "hono";
 import { accountRoutes } from "./accounts.ts";
 import { channelRoutes } from "./channels.ts";
+import { mediaRoutes } from "./media.ts";
 import { recordingRoutes } from "./recordings.ts";
 import { errorBody, fieldIssues, toErrorResponse, validationError } from "./errors.ts";
 
@@ -11,9 +12,10 @@ export interface ApiDeps {
   authenticator: Authenticator;
   channels: Channels;
   recordings: Recordings;
+  media: MediaLibrary;
 }
 
-export type ApiEnv = { Variables: { caller: Caller; accounts: Accounts; channels: Channels; recordings: Recordings } };
+export type ApiEnv = { Variables: { caller: Caller; accounts: Accounts; channels: Channels; recordings: Recordings; media: MediaLibrary } };
 
 function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
@@ -47,6 +49,7 @@ export function createApi(deps: ApiDeps) {
     c.set("accounts", deps.accounts);
     c.set("channels", deps.channels);
     c.set("recordings", deps.recordings);
+    c.set("media", deps.media);
     c.set("caller", await deps.authenticator.authenticate(bearer(c.req.header("authorization"))));
     await next();
   };
@@ -56,10 +59,13 @@ export function createApi(deps: ApiDeps) {
   app.use("/channels/*", authenticate);
   app.use("/recordings", authenticate);
   app.use("/recordings/*", authenticate);
+  app.use("/media", authenticate);
+  app.use("/media/*", authenticate);
 
   app.route("/", accountRoutes());
   app.route("/", channelRoutes());
   app.route("/", recordingRoutes());
+  app.route("/", mediaRoutes());
   return app;
 }
 

@@ -152,6 +152,8 @@ export class LocalLiveEngine implements LiveEngine {
   }
 }
 
+const DRAIN_MS = 30_000;
+
 class ChannelRun {
   private readonly feeds: Feed[] = [];
   private readonly closers: (() => Promise<void>)[] = [];
@@ -374,7 +376,12 @@ class ChannelRun {
     for (const close of this.closers.splice(0)) await close().catch(() => undefined);
     const transcoder = this.transcoder;
     this.transcoder = undefined;
-    if (transcoder) await transcoder.stop();
+    if (transcoder) {
+      // The ingest is closed, so its input has ended: let the transcoder finish what it has queued (it may run
+      // behind real time on a busy machine) rather than cut the recording's tail, within a bound.
+      await Promise.race([transcoder.exited, new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
+      await transcoder.stop();
+    }
     await this.watcher?.close();
     if (this.inputLost) this.events.alert(this.id, { set: false, type: this.inputLossAlert, message: "Channel stopped", pipeline: 0 });
   }
