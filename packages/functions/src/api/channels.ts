@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { type Caller, type Channel, CHANNEL_ID_PATTERN, ChannelState, CreateChannelInput, Forbidden, InputType, Redundancy } from "@visionstream/core";
+import { type Channel, CHANNEL_ID_PATTERN, ChannelState, CreateChannelInput, InputType, Redundancy } from "@visionstream/core";
 import type { ApiEnv } from "./app.ts";
-import { errorResponses, jsonResponse, secured } from "./schemas.ts";
+import { accountOf, errorResponses, jsonResponse, playerLink, secured } from "./schemas.ts";
 
 
 export const ChannelView = z
@@ -44,10 +44,6 @@ const Playback = z
 
 const view = (channel: Channel) => ChannelView.parse(channel);
 
-function accountOf(caller: Caller): string {
-  if (caller.kind !== "account") throw new Forbidden("channels belong to accounts: use the account's API key");
-  return caller.accountId;
-}
 
 export function channelRoutes() {
   const app = new OpenAPIHono<ApiEnv>();
@@ -62,7 +58,7 @@ export function channelRoutes() {
       responses: { 201: jsonResponse(z.object({ channel: ChannelView }), "Created"), ...errorResponses },
     }),
     async (c) => {
-      const channel = await c.get("channels").create(accountOf(c.get("caller")), c.req.valid("json"));
+      const channel = await c.get("channels").create(accountOf(c.get("caller"), "channels"), c.req.valid("json"));
       return c.json({ channel: view(channel) }, 201);
     },
   );
@@ -75,7 +71,7 @@ export function channelRoutes() {
       security: secured,
       responses: { 200: jsonResponse(z.object({ channels: z.array(ChannelView) }), "Channels"), ...errorResponses },
     }),
-    async (c) => c.json({ channels: (await c.get("channels").list(accountOf(c.get("caller")))).map(view) }, 200),
+    async (c) => c.json({ channels: (await c.get("channels").list(accountOf(c.get("caller"), "channels"))).map(view) }, 200),
   );
 
   app.openapi(
@@ -88,7 +84,7 @@ export function channelRoutes() {
       responses: { 200: jsonResponse(z.object({ channel: ChannelView }), "The channel"), ...errorResponses },
     }),
     async (c) => {
-      const channel = await c.get("channels").get(accountOf(c.get("caller")), c.req.valid("param").channelId);
+      const channel = await c.get("channels").get(accountOf(c.get("caller"), "channels"), c.req.valid("param").channelId);
       return c.json({ channel: view(channel) }, 200);
     },
   );
@@ -103,7 +99,7 @@ export function channelRoutes() {
       responses: { 202: jsonResponse(z.object({ channel: ChannelView }), "Starting"), ...errorResponses },
     }),
     async (c) => {
-      const channel = await c.get("channels").start(accountOf(c.get("caller")), c.req.valid("param").channelId);
+      const channel = await c.get("channels").start(accountOf(c.get("caller"), "channels"), c.req.valid("param").channelId);
       return c.json({ channel: view(channel) }, 202);
     },
   );
@@ -118,7 +114,7 @@ export function channelRoutes() {
       responses: { 202: jsonResponse(z.object({ channel: ChannelView }), "Stopping"), ...errorResponses },
     }),
     async (c) => {
-      const channel = await c.get("channels").stop(accountOf(c.get("caller")), c.req.valid("param").channelId);
+      const channel = await c.get("channels").stop(accountOf(c.get("caller"), "channels"), c.req.valid("param").channelId);
       return c.json({ channel: view(channel) }, 202);
     },
   );
@@ -133,7 +129,7 @@ export function channelRoutes() {
       responses: { 204: { description: "Deleted" }, ...errorResponses },
     }),
     async (c) => {
-      await c.get("channels").remove(accountOf(c.get("caller")), c.req.valid("param").channelId);
+      await c.get("channels").remove(accountOf(c.get("caller"), "channels"), c.req.valid("param").channelId);
       return c.body(null, 204);
     },
   );
@@ -148,11 +144,8 @@ export function channelRoutes() {
       responses: { 200: jsonResponse(Playback, "Playback"), ...errorResponses },
     }),
     async (c) => {
-      const playback = await c.get("channels").playback(accountOf(c.get("caller")), c.req.valid("param").channelId);
-      const playerUrl = new URL("/player.html", c.req.url);
-      playerUrl.searchParams.set("src", playback.hlsUrl);
-      playerUrl.searchParams.set("auth", playback.query);
-      return c.json({ ...playback, playerUrl: playerUrl.toString() }, 200);
+      const playback = await c.get("channels").playback(accountOf(c.get("caller"), "channels"), c.req.valid("param").channelId);
+      return c.json({ ...playback, playerUrl: playerLink(c.req.url, playback.hlsUrl, playback.query) }, 200);
     },
   );
 

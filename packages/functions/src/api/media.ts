@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { type Caller, Forbidden } from "@visionstream/core";
+import type { Caller } from "@visionstream/core";
 import type { MediaLibrary } from "@visionstream/core/media/media-library";
 import { CreateMediaInput, type Media, MEDIA_ID_PATTERN, MediaContentType, MediaStatus } from "@visionstream/core/media/media";
-import { errorResponses, jsonResponse, secured } from "./schemas.ts";
+import { accountOf, errorResponses, jsonResponse, PlaybackQuery, playerLink, secured } from "./schemas.ts";
 
 export type MediaEnv = { Variables: { caller: Caller; media: MediaLibrary } };
 
@@ -37,22 +37,9 @@ const MediaIdParams = z.object({
     .openapi({ param: { name: "mediaId", in: "path" }, example: "med-0123456789abcdef" }),
 });
 
-const PlaybackQuery = z.object({
-  expiresIn: z.coerce
-    .number()
-    .int()
-    .min(60)
-    .max(7 * 24 * 3600)
-    .optional()
-    .openapi({ param: { name: "expiresIn", in: "query" }, description: "Seconds the link stays valid (default 3600)" }),
-});
 
 const view = (media: Media) => MediaView.parse(media);
 
-function accountOf(caller: Caller): string {
-  if (caller.kind !== "account") throw new Forbidden("media belongs to accounts: use the account's API key");
-  return caller.accountId;
-}
 
 export function mediaRoutes() {
   const app = new OpenAPIHono<MediaEnv>();
@@ -67,7 +54,7 @@ export function mediaRoutes() {
       responses: { 201: jsonResponse(z.object({ media: MediaView, upload: Upload }), "Created; upload the file next"), ...errorResponses },
     }),
     async (c) => {
-      const { media, upload } = await c.get("media").create(accountOf(c.get("caller")), c.req.valid("json"));
+      const { media, upload } = await c.get("media").create(accountOf(c.get("caller"), "media items"), c.req.valid("json"));
       return c.json({ media: view(media), upload }, 201);
     },
   );
@@ -80,7 +67,7 @@ export function mediaRoutes() {
       security: secured,
       responses: { 200: jsonResponse(z.object({ media: z.array(MediaView) }), "Media"), ...errorResponses },
     }),
-    async (c) => c.json({ media: (await c.get("media").list(accountOf(c.get("caller")))).map(view) }, 200),
+    async (c) => c.json({ media: (await c.get("media").list(accountOf(c.get("caller"), "media items"))).map(view) }, 200),
   );
 
   app.openapi(
@@ -92,7 +79,7 @@ export function mediaRoutes() {
       request: { params: MediaIdParams },
       responses: { 200: jsonResponse(z.object({ media: MediaView }), "The media item"), ...errorResponses },
     }),
-    async (c) => c.json({ media: view(await c.get("media").get(accountOf(c.get("caller")), c.req.valid("param").mediaId)) }, 200),
+    async (c) => c.json({ media: view(await c.get("media").get(accountOf(c.get("caller"), "media items"), c.req.valid("param").mediaId)) }, 200),
   );
 
   app.openapi(
@@ -108,10 +95,8 @@ export function mediaRoutes() {
       },
     }),
     async (c) => {
-      const playback = await c.get("media").playback(accountOf(c.get("caller")), c.req.valid("param").mediaId, c.req.valid("query").expiresIn);
-      const playerUrl = new URL("/player.html", c.req.url);
-      playerUrl.searchParams.set("src", playback.url);
-      return c.json({ ...playback, playerUrl: playerUrl.toString() }, 200);
+      const playback = await c.get("media").playback(accountOf(c.get("caller"), "media items"), c.req.valid("param").mediaId, c.req.valid("query").expiresIn);
+      return c.json({ ...playback, playerUrl: playerLink(c.req.url, playback.url) }, 200);
     },
   );
 
@@ -125,7 +110,7 @@ export function mediaRoutes() {
       responses: { 204: { description: "Deleted" }, ...errorResponses },
     }),
     async (c) => {
-      await c.get("media").remove(accountOf(c.get("caller")), c.req.valid("param").mediaId);
+      await c.get("media").remove(accountOf(c.get("caller"), "media items"), c.req.valid("param").mediaId);
       return c.body(null, 204);
     },
   );

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { type Caller, CHANNEL_ID_PATTERN, Forbidden, type Recording, RECORDING_ID_PATTERN, RecordingStatus } from "@visionstream/core";
+import { CHANNEL_ID_PATTERN, type Recording, RECORDING_ID_PATTERN, RecordingStatus } from "@visionstream/core";
 import type { ApiEnv } from "./app.ts";
-import { errorResponses, jsonResponse, secured } from "./schemas.ts";
+import { accountOf, errorResponses, jsonResponse, PlaybackQuery, playerLink, secured } from "./schemas.ts";
 
 const GapView = z.object({
   reason: z.enum(["missing-segments", "no-input"]),
@@ -42,22 +42,9 @@ const ListQuery = z.object({
     .openapi({ param: { name: "channelId", in: "query" } }),
 });
 
-const PlaybackQuery = z.object({
-  expiresIn: z.coerce
-    .number()
-    .int()
-    .min(60)
-    .max(7 * 24 * 3600)
-    .optional()
-    .openapi({ param: { name: "expiresIn", in: "query" }, description: "Seconds the link stays valid (default 3600)" }),
-});
 
 const view = (recording: Recording) => RecordingView.parse(recording);
 
-function accountOf(caller: Caller): string {
-  if (caller.kind !== "account") throw new Forbidden("recordings belong to accounts: use the account's API key");
-  return caller.accountId;
-}
 
 export function recordingRoutes() {
   const app = new OpenAPIHono<ApiEnv>();
@@ -72,7 +59,7 @@ export function recordingRoutes() {
       responses: { 200: jsonResponse(z.object({ recordings: z.array(RecordingView) }), "Recordings"), ...errorResponses },
     }),
     async (c) => {
-      const recordings = await c.get("recordings").list(accountOf(c.get("caller")), c.req.valid("query").channelId);
+      const recordings = await c.get("recordings").list(accountOf(c.get("caller"), "recordings"), c.req.valid("query").channelId);
       return c.json({ recordings: recordings.map(view) }, 200);
     },
   );
@@ -87,7 +74,7 @@ export function recordingRoutes() {
       responses: { 200: jsonResponse(z.object({ recording: RecordingView }), "The recording"), ...errorResponses },
     }),
     async (c) => {
-      const recording = await c.get("recordings").get(accountOf(c.get("caller")), c.req.valid("param").recordingId);
+      const recording = await c.get("recordings").get(accountOf(c.get("caller"), "recordings"), c.req.valid("param").recordingId);
       return c.json({ recording: view(recording) }, 200);
     },
   );
@@ -102,7 +89,7 @@ export function recordingRoutes() {
       responses: { 202: jsonResponse(z.object({ recording: RecordingView }), "Assembling"), ...errorResponses },
     }),
     async (c) => {
-      const recording = await c.get("recordings").retry(accountOf(c.get("caller")), c.req.valid("param").recordingId);
+      const recording = await c.get("recordings").retry(accountOf(c.get("caller"), "recordings"), c.req.valid("param").recordingId);
       return c.json({ recording: view(recording) }, 202);
     },
   );
@@ -120,10 +107,8 @@ export function recordingRoutes() {
       },
     }),
     async (c) => {
-      const playback = await c.get("recordings").playback(accountOf(c.get("caller")), c.req.valid("param").recordingId, c.req.valid("query").expiresIn);
-      const playerUrl = new URL("/player.html", c.req.url);
-      playerUrl.searchParams.set("src", playback.url);
-      return c.json({ ...playback, playerUrl: playerUrl.toString() }, 200);
+      const playback = await c.get("recordings").playback(accountOf(c.get("caller"), "recordings"), c.req.valid("param").recordingId, c.req.valid("query").expiresIn);
+      return c.json({ ...playback, playerUrl: playerLink(c.req.url, playback.url) }, 200);
     },
   );
 
@@ -137,7 +122,7 @@ export function recordingRoutes() {
       responses: { 204: { description: "Deleted" }, ...errorResponses },
     }),
     async (c) => {
-      await c.get("recordings").remove(accountOf(c.get("caller")), c.req.valid("param").recordingId);
+      await c.get("recordings").remove(accountOf(c.get("caller"), "recordings"), c.req.valid("param").recordingId);
       return c.body(null, 204);
     },
   );

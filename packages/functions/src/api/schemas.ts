@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ACCOUNT_ID_PATTERN, AccountName, AccountStatus } from "@visionstream/core";
+import { ACCOUNT_ID_PATTERN, AccountName, AccountStatus, type Caller, Forbidden } from "@visionstream/core";
 
 export const ErrorResponse = z
   .object({
@@ -59,3 +59,27 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 
 /** Routes that need the bearer token (the operator's or an account's key). */
 export const secured = [{ bearer: [] }];
+
+/** The account an account-owned route acts for: the caller's own; the operator token has none. */
+export function accountOf(caller: Caller, what: string): string {
+  if (caller.kind !== "account") throw new Forbidden(`${what} belong to accounts: use the account's API key`);
+  return caller.accountId;
+}
+
+export const PlaybackQuery = z.object({
+  expiresIn: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .optional()
+    .openapi({ param: { name: "expiresIn", in: "query" }, description: "Seconds the link stays valid (default 3600)" }),
+});
+
+/** The web player on the API's own host, ready to play `src` (with `auth` added to every request when given). */
+export function playerLink(requestUrl: string, src: string, auth?: string): string {
+  const url = new URL("/player.html", requestUrl);
+  url.searchParams.set("src", src);
+  if (auth) url.searchParams.set("auth", auth);
+  return url.toString();
+}
