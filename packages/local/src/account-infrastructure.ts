@@ -1,8 +1,9 @@
 import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
-import { link, mkdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AccountInfrastructure, AccountResources } from "@visionstream/core";
 import { z } from "zod";
+import { secretFile } from "./secret-file.ts";
 
 export const Distribution = z.object({
   id: z.string(),
@@ -86,28 +87,15 @@ export class LocalAccountInfrastructure implements AccountInfrastructure {
   /** The account's key pair, made once: concurrent callers all get the one that was stored first. */
   async signingKey(accountId: string): Promise<SigningKeyPair> {
     const file = this.layout.keyFile(accountId);
-    try {
-      return SigningKeyPair.parse(JSON.parse(await readFile(file, "utf8")));
-    } catch (error) {
-      if (!isErrno(error, "ENOENT")) throw error;
-    }
-    const { publicKey, privateKey } = generateKeyPairSync("rsa", {
-      modulusLength: 2048,
-      publicKeyEncoding: { type: "spki", format: "pem" },
-      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    const text = await secretFile(file, () => {
+      const { publicKey, privateKey } = generateKeyPairSync("rsa", {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: "spki", format: "pem" },
+        privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      });
+      return JSON.stringify({ publicKeyId: cloudFrontStyleId("K", publicKey), publicKey, privateKey });
     });
-    const pair: SigningKeyPair = { publicKeyId: cloudFrontStyleId("K", publicKey), publicKey, privateKey };
-    await mkdir(join(file, ".."), { recursive: true, mode: 0o700 });
-    const temporary = `${file}.${randomUUID()}.tmp`;
-    await writeFile(temporary, JSON.stringify(pair), { mode: 0o600, flag: "wx" });
-    try {
-      await link(temporary, file);
-    } catch (error) {
-      if (!isErrno(error, "EEXIST")) throw error;
-    } finally {
-      await unlink(temporary);
-    }
-    return SigningKeyPair.parse(JSON.parse(await readFile(file, "utf8")));
+    return SigningKeyPair.parse(JSON.parse(text));
   }
 
   private async writeAtomically(file: string, content: string, mode: number): Promise<void> {

@@ -1,12 +1,13 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { link, mkdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { keyToUrlPath, type PresignedUpload, type UploadSigner } from "@visionstream/core/media/media";
 import type { LocalLayout } from "./account-infrastructure.ts";
+import { secretFile } from "./secret-file.ts";
 
 export const UPLOAD_EXPIRES = "X-VS-Expires";
 export const UPLOAD_SIGNATURE = "X-VS-Signature";
@@ -23,29 +24,13 @@ export interface UploadGrant {
 
 export type UploadVerdict = { allowed: true } | { allowed: false; detail: string };
 
-const isErrno = (error: unknown, code: string) => (error as NodeJS.ErrnoException | undefined)?.code === code;
 
 export const uploadSecretFile = (layout: LocalLayout) => join(layout.dataDir, "cdn", "upload-signing-secret");
 
-/** The HMAC key of local presigned PUTs, made once (mode 0600): concurrent callers all get the one stored first. */
+/** The HMAC key of local presigned PUTs, made once (mode 0600). */
 export async function uploadSigningSecret(layout: LocalLayout): Promise<Buffer> {
-  const file = uploadSecretFile(layout);
-  try {
-    return Buffer.from((await readFile(file, "utf8")).trim(), "base64url");
-  } catch (error) {
-    if (!isErrno(error, "ENOENT")) throw error;
-  }
-  await mkdir(dirname(file), { recursive: true });
-  const temporary = `${file}.${randomUUID()}.tmp`;
-  await writeFile(temporary, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
-  try {
-    await link(temporary, file);
-  } catch (error) {
-    if (!isErrno(error, "EEXIST")) throw error;
-  } finally {
-    await unlink(temporary);
-  }
-  return Buffer.from((await readFile(file, "utf8")).trim(), "base64url");
+  const text = await secretFile(uploadSecretFile(layout), () => `${randomBytes(32).toString("base64url")}\n`);
+  return Buffer.from(text.trim(), "base64url");
 }
 
 export function uploadSignature(secret: Buffer, grant: UploadGrant): string {
