@@ -80,6 +80,9 @@ describe("input loss and the idle stop", () => {
     );
 
     expect(lost.state).toBe("RUNNING");
+    const refused = await runtime.api("DELETE", `/accounts/${accountId}`, { token: TEST_ADMIN_TOKEN });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.details.channels).toContain(channel.id);
     await runtime.api("POST", `/channels/${channel.id}/stop`, { token: apiKey });
   });
 

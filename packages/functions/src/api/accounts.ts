@@ -1,7 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Account } from "@visionstream/core";
+import { type Account, type ChannelState, Conflict } from "@visionstream/core";
 import type { ApiEnv } from "./app.ts";
 import { AccountIdParams, AccountView, CreateAccountBody, errorResponses, jsonResponse, ListQuery, secured } from "./schemas.ts";
+
+const ON_AIR: readonly ChannelState[] = ["STARTING", "RUNNING", "RECOVERING", "STOPPING"];
 
 
 
@@ -64,14 +66,19 @@ export function accountRoutes() {
     createRoute({
       method: "delete",
       path: "/accounts/{accountId}",
-      summary: "Delete an account (operator token): its keys stop working at once, its CDN is disabled in the background; its bucket is kept",
+      summary: "Delete an account (operator token): its keys stop working at once, its CDN is disabled in the background; its bucket is kept. 409 while any of its channels is on air",
       security: secured,
       request: { params: AccountIdParams },
       responses: { 202: jsonResponse(z.object({ account: AccountView }), "Deprovisioning"), ...errorResponses },
     }),
     async (c) => {
       c.get("accounts").requireAdmin(c.get("caller"));
-      const account = await c.get("accounts").remove(c.req.valid("param").accountId);
+      const { accountId } = c.req.valid("param");
+      // Its keys stop at once: nobody could stop a channel left running (and billing) after that.
+      const live = (await c.get("channels").list(accountId)).filter((channel) => ON_AIR.includes(channel.state));
+      if (live.length > 0)
+        throw new Conflict(`account ${accountId} has channels on air; stop them first`, { channels: live.map((channel) => channel.id) });
+      const account = await c.get("accounts").remove(accountId);
       return c.json({ account: view(account) }, 202);
     },
   );
