@@ -7,7 +7,8 @@ let apiKey: string;
 let accountId: string;
 
 beforeAll(async () => {
-  const base = 40_000 + Math.floor(Math.random() * 10_000);
+  // Each test file has ingest ports of its own, so files running side by side never collide.
+  const base = 25_000;
   runtime = await startTestRuntime({ rtmpPort: base, rtpPort: base + 100, idleStopAfterMs: 30 * 60_000 });
   const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "events" } });
   apiKey = created.body.apiKey;

@@ -15,7 +15,8 @@ const segmentEvents: BusEvent[] = [];
 const pushes: ReturnType<typeof push>[] = [];
 
 beforeAll(async () => {
-  const base = 20_000 + Math.floor(Math.random() * 20_000);
+  // Each test file has ingest ports of its own, so files running side by side never collide.
+  const base = 21_000;
   runtime = await startTestRuntime({ rtmpPort: base, rtpPort: base + 100 });
   runtime.bus.subscribe("test-medialive", { source: ["aws.medialive"] }, async (event) => void medialive.push(event));
   runtime.bus.subscribe("test-s3", { source: ["aws.s3"] }, async (event) => void segmentEvents.push(event));
