@@ -12,3 +12,4 @@ export * from "./recordings/recording.ts";
 export * from "./recordings/recordings.ts";
 export * from "./media/media.ts";
 export * from "./media/media-library.ts";
+export * from "./switcher/architecture.ts";

@@ -1,0 +1,100 @@
+import { z } from "zod";
+
+const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and hyphens, up to 63");
+const Port = z.number().int().min(1024).max(65535);
+const Name = z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
+
+/**
+ * Where a passphrase is kept, never the passphrase itself: a Secrets Manager secret name in AWS; locally the file
+ * <data dir>/secrets/<name> (mode 0600) or the environment variable VISIONSTREAM_SECRET_<NAME> (upper case, non
+ * alphanumerics as _).
+ */
+const SecretRef = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "a secret name: letters, digits and /_+=.@-");
+
+export const Region = z.object({ id: Id, name: Name }).strict();
+
+export const Ingest = z
+  .object({
+    id: Id,
+    name: Name,
+    region: Id,
+    protocol: z.literal("srt-listener"),
+    port: Port,
+    passphraseSecret: SecretRef,
+    allowCidr: z.cidrv4("an IPv4 CIDR such as 203.0.113.0/24"),
+    maxBitrateKbps: z.number().int().min(100).max(80_000),
+  })
+  .strict();
+
+const SrtListenerOutput = z.object({ protocol: z.literal("srt-listener"), port: Port, passphraseSecret: SecretRef.optional(), hlsMonitor: z.boolean().default(true) }).strict();
+const SrtCallerOutput = z
+  .object({
+    protocol: z.literal("srt-caller"),
+    destination: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "host:port"),
+    passphraseSecret: SecretRef.optional(),
+    hlsMonitor: z.boolean().default(true),
+  })
+  .strict();
+export const Output = z.discriminatedUnion("protocol", [SrtListenerOutput, SrtCallerOutput]);
+
+/** One switcher: regions, SRT ingests and the live and preview outputs. Read by stacks/, the API and the panel. */
+export const Architecture = z
+  .object({
+    $schema: z.string().optional(),
+    name: Name,
+    regions: z.array(Region).min(1).max(10),
+    ingests: z.array(Ingest).min(1).max(32),
+    outputs: z.object({ live: Output, preview: Output }).strict(),
+  })
+  .strict()
+  .superRefine((architecture, context) => {
+    const regions = new Set(architecture.regions.map((region) => region.id));
+    const seen = new Map<string, number>();
+    architecture.ingests.forEach((ingest, index) => {
+      if (!regions.has(ingest.region))
+        context.addIssue({ code: "custom", path: ["ingests", index, "region"], message: `no region "${ingest.region}" in regions` });
+      if (seen.has(ingest.id)) context.addIssue({ code: "custom", path: ["ingests", index, "id"], message: `"${ingest.id}" is also ingests[${seen.get(ingest.id)}]` });
+      else seen.set(ingest.id, index);
+    });
+    const ports = new Map<number, string>();
+    const claim = (port: number, path: (string | number)[]) => {
+      const owner = ports.get(port);
+      if (owner) context.addIssue({ code: "custom", path, message: `port ${port} is also used by ${owner}` });
+      else ports.set(port, pathOf(path.slice(0, -1)));
+    };
+    architecture.ingests.forEach((ingest, index) => claim(ingest.port, ["ingests", index, "port"]));
+    for (const bus of ["live", "preview"] as const) {
+      const output = architecture.outputs[bus];
+      if (output.protocol === "srt-listener") claim(output.port, ["outputs", bus, "port"]);
+    }
+  });
+export type Architecture = z.infer<typeof Architecture>;
+
+export interface ArchitectureFault {
+  /** JSON path of the fault, e.g. ingests[1].port */
+  path: string;
+  message: string;
+}
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, part) => (typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), "") || "(file)";
+}
+
+/** Parses an architecture file; every fault is listed with its path, none is hidden behind the first. */
+export function parseArchitecture(input: unknown): { ok: true; architecture: Architecture } | { ok: false; faults: ArchitectureFault[] } {
+  const result = Architecture.safeParse(input);
+  if (result.success) return { ok: true, architecture: result.data };
+  return {
+    ok: false,
+    faults: result.error.issues.flatMap((issue) =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: "is not a field of the architecture file" }))
+        : [{ path: pathOf(issue.path), message: issue.message }],
+    ),
+  };
+}
+
+/** The published JSON Schema of the architecture file (for editors and the control panel). */
+export function architectureJsonSchema() {
+  return z.toJSONSchema(Architecture, { target: "draft-2020-12", io: "input", unrepresentable: "any" });
+}
