@@ -1,5 +1,6 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { Channel, type ChannelRepository, type ChannelState } from "@visionstream/core";
+import { queryAll } from "./query.ts";
 import { conditionalUpdate } from "./update.ts";
 
 const channelKey = (accountId: string, channelId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: `CHANNEL#${channelId}` });
@@ -29,17 +30,8 @@ export class DynamoChannelRepository implements ChannelRepository {
     return Item ? Channel.parse(Item) : undefined;
   }
 
-  private async queryAll(query: Omit<ConstructorParameters<typeof QueryCommand>[0], "TableName" | "ExclusiveStartKey">): Promise<Channel[]> {
-    const channels: Channel[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items = [], LastEvaluatedKey } = await this.client.send(
-        new QueryCommand({ ...query, TableName: this.tableName, ExclusiveStartKey: start }),
-      );
-      channels.push(...Items.map((item) => Channel.parse(item)));
-      start = LastEvaluatedKey;
-    } while (start);
-    return channels;
+  private async queryAll(query: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey">): Promise<Channel[]> {
+    return (await queryAll(this.client, { ...query, TableName: this.tableName })).map((item) => Channel.parse(item));
   }
 
   async list(accountId: string): Promise<Channel[]> {

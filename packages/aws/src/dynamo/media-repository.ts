@@ -1,5 +1,6 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Media, type MediaChanges, type MediaRepository, type MediaStatus } from "@visionstream/core/media/media";
+import { queryAll } from "./query.ts";
 import { conditionalUpdate } from "./update.ts";
 
 const mediaItemKey = (mediaId: string) => ({ pk: `MEDIA#${mediaId}`, sk: "MEDIA" });
@@ -29,23 +30,14 @@ export class DynamoMediaRepository implements MediaRepository {
   }
 
   async list(accountId: string): Promise<Media[]> {
-    const media: Media[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items = [], LastEvaluatedKey } = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: "gsi1",
-          KeyConditionExpression: "gsi1pk = :account",
-          ExpressionAttributeValues: { ":account": byAccount(accountId) },
-          ScanIndexForward: false,
-          ExclusiveStartKey: start,
-        }),
-      );
-      media.push(...Items.map((item) => Media.parse(item)));
-      start = LastEvaluatedKey;
-    } while (start);
-    return media;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      IndexName: "gsi1",
+      KeyConditionExpression: "gsi1pk = :account",
+      ExpressionAttributeValues: { ":account": byAccount(accountId) },
+      ScanIndexForward: false,
+    });
+    return items.map((item) => Media.parse(item));
   }
 
   async update(mediaId: string, changes: MediaChanges, from?: readonly MediaStatus[]): Promise<Media | undefined> {

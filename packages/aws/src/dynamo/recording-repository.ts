@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type IndexedSegment, Recording, type RecordingRepository, type RecordingStatus } from "@visionstream/core";
+import { queryAll } from "./query.ts";
 import { conditionalUpdate } from "./update.ts";
 
 const recordingKey = (recordingId: string) => ({ pk: `RECORDING#${recordingId}`, sk: "RECORDING" });
@@ -44,22 +45,14 @@ export class DynamoRecordingRepository implements RecordingRepository {
   }
 
   async list(accountId: string, channelId?: string): Promise<Recording[]> {
-    const recordings: Recording[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items = [], LastEvaluatedKey } = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: "gsi1",
-          KeyConditionExpression: "gsi1pk = :account",
-          ExpressionAttributeValues: { ":account": byAccount(accountId) },
-          ScanIndexForward: false,
-          ExclusiveStartKey: start,
-        }),
-      );
-      recordings.push(...Items.map((item) => Recording.parse(item)));
-      start = LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      IndexName: "gsi1",
+      KeyConditionExpression: "gsi1pk = :account",
+      ExpressionAttributeValues: { ":account": byAccount(accountId) },
+      ScanIndexForward: false,
+    });
+    const recordings = items.map((item) => Recording.parse(item));
     return channelId ? recordings.filter((recording) => recording.channelId === channelId) : recordings;
   }
 
@@ -86,24 +79,14 @@ export class DynamoRecordingRepository implements RecordingRepository {
     return items.map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
   }
 
-  private async segmentItems(recordingId: string, projection?: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items = [], LastEvaluatedKey } = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :segment)",
-          ExpressionAttributeValues: { ":pk": `RECORDING#${recordingId}`, ":segment": "SEG#" },
-          ...(projection ? { ProjectionExpression: projection } : {}),
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...Items);
-      start = LastEvaluatedKey;
-    } while (start);
-    return items;
+  private segmentItems(recordingId: string, projection?: string): Promise<Record<string, unknown>[]> {
+    return queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :segment)",
+      ExpressionAttributeValues: { ":pk": `RECORDING#${recordingId}`, ":segment": "SEG#" },
+      ...(projection ? { ProjectionExpression: projection } : {}),
+      ConsistentRead: true,
+    });
   }
 
   async segments(recordingId: string): Promise<IndexedSegment[]> {

@@ -1,9 +1,9 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { connect, type Socket } from "node:net";
-import { promisify } from "node:util";
 import { type AmfValue, decodeAmf0, encodeAmf0 } from "./amf0.ts";
 import { ChunkReader, encodeChunks, MESSAGE_TYPE, type RtmpMessage } from "./chunks.ts";
 import { HANDSHAKE_SIZE } from "./handshake.ts";
+import { ffprobeJson, type ProbedStream } from "../engine/testing.ts";
 
 /** Child processes started by a test, to kill in afterEach. */
 export class Children {
@@ -47,17 +47,8 @@ export function ffmpegPublishArgs(url: string, { seconds, videoBitrate }: { seco
   ];
 }
 
-export interface ProbedStream {
-  codec_type: string;
-  codec_name: string;
-  width?: number;
-  height?: number;
-}
-
-export async function ffprobe(path: string): Promise<{ streams: ProbedStream[]; format: { duration?: string; format_name: string } }> {
-  const { stdout } = await promisify(execFile)("ffprobe", ["-v", "error", "-show_streams", "-show_format", "-of", "json", path]);
-  return JSON.parse(stdout);
-}
+export const ffprobe = (path: string) =>
+  ffprobeJson<{ streams: ProbedStream[]; format: { duration?: string; format_name: string } }>(["-show_streams", "-show_format", path]);
 
 /** A hand-driven RTMP client: the simple handshake, then messages in and out as the chunk layer carries them. */
 export class RawRtmpClient {
