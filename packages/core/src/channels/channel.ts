@@ -71,12 +71,6 @@ export interface LiveEngine {
 
 /** live/<channelId>/master.m3u8 on the account's CDN; renditions at live/<channelId>/<rendition>/index.m3u8. */
 export const livePlaylistKey = (channelId: string) => `live/${channelId}/master.m3u8`;
-export const recordingSegmentPrefix = (channelId: string, sessionId: string, rendition: string) =>
-  `recordings/${channelId}/${sessionId}/${rendition}/`;
-
-export interface ChannelPage {
-  channels: Channel[];
-}
 
 export interface ChannelRepository {
   create(channel: Channel): Promise<void>;
