@@ -1,0 +1,57 @@
+import { type Failure, failureOf, type FieldIssue, type ScheduleEntryInput, type ScheduledSwitchView, type SwitchEvent, type SwitcherView, type SwitchMode } from "./switcher-model.ts";
+
+export class ApiFailure extends Error implements Failure {
+  override name = "ApiFailure";
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly issues: FieldIssue[],
+  ) {
+    super(message);
+  }
+}
+
+/** The switcher's routes of the API, on this page's origin, with the account's API key as bearer token. */
+export function switcherApi(switcherId: string, apiKey: () => string | undefined) {
+  const base = `/switchers/${encodeURIComponent(switcherId)}`;
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const key = apiKey();
+    if (!key) throw new ApiFailure("no API key: enter the account's API key", 401, []);
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        cache: "no-store",
+        headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new ApiFailure(`unreachable: the API did not answer (${(error as Error).message})`, 0, []);
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const { message, issues } = failureOf(response.status, parsed);
+      throw new ApiFailure(message, response.status, issues);
+    }
+    if (parsed === undefined) throw new ApiFailure(`the API answered HTTP ${response.status} with a body that is not JSON`, response.status, []);
+    return parsed as T;
+  }
+
+  return {
+    get: () => call<{ switcher: SwitcherView }>("GET", "").then((answer) => answer.switcher),
+    events: () => call<{ events: SwitchEvent[] }>("GET", "/events").then((answer) => answer.events),
+    preview: (ingestId: string) => call<unknown>("POST", "/preview", { ingestId }),
+    live: (ingestId: string, mode: SwitchMode) => call<unknown>("POST", "/live", { ingestId, mode }),
+    take: (mode: SwitchMode) => call<unknown>("POST", "/take", { mode }),
+    saveSchedule: (entries: ScheduleEntryInput[]) => call<{ schedule: ScheduledSwitchView[] }>("PUT", "/schedule", entries).then((answer) => answer.schedule),
+  };
+}
+
+export type SwitcherApi = ReturnType<typeof switcherApi>;
