@@ -1,3 +1,4 @@
+import { MediaConnectSourceHealthPattern } from "./aws/mediaconnect.ts";
 import { MediaConvertJobFinishedPattern } from "./aws/mediaconvert.ts";
 import { MediaLiveChannelAlertPattern, MediaLiveChannelStateChangePattern, MediaLiveChannelStoppedPattern } from "./aws/medialive.ts";
 import { S3RecordingSegmentCreatedPattern } from "./aws/s3.ts";
@@ -20,6 +21,7 @@ export const Rules = {
   recordingSegmentCreated: S3RecordingSegmentCreatedPattern,
   recordingSessionEnded: MediaLiveChannelStoppedPattern,
   recordingJobChanged: MediaConvertJobFinishedPattern,
+  switcherSourceHealth: MediaConnectSourceHealthPattern,
 } as const satisfies Record<string, EventPattern>;
 
 export type RuleName = keyof typeof Rules;

@@ -29,6 +29,22 @@ export const AccountDeprovisionedDetail = z.object({
   accountId: z.string().min(1),
 });
 
+const SwitchMode = z.enum(["clean", "cut"]);
+/** A switcher put an ingest on its live or preview bus. */
+export const StreamSwitchedDetail = z.object({
+  accountId: z.string().min(1),
+  switcherId: z.string().min(1),
+  bus: z.enum(["live", "preview"]),
+  ingestId: z.string().min(1),
+  previousIngestId: z.string().min(1).optional(),
+  requestedMode: SwitchMode,
+  mode: SwitchMode,
+  reason: z.enum(["operator", "take", "schedule", "fallback"]),
+  at: z.iso.datetime(),
+  landedAfterMs: z.number().nonnegative().optional(),
+  note: z.string().optional(),
+});
+
 export const VisionStreamDetails = {
   AccountCreated: AccountCreatedDetail,
   AccountProvisioningRetried: AccountProvisioningRetriedDetail,
@@ -36,6 +52,7 @@ export const VisionStreamDetails = {
   AccountProvisioningFailed: AccountProvisioningFailedDetail,
   AccountDeleted: AccountDeletedDetail,
   AccountDeprovisioned: AccountDeprovisionedDetail,
+  StreamSwitched: StreamSwitchedDetail,
 } as const;
 
 export type VisionStreamDetailType = keyof typeof VisionStreamDetails;

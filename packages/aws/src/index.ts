@@ -6,3 +6,4 @@ export * from "./dynamo/update.ts";
 export * from "./playback-signer.ts";
 export * from "./dynamo/recording-repository.ts";
 export * from "./dynamo/media-repository.ts";
+export * from "./dynamo/switcher-repository.ts";

@@ -4,6 +4,7 @@ import {
   HeadObjectCommand,
   NotFound,
   paginateListObjectsV2,
+  PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { InvalidInput } from "@visionstream/core/errors";
@@ -30,6 +31,10 @@ export class S3ObjectStore implements ObjectStore {
 
   constructor({ s3 }: { s3: S3Client }) {
     this.s3 = s3;
+  }
+
+  async put(bucketName: string, key: string, body: string, contentType: string): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: bucketName, Key: key, Body: body, ContentType: contentType }));
   }
 
   /** Without s3:ListBucket on the bucket, S3 answers a missing key with 403 instead of 404, and this throws. */

@@ -13,3 +13,5 @@ export * from "./recordings/recordings.ts";
 export * from "./media/media.ts";
 export * from "./media/media-library.ts";
 export * from "./switcher/architecture.ts";
+export * from "./switcher/switcher.ts";
+export * from "./switcher/switchers.ts";

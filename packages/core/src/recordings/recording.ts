@@ -103,6 +103,7 @@ export interface VodAssembler {
 
 /** What the domain needs of the object store (S3, or the bucket directories locally). */
 export interface ObjectStore {
+  put(bucketName: string, key: string, body: string, contentType: string): Promise<void>;
   size(bucketName: string, key: string): Promise<number | undefined>;
   deletePrefix(bucketName: string, prefix: string): Promise<void>;
   delete(bucketName: string, key: string): Promise<void>;

@@ -37,6 +37,15 @@ const SrtCallerOutput = z
   .strict();
 export const Output = z.discriminatedUnion("protocol", [SrtListenerOutput, SrtCallerOutput]);
 
+/** What goes on air when the live ingest is lost: another ingest, or a slate (a generated "we'll be right back" picture). */
+export const Fallback = z
+  .object({
+    to: z.union([Id, z.literal("slate")]),
+    /** How long the live ingest may be silent before the fallback goes on air. */
+    afterMs: z.number().int().min(500).max(60_000).default(2_000),
+  })
+  .strict();
+
 /** One switcher: regions, SRT ingests and the live and preview outputs. Read by stacks/, the API and the panel. */
 export const Architecture = z
   .object({
@@ -45,6 +54,7 @@ export const Architecture = z
     regions: z.array(Region).min(1).max(10),
     ingests: z.array(Ingest).min(1).max(32),
     outputs: z.object({ live: Output, preview: Output }).strict(),
+    fallback: Fallback.optional(),
   })
   .strict()
   .superRefine((architecture, context) => {
@@ -56,6 +66,8 @@ export const Architecture = z
       if (seen.has(ingest.id)) context.addIssue({ code: "custom", path: ["ingests", index, "id"], message: `"${ingest.id}" is also ingests[${seen.get(ingest.id)}]` });
       else seen.set(ingest.id, index);
     });
+    if (architecture.fallback && architecture.fallback.to !== "slate" && !seen.has(architecture.fallback.to))
+      context.addIssue({ code: "custom", path: ["fallback", "to"], message: `no ingest "${architecture.fallback.to}" in ingests` });
     const ports = new Map<number, string>();
     const claim = (port: number, path: (string | number)[]) => {
       const owner = ports.get(port);
@@ -80,18 +92,19 @@ function pathOf(path: readonly PropertyKey[]): string {
   return path.reduce<string>((text, part) => (typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), "") || "(file)";
 }
 
+/** Zod's issues over an architecture file as faults, each unknown field named on its own. */
+export function architectureFaults(issues: readonly z.core.$ZodIssue[]): ArchitectureFault[] {
+  return issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: "is not a field of the architecture file" }))
+      : [{ path: pathOf(issue.path), message: issue.message }],
+  );
+}
+
 /** Parses an architecture file; every fault is listed with its path, none is hidden behind the first. */
 export function parseArchitecture(input: unknown): { ok: true; architecture: Architecture } | { ok: false; faults: ArchitectureFault[] } {
   const result = Architecture.safeParse(input);
-  if (result.success) return { ok: true, architecture: result.data };
-  return {
-    ok: false,
-    faults: result.error.issues.flatMap((issue) =>
-      issue.code === "unrecognized_keys"
-        ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: "is not a field of the architecture file" }))
-        : [{ path: pathOf(issue.path), message: issue.message }],
-    ),
-  };
+  return result.success ? { ok: true, architecture: result.data } : { ok: false, faults: architectureFaults(result.error.issues) };
 }
 
 /** The published JSON Schema of the architecture file (for editors and the control panel). */

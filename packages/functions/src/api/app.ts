@@ -1,10 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Accounts, Authenticator, Caller, Channels, MediaLibrary, Recordings } from "@visionstream/core";
+import type { Accounts, Authenticator, Caller, Channels, MediaLibrary, Recordings, Switchers } from "@visionstream/core";
 import type { MiddlewareHandler } from "hono";
 import { accountRoutes } from "./accounts.ts";
 import { channelRoutes } from "./channels.ts";
 import { mediaRoutes } from "./media.ts";
 import { recordingRoutes } from "./recordings.ts";
+import { switcherRoutes } from "./switchers.ts";
 import { errorBody, fieldIssues, toErrorResponse, validationError } from "./errors.ts";
 
 export interface ApiDeps {
@@ -13,9 +14,10 @@ export interface ApiDeps {
   channels: Channels;
   recordings: Recordings;
   media: MediaLibrary;
+  switchers: Switchers;
 }
 
-export type ApiEnv = { Variables: { caller: Caller; accounts: Accounts; channels: Channels; recordings: Recordings; media: MediaLibrary } };
+export type ApiEnv = { Variables: { caller: Caller; accounts: Accounts; channels: Channels; recordings: Recordings; media: MediaLibrary; switchers: Switchers } };
 
 function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
@@ -50,6 +52,7 @@ export function createApi(deps: ApiDeps) {
     c.set("channels", deps.channels);
     c.set("recordings", deps.recordings);
     c.set("media", deps.media);
+    c.set("switchers", deps.switchers);
     c.set("caller", await deps.authenticator.authenticate(bearer(c.req.header("authorization"))));
     await next();
   };
@@ -61,11 +64,14 @@ export function createApi(deps: ApiDeps) {
   app.use("/recordings/*", authenticate);
   app.use("/media", authenticate);
   app.use("/media/*", authenticate);
+  app.use("/switchers", authenticate);
+  app.use("/switchers/*", authenticate);
 
   app.route("/", accountRoutes());
   app.route("/", channelRoutes());
   app.route("/", recordingRoutes());
   app.route("/", mediaRoutes());
+  app.route("/", switcherRoutes());
   return app;
 }
 

@@ -1,4 +1,4 @@
-import { Conflict, Forbidden, InvalidInput, NotFound, Unauthorized } from "@visionstream/core";
+import { Conflict, Forbidden, InvalidArchitecture, InvalidInput, NotFound, Unauthorized } from "@visionstream/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -39,6 +39,11 @@ export function toErrorResponse(error: unknown, c: Context): Response {
   if (error instanceof ZodError) return respond(400, validationError(fieldIssues(error.issues)));
   if (error instanceof InvalidInput)
     return respond(400, validationError([{ field: error.field, in: error.location, message: error.message }]));
+  if (error instanceof InvalidArchitecture)
+    return respond(
+      400,
+      validationError(error.faults.map((fault) => ({ field: fault.path, in: "body", message: fault.message }))),
+    );
   if (error instanceof NotFound)
     return respond(404, errorBody("NOT_FOUND", error.message, { resource: error.resource, id: error.id }));
   if (error instanceof Conflict) return respond(409, errorBody("CONFLICT", error.message, error.details));

@@ -1,5 +1,6 @@
-import { readdir, rm, stat, unlink } from "node:fs/promises";
-import { isAbsolute, join, posix, relative, resolve } from "node:path";
+import { mkdir, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, posix, relative, resolve } from "node:path";
+import { randomUUID } from "node:crypto";
 import type { ObjectStore } from "@visionstream/core";
 import type { LocalLayout } from "../account-infrastructure.ts";
 
@@ -27,6 +28,15 @@ export function objectPath(layout: LocalLayout, bucketName: string, key: string)
 /** S3 over the bucket directories of the local runtime: a key is a file path under LocalLayout.bucketDir. */
 export class LocalObjectStore implements ObjectStore {
   constructor(private readonly layout: LocalLayout) {}
+
+  /** Written aside, then renamed into place: a reader never sees half an object. */
+  async put(bucketName: string, key: string, body: string): Promise<void> {
+    const path = objectPath(this.layout, bucketName, key);
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${randomUUID()}.tmp`;
+    await writeFile(temporary, body);
+    await rename(temporary, path);
+  }
 
   async size(bucketName: string, key: string): Promise<number | undefined> {
     try {

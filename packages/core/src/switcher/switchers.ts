@@ -1,0 +1,330 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { type MediaConnectSourceHealth, visionStreamEntry } from "@visionstream/events";
+import type { AccountRepository } from "../accounts/account.ts";
+import type { PathSignature, PlaybackSigner } from "../channels/playback.ts";
+import { Conflict, InvalidInput, NotFound } from "../errors.ts";
+import type { EventPublisher } from "../ports.ts";
+import type { ObjectStore } from "../recordings/recording.ts";
+import { type Architecture, parseArchitecture } from "./architecture.ts";
+import {
+  architectureKey,
+  type Bus,
+  ingestOfFlowArn,
+  type IngestHealth,
+  monitorPlaylistKey,
+  type ScheduledSwitch,
+  type ScheduledSwitchInput,
+  type ScheduleEntry,
+  type Switcher,
+  type SwitcherEngine,
+  type SwitcherRepository,
+  type SwitchMode,
+  type SwitchReason,
+  type SwitchRecord,
+  type SwitchScheduler,
+} from "./switcher.ts";
+
+/** An invalid architecture file: every fault with its path. */
+export class InvalidArchitecture extends Error {
+  override name = "InvalidArchitecture";
+  constructor(readonly faults: { path: string; message: string }[]) {
+    super(`the architecture file has ${faults.length} fault${faults.length === 1 ? "" : "s"}`);
+  }
+}
+
+export interface SwitchersDeps {
+  switchers: SwitcherRepository;
+  accounts: Pick<AccountRepository, "get">;
+  engine: SwitcherEngine;
+  scheduler: SwitchScheduler;
+  publisher: EventPublisher;
+  signer: PlaybackSigner;
+  store: Pick<ObjectStore, "put">;
+  monitorTtlMs?: number;
+  now?: () => Date;
+}
+
+export interface SwitcherView extends Switcher {
+  ingests: (Architecture["ingests"][number] & { health: Omit<IngestHealth, "ingestId"> })[];
+  monitors: Record<Bus, (PathSignature & { hlsUrl: string }) | null>;
+}
+
+/** The generated picture a switcher can fall back to, when its architecture file says so. */
+export const SLATE = "slate";
+const RECENT_SWITCHES = 100;
+const MAX_SCHEDULE = 200;
+const WRITE_ATTEMPTS = 8;
+
+export const newSwitcherId = () => {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return `sw-${[...randomBytes(16)].map((byte) => alphabet[byte % alphabet.length]).join("")}`;
+};
+
+const NO_HEALTH = { connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null };
+
+export function Switchers(deps: SwitchersDeps) {
+  const now = deps.now ?? (() => new Date());
+  const monitorTtlMs = deps.monitorTtlMs ?? 3600_000;
+
+  const parsed = (input: unknown): Architecture => {
+    const result = parseArchitecture(input);
+    if (!result.ok) throw new InvalidArchitecture(result.faults);
+    return result.architecture;
+  };
+
+  async function bucketOf(accountId: string) {
+    const account = await deps.accounts.get(accountId);
+    if (!account?.bucketName || account.status !== "ACTIVE") throw new Conflict(`account ${accountId} is not provisioned yet`, { status: account?.status });
+    return account;
+  }
+
+  async function load(accountId: string, switcherId: string): Promise<Switcher> {
+    const switcher = await deps.switchers.get(accountId, switcherId);
+    if (!switcher) throw new NotFound("switcher", switcherId);
+    return switcher;
+  }
+
+  /** Read, change, write with the version check; retried when another writer got there first. */
+  async function change(accountId: string, switcherId: string, apply: (switcher: Switcher) => Switcher | Promise<Switcher>): Promise<Switcher> {
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      const current = await load(accountId, switcherId);
+      const next = { ...(await apply(current)), version: current.version + 1, updatedAt: now().toISOString() };
+      if (await deps.switchers.put(next)) return next;
+    }
+    throw new Conflict(`switcher ${switcherId} is changing too fast; try again`);
+  }
+
+  const ingestOf = (switcher: Switcher, ingestId: string, field = "ingestId") => {
+    if (ingestId === SLATE && switcher.architecture.fallback?.to === SLATE) return;
+    const ingest = switcher.architecture.ingests.find((candidate) => candidate.id === ingestId);
+    if (!ingest) throw new InvalidInput(field, `no ingest "${ingestId}" in switcher ${switcher.id}; it has ${switcher.architecture.ingests.map((i) => i.id).join(", ")}`);
+    return ingest;
+  };
+
+  async function record(switcher: Switcher, entry: SwitchRecord) {
+    await deps.publisher.publish(
+      visionStreamEntry("StreamSwitched", {
+        accountId: switcher.accountId,
+        switcherId: switcher.id,
+        bus: entry.bus,
+        ingestId: entry.ingestId,
+        requestedMode: entry.requestedMode,
+        mode: entry.mode,
+        reason: entry.reason,
+        at: entry.at,
+        ...(entry.previousIngestId ? { previousIngestId: entry.previousIngestId } : {}),
+        ...(entry.landedAfterMs !== undefined ? { landedAfterMs: entry.landedAfterMs } : {}),
+        ...(entry.note ? { note: entry.note } : {}),
+      }),
+    );
+  }
+
+  /** Makes the switch in the engine, then stores and announces it. */
+  async function switchBus(switcher: Switcher, bus: Bus, ingestId: string, mode: SwitchMode, reason: SwitchReason, note?: string) {
+    ingestOf(switcher, ingestId);
+    const at = now().toISOString();
+    const outcome = await deps.engine.switch(switcher.id, bus, ingestId, mode);
+    const notes = [note, outcome.note].filter(Boolean).join("; ");
+    const entry: SwitchRecord = {
+      at,
+      bus,
+      ingestId,
+      requestedMode: mode,
+      mode: outcome.mode,
+      reason,
+      ...(switcher[bus] ? { previousIngestId: switcher[bus] } : {}),
+      ...(outcome.landedAfterMs !== undefined ? { landedAfterMs: Math.round(outcome.landedAfterMs) } : {}),
+      ...(notes ? { note: notes } : {}),
+    };
+    const stored = await change(switcher.accountId, switcher.id, (current) => ({
+      ...current,
+      [bus]: ingestId,
+      ...(bus === "live" && reason !== "fallback" ? { liveIngestLost: undefined } : {}),
+      switches: [entry, ...current.switches].slice(0, RECENT_SWITCHES),
+    }));
+    await record(stored, entry);
+    return { switcher: stored, switch: entry };
+  }
+
+  async function view(switcher: Switcher): Promise<SwitcherView> {
+    const account = await deps.accounts.get(switcher.accountId);
+    const health = await deps.engine.health(switcher.id).catch(() => [] as IngestHealth[]);
+    const expiresAt = new Date(now().getTime() + monitorTtlMs);
+    const monitor = async (bus: Bus) => {
+      if (!account?.cdnBaseUrl || !switcher.architecture.outputs[bus].hlsMonitor) return null;
+      const hlsUrl = `${account.cdnBaseUrl}/${monitorPlaylistKey(switcher.id, bus)}`;
+      const signature = await deps.signer.signPath(switcher.accountId, `${account.cdnBaseUrl}/switchers/${switcher.id}/${bus}/*`, expiresAt);
+      return { hlsUrl, ...signature };
+    };
+    return {
+      ...switcher,
+      ingests: switcher.architecture.ingests.map((ingest) => {
+        const found = health.find((candidate) => candidate.ingestId === ingest.id);
+        const { ingestId: _, ...rest } = found ?? { ingestId: ingest.id, ...NO_HEALTH };
+        return { ...ingest, health: rest };
+      }),
+      monitors: { live: await monitor("live"), preview: await monitor("preview") },
+    };
+  }
+
+  const specOf = (switcher: Switcher, bucketName: string) => ({
+    switcherId: switcher.id,
+    accountId: switcher.accountId,
+    bucketName,
+    architecture: switcher.architecture,
+    live: switcher.live,
+    preview: switcher.preview,
+  });
+
+  /** The first ingest on air and the second on preview, or those of the old config that still exist. */
+  function busesFor(architecture: Architecture, previous?: Pick<Switcher, "live" | "preview">) {
+    const ids = architecture.ingests.map((ingest) => ingest.id);
+    const keep = (id: string | undefined) => (id && ids.includes(id) ? id : undefined);
+    return { live: keep(previous?.live) ?? ids[0], preview: keep(previous?.preview) ?? ids[1] ?? ids[0] };
+  }
+
+  return {
+    async create(accountId: string, input: unknown): Promise<SwitcherView> {
+      const architecture = parsed(input);
+      const account = await bucketOf(accountId);
+      const time = now().toISOString();
+      const switcher: Switcher = {
+        id: newSwitcherId(),
+        accountId,
+        architecture,
+        ...busesFor(architecture),
+        schedule: [],
+        switches: [],
+        createdAt: time,
+        updatedAt: time,
+        version: 1,
+      };
+      await deps.store.put(account.bucketName!, architectureKey(switcher.id), JSON.stringify(architecture, null, 2), "application/json");
+      await deps.switchers.create(switcher);
+      await deps.engine.apply(specOf(switcher, account.bucketName!));
+      return view(switcher);
+    },
+
+    async get(accountId: string, switcherId: string): Promise<SwitcherView> {
+      return view(await load(accountId, switcherId));
+    },
+
+    async list(accountId: string): Promise<Switcher[]> {
+      return deps.switchers.list(accountId);
+    },
+
+    async updateConfig(accountId: string, switcherId: string, input: unknown): Promise<SwitcherView> {
+      const architecture = parsed(input);
+      const account = await bucketOf(accountId);
+      await load(accountId, switcherId);
+      await deps.store.put(account.bucketName!, architectureKey(switcherId), JSON.stringify(architecture, null, 2), "application/json");
+      const stored = await change(accountId, switcherId, (current) => {
+        const ids = new Set(architecture.ingests.map((ingest) => ingest.id));
+        return {
+          ...current,
+          architecture,
+          ...busesFor(architecture, current),
+          schedule: current.schedule.map((entry) => (entry.ranAt || ids.has(entry.ingestId) ? entry : { ...entry, ranAt: now().toISOString(), failure: `ingest ${entry.ingestId} was removed from the config` })),
+        };
+      });
+      await deps.engine.apply(specOf(stored, account.bucketName!));
+      await deps.scheduler.replace(accountId, switcherId, stored.schedule.filter((entry) => !entry.ranAt));
+      return view(stored);
+    },
+
+    async remove(accountId: string, switcherId: string): Promise<void> {
+      await load(accountId, switcherId);
+      await deps.scheduler.replace(accountId, switcherId, []);
+      await deps.engine.remove(switcherId);
+      await deps.switchers.remove(accountId, switcherId);
+    },
+
+    async setPreview(accountId: string, switcherId: string, ingestId: string) {
+      const result = await switchBus(await load(accountId, switcherId), "preview", ingestId, "cut", "operator");
+      return { switcher: await view(result.switcher), switch: result.switch };
+    },
+
+    async setLive(accountId: string, switcherId: string, ingestId: string, mode: SwitchMode) {
+      const result = await switchBus(await load(accountId, switcherId), "live", ingestId, mode, "operator");
+      return { switcher: await view(result.switcher), switch: result.switch };
+    },
+
+    /** Preview goes on air; what was on air goes to preview. */
+    async take(accountId: string, switcherId: string, mode: SwitchMode) {
+      const switcher = await load(accountId, switcherId);
+      if (!switcher.preview) throw new Conflict("nothing is on preview to take");
+      const wasLive = switcher.live;
+      const onAir = await switchBus(switcher, "live", switcher.preview, mode, "take");
+      if (!wasLive || wasLive === switcher.preview) return { switcher: await view(onAir.switcher), switches: [onAir.switch] };
+      const toPreview = await switchBus(onAir.switcher, "preview", wasLive, "cut", "take");
+      return { switcher: await view(toPreview.switcher), switches: [onAir.switch, toPreview.switch] };
+    },
+
+    async setSchedule(accountId: string, switcherId: string, entries: ScheduleEntry[]): Promise<ScheduledSwitch[]> {
+      if (entries.length > MAX_SCHEDULE) throw new InvalidInput("(body)", `a lineup holds at most ${MAX_SCHEDULE} entries`);
+      const switcher = await load(accountId, switcherId);
+      const earliest = now().getTime() - 5_000;
+      entries.forEach((entry, index) => {
+        ingestOf(switcher, entry.ingestId, `[${index}].ingestId`);
+        if (new Date(entry.at).getTime() < earliest) throw new InvalidInput(`[${index}].at`, `${entry.at} is in the past`);
+      });
+      const schedule = entries
+        .map((entry) => ({ ...entry, at: new Date(entry.at).toISOString(), id: randomUUID() }))
+        .sort((a, b) => a.at.localeCompare(b.at));
+      const stored = await change(accountId, switcherId, (current) => ({ ...current, schedule }));
+      await deps.scheduler.replace(accountId, switcherId, stored.schedule);
+      return stored.schedule;
+    },
+
+    async events(accountId: string, switcherId: string): Promise<SwitchRecord[]> {
+      return (await load(accountId, switcherId)).switches;
+    },
+
+    /** A lineup entry is due: switch, once (a second delivery finds it ran). */
+    async runScheduled(input: ScheduledSwitchInput): Promise<void> {
+      const switcher = await deps.switchers.get(input.accountId, input.switcherId);
+      const entry = switcher?.schedule.find((candidate) => candidate.id === input.entryId);
+      if (!switcher || !entry || entry.ranAt) return;
+      let claimedHere = false;
+      const claimed = await change(switcher.accountId, switcher.id, (current) => {
+        claimedHere = false;
+        const due = current.schedule.find((candidate) => candidate.id === entry.id);
+        if (!due || due.ranAt) return current;
+        claimedHere = true;
+        return { ...current, schedule: current.schedule.map((candidate) => (candidate === due ? { ...candidate, ranAt: now().toISOString() } : candidate)) };
+      });
+      if (!claimedHere) return;
+      try {
+        await switchBus(claimed, entry.bus, entry.ingestId, entry.mode, "schedule");
+      } catch (error) {
+        await change(switcher.accountId, switcher.id, (current) => ({
+          ...current,
+          schedule: current.schedule.map((candidate) => (candidate.id === entry.id ? { ...candidate, failure: (error as Error).message } : candidate)),
+        }));
+        throw error;
+      }
+    },
+
+    /** An ingest's health changed: when the live one is lost, its absence is reported and the configured fallback goes on air. */
+    async onSourceHealth(event: MediaConnectSourceHealth): Promise<void> {
+      const flow = ingestOfFlowArn(event.resources[0] ?? "");
+      if (!flow) return;
+      const switcher = await deps.switchers.findById(flow.switcherId);
+      if (!switcher) return;
+      if (!event.detail.unhealthy) {
+        if (switcher.liveIngestLost?.ingestId === flow.ingestId) await change(switcher.accountId, switcher.id, (current) => ({ ...current, liveIngestLost: undefined }));
+        return;
+      }
+      if (switcher.live !== flow.ingestId) return;
+      const lost = await change(switcher.accountId, switcher.id, (current) => ({
+        ...current,
+        liveIngestLost: current.liveIngestLost?.ingestId === flow.ingestId ? current.liveIngestLost : { ingestId: flow.ingestId, since: event.time },
+      }));
+      const fallback = switcher.architecture.fallback;
+      if (!fallback || fallback.to === flow.ingestId) return;
+      await switchBus(lost, "live", fallback.to, "cut", "fallback", `ingest ${flow.ingestId} was lost`);
+    },
+  };
+}
+
+export type Switchers = ReturnType<typeof Switchers>;
