@@ -9,25 +9,30 @@ import {
   dynamoClient,
   DynamoMediaRepository,
   DynamoRecordingRepository,
+  DynamoSwitcherRepository,
   ensureTables,
 } from "@visionstream/aws";
-import { Accounts, Authenticator, Channels, type Ladder, MediaLibrary, Recordings } from "@visionstream/core";
+import { Accounts, Authenticator, Channels, type Ladder, MediaLibrary, Recordings, Switchers } from "@visionstream/core";
 import { type RuleName, Rules } from "@visionstream/events";
 import { createApi } from "@visionstream/functions/api/app";
 import { errorBody } from "@visionstream/functions/api/errors";
 import { deprovisionAccountHandler, provisionAccountHandler } from "@visionstream/functions/handlers/accounts";
 import { channelAlertHandler, channelStateChangedHandler, stopIdleChannelsHandler } from "@visionstream/functions/handlers/channels";
 import { recordingJobChangedHandler, recordingSegmentCreatedHandler, recordingSessionEndedHandler } from "@visionstream/functions/handlers/recordings";
+import { scheduledSwitchHandler, switcherSourceHealthHandler } from "@visionstream/functions/handlers/switchers";
 import { Hono } from "hono";
 import { LocalAccountInfrastructure, LocalLayout } from "./account-infrastructure.ts";
 import { type BusHandler, LOCAL_REGION, LocalBus } from "./bus.ts";
 import { cdnApp } from "./cdn/server.ts";
 import type { LocalConfig } from "./config.ts";
 import { startDynalite } from "./dynalite.ts";
+import { logger } from "./logger.ts";
 import { invokeAsLambda } from "./lambda-context.ts";
 import { LocalUploadSigner } from "./media-uploads.ts";
 import type { X264Preset } from "./engine/ladder-args.ts";
 import { LocalLiveEngine } from "./live/live-engine.ts";
+import { LocalSwitchScheduler } from "./switcher/switch-scheduler.ts";
+import { LocalSwitcherEngine } from "./switcher/switcher-engine.ts";
 import { LocalVodAssembler } from "./vod/assembler.ts";
 import { LocalObjectStore } from "./vod/object-store.ts";
 import { ensureWebBuilt, webApp } from "./web.ts";
@@ -119,6 +124,21 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       uploads: new LocalUploadSigner(layout, (bucketName) => `${cdnOrigin}/${infrastructure.distributionId(bucketName.slice("visionstream-local-".length))}`),
       signer,
     });
+    const switcherEngine = new LocalSwitcherEngine({ layout, bus, dataDir: config.dataDir });
+    stops.push(() => switcherEngine.close());
+    let runScheduled: (input: unknown) => Promise<unknown> = async () => undefined;
+    const scheduler = new LocalSwitchScheduler((input) => runScheduled(input));
+    stops.push(async () => scheduler.close());
+    const switchers = Switchers({
+      switchers: new DynamoSwitcherRepository(documentClient(dynamo), TABLES.table),
+      accounts: repository,
+      engine: switcherEngine,
+      scheduler,
+      publisher: bus,
+      signer,
+      store: new LocalObjectStore(layout),
+    });
+    runScheduled = invokeAsLambda("scheduledSwitch", scheduledSwitchHandler(switchers));
     const idempotency = { tableName: TABLES.idempotencyTable, client: dynamo };
 
     const handlers: Record<RuleName, BusHandler> = {
@@ -129,6 +149,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       recordingSegmentCreated: invokeAsLambda("recordingSegmentCreated", recordingSegmentCreatedHandler(recordings, idempotency)),
       recordingSessionEnded: invokeAsLambda("recordingSessionEnded", recordingSessionEndedHandler(recordings, idempotency)),
       recordingJobChanged: invokeAsLambda("recordingJobChanged", recordingJobChangedHandler(recordings, idempotency)),
+      switcherSourceHealth: invokeAsLambda("switcherSourceHealth", switcherSourceHealthHandler(switchers)),
     };
     for (const rule of Object.keys(handlers) as RuleName[]) bus.subscribe(rule, Rules[rule], handlers[rule]);
 
@@ -140,13 +161,20 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     stops.push(async () => clearInterval(idleTimer));
 
     const web = webApp(await ensureWebBuilt());
-    const api = createApi({ accounts, authenticator, channels, recordings, media });
+    const api = createApi({ accounts, authenticator, channels, recordings, media, switchers });
     const front = new Hono();
     front.route("/", api);
     front.route("/", web);
     front.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`), 404));
     const server = await listen(front, config.apiPort);
     stops.push(server.close);
+
+    const accountIds: string[] = [];
+    for (let cursor: string | undefined, page; (page = await repository.list({ limit: 100, ...(cursor ? { cursor } : {}) })); ) {
+      accountIds.push(...page.accounts.map((account) => account.id));
+      if (!(cursor = page.cursor)) break;
+    }
+    for (const failure of await switchers.resume(accountIds)) logger.error("switcher could not resume", failure);
 
     return {
       apiUrl: server.url,
@@ -159,6 +187,8 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       channels,
       recordings,
       media,
+      switchers,
+      switcherEngine,
       assembler,
       signer,
       engine,

@@ -232,6 +232,24 @@ export function Switchers(deps: SwitchersDeps) {
       return view(stored);
     },
 
+    /** After a restart: every switcher of the accounts runs again, with its buses and its pending lineup. */
+    async resume(accountIds: readonly string[]): Promise<{ switcherId: string; reason: string }[]> {
+      const failures: { switcherId: string; reason: string }[] = [];
+      for (const accountId of accountIds) {
+        const account = await deps.accounts.get(accountId);
+        if (!account?.bucketName) continue;
+        for (const switcher of await deps.switchers.list(accountId)) {
+          try {
+            await deps.engine.apply(specOf(switcher, account.bucketName));
+            await deps.scheduler.replace(accountId, switcher.id, switcher.schedule.filter((entry) => !entry.ranAt));
+          } catch (error) {
+            failures.push({ switcherId: switcher.id, reason: (error as Error).message });
+          }
+        }
+      }
+      return failures;
+    },
+
     async remove(accountId: string, switcherId: string): Promise<void> {
       await load(accountId, switcherId);
       await deps.scheduler.replace(accountId, switcherId, []);

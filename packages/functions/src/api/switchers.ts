@@ -67,7 +67,7 @@ const view = (switcher: Viewable) => ({
   updatedAt: switcher.updatedAt,
 });
 
-const ArchitectureBody = Architecture.openapi("SwitcherArchitecture");
+const ArchitectureBody = Architecture.clone().openapi("SwitcherArchitecture");
 
 /** An invalid architecture file is answered with every fault at its path (ingests[1].port), as the file's own check names them. */
 function architectureHook(result: { success: true } | { success: false; target: string; error: { issues: readonly z.core.$ZodIssue[] } }): undefined {
