@@ -199,9 +199,14 @@ export function Switchers(deps: SwitchersDeps) {
         updatedAt: time,
         version: 1,
       };
-      await deps.store.put(account.bucketName!, architectureKey(switcher.id), JSON.stringify(architecture, null, 2), "application/json");
-      await deps.switchers.create(switcher);
       await deps.engine.apply(specOf(switcher, account.bucketName!));
+      try {
+        await deps.store.put(account.bucketName!, architectureKey(switcher.id), JSON.stringify(architecture, null, 2), "application/json");
+        await deps.switchers.create(switcher);
+      } catch (error) {
+        await deps.engine.remove(switcher.id).catch(() => undefined);
+        throw error;
+      }
       return view(switcher);
     },
 
@@ -216,18 +221,18 @@ export function Switchers(deps: SwitchersDeps) {
     async updateConfig(accountId: string, switcherId: string, input: unknown): Promise<SwitcherView> {
       const architecture = parsed(input);
       const account = await bucketOf(accountId);
-      await load(accountId, switcherId);
+      const current = await load(accountId, switcherId);
+      await deps.engine.apply(specOf({ ...current, architecture, ...busesFor(architecture, current) }, account.bucketName!));
       await deps.store.put(account.bucketName!, architectureKey(switcherId), JSON.stringify(architecture, null, 2), "application/json");
-      const stored = await change(accountId, switcherId, (current) => {
+      const stored = await change(accountId, switcherId, (latest) => {
         const ids = new Set(architecture.ingests.map((ingest) => ingest.id));
         return {
-          ...current,
+          ...latest,
           architecture,
-          ...busesFor(architecture, current),
-          schedule: current.schedule.map((entry) => (entry.ranAt || ids.has(entry.ingestId) ? entry : { ...entry, ranAt: now().toISOString(), failure: `ingest ${entry.ingestId} was removed from the config` })),
+          ...busesFor(architecture, latest),
+          schedule: latest.schedule.map((entry) => (entry.ranAt || ids.has(entry.ingestId) ? entry : { ...entry, ranAt: now().toISOString(), failure: `ingest ${entry.ingestId} was removed from the config` })),
         };
       });
-      await deps.engine.apply(specOf(stored, account.bucketName!));
       await deps.scheduler.replace(accountId, switcherId, stored.schedule.filter((entry) => !entry.ranAt));
       return view(stored);
     },
@@ -340,7 +345,7 @@ export function Switchers(deps: SwitchersDeps) {
       }));
       const fallback = switcher.architecture.fallback;
       if (!fallback || fallback.to === flow.ingestId) return;
-      await switchBus(lost, "live", fallback.to, "cut", "fallback", `ingest ${flow.ingestId} was lost`);
+      await switchBus(lost, "live", fallback.to, "clean", "fallback", `ingest ${flow.ingestId} was lost`);
     },
   };
 }

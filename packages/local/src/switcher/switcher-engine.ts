@@ -6,6 +6,7 @@ import {
   type Bus,
   Conflict,
   flowName,
+  InvalidInput,
   type IngestHealth,
   monitorPlaylistKey,
   NotFound,
@@ -38,11 +39,24 @@ interface Writer {
   stop(): Promise<void>;
 }
 
+interface RunningIngest {
+  tap: IngestTap;
+  /** What the process was started with: a config change that keeps it keeps the contributor connected. */
+  key: string;
+  stop: () => Promise<void>;
+}
+
+interface RunningOutput {
+  key: string;
+  writers: Writer[];
+}
+
 interface Running {
   spec: SwitcherSpec;
   taps: Map<string, IngestTap>;
+  ingests: Map<string, RunningIngest>;
+  outputs: Partial<Record<Bus, RunningOutput>>;
   buses: Record<Bus, BusRelay>;
-  stops: (() => Promise<void>)[];
   healthy: Map<string, boolean>;
   timer: NodeJS.Timeout;
 }
@@ -102,85 +116,139 @@ export class LocalSwitcherEngine implements SwitcherEngine {
     }
   }
 
+  /** Ports of the other running switchers: two listeners can't share one. */
+  private checkPorts(spec: SwitcherSpec) {
+    const mine = [
+      ...spec.architecture.ingests.map((ingest, index) => ({ port: ingest.port, field: `ingests[${index}].port` })),
+      ...BUSES.flatMap((bus) => {
+        const output = spec.architecture.outputs[bus];
+        return output.protocol === "srt-listener" ? [{ port: output.port, field: `outputs.${bus}.port` }] : [];
+      }),
+    ];
+    for (const [switcherId, running] of this.running) {
+      if (switcherId === spec.switcherId) continue;
+      const theirs = new Set([...running.spec.architecture.ingests.map((ingest) => ingest.port), ...BUSES.map((bus) => (running.spec.architecture.outputs[bus] as { port?: number }).port)]);
+      const taken = mine.find(({ port }) => theirs.has(port));
+      if (taken) throw new InvalidInput(taken.field, `port ${taken.port} is used by switcher ${switcherId} on this machine`);
+    }
+  }
+
   private async rebuild(spec: SwitcherSpec) {
-    const existing = this.running.get(spec.switcherId);
-    if (existing && JSON.stringify(existing.spec.architecture) === JSON.stringify(spec.architecture)) return;
+    this.checkPorts(spec);
     const passphrases = await this.passphrases(spec.architecture);
-    if (existing) await this.stopRunning(existing);
-    const running = this.start(spec, passphrases);
+    const running = this.running.get(spec.switcherId) ?? this.create(spec);
     this.running.set(spec.switcherId, running);
+    const feed = (tap: IngestTap) => (chunk: Buffer) => {
+      const packets = tap.push(chunk);
+      for (const bus of BUSES) running.buses[bus].accept(tap, packets);
+    };
+    const wanted = new Map<string, { key: string; start: () => RunningIngest }>();
+    for (const ingest of spec.architecture.ingests) {
+      const passphrase = passphrases.ingests.get(ingest.id)!;
+      wanted.set(ingest.id, {
+        key: JSON.stringify([ingest.port, passphrase]),
+        start: () => {
+          const tap = new IngestTap(ingest.id);
+          const srt = new SrtIngest({
+            port: ingest.port,
+            passphrase,
+            onData: feed(tap),
+            onExit: (reason) => logger.warn("switcher ingest restarted", { switcherId: spec.switcherId, ingestId: ingest.id, reason }),
+          });
+          srt.start();
+          return { tap, key: JSON.stringify([ingest.port, passphrase]), stop: () => srt.stop() };
+        },
+      });
+    }
+    if (spec.architecture.fallback?.to === SLATE)
+      wanted.set(SLATE, {
+        key: SLATE,
+        start: () => {
+          const tap = new IngestTap(SLATE);
+          return { tap, key: SLATE, stop: slate(feed(tap)).stop };
+        },
+      });
+    const stopping: Promise<void>[] = [];
+    for (const [id, ingest] of running.ingests) {
+      if (wanted.get(id)?.key === ingest.key) continue;
+      running.ingests.delete(id);
+      running.taps.delete(id);
+      stopping.push(ingest.stop());
+    }
+    await Promise.all(stopping);
+    for (const [id, want] of wanted) {
+      if (running.ingests.has(id)) continue;
+      const ingest = want.start();
+      running.ingests.set(id, ingest);
+      running.taps.set(id, ingest.tap);
+    }
+    for (const bus of BUSES) await this.rebuildOutput(running, spec, bus, passphrases.outputs[bus]);
+    for (const bus of BUSES) {
+      const selected = spec[bus] ?? running.buses[bus].ingestId;
+      const tap = selected ? running.taps.get(selected) : undefined;
+      if (running.buses[bus].ingestId !== selected || !tap || running.buses[bus].tap !== tap) running.buses[bus].select(tap);
+    }
+    running.spec = spec;
+  }
+
+  private create(spec: SwitcherSpec): Running {
+    const running = {
+      spec,
+      taps: new Map(),
+      ingests: new Map(),
+      outputs: {},
+      healthy: new Map(),
+    } as unknown as Running;
+    running.buses = Object.fromEntries(
+      BUSES.map((bus) => [
+        bus,
+        new BusRelay((chunk) => running.outputs[bus]?.writers.forEach((writer) => writer.write(chunk)), { keyframeTimeoutMs: this.options.keyframeTimeoutMs ?? 4_000 }),
+      ]),
+    ) as Record<Bus, BusRelay>;
+    running.timer = setInterval(() => this.watch(running), HEALTH_CHECK_MS);
+    return running;
+  }
+
+  private async rebuildOutput(running: Running, spec: SwitcherSpec, bus: Bus, passphrase: string | undefined) {
+    const output = spec.architecture.outputs[bus];
+    const key = JSON.stringify([output, passphrase]);
+    if (running.outputs[bus]?.key === key) return;
+    const old = running.outputs[bus];
+    delete running.outputs[bus];
+    await Promise.all(old?.writers.map((writer) => writer.stop()) ?? []);
+    const writers: Writer[] = [];
+    const [host, port] = output.protocol === "srt-caller" ? output.destination.split(":") : ["127.0.0.1", String(output.port)];
+    writers.push(
+      new SrtOutput({
+        ...(output.protocol === "srt-listener" ? { mode: "listener" as const, port: output.port } : { mode: "caller" as const, host: host!, port: Number(port) }),
+        ...(passphrase ? { passphrase } : {}),
+      }),
+    );
+    if (output.hlsMonitor) writers.push(new HlsMonitor({ dir: join(this.options.layout.bucketDir(spec.bucketName), monitorPlaylistKey(spec.switcherId, bus), "..") }));
+    for (const writer of writers) writer.start();
+    running.outputs[bus] = { key, writers };
   }
 
   private async passphrases(architecture: Architecture) {
-    const resolve = (name: string) => resolveSecret(this.options.dataDir, name, this.options.env ?? process.env);
-    const ingests = new Map(await Promise.all(architecture.ingests.map(async (ingest) => [ingest.id, await resolve(ingest.passphraseSecret)] as const)));
+    const resolve = async (name: string, field: string) => {
+      try {
+        const passphrase = await resolveSecret(this.options.dataDir, name, this.options.env ?? process.env);
+        if (passphrase.length < 10 || passphrase.length > 79 || passphrase.includes("&"))
+          throw new Error(`the passphrase in secret ${name} must be 10 to 79 characters long, without "&"`);
+        return passphrase;
+      } catch (error) {
+        throw new InvalidInput(field, (error as Error).message);
+      }
+    };
+    const ingests = new Map(
+      await Promise.all(architecture.ingests.map(async (ingest, index) => [ingest.id, await resolve(ingest.passphraseSecret, `ingests[${index}].passphraseSecret`)] as const)),
+    );
     const outputs: Partial<Record<Bus, string>> = {};
     for (const bus of BUSES) {
       const secret = architecture.outputs[bus].passphraseSecret;
-      if (secret) outputs[bus] = await resolve(secret);
+      if (secret) outputs[bus] = await resolve(secret, `outputs.${bus}.passphraseSecret`);
     }
     return { ingests, outputs };
-  }
-
-  private start(spec: SwitcherSpec, passphrases: { ingests: Map<string, string>; outputs: Partial<Record<Bus, string>> }): Running {
-    const { architecture, switcherId } = spec;
-    const stops: (() => Promise<void>)[] = [];
-    const taps = new Map<string, IngestTap>();
-    const writers: Record<Bus, Writer[]> = { live: [], preview: [] };
-    const buses = Object.fromEntries(
-      BUSES.map((bus) => [bus, new BusRelay((chunk) => writers[bus].forEach((writer) => writer.write(chunk)), { keyframeTimeoutMs: this.options.keyframeTimeoutMs ?? 4_000 })]),
-    ) as Record<Bus, BusRelay>;
-    const feed = (tap: IngestTap) => (chunk: Buffer) => {
-      const packets = tap.push(chunk);
-      for (const bus of BUSES) buses[bus].accept(tap, packets);
-    };
-    try {
-      for (const bus of BUSES) {
-        const output = architecture.outputs[bus];
-        const passphrase = passphrases.outputs[bus];
-        const [host, port] = output.protocol === "srt-caller" ? output.destination.split(":") : ["127.0.0.1", String(output.port)];
-        const srt = new SrtOutput({
-          ...(output.protocol === "srt-listener" ? { mode: "listener" as const, port: output.port } : { mode: "caller" as const, host: host!, port: Number(port) }),
-          ...(passphrase ? { passphrase } : {}),
-        });
-        writers[bus].push(srt);
-        if (output.hlsMonitor) {
-          const dir = join(this.options.layout.bucketDir(spec.bucketName), monitorPlaylistKey(switcherId, bus), "..");
-          writers[bus].push(new HlsMonitor({ dir }));
-        }
-      }
-      for (const ingest of architecture.ingests) {
-        const tap = new IngestTap(ingest.id);
-        taps.set(ingest.id, tap);
-        const srt = new SrtIngest({
-          port: ingest.port,
-          passphrase: passphrases.ingests.get(ingest.id)!,
-          onData: feed(tap),
-          onExit: (reason) => logger.warn("switcher ingest restarted", { switcherId, ingestId: ingest.id, reason }),
-        });
-        srt.start();
-        stops.push(() => srt.stop());
-      }
-      if (architecture.fallback?.to === SLATE) {
-        const tap = new IngestTap(SLATE);
-        taps.set(SLATE, tap);
-        stops.push(slate(feed(tap)).stop);
-      }
-      for (const bus of BUSES) {
-        for (const writer of writers[bus]) {
-          writer.start();
-          stops.push(() => writer.stop());
-        }
-        const selected = spec[bus];
-        buses[bus].select(selected ? taps.get(selected) : undefined);
-        stops.push(async () => buses[bus].close());
-      }
-    } catch (error) {
-      void Promise.all(stops.map((stop) => stop().catch(() => undefined)));
-      throw error;
-    }
-    const running: Running = { spec, taps, buses, stops, healthy: new Map(), timer: setInterval(() => this.watch(running), HEALTH_CHECK_MS) };
-    return running;
   }
 
   /** An ingest silent for the fallback's delay is reported unhealthy; one sending again, healthy. */
@@ -239,13 +307,11 @@ export class LocalSwitcherEngine implements SwitcherEngine {
     const running = this.running.get(switcherId);
     if (!running) return;
     this.running.delete(switcherId);
-    await this.stopRunning(running);
-    for (const bus of BUSES) await rm(join(this.options.layout.bucketDir(running.spec.bucketName), monitorPlaylistKey(switcherId, bus), ".."), { recursive: true, force: true });
-  }
-
-  private async stopRunning(running: Running) {
     clearInterval(running.timer);
-    await Promise.all(running.stops.map((stop) => stop().catch((error) => logger.warn("switcher part did not stop cleanly", { error: (error as Error).message }))));
+    for (const bus of BUSES) running.buses[bus].close();
+    const parts = [...[...running.ingests.values()].map((ingest) => ingest.stop), ...BUSES.flatMap((bus) => running.outputs[bus]?.writers.map((writer) => () => writer.stop()) ?? [])];
+    await Promise.all(parts.map((stop) => stop().catch((error) => logger.warn("switcher part did not stop cleanly", { switcherId, error: (error as Error).message }))));
+    for (const bus of BUSES) await rm(join(this.options.layout.bucketDir(running.spec.bucketName), monitorPlaylistKey(switcherId, bus), ".."), { recursive: true, force: true });
   }
 
   async close(): Promise<void> {

@@ -67,6 +67,11 @@ export class BusRelay {
     this.now = options.now ?? (() => performance.now());
   }
 
+  /** The ingest on the bus (not the one a pending switch goes to). */
+  get tap(): IngestTap | undefined {
+    return this.current;
+  }
+
   get ingestId(): string | undefined {
     return (this.pending?.target ?? this.current)?.ingestId;
   }
