@@ -13,6 +13,7 @@ export default $config({
     await import("./stacks/secrets.ts");
     const { bus } = await import("./stacks/bus.ts");
     const { api } = await import("./stacks/api.ts");
+    await import("./stacks/switcher.ts");
     return {
       apiUrl: api.url,
       busName: bus.name,

@@ -1,10 +1,13 @@
 import { bus } from "./bus.ts";
-import { functionArgs, mediaConvertRoleArn, mediaLiveRoleArn, resourcePrefix } from "./functions.ts";
+import { functionArgs, mediaConvertRoleArn, mediaLiveRoleArn, resourcePrefix, switchSchedule } from "./functions.ts";
 import {
   liveEnginePermissions,
   mediaStorePermissions,
   playbackSigningPermissions,
   recordingStorePermissions,
+  switcherEnginePermissions,
+  switcherFilePermissions,
+  switchSchedulePermissions,
   vodAssemblyPermissions,
 } from "./permissions.ts";
 import { adminToken } from "./secrets.ts";
@@ -22,6 +25,9 @@ api.route(
       ...recordingStorePermissions(resourcePrefix),
       ...playbackSigningPermissions(resourcePrefix),
       ...mediaStorePermissions(resourcePrefix),
+      ...switcherEnginePermissions(),
+      ...switchSchedulePermissions(resourcePrefix, switchSchedule.role.arn),
+      ...switcherFilePermissions(resourcePrefix),
     ],
   }),
 );

@@ -1,10 +1,11 @@
 import { Rules, type RuleName } from "../events/src/patterns.ts";
-import { functionArgs, mediaConvertRoleArn, mediaLiveRoleArn, resourcePrefix } from "./functions.ts";
+import { functionArgs, mediaConvertRoleArn, mediaLiveRoleArn, resourcePrefix, switchSchedule } from "./functions.ts";
 import {
   deprovisionPermissions,
   liveEnginePermissions,
   provisionPermissions,
   recordingStorePermissions,
+  switcherEnginePermissions,
   vodAssemblyPermissions,
 } from "./permissions.ts";
 import { replayArchive } from "./replay.ts";
@@ -23,6 +24,7 @@ const rulePermissions: Record<RuleName, sst.aws.FunctionPermissionArgs[]> = {
   recordingSegmentCreated: [],
   recordingSessionEnded: vodAssemblyPermissions(mediaConvertRoleArn),
   recordingJobChanged: recordingStorePermissions(resourcePrefix),
+  switcherSourceHealth: switcherEnginePermissions(),
 };
 
 /** Where MediaLive's (and every other AWS service's) events arrive. */
@@ -46,3 +48,13 @@ export const stopIdleChannels = new sst.aws.Cron("StopIdleChannels", {
     timeout: "1 minute",
   }),
 });
+
+/** Invoked by EventBridge Scheduler when a switcher's lineup entry is due (see stacks/switcher.ts). */
+export const scheduledSwitch = new sst.aws.Function(
+  "ScheduledSwitch",
+  functionArgs("packages/functions/src/scheduled-switch.handler", bus, {
+    name: switchSchedule.functionName,
+    permissions: switcherEnginePermissions(),
+    timeout: "1 minute",
+  }),
+);

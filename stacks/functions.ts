@@ -2,6 +2,7 @@ import { mediaConvertRole } from "./mediaconvert.ts";
 import { mediaLiveRole } from "./medialive.ts";
 import { basePermissions } from "./permissions.ts";
 import { idempotencyTable, table } from "./storage.ts";
+import { switchScheduling } from "./switcher.ts";
 
 /** Names in AWS that the stack does not create itself (per-account buckets, secrets, live channels) start with this. */
 export const resourcePrefix = `${$app.name}-${$app.stage}`;
@@ -9,6 +10,8 @@ export const resourcePrefix = `${$app.name}-${$app.stage}`;
 export const mediaLiveRoleArn = mediaLiveRole("MediaLiveRole", resourcePrefix).role.arn;
 
 export const mediaConvertRoleArn = mediaConvertRole("MediaConvertRole", resourcePrefix).role.arn;
+
+export const switchSchedule = switchScheduling("SwitchSchedule", resourcePrefix);
 
 type FunctionOptions = Omit<sst.aws.FunctionArgs, "handler" | "environment" | "permissions"> & {
   environment?: Record<string, $util.Input<string>>;
@@ -32,6 +35,9 @@ export function functionArgs(
       VISIONSTREAM_BUS: bus.name,
       VISIONSTREAM_MEDIALIVE_ROLE_ARN: mediaLiveRoleArn,
       VISIONSTREAM_MEDIACONVERT_ROLE_ARN: mediaConvertRoleArn,
+      VISIONSTREAM_SWITCH_SCHEDULE_GROUP: switchSchedule.group.name,
+      VISIONSTREAM_SCHEDULED_SWITCH_ARN: switchSchedule.functionArn,
+      VISIONSTREAM_SCHEDULER_ROLE_ARN: switchSchedule.role.arn,
       ...environment,
     },
     permissions: [

@@ -119,6 +119,46 @@ export const PLAYBACK_SIGNING_ACTIONS = ["secretsmanager:GetSecretValue"] as con
 /** The media library: presigned uploads (signed with the API's own role), size checks and deletion. */
 export const MEDIA_OBJECT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"] as const;
 
+/**
+ * The switcher engine on MediaConnect. MediaConnect's flow actions take no resource-level permissions (the Service
+ * Authorization Reference lists no resource type for them), so they are granted on "*".
+ */
+export const SWITCHER_ENGINE_ACTIONS = [
+  "mediaconnect:ListFlows",
+  "mediaconnect:DescribeFlow",
+  "mediaconnect:DescribeFlowSourceMetadata",
+  "mediaconnect:UpdateFlowSource",
+  "mediaconnect:StartFlow",
+  "mediaconnect:StopFlow",
+] as const;
+
+/** A switcher's lineup as one-time schedules in the stage's schedule group; ListSchedules takes only "*". */
+export const SWITCH_SCHEDULE_ACTIONS = ["scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"] as const;
+export const SWITCH_SCHEDULE_LIST_ACTIONS = ["scheduler:ListSchedules"] as const;
+
+/** The API keeps each switcher's architecture file in the account bucket (switchers/<id>/architecture.json). */
+export const SWITCHER_FILE_ACTIONS = ["s3:PutObject"] as const;
+
+/** What MediaConnect itself does for the switcher's flows: read the SRT passphrases, manage its VPC network interfaces. */
+export const MEDIACONNECT_SECRET_ACTIONS = [
+  "secretsmanager:GetSecretValue",
+  "secretsmanager:DescribeSecret",
+  "secretsmanager:GetResourcePolicy",
+  "secretsmanager:ListSecretVersionIds",
+] as const;
+export const MEDIACONNECT_VPC_ACTIONS = [
+  "ec2:DescribeSubnets",
+  "ec2:DescribeSecurityGroups",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:CreateNetworkInterface",
+  "ec2:CreateNetworkInterfacePermission",
+  "ec2:DeleteNetworkInterface",
+  "ec2:DeleteNetworkInterfacePermission",
+] as const;
+
+/** What EventBridge Scheduler does when a lineup entry is due. */
+export const SCHEDULER_INVOKE_ACTIONS = ["lambda:InvokeFunction"] as const;
+
 export const ALL_ACTIONS = [
   ...TABLE_ACTIONS,
   ...IDEMPOTENCY_TABLE_ACTIONS,
@@ -142,6 +182,13 @@ export const ALL_ACTIONS = [
   ...RECORDING_STORE_OBJECT_ACTIONS,
   ...PLAYBACK_SIGNING_ACTIONS,
   ...MEDIA_OBJECT_ACTIONS,
+  ...SWITCHER_ENGINE_ACTIONS,
+  ...SWITCH_SCHEDULE_ACTIONS,
+  ...SWITCH_SCHEDULE_LIST_ACTIONS,
+  ...SWITCHER_FILE_ACTIONS,
+  ...MEDIACONNECT_SECRET_ACTIONS,
+  ...MEDIACONNECT_VPC_ACTIONS,
+  ...SCHEDULER_INVOKE_ACTIONS,
 ] as const;
 
 const allow = (actions: readonly string[], resources: Arn[]): Statement => ({
@@ -239,4 +286,32 @@ export const mediaObjectsArn = (prefix: string) => `${accountBucketArn(prefix)}/
 
 export function mediaStorePermissions(prefix: string): Statement[] {
   return [allow(MEDIA_OBJECT_ACTIONS, [mediaObjectsArn(prefix)])];
+}
+
+/** The schedule group of the stage's switch lineups. */
+export const switchScheduleGroupName = (prefix: string) => `${prefix}-switchers`;
+/** The scheduled-switch function has a fixed name, so that the scheduler's role can name it before it exists. */
+export const scheduledSwitchFunctionName = (prefix: string) => `${prefix}-scheduled-switch`;
+
+/** What the functions that switch (the API, the source-health reaction, the scheduled switch) may do to MediaConnect. */
+export function switcherEnginePermissions(): Statement[] {
+  return [allow(SWITCHER_ENGINE_ACTIONS, ["*"])];
+}
+
+/** Writing a switcher's lineup: schedules of the stage's group only, passing only the scheduler role to the scheduler. */
+export function switchSchedulePermissions(prefix: string, schedulerRoleArn: Arn): Statement[] {
+  return [
+    allow(SWITCH_SCHEDULE_ACTIONS, [`arn:aws:scheduler:*:*:schedule/${switchScheduleGroupName(prefix)}/*`]),
+    allow(SWITCH_SCHEDULE_LIST_ACTIONS, ["*"]),
+    {
+      ...allow(PASS_ROLE_ACTIONS, [schedulerRoleArn]),
+      conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["scheduler.amazonaws.com"] }],
+    },
+  ];
+}
+
+export const switcherFilesArn = (prefix: string) => `${accountBucketArn(prefix)}/switchers/*`;
+
+export function switcherFilePermissions(prefix: string): Statement[] {
+  return [allow(SWITCHER_FILE_ACTIONS, [switcherFilesArn(prefix)])];
 }

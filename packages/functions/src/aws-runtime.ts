@@ -1,9 +1,11 @@
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { MediaConvertClient } from "@aws-sdk/client-mediaconvert";
+import { MediaConnectClient } from "@aws-sdk/client-mediaconnect";
 import { MediaLiveClient } from "@aws-sdk/client-medialive";
 import { MediaPackageClient } from "@aws-sdk/client-mediapackage";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import {
   CloudFrontPlaybackSigner,
@@ -13,6 +15,7 @@ import {
   dynamoClient,
   DynamoMediaRepository,
   DynamoRecordingRepository,
+  DynamoSwitcherRepository,
 } from "@visionstream/aws";
 import { AwsVodAssembler } from "@visionstream/aws/mediaconvert/assembler";
 import { S3ObjectStore } from "@visionstream/aws/object-store";
@@ -20,7 +23,9 @@ import { S3UploadSigner } from "@visionstream/aws/media-uploads";
 import { AwsAccountInfrastructure, loadSigningKey } from "@visionstream/aws/account-infrastructure";
 import { EventBridgePublisher } from "@visionstream/aws/event-publisher";
 import { AwsLiveEngine } from "@visionstream/aws/medialive/live-engine";
-import { Accounts, Channels, MediaLibrary, NotFound, Recordings } from "@visionstream/core";
+import { AwsSwitcherEngine } from "@visionstream/aws/mediaconnect/switcher-engine";
+import { EventBridgeSwitchScheduler } from "@visionstream/aws/scheduler/switch-scheduler";
+import { Accounts, Channels, MediaLibrary, NotFound, Recordings, Switchers } from "@visionstream/core";
 import { readAwsConfig } from "./config.ts";
 
 /** The domain wired to AWS adapters, once per Lambda container. */
@@ -77,6 +82,30 @@ export function awsRuntime() {
     uploads: new S3UploadSigner({ s3: new S3Client({ region, requestChecksumCalculation: "WHEN_REQUIRED" }) }),
     signer,
   });
+  const switcherRepository = new DynamoSwitcherRepository(documents, config.VISIONSTREAM_TABLE);
+  const mediaconnect = new Map<string, MediaConnectClient>();
+  const mediaConnectIn = (flowRegion: string) => {
+    // One attempt per SDK call: the engine retries throttling itself, within MediaConnect's rate.
+    if (!mediaconnect.has(flowRegion)) mediaconnect.set(flowRegion, new MediaConnectClient({ region: flowRegion, maxAttempts: 1 }));
+    return mediaconnect.get(flowRegion)!;
+  };
+  const switchers = Switchers({
+    switchers: switcherRepository,
+    accounts: repository,
+    engine: new AwsSwitcherEngine({
+      client: mediaConnectIn,
+      architectureOf: async (switcherId) => (await switcherRepository.findById(switcherId))?.architecture,
+    }),
+    scheduler: new EventBridgeSwitchScheduler({
+      client: new SchedulerClient({ region }),
+      groupName: config.VISIONSTREAM_SWITCH_SCHEDULE_GROUP,
+      targetArn: config.VISIONSTREAM_SCHEDULED_SWITCH_ARN,
+      roleArn: config.VISIONSTREAM_SCHEDULER_ROLE_ARN,
+    }),
+    publisher,
+    signer,
+    store: new S3ObjectStore({ s3 }),
+  });
   return {
     config,
     repository,
@@ -84,6 +113,7 @@ export function awsRuntime() {
     channels,
     recordings,
     media,
+    switchers,
     idempotency: { tableName: config.VISIONSTREAM_IDEMPOTENCY_TABLE, client: dynamo },
   };
 }

@@ -8,6 +8,9 @@ const AwsConfig = z.object({
   VISIONSTREAM_MEDIALIVE_ROLE_ARN: z.string().startsWith("arn:aws:iam::"),
   VISIONSTREAM_MEDIACONVERT_ROLE_ARN: z.string().startsWith("arn:aws:iam::"),
   VISIONSTREAM_IDLE_STOP_MINUTES: z.coerce.number().int().positive().default(30),
+  VISIONSTREAM_SWITCH_SCHEDULE_GROUP: z.string().min(1),
+  VISIONSTREAM_SCHEDULED_SWITCH_ARN: z.string().startsWith("arn:aws:lambda:"),
+  VISIONSTREAM_SCHEDULER_ROLE_ARN: z.string().startsWith("arn:aws:iam::"),
   AWS_REGION: z.string().min(1),
 });
 export type AwsConfig = z.infer<typeof AwsConfig>;

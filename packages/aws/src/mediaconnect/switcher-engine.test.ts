@@ -13,12 +13,16 @@ import {
 } from "@aws-sdk/client-mediaconnect";
 import { parseArchitecture, type Architecture } from "@visionstream/core/switcher/architecture";
 import { busFlowName, flowName, type SwitcherSpec } from "@visionstream/core/switcher/switcher";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AwsSwitcherEngine, MediaConnectThrottled, RequestRateLimiter, SwitcherFlowsMissing, type AwsSwitcherEngineOptions } from "./switcher-engine.ts";
 
-const mediaconnect = mockClient(MediaConnectClient);
+// @aws-sdk/client-mediaconnect 3.654 (the newest the registry here offers) brings its own older @smithy/types, which
+// the mock's types (built on the root's) reject; at run time the calls are the same, so the types are loosened here.
+type Loose = Record<string, unknown>;
+const mediaconnect = mockClient(MediaConnectClient as never) as unknown as AwsStub<Loose, Loose & { $metadata: object }, unknown>;
+const command = (constructor: unknown) => constructor as never;
 
 const switcherId = "sw-0123456789abcdef";
 const metadata = { $metadata: {} };
@@ -101,15 +105,15 @@ function busFlow(bus: "live" | "preview", pointingAt?: string): Flow {
 }
 
 function flows({ status = "ACTIVE" as ListedFlow["Status"], live = undefined as string | undefined, preview = undefined as string | undefined } = {}) {
-  mediaconnect.on(ListFlowsCommand).resolves({ Flows: listed(status), ...metadata });
+  mediaconnect.on(command(ListFlowsCommand)).resolves({ Flows: listed(status), ...metadata });
   for (const ingestId of Object.keys(ingestRegion)) {
-    mediaconnect.on(DescribeFlowCommand, { FlowArn: ingestArn(ingestId) }).resolves({ Flow: ingestFlow(ingestId), ...metadata });
+    mediaconnect.on(command(DescribeFlowCommand), { FlowArn: ingestArn(ingestId) }).resolves({ Flow: ingestFlow(ingestId), ...metadata });
   }
-  mediaconnect.on(DescribeFlowCommand, { FlowArn: busArn("live") }).resolves({ Flow: busFlow("live", live), ...metadata });
-  mediaconnect.on(DescribeFlowCommand, { FlowArn: busArn("preview") }).resolves({ Flow: busFlow("preview", preview), ...metadata });
-  mediaconnect.on(UpdateFlowSourceCommand).resolves({ FlowArn: "x", ...metadata });
-  mediaconnect.on(StartFlowCommand).resolves({ Status: "STARTING", ...metadata });
-  mediaconnect.on(StopFlowCommand).resolves({ Status: "STOPPING", ...metadata });
+  mediaconnect.on(command(DescribeFlowCommand), { FlowArn: busArn("live") }).resolves({ Flow: busFlow("live", live), ...metadata });
+  mediaconnect.on(command(DescribeFlowCommand), { FlowArn: busArn("preview") }).resolves({ Flow: busFlow("preview", preview), ...metadata });
+  mediaconnect.on(command(UpdateFlowSourceCommand)).resolves({ FlowArn: "x", ...metadata });
+  mediaconnect.on(command(StartFlowCommand)).resolves({ Status: "STARTING", ...metadata });
+  mediaconnect.on(command(StopFlowCommand)).resolves({ Status: "STOPPING", ...metadata });
 }
 
 function engine(options: Partial<AwsSwitcherEngineOptions> = {}) {
@@ -167,9 +171,9 @@ describe("switch", () => {
     const outcome = await engine().switch(switcherId, "live", "stage-b", "cut");
 
     expect(outcome).toEqual({ mode: "cut" });
-    expect(mediaconnect).toHaveReceivedCommandTimes(UpdateFlowSourceCommand, 1);
-    expect(mediaconnect).toHaveReceivedCommandWith(UpdateFlowSourceCommand, repoint("live", "stage-b"));
-    expect(mediaconnect).toHaveReceivedCommandWith(DescribeFlowCommand, { FlowArn: ingestArn("stage-b") });
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(UpdateFlowSourceCommand), 1);
+    expect(mediaconnect).toHaveReceivedCommandWith(command(UpdateFlowSourceCommand), repoint("live", "stage-b"));
+    expect(mediaconnect).toHaveReceivedCommandWith(command(DescribeFlowCommand), { FlowArn: ingestArn("stage-b") });
   });
 
   it("cuts when a clean switch is asked, and says so", async () => {
@@ -178,7 +182,7 @@ describe("switch", () => {
     const outcome = await engine().switch(switcherId, "preview", "stage-c", "clean");
 
     expect(outcome).toEqual({ mode: "cut", note: "MediaConnect switches at the next packet" });
-    expect(mediaconnect).toHaveReceivedCommandWith(UpdateFlowSourceCommand, repoint("preview", "stage-c"));
+    expect(mediaconnect).toHaveReceivedCommandWith(command(UpdateFlowSourceCommand), repoint("preview", "stage-c"));
   });
 
   it("sends only the last of three quick switches of a bus, and answers every caller", async () => {
@@ -191,8 +195,8 @@ describe("switch", () => {
       switcher.switch(switcherId, "live", "stage-c", "cut"),
     ]);
 
-    expect(mediaconnect).toHaveReceivedCommandTimes(UpdateFlowSourceCommand, 1);
-    expect(mediaconnect).toHaveReceivedCommandWith(UpdateFlowSourceCommand, repoint("live", "stage-c"));
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(UpdateFlowSourceCommand), 1);
+    expect(mediaconnect).toHaveReceivedCommandWith(command(UpdateFlowSourceCommand), repoint("live", "stage-c"));
     expect(outcomes.map((outcome) => outcome.mode)).toEqual(["cut", "cut", "cut"]);
     expect(outcomes[0]!.note).toMatch(/superseded by a switch to stage-c/);
     expect(outcomes[2]).toEqual({ mode: "cut" });
@@ -204,41 +208,41 @@ describe("switch", () => {
 
     await Promise.all([switcher.switch(switcherId, "live", "stage-b", "cut"), switcher.switch(switcherId, "preview", "stage-a", "cut")]);
 
-    expect(mediaconnect).toHaveReceivedCommandTimes(UpdateFlowSourceCommand, 2);
-    expect(mediaconnect).toHaveReceivedCommandWith(UpdateFlowSourceCommand, repoint("live", "stage-b"));
-    expect(mediaconnect).toHaveReceivedCommandWith(UpdateFlowSourceCommand, repoint("preview", "stage-a"));
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(UpdateFlowSourceCommand), 2);
+    expect(mediaconnect).toHaveReceivedCommandWith(command(UpdateFlowSourceCommand), repoint("live", "stage-b"));
+    expect(mediaconnect).toHaveReceivedCommandWith(command(UpdateFlowSourceCommand), repoint("preview", "stage-a"));
   });
 
   it("retries TooManyRequestsException with backoff, then succeeds", async () => {
     flows();
-    const throttled = () => new TooManyRequestsException({ message: "Too many requests", ...metadata });
-    mediaconnect.on(UpdateFlowSourceCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({ ...metadata });
+    const throttled = () => new TooManyRequestsException({ message: "Too many requests", Message: "Too many requests", ...metadata });
+    mediaconnect.on(command(UpdateFlowSourceCommand)).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({ ...metadata });
 
     const outcome = await engine().switch(switcherId, "live", "stage-b", "cut");
 
     expect(outcome).toEqual({ mode: "cut" });
-    expect(mediaconnect).toHaveReceivedCommandTimes(UpdateFlowSourceCommand, 3);
-    for (const call of mediaconnect.commandCalls(UpdateFlowSourceCommand)) expect(call.args[0].input).toEqual(repoint("live", "stage-b"));
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(UpdateFlowSourceCommand), 3);
+    for (const call of mediaconnect.commandCalls(command(UpdateFlowSourceCommand))) expect(call.args[0].input).toEqual(repoint("live", "stage-b"));
   });
 
   it("gives up after the last retry with a clear error", async () => {
     flows();
-    mediaconnect.on(UpdateFlowSourceCommand).rejects(new TooManyRequestsException({ message: "Too many requests", ...metadata }));
+    mediaconnect.on(command(UpdateFlowSourceCommand)).rejects(new TooManyRequestsException({ message: "Too many requests", Message: "Too many requests", ...metadata }));
 
     const error = await failure(engine().switch(switcherId, "live", "stage-b", "cut"));
 
     expect(error).toBeInstanceOf(MediaConnectThrottled);
     expect(error.message).toBe("MediaConnect UpdateFlowSource was throttled (429) 4 times in a row; try again in a few seconds");
-    expect(mediaconnect).toHaveReceivedCommandTimes(UpdateFlowSourceCommand, 4);
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(UpdateFlowSourceCommand), 4);
   });
 
   it("backs off exponentially with jitter between retries", async () => {
     vi.useFakeTimers();
     flows();
     const at: number[] = [];
-    mediaconnect.on(UpdateFlowSourceCommand).callsFake(() => {
+    mediaconnect.on(command(UpdateFlowSourceCommand)).callsFake(() => {
       at.push(Date.now());
-      if (at.length < 4) throw new TooManyRequestsException({ message: "Too many requests", ...metadata });
+      if (at.length < 4) throw new TooManyRequestsException({ message: "Too many requests", Message: "Too many requests", ...metadata });
       return { ...metadata };
     });
 
@@ -254,13 +258,13 @@ describe("switch", () => {
     const switcher = engine();
     await switcher.switch(switcherId, "live", "stage-b", "cut");
     mediaconnect.resetHistory();
-    mediaconnect.on(UpdateFlowSourceCommand).rejectsOnce(new NotFoundException({ message: "not found", ...metadata })).resolves({ ...metadata });
+    mediaconnect.on(command(UpdateFlowSourceCommand)).rejectsOnce(new NotFoundException({ message: "not found", Message: "not found", ...metadata })).resolves({ ...metadata });
 
     await switcher.switch(switcherId, "live", "stage-a", "cut");
 
-    expect(mediaconnect).toHaveReceivedCommandTimes(ListFlowsCommand, 2);
-    expect(mediaconnect).toHaveReceivedCommandTimes(UpdateFlowSourceCommand, 2);
-    expect(mediaconnect).toHaveReceivedNthCommandWith(UpdateFlowSourceCommand, 2, repoint("live", "stage-a"));
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(ListFlowsCommand), 2);
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(UpdateFlowSourceCommand), 2);
+    expect(mediaconnect).toHaveReceivedNthCommandWith(command(UpdateFlowSourceCommand), 2, repoint("live", "stage-a"));
   });
 
   it("refuses the slate, which MediaConnect does not have", async () => {
@@ -269,7 +273,7 @@ describe("switch", () => {
     const error = await failure(engine().switch(switcherId, "live", "slate", "cut"));
 
     expect(error.message).toMatch(/MediaConnect has no slate/);
-    expect(mediaconnect).not.toHaveReceivedCommand(UpdateFlowSourceCommand);
+    expect(mediaconnect).not.toHaveReceivedCommand(command(UpdateFlowSourceCommand));
   });
 });
 
@@ -279,15 +283,15 @@ describe("apply", () => {
 
     await engine().apply(spec());
 
-    expect(mediaconnect).toHaveReceivedCommandTimes(ListFlowsCommand, 2);
-    expect(mediaconnect).toHaveReceivedCommandWith(ListFlowsCommand, { MaxResults: 100 });
-    expect(mediaconnect).toHaveReceivedCommandTimes(StartFlowCommand, 5);
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(ListFlowsCommand), 2);
+    expect(mediaconnect).toHaveReceivedCommandWith(command(ListFlowsCommand), { MaxResults: 100 });
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(StartFlowCommand), 5);
     for (const flowArn of [...Object.keys(ingestRegion).map(ingestArn), busArn("live"), busArn("preview")]) {
-      expect(mediaconnect).toHaveReceivedCommandWith(StartFlowCommand, { FlowArn: flowArn });
+      expect(mediaconnect).toHaveReceivedCommandWith(command(StartFlowCommand), { FlowArn: flowArn });
     }
-    expect(mediaconnect).toHaveReceivedCommandTimes(UpdateFlowSourceCommand, 2);
-    expect(mediaconnect).toHaveReceivedCommandWith(UpdateFlowSourceCommand, repoint("live", "stage-a"));
-    expect(mediaconnect).toHaveReceivedCommandWith(UpdateFlowSourceCommand, repoint("preview", "stage-b"));
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(UpdateFlowSourceCommand), 2);
+    expect(mediaconnect).toHaveReceivedCommandWith(command(UpdateFlowSourceCommand), repoint("live", "stage-a"));
+    expect(mediaconnect).toHaveReceivedCommandWith(command(UpdateFlowSourceCommand), repoint("preview", "stage-b"));
     // Buses start last, once their sources point at a started ingest.
     const calls = mediaconnect.calls().map((call) => call.args[0].constructor.name);
     expect(calls.lastIndexOf("UpdateFlowSourceCommand")).toBeLessThan(calls.lastIndexOf("StartFlowCommand"));
@@ -297,15 +301,15 @@ describe("apply", () => {
     flows();
     const all = listed();
     mediaconnect
-      .on(ListFlowsCommand)
+      .on(command(ListFlowsCommand))
       .resolvesOnce({ Flows: all.slice(0, 2), NextToken: "page-2", ...metadata })
       .resolvesOnce({ Flows: all.slice(2), ...metadata })
       .resolves({ Flows: all, ...metadata });
 
     await engine().apply(spec());
 
-    expect(mediaconnect).toHaveReceivedCommandWith(ListFlowsCommand, { MaxResults: 100, NextToken: "page-2" });
-    expect(mediaconnect).not.toHaveReceivedCommand(StartFlowCommand);
+    expect(mediaconnect).toHaveReceivedCommandWith(command(ListFlowsCommand), { MaxResults: 100, NextToken: "page-2" });
+    expect(mediaconnect).not.toHaveReceivedCommand(command(StartFlowCommand));
   });
 
   it("leaves a bus alone when it already takes the ingest asked, and starts the first ingest on a bus without one", async () => {
@@ -313,13 +317,13 @@ describe("apply", () => {
 
     await engine().apply(spec({ live: "stage-a", preview: undefined }));
 
-    expect(mediaconnect).toHaveReceivedCommandTimes(UpdateFlowSourceCommand, 1);
-    expect(mediaconnect).toHaveReceivedCommandWith(UpdateFlowSourceCommand, repoint("preview", "stage-a"));
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(UpdateFlowSourceCommand), 1);
+    expect(mediaconnect).toHaveReceivedCommandWith(command(UpdateFlowSourceCommand), repoint("preview", "stage-a"));
   });
 
   it("names every missing flow and says to deploy the stack", async () => {
     flows();
-    mediaconnect.on(ListFlowsCommand).resolves({ Flows: listed("ACTIVE", [busFlowName(switcherId, "preview"), flowName(switcherId, "stage-b")]), ...metadata });
+    mediaconnect.on(command(ListFlowsCommand)).resolves({ Flows: listed("ACTIVE", [busFlowName(switcherId, "preview"), flowName(switcherId, "stage-b")]), ...metadata });
 
     const error = await failure(engine().apply(spec()));
 
@@ -328,8 +332,8 @@ describe("apply", () => {
       `MediaConnect flows vs-${switcherId}-stage-b (us-east-1), vs-${switcherId}-bus-preview (eu-west-1) of switcher ${switcherId} not found: ` +
         `deploy the switcher stack (VISIONSTREAM_SWITCHER_ID=${switcherId} VISIONSTREAM_SWITCHER_FILE=<architecture file> npx sst deploy)`,
     );
-    expect(mediaconnect).not.toHaveReceivedCommand(StartFlowCommand);
-    expect(mediaconnect).not.toHaveReceivedCommand(UpdateFlowSourceCommand);
+    expect(mediaconnect).not.toHaveReceivedCommand(command(StartFlowCommand));
+    expect(mediaconnect).not.toHaveReceivedCommand(command(UpdateFlowSourceCommand));
   });
 
   it("sends at most 5 MediaConnect requests in any second", async () => {
@@ -373,17 +377,17 @@ describe("RequestRateLimiter", () => {
 describe("health", () => {
   it("reports an ingest connected when its flow is active and MediaConnect sees its transport stream", async () => {
     flows();
-    mediaconnect.on(ListFlowsCommand).resolves({
+    mediaconnect.on(command(ListFlowsCommand)).resolves({
       Flows: listed().map((flow) => (flow.Name === flowName(switcherId, "stage-c") ? { ...flow, Status: "STANDBY" } : flow)),
       ...metadata,
     });
-    mediaconnect.on(DescribeFlowSourceMetadataCommand, { FlowArn: ingestArn("stage-a") }).resolves({
+    mediaconnect.on(command(DescribeFlowSourceMetadataCommand), { FlowArn: ingestArn("stage-a") }).resolves({
       FlowArn: ingestArn("stage-a"),
       Timestamp: new Date(),
       TransportMediaInfo: { Programs: [{ PcrPid: 256, ProgramNumber: 1, ProgramPid: 4096, Streams: [{ Pid: 256, StreamType: "H.264", Codec: "h264" }] }] },
       ...metadata,
     });
-    mediaconnect.on(DescribeFlowSourceMetadataCommand, { FlowArn: ingestArn("stage-b") }).resolves({
+    mediaconnect.on(command(DescribeFlowSourceMetadataCommand), { FlowArn: ingestArn("stage-b") }).resolves({
       FlowArn: ingestArn("stage-b"),
       Messages: [{ Code: "NO_DATA", Message: "No data has been received" }],
       ...metadata,
@@ -396,36 +400,36 @@ describe("health", () => {
       { ingestId: "stage-b", connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null },
       { ingestId: "stage-c", connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null },
     ]);
-    expect(mediaconnect).toHaveReceivedCommandTimes(DescribeFlowSourceMetadataCommand, 2);
-    expect(mediaconnect).not.toHaveReceivedCommandWith(DescribeFlowSourceMetadataCommand, { FlowArn: ingestArn("stage-c") });
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(DescribeFlowSourceMetadataCommand), 2);
+    expect(mediaconnect).not.toHaveReceivedCommandWith(command(DescribeFlowSourceMetadataCommand), { FlowArn: ingestArn("stage-c") });
   });
 
   it("answers from its cache for a few seconds", async () => {
     flows();
-    mediaconnect.on(DescribeFlowSourceMetadataCommand).resolves({ ...metadata });
+    mediaconnect.on(command(DescribeFlowSourceMetadataCommand)).resolves({ ...metadata });
     const switcher = engine();
 
     await switcher.health(switcherId);
     await switcher.health(switcherId);
 
-    expect(mediaconnect).toHaveReceivedCommandTimes(DescribeFlowSourceMetadataCommand, 3);
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(DescribeFlowSourceMetadataCommand), 3);
   });
 });
 
 describe("remove", () => {
   it("stops the switcher's running flows and leaves deletion to the stack", async () => {
     flows();
-    mediaconnect.on(ListFlowsCommand).resolves({
+    mediaconnect.on(command(ListFlowsCommand)).resolves({
       Flows: listed().map((flow) => (flow.Name === flowName(switcherId, "stage-b") ? { ...flow, Status: "STANDBY" } : flow)),
       ...metadata,
     });
 
     await engine().remove(switcherId);
 
-    expect(mediaconnect).toHaveReceivedCommandTimes(StopFlowCommand, 4);
-    expect(mediaconnect).not.toHaveReceivedCommandWith(StopFlowCommand, { FlowArn: ingestArn("stage-b") });
-    expect(mediaconnect).not.toHaveReceivedCommandWith(StopFlowCommand, { FlowArn: arn("eu-west-1", "someone-else") });
-    expect(mediaconnect).not.toHaveReceivedCommand(DescribeFlowCommand);
+    expect(mediaconnect).toHaveReceivedCommandTimes(command(StopFlowCommand), 4);
+    expect(mediaconnect).not.toHaveReceivedCommandWith(command(StopFlowCommand), { FlowArn: ingestArn("stage-b") });
+    expect(mediaconnect).not.toHaveReceivedCommandWith(command(StopFlowCommand), { FlowArn: arn("eu-west-1", "someone-else") });
+    expect(mediaconnect).not.toHaveReceivedCommand(command(DescribeFlowCommand));
   });
 
   it("does nothing for a switcher it does not know", async () => {

@@ -111,8 +111,8 @@ describe("EventBridgeSwitchScheduler.replace", () => {
 
   it("tolerates a schedule that deleted itself meanwhile and one created by a concurrent replace", async () => {
     scheduler.on(ListSchedulesCommand).resolves({ Schedules: [{ Name: `${switcherId}-gone` }], ...metadata });
-    scheduler.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: "gone", ...metadata }));
-    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: "exists", ...metadata }));
+    scheduler.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: "gone", Message: "gone", ...metadata }));
+    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: "exists", Message: "exists", ...metadata }));
 
     await switchScheduler().replace(accountId, switcherId, [entry("e1", "2025-06-01T20:00:00.000Z")]);
 

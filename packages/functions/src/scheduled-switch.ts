@@ -1,0 +1,4 @@
+import { awsRuntime } from "./aws-runtime.ts";
+import { scheduledSwitchHandler } from "./handlers/switchers.ts";
+
+export const handler = scheduledSwitchHandler(awsRuntime().switchers);

@@ -1,0 +1,319 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { parseArchitecture, type Architecture } from "../packages/core/src/switcher/architecture.ts";
+import { SWITCHER_ID_PATTERN, busFlowName, flowName, type Bus } from "../packages/core/src/switcher/switcher.ts";
+import {
+  MEDIACONNECT_SECRET_ACTIONS,
+  MEDIACONNECT_VPC_ACTIONS,
+  SCHEDULER_INVOKE_ACTIONS,
+  scheduledSwitchFunctionName,
+  switchScheduleGroupName,
+} from "./permissions.ts";
+
+/** Where MediaConnect flows meet the VPC, per region of the architecture file. */
+export const SwitcherNetwork = z
+  .object({
+    regions: z.record(
+      z.string(),
+      z.object({ subnetId: z.string().startsWith("subnet-"), securityGroupIds: z.array(z.string().startsWith("sg-")).min(1).max(5) }).strict(),
+    ),
+    /** Who may pull the live and preview SRT-listener outputs. */
+    outputAllowCidrs: z.array(z.cidrv4()).default([]),
+  })
+  .strict();
+export type SwitcherNetwork = z.infer<typeof SwitcherNetwork>;
+
+export interface SwitcherDeployment {
+  switcherId: string;
+  architecture: Architecture;
+  network: SwitcherNetwork;
+}
+
+export class InvalidSwitcherDeployment extends Error {
+  override name = "InvalidSwitcherDeployment";
+  constructor(readonly faults: string[]) {
+    super(`The switcher cannot be deployed:\n${faults.map((fault) => `  - ${fault}`).join("\n")}`);
+  }
+}
+
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/**
+ * The switcher to deploy, from VISIONSTREAM_SWITCHER_FILE (its architecture file), VISIONSTREAM_SWITCHER_ID (the id the
+ * API gave it) and VISIONSTREAM_SWITCHER_NETWORK (JSON, see SwitcherNetwork); undefined without a file. Every fault is
+ * listed at once.
+ */
+export function readSwitcherDeployment(
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string = (path) => readFileSync(path, "utf8"),
+): SwitcherDeployment | undefined {
+  const file = env.VISIONSTREAM_SWITCHER_FILE;
+  if (!file) return undefined;
+  const faults: string[] = [];
+  const switcherId = env.VISIONSTREAM_SWITCHER_ID ?? "";
+  if (!SWITCHER_ID_PATTERN.test(switcherId)) {
+    faults.push(`VISIONSTREAM_SWITCHER_ID: ${switcherId ? `"${switcherId}" is not` : "missing; give"} the switcher's id (sw-0123456789abcdef) from the API`);
+  }
+  const json = (name: string, text: string | undefined): unknown => {
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      faults.push(`${name}: not JSON (${(error as Error).message})`);
+      return undefined;
+    }
+  };
+  let text: string | undefined;
+  try {
+    text = readFile(file);
+  } catch (error) {
+    faults.push(`VISIONSTREAM_SWITCHER_FILE: cannot read ${file} (${(error as Error).message})`);
+  }
+  const input = json(`VISIONSTREAM_SWITCHER_FILE (${file})`, text);
+  let architecture: Architecture | undefined;
+  if (input !== undefined) {
+    const parsed = parseArchitecture(input);
+    if (parsed.ok) architecture = parsed.architecture;
+    else faults.push(...parsed.faults.map((fault) => `${file}: ${fault.path}: ${fault.message}`));
+  }
+  let network: SwitcherNetwork | undefined;
+  const networkInput = json("VISIONSTREAM_SWITCHER_NETWORK", env.VISIONSTREAM_SWITCHER_NETWORK);
+  if (env.VISIONSTREAM_SWITCHER_NETWORK === undefined) {
+    faults.push('VISIONSTREAM_SWITCHER_NETWORK: missing; give {"regions":{"<region>":{"subnetId":"subnet-…","securityGroupIds":["sg-…"]}},"outputAllowCidrs":["…"]}');
+  } else if (networkInput !== undefined) {
+    const parsed = SwitcherNetwork.safeParse(networkInput);
+    if (parsed.success) network = parsed.data;
+    else faults.push(...parsed.error.issues.map((issue) => `VISIONSTREAM_SWITCHER_NETWORK.${issue.path.join(".")}: ${issue.message}`));
+  }
+  if (architecture) {
+    architecture.regions.forEach((region, index) => {
+      if (!AWS_REGION.test(region.id)) faults.push(`${file}: regions[${index}].id: "${region.id}" is not an AWS region (such as eu-west-1)`);
+      else if (network && !network.regions[region.id]) faults.push(`VISIONSTREAM_SWITCHER_NETWORK.regions: no subnet and security groups for ${region.id}`);
+    });
+    const listeners = (["live", "preview"] as const).filter((bus) => architecture!.outputs[bus].protocol === "srt-listener");
+    if (network && listeners.length > 0 && network.outputAllowCidrs.length === 0) {
+      faults.push(`VISIONSTREAM_SWITCHER_NETWORK.outputAllowCidrs: the ${listeners.join(" and ")} SRT-listener output${listeners.length > 1 ? "s need" : " needs"} the CIDRs allowed to pull`);
+    }
+  }
+  if (faults.length > 0 || !architecture || !network) throw new InvalidSwitcherDeployment(faults);
+  return { switcherId, architecture, network };
+}
+
+/** The one VPC interface of every switcher flow; the engine finds it by reading the flow. */
+export const VPC_INTERFACE = "switcher";
+const INGEST_SOURCE = "ingest";
+/** TEST-NET-1 (RFC 5737): nothing sends from there, so the bus flows' temporary source admits no one. */
+const NOBODY = "192.0.2.1/32";
+
+/** CloudFormation logical ids are alphanumeric; ingest ids are lower case, so an upper-case Z cannot collide. */
+const logicalId = (prefix: string, id: string) => `${prefix}${id.replace(/-/g, "Z")}`;
+
+export interface RegionTemplateInput extends SwitcherDeployment {
+  region: string;
+  /** The MediaConnect role: reads the passphrase secrets and makes the VPC interfaces' network interfaces. */
+  roleArn: string;
+  /** Per region of the file, the availability zone of its subnet (a flow lives in its VPC interface's zone). */
+  availabilityZones: Record<string, string>;
+  /** CIDR of the home region's subnet: the bus flows call the ingest outputs from there. */
+  busCidr: string;
+  /** Secret name → ARN (in the region of the flow that uses it). */
+  secretArns: Record<string, string>;
+}
+
+/**
+ * The CloudFormation template of one region: an SRT-listener flow per ingest of that region (decrypting with its
+ * passphrase secret) with an SRT-listener output on its VPC interface; in the home region (the first) the live and
+ * preview flows, whose source the switcher engine points at an ingest's VPC output, with the file's outputs.
+ */
+export function switcherRegionTemplate(input: RegionTemplateInput) {
+  const { switcherId, architecture, network, region } = input;
+  const home = architecture.regions[0]!.id;
+  const subnet = network.regions[region]!;
+  const vpcInterfaces = [{ Name: VPC_INTERFACE, RoleArn: input.roleArn, SubnetId: subnet.subnetId, SecurityGroupIds: subnet.securityGroupIds }];
+  const secretArn = (name: string) => {
+    const arn = input.secretArns[name];
+    if (!arn) throw new Error(`no ARN for the secret ${name}`);
+    return arn;
+  };
+  const srtPassword = (secret: string) => ({ KeyType: "srt-password", RoleArn: input.roleArn, SecretArn: secretArn(secret) });
+  const resources: Record<string, unknown> = {};
+  for (const ingest of architecture.ingests.filter((candidate) => candidate.region === region)) {
+    const flow = logicalId("Ingest", ingest.id);
+    resources[flow] = {
+      Type: "AWS::MediaConnect::Flow",
+      Properties: {
+        Name: flowName(switcherId, ingest.id),
+        AvailabilityZone: input.availabilityZones[region],
+        Source: {
+          Name: INGEST_SOURCE,
+          Description: ingest.name,
+          Protocol: "srt-listener",
+          IngestPort: ingest.port,
+          WhitelistCidr: ingest.allowCidr,
+          MaxBitrate: ingest.maxBitrateKbps * 1000,
+          Decryption: srtPassword(ingest.passphraseSecret),
+        },
+        VpcInterfaces: vpcInterfaces,
+      },
+    };
+    resources[`${flow}Output`] = {
+      Type: "AWS::MediaConnect::FlowOutput",
+      Properties: {
+        FlowArn: { "Fn::GetAtt": [flow, "FlowArn"] },
+        Name: VPC_INTERFACE,
+        Description: `${ingest.name} to the switcher's live and preview flows`,
+        Protocol: "srt-listener",
+        Port: ingest.port,
+        CidrAllowList: [input.busCidr],
+        VpcInterfaceAttachment: { VpcInterfaceName: VPC_INTERFACE },
+      },
+    };
+  }
+  if (region === home) {
+    const first = architecture.ingests[0]!;
+    const maxBitrate = Math.max(...architecture.ingests.map((ingest) => ingest.maxBitrateKbps)) * 1000;
+    for (const bus of ["live", "preview"] as const satisfies readonly Bus[]) {
+      const flow = logicalId("Bus", bus);
+      const output = architecture.outputs[bus];
+      resources[flow] = {
+        Type: "AWS::MediaConnect::Flow",
+        Properties: {
+          Name: busFlowName(switcherId, bus),
+          AvailabilityZone: input.availabilityZones[region],
+          // CloudFormation creates a flow with a VPC source only from a standard one: this closed listener stands in
+          // until the engine's apply re-points the source (SRT caller over the VPC interface) at the first ingest.
+          Source: {
+            Name: INGEST_SOURCE,
+            Description: `temporary; the switcher points it at ${first.id} and then at the ingest chosen`,
+            Protocol: "srt-listener",
+            IngestPort: first.port,
+            WhitelistCidr: NOBODY,
+            MaxBitrate: maxBitrate,
+          },
+          VpcInterfaces: vpcInterfaces,
+        },
+      };
+      resources[`${flow}Output`] = {
+        Type: "AWS::MediaConnect::FlowOutput",
+        Properties: {
+          FlowArn: { "Fn::GetAtt": [flow, "FlowArn"] },
+          Name: bus,
+          Description: `the switcher's ${bus} output`,
+          Protocol: output.protocol,
+          ...(output.protocol === "srt-listener"
+            ? { Port: output.port, CidrAllowList: network.outputAllowCidrs }
+            : { Destination: output.destination.split(":")[0], Port: Number(output.destination.split(":")[1]) }),
+          ...(output.passphraseSecret && { Encryption: srtPassword(output.passphraseSecret) }),
+        },
+      };
+    }
+  }
+  return {
+    AWSTemplateFormatVersion: "2010-09-09",
+    Description: `VisionStream switcher ${switcherId} (${architecture.name}) in ${region}`,
+    Resources: resources,
+  };
+}
+
+/** Secret names per region: an ingest's in its region, the outputs' in the home region. */
+export function secretsByRegion(architecture: Architecture): Map<string, Set<string>> {
+  const byRegion = new Map<string, Set<string>>();
+  const add = (region: string, name: string) => byRegion.set(region, (byRegion.get(region) ?? new Set()).add(name));
+  for (const ingest of architecture.ingests) add(ingest.region, ingest.passphraseSecret);
+  for (const bus of ["live", "preview"] as const) {
+    const secret = architecture.outputs[bus].passphraseSecret;
+    if (secret) add(architecture.regions[0]!.id, secret);
+  }
+  return byRegion;
+}
+
+/** What MediaConnect may do for the switcher's flows: read their passphrases, manage their VPC network interfaces. */
+export function mediaConnectRolePolicy(secretArns: readonly string[]) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: [...MEDIACONNECT_SECRET_ACTIONS], Resource: [...secretArns] },
+      // MediaConnect names the network interfaces it creates, so they cannot be scoped ahead.
+      { Effect: "Allow", Action: [...MEDIACONNECT_VPC_ACTIONS], Resource: ["*"] },
+    ],
+  };
+}
+
+/** The regions of a switcher: the home region (live and preview) first, then those of its ingests. */
+export const regionsOf = (architecture: Architecture) => [...new Set([architecture.regions[0]!.id, ...architecture.ingests.map((ingest) => ingest.region)])];
+
+/** The switcher's flows: one CloudFormation stack per region (the Terraform-based provider has no MediaConnect). */
+function switcherFlows(deployment: SwitcherDeployment, prefix: string) {
+  const { switcherId, architecture, network } = deployment;
+  const regions = regionsOf(architecture);
+  const home = regions[0]!;
+  const subnets = Object.fromEntries(regions.map((region) => [region, aws.ec2.getSubnetOutput({ id: network.regions[region]!.subnetId, region })]));
+  const secrets = [...secretsByRegion(architecture)].flatMap(([region, names]) =>
+    [...names].map((name) => ({ region, name, arn: aws.secretsmanager.getSecretOutput({ name, region }).arn })),
+  );
+  const role = new aws.iam.Role("SwitcherMediaConnectRole", {
+    description: `MediaConnect flows of switcher ${switcherId} in ${prefix}`,
+    assumeRolePolicy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: "mediaconnect.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    }),
+  });
+  const policy = new aws.iam.RolePolicy("SwitcherMediaConnectRolePolicy", {
+    role: role.id,
+    policy: $util.all(secrets.map((secret) => secret.arn)).apply((arns) => JSON.stringify(mediaConnectRolePolicy(arns))),
+  });
+  return regions.map((region) => {
+    const secretArns = $util.all(secrets.filter((secret) => secret.region === region).map((secret) => $util.all([secret.name, secret.arn])));
+    const availabilityZones = $util.all(regions.map((name) => subnets[name]!.availabilityZone.apply((zone) => [name, zone] as const)));
+    const templateBody = $util
+      .all([role.arn, secretArns, availabilityZones, subnets[home]!.cidrBlock])
+      .apply(([roleArn, arns, zones, busCidr]) =>
+        JSON.stringify(
+          switcherRegionTemplate({
+            ...deployment,
+            region,
+            roleArn,
+            availabilityZones: Object.fromEntries(zones),
+            busCidr,
+            secretArns: Object.fromEntries(arns),
+          }),
+        ),
+      );
+    return new aws.cloudformation.Stack(
+      `SwitcherFlows-${region}`,
+      { name: `${prefix}-${switcherId}-${region}`, region, templateBody },
+      // The role must read the secrets before MediaConnect creates a flow that decrypts with them.
+      { dependsOn: [policy] },
+    );
+  });
+}
+
+/**
+ * EventBridge Scheduler's side of the lineups: the group that holds every switcher's one-time schedules and the role
+ * they invoke the scheduled-switch function with (its name is fixed, so that its ARN is known before it exists).
+ */
+export function switchScheduling(name: string, prefix: string) {
+  const group = new aws.scheduler.ScheduleGroup(`${name}Group`, { name: switchScheduleGroupName(prefix) });
+  const functionName = scheduledSwitchFunctionName(prefix);
+  const functionArn = $util
+    .all([aws.getRegionOutput().region, aws.getCallerIdentityOutput().accountId])
+    .apply(([region, accountId]) => `arn:aws:lambda:${region}:${accountId}:function:${functionName}`);
+  const role = new aws.iam.Role(`${name}Role`, {
+    description: `EventBridge Scheduler: the switch lineups of ${prefix}`,
+    assumeRolePolicy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    }),
+  });
+  const policy = new aws.iam.RolePolicy(`${name}RolePolicy`, {
+    role: role.id,
+    policy: functionArn.apply((arn) =>
+      JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: [...SCHEDULER_INVOKE_ACTIONS], Resource: [arn, `${arn}:*`] }] }),
+    ),
+  });
+  return { group, role, policy, functionName, functionArn };
+}
+
+const deployment = readSwitcherDeployment(process.env);
+
+export const flows = deployment ? switcherFlows(deployment, `${$app.name}-${$app.stage}`) : [];
