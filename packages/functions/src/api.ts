@@ -7,7 +7,7 @@ import { readApiConfig } from "./config.ts";
 import { Authenticator } from "@visionstream/core";
 import { logger } from "./logger.ts";
 
-const { accounts, repository, channels, recordings, media } = awsRuntime();
+const { accounts, repository, channels, recordings, media, switchers } = awsRuntime();
 const authenticator = Authenticator({ repository, adminToken: readApiConfig().VISIONSTREAM_ADMIN_TOKEN });
 
-export const handler = middy(handle(createApi({ accounts, authenticator, channels, recordings, media }))).use(injectLambdaContext(logger));
+export const handler = middy(handle(createApi({ accounts, authenticator, channels, recordings, media, switchers }))).use(injectLambdaContext(logger));

@@ -58,6 +58,9 @@ beforeAll(async () => {
     VISIONSTREAM_ADMIN_TOKEN: ADMIN,
     VISIONSTREAM_MEDIALIVE_ROLE_ARN: "arn:aws:iam::123456789012:role/visionstream-test-medialive",
     VISIONSTREAM_MEDIACONVERT_ROLE_ARN: "arn:aws:iam::123456789012:role/visionstream-test-mediaconvert",
+    VISIONSTREAM_SWITCH_SCHEDULE_GROUP: "visionstream-test-switchers",
+    VISIONSTREAM_SCHEDULED_SWITCH_ARN: "arn:aws:lambda:eu-west-1:123456789012:function:visionstream-test-scheduled-switch",
+    VISIONSTREAM_SCHEDULER_ROLE_ARN: "arn:aws:iam::123456789012:role/visionstream-test-scheduler",
   });
   await ensureTables(dynamoClient({ region: "eu-west-1", endpoint }), {
     table: "visionstream-lambda-test",

@@ -15,7 +15,7 @@ const INGEST_PORTS = [26001, 26002, 26003];
 const OUTPUT_PORTS: [number, number] = [26101, 26102];
 const PASSPHRASES = ["stage-a-passphrase-1", "stage-b-passphrase-2", "stage-c-passphrase-3"];
 /** Each ingest sends a picture of its own size, so the output's frames tell which one is on air. */
-const SIZES = ["640x360", "480x270", "320x180"];
+const SIZES = ["416x234", "320x180", "256x144"];
 const GOP_MS = 1_000;
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -100,11 +100,13 @@ describe("switcher on the local runtime", () => {
     const health = await eventually(
       async () => {
         const { body } = await call("GET", `/switchers/${switcherId}`);
-        return body.switcher.ingests.every((ingest: { health: { connected: boolean; lastKeyframeAgeMs: number | null } }) => ingest.health.connected && ingest.health.lastKeyframeAgeMs !== null) ? body.switcher.ingests : undefined;
+        const sending = (ingest: { health: { connected: boolean; bitrateKbps: number; lastKeyframeAgeMs: number | null } }) =>
+          ingest.health.connected && ingest.health.lastKeyframeAgeMs !== null && ingest.health.bitrateKbps > 500;
+        return body.switcher.ingests.every(sending) ? body.switcher.ingests : undefined;
       },
-      { timeoutMs: 15_000, intervalMs: 250 },
+      { timeoutMs: 30_000, intervalMs: 250 },
     );
-    for (const ingest of health) expect(ingest.health.bitrateKbps).toBeGreaterThan(100);
+    for (const ingest of health) expect(ingest.health.lastKeyframeAgeMs).toBeLessThan(2_000);
     const captureFile = join(work, "live.ts");
     const capture = captureSrt(OUTPUT_PORTS[0], captureFile);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
