@@ -1,3 +1,4 @@
+import { Conflict } from "@visionstream/core/errors";
 import {
   DescribeFlowCommand,
   DescribeFlowSourceMetadataCommand,
@@ -321,13 +322,15 @@ describe("apply", () => {
     expect(mediaconnect).toHaveReceivedCommandWith(command(UpdateFlowSourceCommand), repoint("preview", "stage-a"));
   });
 
-  it("names every missing flow and says to deploy the stack", async () => {
+  it("applies a switcher whose flows are not deployed yet without a call that changes anything, and names every missing flow on a switch", async () => {
     flows();
     mediaconnect.on(command(ListFlowsCommand)).resolves({ Flows: listed("ACTIVE", [busFlowName(switcherId, "preview"), flowName(switcherId, "stage-b")]), ...metadata });
 
-    const error = await failure(engine().apply(spec()));
+    await engine().apply(spec());
+    const error = await failure(engine({ architectureOf: async () => architecture }).switch(switcherId, "live", "stage-a", "cut"));
 
     expect(error).toBeInstanceOf(SwitcherFlowsMissing);
+    expect(error).toBeInstanceOf(Conflict);
     expect(error.message).toBe(
       `MediaConnect flows vs-${switcherId}-stage-b (us-east-1), vs-${switcherId}-bus-preview (eu-west-1) of switcher ${switcherId} not found: ` +
         `deploy the switcher stack (VISIONSTREAM_SWITCHER_ID=${switcherId} VISIONSTREAM_SWITCHER_FILE=<architecture file> npx sst deploy)`,

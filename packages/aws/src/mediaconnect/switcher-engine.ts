@@ -12,7 +12,7 @@ import {
   type Flow,
   type ListedFlow,
 } from "@aws-sdk/client-mediaconnect";
-import { InvalidInput, NotFound } from "@visionstream/core/errors";
+import { Conflict, InvalidInput, NotFound } from "@visionstream/core/errors";
 import type { Architecture } from "@visionstream/core/switcher/architecture";
 import {
   busFlowName,
@@ -30,7 +30,7 @@ const SLATE = "slate";
 const CUT_NOTE = "MediaConnect switches at the next packet";
 
 /** Flows of a switcher that the stack has not created (yet). */
-export class SwitcherFlowsMissing extends Error {
+export class SwitcherFlowsMissing extends Conflict {
   override name = "SwitcherFlowsMissing";
   constructor(
     readonly switcherId: string,
@@ -40,18 +40,19 @@ export class SwitcherFlowsMissing extends Error {
       `MediaConnect flow${missing.length === 1 ? "" : "s"} ${missing.map((flow) => `${flow.name} (${flow.region})`).join(", ")} ` +
         `of switcher ${switcherId} not found: deploy the switcher stack ` +
         `(VISIONSTREAM_SWITCHER_ID=${switcherId} VISIONSTREAM_SWITCHER_FILE=<architecture file> npx sst deploy)`,
+      { switcherId, missing },
     );
   }
 }
 
 /** A flow exists but lacks what switching needs (its VPC output's address, its VPC interface). */
-export class SwitcherFlowNotReady extends Error {
+export class SwitcherFlowNotReady extends Conflict {
   override name = "SwitcherFlowNotReady";
   constructor(
     readonly flow: string,
     reason: string,
   ) {
-    super(`MediaConnect flow ${flow} ${reason}`);
+    super(`MediaConnect flow ${flow} ${reason}`, { flow });
   }
 }
 
@@ -180,9 +181,16 @@ export class AwsSwitcherEngine implements SwitcherEngine {
     this.random = random;
   }
 
+  /** A switcher is created before its flows (the stack needs its id): until they are deployed there is nothing to start. */
   async apply(spec: SwitcherSpec): Promise<void> {
     this.forget(spec.switcherId);
-    const flows = await this.flowsOf(spec.switcherId, spec.architecture);
+    let flows: Awaited<ReturnType<typeof this.flowsOf>>;
+    try {
+      flows = await this.flowsOf(spec.switcherId, spec.architecture);
+    } catch (error) {
+      if (error instanceof SwitcherFlowsMissing) return;
+      throw error;
+    }
     const ingestFlows = spec.architecture.ingests.map((ingest) => flowName(spec.switcherId, ingest.id));
     const busFlows = BUSES.map((bus) => busFlowName(spec.switcherId, bus));
     // Ingests first: a bus that starts calling a listener that is not up yet only reconnects later.
@@ -249,11 +257,12 @@ export class AwsSwitcherEngine implements SwitcherEngine {
     try {
       await sending;
       for (const waiter of pending.waiters) {
+        const superseded = waiter.ingestId !== sent;
         const notes = [
-          waiter.ingestId !== sent ? `superseded by a switch to ${sent} within ${this.debounceMs} ms; only that one was sent` : undefined,
+          superseded ? `superseded by a switch to ${sent} within ${this.debounceMs} ms; only that one was sent` : undefined,
           waiter.mode === "clean" ? CUT_NOTE : undefined,
         ].filter(Boolean);
-        waiter.resolve({ mode: "cut", ...(notes.length > 0 && { note: notes.join("; ") }) });
+        waiter.resolve({ mode: "cut", ...(superseded && { superseded }), ...(notes.length > 0 && { note: notes.join("; ") }) });
       }
     } catch (error) {
       for (const waiter of pending.waiters) waiter.reject(error);

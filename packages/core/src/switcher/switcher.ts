@@ -88,6 +88,8 @@ export interface SwitcherSpec {
 
 export interface SwitchOutcome {
   mode: SwitchMode;
+  /** A later switch of the same bus was made instead of this one. */
+  superseded?: boolean;
   landedAfterMs?: number;
   note?: string;
 }

@@ -136,6 +136,7 @@ export function Switchers(deps: SwitchersDeps) {
       ...(outcome.landedAfterMs !== undefined ? { landedAfterMs: Math.round(outcome.landedAfterMs) } : {}),
       ...(notes ? { note: notes } : {}),
     };
+    if (outcome.superseded) return { switcher: await load(switcher.accountId, switcher.id), switch: entry };
     const stored = await change(switcher.accountId, switcher.id, (current) => ({
       ...current,
       [bus]: ingestId,

@@ -284,7 +284,7 @@ export class LocalSwitcherEngine implements SwitcherEngine {
       throw new Conflict(`ingest ${ingestId} is not sending: nothing to put on ${bus}`, { ingestId, bus });
     running.spec = { ...running.spec, [bus]: ingestId };
     const outcome = await running.buses[bus].switchTo(tap, mode);
-    return { mode: outcome.mode, landedAfterMs: outcome.landedAfterMs, ...(outcome.note ? { note: outcome.note } : {}) };
+    return { mode: outcome.mode, landedAfterMs: outcome.landedAfterMs, ...(outcome.superseded ? { superseded: true } : {}), ...(outcome.note ? { note: outcome.note } : {}) };
   }
 
   async health(switcherId: string): Promise<IngestHealth[]> {

@@ -5,6 +5,7 @@ export type SwitchMode = "clean" | "cut";
 
 export interface BusSwitch {
   mode: SwitchMode;
+  superseded?: boolean;
   /** From the request to the first packet of the new ingest written to the output. */
   landedAfterMs: number;
   note?: string;
@@ -78,7 +79,7 @@ export class BusRelay {
 
   /** The ingest this bus starts from: forwarded from its first keyframe, with its own timestamps. */
   select(tap: IngestTap | undefined) {
-    this.settle({ mode: "cut", landedAfterMs: 0, note: "replaced by another selection" });
+    this.settle({ mode: "cut", landedAfterMs: 0, superseded: true, note: "replaced by another selection" });
     this.current = tap;
     this.started = false;
     this.admitted.clear();
@@ -86,7 +87,7 @@ export class BusRelay {
   }
 
   switchTo(target: IngestTap, mode: SwitchMode): Promise<BusSwitch> {
-    this.settle({ mode, landedAfterMs: 0, note: "superseded by a later switch" });
+    this.settle({ mode, landedAfterMs: 0, superseded: true, note: `superseded by a switch to ${target.ingestId}` });
     if (target === this.current) return Promise.resolve({ mode, landedAfterMs: 0, note: "already on this bus" });
     return new Promise((resolve) => {
       const pending: PendingSwitch = {
