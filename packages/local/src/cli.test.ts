@@ -84,3 +84,38 @@ describe("visionstream start", () => {
     expect(cli.output()).toContain("VISIONSTREAM_API_PORT (--api-port)");
   });
 });
+
+describe("visionstream secret", () => {
+  it("keeps a secret read from stdin in the data directory, mode 0600, and never prints it", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "visionstream-cli-"));
+    directories.push(dataDir);
+    const child = spawn(process.execPath, [BIN, "secret", "set", "switcher/festival/stage-a", "--data-dir", dataDir], { stdio: ["pipe", "pipe", "pipe"] });
+    children.push(child);
+    let output = "";
+    child.stdout!.on("data", (chunk) => (output += chunk));
+    child.stderr!.on("data", (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+
+    child.stdin!.end("correct horse battery\n");
+
+    expect(await exited).toBe(0);
+    const file = join(dataDir, "secrets", "switcher/festival/stage-a");
+    expect(await readFile(file, "utf8")).toBe("correct horse battery");
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(output).not.toContain("correct horse");
+  });
+
+  it("refuses a name that leaves the secrets directory", async () => {
+    const child = spawn(process.execPath, [BIN, "secret", "set", "../outside"], { stdio: ["pipe", "ignore", "pipe"] });
+    children.push(child);
+    let output = "";
+    child.stderr!.on("data", (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+
+    child.stdin!.end("a secret of sorts\n");
+
+    expect(await exited).toBe(2);
+    expect(output).toMatch(/must be a relative path/);
+    expect(output).not.toContain("a secret of sorts");
+  });
+});

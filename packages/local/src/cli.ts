@@ -1,9 +1,11 @@
 import { parseArgs } from "node:util";
 import { InvalidConfiguration, readLocalSettings, resolveLocalConfig } from "./config.ts";
 import { startLocalRuntime } from "./runtime.ts";
+import { InvalidSecretName, writeSecret } from "./switcher/secrets.ts";
 import { ensureSystemPackages } from "./system-packages.ts";
 
 const USAGE = `usage: visionstream start [--data-dir DIR] [--api-port N] [--cdn-port N] [--rtmp-port N] [--rtp-port N] [--admin-token TOKEN]
+       visionstream secret set NAME [--data-dir DIR]   (the value is read from stdin, e.g. a switcher ingest's SRT passphrase)
 
 Starts the whole VisionStream platform on 127.0.0.1. Each flag may also be given in the environment:
 VISIONSTREAM_DATA_DIR (.visionstream), VISIONSTREAM_API_PORT (8080), VISIONSTREAM_CDN_PORT (8081),
@@ -31,15 +33,16 @@ async function start(argv: string[]) {
     adminToken: values["admin-token"],
   });
   const config = await resolveLocalConfig(settings);
-  ensureSystemPackages(["ffmpeg"], (line) => process.stdout.write(`${line}\n`));
+  ensureSystemPackages(["ffmpeg", "srt-tools"], (line) => process.stdout.write(`${line}\n`));
   const runtime = await startLocalRuntime(config);
   const lines = [
     "VisionStream is running on 127.0.0.1",
     `  API          ${runtime.apiUrl}   (OpenAPI: ${runtime.apiUrl}/openapi.json)`,
     `  CDN          ${runtime.cdnUrl}`,
     `  DynamoDB     ${runtime.dynamoEndpoint}   (dynalite)`,
-    `  RTMP ingest  from port ${config.rtmpPort}; RTP ingest from port ${config.rtpPort}`,
+    `  RTMP ingest  from port ${config.rtmpPort}; RTP ingest from port ${config.rtpPort}; SRT ingests on the ports of each switcher's file`,
     `  player       ${runtime.apiUrl}/player.html`,
+    `  switcher     ${runtime.apiUrl}/switcher.html?id=<switcherId>#key=<account API key>`,
     `  data         ${config.dataDir}`,
     config.adminTokenSource === "configured"
       ? `  admin token  as configured (${config.adminToken.slice(0, 4)}…)`
@@ -70,14 +73,33 @@ async function start(argv: string[]) {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
+/** Keeps a secret for the local runtime in <data dir>/secrets/<name> (mode 0600); the value comes on stdin, never as an argument. */
+async function secret(argv: string[]) {
+  const { values, positionals } = parseArgs({ args: argv, options: { "data-dir": { type: "string" } }, allowPositionals: true, strict: true });
+  const [action, name] = positionals;
+  if (action !== "set" || !name || positionals.length !== 2) throw new InvalidConfiguration("secret: give `secret set NAME`, with the value on stdin");
+  const { dataDir } = readLocalSettings({ dataDir: values["data-dir"] });
+  let value = "";
+  for await (const chunk of process.stdin) value += String(chunk);
+  value = value.replace(/\r?\n$/, "");
+  if (!value) throw new InvalidConfiguration(`secret ${name}: no value on stdin`);
+  await writeSecret(dataDir, name, value);
+  process.stdout.write(`secret ${name} kept in ${dataDir}/secrets/${name}\n`);
+}
+
 async function main() {
   const [command, ...rest] = process.argv.slice(2);
   if (command === "start") return start(rest);
+  if (command === "secret") return secret(rest);
   process.stdout.write(`${USAGE}\n`);
   process.exitCode = command === undefined || command === "help" || command === "--help" ? 0 : 2;
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof InvalidSecretName) {
+    process.stderr.write(`visionstream: ${error.message}\n`);
+    process.exit(2);
+  }
   if (error instanceof InvalidConfiguration || (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
     process.stderr.write(`visionstream: ${error.message}\n${USAGE}\n`);
     process.exit(2);

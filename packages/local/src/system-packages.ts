@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 const PACKAGES = {
   ffmpeg: () => has("ffmpeg") && has("ffprobe"),
   chromium: () => existsSync("/usr/bin/chromium"),
+  "srt-tools": () => has("srt-live-transmit"),
 } as const;
 export type SystemPackage = keyof typeof PACKAGES;
 
