@@ -161,6 +161,19 @@ describe("switcher on the local runtime", () => {
     const silent = await call("POST", `/switchers/${switcherId}/live`, { ingestId: "stage-c", mode: "clean" });
     const unknown = await call("POST", `/switchers/${switcherId}/preview`, { ingestId: "stage-z" });
 
+    const stranger = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "another festival" } });
+    const theirs = (method: string, path: string, json?: unknown) => runtime.api(method, path, { token: stranger.body.apiKey, ...(json !== undefined ? { json } : {}) });
+    for (const [method, path, json] of [
+      ["GET", `/switchers/${switcherId}`],
+      ["GET", `/switchers/${switcherId}/events`],
+      ["POST", `/switchers/${switcherId}/live`, { ingestId: "stage-a", mode: "cut" }],
+      ["POST", `/switchers/${switcherId}/take`, { mode: "cut" }],
+      ["PUT", `/switchers/${switcherId}/schedule`, []],
+      ["DELETE", `/switchers/${switcherId}`],
+    ] as const)
+      expect((await theirs(method, path, json)).status, `${method} ${path}`).toBe(404);
+    expect((await theirs("GET", "/switchers")).body.switchers).toEqual([]);
+
     expect(silent.status).toBe(409);
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.details.issues[0].field).toBe("ingestId");
