@@ -11,6 +11,11 @@ export class ApiFailure extends Error implements Failure {
   }
 }
 
+/** Any error of a call as an ApiFailure: what the operator is shown. */
+export function asApiFailure(error: unknown): ApiFailure {
+  return error instanceof ApiFailure ? error : new ApiFailure(String(error), 0, []);
+}
+
 /** The switcher's routes of the API, on this page's origin, with the account's API key as bearer token. */
 export function switcherApi(switcherId: string, apiKey: () => string | undefined) {
   const base = `/switchers/${encodeURIComponent(switcherId)}`;

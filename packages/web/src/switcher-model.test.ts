@@ -89,7 +89,7 @@ describe("the schedule editor's rows", () => {
     const rows: ScheduleRow[] = [...rowsOf(saved.slice(1)), { at: "2025-07-01T22:15", bus: "live", ingestId: "stage-a", mode: "clean" }];
     // Rows 1 and 2 are done; the body sent holds row 3 as its entry 0.
     expect(scheduleIssue({ field: "0.at", message: "must be in the future" }, rows)).toEqual({ field: "row 3 time", message: "must be in the future" });
-    expect(scheduleIssue({ field: "body.0.ingestId", message: "unknown" }, rows)).toEqual({ field: "row 3 ingest", message: "unknown" });
+    expect(scheduleIssue({ field: "[0].ingestId", message: "unknown" }, rows)).toEqual({ field: "row 3 ingest", message: "unknown" });
     expect(scheduleIssue({ field: "(body)", message: "too many" }, rows)).toEqual({ field: "(body)", message: "too many" });
   });
 });

@@ -40,7 +40,8 @@ export interface SwitcherView {
   name: string;
   live?: string;
   preview?: string;
-  liveIngestLostSince?: string;
+  /** The on-air ingest the engine lost, and since when. */
+  liveIngestLost?: { ingestId: string; since: string };
   schedule: ScheduledSwitchView[];
   ingests: IngestView[];
   monitors: Record<Bus, MonitorView | null>;
@@ -179,9 +180,9 @@ export function scheduleEntries(rows: readonly ScheduleRow[], ingestIds: readonl
   return { entries: issues.length === 0 ? entries : [], issues };
 }
 
-/** A field of the PUT body as the API names it ("3.at", "body.3.at") → the editor's words, when the index is a row sent. */
+/** A field of the PUT body as the API names it ("3.at", "[3].at") → the editor's words, when the index is a row sent. */
 export function scheduleIssue(issue: FieldIssue, rows: readonly ScheduleRow[]): FieldIssue {
-  const match = /^(?:body\.)?(\d+)(?:\.(\w+))?$/.exec(issue.field);
+  const match = /^(?:body\.)?\[?(\d+)\]?(?:\.(\w+))?$/.exec(issue.field);
   if (!match) return issue;
   const sent = rows.map((row, index) => ({ row, index })).filter(({ row }) => !isDone(row));
   const position = sent[Number(match[1])];

@@ -1,4 +1,4 @@
-import { ApiFailure } from "./switcher-api.ts";
+import { asApiFailure } from "./switcher-api.ts";
 import {
   BUSES,
   entryState,
@@ -166,7 +166,7 @@ export class ScheduleEditor {
       this.options.onFailure(undefined);
       this.status.textContent = `Saved ${entries.length} ${entries.length === 1 ? "entry" : "entries"}.`;
     } catch (error) {
-      const failure = error instanceof ApiFailure ? error : new ApiFailure(String(error), 0, []);
+      const failure = asApiFailure(error);
       this.options.onFailure({ message: `the schedule was not saved: ${failure.message}`, issues: failure.issues.map((issue) => scheduleIssue(issue, sentRows)) });
       this.status.textContent = "Not saved.";
     } finally {

@@ -1,4 +1,4 @@
-import { ApiFailure, switcherApi } from "./switcher-api.ts";
+import { type ApiFailure, asApiFailure, switcherApi } from "./switcher-api.ts";
 import {
   type Bus,
   describeEvent,
@@ -121,10 +121,6 @@ function showFailure(source: string, failure: Failure | undefined): void {
   );
 }
 
-function failureOf(error: unknown): ApiFailure {
-  return error instanceof ApiFailure ? error : new ApiFailure(String(error), 0, []);
-}
-
 // --- Monitors ---
 
 const ingestName = (id: string | undefined) => (id === undefined ? "" : (state.switcher?.ingests.find((ingest) => ingest.id === id)?.name ?? ""));
@@ -236,7 +232,7 @@ async function runSwitch(button: HTMLButtonElement, what: string, request: () =>
     showFailure("switch", undefined);
     pendingText.textContent = "";
   } catch (error) {
-    const failure = failureOf(error);
+    const failure = asApiFailure(error);
     showFailure("switch", { message: `${what}: ${failure.message}`, issues: failure.issues });
     pendingText.textContent = "Switch failed.";
   } finally {
@@ -302,8 +298,10 @@ function show(switcher: SwitcherView): void {
   showBus("live", "program", switcher.live);
   showBus("preview", "preview", switcher.preview);
   const lost = element("#program .lost", HTMLElement);
-  lost.hidden = switcher.liveIngestLostSince === undefined;
-  lost.textContent = switcher.liveIngestLostSince ? `Live ingest lost since ${formatClock(switcher.liveIngestLostSince)}` : "";
+  const gone = switcher.liveIngestLost;
+  lost.hidden = gone === undefined;
+  const lostText = gone ? `${gone.ingestId} lost since ${formatClock(gone.since)}` : "";
+  if (lost.textContent !== lostText) lost.textContent = lostText;
   monitors.live.show(switcher.monitors.live);
   monitors.preview.show(switcher.monitors.preview);
   schedule.update(switcher.schedule, switcher.ingests);
@@ -322,7 +320,7 @@ async function refreshSwitcher(): Promise<void> {
     connection.textContent = `Updated ${formatClock(new Date().toISOString())}`;
     connection.dataset.state = "ok";
   } catch (error) {
-    const failure = failureOf(error);
+    const failure = asApiFailure(error);
     showFailure("poll", { message: `cannot read the switcher: ${failure.message}`, issues: failure.issues });
     connection.textContent = "Not connected";
     connection.dataset.state = "failed";
@@ -335,7 +333,7 @@ async function refreshEvents(): Promise<void> {
     showEvents(await api.events());
     showFailure("events", undefined);
   } catch (error) {
-    const failure = failureOf(error);
+    const failure = asApiFailure(error);
     // A refused key is already told by the switcher's poll.
     if (failure.status !== 401 && failure.status !== 403) showFailure("events", { message: `cannot read the event log: ${failure.message}`, issues: [] });
   }
