@@ -19,7 +19,7 @@ export function fieldIssues(issues: readonly z.core.$ZodIssue[], target = "json"
   return issues.flatMap((issue) => {
     const path = issue.path.map(String);
     // An unknown field is named itself, one entry each.
-    const fields = issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...path, key].join(".")) : [path.join(".") || "(body)"];
+    const fields = issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...path, key || '""'].join(".")) : [path.join(".") || "(body)"];
     return fields.map((field) => ({
       field,
       in: LOCATIONS[target] ?? target,
