@@ -112,7 +112,7 @@ describe("switcher on the local runtime", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
 
     const landed: number[] = [];
-    const order = ["stage-b", "take", "stage-c", "take", "stage-a", "take"];
+    const order = ["take", "stage-c", "take", "stage-b", "take", "stage-a"];
     for (let index = 0; index < 20; index++) {
       const step = order[index % order.length]!;
       const answer = step === "take" ? await call("POST", `/switchers/${switcherId}/take`, { mode: "clean" }) : await call("POST", `/switchers/${switcherId}/live`, { ingestId: step, mode: "clean" });

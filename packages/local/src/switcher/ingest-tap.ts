@@ -31,6 +31,8 @@ export interface TappedPacket {
   keyframe: boolean;
   dts?: number;
   pts?: number;
+  /** The ingest's last video DTS as of this packet (the tap may have read packets beyond it already). */
+  videoDtsSoFar?: number;
 }
 
 const BITRATE_WINDOW_MS = 2_000;
@@ -113,7 +115,7 @@ export class IngestTap {
     if (pid === 0) this.readPat(packet);
     else if (pid === this.pmtPid) this.readPmt(packet);
     const mapped = this.outPids.get(pid);
-    if (!mapped) return { packet, video: false, unitStart, unitEnd: false, keyframe: false };
+    if (!mapped) return { packet, video: false, unitStart, unitEnd: false, keyframe: false, ...(this.lastVideoDts !== undefined ? { videoDtsSoFar: this.lastVideoDts } : {}) };
     const tapped: TappedPacket = { packet, outPid: mapped.outPid, video: mapped.video, unitStart, unitEnd: false, keyframe: false };
     const payloadAt = payloadOffset(packet);
     const payloadBytes = payloadAt < 0 ? 0 : PACKET_SIZE - payloadAt;
@@ -144,6 +146,7 @@ export class IngestTap {
         tapped.unitEnd = remaining - payloadBytes <= 0;
       }
     }
+    if (this.lastVideoDts !== undefined) tapped.videoDtsSoFar = this.lastVideoDts;
     return tapped;
   }
 

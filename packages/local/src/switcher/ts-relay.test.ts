@@ -116,7 +116,9 @@ describe("BusRelay", () => {
       expect(outcome.mode).toBe("cut");
       expect(outcome.landedAfterMs).toBeLessThanOrEqual(200);
     }
-    const { widths } = await probe(file);
+    const { widths, packets } = await probe(file);
+    const video = packets.filter((packet) => packet.codec_type === "video" && packet.dts !== undefined).map((packet) => packet.dts!);
+    expect(video.slice(1).every((dts, index) => dts > video[index]!)).toBe(true);
     expect(widths).toContain(480);
     expect(widths.at(-1)).toBe(640);
   }, 60_000);

@@ -26,6 +26,8 @@ const PROGRAM_NUMBER = 1;
 const PSI_INTERVAL_MS = 100;
 /** How long the outgoing ingest may take to finish the frame it is sending. */
 const DRAIN_MS = 100;
+/** An outgoing ingest that keeps sending without ever starting a frame is not waited for longer than this. */
+const MAX_DRAIN_MS = 1_000;
 /** An ingest silent for this long is not waited for. */
 const SILENT_MS = 500;
 
@@ -113,14 +115,17 @@ export class BusRelay {
     if (pending && tap === pending.target) {
       if (pending.mode === "cut") {
         if (tapped.outPid === undefined || !tap.ready) return;
-        this.cutOver(pending.target);
+        this.cutOver(pending.target, tapped);
         this.fromCurrent(tapped);
         this.land(pending, "cut");
       } else if (pending.queue) pending.queue.push(tapped);
       else if (tapped.keyframe) {
         pending.queue = [tapped];
         if (!this.current || !this.started || this.now() - this.current.lastDataAt > SILENT_MS) this.cleanOver(pending);
-        else pending.timer = this.restartTimer(pending.timer, () => this.pending === pending && (this.cleanOver(pending), this.flush()), DRAIN_MS);
+        else {
+          clearTimeout(pending.timer);
+          this.awaitOutgoingFrame(pending, this.now());
+        }
       }
       return;
     }
@@ -142,9 +147,24 @@ export class BusRelay {
     this.fromCurrent(tapped);
   }
 
-  private restartTimer(timer: NodeJS.Timeout, run: () => void, ms: number): NodeJS.Timeout {
-    clearTimeout(timer);
-    return setTimeout(run, ms);
+  /**
+   * The outgoing ingest's next frame start is the switch point. Only when it has gone silent (or after a bound) does the
+   * switch go ahead without it; the check runs after pending reads (setImmediate), so a busy event loop that fires the
+   * timer late does not cut a frame whose end is already waiting to be read.
+   */
+  private awaitOutgoingFrame(pending: PendingSwitch, since: number) {
+    pending.timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (this.pending !== pending) return;
+          const silent = !this.current || this.now() - this.current.lastDataAt >= DRAIN_MS;
+          if (silent || this.now() - since >= MAX_DRAIN_MS) {
+            this.cleanOver(pending);
+            this.flush();
+          } else this.awaitOutgoingFrame(pending, since);
+        }),
+      DRAIN_MS,
+    );
   }
 
   /** The offset that puts `dts` one frame after the last frame out (or keeps the ingest's own timeline at the start). */
@@ -193,9 +213,10 @@ export class BusRelay {
   }
 
   /** Cut: the incoming ingest's next packet goes out; its timeline is moved to follow the output's. */
-  private cutOver(target: IngestTap) {
+  private cutOver(target: IngestTap, at: TappedPacket) {
     this.handOver(target, "cut");
-    this.offset = this.continueFrom(target.lastVideoDts === undefined ? undefined : wrap(target.lastVideoDts + target.frameTicks), target.frameTicks);
+    const last = at.dts !== undefined && at.video ? wrap(at.dts - target.frameTicks) : at.videoDtsSoFar;
+    this.offset = this.continueFrom(last === undefined ? undefined : wrap(last + target.frameTicks), target.frameTicks);
     this.started = true;
     for (const stream of target.streams) this.admitted.add(stream.pid);
     this.admitted.add(target.pcrOutPid);
