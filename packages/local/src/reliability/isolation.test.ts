@@ -116,6 +116,12 @@ describe("tenant isolation on the API", () => {
     expect((await as(owner, "GET", `/channels/${channel.body.channel.id}`)).status).toBe(404);
     expect((await as(owner, "GET", "/channels")).body.channels.map((item: { id: string }) => item.id)).toEqual([owner.channelId]);
     expect((await as(other, "DELETE", `/channels/${channel.body.channel.id}`)).status).toBe(204);
+
+    const onTheirPort = { ...other.architecture, ingests: [{ ...other.architecture.ingests[0]!, port: OWNER_PORTS.ingestPorts[0]! }] };
+    const refused = await as(other, "POST", "/switchers", onTheirPort);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details.issues[0].field).toBe("ingests[0].port");
+    expect(JSON.stringify(refused.body)).not.toContain(owner.switcherId);
   });
 });
 

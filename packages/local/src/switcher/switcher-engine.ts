@@ -129,7 +129,9 @@ export class LocalSwitcherEngine implements SwitcherEngine {
       if (switcherId === spec.switcherId) continue;
       const theirs = new Set([...running.spec.architecture.ingests.map((ingest) => ingest.port), ...BUSES.map((bus) => (running.spec.architecture.outputs[bus] as { port?: number }).port)]);
       const taken = mine.find(({ port }) => theirs.has(port));
-      if (taken) throw new InvalidInput(taken.field, `port ${taken.port} is used by switcher ${switcherId} on this machine`);
+      // Another account's switcher is not named: its id is that account's business.
+      const owner = running.spec.accountId === spec.accountId ? `switcher ${switcherId}` : "another switcher";
+      if (taken) throw new InvalidInput(taken.field, `port ${taken.port} is used by ${owner} on this machine`);
     }
   }
 
