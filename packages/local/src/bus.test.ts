@@ -58,3 +58,40 @@ describe("LocalBus", () => {
     expect(seen).toEqual(["A", "B"]);
   });
 });
+
+describe("LocalBus retries", () => {
+  it("retries a failing delivery with each delay in turn, then gives up, leaving other deliveries alone", async () => {
+    const bus = new LocalBus([10, 20, 40]);
+    const attempts: number[] = [];
+    const others: string[] = [];
+    bus.subscribe("down", { source: ["aws.s3"] }, async () => {
+      attempts.push(Date.now());
+      throw new Error("unreachable");
+    });
+    bus.subscribe("up", { source: ["test"] }, async () => void others.push("delivered"));
+
+    bus.put({ source: "aws.s3", "detail-type": "Object Created", detail: {} });
+    bus.put({ source: "test", "detail-type": "B", detail: {} });
+    await bus.idle();
+
+    expect(attempts).toHaveLength(4);
+    expect(attempts.at(-1)! - attempts[0]!).toBeGreaterThanOrEqual(65);
+    expect(others).toEqual(["delivered"]);
+  });
+
+  it("lets a delivery waiting for its retry try once more at once when the bus closes", async () => {
+    const bus = new LocalBus([60_000]);
+    let attempts = 0;
+    bus.subscribe("down", { source: ["aws.s3"] }, async () => {
+      if (++attempts === 1) throw new Error("unreachable");
+    });
+
+    bus.put({ source: "aws.s3", "detail-type": "Object Created", detail: {} });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    await bus.close();
+
+    expect(attempts).toBe(2);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});

@@ -27,13 +27,21 @@ interface Subscription {
 export const LOCAL_AWS_ACCOUNT = "000000000000";
 export const LOCAL_REGION = "local";
 
-const RETRY_DELAYS_MS = [200, 1_000, 5_000];
+/**
+ * Exponential backoff from 250 ms, capped at 30 s a wait, for about two minutes: a delivery outlasts a dependency
+ * (dynalite) that is gone for a while, and an idempotency record left "in progress" by a delivery that failed halfway
+ * (it expires with the handler's 1-minute timeout). Each delivery waits on its own, so others go on meanwhile.
+ */
+export const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000];
 
 /** The in-process EventBridge: routes with the same patterns, delivers asynchronously and at least once, retries failures. */
 export class LocalBus implements EventPublisher {
   private readonly subscriptions: Subscription[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly waiting = new Set<() => void>();
   private closed = false;
+
+  constructor(private readonly retryDelaysMs: readonly number[] = RETRY_DELAYS_MS) {}
 
   subscribe(name: string, pattern: EventPattern, handler: BusHandler): void {
     this.subscriptions.push({ name, pattern, handler });
@@ -70,9 +78,23 @@ export class LocalBus implements EventPublisher {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
+  /** Deliveries waiting to be retried make one last attempt now rather than hold the shutdown. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const wake of this.waiting) wake();
     await this.idle();
+  }
+
+  private backOff(delayMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiting.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, delayMs);
+      this.waiting.add(wake);
+    });
   }
 
   private track(delivery: Promise<void>): void {
@@ -87,13 +109,13 @@ export class LocalBus implements EventPublisher {
         await target.handler(event);
         return;
       } catch (error) {
-        const delay = RETRY_DELAYS_MS[attempt];
+        const delay = this.retryDelaysMs[attempt];
         if (delay === undefined || this.closed) {
           logger.error("event delivery failed for good", { eventId: event.id, target: target.name, error: error as Error });
           return;
         }
         logger.warn("event delivery failed, retrying", { eventId: event.id, target: target.name, attempt: attempt + 1, error: error as Error });
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await this.backOff(delay);
       }
     }
   }

@@ -29,6 +29,7 @@ import { startDynalite } from "./dynalite.ts";
 import { logger } from "./logger.ts";
 import { invokeAsLambda } from "./lambda-context.ts";
 import { LocalUploadSigner } from "./media-uploads.ts";
+import { recordChildrenIn } from "./engine/child-processes.ts";
 import type { X264Preset } from "./engine/ladder-args.ts";
 import { LocalLiveEngine } from "./live/live-engine.ts";
 import { LocalSwitchScheduler } from "./switcher/switch-scheduler.ts";
@@ -68,6 +69,8 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     for (const close of stops.reverse()) await close();
   };
   try {
+    const leftovers = recordChildrenIn(join(config.dataDir, "children.json"));
+    if (leftovers > 0) logger.warn("ended processes an earlier run left behind", { count: leftovers });
     const dynalite = await startDynalite({ path: config.inMemory ? undefined : join(config.dataDir, "dynamo") });
     stops.push(dynalite.close);
     const dynamo = dynamoClient({ region: LOCAL_REGION, endpoint: dynalite.endpoint });
@@ -152,6 +155,10 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       switcherSourceHealth: invokeAsLambda("switcherSourceHealth", switcherSourceHealthHandler(switchers)),
     };
     for (const rule of Object.keys(handlers) as RuleName[]) bus.subscribe(rule, Rules[rule], handlers[rule]);
+    // Runs cut short by the end of an earlier process (kill -9, power loss) are not resumed but stopped, the MediaLive
+    // way: their channels report STOPPED and their recordings are assembled from what was written. Their publishers
+    // were cut off with the process anyway; starting the channel again opens a new session.
+    await engine.recoverInterruptedRuns();
 
     const cdn = await listen(cdnApp(layout), config.cdnPort);
     stops.push(cdn.close);
@@ -180,6 +187,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       apiUrl: server.url,
       cdnUrl: cdn.url,
       dynamoEndpoint: dynalite.endpoint,
+      dynalite,
       adminToken: config.adminToken,
       dataDir: config.dataDir,
       bus,

@@ -36,7 +36,7 @@ export interface ChannelsDeps {
 const STARTABLE: readonly ChannelState[] = ["CREATED", "IDLE", "STOPPED"];
 const STOPPABLE: readonly ChannelState[] = ["STARTING", "RUNNING", "RECOVERING"];
 const DELETABLE: readonly ChannelState[] = ["CREATED", "IDLE", "STOPPED", "CREATE_FAILED"];
-const ALERTS_OF_INPUT_LOSS = /input|not received|no (audio|video)|loss/i;
+export const ALERTS_OF_INPUT_LOSS = /input|not received|no (audio|video)|loss/i;
 
 function randomId(prefix: string, length = 16): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";

@@ -1,7 +1,7 @@
 import type { MediaConvertJobStateChange, MediaLiveChannelAlert, MediaLiveChannelStateChange, S3ObjectCreated } from "@visionstream/events";
 import type { AccountRepository } from "../accounts/account.ts";
 import type { ChannelRepository } from "../channels/channel.ts";
-import { engineChannelIdFromArn } from "../channels/channels.ts";
+import { ALERTS_OF_INPUT_LOSS, engineChannelIdFromArn } from "../channels/channels.ts";
 import { DEFAULT_LADDER, type Ladder } from "../channels/ladder.ts";
 import type { PlaybackSigner } from "../channels/playback.ts";
 import { Conflict, NotFound } from "../errors.ts";
@@ -148,6 +148,8 @@ export function Recordings(deps: RecordingsDeps) {
 
     /** Reaction to "MediaLive Channel Alert" input loss: the window without input becomes a gap of the recording. */
     async onInputAlert(event: MediaLiveChannelAlert): Promise<void> {
+      // Other alerts (an encoder pipeline restarting, say) are no pause in the input.
+      if (!ALERTS_OF_INPUT_LOSS.test(event.detail.alert_type)) return;
       const engineChannelId = engineChannelIdFromArn(event.detail.channel_arn);
       const channel = engineChannelId ? await deps.channels.findByEngineChannel(engineChannelId) : undefined;
       if (!channel?.sessionId) return;

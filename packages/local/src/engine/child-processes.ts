@@ -1,6 +1,69 @@
 import type { ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { z } from "zod";
 
 const running = new Set<ChildProcess>();
+let registry: string | undefined;
+
+const Registry = z.object({ owner: z.number().int(), children: z.array(z.object({ pid: z.number().int(), command: z.string() })) });
+const commandLine = (args: readonly string[]) => args.join("\0");
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function saveRegistry() {
+  if (!registry) return;
+  const children = [...running].flatMap((child) => (child.pid ? [{ pid: child.pid, command: commandLine(child.spawnargs) }] : []));
+  try {
+    writeFileSync(`${registry}.tmp`, JSON.stringify({ owner: process.pid, children } satisfies z.infer<typeof Registry>));
+    renameSync(`${registry}.tmp`, registry);
+  } catch {
+    // The data directory is gone (a test cleaned it up): there is nothing left to protect.
+  }
+}
+
+/**
+ * Keeps the pids of the children in file, so that a start after a crash (kill -9, power loss) ends the children the
+ * crashed process left behind, which could hold ports or go on writing. A leftover is killed only if the process that
+ * recorded it is gone and the pid still runs the very command line recorded (pids are reused). Returns how many.
+ */
+export function recordChildrenIn(file: string): number {
+  let killed = 0;
+  let previous: z.infer<typeof Registry> | undefined;
+  try {
+    previous = Registry.parse(JSON.parse(readFileSync(file, "utf8")));
+  } catch {
+    previous = undefined;
+  }
+  if (previous && previous.owner !== process.pid && !alive(previous.owner)) {
+    for (const { pid, command } of previous.children) {
+      let current: string;
+      try {
+        current = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0$/, "");
+      } catch {
+        continue;
+      }
+      if (current !== command) continue;
+      try {
+        process.kill(pid, "SIGKILL");
+        killed++;
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  registry = file;
+  saveRegistry();
+  return killed;
+}
 const EXIT_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 function killAll() {
@@ -30,7 +93,11 @@ export function trackChild(child: ChildProcess) {
     for (const signal of EXIT_SIGNALS) process.on(signal, onSignal);
   }
   running.add(child);
-  child.once("exit", () => running.delete(child));
+  saveRegistry();
+  child.once("exit", () => {
+    running.delete(child);
+    saveRegistry();
+  });
 }
 
 export function runningChildren(): number {

@@ -50,7 +50,8 @@ export class SegmentMissing extends Error {
 const segmentName = (sequence: number) => `seg_${String(sequence).padStart(5, "0")}.ts`;
 const numberInName = (uri: string) => Number(/(\d+)\.ts$/.exec(uri)?.[1] ?? Number.NaN);
 
-async function md5(path: string): Promise<string> {
+/** The S3 ETag of a single-part object: the hex MD5 of its content. */
+export async function etagOf(path: string): Promise<string> {
   const hash = createHash("md5");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest("hex");
@@ -97,7 +98,7 @@ export function watchSegments(options: SegmentWatcherOptions): SegmentWatcher {
       if (errorCode(error) === "ENOENT") throw new SegmentMissing(`${source} was gone before it was recorded`);
       throw error;
     }
-    const [{ size }, etag] = await Promise.all([stat(target), md5(target)]);
+    const [{ size }, etag] = await Promise.all([stat(target), etagOf(target)]);
     await onSegment({
       rendition,
       sequence,

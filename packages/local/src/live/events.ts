@@ -33,8 +33,10 @@ export function engineEvents(bus: LocalBus) {
       });
     },
 
-    objectCreated(bucketName: string, object: { key: string; size: number; etag: string; sequencer: string }) {
+    /** at: when the object was written, for an announcement made later than that. */
+    objectCreated(bucketName: string, object: { key: string; size: number; etag: string; sequencer: string }, at?: Date) {
       bus.put({
+        ...(at ? { time: at.toISOString().replace(/\.\d{3}Z$/, "Z") } : {}),
         source: "aws.s3",
         "detail-type": "Object Created",
         resources: [`arn:aws:s3:::${bucketName}`],

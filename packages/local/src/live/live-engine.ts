@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import { type ChannelSpec, DEFAULT_LADDER, type IngestEndpoint, type Ladder, type LiveEngine } from "@visionstream/core";
@@ -7,8 +7,8 @@ import { z } from "zod";
 import type { LocalLayout } from "../account-infrastructure.ts";
 import type { LocalBus } from "../bus.ts";
 import { flvInput, type MediaInput, type X264Preset } from "../engine/ladder-args.ts";
-import { type SegmentWatcher, watchSegments } from "../engine/segment-watcher.ts";
-import { startTranscoder, type Transcoder } from "../engine/transcoder.ts";
+import { etagOf, type SegmentWatcher, watchSegments } from "../engine/segment-watcher.ts";
+import { startTranscoder, type Transcoder, type TranscoderExit } from "../engine/transcoder.ts";
 import { logger } from "../logger.ts";
 import { type PublishSession, startRtmpIngest } from "../rtmp/server.ts";
 import { allowList } from "./allow-list.ts";
@@ -31,6 +31,9 @@ const EngineChannel = z.object({
   ports: z.array(z.number().int()),
 });
 type EngineChannel = z.infer<typeof EngineChannel>;
+
+/** A run under way, kept on disk until its channel has reported STOPPED, so a run cut short by a crash is found. */
+const RunMarker = z.object({ sessionId: z.string() });
 
 export interface LocalLiveEngineOptions {
   layout: LocalLayout;
@@ -75,6 +78,10 @@ export class LocalLiveEngine implements LiveEngine {
     return EngineChannel.parse(JSON.parse(await readFile(this.file(engineChannelId), "utf8")));
   }
 
+  private runFile(engineChannelId: string) {
+    return join(this.options.layout.dataDir, "engine", "runs", `${engineChannelId}.json`);
+  }
+
   private async all(): Promise<EngineChannel[]> {
     const directory = join(this.options.layout.dataDir, "engine", "channels");
     const names = await readdir(directory).catch(() => [] as string[]);
@@ -113,13 +120,16 @@ export class LocalLiveEngine implements LiveEngine {
     if (this.runs.has(engineChannelId)) return;
     const channel = await this.load(engineChannelId);
     this.events.stateChange(engineChannelId, "STARTING", 0, "Channel is starting");
-    const run = new ChannelRun(channel, sessionId, this.options, this.host, this.events);
+    const run: ChannelRun = new ChannelRun(channel, sessionId, this.options, this.host, this.events, (reason) => void this.fail(engineChannelId, run, reason));
     this.runs.set(engineChannelId, run);
     try {
+      await mkdir(join(this.runFile(engineChannelId), ".."), { recursive: true });
+      await writeFile(this.runFile(engineChannelId), JSON.stringify({ sessionId } satisfies z.infer<typeof RunMarker>));
       await run.start();
     } catch (error) {
       this.runs.delete(engineChannelId);
       await run.stop();
+      await rm(this.runFile(engineChannelId), { force: true });
       this.events.stateChange(engineChannelId, "STOPPED", 0, `Channel could not start: ${(error as Error).message}`);
       throw error;
     }
@@ -131,9 +141,74 @@ export class LocalLiveEngine implements LiveEngine {
     this.events.stateChange(engineChannelId, "STOPPING", run ? 1 : 0, "Channel is stopping");
     if (run) {
       await run.stop();
-      this.runs.delete(engineChannelId);
+      if (this.runs.get(engineChannelId) === run) this.runs.delete(engineChannelId);
     }
+    await rm(this.runFile(engineChannelId), { force: true });
     this.events.stateChange(engineChannelId, "STOPPED", 0, "Channel has stopped");
+  }
+
+  /** A run that cannot go on (its transcoder keeps failing) ends as MediaLive ends a failed channel: STOPPED. */
+  private async fail(engineChannelId: string, run: ChannelRun, reason: string): Promise<void> {
+    if (this.runs.get(engineChannelId) !== run) return;
+    logger.error("channel failed", { engineChannelId, reason });
+    this.events.stateChange(engineChannelId, "STOPPING", 0, `Channel is stopping: ${reason}`);
+    await run.stop();
+    if (this.runs.get(engineChannelId) === run) this.runs.delete(engineChannelId);
+    await rm(this.runFile(engineChannelId), { force: true });
+    this.events.stateChange(engineChannelId, "STOPPED", 0, `Channel failed: ${reason}`);
+  }
+
+  /**
+   * Runs that an earlier process left without stopping them (it was killed): whatever the live playlists list is
+   * recorded, every segment of the session is announced again (the announcements of its last moments may have gone
+   * with the process; indexing is idempotent), and the channel reports STOPPED, which assembles its recording.
+   */
+  async recoverInterruptedRuns(): Promise<void> {
+    const directory = join(this.options.layout.dataDir, "engine", "runs");
+    for (const name of await readdir(directory).catch(() => [] as string[])) {
+      const engineChannelId = name.replace(/\.json$/, "");
+      if (!name.endsWith(".json") || this.runs.has(engineChannelId)) continue;
+      try {
+        const { sessionId } = RunMarker.parse(JSON.parse(await readFile(join(directory, name), "utf8")));
+        const channel = await this.load(engineChannelId);
+        await this.announceRecording(channel, sessionId);
+        // Indexed first: a session whose recording no delivery had created yet gets it before STOPPED looks for it.
+        await this.options.bus.idle();
+        logger.warn("interrupted run stopped", { engineChannelId, sessionId });
+        this.events.stateChange(engineChannelId, "STOPPED", 0, "Channel has stopped: the local runtime ended while it was running");
+      } catch (error) {
+        logger.error("interrupted run could not be recovered", { engineChannelId, error: error as Error });
+      }
+      await rm(join(directory, name), { force: true });
+    }
+  }
+
+  private async announceRecording(channel: EngineChannel, sessionId: string): Promise<void> {
+    const { spec } = channel;
+    const bucketDir = this.options.layout.bucketDir(spec.bucketName);
+    const renditions = (this.options.ladder ?? DEFAULT_LADDER).renditions.map((rendition) => rendition.name);
+    const watcher = watchSegments({
+      liveDir: join(bucketDir, "live", spec.channelId),
+      bucketDir,
+      channelId: spec.channelId,
+      sessionId,
+      renditions,
+      onSegment: () => undefined,
+    });
+    await watcher.close();
+    for (const rendition of renditions) {
+      const directory = join(watcher.recordingDir, rendition);
+      for (const name of (await readdir(directory).catch(() => [] as string[])).filter((file) => file.endsWith(".ts")).sort()) {
+        const file = join(directory, name);
+        const [{ size, mtime }, etag] = await Promise.all([stat(file), etagOf(file)]);
+        const sequence = Number(/(\d+)\.ts$/.exec(name)?.[1] ?? 0);
+        this.events.objectCreated(
+          spec.bucketName,
+          { key: `recordings/${spec.channelId}/${sessionId}/${rendition}/${name}`, size, etag, sequencer: `${mtime.getTime().toString(16).toUpperCase()}${String(sequence).padStart(8, "0")}` },
+          mtime,
+        );
+      }
+    }
   }
 
   async deleteChannel(engineChannelId: string): Promise<void> {
@@ -153,6 +228,10 @@ export class LocalLiveEngine implements LiveEngine {
 }
 
 const DRAIN_MS = 30_000;
+/** A transcoder that fails more often than this within FAULT_WINDOW_MS is not restarted again: the run ends. */
+const MAX_TRANSCODER_RESTARTS = 3;
+const FAULT_WINDOW_MS = 60_000;
+const ENCODER_ALERT = "Encoder Pipeline Failure";
 
 class ChannelRun {
   private readonly feeds: Feed[] = [];
@@ -165,6 +244,11 @@ class ChannelRun {
   private segments = 0;
   private stopping = false;
   private switching: Promise<void> = Promise.resolve();
+  private stopped: Promise<void> | undefined;
+  private faults: number[] = [];
+  private recovering = false;
+  private recoveringSince = 0;
+  private encoderAlert = false;
   private readonly ladder: Ladder;
   private readonly startedAt = Date.now();
 
@@ -174,6 +258,7 @@ class ChannelRun {
     private readonly options: LocalLiveEngineOptions,
     private readonly host: string,
     private readonly events: ReturnType<typeof engineEvents>,
+    private readonly onFailed: (reason: string) => void,
   ) {
     this.ladder = options.ladder ?? DEFAULT_LADDER;
   }
@@ -209,6 +294,7 @@ class ChannelRun {
           etag: segment.etag,
           sequencer: `${Date.now().toString(16).toUpperCase()}${String(segment.sequence).padStart(8, "0")}`,
         });
+        if (this.recovering) this.recovered();
       },
     });
     const allowed = allowList(spec.allowCidrs);
@@ -363,13 +449,62 @@ class ChannelRun {
     this.transcoder = transcoder;
     void transcoder.exited.then((exit) => {
       if (this.transcoder !== transcoder || this.stopping) return;
-      logger.warn("transcoder ended", { engineChannelId: this.id, code: exit.code, signal: exit.signal });
       this.transcoder = undefined;
-      this.active = undefined;
+      // Exit code 0: its input ended, the ingest's business. Anything else (a crash, a kill) is a pipeline failure.
+      if (exit.code === 0) {
+        logger.warn("transcoder ended", { engineChannelId: this.id, code: exit.code, signal: exit.signal });
+        this.active = undefined;
+        return;
+      }
+      this.transcoderFailed(exit);
     });
   }
 
-  async stop(): Promise<void> {
+  /**
+   * The restarted transcoder delivers: the pipeline runs again. Events carry whole seconds and RUNNING ranks with
+   * RECOVERING, so RUNNING waits for the next second (a restart can deliver within the same one) to be seen as newer.
+   */
+  private recovered(): void {
+    const wait = Math.floor(Date.now() / 1000) === Math.floor(this.recoveringSince / 1000) ? 1_050 - (Date.now() % 1000) : 0;
+    this.recovering = false;
+    setTimeout(() => {
+      if (this.stopping || this.recovering) return;
+      this.encoderAlert = false;
+      this.events.alert(this.id, { set: false, type: ENCODER_ALERT, message: "The transcoder was restarted; output resumed", pipeline: 0 });
+      this.events.stateChange(this.id, "RUNNING", this.channel.ports.length, "Channel is running");
+    }, wait).unref();
+  }
+
+  /** MediaLive's way: the channel reports RECOVERING and an alert while the pipeline restarts, and RUNNING once it delivers. */
+  private transcoderFailed(exit: TranscoderExit): void {
+    const at = Date.now();
+    this.faults = [...this.faults.filter((time) => at - time < FAULT_WINDOW_MS), at];
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    logger.error("transcoder failed", { engineChannelId: this.id, code: exit.code, signal: exit.signal, stderrTail: exit.stderrTail.slice(-1_000) });
+    const feed = this.active;
+    this.active?.detach();
+    this.active = undefined;
+    if (this.faults.length > MAX_TRANSCODER_RESTARTS) {
+      this.onFailed(`the transcoder failed ${this.faults.length} times within ${FAULT_WINDOW_MS / 1000} s (last: it ${how})`);
+      return;
+    }
+    if (!this.recovering) {
+      this.recovering = true;
+      this.encoderAlert = true;
+      this.events.alert(this.id, { set: true, type: ENCODER_ALERT, message: `The transcoder ${how}; restarting it`, pipeline: 0 });
+      this.events.stateChange(this.id, "RECOVERING", 0, `Pipeline 0 failed: the transcoder ${how}; restarting it`);
+      this.recoveringSince = Date.now();
+    }
+    void this.switchTo(feed, true);
+  }
+
+  /** Once, however many ask (a failed run may be stopped by its failure and by the user at the same time). */
+  stop(): Promise<void> {
+    this.stopped ??= this.stopNow();
+    return this.stopped;
+  }
+
+  private async stopNow(): Promise<void> {
     this.stopping = true;
     if (this.monitor) clearInterval(this.monitor);
     await this.switching.catch(() => undefined);
@@ -384,5 +519,6 @@ class ChannelRun {
     }
     await this.watcher?.close();
     if (this.inputLost) this.events.alert(this.id, { set: false, type: this.inputLossAlert, message: "Channel stopped", pipeline: 0 });
+    if (this.encoderAlert) this.events.alert(this.id, { set: false, type: ENCODER_ALERT, message: "Channel stopped", pipeline: 0 });
   }
 }

@@ -1,0 +1,65 @@
+import { DynamoRecordingRepository, documentClient, dynamoClient } from "@visionstream/aws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_REGION } from "../bus.ts";
+import { push } from "../media-testing.ts";
+import { TABLES } from "../runtime.ts";
+import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "../testing.ts";
+import { recordedSequences, SMALL_LADDER, sleep } from "./testing.ts";
+
+let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+let accountId: string;
+let apiKey: string;
+const pushes: ReturnType<typeof push>[] = [];
+
+beforeAll(async () => {
+  runtime = await startTestRuntime({ inMemory: false, rtmpPort: 33_020, rtpPort: 33_220, apiPort: 33_120, cdnPort: 33_121, ladder: SMALL_LADDER, preset: "ultrafast" });
+  const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "outage" } });
+  accountId = created.body.account.id;
+  apiKey = created.body.apiKey;
+  await eventually(async () => ((await runtime.accounts.get(accountId)).status === "ACTIVE" ? true : undefined));
+}, 60_000);
+
+afterAll(async () => {
+  for (const pusher of pushes) if (pusher.exitCode === null) pusher.kill("SIGKILL");
+  await runtime?.cleanup();
+});
+
+describe("dynalite unreachable for 10 s while segments arrive", () => {
+  it("indexes every segment once it is back: the bus retries each delivery until it goes through", async () => {
+    const channel = (await runtime.api("POST", "/channels", { token: apiKey, json: { name: "outage", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] } })).body.channel;
+    await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
+    const { sessionId } = await eventually(async () => {
+      const current = await runtime.channels.get(accountId, channel.id);
+      return current.state === "RUNNING" ? current : undefined;
+    });
+    const pusher = push({ seconds: 20, width: 640, height: 360 }, ["-f", "flv", `${channel.ingest[0].url}/${channel.ingest[0].streamKey}`]);
+    pushes.push(pusher);
+    const recorded = () => recordedSequences(runtime.dataDir, accountId, channel.id, sessionId!, "360p");
+    await eventually(async () => ((await recorded()).length >= 2 ? true : undefined), { timeoutMs: 20_000, intervalMs: 200 });
+
+    await runtime.dynalite.suspend();
+    const down = (await recorded()).length;
+    await sleep(10_000);
+    const arrivedWhileDown = (await recorded()).length - down;
+    await runtime.dynalite.resume();
+    expect(await pusher.done).toBe(0);
+    await runtime.api("POST", `/channels/${channel.id}/stop`, { token: apiKey });
+    const recording = await eventually(
+      async () => {
+        const { body } = await runtime.api("GET", `/recordings?channelId=${channel.id}`, { token: apiKey });
+        return body.recordings?.[0]?.status === "READY" ? body.recordings[0] : undefined;
+      },
+      { timeoutMs: 40_000, intervalMs: 250 },
+    );
+    await runtime.bus.idle();
+
+    const onDisk = await recorded();
+    const repository = new DynamoRecordingRepository(documentClient(dynamoClient({ region: LOCAL_REGION, endpoint: runtime.dynamoEndpoint })), TABLES.table);
+    const indexed = (await repository.segments(recording.id)).map((segment) => segment.sequence).sort((a, b) => a - b);
+    expect(arrivedWhileDown).toBeGreaterThanOrEqual(4);
+    expect(indexed).toEqual(onDisk);
+    expect(onDisk).toEqual(Array.from({ length: onDisk.length }, (_, index) => index + 1));
+    expect(Math.abs(recording.durationMs - onDisk.length * 2_000)).toBeLessThanOrEqual(2_000);
+    expect(recording.gaps.filter((gap: { reason: string }) => gap.reason === "missing-segments")).toEqual([]);
+  }, 90_000);
+});
