@@ -1,4 +1,4 @@
-import { getSignedCookies, getSignedUrl } from "@aws-sdk/cloudfront-signer";
+import { getSignedUrl } from "@aws-sdk/cloudfront-signer";
 import type { PathSignature, PlaybackSigner } from "@visionstream/core";
 
 export interface AccountSigningKey {
@@ -8,6 +8,8 @@ export interface AccountSigningKey {
 }
 
 export type SigningKeySource = (accountId: string) => Promise<AccountSigningKey>;
+
+const COOKIE_PARAMETERS = ["Policy", "Signature", "Key-Pair-Id"] as const;
 
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
@@ -33,9 +35,8 @@ export class CloudFrontPlaybackSigner implements PlaybackSigner {
       Statement: [{ Resource: urlPattern, Condition: { DateLessThan: { "AWS:EpochTime": epochSeconds(expiresAt) } } }],
     });
     const signed = new URL(getSignedUrl({ url: urlPattern.replace(/\*/g, "x"), keyPairId, privateKey, policy }));
-    const cookies = Object.fromEntries(
-      Object.entries(getSignedCookies({ keyPairId, privateKey, policy })).map(([name, value]) => [name, String(value)]),
-    );
+    // The cookies carry the very Policy, Signature and Key-Pair-Id of the query: one RSA signature serves both.
+    const cookies = Object.fromEntries(COOKIE_PARAMETERS.map((name) => [`CloudFront-${name}`, signed.searchParams.get(name) ?? ""]));
     return { query: signed.search.slice(1), cookies, expiresAt: expiresAt.toISOString() };
   }
 

@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from "node:crypto";
 import { type FileHandle, open, readFile } from "node:fs/promises";
 import { extname, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
@@ -44,6 +45,8 @@ function cloudFrontError(code: keyof typeof MESSAGES, status: number, headers: R
 }
 
 const DISTRIBUTION_ID = /^E[A-Z0-9]{13}$/;
+/** How long a distribution's settings and trusted key are used before they are read again. */
+const CONFIG_TTL_MS = 1_000;
 
 /** The object key of a request path, or undefined for one S3 could not hold or that climbs out (".", "..", "\\"). */
 export function objectKey(rawPath: string): string | undefined {
@@ -81,13 +84,13 @@ export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   let uploadSecret: Promise<Buffer> | undefined;
 
-  async function load(distributionId: string) {
+  async function read(distributionId: string) {
     try {
       const distribution = Distribution.parse(JSON.parse(await readFile(layout.distributionFile(distributionId), "utf8")));
-      const keys = new Map<string, string>();
+      const keys = new Map<string, KeyObject>();
       try {
         const pair = SigningKeyPair.parse(JSON.parse(await readFile(layout.keyFile(distribution.accountId), "utf8")));
-        keys.set(pair.publicKeyId, pair.publicKey);
+        keys.set(pair.publicKeyId, createPublicKey(pair.publicKey));
       } catch {
         // no key: nothing signed can be verified
       }
@@ -95,6 +98,20 @@ export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
     } catch {
       return undefined;
     }
+  }
+
+  // Every request of every viewer needs its distribution and key: read once, then again after CONFIG_TTL_MS,
+  // as CloudFront's edges also take a while to see a change. An unknown distribution is not remembered.
+  const configs = new Map<string, { readAt: number; config: ReturnType<typeof read> }>();
+  function load(distributionId: string) {
+    const cached = configs.get(distributionId);
+    if (cached && performance.now() - cached.readAt < CONFIG_TTL_MS) return cached.config;
+    const config = read(distributionId);
+    configs.set(distributionId, { readAt: performance.now(), config });
+    void config.then((loaded) => {
+      if (!loaded && configs.get(distributionId)?.config === config) configs.delete(distributionId);
+    });
+    return config;
   }
 
   app.use("*", async (c, next) => {

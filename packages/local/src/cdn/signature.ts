@@ -1,4 +1,4 @@
-import { createVerify } from "node:crypto";
+import { createVerify, type KeyObject } from "node:crypto";
 import { BlockList, isIPv4 } from "node:net";
 import { z } from "zod";
 
@@ -80,7 +80,7 @@ export interface SignedRequest {
  */
 export function verifySignedRequest(
   request: SignedRequest,
-  trustedKeys: ReadonlyMap<string, string>,
+  trustedKeys: ReadonlyMap<string, string | KeyObject>,
   now: Date = new Date(),
 ): Verdict {
   const fromQuery = request.query.has("Signature");

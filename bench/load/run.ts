@@ -1,0 +1,196 @@
+/**
+ * Load on 127.0.0.1, bounded in count and time, while one channel is live: (a) the API at a fixed 200 requests/s,
+ * mixed playback-URL requests (each signs a CloudFront policy) and reads, with autocannon; (b) 200 HLS viewers
+ * pulling the channel through the signature-checking CDN; (c) the ladder's pace meanwhile, from the segments it
+ * lists per wall second. The runtime runs in this process; the load comes from two child processes.
+ */
+import "./quiet-logs.ts";
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { availableParallelism, loadavg, setPriority } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
+import { parseMediaPlaylist } from "@visionstream/local/engine/media-playlist";
+import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "@visionstream/local/testing";
+import type { ApiKindFigures } from "./api-load.ts";
+import { pushCamera } from "./camera.ts";
+import type { ViewerFigures } from "./viewers.ts";
+
+const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
+const VIEWERS = 200;
+// Odd: Linux gives outgoing connections even ports of its ephemeral range (which holds these) first.
+const PORTS = { rtmpPort: 34_001, rtpPort: 34_101, apiPort: 34_081, cdnPort: 34_083 };
+/** Segments per pace window: 5 × 2 s of media. */
+const PACE_WINDOW = 5;
+const CLIENT_NICENESS = 10;
+const ladder = DEFAULT_LADDER;
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+const load = () => loadavg().map((value) => value.toFixed(2)).join(" ");
+
+/** Runs a sibling script in its own node process (same tsx loader) and parses the JSON of its last stdout line. */
+function child<T>(script: string, options: unknown): Promise<T> {
+  const process_ = spawn(process.execPath, [...process.execArgv, join(import.meta.dirname, script), JSON.stringify(options)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  // The load stands for viewers and apps on other machines: it yields the cores to the system under test.
+  if (process_.pid) setPriority(process_.pid, CLIENT_NICENESS);
+  let stdout = "";
+  process_.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  return new Promise((resolve, reject) => {
+    process_.once("error", reject);
+    process_.once("close", (code) => {
+      const last = stdout.trim().split("\n").at(-1) ?? "";
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}: ${stdout.slice(-2_000)}`));
+      resolve(JSON.parse(last) as T);
+    });
+  });
+}
+
+/** When each new segment of a rendition is first listed, and how much media it holds: the ladder's pace. */
+function watchPace(playlistFile: string) {
+  const listed: { at: number; seconds: number }[] = [];
+  let last = -1;
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      const text = await readFile(playlistFile, "utf8").catch(() => "");
+      const at = performance.now();
+      if (text.startsWith("#EXTM3U")) {
+        for (const segment of parseMediaPlaylist(text).segments) {
+          if (segment.mediaSequence <= last) continue;
+          if (last >= 0) listed.push({ at, seconds: segment.durationSeconds });
+          last = segment.mediaSequence;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await done;
+      // Speed over each run of PACE_WINDOW segments: media seconds listed per wall second.
+      const speeds: number[] = [];
+      for (let end = PACE_WINDOW; end < listed.length; end++) {
+        const media = listed.slice(end - PACE_WINDOW + 1, end + 1).reduce((sum, segment) => sum + segment.seconds, 0);
+        speeds.push(media / ((listed[end]!.at - listed[end - PACE_WINDOW]!.at) / 1000));
+      }
+      const first = listed[0];
+      const final = listed.at(-1);
+      const overall =
+        first && final && final !== first ? listed.slice(1).reduce((sum, segment) => sum + segment.seconds, 0) / ((final.at - first.at) / 1000) : Number.NaN;
+      return { segments: listed.length, speeds, overall };
+    },
+  };
+}
+
+/** Our ports lie in the kernel's ephemeral range, so a connection may hold one for a moment: retry. */
+async function startRuntime(attempts = 5): Promise<Awaited<ReturnType<typeof startTestRuntime>>> {
+  try {
+    return await startTestRuntime(PORTS);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempts <= 1) throw error;
+    console.log(`${(error as Error).message}; trying again in 3 s`);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    return startRuntime(attempts - 1);
+  }
+}
+
+const runtime = await startRuntime();
+const pushes: ReturnType<typeof pushCamera>[] = [];
+const figures: string[] = [];
+try {
+  console.log(`runtime: API ${runtime.apiUrl}, CDN ${runtime.cdnUrl}; load average ${load()} on ${availableParallelism()} cores`);
+  const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "load" } });
+  const apiKey: string = created.body.apiKey;
+  await eventually(async () => {
+    const { body } = await runtime.api("GET", `/accounts/${created.body.account.id}`, { token: apiKey });
+    return body.account.status === "ACTIVE" ? true : undefined;
+  });
+
+  const media = (await runtime.api("POST", "/media", { token: apiKey, json: { name: "clip.mp4", contentType: "video/mp4" } })).body;
+  const uploaded = await fetch(media.upload.url, { method: "PUT", headers: media.upload.headers, body: new Uint8Array(64 * 1024) });
+  if (uploaded.status !== 200) throw new Error(`media upload answered ${uploaded.status}`);
+  await eventually(async () => ((await runtime.api("GET", `/media/${media.media.id}`, { token: apiKey })).body.media.status === "READY" ? true : undefined));
+
+  const channel = (await runtime.api("POST", "/channels", { token: apiKey, json: { name: "load", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] } })).body.channel;
+  await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
+  await eventually(async () => ((await runtime.api("GET", `/channels/${channel.id}`, { token: apiKey })).body.channel.state === "RUNNING" ? true : undefined), {
+    timeoutMs: 20_000,
+  });
+  const { url, streamKey } = channel.ingest[0];
+  pushes.push(pushCamera(`${url}/${streamKey}`, LOAD_SECONDS + 90));
+  console.log(`pushing 1080p30 at 12 Mb/s in real time to ${url}/${streamKey}`);
+
+  const account = await runtime.accounts.get(created.body.account.id);
+  const liveDir = join(runtime.layout.bucketDir(account.bucketName!), "live", channel.id);
+  const playlistFile = (rendition: string) => join(liveDir, rendition, "index.m3u8");
+  await eventually(
+    async () => {
+      const counts = await Promise.all(
+        ladder.renditions.map(async ({ name }) => parseMediaPlaylist(await readFile(playlistFile(name), "utf8").catch(() => "#EXTM3U")).segments.length),
+      );
+      return counts.every((count) => count >= 3) ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  console.log(`live: every rendition lists 3 segments; load average ${load()}`);
+
+  const playback = (await runtime.api("GET", `/channels/${channel.id}/playback`, { token: apiKey })).body as { hlsUrl: string; query: string };
+  const pace = watchPace(playlistFile(ladder.renditions[0]!.name));
+  const kinds = [
+    { name: "channel playback URL", path: `/channels/${channel.id}/playback`, rate: 100, connections: 20 },
+    { name: "media playback URL", path: `/media/${media.media.id}/playback`, rate: 40, connections: 8 },
+    { name: "list channels", path: "/channels", rate: 30, connections: 6 },
+    { name: "get channel", path: `/channels/${channel.id}`, rate: 30, connections: 6 },
+  ];
+  const rate = kinds.reduce((sum, kind) => sum + kind.rate, 0);
+  console.log(`load for ${LOAD_SECONDS} s: API at ${rate} requests/s, ${VIEWERS} HLS viewers`);
+  const cpuBefore = process.cpuUsage();
+  const [{ kinds: api, cpuSeconds: apiClientCpu }, viewers] = await Promise.all([
+    child<{ kinds: ApiKindFigures[]; cpuSeconds: number }>("api-load.ts", { apiUrl: runtime.apiUrl, apiKey, seconds: LOAD_SECONDS, kinds }),
+    child<ViewerFigures>("viewers.ts", { ...playback, viewers: VIEWERS, seconds: LOAD_SECONDS, joinSeconds: 2, requestTimeoutMs: 10_000 }),
+  ]);
+  const runtimeCpu = process.cpuUsage(cpuBefore);
+  const ladderPace = await pace.stop();
+  console.log(`load average after: ${load()}`);
+  console.log(
+    `CPU seconds during the load: runtime (API, CDN, dynalite) ${((runtimeCpu.user + runtimeCpu.system) / 1e6).toFixed(1)}, ` +
+      `viewers ${viewers.cpuSeconds.toFixed(1)}, autocannon ${apiClientCpu.toFixed(1)} (children include their start)`,
+  );
+
+  for (const kind of api)
+    console.log(
+      `  ${kind.name.padEnd(22)} ${kind.perSecond.toFixed(1)}/s of ${kind.rate}/s: p50 ${kind.p50} ms, p90 ${kind.p90} ms, p99 ${kind.p99} ms, max ${kind.max} ms; ` +
+        `${kind.requests} requests, ${kind.errors} errors, ${kind.timeouts} timeouts, ${kind.non2xx} non-2xx`,
+    );
+  console.log(
+    `  viewers per rendition ${JSON.stringify(viewers.perRendition)}; segment GET p50 ${viewers.segmentMs.p50.toFixed(0)} ms, p99 ${viewers.segmentMs.p99.toFixed(0)} ms, ` +
+      `max ${viewers.segmentMs.max.toFixed(0)} ms; playlist GET p50 ${viewers.playlistMs.p50.toFixed(0)} ms, p99 ${viewers.playlistMs.p99.toFixed(0)} ms; ` +
+      `${viewers.playlists} playlist reloads, ${viewers.missed} segments missed${viewers.errorSamples.length ? `; errors such as ${viewers.errorSamples.join(", ")}` : ""}`,
+  );
+  console.log(`  ladder: ${ladderPace.segments} segments listed on ${ladder.renditions[0]!.name}, windows of ${PACE_WINDOW}: ${ladderPace.speeds.map((speed) => speed.toFixed(2)).join(" ")}`);
+
+  const playbackKinds = api.filter((kind) => kind.name.includes("playback"));
+  const reads = api.filter((kind) => !kind.name.includes("playback"));
+  const worst = (kinds_: ApiKindFigures[], key: "p50" | "p99") => Math.max(...kinds_.map((kind) => kind[key]));
+  const sum = (key: "requests" | "errors" | "timeouts" | "non2xx") => api.reduce((total, kind) => total + kind[key], 0);
+  const megabytes = viewers.bytes / 1e6;
+  figures.push(
+    `API at ${rate} req/s for ${LOAD_SECONDS} s: playback-URL p50 ${worst(playbackKinds, "p50")} ms, p99 ${worst(playbackKinds, "p99")} ms; ` +
+      `reads p50 ${worst(reads, "p50")} ms, p99 ${worst(reads, "p99")} ms; ${sum("requests")} requests, ${sum("errors") + sum("timeouts")} errors, ${sum("non2xx")} non-2xx`,
+  );
+  figures.push(
+    `HLS viewers: ${viewers.viewers} concurrent for ${LOAD_SECONDS} s, ${viewers.segments} segments (${megabytes.toFixed(0)} MB, ` +
+      `${((megabytes * 8) / viewers.seconds).toFixed(0)} Mb/s), ${viewers.errors} errors, ${viewers.stalls} stalls (${viewers.viewersWithStalls} viewers)`,
+  );
+  figures.push(
+    `ladder meanwhile: min ${Math.min(...ladderPace.speeds).toFixed(2)}x, median ${median(ladderPace.speeds).toFixed(2)}x real time ` +
+      `(${ladderPace.overall.toFixed(3)}x over the whole load)`,
+  );
+} finally {
+  for (const pusher of pushes) if (pusher.exitCode === null) pusher.kill("SIGKILL");
+  await runtime.cleanup();
+}
+for (const line of figures) console.log(line);
