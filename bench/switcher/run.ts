@@ -16,7 +16,7 @@ import { promisify } from "node:util";
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
 const { trackChild } = await import("@visionstream/local/engine/child-processes");
 const { OUTPUT_PMT_PID, OUTPUT_VIDEO_PID, IngestTap } = await import("@visionstream/local/switcher/ingest-tap");
-const { writeSecret } = await import("@visionstream/local/switcher/secrets");
+const { accountSecret, writeSecret } = await import("@visionstream/local/switcher/secrets");
 const { SrtIngest, SrtOutput } = await import("@visionstream/local/switcher/srt-processes");
 const { captureSrt, localArchitecture, pushSrt, stopChild, wholeFrames } = await import("@visionstream/local/switcher/testing");
 const { BusRelay } = await import("@visionstream/local/switcher/ts-relay");
@@ -282,7 +282,7 @@ async function switcherRuns() {
     const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "bench" } });
     const apiKey: string = created.body.apiKey;
     await eventually(async () => ((await runtime.accounts.get(created.body.account.id)).status === "ACTIVE" ? true : undefined), { timeoutMs: 20_000 });
-    for (const [index, passphrase] of PASSPHRASES.entries()) await writeSecret(runtime.dataDir, `switcher/test/stage-${"abc"[index]}`, passphrase);
+    for (const [index, passphrase] of PASSPHRASES.entries()) await writeSecret(runtime.dataDir, accountSecret(created.body.account.id, `switcher/test/stage-${"abc"[index]}`), passphrase);
     const call = (method: string, path: string, json?: unknown) => runtime.api(method, path, { token: apiKey, ...(json !== undefined ? { json } : {}) });
     const made = await call("POST", "/switchers", localArchitecture(INGEST_PORTS, OUTPUT_PORTS, "bench"));
     if (made.status !== 201) throw new Error(`switcher not created: ${JSON.stringify(made.body)}`);

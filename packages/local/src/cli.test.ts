@@ -89,7 +89,7 @@ describe("visionstream secret", () => {
   it("keeps a secret read from stdin in the data directory, mode 0600, and never prints it", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "visionstream-cli-"));
     directories.push(dataDir);
-    const child = spawn(process.execPath, [BIN, "secret", "set", "switcher/festival/stage-a", "--data-dir", dataDir], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "secret", "set", "switcher/festival/stage-a", "--account", "acc-0123456789abcdef", "--data-dir", dataDir], { stdio: ["pipe", "pipe", "pipe"] });
     children.push(child);
     let output = "";
     child.stdout!.on("data", (chunk) => (output += chunk));
@@ -99,14 +99,14 @@ describe("visionstream secret", () => {
     child.stdin!.end("correct horse battery\n");
 
     expect(await exited).toBe(0);
-    const file = join(dataDir, "secrets", "switcher/festival/stage-a");
+    const file = join(dataDir, "secrets", "accounts/acc-0123456789abcdef/switcher/festival/stage-a");
     expect(await readFile(file, "utf8")).toBe("correct horse battery");
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(output).not.toContain("correct horse");
   });
 
   it("refuses a name that leaves the secrets directory", async () => {
-    const child = spawn(process.execPath, [BIN, "secret", "set", "../outside"], { stdio: ["pipe", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "secret", "set", "../../../outside", "--account", "acc-0123456789abcdef"], { stdio: ["pipe", "ignore", "pipe"] });
     children.push(child);
     let output = "";
     child.stderr!.on("data", (chunk) => (output += chunk));

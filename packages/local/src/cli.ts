@@ -1,11 +1,12 @@
 import { parseArgs } from "node:util";
 import { InvalidConfiguration, readLocalSettings, resolveLocalConfig } from "./config.ts";
 import { startLocalRuntime } from "./runtime.ts";
-import { InvalidSecretName, writeSecret } from "./switcher/secrets.ts";
+import { ACCOUNT_ID_PATTERN } from "@visionstream/core";
+import { accountSecret, InvalidSecretName, writeSecret } from "./switcher/secrets.ts";
 import { ensureSystemPackages } from "./system-packages.ts";
 
 const USAGE = `usage: visionstream start [--data-dir DIR] [--api-port N] [--cdn-port N] [--rtmp-port N] [--rtp-port N] [--admin-token TOKEN]
-       visionstream secret set NAME [--data-dir DIR]   (the value is read from stdin, e.g. a switcher ingest's SRT passphrase)
+       visionstream secret set NAME --account ACCOUNT_ID [--data-dir DIR]   (the value is read from stdin, e.g. a switcher ingest's SRT passphrase)
 
 Starts the whole VisionStream platform on 127.0.0.1. Each flag may also be given in the environment:
 VISIONSTREAM_DATA_DIR (.visionstream), VISIONSTREAM_API_PORT (8080), VISIONSTREAM_CDN_PORT (8081),
@@ -75,16 +76,18 @@ async function start(argv: string[]) {
 
 /** Keeps a secret for the local runtime in <data dir>/secrets/<name> (mode 0600); the value comes on stdin, never as an argument. */
 async function secret(argv: string[]) {
-  const { values, positionals } = parseArgs({ args: argv, options: { "data-dir": { type: "string" } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { "data-dir": { type: "string" }, account: { type: "string" } }, allowPositionals: true, strict: true });
   const [action, name] = positionals;
-  if (action !== "set" || !name || positionals.length !== 2) throw new InvalidConfiguration("secret: give `secret set NAME`, with the value on stdin");
+  const account = values.account;
+  if (action !== "set" || !name || positionals.length !== 2 || !account) throw new InvalidConfiguration("secret: give `secret set NAME --account ACCOUNT_ID`, with the value on stdin");
+  if (!ACCOUNT_ID_PATTERN.test(account)) throw new InvalidConfiguration(`secret: --account ${account} is not an account id (acc-…)`);
   const { dataDir } = readLocalSettings({ dataDir: values["data-dir"] });
   let value = "";
   for await (const chunk of process.stdin) value += String(chunk);
   value = value.replace(/\r?\n$/, "");
   if (!value) throw new InvalidConfiguration(`secret ${name}: no value on stdin`);
-  await writeSecret(dataDir, name, value);
-  process.stdout.write(`secret ${name} kept in ${dataDir}/secrets/${name}\n`);
+  await writeSecret(dataDir, accountSecret(account, name), value);
+  process.stdout.write(`secret ${name} of account ${account} kept in ${dataDir}/secrets/${accountSecret(account, name)}\n`);
 }
 
 async function main() {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "./bus.ts";
-import { writeSecret } from "./switcher/secrets.ts";
+import { accountSecret, writeSecret } from "./switcher/secrets.ts";
 import { captureSrt, localArchitecture, pushSrt, stopChild } from "./switcher/testing.ts";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing.ts";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -31,7 +31,7 @@ describe("switcher lineup and fallback on the local runtime", () => {
     const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "lineup" } });
     apiKey = created.body.apiKey;
     await eventually(async () => ((await runtime.accounts.get(created.body.account.id)).status === "ACTIVE" ? true : undefined));
-    for (const [index, passphrase] of PASSPHRASES.entries()) await writeSecret(runtime.dataDir, `switcher/test/stage-${"abc"[index]}`, passphrase);
+    for (const [index, passphrase] of PASSPHRASES.entries()) await writeSecret(runtime.dataDir, accountSecret(created.body.account.id, `switcher/test/stage-${"abc"[index]}`), passphrase);
     const architecture = { ...localArchitecture(INGEST_PORTS, OUTPUT_PORTS, "lineup"), fallback: { to: "stage-b", afterMs: 1_000 } };
     const answer = await call("POST", "/switchers", architecture);
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);

@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.ts";
-import { writeSecret } from "./switcher/secrets.ts";
+import { accountSecret, writeSecret } from "./switcher/secrets.ts";
 import { localArchitecture, pushSrt, stopChild } from "./switcher/testing.ts";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing.ts";
 
@@ -57,7 +57,7 @@ describe("the switcher's control panel in Chromium", () => {
     const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "panel" } });
     apiKey = created.body.apiKey;
     await eventually(async () => ((await runtime.accounts.get(created.body.account.id)).status === "ACTIVE" ? true : undefined), { timeoutMs: 20_000 });
-    for (const [index, passphrase] of PASSPHRASES.entries()) await writeSecret(runtime.dataDir, `switcher/test/stage-${"ab"[index]}`, passphrase);
+    for (const [index, passphrase] of PASSPHRASES.entries()) await writeSecret(runtime.dataDir, accountSecret(created.body.account.id, `switcher/test/stage-${"ab"[index]}`), passphrase);
     const switcher = await call("POST", "/switchers", localArchitecture(INGEST_PORTS, OUTPUT_PORTS, "panel"));
     expect(switcher.status, JSON.stringify(switcher.body)).toBe(201);
     switcherId = switcher.body.switcher.id;

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import type { Architecture } from "@visionstream/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "./bus.ts";
-import { writeSecret } from "./switcher/secrets.ts";
+import { accountSecret, writeSecret } from "./switcher/secrets.ts";
 import { captureSrt, localArchitecture, pushSrt, stopChild, wholeFrames } from "./switcher/testing.ts";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing.ts";
 
@@ -46,7 +46,7 @@ describe("switcher on the local runtime", () => {
     const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "festival" } });
     apiKey = created.body.apiKey;
     await eventually(async () => ((await runtime.accounts.get(created.body.account.id)).status === "ACTIVE" ? true : undefined));
-    for (const [index, passphrase] of PASSPHRASES.entries()) await writeSecret(runtime.dataDir, `switcher/test/stage-${"abc"[index]}`, passphrase);
+    for (const [index, passphrase] of PASSPHRASES.entries()) await writeSecret(runtime.dataDir, accountSecret(created.body.account.id, `switcher/test/stage-${"abc"[index]}`), passphrase);
   }, 60_000);
 
   afterAll(async () => {
@@ -173,6 +173,10 @@ describe("switcher on the local runtime", () => {
     ] as const)
       expect((await theirs(method, path, json)).status, `${method} ${path}`).toBe(404);
     expect((await theirs("GET", "/switchers")).body.switchers).toEqual([]);
+    await eventually(async () => ((await runtime.accounts.get(stranger.body.account.id)).status === "ACTIVE" ? true : undefined));
+    const borrowing = await theirs("POST", "/switchers", localArchitecture([26004, 26005, 26006], [26103, 26104], "borrowed passphrases"));
+    expect(borrowing.status, "another account's secret names resolve in its own namespace").toBe(400);
+    expect(borrowing.body.error.details.issues[0].field).toBe("ingests[0].passphraseSecret");
 
     expect(silent.status).toBe(409);
     expect(unknown.status).toBe(400);

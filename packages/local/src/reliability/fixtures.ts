@@ -4,7 +4,7 @@ import { documentClient, dynamoClient, DynamoRecordingRepository } from "@vision
 import { type Architecture, recordingIdOf, vodKey } from "@visionstream/core";
 import { LOCAL_REGION } from "../bus.ts";
 import { TABLES } from "../runtime.ts";
-import { writeSecret } from "../switcher/secrets.ts";
+import { accountSecret, writeSecret } from "../switcher/secrets.ts";
 import { localArchitecture } from "../switcher/testing.ts";
 import { eventually, type startTestRuntime, TEST_ADMIN_TOKEN } from "../testing.ts";
 
@@ -75,7 +75,7 @@ export async function provisionTenant(
   const architecture = localArchitecture(ingestPorts, outputPorts, `${name} switcher`);
   if (outputs) architecture.outputs = outputs;
   architecture.ingests = architecture.ingests.map((ingest, index) => ({ ...ingest, passphraseSecret: `${secretPrefix}/stage-${index}` }));
-  for (const [index, passphrase] of passphrases.entries()) await writeSecret(runtime.dataDir, `${secretPrefix}/stage-${index}`, passphrase);
+  for (const [index, passphrase] of passphrases.entries()) await writeSecret(runtime.dataDir, accountSecret(accountId, `${secretPrefix}/stage-${index}`), passphrase);
   const { switcher } = await call("POST", "/switchers", architecture);
   const recordingId = await storeRecording(runtime, accountId, account.bucketName!, channel.channel.id);
   return { accountId, apiKey, cdnBaseUrl: account.cdnBaseUrl!, bucketName: account.bucketName!, channelId: channel.channel.id, recordingId, mediaId: media.id, switcherId: switcher.id, architecture };

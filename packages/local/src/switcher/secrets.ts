@@ -10,6 +10,9 @@ export class InvalidSecretName extends Error {
   name = "InvalidSecretName";
 }
 
+/** Every account has a namespace of its own: a switcher's file names its secrets within its account's. */
+export const accountSecret = (accountId: string, name: string) => `accounts/${accountId}/${name}`;
+
 export const secretVariable = (name: string) => `VISIONSTREAM_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 
 function secretPath(dataDir: string, name: string) {

@@ -21,7 +21,7 @@ import { LOCAL_AWS_ACCOUNT, LOCAL_REGION, type LocalBus } from "../bus.ts";
 import { trackChild } from "../engine/child-processes.ts";
 import { logger } from "../logger.ts";
 import { IngestTap } from "./ingest-tap.ts";
-import { resolveSecret } from "./secrets.ts";
+import { accountSecret, resolveSecret } from "./secrets.ts";
 import { HlsMonitor, SrtIngest, SrtOutput } from "./srt-processes.ts";
 import { BusRelay } from "./ts-relay.ts";
 
@@ -137,7 +137,7 @@ export class LocalSwitcherEngine implements SwitcherEngine {
 
   private async rebuild(spec: SwitcherSpec) {
     this.checkPorts(spec);
-    const passphrases = await this.passphrases(spec.architecture);
+    const passphrases = await this.passphrases(spec.accountId, spec.architecture);
     const running = this.running.get(spec.switcherId) ?? this.create(spec);
     this.running.set(spec.switcherId, running);
     const feed = (tap: IngestTap) => (chunk: Buffer) => {
@@ -231,10 +231,10 @@ export class LocalSwitcherEngine implements SwitcherEngine {
     running.outputs[bus] = { key, writers };
   }
 
-  private async passphrases(architecture: Architecture) {
+  private async passphrases(accountId: string, architecture: Architecture) {
     const resolve = async (name: string, field: string) => {
       try {
-        const passphrase = await resolveSecret(this.options.dataDir, name, this.options.env ?? process.env);
+        const passphrase = await resolveSecret(this.options.dataDir, accountSecret(accountId, name), this.options.env ?? process.env);
         if (passphrase.length < 10 || passphrase.length > 79 || passphrase.includes("&"))
           throw new Error(`the passphrase in secret ${name} must be 10 to 79 characters long, without "&"`);
         return passphrase;

@@ -157,7 +157,8 @@ export class BusRelay {
       () =>
         setImmediate(() => {
           if (this.pending !== pending) return;
-          const silent = !this.current || this.now() - this.current.lastDataAt >= DRAIN_MS;
+          // Under load an ingest arrives in bursts: only one quiet for as long as a lost one is has stopped.
+          const silent = !this.current || this.now() - this.current.lastDataAt >= SILENT_MS;
           if (silent || this.now() - since >= MAX_DRAIN_MS) {
             this.cleanOver(pending);
             this.flush();
