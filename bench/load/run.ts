@@ -14,6 +14,7 @@ import { parseMediaPlaylist } from "@visionstream/local/engine/media-playlist";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "@visionstream/local/testing";
 import type { ApiKindFigures } from "./api-load.ts";
 import { pushCamera } from "./camera.ts";
+import { watchCpu } from "./cpu-wait.ts";
 import type { ViewerFigures } from "./viewers.ts";
 
 const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
@@ -148,16 +149,22 @@ try {
   const rate = kinds.reduce((sum, kind) => sum + kind.rate, 0);
   console.log(`load for ${LOAD_SECONDS} s: API at ${rate} requests/s, ${VIEWERS} HLS viewers`);
   const cpuBefore = process.cpuUsage();
+  const cpu = watchCpu();
   const [{ kinds: api, cpuSeconds: apiClientCpu }, viewers] = await Promise.all([
     child<{ kinds: ApiKindFigures[]; cpuSeconds: number }>("api-load.ts", { apiUrl: runtime.apiUrl, apiKey, seconds: LOAD_SECONDS, kinds }),
     child<ViewerFigures>("viewers.ts", { ...playback, viewers: VIEWERS, seconds: LOAD_SECONDS, joinSeconds: 2, requestTimeoutMs: 10_000 }),
   ]);
   const runtimeCpu = process.cpuUsage(cpuBefore);
+  const scheduled = cpu.stop();
   const ladderPace = await pace.stop();
   console.log(`load average after: ${load()}`);
   console.log(
     `CPU seconds during the load: runtime (API, CDN, dynalite) ${((runtimeCpu.user + runtimeCpu.system) / 1e6).toFixed(1)}, ` +
       `viewers ${viewers.cpuSeconds.toFixed(1)}, autocannon ${apiClientCpu.toFixed(1)} (children include their start)`,
+  );
+  console.log(
+    `waiting for a core (run queue) during the load: runtime ${scheduled.runtime.waited.toFixed(1)} s (ran ${scheduled.runtime.ran.toFixed(1)} s), ` +
+      `camera and transcoder ffmpeg ${scheduled.ffmpeg.waited.toFixed(1)} s (ran ${scheduled.ffmpeg.ran.toFixed(1)} s)`,
   );
 
   for (const kind of api)
