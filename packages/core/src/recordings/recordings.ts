@@ -130,7 +130,14 @@ export function Recordings(deps: RecordingsDeps) {
         etag: event.detail.object.etag,
         at: event.time,
       });
-      return recording;
+      // Indexed after the recording was made (its event came late, retried through an outage say): it is no hole.
+      const listedMissing = recording.gaps.some(
+        (gap) => gap.reason === "missing-segments" && (gap.fromSequence ?? Infinity) <= segment.sequence && segment.sequence <= (gap.toSequence ?? -Infinity),
+      );
+      if (recording.status !== "READY" || !listedMissing) return recording;
+      const missing = gapsIn(await deps.recordings.segments(recording.id), ladder.segmentSeconds).filter((gap) => gap.reason === "missing-segments");
+      const gaps = [...recording.gaps.filter((gap) => gap.reason !== "missing-segments"), ...missing].sort((a, b) => a.from.localeCompare(b.from));
+      return (await deps.recordings.update(recording.id, { gaps, updatedAt: now() }, ["READY"])) ?? recording;
     },
 
     /** Reaction to "MediaLive Channel State Change" STOPPED: the session's recording is joined into one MP4, once. */
