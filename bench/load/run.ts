@@ -17,8 +17,9 @@ import { pushCamera } from "./camera.ts";
 import { watchCpu } from "./cpu-wait.ts";
 import type { ViewerFigures } from "./viewers.ts";
 
+// LOAD_SECONDS and VIEWERS may be set in the environment, to look at one part of the load alone.
 const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
-const VIEWERS = 200;
+const VIEWERS = Number(process.env.VIEWERS ?? 200);
 // Odd: Linux gives outgoing connections even ports of its ephemeral range (which holds these) first.
 const PORTS = { rtmpPort: 34_001, rtpPort: 34_101, apiPort: 34_081, cdnPort: 34_083 };
 /** Segments per pace window: 5 × 2 s of media. */
@@ -26,6 +27,8 @@ const PACE_WINDOW = 5;
 const CLIENT_NICENESS = 10;
 const ladder = DEFAULT_LADDER;
 
+/** A figure in whole units, or "-" where there was nothing to measure (JSON turns NaN into null). */
+const whole = (value: number | null) => (value === null || Number.isNaN(value) ? "-" : value.toFixed(0));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const load = () => loadavg().map((value) => value.toFixed(2)).join(" ");
 
@@ -173,8 +176,8 @@ try {
         `${kind.requests} requests, ${kind.errors} errors, ${kind.timeouts} timeouts, ${kind.non2xx} non-2xx`,
     );
   console.log(
-    `  viewers per rendition ${JSON.stringify(viewers.perRendition)}; segment GET p50 ${viewers.segmentMs.p50.toFixed(0)} ms, p99 ${viewers.segmentMs.p99.toFixed(0)} ms, ` +
-      `max ${viewers.segmentMs.max.toFixed(0)} ms; playlist GET p50 ${viewers.playlistMs.p50.toFixed(0)} ms, p99 ${viewers.playlistMs.p99.toFixed(0)} ms; ` +
+    `  viewers per rendition ${JSON.stringify(viewers.perRendition)}; segment GET p50 ${whole(viewers.segmentMs.p50)} ms, p99 ${whole(viewers.segmentMs.p99)} ms, ` +
+      `max ${whole(viewers.segmentMs.max)} ms; playlist GET p50 ${whole(viewers.playlistMs.p50)} ms, p99 ${whole(viewers.playlistMs.p99)} ms; ` +
       `${viewers.playlists} playlist reloads, ${viewers.missed} segments missed${viewers.errorSamples.length ? `; errors such as ${viewers.errorSamples.join(", ")}` : ""}`,
   );
   console.log(`  ladder: ${ladderPace.segments} segments listed on ${ladder.renditions[0]!.name}, windows of ${PACE_WINDOW}: ${ladderPace.speeds.map((speed) => speed.toFixed(2)).join(" ")}`);
@@ -190,7 +193,7 @@ try {
   );
   figures.push(
     `HLS viewers: ${viewers.viewers} concurrent for ${LOAD_SECONDS} s, ${viewers.segments} segments (${megabytes.toFixed(0)} MB, ` +
-      `${((megabytes * 8) / viewers.seconds).toFixed(0)} Mb/s), ${viewers.errors} errors, ${viewers.stalls} stalls (${viewers.viewersWithStalls} viewers)`,
+      `${whole((megabytes * 8) / viewers.seconds)} Mb/s), ${viewers.errors} errors, ${viewers.stalls} stalls (${viewers.viewersWithStalls} viewers)`,
   );
   figures.push(
     `ladder meanwhile: min ${Math.min(...ladderPace.speeds).toFixed(2)}x, median ${median(ladderPace.speeds).toFixed(2)}x real time ` +

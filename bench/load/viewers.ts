@@ -11,7 +11,7 @@ import { z } from "zod";
 const Options = z.object({
   hlsUrl: z.string().url(),
   query: z.string(),
-  viewers: z.number().int().positive(),
+  viewers: z.number().int().nonnegative(),
   seconds: z.number().positive(),
   /** Viewers join at random moments within this many seconds, as an audience does. */
   joinSeconds: z.number().nonnegative(),

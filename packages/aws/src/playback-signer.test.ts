@@ -25,3 +25,27 @@ describe("CloudFrontPlaybackSigner.signPath", () => {
     expect(query.get("Key-Pair-Id")).toBe("K2JCJMDEHXQW5F");
   });
 });
+
+describe("CloudFrontPlaybackSigner reuse", () => {
+  it("signs a policy once per second and account, and signs again after the key is forgotten", async () => {
+    let keyReads = 0;
+    const signer = new CloudFrontPlaybackSigner(async () => {
+      keyReads++;
+      return { keyPairId: "K2JCJMDEHXQW5F", privateKey };
+    });
+    const url = "https://d111111abcdef8.cloudfront.net/vod/rec-0123456789abcdef.mp4";
+
+    const first = await signer.signUrl("acc-a", url, new Date("2030-01-01T00:00:00.100Z"));
+    const sameSecond = await signer.signUrl("acc-a", url, new Date("2030-01-01T00:00:00.900Z"));
+    const nextSecond = await signer.signUrl("acc-a", url, new Date("2030-01-01T00:00:01.000Z"));
+    const otherAccount = await signer.signUrl("acc-b", url, new Date("2030-01-01T00:00:00.100Z"));
+    signer.forget("acc-a");
+    await signer.signUrl("acc-a", url, new Date("2030-01-01T00:00:00.100Z"));
+
+    expect(sameSecond).toBe(first);
+    expect(new URL(first).searchParams.get("Expires")).toBe("1893456000");
+    expect(new URL(nextSecond).searchParams.get("Expires")).toBe("1893456001");
+    expect(otherAccount).toBe(first);
+    expect(keyReads).toBe(3);
+  });
+});
