@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { PassThrough } from "node:stream";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -202,3 +203,21 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+describe("transcoder: its feed drops it", () => {
+  it("is killed when its input stream ends with an error, and the error is its exit's, not the process's", async () => {
+    const liveDir = await mkdtemp(join(tmpdir(), "transcoder-dropped-"));
+    const feed = new PassThrough();
+    try {
+      const transcoder = startTranscoder({ ladder: DEFAULT_LADDER, input: FLV_ON_STDIN, stdin: feed, liveDir, startNumber: 1, discontinuity: false, preset: "ultrafast" });
+
+      feed.destroy(new Error("the transcoder fell too far behind the live input"));
+      const exit = await transcoder.exited;
+
+      expect(exit.signal).toBe("SIGKILL");
+      expect(exit.stderrTail).toContain("fell too far behind");
+    } finally {
+      await rm(liveDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -83,6 +83,12 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
 
   child.stdin?.on("error", () => {});
   if (stdin && child.stdin) stdin.pipe(child.stdin);
+  // The feed drops a transcoder that falls too far behind (its stream ends with an error): that is this transcoder's
+  // failure, reported and restarted by the engine, never an unhandled error of the whole runtime.
+  stdin?.once("error", (error) => {
+    stderrTail += `input: ${error.message}\n`;
+    child.kill("SIGKILL");
+  });
 
   const exited = new Promise<TranscoderExit>((resolve) => {
     child.once("error", (error) => resolve({ code: null, signal: null, stderrTail: `${stderrTail}${error.message}` }));
