@@ -176,7 +176,7 @@ describe("switcher on the local runtime", () => {
     await eventually(async () => ((await runtime.accounts.get(stranger.body.account.id)).status === "ACTIVE" ? true : undefined));
     const borrowing = await theirs("POST", "/switchers", localArchitecture([26004, 26005, 26006], [26103, 26104], "borrowed passphrases"));
     expect(borrowing.status, "another account's secret names resolve in its own namespace").toBe(400);
-    expect(borrowing.body.error.details.issues[0].field).toBe("ingests[0].passphraseSecret");
+    expect(borrowing.body.error.details.issues[0].field).toMatch(/^ingests\[[0-2]\]\.passphraseSecret$/);
 
     expect(silent.status).toBe(409);
     expect(unknown.status).toBe(400);
