@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Media, type MediaChanges, type MediaRepository, type MediaStatus } from "@visionstream/core/media/media";
-import { queryAll } from "./query.ts";
+import { queryNewestFirst } from "./query.ts";
 import { conditionalUpdate } from "./update.ts";
 
 const mediaItemKey = (mediaId: string) => ({ pk: `MEDIA#${mediaId}`, sk: "MEDIA" });
@@ -30,13 +30,7 @@ export class DynamoMediaRepository implements MediaRepository {
   }
 
   async list(accountId: string): Promise<Media[]> {
-    const items = await queryAll(this.client, {
-      TableName: this.tableName,
-      IndexName: "gsi1",
-      KeyConditionExpression: "gsi1pk = :account",
-      ExpressionAttributeValues: { ":account": byAccount(accountId) },
-      ScanIndexForward: false,
-    });
+    const items = await queryNewestFirst(this.client, this.tableName, byAccount(accountId));
     return items.map((item) => Media.parse(item));
   }
 

@@ -11,3 +11,14 @@ export async function queryAll(client: DynamoDBDocumentClient, input: Omit<Query
   } while (start);
   return items;
 }
+
+/** Everything listed under one gsi1 partition (an account's items of a kind), newest first: gsi1sk starts with the creation time. */
+export function queryNewestFirst(client: DynamoDBDocumentClient, tableName: string, gsi1pk: string): Promise<Record<string, unknown>[]> {
+  return queryAll(client, {
+    TableName: tableName,
+    IndexName: "gsi1",
+    KeyConditionExpression: "gsi1pk = :partition",
+    ExpressionAttributeValues: { ":partition": gsi1pk },
+    ScanIndexForward: false,
+  });
+}

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type IndexedSegment, Recording, type RecordingRepository, type RecordingStatus } from "@visionstream/core";
-import { queryAll } from "./query.ts";
+import { queryAll, queryNewestFirst } from "./query.ts";
 import { conditionalUpdate } from "./update.ts";
 
 const recordingKey = (recordingId: string) => ({ pk: `RECORDING#${recordingId}`, sk: "RECORDING" });
@@ -45,13 +45,7 @@ export class DynamoRecordingRepository implements RecordingRepository {
   }
 
   async list(accountId: string, channelId?: string): Promise<Recording[]> {
-    const items = await queryAll(this.client, {
-      TableName: this.tableName,
-      IndexName: "gsi1",
-      KeyConditionExpression: "gsi1pk = :account",
-      ExpressionAttributeValues: { ":account": byAccount(accountId) },
-      ScanIndexForward: false,
-    });
+    const items = await queryNewestFirst(this.client, this.tableName, byAccount(accountId));
     const recordings = items.map((item) => Recording.parse(item));
     return channelId ? recordings.filter((recording) => recording.channelId === channelId) : recordings;
   }

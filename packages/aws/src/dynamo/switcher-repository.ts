@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Switcher, type SwitcherRepository } from "@visionstream/core/switcher/switcher";
-import { queryAll } from "./query.ts";
+import { queryNewestFirst } from "./query.ts";
 
 const switcherKey = (switcherId: string) => ({ pk: `SWITCHER#${switcherId}`, sk: "SWITCHER" });
 const byAccount = (accountId: string) => `ACCOUNT#${accountId}#SWITCHER`;
@@ -32,13 +32,7 @@ export class DynamoSwitcherRepository implements SwitcherRepository {
   }
 
   async list(accountId: string): Promise<Switcher[]> {
-    const items = await queryAll(this.client, {
-      TableName: this.tableName,
-      IndexName: "gsi1",
-      KeyConditionExpression: "gsi1pk = :account",
-      ExpressionAttributeValues: { ":account": byAccount(accountId) },
-      ScanIndexForward: false,
-    });
+    const items = await queryNewestFirst(this.client, this.tableName, byAccount(accountId));
     return items.map((item) => Switcher.parse(item));
   }
 
