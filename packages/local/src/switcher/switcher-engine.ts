@@ -53,7 +53,6 @@ interface RunningOutput {
 
 interface Running {
   spec: SwitcherSpec;
-  taps: Map<string, IngestTap>;
   ingests: Map<string, RunningIngest>;
   outputs: Partial<Record<Bus, RunningOutput>>;
   buses: Record<Bus, BusRelay>;
@@ -144,7 +143,7 @@ export class LocalSwitcherEngine implements SwitcherEngine {
       const packets = tap.push(chunk);
       for (const bus of BUSES) running.buses[bus].accept(tap, packets);
     };
-    const wanted = new Map<string, { key: string; start: () => RunningIngest }>();
+    const wanted = new Map<string, { key: string; start: () => Omit<RunningIngest, "key"> }>();
     for (const ingest of spec.architecture.ingests) {
       const passphrase = passphrases.ingests.get(ingest.id)!;
       wanted.set(ingest.id, {
@@ -158,7 +157,7 @@ export class LocalSwitcherEngine implements SwitcherEngine {
             onExit: (reason) => logger.warn("switcher ingest restarted", { switcherId: spec.switcherId, ingestId: ingest.id, reason }),
           });
           srt.start();
-          return { tap, key: JSON.stringify([ingest.port, passphrase]), stop: () => srt.stop() };
+          return { tap, stop: () => srt.stop() };
         },
       });
     }
@@ -167,27 +166,24 @@ export class LocalSwitcherEngine implements SwitcherEngine {
         key: SLATE,
         start: () => {
           const tap = new IngestTap(SLATE);
-          return { tap, key: SLATE, stop: slate(feed(tap)).stop };
+          return { tap, stop: slate(feed(tap)).stop };
         },
       });
     const stopping: Promise<void>[] = [];
     for (const [id, ingest] of running.ingests) {
       if (wanted.get(id)?.key === ingest.key) continue;
       running.ingests.delete(id);
-      running.taps.delete(id);
       stopping.push(ingest.stop());
     }
     await Promise.all(stopping);
     for (const [id, want] of wanted) {
       if (running.ingests.has(id)) continue;
-      const ingest = want.start();
-      running.ingests.set(id, ingest);
-      running.taps.set(id, ingest.tap);
+      running.ingests.set(id, { ...want.start(), key: want.key });
     }
     for (const bus of BUSES) await this.rebuildOutput(running, spec, bus, passphrases.outputs[bus]);
     for (const bus of BUSES) {
       const selected = spec[bus] ?? running.buses[bus].ingestId;
-      const tap = selected ? running.taps.get(selected) : undefined;
+      const tap = selected ? running.ingests.get(selected)?.tap : undefined;
       if (running.buses[bus].ingestId !== selected || !tap || running.buses[bus].tap !== tap) running.buses[bus].select(tap);
     }
     running.spec = spec;
@@ -196,7 +192,6 @@ export class LocalSwitcherEngine implements SwitcherEngine {
   private create(spec: SwitcherSpec): Running {
     const running = {
       spec,
-      taps: new Map(),
       ingests: new Map(),
       outputs: {},
       healthy: new Map(),
@@ -259,7 +254,7 @@ export class LocalSwitcherEngine implements SwitcherEngine {
     const lossAfterMs = architecture.fallback?.afterMs ?? DEFAULT_LOSS_AFTER_MS;
     const now = performance.now();
     for (const ingest of architecture.ingests) {
-      const tap = running.taps.get(ingest.id)!;
+      const tap = running.ingests.get(ingest.id)!.tap;
       const was = running.healthy.get(ingest.id);
       const sending = tap.lastDataAt > 0 && now - tap.lastDataAt < lossAfterMs;
       if (was === undefined && !sending) continue;
@@ -280,7 +275,7 @@ export class LocalSwitcherEngine implements SwitcherEngine {
     await this.starting.get(switcherId)?.catch(() => undefined);
     const running = this.running.get(switcherId);
     if (!running) throw new NotFound("running switcher", switcherId);
-    const tap = running.taps.get(ingestId);
+    const tap = running.ingests.get(ingestId)?.tap;
     if (!tap) throw new NotFound("ingest", ingestId);
     if (performance.now() - tap.lastDataAt > CONNECTED_WITHIN_MS || !tap.ready)
       throw new Conflict(`ingest ${ingestId} is not sending: nothing to put on ${bus}`, { ingestId, bus });
@@ -294,7 +289,7 @@ export class LocalSwitcherEngine implements SwitcherEngine {
     if (!running) return [];
     const now = performance.now();
     return running.spec.architecture.ingests.map((ingest) => {
-      const tap = running.taps.get(ingest.id)!;
+      const tap = running.ingests.get(ingest.id)!.tap;
       return {
         ingestId: ingest.id,
         connected: tap.lastDataAt > 0 && now - tap.lastDataAt < CONNECTED_WITHIN_MS,
