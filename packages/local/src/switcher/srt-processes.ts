@@ -127,6 +127,34 @@ class SupervisedProcess {
   }
 }
 
+/** What the ingest, the output and the monitor share: one supervised process behind them. */
+class Supervised {
+  constructor(protected readonly process: SupervisedProcess) {}
+
+  start(): void {
+    this.process.start();
+  }
+
+  stop(): Promise<void> {
+    return this.process.stop();
+  }
+
+  stderrTail(): string[] {
+    return this.process.stderrTail();
+  }
+}
+
+/** A supervised process fed through its stdin, never blocking the writer. */
+class SupervisedWriter extends Supervised {
+  write(chunk: Buffer): void {
+    this.process.write(chunk);
+  }
+
+  stats(): WriterStats {
+    return { bytesWritten: this.process.bytesWritten, chunksDropped: this.process.chunksDropped };
+  }
+}
+
 export interface SrtIngestOptions {
   port: number;
   passphrase: string;
@@ -136,32 +164,20 @@ export interface SrtIngestOptions {
 }
 
 /** An SRT listener on 127.0.0.1 that hands the publisher's TS bytes to onData, publisher after publisher. */
-export class SrtIngest {
-  readonly #process: SupervisedProcess;
-
+export class SrtIngest extends Supervised {
   constructor({ port, passphrase, latencyMs = 120, onData, onExit }: SrtIngestOptions) {
     checkPort(port);
     checkPassphrase(port, passphrase);
-    this.#process = new SupervisedProcess({
-      label: `SRT ingest on port ${port}`,
-      command: "srt-live-transmit",
-      args: [`srt://127.0.0.1:${port}?mode=listener&passphrase=${passphrase}&latency=${latencyMs}`, "file://con"],
-      onStdout: onData,
-      secret: passphrase,
-      ...(onExit ? { onExit } : {}),
-    });
-  }
-
-  start(): void {
-    this.#process.start();
-  }
-
-  stop(): Promise<void> {
-    return this.#process.stop();
-  }
-
-  stderrTail(): string[] {
-    return this.#process.stderrTail();
+    super(
+      new SupervisedProcess({
+        label: `SRT ingest on port ${port}`,
+        command: "srt-live-transmit",
+        args: [`srt://127.0.0.1:${port}?mode=listener&passphrase=${passphrase}&latency=${latencyMs}`, "file://con"],
+        onStdout: onData,
+        secret: passphrase,
+        ...(onExit ? { onExit } : {}),
+      }),
+    );
   }
 }
 
@@ -175,41 +191,21 @@ export interface WriterStats {
 }
 
 /** Sends the TS bytes written to it over SRT to one receiver at a time; receivers may come and go. */
-export class SrtOutput {
-  readonly #process: SupervisedProcess;
-
+export class SrtOutput extends SupervisedWriter {
   constructor(options: SrtOutputOptions) {
     checkPort(options.port);
     if (options.passphrase !== undefined) checkPassphrase(options.port, options.passphrase);
     const host = options.mode === "listener" ? "127.0.0.1" : options.host;
     const passphrase = options.passphrase === undefined ? "" : `&passphrase=${options.passphrase}`;
-    this.#process = new SupervisedProcess({
-      label: `SRT output ${options.mode} ${host}:${options.port}`,
-      command: "srt-live-transmit",
-      args: ["-chunk", String(TS_PAYLOAD_BYTES), "file://con", `srt://${host}:${options.port}?mode=${options.mode}${passphrase}`],
-      stdin: true,
-      ...(options.passphrase === undefined ? {} : { secret: options.passphrase }),
-    });
-  }
-
-  start(): void {
-    this.#process.start();
-  }
-
-  write(chunk: Buffer): void {
-    this.#process.write(chunk);
-  }
-
-  stats(): WriterStats {
-    return { bytesWritten: this.#process.bytesWritten, chunksDropped: this.#process.chunksDropped };
-  }
-
-  stop(): Promise<void> {
-    return this.#process.stop();
-  }
-
-  stderrTail(): string[] {
-    return this.#process.stderrTail();
+    super(
+      new SupervisedProcess({
+        label: `SRT output ${options.mode} ${host}:${options.port}`,
+        command: "srt-live-transmit",
+        args: ["-chunk", String(TS_PAYLOAD_BYTES), "file://con", `srt://${host}:${options.port}?mode=${options.mode}${passphrase}`],
+        stdin: true,
+        ...(options.passphrase === undefined ? {} : { secret: options.passphrase }),
+      }),
+    );
   }
 }
 
@@ -220,53 +216,38 @@ export interface HlsMonitorOptions {
 }
 
 /** Live HLS of the TS bytes written to it, copied without re-encoding, to dir/index.m3u8. */
-export class HlsMonitor {
+export class HlsMonitor extends SupervisedWriter {
   readonly #dir: string;
-  readonly #process: SupervisedProcess;
 
   constructor({ dir, segmentSeconds = 1, listSize = 6 }: HlsMonitorOptions) {
+    super(
+      new SupervisedProcess({
+        label: `HLS monitor in ${dir}`,
+        command: "ffmpeg",
+        args: [
+          "-hide_banner", "-nostats", "-loglevel", "level+warning",
+          // A jump of more than a second between sources becomes an offset, not a long segment.
+          "-dts_delta_threshold", "1",
+          "-fflags", "+genpts+discardcorrupt",
+          "-f", "mpegts", "-i", "pipe:0",
+          "-c", "copy",
+          "-f", "hls", "-hls_time", String(segmentSeconds), "-hls_list_size", String(listSize),
+          // append_list continues the numbering after a restart, behind a discontinuity; no ENDLIST, or players stop.
+          "-hls_flags", "delete_segments+independent_segments+temp_file+omit_endlist+append_list+program_date_time",
+          join(dir, HLS_PLAYLIST),
+        ],
+        stdin: true,
+      }),
+    );
     this.#dir = dir;
-    this.#process = new SupervisedProcess({
-      label: `HLS monitor in ${dir}`,
-      command: "ffmpeg",
-      args: [
-        "-hide_banner", "-nostats", "-loglevel", "level+warning",
-        // A jump of more than a second between sources becomes an offset, not a long segment.
-        "-dts_delta_threshold", "1",
-        "-fflags", "+genpts+discardcorrupt",
-        "-f", "mpegts", "-i", "pipe:0",
-        "-c", "copy",
-        "-f", "hls", "-hls_time", String(segmentSeconds), "-hls_list_size", String(listSize),
-        // append_list continues the numbering after a restart, behind a discontinuity; no ENDLIST, or players stop.
-        "-hls_flags", "delete_segments+independent_segments+temp_file+omit_endlist+append_list+program_date_time",
-        join(dir, HLS_PLAYLIST),
-      ],
-      stdin: true,
-    });
   }
 
-  start(): void {
-    if (this.#process.running) return;
+  override start(): void {
+    if (this.process.running) return;
     mkdirSync(this.#dir, { recursive: true });
     for (const name of readdirSync(this.#dir)) {
       if (/^index(\d+\.ts|\.m3u8)(\.tmp)?$/.test(name)) rmSync(join(this.#dir, name), { force: true });
     }
-    this.#process.start();
-  }
-
-  write(chunk: Buffer): void {
-    this.#process.write(chunk);
-  }
-
-  stats(): WriterStats {
-    return { bytesWritten: this.#process.bytesWritten, chunksDropped: this.#process.chunksDropped };
-  }
-
-  stop(): Promise<void> {
-    return this.#process.stop();
-  }
-
-  stderrTail(): string[] {
-    return this.#process.stderrTail();
+    super.start();
   }
 }
