@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.ts";
 import { accountSecret, writeSecret } from "./switcher/secrets.ts";
 import { localArchitecture, pushSrt, stopChild } from "./switcher/testing.ts";
-import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing.ts";
+import { activeAccount, eventually, startTestRuntime } from "./testing.ts";
 
 // Ports of this file only, so it can run beside the other switcher tests.
 const INGEST_PORTS = [28001, 28002];
@@ -54,10 +54,9 @@ async function waitForColour(page: Page, selector: string, matches: (colour: Rgb
 describe("the switcher's control panel in Chromium", () => {
   beforeAll(async () => {
     [runtime, browser] = await Promise.all([startTestRuntime(), launchChromium()]);
-    const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "panel" } });
-    apiKey = created.body.apiKey;
-    await eventually(async () => ((await runtime.accounts.get(created.body.account.id)).status === "ACTIVE" ? true : undefined), { timeoutMs: 20_000 });
-    for (const [index, passphrase] of PASSPHRASES.entries()) await writeSecret(runtime.dataDir, accountSecret(created.body.account.id, `switcher/test/stage-${"ab"[index]}`), passphrase);
+    const account = await activeAccount(runtime, "panel", 20_000);
+    apiKey = account.apiKey;
+    for (const [index, passphrase] of PASSPHRASES.entries()) await writeSecret(runtime.dataDir, accountSecret(account.accountId, `switcher/test/stage-${"ab"[index]}`), passphrase);
     const switcher = await call("POST", "/switchers", localArchitecture(INGEST_PORTS, OUTPUT_PORTS, "panel"));
     expect(switcher.status, JSON.stringify(switcher.body)).toBe(201);
     switcherId = switcher.body.switcher.id;

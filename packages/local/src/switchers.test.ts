@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "./bus.ts";
 import { accountSecret, writeSecret } from "./switcher/secrets.ts";
 import { captureSrt, localArchitecture, pushSrt, stopChild, wholeFrames } from "./switcher/testing.ts";
-import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing.ts";
+import { activeAccount, eventually, startTestRuntime } from "./testing.ts";
 
 const run = promisify(execFile);
 const INGEST_PORTS = [26001, 26002, 26003];
@@ -43,10 +43,9 @@ describe("switcher on the local runtime", () => {
     runtime = await startTestRuntime();
     runtime.bus.subscribe("test", { source: ["visionstream"] }, async (event) => void events.push(event));
     work = await mkdtemp(join(tmpdir(), "switcher-"));
-    const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "festival" } });
-    apiKey = created.body.apiKey;
-    await eventually(async () => ((await runtime.accounts.get(created.body.account.id)).status === "ACTIVE" ? true : undefined));
-    for (const [index, passphrase] of PASSPHRASES.entries()) await writeSecret(runtime.dataDir, accountSecret(created.body.account.id, `switcher/test/stage-${"abc"[index]}`), passphrase);
+    const account = await activeAccount(runtime, "festival");
+    apiKey = account.apiKey;
+    for (const [index, passphrase] of PASSPHRASES.entries()) await writeSecret(runtime.dataDir, accountSecret(account.accountId, `switcher/test/stage-${"abc"[index]}`), passphrase);
   }, 60_000);
 
   afterAll(async () => {
@@ -161,8 +160,8 @@ describe("switcher on the local runtime", () => {
     const silent = await call("POST", `/switchers/${switcherId}/live`, { ingestId: "stage-c", mode: "clean" });
     const unknown = await call("POST", `/switchers/${switcherId}/preview`, { ingestId: "stage-z" });
 
-    const stranger = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "another festival" } });
-    const theirs = (method: string, path: string, json?: unknown) => runtime.api(method, path, { token: stranger.body.apiKey, ...(json !== undefined ? { json } : {}) });
+    const stranger = await activeAccount(runtime, "another festival");
+    const theirs = (method: string, path: string, json?: unknown) => runtime.api(method, path, { token: stranger.apiKey, ...(json !== undefined ? { json } : {}) });
     for (const [method, path, json] of [
       ["GET", `/switchers/${switcherId}`],
       ["GET", `/switchers/${switcherId}/events`],
@@ -173,7 +172,6 @@ describe("switcher on the local runtime", () => {
     ] as const)
       expect((await theirs(method, path, json)).status, `${method} ${path}`).toBe(404);
     expect((await theirs("GET", "/switchers")).body.switchers).toEqual([]);
-    await eventually(async () => ((await runtime.accounts.get(stranger.body.account.id)).status === "ACTIVE" ? true : undefined));
     const borrowing = await theirs("POST", "/switchers", localArchitecture([26004, 26005, 26006], [26103, 26104], "borrowed passphrases"));
     expect(borrowing.status, "another account's secret names resolve in its own namespace").toBe(400);
     expect(borrowing.body.error.details.issues[0].field).toMatch(/^ingests\[[0-2]\]\.passphraseSecret$/);

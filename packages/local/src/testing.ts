@@ -21,6 +21,15 @@ export async function startTestRuntime(
   };
 }
 
+/** An account created with the operator token, once provisioning made it ACTIVE: its id and API key. */
+export async function activeAccount(runtime: Pick<LocalRuntime, "accounts"> & { api: ApiClient }, name: string, timeoutMs = 5_000) {
+  const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name } });
+  if (created.status !== 201) throw new Error(`account ${name} not created: ${created.status} ${JSON.stringify(created.body)}`);
+  const accountId: string = created.body.account.id;
+  await eventually(async () => ((await runtime.accounts.get(accountId)).status === "ACTIVE" ? true : undefined), { timeoutMs });
+  return { accountId, apiKey: created.body.apiKey as string };
+}
+
 export interface ApiAnswer<T = Record<string, unknown>> {
   status: number;
   body: T;

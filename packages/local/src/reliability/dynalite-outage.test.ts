@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_REGION } from "../bus.ts";
 import { push } from "../media-testing.ts";
 import { TABLES } from "../runtime.ts";
-import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "../testing.ts";
+import { activeAccount, eventually, startTestRuntime } from "../testing.ts";
 import { recordedSequences, SMALL_LADDER, sleep } from "./testing.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -13,10 +13,7 @@ const pushes: ReturnType<typeof push>[] = [];
 
 beforeAll(async () => {
   runtime = await startTestRuntime({ inMemory: false, rtmpPort: 33_020, rtpPort: 33_220, apiPort: 33_120, cdnPort: 33_121, ladder: SMALL_LADDER, preset: "ultrafast" });
-  const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "outage" } });
-  accountId = created.body.account.id;
-  apiKey = created.body.apiKey;
-  await eventually(async () => ((await runtime.accounts.get(accountId)).status === "ACTIVE" ? true : undefined));
+  ({ accountId, apiKey } = await activeAccount(runtime, "outage"));
 }, 60_000);
 
 afterAll(async () => {

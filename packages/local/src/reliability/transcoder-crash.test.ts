@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "../bus.ts";
 import { push } from "../media-testing.ts";
-import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "../testing.ts";
+import { activeAccount, eventually, startTestRuntime } from "../testing.ts";
 import { recordedSequences, SMALL_LADDER, sleep, transcoderPids } from "./testing.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -13,10 +13,7 @@ const pushes: ReturnType<typeof push>[] = [];
 beforeAll(async () => {
   runtime = await startTestRuntime({ rtmpPort: 33_000, rtpPort: 33_200, apiPort: 33_100, cdnPort: 33_101, ladder: SMALL_LADDER, preset: "ultrafast" });
   runtime.bus.subscribe("test-medialive", { source: ["aws.medialive"] }, async (event) => void medialive.push(event));
-  const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "faults" } });
-  accountId = created.body.account.id;
-  apiKey = created.body.apiKey;
-  await eventually(async () => ((await runtime.accounts.get(accountId)).status === "ACTIVE" ? true : undefined));
+  ({ accountId, apiKey } = await activeAccount(runtime, "faults"));
 }, 60_000);
 
 afterAll(async () => {
