@@ -7,6 +7,7 @@ import { mediaConnectAlertSample, mediaConnectFlowHealthSample, mediaConnectFlow
 import { mediaConvertDocumentedSamples } from "./aws/samples/mediaconvert.ts";
 import { mediaLiveChannelAlertSample, mediaLiveChannelStateChangeSample } from "./aws/samples/medialive.ts";
 import { s3ObjectCreatedSample } from "./aws/samples/s3.ts";
+import { mutate, mutationsOf } from "./testing/mutation.ts";
 
 const SEED = 20261203;
 const RUNS = 200;
@@ -48,33 +49,9 @@ const oddValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.anything({ maxDepth: 2 }),
 );
 
-type Path = (string | number)[];
-function paths(value: unknown, at: Path = []): Path[] {
-  if (Array.isArray(value)) return [at, ...value.flatMap((item, index) => paths(item, [...at, index]))];
-  if (value && typeof value === "object") return [at, ...Object.entries(value).flatMap(([key, item]) => paths(item, [...at, key]))];
-  return [at];
-}
-
-/** A copy of `value` with the node at `pick` (modulo the node count) dropped, replaced, duplicated or wrapped. */
-function mutate(value: unknown, pick: number, op: "drop" | "replace" | "wrap" | "extra", odd: unknown): unknown {
-  const copy = structuredClone(value);
-  const all = paths(copy);
-  const path = all[pick % all.length]!;
-  if (path.length === 0) return op === "wrap" ? [copy] : odd;
-  const parent = path.slice(0, -1).reduce<any>((node, key) => node[key], copy);
-  const key = path.at(-1)!;
-  if (op === "drop") Array.isArray(parent) ? parent.splice(Number(key), 1) : delete parent[key];
-  else if (op === "replace") parent[key] = odd;
-  else if (op === "wrap") parent[key] = [parent[key]];
-  else if (Array.isArray(parent)) parent.push(parent[key as number]);
-  else parent[`${String(key)}_extra`] = odd;
-  return copy;
-}
-
-const mutation = fc.record({ pick: fc.nat(), op: fc.constantFrom("drop", "replace", "wrap", "extra" as const), odd: oddValue });
 const mutatedSample = fc
-  .tuple(fc.constantFrom(...samples), fc.array(mutation, { minLength: 1, maxLength: 4 }))
-  .map(([sample, mutations]) => mutations.reduce((value, { pick, op, odd }) => mutate(value, pick, op, odd), sample));
+  .tuple(fc.constantFrom(...samples), mutationsOf(oddValue, 4))
+  .map(([sample, mutations]) => mutations.reduce<unknown>(mutate, sample));
 
 const schemas = Object.entries(catalogue as Record<string, unknown>).filter((entry): entry is [string, z.ZodType] => entry[1] instanceof z.ZodType);
 

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import fc from "fast-check";
+import { mutatedFrom } from "@visionstream/events/testing/mutation";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseArchitecture } from "./architecture.ts";
 
@@ -18,32 +19,7 @@ const oddValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.anything({ maxDepth: 2, withNullPrototype: true }),
 );
 
-type Path = (string | number)[];
-function paths(value: unknown, at: Path = []): Path[] {
-  if (Array.isArray(value)) return [at, ...value.flatMap((item, index) => paths(item, [...at, index]))];
-  if (value && typeof value === "object") return [at, ...Object.entries(value).flatMap(([key, item]) => paths(item, [...at, key]))];
-  return [at];
-}
-
-function mutate(value: unknown, pick: number, op: "drop" | "replace" | "wrap" | "duplicate" | "extra", odd: unknown): unknown {
-  const copy = structuredClone(value);
-  const all = paths(copy);
-  const path = all[pick % all.length]!;
-  if (path.length === 0) return op === "wrap" ? [copy] : odd;
-  const parent = path.slice(0, -1).reduce<any>((node, key) => node[key], copy);
-  const key = path.at(-1)!;
-  if (op === "drop") Array.isArray(parent) ? parent.splice(Number(key), 1) : delete parent[key];
-  else if (op === "replace") parent[key] = odd;
-  else if (op === "wrap") parent[key] = [parent[key]];
-  else if (op === "duplicate" && Array.isArray(parent)) parent.push(structuredClone(parent[key as number]));
-  else parent[`${String(key)}_extra`] = odd;
-  return copy;
-}
-
-const mutated = () =>
-  fc
-    .array(fc.record({ pick: fc.nat(), op: fc.constantFrom("drop", "replace", "wrap", "duplicate", "extra" as const), odd: oddValue }), { minLength: 1, maxLength: 5 })
-    .map((mutations) => mutations.reduce<unknown>((value, { pick, op, odd }) => mutate(value, pick, op, odd), example));
+const mutated = () => mutatedFrom(example, oddValue, 5);
 
 describe("the architecture file under random and mutated input", () => {
   beforeAll(async () => {

@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { dynamoClient } from "@visionstream/aws";
 import fc from "fast-check";
+import { mutatedFrom } from "@visionstream/events/testing/mutation";
 import { LOCAL_REGION } from "../bus.ts";
 import { TABLES } from "../runtime.ts";
 
@@ -58,37 +59,7 @@ export const oddValue: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: fc.dictionary(fc.string({ maxLength: 10 }), oddLeaf, { maxKeys: 4 }), weight: 1 },
 );
 
-type Path = (string | number)[];
-function nodes(value: unknown, at: Path = []): Path[] {
-  if (Array.isArray(value)) return [at, ...value.flatMap((item, index) => nodes(item, [...at, index]))];
-  if (value && typeof value === "object") return [at, ...Object.entries(value).flatMap(([key, item]) => nodes(item, [...at, key]))];
-  return [at];
-}
-
-export type Mutation = { pick: number; op: "drop" | "replace" | "wrap" | "duplicate" | "extra"; odd: unknown };
-
-/** A copy of `value` with one node (chosen by `pick`) dropped, replaced by an odd value, wrapped in an array, duplicated, or given a sibling. */
-export function mutate(value: unknown, { pick, op, odd }: Mutation): unknown {
-  const copy = structuredClone(value);
-  const all = nodes(copy);
-  const path = all[pick % all.length]!;
-  if (path.length === 0) return op === "wrap" ? [copy] : op === "replace" ? odd : copy;
-  const parent = path.slice(0, -1).reduce<any>((node, key) => node[key], copy);
-  const key = path.at(-1)!;
-  if (op === "drop") Array.isArray(parent) ? parent.splice(Number(key), 1) : delete parent[key];
-  else if (op === "replace") parent[key] = odd;
-  else if (op === "wrap") parent[key] = [parent[key]];
-  else if (op === "duplicate" && Array.isArray(parent)) parent.push(structuredClone(parent[key as number]));
-  else parent[`${String(key)}${typeof odd === "string" ? odd.slice(0, 20) : "_extra"}`] = odd;
-  return copy;
-}
-
-export const mutations = fc.array(
-  fc.record({ pick: fc.nat(), op: fc.constantFrom("drop", "replace", "wrap", "duplicate", "extra" as const), odd: oddValue }),
-  { minLength: 1, maxLength: 3 },
-);
-
-export const mutated = (base: unknown) => mutations.map((list) => list.reduce(mutate, base));
+export const mutated = (base: unknown) => mutatedFrom(base, oddValue, 3);
 
 /** Bodies that are not JSON at all, or JSON that no parser should choke on. */
 export const MALFORMED_BODIES = ['{"name":', "{", "nul", '{"a":1}}', "\uFEFF{}", "[".repeat(5_000), '{"a":'.repeat(2_000), "{'name':'x'}", "NaN", "\u0000", '{"__proto__":{"polluted":true}}'];
