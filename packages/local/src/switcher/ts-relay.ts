@@ -55,12 +55,15 @@ export class BusRelay {
   private readonly admitted = new Set<number>();
   /** Output PIDs where the previous ingest still finishes a PES. */
   private readonly draining = new Map<number, { tap: IngestTap; until: number }>();
+  /** The offset of the outgoing ingest, for the PES it finishes. */
+  private drainOffset = 0;
+  /** The ingest's map version the PSI on the output was written for. */
+  private mapVersion = -1;
   private psiVersion = 0;
   private lastPsiAt = -Infinity;
   private out: Buffer[] = [];
   private readonly keyframeTimeoutMs: number;
   private readonly now: () => number;
-  packetsOut = 0;
 
   constructor(
     private readonly write: (chunk: Buffer) => void,
@@ -199,8 +202,6 @@ export class BusRelay {
     this.forward(tapped, this.offset);
   }
 
-  private drainOffset = 0;
-  private mapVersion = -1;
 
   /** Clean: the incoming ingest continues the output's timeline from its keyframe, one frame after the last frame out. */
   private cleanOver(pending: PendingSwitch) {
@@ -216,8 +217,9 @@ export class BusRelay {
   /** Cut: the incoming ingest's next packet goes out; its timeline is moved to follow the output's. */
   private cutOver(target: IngestTap, at: TappedPacket) {
     this.handOver(target, "cut");
-    const last = at.dts !== undefined && at.video ? wrap(at.dts - target.frameTicks) : at.videoDtsSoFar;
-    this.offset = this.continueFrom(last === undefined ? undefined : wrap(last + target.frameTicks), target.frameTicks);
+    // The next frame out is this packet's, when it starts one, or the one after the ingest's last as of this packet.
+    const next = at.video && at.dts !== undefined ? at.dts : at.videoDtsSoFar === undefined ? undefined : wrap(at.videoDtsSoFar + target.frameTicks);
+    this.offset = this.continueFrom(next, target.frameTicks);
     this.started = true;
     for (const stream of target.streams) this.admitted.add(stream.pid);
     this.admitted.add(target.pcrOutPid);
@@ -302,7 +304,6 @@ export class BusRelay {
       }
     }
     this.out.push(packet);
-    this.packetsOut++;
   }
 
   private flush() {
