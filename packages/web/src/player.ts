@@ -2,19 +2,15 @@ import Hls, { type ErrorData } from "hls.js";
 import { type Failure, hlsFailure, mediaElementFailure } from "./failure.ts";
 import { createPlayerState, record, type Rendition } from "./player-state.ts";
 import { signerFor } from "./signed-url.ts";
+import { element } from "./dom.ts";
 
-function element<T extends HTMLElement>(id: string, type: new () => T): T {
-  const found = document.getElementById(id);
-  if (!(found instanceof type)) throw new Error(`player.html has no #${id}`);
-  return found;
-}
 
-const video = element("video", HTMLVideoElement);
-const status = element("status", HTMLParagraphElement);
-const errorBox = element("error", HTMLDivElement);
-const renditions = element("renditions", HTMLElement);
-const renditionChoice = element("rendition-choice", HTMLSelectElement);
-const renditionList = element("rendition-list", HTMLOListElement);
+const video = element("#video", HTMLVideoElement);
+const status = element("#status", HTMLParagraphElement);
+const errorBox = element("#error", HTMLDivElement);
+const renditions = element("#renditions", HTMLElement);
+const renditionChoice = element("#rendition-choice", HTMLSelectElement);
+const renditionList = element("#rendition-list", HTMLOListElement);
 
 const params = new URLSearchParams(location.search);
 const src = params.get("src");
@@ -62,8 +58,8 @@ function fail(failure: Failure): void {
   state.fatalError = failure.message;
   record(state, "fatal", `${failure.message} — ${failure.detail}`);
   status.textContent = "Stopped.";
-  element("error-message", HTMLParagraphElement).textContent = failure.message;
-  element("error-detail", HTMLParagraphElement).textContent = failure.detail;
+  element("#error-message", HTMLParagraphElement).textContent = failure.message;
+  element("#error-detail", HTMLParagraphElement).textContent = failure.detail;
   errorBox.hidden = false;
   video.pause();
   video.removeAttribute("src");

@@ -14,6 +14,7 @@ import {
 } from "./switcher-model.ts";
 import { Monitor, type MonitorStatus } from "./switcher-monitor.ts";
 import { ScheduleEditor } from "./switcher-schedule.ts";
+import { element } from "./dom.ts";
 
 /** What the page exposes as `window.visionstreamSwitcher`, for tests and for looking into it from the console. */
 interface PanelState {
@@ -27,11 +28,6 @@ declare global {
   }
 }
 
-function element<T extends Element>(selector: string, type: new () => T): T {
-  const found = document.querySelector(selector);
-  if (!(found instanceof type)) throw new Error(`switcher.html has no ${selector}`);
-  return found;
-}
 
 const POLL_SWITCHER_MS = 1_000;
 const POLL_EVENTS_MS = 2_000;
