@@ -190,6 +190,15 @@ function requestOf(route: { method: string; path: string; query: string[] }, one
 const summary = (url: string, init: RequestInit, answer?: Answer) =>
   `${init.method} ${url.slice(0, 300)} ${JSON.stringify(init.headers).slice(0, 300)} body=${String(init.body ?? "").slice(0, 300)} -> ${answer?.status} ${answer?.text.slice(0, 500)}`;
 
+/** The answer, or a failure that names the request that got none (a hang or a dropped connection). */
+async function answerTo(url: string, init: RequestInit): Promise<Answer> {
+  try {
+    return await send(url, init);
+  } catch (error) {
+    throw new Error(`no answer (${(error as Error).message}): ${summary(url, init)}`);
+  }
+}
+
 const state = () => storedState(runtime.dynamoEndpoint, runtime.dataDir);
 
 describe("every route under generated and mutated input", () => {
@@ -240,12 +249,7 @@ describe("every route under generated and mutated input", () => {
         await fc.assert(
           fc.asyncProperty(requestCase(route, fuzz), async (one) => {
             const { url, init } = requestOf(route, one as Case);
-            let answer: Answer;
-            try {
-              answer = await send(url, init);
-            } catch (error) {
-              throw new Error(`no answer (${(error as Error).message}): ${summary(url, init)}`);
-            }
+            const answer = await answerTo(url, init);
             expect(answer.status, summary(url, init, answer)).toBeLessThan(500);
             if (answer.status >= 400) expect(errorShapeFault(answer), summary(url, init, answer)).toBeUndefined();
             if (readOnly) return;
@@ -328,12 +332,7 @@ describe("every route under generated and mutated input", () => {
         const cookies = Object.entries(grant.cookies).map(([name, value]) => `${name}=${value}`).join("; ");
         if (cookies) headers.cookie = cookies;
         const init: RequestInit = { method, headers, ...(method === "PUT" ? { body: "intruder" } : {}) };
-        let answer: Answer;
-        try {
-          answer = await send(url, init);
-        } catch (error) {
-          throw new Error(`no answer (${(error as Error).message}): ${summary(url, init)}`);
-        }
+        const answer = await answerTo(url, init);
         expect(answer.status, summary(url, init, answer)).toBeLessThan(500);
         for (const secret of secrets) expect(answer.text.includes(secret), summary(url, init, answer)).toBe(false);
         if (answer.status < 300 && method !== "OPTIONS") {
