@@ -10,6 +10,7 @@ import {
   SWITCHER_ID_PATTERN,
   SwitchMode,
   SwitchRecord,
+  type SwitcherView as Switcher,
 } from "@visionstream/core";
 import type { ApiEnv } from "./app.ts";
 import { accountOf, errorResponses, jsonResponse, secured } from "./schemas.ts";
@@ -40,20 +41,7 @@ export const SwitcherView = z
   })
   .openapi("Switcher");
 
-type Viewable = {
-  id: string;
-  architecture: Architecture;
-  live?: string | undefined;
-  preview?: string | undefined;
-  liveIngestLost?: { ingestId: string; since: string } | undefined;
-  schedule: ScheduledSwitch[];
-  ingests: { id: string; name: string; region: string; port: number; health: z.infer<typeof Health> }[];
-  monitors: { live: z.infer<typeof Monitor>; preview: z.infer<typeof Monitor> };
-  createdAt: string;
-  updatedAt: string;
-};
-
-const view = (switcher: Viewable) => ({
+const view = (switcher: Switcher) => ({
   id: switcher.id,
   name: switcher.architecture.name,
   architecture: switcher.architecture,
