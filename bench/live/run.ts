@@ -3,9 +3,7 @@
  * ladder, and what share of the machine it takes; (b) glass-to-glass latency, from the moment a camera starts
  * pushing to the first segment listed in every live variant playlist, plus one segment (what a player needs buffered).
  */
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
@@ -13,44 +11,18 @@ import { flvInput } from "@visionstream/local/engine/ladder-args";
 import { parseMediaPlaylist } from "@visionstream/local/engine/media-playlist";
 import { pushFlv } from "@visionstream/local/engine/testing";
 import { startTranscoder } from "@visionstream/local/engine/transcoder";
+import { CAMERA_SECONDS, cameraSource, clockTicks, median } from "../common.ts";
 
 const RUNS = 3;
-const SOURCE_SECONDS = 60;
+const SOURCE_SECONDS = CAMERA_SECONDS;
 const ladder = DEFAULT_LADDER;
 const cores = availableParallelism();
-const clockTicks = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"]).toString()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 /** CPU seconds of the children this process has reaped (cutime + cstime of /proc/self/stat). */
 async function reapedChildrenCpuSeconds(): Promise<number> {
   const stat = await readFile("/proc/self/stat", "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[13]) + Number(fields[14])) / clockTicks;
-}
-
-/** 60 s of 1080p30 test picture and tone, at a camera-like high bitrate (CABAC, 12 Mb/s), made once. */
-async function sourceFile(): Promise<string> {
-  const dir = join(tmpdir(), "visionstream-bench");
-  const path = join(dir, `source-${SOURCE_SECONDS}s-1080p30.mkv`);
-  if (existsSync(path)) return path;
-  await mkdir(dir, { recursive: true });
-  console.log(`generating ${path} ...`);
-  execFileSync("ffmpeg", [
-    "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-    "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-    "-t", String(SOURCE_SECONDS),
-    "-c:v", "libx264", "-preset", "superfast", "-b:v", "12M", "-maxrate", "12M", "-bufsize", "24M", "-g", "60", "-pix_fmt", "yuv420p",
-    "-c:a", "aac", "-b:a", "192k", `${path}.part.mkv`,
-  ]);
-  await rename(`${path}.part.mkv`, path);
-  return path;
 }
 
 async function ladderSpeedRun(source: string) {
@@ -112,7 +84,7 @@ async function glassToGlassRun() {
   }
 }
 
-const source = await sourceFile();
+const source = cameraSource();
 console.log(`load average before: ${loadavg().map((load) => load.toFixed(2)).join(" ")} on ${cores} cores`);
 console.log(`(a) ladder speed, ${SOURCE_SECONDS} s of 1080p30 from ${source}, preset superfast:`);
 const speedRuns = [];

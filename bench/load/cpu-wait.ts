@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { children } from "../common.ts";
 
 export interface CpuTime {
   /** Seconds the threads ran on a core. */
@@ -28,21 +29,7 @@ function processCpu(pid: number): CpuTime {
   return total;
 }
 
-function childrenNamed(name: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (comm === name && ppid === process.pid) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
+const childrenNamed = (name: string) => children().filter((child) => child.name === name).map((child) => child.pid);
 
 /** Run and run-queue time of this process and of its ffmpeg children (the transcoder), from now until stop(). */
 export function watchCpu() {

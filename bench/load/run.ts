@@ -16,6 +16,7 @@ import type { ApiKindFigures } from "./api-load.ts";
 import { pushCamera } from "./camera.ts";
 import { watchCpu } from "./cpu-wait.ts";
 import type { ViewerFigures } from "./viewers.ts";
+import { median } from "../common.ts";
 
 // LOAD_SECONDS and VIEWERS may be set in the environment, to look at one part of the load alone.
 const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
@@ -29,7 +30,6 @@ const ladder = DEFAULT_LADDER;
 
 /** A figure in whole units, or "-" where there was nothing to measure (JSON turns NaN into null). */
 const whole = (value: number | null) => (value === null || Number.isNaN(value) ? "-" : value.toFixed(0));
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const load = () => loadavg().map((value) => value.toFixed(2)).join(" ");
 
 /** Runs a sibling script in its own node process (same tsx loader) and parses the JSON of its last stdout line. */

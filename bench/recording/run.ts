@@ -11,6 +11,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { AssemblyRequest } from "@visionstream/core";
 import { MediaConvertJobStateChange, MediaConvertJobStateChangePattern } from "@visionstream/events";
+import { median } from "../common.ts";
 
 // The bus logs every event it routes; the figures are what this prints.
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
@@ -29,7 +30,6 @@ const SOURCE_PREFIX = "recordings/ch-benchrecording01/session-1/1080p/";
 const cache = join(tmpdir(), "visionstream-bench-recording");
 const layout = new LocalLayout(join(cache, "data"));
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 /** The recording's 1080p segments, encoded once (ultrafast: only the remux is measured) and kept for the next run. */
 async function recording(): Promise<string> {

@@ -5,12 +5,13 @@
  * output, for clean switches and for cuts; (c) the relay's throughput in Mb/s per core of CPU, against
  * srt-live-transmit relaying the same stream.
  */
-import { type ChildProcess, execFile, execFileSync, spawn, type StdioOptions } from "node:child_process";
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { type ChildProcess, execFile, spawn, type StdioOptions } from "node:child_process";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { children, clockTicks, median } from "../common.ts";
 
 // The bus logs every event it routes; the figures are what this prints.
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
@@ -39,17 +40,9 @@ const CHUNK = 7 * 188;
 const SRT_RATE_MBPS = 100;
 const RUNS = 3;
 const cores = availableParallelism();
-const clockTicks = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"]).toString()) || 100;
-  } catch {
-    return 100;
-  }
-})();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
-const median = (values: number[]) => sorted(values)[Math.floor(values.length / 2)] ?? Number.NaN;
 const percentile = (values: number[], share: number) => sorted(values)[Math.max(0, Math.ceil(share * values.length) - 1)] ?? Number.NaN;
 const ms = (value: number) => value.toFixed(0);
 
@@ -86,20 +79,7 @@ const ownCpuSeconds = () => {
 };
 
 /** The PIDs of this process's children whose command line contains `text`. */
-function childPids(text: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (parent === process.pid && readFileSync(`/proc/${name}/cmdline`, "utf8").includes(text)) pids.push(Number(name));
-    } catch {
-      // gone in between
-    }
-  }
-  return pids;
-}
+const childPids = (text: string) => children().filter((child) => child.commandLine.includes(text)).map((child) => child.pid);
 
 const LARGE_OUTPUT = { maxBuffer: 64 * 1024 * 1024 };
 

@@ -1,0 +1,53 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+/** The kernel's clock ticks per second, the unit of the CPU times in /proc/<pid>/stat. */
+export const clockTicks = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+export const CAMERA_SECONDS = 60;
+
+/** 60 s of 1080p30 test picture and tone, at a camera-like high bitrate (CABAC, 12 Mb/s, 2 s GOPs), made once and kept. */
+export function cameraSource(): string {
+  const dir = join(tmpdir(), "visionstream-bench");
+  const path = join(dir, `source-${CAMERA_SECONDS}s-1080p30.mkv`);
+  if (existsSync(path)) return path;
+  mkdirSync(dir, { recursive: true });
+  console.log(`generating ${path} ...`);
+  execFileSync("ffmpeg", [
+    "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+    "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+    "-t", String(CAMERA_SECONDS),
+    "-c:v", "libx264", "-preset", "superfast", "-b:v", "12M", "-maxrate", "12M", "-bufsize", "24M", "-g", "60", "-pix_fmt", "yuv420p",
+    "-c:a", "aac", "-b:a", "192k", `${path}.part.mkv`,
+  ]);
+  renameSync(`${path}.part.mkv`, path);
+  return path;
+}
+
+/** This process's children: pid, command name and command line, read from /proc. */
+export function children(): { pid: number; name: string; commandLine: string }[] {
+  const found: { pid: number; name: string; commandLine: string }[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (parent !== process.pid) continue;
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      found.push({ pid: Number(entry), name, commandLine: readFileSync(`/proc/${entry}/cmdline`, "utf8") });
+    } catch {
+      // gone in between
+    }
+  }
+  return found;
+}
