@@ -1,6 +1,6 @@
 /**
  * Load on 127.0.0.1, bounded in count and time, while one channel is live: (a) the API at a fixed 200 requests/s,
- * mixed playback-URL requests (each signs a CloudFront policy) and reads, with autocannon; (b) 200 HLS viewers
+ * mixed playback-URL requests and reads, sent open loop at an even pace (bench/load/api-paced.ts); (b) 200 HLS viewers
  * pulling the channel through the signature-checking CDN; (c) the ladder's pace meanwhile, from the segments it
  * lists per wall second. The runtime runs in this process; the load comes from two child processes.
  */
@@ -8,11 +8,12 @@ import "./quiet-logs.ts";
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { availableParallelism, loadavg, setPriority } from "node:os";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { parseMediaPlaylist } from "@visionstream/local/engine/media-playlist";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "@visionstream/local/testing";
-import type { ApiKindFigures } from "./api-load.ts";
+import type { ApiKindFigures } from "./api-paced.ts";
 import { pushCamera } from "./camera.ts";
 import { watchCpu } from "./cpu-wait.ts";
 import type { ViewerFigures } from "./viewers.ts";
@@ -21,14 +22,22 @@ import { median } from "../common.ts";
 // LOAD_SECONDS and VIEWERS may be set in the environment, to look at one part of the load alone.
 const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const VIEWERS = Number(process.env.VIEWERS ?? 200);
+/** API requests per second, spread over the kinds below as 100:40:30:30; 0 runs no API load. */
+const API_RATE = Number(process.env.API_RATE ?? 200);
 // Odd: Linux gives outgoing connections even ports of its ephemeral range (which holds these) first.
 const PORTS = { rtmpPort: 34_001, rtpPort: 34_101, apiPort: 34_081, cdnPort: 34_083 };
 /** Segments per pace window: 5 × 2 s of media. */
 const PACE_WINDOW = 5;
-const CLIENT_NICENESS = 10;
+const CLIENT_NICENESS = Number(process.env.CLIENT_NICE ?? 10);
+const JOIN_SECONDS = 2;
+/** The API load starts this long after the viewers, once they all watch. */
+const API_AFTER_SECONDS = 5;
+/** Time for the API client's process to start and warm up (its first second is not counted). */
+const API_STARTUP_SECONDS = 3;
 const ladder = DEFAULT_LADDER;
 
 /** A figure in whole units, or "-" where there was nothing to measure (JSON turns NaN into null). */
+const ms = (value: number) => (value < 10 ? value.toFixed(1) : value.toFixed(0));
 const whole = (value: number | null) => (value === null || Number.isNaN(value) ? "-" : value.toFixed(0));
 const load = () => loadavg().map((value) => value.toFixed(2)).join(" ");
 
@@ -144,26 +153,55 @@ try {
   const playback = (await runtime.api("GET", `/channels/${channel.id}/playback`, { token: apiKey })).body as { hlsUrl: string; query: string };
   const pace = watchPace(playlistFile(ladder.renditions[0]!.name));
   const kinds = [
-    { name: "channel playback URL", path: `/channels/${channel.id}/playback`, rate: 100, connections: 20 },
-    { name: "media playback URL", path: `/media/${media.media.id}/playback`, rate: 40, connections: 8 },
-    { name: "list channels", path: "/channels", rate: 30, connections: 6 },
-    { name: "get channel", path: `/channels/${channel.id}`, rate: 30, connections: 6 },
-  ];
+    { name: "channel playback URL", path: `/channels/${channel.id}/playback`, share: 0.5 },
+    { name: "media playback URL", path: `/media/${media.media.id}/playback`, share: 0.2 },
+    { name: "list channels", path: "/channels", share: 0.15 },
+    { name: "get channel", path: `/channels/${channel.id}`, share: 0.15 },
+  ].map(({ share, ...kind }) => ({ ...kind, rate: Math.round(API_RATE * share) }));
   const rate = kinds.reduce((sum, kind) => sum + kind.rate, 0);
   console.log(`load for ${LOAD_SECONDS} s: API at ${rate} requests/s, ${VIEWERS} HLS viewers`);
   const cpuBefore = process.cpuUsage();
   const cpu = watchCpu();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const gcPauses: number[] = [];
+  const gc = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((entry) => entry.duration)));
+  gc.observe({ entryTypes: ["gc"] });
+  // The audience joins first (within JOIN_SECONDS), then the API load runs while it watches: its figures are those
+  // of a platform with 200 viewers, not of 200 players starting at once. The viewers stay until the API load ends.
+  const watching = child<ViewerFigures>("viewers.ts", {
+    ...playback,
+    viewers: VIEWERS,
+    seconds: LOAD_SECONDS + API_AFTER_SECONDS + API_STARTUP_SECONDS,
+    joinSeconds: JOIN_SECONDS,
+    requestTimeoutMs: 10_000,
+  });
+  await new Promise((resolve) => setTimeout(resolve, API_AFTER_SECONDS * 1000));
   const [{ kinds: api, cpuSeconds: apiClientCpu }, viewers] = await Promise.all([
-    child<{ kinds: ApiKindFigures[]; cpuSeconds: number }>("api-load.ts", { apiUrl: runtime.apiUrl, apiKey, seconds: LOAD_SECONDS, kinds }),
-    child<ViewerFigures>("viewers.ts", { ...playback, viewers: VIEWERS, seconds: LOAD_SECONDS, joinSeconds: 2, requestTimeoutMs: 10_000 }),
+    child<{ kinds: ApiKindFigures[]; cpuSeconds: number }>("api-paced.ts", {
+      apiUrl: runtime.apiUrl,
+      apiKey,
+      seconds: LOAD_SECONDS,
+      kinds,
+      timeoutMs: 10_000,
+      warmUpSeconds: 1,
+    }),
+    watching,
   ]);
   const runtimeCpu = process.cpuUsage(cpuBefore);
+  loopDelay.disable();
+  gc.disconnect();
+  console.log(
+    `runtime event loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, ` +
+      `max ${(loopDelay.max / 1e6).toFixed(0)} ms; garbage collection: ${gcPauses.length} pauses, ${gcPauses.reduce((sum, pause) => sum + pause, 0).toFixed(0)} ms in all, ` +
+      `longest ${Math.max(0, ...gcPauses).toFixed(0)} ms`,
+  );
   const scheduled = cpu.stop();
   const ladderPace = await pace.stop();
   console.log(`load average after: ${load()}`);
   console.log(
     `CPU seconds during the load: runtime (API, CDN, dynalite) ${((runtimeCpu.user + runtimeCpu.system) / 1e6).toFixed(1)}, ` +
-      `viewers ${viewers.cpuSeconds.toFixed(1)}, autocannon ${apiClientCpu.toFixed(1)} (children include their start)`,
+      `viewers ${viewers.cpuSeconds.toFixed(1)}, API client ${apiClientCpu.toFixed(1)} (children include their start)`,
   );
   console.log(
     `waiting for a core (run queue) during the load: runtime ${scheduled.runtime.waited.toFixed(1)} s (ran ${scheduled.runtime.ran.toFixed(1)} s), ` +
@@ -172,8 +210,8 @@ try {
 
   for (const kind of api)
     console.log(
-      `  ${kind.name.padEnd(22)} ${kind.perSecond.toFixed(1)}/s of ${kind.rate}/s: p50 ${kind.p50} ms, p90 ${kind.p90} ms, p99 ${kind.p99} ms, max ${kind.max} ms; ` +
-        `${kind.requests} requests, ${kind.errors} errors, ${kind.timeouts} timeouts, ${kind.non2xx} non-2xx`,
+      `  ${kind.name.padEnd(22)} ${kind.perSecond.toFixed(1)}/s of ${kind.rate}/s: p50 ${ms(kind.p50)} ms, p90 ${ms(kind.p90)} ms, p99 ${ms(kind.p99)} ms, ` +
+        `max ${ms(kind.max)} ms; ${kind.requests} requests, ${kind.errors} errors, ${kind.non2xx} non-2xx`,
     );
   console.log(
     `  viewers per rendition ${JSON.stringify(viewers.perRendition)}; segment GET p50 ${whole(viewers.segmentMs.p50)} ms, p99 ${whole(viewers.segmentMs.p99)} ms, ` +
@@ -185,11 +223,11 @@ try {
   const playbackKinds = api.filter((kind) => kind.name.includes("playback"));
   const reads = api.filter((kind) => !kind.name.includes("playback"));
   const worst = (kinds_: ApiKindFigures[], key: "p50" | "p99") => Math.max(...kinds_.map((kind) => kind[key]));
-  const sum = (key: "requests" | "errors" | "timeouts" | "non2xx") => api.reduce((total, kind) => total + kind[key], 0);
+  const sum = (key: "requests" | "errors" | "non2xx") => api.reduce((total, kind) => total + kind[key], 0);
   const megabytes = viewers.bytes / 1e6;
   figures.push(
-    `API at ${rate} req/s for ${LOAD_SECONDS} s: playback-URL p50 ${worst(playbackKinds, "p50")} ms, p99 ${worst(playbackKinds, "p99")} ms; ` +
-      `reads p50 ${worst(reads, "p50")} ms, p99 ${worst(reads, "p99")} ms; ${sum("requests")} requests, ${sum("errors") + sum("timeouts")} errors, ${sum("non2xx")} non-2xx`,
+    `API at ${rate} req/s for ${LOAD_SECONDS} s: playback-URL p50 ${ms(worst(playbackKinds, "p50"))} ms, p99 ${ms(worst(playbackKinds, "p99"))} ms; ` +
+      `reads p50 ${ms(worst(reads, "p50"))} ms, p99 ${ms(worst(reads, "p99"))} ms; ${sum("requests")} requests, ${sum("errors")} errors, ${sum("non2xx")} non-2xx`,
   );
   figures.push(
     `HLS viewers: ${viewers.viewers} concurrent for ${LOAD_SECONDS} s, ${viewers.segments} segments (${megabytes.toFixed(0)} MB, ` +

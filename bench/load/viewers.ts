@@ -100,7 +100,7 @@ async function get(url: string, kind: "playlist" | "segment"): Promise<string | 
     (kind === "segment" ? segmentTimes : playlistTimes).push(performance.now() - started);
     return kind === "playlist" ? answer.text : answer.length;
   } catch (error) {
-    failed(`${(error as Error).name} for ${kind} ${new URL(url).pathname}`);
+    failed(`${(error as Error).message} for ${kind} ${new URL(url).pathname}`);
     return undefined;
   }
 }

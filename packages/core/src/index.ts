@@ -4,6 +4,7 @@ export * from "./accounts/account.ts";
 export * from "./accounts/accounts.ts";
 export * from "./accounts/api-key.ts";
 export * from "./accounts/authenticator.ts";
+export * from "./accounts/cached-account-repository.ts";
 export * from "./channels/channel.ts";
 export * from "./channels/channels.ts";
 export * from "./channels/ladder.ts";

@@ -25,7 +25,7 @@ import { EventBridgePublisher } from "@visionstream/aws/event-publisher";
 import { AwsLiveEngine } from "@visionstream/aws/medialive/live-engine";
 import { AwsSwitcherEngine } from "@visionstream/aws/mediaconnect/switcher-engine";
 import { EventBridgeSwitchScheduler } from "@visionstream/aws/scheduler/switch-scheduler";
-import { Accounts, Channels, MediaLibrary, NotFound, Recordings, Switchers } from "@visionstream/core";
+import { ACCOUNT_CACHE_TTL_MS, Accounts, CachedAccountRepository, Channels, MediaLibrary, NotFound, Recordings, Switchers } from "@visionstream/core";
 import { readAwsConfig } from "./config.ts";
 
 /** The domain wired to AWS adapters, once per Lambda container. */
@@ -35,7 +35,7 @@ export function awsRuntime() {
   const prefix = config.VISIONSTREAM_RESOURCE_PREFIX;
   const dynamo = dynamoClient({ region });
   const documents = documentClient(dynamo);
-  const repository = new DynamoAccountRepository(documents, config.VISIONSTREAM_TABLE);
+  const repository = new CachedAccountRepository(new DynamoAccountRepository(documents, config.VISIONSTREAM_TABLE), { ttlMs: ACCOUNT_CACHE_TTL_MS });
   const publisher = new EventBridgePublisher({ client: new EventBridgeClient({ region }), busName: config.VISIONSTREAM_BUS });
   const secrets = new SecretsManagerClient({ region });
   const s3 = new S3Client({ region });

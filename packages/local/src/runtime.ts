@@ -12,7 +12,7 @@ import {
   DynamoSwitcherRepository,
   ensureTables,
 } from "@visionstream/aws";
-import { Accounts, Authenticator, Channels, type Ladder, MediaLibrary, Recordings, Switchers } from "@visionstream/core";
+import { ACCOUNT_CACHE_TTL_MS, Accounts, Authenticator, CachedAccountRepository, Channels, type Ladder, MediaLibrary, Recordings, Switchers } from "@visionstream/core";
 import { type RuleName, Rules } from "@visionstream/events";
 import { createApi } from "@visionstream/functions/api/app";
 import { errorBody } from "@visionstream/functions/api/errors";
@@ -82,7 +82,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     const bus = new LocalBus();
     stops.push(() => bus.close());
     const infrastructure = new LocalAccountInfrastructure(layout, () => cdnOrigin);
-    const repository = new DynamoAccountRepository(documentClient(dynamo), TABLES.table);
+    const repository = new CachedAccountRepository(new DynamoAccountRepository(documentClient(dynamo), TABLES.table), { ttlMs: ACCOUNT_CACHE_TTL_MS });
     const accounts = Accounts({ repository, publisher: bus, infrastructure });
     const authenticator = Authenticator({ repository, adminToken: config.adminToken });
     // Closed after the engine: channels stopped at shutdown still get their recordings assembled.

@@ -12,7 +12,8 @@ import {
   livePlaylistKey,
   Redundancy,
 } from "./channel.ts";
-import type { PlaybackSigner } from "./playback.ts";
+import { RecentReads } from "../recent-reads.ts";
+import { PLAYBACK_ANSWER_TTL_MS, type PathSignature, type PlaybackSigner } from "./playback.ts";
 
 export const CreateChannelInput = z.object({
   name: z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]*$/u, "must not contain control characters"),
@@ -82,6 +83,10 @@ export function Channels(deps: ChannelsDeps) {
   const now = () => deps.now?.() ?? new Date();
   const idleStopAfterMs = deps.idleStopAfterMs ?? 30 * 60_000;
   const playbackTtlMs = deps.playbackTtlMs ?? 60 * 60_000;
+  const playbackAnswers = new RecentReads<PathSignature & { channelId: string; state: ChannelState; hlsUrl: string }>({
+    ttlMs: PLAYBACK_ANSWER_TTL_MS,
+    now: () => now().getTime(),
+  });
 
   async function get(accountId: string, channelId: string): Promise<Channel> {
     const channel = await deps.channels.get(accountId, channelId);
@@ -209,15 +214,20 @@ export function Channels(deps: ChannelsDeps) {
       const channel = await get(accountId, channelId);
       if (!DELETABLE.includes(channel.state)) conflict(channel, "be deleted", DELETABLE);
       if (channel.engineChannelId) await deps.engine.deleteChannel(channel.engineChannelId);
-      await deps.channels.update(accountId, channelId, { state: "DELETED", updatedAt: now().toISOString() }, DELETABLE);
+      await playbackAnswers.writing(
+        (key) => key === `${accountId}/${channelId}`,
+        () => deps.channels.update(accountId, channelId, { state: "DELETED", updatedAt: now().toISOString() }, DELETABLE),
+      );
     },
 
-    async playback(accountId: string, channelId: string) {
-      const channel = await get(accountId, channelId);
-      const account = await activeAccount(accountId);
-      const expiresAt = new Date(now().getTime() + playbackTtlMs);
-      const signature = await deps.signer.signPath(accountId, `${account.cdnBaseUrl}/live/${channel.id}/*`, expiresAt);
-      return { channelId: channel.id, state: channel.state, hlsUrl: `${account.cdnBaseUrl}/${livePlaylistKey(channel.id)}`, ...signature };
+    playback(accountId: string, channelId: string) {
+      return playbackAnswers.read(`${accountId}/${channelId}`, async () => {
+        const channel = await get(accountId, channelId);
+        const account = await activeAccount(accountId);
+        const expiresAt = new Date(now().getTime() + playbackTtlMs);
+        const signature = await deps.signer.signPath(accountId, `${account.cdnBaseUrl}/live/${channel.id}/*`, expiresAt);
+        return { channelId: channel.id, state: channel.state, hlsUrl: `${account.cdnBaseUrl}/${livePlaylistKey(channel.id)}`, ...signature };
+      });
     },
 
     /** Reaction to "MediaLive Channel State Change": the channel takes the engine's state, newest event wins. */

@@ -12,3 +12,9 @@ export interface PlaybackSigner {
   signPath(accountId: string, urlPattern: string, expiresAt: Date): Promise<PathSignature>;
   signUrl(accountId: string, url: string, expiresAt: Date): Promise<string>;
 }
+
+/**
+ * How long one playback answer is given again to everyone who asks for the same thing: a signature counts whole
+ * seconds anyway, and a channel's viewers all ask at once. Its state may be this much older than the channel's.
+ */
+export const PLAYBACK_ANSWER_TTL_MS = 1_000;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AccountRepository } from "../accounts/account.ts";
-import type { PlaybackSigner } from "../channels/playback.ts";
+import { PLAYBACK_ANSWER_TTL_MS, type PlaybackSigner } from "../channels/playback.ts";
+import { RecentReads } from "../recent-reads.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import type { ObjectStore } from "../recordings/recording.ts";
 import { CreateMediaInput, keyToUrlPath, type Media, type MediaRepository, mediaKey, type UploadSigner } from "./media.ts";
@@ -28,6 +29,7 @@ export function MediaLibrary(deps: MediaLibraryDeps) {
   const now = () => deps.now?.() ?? new Date();
   const uploadTtlMs = deps.uploadTtlMs ?? 15 * 60_000;
   const playbackTtlMs = deps.playbackTtlMs ?? 60 * 60_000;
+  const playbackAnswers = new RecentReads<{ mediaId: string; url: string; expiresAt: string }>({ ttlMs: PLAYBACK_ANSWER_TTL_MS, now: () => now().getTime() });
 
   async function activeAccount(accountId: string) {
     const account = await deps.accounts.get(accountId);
@@ -89,14 +91,16 @@ export function MediaLibrary(deps: MediaLibraryDeps) {
     },
 
     /** A CloudFront signed URL (canned policy) to the file, once it is READY. */
-    async playback(accountId: string, mediaId: string, expiresInSeconds?: number) {
-      const media = await get(accountId, mediaId);
-      if (media.status !== "READY") throw new Conflict(`media ${mediaId} is ${media.status}; it plays once READY`, { status: media.status });
-      const account = await deps.accounts.get(accountId);
-      if (!account?.cdnBaseUrl) throw new Conflict(`account ${accountId} has no CDN`, { status: account?.status });
-      const expiresAt = new Date(now().getTime() + (expiresInSeconds ? expiresInSeconds * 1000 : playbackTtlMs));
-      const url = await deps.signer.signUrl(accountId, `${account.cdnBaseUrl}/${keyToUrlPath(media.key)}`, expiresAt);
-      return { mediaId, url, expiresAt: expiresAt.toISOString() };
+    playback(accountId: string, mediaId: string, expiresInSeconds?: number) {
+      return playbackAnswers.read(`${accountId}/${mediaId}/${expiresInSeconds ?? ""}`, async () => {
+        const media = await get(accountId, mediaId);
+        if (media.status !== "READY") throw new Conflict(`media ${mediaId} is ${media.status}; it plays once READY`, { status: media.status });
+        const account = await deps.accounts.get(accountId);
+        if (!account?.cdnBaseUrl) throw new Conflict(`account ${accountId} has no CDN`, { status: account?.status });
+        const expiresAt = new Date(now().getTime() + (expiresInSeconds ? expiresInSeconds * 1000 : playbackTtlMs));
+        const url = await deps.signer.signUrl(accountId, `${account.cdnBaseUrl}/${keyToUrlPath(media.key)}`, expiresAt);
+        return { mediaId, url, expiresAt: expiresAt.toISOString() };
+      });
     },
 
     /** Deletes the object (if it ever arrived), then the item. */
@@ -104,7 +108,7 @@ export function MediaLibrary(deps: MediaLibraryDeps) {
       const media = await deps.media.get(accountId, mediaId);
       if (!media) throw new NotFound("media", mediaId);
       await deps.store.delete(await bucketOf(accountId), media.key);
-      await deps.media.remove(media.id);
+      await playbackAnswers.writing((key) => key.startsWith(`${accountId}/${mediaId}/`), () => deps.media.remove(media.id));
     },
   };
 }

@@ -3,7 +3,8 @@ import type { AccountRepository } from "../accounts/account.ts";
 import type { ChannelRepository } from "../channels/channel.ts";
 import { ALERTS_OF_INPUT_LOSS, engineChannelIdFromArn } from "../channels/channels.ts";
 import { DEFAULT_LADDER, type Ladder } from "../channels/ladder.ts";
-import type { PlaybackSigner } from "../channels/playback.ts";
+import { PLAYBACK_ANSWER_TTL_MS, type PlaybackSigner } from "../channels/playback.ts";
+import { RecentReads } from "../recent-reads.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import {
   type Gap,
@@ -55,6 +56,8 @@ export function Recordings(deps: RecordingsDeps) {
   const ladder = deps.ladder ?? DEFAULT_LADDER;
   const source = ladder.renditions[0]!.name;
   const playbackTtlMs = deps.playbackTtlMs ?? 60 * 60_000;
+  const clock = () => deps.now?.() ?? new Date();
+  const playbackAnswers = new RecentReads<{ recordingId: string; url: string; expiresAt: string }>({ ttlMs: PLAYBACK_ANSWER_TTL_MS, now: () => clock().getTime() });
 
   async function get(accountId: string, recordingId: string): Promise<Recording> {
     const recording = await deps.recordings.get(accountId, recordingId);
@@ -215,15 +218,17 @@ export function Recordings(deps: RecordingsDeps) {
       return startAssembly(recording, RETRYABLE);
     },
 
-    async playback(accountId: string, recordingId: string, expiresInSeconds?: number) {
-      const recording = await get(accountId, recordingId);
-      if (recording.status !== "READY" || !recording.mp4Key)
-        throw new Conflict(`recording ${recordingId} is ${recording.status}; it plays once READY`, { status: recording.status });
-      const account = await deps.accounts.get(accountId);
-      if (!account?.cdnBaseUrl) throw new Conflict(`account ${accountId} has no CDN`, { status: account?.status });
-      const expiresAt = new Date((deps.now?.() ?? new Date()).getTime() + (expiresInSeconds ? expiresInSeconds * 1000 : playbackTtlMs));
-      const url = await deps.signer.signUrl(accountId, `${account.cdnBaseUrl}/${recording.mp4Key}`, expiresAt);
-      return { recordingId, url, expiresAt: expiresAt.toISOString() };
+    playback(accountId: string, recordingId: string, expiresInSeconds?: number) {
+      return playbackAnswers.read(`${accountId}/${recordingId}/${expiresInSeconds ?? ""}`, async () => {
+        const recording = await get(accountId, recordingId);
+        if (recording.status !== "READY" || !recording.mp4Key)
+          throw new Conflict(`recording ${recordingId} is ${recording.status}; it plays once READY`, { status: recording.status });
+        const account = await deps.accounts.get(accountId);
+        if (!account?.cdnBaseUrl) throw new Conflict(`account ${accountId} has no CDN`, { status: account?.status });
+        const expiresAt = new Date(clock().getTime() + (expiresInSeconds ? expiresInSeconds * 1000 : playbackTtlMs));
+        const url = await deps.signer.signUrl(accountId, `${account.cdnBaseUrl}/${recording.mp4Key}`, expiresAt);
+        return { recordingId, url, expiresAt: expiresAt.toISOString() };
+      });
     },
 
     /** Removes the MP4 and every segment of the session, then the recording. */
@@ -234,7 +239,7 @@ export function Recordings(deps: RecordingsDeps) {
       const bucket = await bucketOf(accountId);
       await deps.store.delete(bucket, vodKey(recording.id));
       await deps.store.deletePrefix(bucket, recordingPrefix(recording.channelId, recording.sessionId));
-      await deps.recordings.remove(recording.id);
+      await playbackAnswers.writing((key) => key.startsWith(`${accountId}/${recordingId}/`), () => deps.recordings.remove(recording.id));
     },
   };
 }

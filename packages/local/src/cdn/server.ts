@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { type FileHandle, open, readFile } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { type FileHandle, open, readFile, stat } from "node:fs/promises";
 import { extname, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 import { getConnInfo } from "@hono/node-server/conninfo";
@@ -8,6 +9,7 @@ import { getCookie } from "hono/cookie";
 import { Distribution, type LocalLayout, SigningKeyPair } from "../account-infrastructure.ts";
 import { DEFAULT_MAX_UPLOAD_BYTES, isUploadKey, receiveUpload, UploadTooLarge, uploadSigningSecret, verifyUpload } from "../media-uploads.ts";
 import { objectPath } from "../vod/object-store.ts";
+import { DEFAULT_EDGE_CACHE, EdgeCache, type EdgeCacheOptions } from "./edge-cache.ts";
 import { verifySignedRequest } from "./signature.ts";
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -37,6 +39,7 @@ const MESSAGES = {
 export interface CdnOptions {
   /** The largest object a presigned PUT may upload; S3's single-PUT limit (5 GiB) by default. */
   maxUploadBytes?: number;
+  edgeCache?: EdgeCacheOptions;
 }
 
 function cloudFrontError(code: keyof typeof MESSAGES, status: number, headers: Record<string, string> = {}) {
@@ -83,6 +86,7 @@ export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
   const app = new Hono();
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   let uploadSecret: Promise<Buffer> | undefined;
+  const edge = new EdgeCache(options.edgeCache ?? DEFAULT_EDGE_CACHE);
 
   async function read(distributionId: string) {
     try {
@@ -155,19 +159,31 @@ export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
     const bucket = resolve(layout.bucketDir(loaded.distribution.bucketName));
     const file = resolve(bucket, key);
     if (!file.startsWith(bucket + sep)) return cloudFrontError("NoSuchKey", 404);
-    // Opened before it is measured: a live segment deleted meanwhile is a 404, never a truncated 200.
-    let handle: FileHandle;
-    let size: number;
+    let info: Stats;
     try {
-      handle = await open(file, "r");
-      const info = await handle.stat();
-      if (!info.isFile()) {
-        await handle.close();
-        return cloudFrontError("NoSuchKey", 404);
-      }
-      size = info.size;
+      info = await stat(file);
     } catch {
       return cloudFrontError("NoSuchKey", 404);
+    }
+    if (!info.isFile()) return cloudFrontError("NoSuchKey", 404);
+    const kept = c.req.method === "GET" ? await edge.get(file, info) : undefined;
+    // Not kept (large, or replaced meanwhile): opened before it is measured, so a live segment deleted meanwhile is
+    // a 404, never a truncated 200.
+    let handle: FileHandle | undefined;
+    let size = kept?.length ?? info.size;
+    if (!kept && c.req.method === "GET") {
+      try {
+        handle = await open(file, "r");
+        const opened = await handle.stat();
+        if (!opened.isFile()) {
+          await handle.close();
+          return cloudFrontError("NoSuchKey", 404);
+        }
+        size = opened.size;
+      } catch {
+        await handle?.close();
+        return cloudFrontError("NoSuchKey", 404);
+      }
     }
     const headers: Record<string, string> = {
       "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
@@ -176,16 +192,20 @@ export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
     };
     const rangeHeader = c.req.header("range");
     const range = rangeHeader ? parseRange(rangeHeader, size) : undefined;
-    if (range === "invalid") return cloudFrontError("InvalidRange", 416, { "content-range": `bytes */${size}` });
+    if (range === "invalid") {
+      await handle?.close();
+      return cloudFrontError("InvalidRange", 416, { "content-range": `bytes */${size}` });
+    }
     const { start, end } = range ?? { start: 0, end: size - 1 };
     headers["content-length"] = String(size === 0 ? 0 : end - start + 1);
     if (range) headers["content-range"] = `bytes ${start}-${end}/${size}`;
     const status = range ? 206 : 200;
     if (c.req.method === "HEAD" || size === 0) {
-      await handle.close();
+      await handle?.close();
       return c.body(null, status, headers);
     }
-    const stream = Readable.toWeb(handle.createReadStream({ start, end, autoClose: true })) as ReadableStream;
+    if (kept) return c.body((range ? kept.subarray(start, end + 1) : kept) as Uint8Array<ArrayBuffer>, status, headers);
+    const stream = Readable.toWeb(handle!.createReadStream({ start, end, autoClose: true })) as ReadableStream;
     return c.body(stream, status, headers);
   });
 

@@ -67,6 +67,44 @@ function sourceIpAllowed(cidr: string, clientIp: string): boolean {
   return list.check(ip, "ipv4");
 }
 
+type Statement = z.infer<typeof Policy>["Statement"][number];
+type CheckedPolicy = Statement | "mismatch" | "malformed";
+
+/** Policies already checked, per trusted key: every viewer of a channel presents the very same policy and signature. */
+const checkedPolicies = new WeakMap<KeyObject, Map<string, CheckedPolicy>>();
+const CHECKED_POLICIES_PER_KEY = 1_000;
+
+/** The policy's statement once its signature is verified with the key, or why not; memoised per KeyObject. */
+function checkedPolicy(publicKey: string | KeyObject, algorithm: string, policyText: string, signature: Buffer): CheckedPolicy {
+  const memo = typeof publicKey === "string" ? undefined : (checkedPolicies.get(publicKey) ?? new Map<string, CheckedPolicy>());
+  const memoKey = `${algorithm}\n${signature.toString("base64")}\n${policyText}`;
+  const known = memo?.get(memoKey);
+  if (known) return known;
+  let checked: CheckedPolicy;
+  const verifier = createVerify(algorithm);
+  verifier.update(policyText);
+  let valid = false;
+  try {
+    valid = verifier.verify(publicKey, signature);
+  } catch {
+    valid = false;
+  }
+  if (!valid) checked = "mismatch";
+  else {
+    try {
+      checked = Policy.parse(JSON.parse(policyText)).Statement[0]!;
+    } catch {
+      checked = "malformed";
+    }
+  }
+  if (memo && typeof publicKey !== "string") {
+    if (memo.size >= CHECKED_POLICIES_PER_KEY) memo.delete(memo.keys().next().value!);
+    memo.set(memoKey, checked);
+    checkedPolicies.set(publicKey, memo);
+  }
+  return checked;
+}
+
 export interface SignedRequest {
   url: string;
   query: URLSearchParams;
@@ -109,23 +147,10 @@ export function verifySignedRequest(
   }
 
   const algorithm = get("Hash-Algorithm") === "SHA256" ? "RSA-SHA256" : "RSA-SHA1";
-  const verifier = createVerify(algorithm);
-  verifier.update(policyText);
-  let valid = false;
-  try {
-    valid = verifier.verify(publicKey, signatureBytes);
-  } catch {
-    valid = false;
-  }
-  if (!valid) return { allowed: false, reason: "AccessDenied", detail: "the signature does not match" };
-
-  let parsed: z.infer<typeof Policy>;
-  try {
-    parsed = Policy.parse(JSON.parse(policyText));
-  } catch {
-    return { allowed: false, reason: "AccessDenied", detail: "the policy is malformed" };
-  }
-  const statement = parsed.Statement[0]!;
+  const checked = checkedPolicy(publicKey, algorithm, policyText, signatureBytes);
+  if (checked === "mismatch") return { allowed: false, reason: "AccessDenied", detail: "the signature does not match" };
+  if (checked === "malformed") return { allowed: false, reason: "AccessDenied", detail: "the policy is malformed" };
+  const statement = checked;
   const epoch = Math.floor(now.getTime() / 1000);
   if (statement.Resource !== undefined && !wildcardMatches(statement.Resource, resource))
     return { allowed: false, reason: "AccessDenied", detail: "the policy does not cover this resource" };
