@@ -28,7 +28,7 @@ const API_RATE = Number(process.env.API_RATE ?? 200);
 const PORTS = { rtmpPort: 34_001, rtpPort: 34_101, apiPort: 34_081, cdnPort: 34_083 };
 /** Segments per pace window: 5 × 2 s of media. */
 const PACE_WINDOW = 5;
-const CLIENT_NICENESS = Number(process.env.CLIENT_NICE ?? 10);
+const CLIENT_NICENESS = Number(process.env.CLIENT_NICENESS ?? 0);
 const JOIN_SECONDS = 2;
 /** The API load starts this long after the viewers, once they all watch. */
 const API_AFTER_SECONDS = 5;

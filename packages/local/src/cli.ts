@@ -5,12 +5,13 @@ import { ACCOUNT_ID_PATTERN } from "@visionstream/core";
 import { accountSecret, InvalidSecretName, writeSecret } from "./switcher/secrets.ts";
 import { ensureSystemPackages } from "./system-packages.ts";
 
-const USAGE = `usage: visionstream start [--data-dir DIR] [--api-port N] [--cdn-port N] [--rtmp-port N] [--rtp-port N] [--admin-token TOKEN]
+const USAGE = `usage: visionstream start [--data-dir DIR] [--api-port N] [--cdn-port N] [--rtmp-port N] [--rtp-port N] [--media-niceness 0-19] [--admin-token TOKEN]
        visionstream secret set NAME --account ACCOUNT_ID [--data-dir DIR]   (the value is read from stdin, e.g. a switcher ingest's SRT passphrase)
 
 Starts the whole VisionStream platform on 127.0.0.1. Each flag may also be given in the environment:
 VISIONSTREAM_DATA_DIR (.visionstream), VISIONSTREAM_API_PORT (8080), VISIONSTREAM_CDN_PORT (8081),
-VISIONSTREAM_RTMP_PORT (1935), VISIONSTREAM_RTP_PORT (5000), VISIONSTREAM_ADMIN_TOKEN (generated on first start and kept in the data directory).`;
+VISIONSTREAM_RTMP_PORT (1935), VISIONSTREAM_RTP_PORT (5000), VISIONSTREAM_MEDIA_NICENESS (10: transcoders yield the CPU to
+the API and the CDN), VISIONSTREAM_ADMIN_TOKEN (generated on first start and kept in the data directory).`;
 
 async function start(argv: string[]) {
   const { values } = parseArgs({
@@ -21,6 +22,7 @@ async function start(argv: string[]) {
       "cdn-port": { type: "string" },
       "rtmp-port": { type: "string" },
       "rtp-port": { type: "string" },
+      "media-niceness": { type: "string" },
       "admin-token": { type: "string" },
     },
     strict: true,
@@ -31,6 +33,7 @@ async function start(argv: string[]) {
     cdnPort: values["cdn-port"],
     rtmpPort: values["rtmp-port"],
     rtpPort: values["rtp-port"],
+    mediaNiceness: values["media-niceness"],
     adminToken: values["admin-token"],
   });
   const config = await resolveLocalConfig(settings);

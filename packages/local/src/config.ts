@@ -3,6 +3,9 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 
+/** The transcoders run at this nice(1) value unless told: below the API and the CDN (see the README's Reliability). */
+export const DEFAULT_MEDIA_NICENESS = 10;
+
 const Port = z.coerce.number().int().min(0).max(65535);
 
 const LocalSettings = z.object({
@@ -11,6 +14,7 @@ const LocalSettings = z.object({
   cdnPort: Port.default(8081),
   rtmpPort: Port.default(1935),
   rtpPort: Port.default(5000),
+  mediaNiceness: z.coerce.number().int().min(0).max(19).default(DEFAULT_MEDIA_NICENESS),
   adminToken: z.string().min(16, "the admin token needs at least 16 characters").optional(),
 });
 export type LocalSettingsInput = z.input<typeof LocalSettings>;
@@ -30,6 +34,7 @@ const ENVIRONMENT = {
   cdnPort: "VISIONSTREAM_CDN_PORT",
   rtmpPort: "VISIONSTREAM_RTMP_PORT",
   rtpPort: "VISIONSTREAM_RTP_PORT",
+  mediaNiceness: "VISIONSTREAM_MEDIA_NICENESS",
   adminToken: "VISIONSTREAM_ADMIN_TOKEN",
 } as const satisfies Record<keyof LocalSettingsInput, string>;
 

@@ -23,8 +23,8 @@ import { scheduledSwitchHandler, switcherSourceHealthHandler } from "@visionstre
 import { Hono } from "hono";
 import { LocalAccountInfrastructure, LocalLayout } from "./account-infrastructure.ts";
 import { type BusHandler, LOCAL_REGION, LocalBus } from "./bus.ts";
-import { cdnApp } from "./cdn/server.ts";
-import type { LocalConfig } from "./config.ts";
+import { startCdnProcess } from "./cdn/cdn-process.ts";
+import { DEFAULT_MEDIA_NICENESS, type LocalConfig } from "./config.ts";
 import { startDynalite } from "./dynalite.ts";
 import { logger } from "./logger.ts";
 import { invokeAsLambda } from "./lambda-context.ts";
@@ -61,7 +61,7 @@ export type LocalRuntime = Awaited<ReturnType<typeof startLocalRuntime>>;
 
 /** The whole platform on 127.0.0.1: dynalite, the bus and its handlers, the API, the CDN. */
 export type RuntimeConfig = Pick<LocalConfig, "dataDir" | "apiPort" | "cdnPort" | "adminToken"> &
-  Partial<Pick<LocalConfig, "rtmpPort" | "rtpPort">> & { inMemory?: boolean; ladder?: Ladder; preset?: X264Preset; idleStopAfterMs?: number };
+  Partial<Pick<LocalConfig, "rtmpPort" | "rtpPort" | "mediaNiceness">> & { inMemory?: boolean; ladder?: Ladder; preset?: X264Preset; idleStopAfterMs?: number };
 
 export async function startLocalRuntime(config: RuntimeConfig) {
   const stops: (() => Promise<void>)[] = [];
@@ -96,6 +96,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       rtpBasePort: config.rtpPort ?? 5000,
       ...(config.ladder ? { ladder: config.ladder } : {}),
       ...(config.preset ? { preset: config.preset } : {}),
+      mediaNiceness: config.mediaNiceness ?? DEFAULT_MEDIA_NICENESS,
     });
     stops.push(() => engine.close());
     const signer = new CloudFrontPlaybackSigner(async (accountId) => {
@@ -160,7 +161,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     // were cut off with the process anyway; starting the channel again opens a new session.
     await engine.recoverInterruptedRuns();
 
-    const cdn = await listen(cdnApp(layout), config.cdnPort);
+    const cdn = await startCdnProcess({ dataDir: config.dataDir, host: HOST, port: config.cdnPort });
     stops.push(cdn.close);
     cdnOrigin = cdn.url;
     const stopIdle = invokeAsLambda("stopIdleChannels", stopIdleChannelsHandler(channels));

@@ -16,8 +16,11 @@ interface Cached {
   size: number;
 }
 
-/** An object's identity on disk: a segment or playlist rewritten (written aside and renamed over) is another version. */
-const versionOf = (info: Stats) => `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
+/**
+ * An object's identity on disk: a segment or playlist rewritten (written aside and renamed over, or in place) is
+ * another version; ctime too, since a tool may set mtime back but never ctime.
+ */
+const versionOf = (info: Stats) => `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
 
 /**
  * What a CloudFront edge keeps: the small objects that every viewer of a channel asks for within seconds (segments,

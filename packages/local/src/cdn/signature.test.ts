@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from "node:crypto";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { getSignedCookies, getSignedUrl } from "@aws-sdk/cloudfront-signer";
 import { describe, expect, it } from "vitest";
 import { resourceOf, type SignedRequest, verifySignedRequest } from "./signature.ts";
@@ -117,6 +117,56 @@ describe("one changed byte anywhere in a signed request", () => {
       }
       for (const variant of variants) expect(verifySignedRequest(request(variant), trusted, now).allowed, variant).toBe(false);
     }
+  });
+});
+
+describe("verification memoised per KeyObject", () => {
+  it("allows the same signed URL again, and still refuses a changed signature, another resource or an expired policy", () => {
+    const keyObjects = new Map([["K2TESTKEY", createPublicKey(publicKey)]]);
+    const url = getSignedUrl({ url: `${base}/720p/seg_00002.ts`, keyPairId: "K2TESTKEY", privateKey, dateLessThan: inOneHour });
+    const signature = new URL(url).searchParams.get("Signature")!;
+    const changed = new URL(url);
+    changed.searchParams.set("Signature", flip(signature, 10));
+
+    const first = verifySignedRequest(request(url), keyObjects, now);
+    const second = verifySignedRequest(request(url), keyObjects, now);
+    const tampered = verifySignedRequest(request(changed.toString()), keyObjects, now);
+    const tamperedAgain = verifySignedRequest(request(changed.toString()), keyObjects, now);
+    const moved = verifySignedRequest(request(url.replace("seg_00002.ts", "seg_00003.ts")), keyObjects, now);
+    const expired = verifySignedRequest(request(url), keyObjects, new Date(now.getTime() + 3_600_000));
+    const stillValid = verifySignedRequest(request(url), keyObjects, now);
+
+    expect(first).toEqual({ allowed: true });
+    expect(second).toEqual({ allowed: true });
+    expect(tampered).toEqual({ allowed: false, reason: "AccessDenied", detail: "the signature does not match" });
+    expect(tamperedAgain).toEqual(tampered);
+    expect(moved).toEqual({ allowed: false, reason: "AccessDenied", detail: "the signature does not match" });
+    expect(expired).toEqual({ allowed: false, reason: "AccessDenied", detail: "the signature has expired" });
+    expect(stillValid).toEqual({ allowed: true });
+  });
+
+  it("refuses a custom policy outside its time window even though it was allowed, and memoised, inside it", () => {
+    const keyObjects = new Map([["K2TESTKEY", createPublicKey(publicKey)]]);
+    const policy = JSON.stringify({
+      Statement: [
+        {
+          Resource: `${base}/*`,
+          Condition: {
+            DateLessThan: { "AWS:EpochTime": now.getTime() / 1000 + 60 },
+            DateGreaterThan: { "AWS:EpochTime": now.getTime() / 1000 - 60 },
+          },
+        },
+      ],
+    });
+    const url = getSignedUrl({ url: `${base}/720p/index.m3u8`, keyPairId: "K2TESTKEY", privateKey, policy });
+
+    const inside = verifySignedRequest(request(url), keyObjects, now);
+    const after = verifySignedRequest(request(url), keyObjects, new Date(now.getTime() + 61_000));
+    const before = verifySignedRequest(request(url), keyObjects, new Date(now.getTime() - 61_000));
+
+    expect(inside).toEqual({ allowed: true });
+    expect(after).toMatchObject({ allowed: false, detail: "the signature has expired" });
+    expect(before).toMatchObject({ allowed: false, detail: "the signature is not valid yet" });
   });
 });
 

@@ -97,7 +97,8 @@ function checkedPolicy(publicKey: string | KeyObject, algorithm: string, policyT
       checked = "malformed";
     }
   }
-  if (memo && typeof publicKey !== "string") {
+  // Refusals are not kept: junk signatures cost their RSA check each time and never push out the valid ones.
+  if (memo && checked !== "mismatch" && typeof publicKey !== "string") {
     if (memo.size >= CHECKED_POLICIES_PER_KEY) memo.delete(memo.keys().next().value!);
     memo.set(memoKey, checked);
     checkedPolicies.set(publicKey, memo);

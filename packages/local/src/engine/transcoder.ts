@@ -13,6 +13,11 @@ export interface TranscoderOptions extends LadderArgumentsOptions {
   ffmpegPath?: string;
   /** How long stop() waits for a clean end before SIGKILL. */
   stopTimeoutMs?: number;
+  /**
+   * CPU priority below the runtime's (nice(1), 0–19): serving (API, CDN) comes first, so a machine short of CPU shows
+   * it as a ladder below real time, which the channel reports, rather than as an API and CDN that stop answering.
+   */
+  niceness?: number;
 }
 
 export interface TranscoderProgress {
@@ -50,9 +55,11 @@ function writeMasterPlaylist(options: TranscoderOptions) {
 
 /** One ffmpeg that transcodes the channel's input to the whole ladder as live HLS under liveDir. */
 export function startTranscoder(options: TranscoderOptions): Transcoder {
-  const { stdin, ffmpegPath = "ffmpeg", stopTimeoutMs = 10_000 } = options;
+  const { stdin, ffmpegPath = "ffmpeg", stopTimeoutMs = 10_000, niceness = 0 } = options;
   writeMasterPlaylist(options);
-  const child = spawn(ffmpegPath, ladderArguments(options), { stdio: ["pipe", "ignore", "pipe", "pipe"] });
+  // nice(1) execs ffmpeg in place: same pid, and every thread ffmpeg starts inherits the priority.
+  const [command, args] = niceness > 0 ? ["nice", ["-n", String(niceness), ffmpegPath, ...ladderArguments(options)]] : [ffmpegPath, ladderArguments(options)];
+  const child = spawn(command, args, { stdio: ["pipe", "ignore", "pipe", "pipe"] });
   trackChild(child);
 
   let stderrTail = "";

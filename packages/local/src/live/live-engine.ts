@@ -47,6 +47,8 @@ export interface LocalLiveEngineOptions {
   /** How long an input may be silent before input loss is reported. */
   inputLossAfterMs?: number;
   preset?: X264Preset;
+  /** The transcoders' CPU priority below the runtime's (see TranscoderOptions.niceness). */
+  mediaNiceness?: number;
 }
 
 /** One ingest endpoint of a running channel and what arrives on it. */
@@ -445,6 +447,7 @@ class ChannelRun {
       startNumber,
       discontinuity: startNumber > 1,
       ...(this.options.preset ? { preset: this.options.preset } : {}),
+      ...(this.options.mediaNiceness !== undefined ? { niceness: this.options.mediaNiceness } : {}),
     });
     this.transcoder = transcoder;
     void transcoder.exited.then((exit) => {

@@ -1,0 +1,89 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { trackChild } from "../engine/child-processes.ts";
+import { logger } from "../logger.ts";
+import type { CdnProcessMessage, CdnProcessOptions } from "./process.ts";
+
+const ENTRY = join(import.meta.dirname, "process.ts");
+/** The process runs our TypeScript as the runtime does: through tsx's loader. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+const RESTART_AFTER_MS = 500;
+const MAX_RESTART_DELAY_MS = 10_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+export interface RunningCdn {
+  url: string;
+  /** The process serving now (another one after a restart). */
+  pid(): number | undefined;
+  close(): Promise<void>;
+}
+
+class CdnStartFailed extends Error {
+  override name = "CdnStartFailed";
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+function spawnCdn(options: CdnProcessOptions): { child: ChildProcess; listening: Promise<number> } {
+  const child = fork(ENTRY, [JSON.stringify(options)], { execArgv: ["--import", TSX_LOADER], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  trackChild(child);
+  const listening = new Promise<number>((resolve, reject) => {
+    child.once("message", (message: CdnProcessMessage) => {
+      if ("listening" in message) resolve(message.listening);
+      else reject(Object.assign(new CdnStartFailed(message.failed, message.code), message.code ? { code: message.code } : {}));
+    });
+    child.once("exit", (code, signal) => reject(new CdnStartFailed(`the CDN process ended before it listened (${signal ?? code})`)));
+    child.once("error", reject);
+  });
+  return { child, listening };
+}
+
+/**
+ * Starts the CDN process on host:port and keeps it running: should it end by itself, it is started again on the same
+ * port (viewers retry, as players do). close() stops it for good.
+ */
+export async function startCdnProcess(options: CdnProcessOptions): Promise<RunningCdn> {
+  let current = spawnCdn(options);
+  const port = await current.listening.catch((error: unknown) => {
+    current.child.kill("SIGKILL");
+    throw error;
+  });
+  let closing = false;
+  let delayMs = RESTART_AFTER_MS;
+  const watch = (child: ChildProcess) =>
+    child.once("exit", (code, signal) => {
+      if (closing) return;
+      logger.error("the CDN process ended; starting it again", { code, signal, inMs: delayMs });
+      setTimeout(() => {
+        if (closing) return;
+        current = spawnCdn({ ...options, port });
+        current.listening.then(
+          () => (delayMs = RESTART_AFTER_MS),
+          (error: unknown) => logger.error("the CDN process could not start again", { error: (error as Error).message }),
+        );
+        watch(current.child);
+      }, delayMs);
+      delayMs = Math.min(delayMs * 2, MAX_RESTART_DELAY_MS);
+    });
+  watch(current.child);
+  return {
+    url: `http://${options.host}:${port}`,
+    pid: () => current.child.pid,
+    close: async () => {
+      closing = true;
+      const { child } = current;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
