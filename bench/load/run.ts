@@ -177,8 +177,8 @@ try {
     requestTimeoutMs: 10_000,
   });
   await new Promise((resolve) => setTimeout(resolve, API_AFTER_SECONDS * 1000));
-  const [{ kinds: api, cpuSeconds: apiClientCpu }, viewers] = await Promise.all([
-    child<{ kinds: ApiKindFigures[]; cpuSeconds: number }>("api-paced.ts", {
+  const [{ kinds: api, cpuSeconds: apiClientCpu, clientDelayMs }, viewers] = await Promise.all([
+    child<{ kinds: ApiKindFigures[]; cpuSeconds: number; clientDelayMs: { p99: number; max: number } }>("api-paced.ts", {
       apiUrl: runtime.apiUrl,
       apiKey,
       seconds: LOAD_SECONDS,
@@ -208,6 +208,7 @@ try {
       `camera and transcoder ffmpeg ${scheduled.ffmpeg.waited.toFixed(1)} s (ran ${scheduled.ffmpeg.ran.toFixed(1)} s)`,
   );
 
+  console.log(`API client's own event loop delay: p99 ${clientDelayMs.p99.toFixed(0)} ms, max ${clientDelayMs.max.toFixed(0)} ms`);
   for (const kind of api)
     console.log(
       `  ${kind.name.padEnd(22)} ${kind.perSecond.toFixed(1)}/s of ${kind.rate}/s: p50 ${ms(kind.p50)} ms, p90 ${ms(kind.p90)} ms, p99 ${ms(kind.p99)} ms, ` +

@@ -1,17 +1,29 @@
 export interface RecentReadsOptions {
+  /** An answer is never given more than this long after it was read. */
   ttlMs: number;
   maxEntries?: number;
   now?: () => number;
 }
 
+interface Entry<T> {
+  value: T;
+  /** From then on, a read gives this answer and reads a new one in the background. */
+  refreshAt: number;
+  until: number;
+}
+
 /**
- * Answers read a moment ago, given again for `ttlMs` instead of reading again: for the lookups that every request
- * of a busy API repeats (whose key, which account, which channel). Callers get their own copy. `forget` drops
- * entries at once, and a read that was under way when something was forgotten keeps its answer to itself, so a
- * write made through the owner of the cache is never hidden by a read that raced it.
+ * Answers read a moment ago, given again instead of reading again: for the lookups that every request of a busy API
+ * repeats (whose key, which account, which channel). An answer is given for at most `ttlMs` after it was read; from
+ * half of that on it is read again in the background, so a steady stream of requests never waits for the database,
+ * and requests that find nothing kept share one read. Callers get their own copy.
+ *
+ * `forget` drops entries at once, and a read under way when something was forgotten keeps its answer to itself, so
+ * a write made through the owner of the cache is never hidden by a read that raced it.
  */
 export class RecentReads<T> {
-  private readonly entries = new Map<string, { value: T; until: number }>();
+  private readonly entries = new Map<string, Entry<T>>();
+  private readonly loading = new Map<string, Promise<T | undefined>>();
   private forgets = 0;
   private readonly now: () => number;
   private readonly maxEntries: number;
@@ -26,20 +38,43 @@ export class RecentReads<T> {
   read(key: string, load: () => Promise<T | undefined>, keep?: (value: T) => boolean): Promise<T | undefined>;
   async read(key: string, load: () => Promise<T | undefined>, keep: (value: T) => boolean = () => true): Promise<T | undefined> {
     const entry = this.entries.get(key);
-    if (entry && entry.until > this.now()) return structuredClone(entry.value);
-    if (entry) this.entries.delete(key);
-    const forgetsBefore = this.forgets;
-    const value = await load();
-    if (value !== undefined && keep(value) && forgetsBefore === this.forgets) {
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, { value: structuredClone(value), until: this.now() + this.options.ttlMs });
+    const now = this.now();
+    if (entry && entry.until > now) {
+      if (entry.refreshAt <= now && !this.loading.has(key)) this.load(key, load, keep).catch(() => undefined);
+      return structuredClone(entry.value);
     }
-    return value;
+    if (entry) this.entries.delete(key);
+    const value = await (this.loading.get(key) ?? this.load(key, load, keep));
+    return value === undefined ? value : structuredClone(value);
   }
 
-  /** Drops the entries `which` selects (by key and value), and keeps reads under way from storing theirs. */
+  /** One read of `key` at a time; its answer is kept unless something was forgotten meanwhile. */
+  private load(key: string, load: () => Promise<T | undefined>, keep: (value: T) => boolean): Promise<T | undefined> {
+    const forgetsBefore = this.forgets;
+    const loading = load().then(
+      (value) => {
+        if (this.loading.get(key) === loading) this.loading.delete(key);
+        if (forgetsBefore !== this.forgets) return value;
+        this.entries.delete(key);
+        if (value === undefined || !keep(value)) return value;
+        if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+        const readAt = this.now();
+        this.entries.set(key, { value: structuredClone(value), refreshAt: readAt + this.options.ttlMs / 2, until: readAt + this.options.ttlMs });
+        return value;
+      },
+      (error: unknown) => {
+        if (this.loading.get(key) === loading) this.loading.delete(key);
+        throw error;
+      },
+    );
+    this.loading.set(key, loading);
+    return loading;
+  }
+
+  /** Drops the entries `which` selects (by key and value); reads under way keep their answers to themselves. */
   forget(which: (key: string, value: T) => boolean): void {
     this.forgets++;
+    this.loading.clear();
     for (const [key, entry] of this.entries) if (which(key, entry.value)) this.entries.delete(key);
   }
 

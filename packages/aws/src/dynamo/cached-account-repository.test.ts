@@ -95,6 +95,16 @@ async function stored(id: string, apiKeyHash: string, status: "PROVISIONING" | "
     await dynamo.transition(id, ["PROVISIONING"], { status: "ACTIVE", cdnBaseUrl: "https://d1.cloudfront.net", bucketName: `bucket-${id}` });
 }
 
+/** The probe's first defined answer, tried every 10 ms for up to 2 s (background reads finish on their own time). */
+async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error("no answer within 2 s");
+}
+
 /** A cache over the counting real repository, on a clock the test moves. */
 function cached() {
   const clock = { ms: 1_000_000 };
@@ -117,24 +127,51 @@ afterAll(async () => {
 });
 
 describe("CachedAccountRepository over DynamoDB (dynalite)", () => {
-  it("reads an ACTIVE account once within ttlMs, and again after it", async () => {
+  it("reads an ACTIVE account once, reads it again in the background from ttlMs/2, and never gives it after ttlMs", async () => {
     await stored("acc-cache00000000001", "hash-c1");
     const { clock, counting, cache } = cached();
 
     const first = await cache.get("acc-cache00000000001");
     await dynamo.transition("acc-cache00000000001", ["ACTIVE"], { status: "DELETING" });
-    clock.ms += TTL_MS - 1;
-    const withinTtl = await cache.get("acc-cache00000000001");
-    const readsWithinTtl = counting.reads.get;
+    clock.ms += TTL_MS / 2 - 1;
+    const beforeRefresh = await cache.get("acc-cache00000000001");
+    const readsBeforeRefresh = counting.reads.get;
     clock.ms += 1;
-    const afterTtl = await cache.get("acc-cache00000000001");
+    // a write made elsewhere (not through this cache): the kept answer is given once more while a read starts
+    const atRefresh = await cache.get("acc-cache00000000001");
+    const afterRefresh = await eventually(async () => {
+      const account = await cache.get("acc-cache00000000001");
+      return account?.status === "DELETING" ? account : undefined;
+    });
 
     expect(first).toMatchObject({ id: "acc-cache00000000001", status: "ACTIVE", bucketName: "bucket-acc-cache00000000001" });
-    // a write made elsewhere (not through this cache) is seen once ttlMs has passed
-    expect(withinTtl).toEqual(first);
-    expect(readsWithinTtl).toBe(1);
+    expect(beforeRefresh).toEqual(first);
+    expect(readsBeforeRefresh).toBe(1);
+    expect(atRefresh).toEqual(first);
+    expect(afterRefresh.status).toBe("DELETING");
+  });
+
+  it("reads again, and waits for it, once ttlMs has passed without a read", async () => {
+    await stored("acc-cache00000000021", "hash-c21");
+    const { clock, counting, cache } = cached();
+
+    await cache.get("acc-cache00000000021");
+    await dynamo.transition("acc-cache00000000021", ["ACTIVE"], { status: "DELETING" });
+    clock.ms += TTL_MS;
+    const afterTtl = await cache.get("acc-cache00000000021");
+
     expect(afterTtl?.status).toBe("DELETING");
     expect(counting.reads.get).toBe(2);
+  });
+
+  it("shares one read among the requests that find nothing kept", async () => {
+    await stored("acc-cache00000000022", "hash-c22");
+    const { counting, cache } = cached();
+
+    const answers = await Promise.all([cache.get("acc-cache00000000022"), cache.get("acc-cache00000000022"), cache.get("acc-cache00000000022")]);
+
+    expect(answers.map((account) => account?.id)).toEqual(["acc-cache00000000022", "acc-cache00000000022", "acc-cache00000000022"]);
+    expect(counting.reads.get).toBe(1);
   });
 
   it("never keeps an account that is not ACTIVE", async () => {
