@@ -86,7 +86,6 @@ for (let sent = 0; rate > 0; sent++) {
     request(kinds[index]!.path).then((status) => {
       if (due < measuredFrom) return;
       latencies[index]!.push(performance.now() - due);
-      if (process.env.DEBUG_SLOW && performance.now() - due > 100) console.error(`slow: ${((due - measuredFrom) / 1000).toFixed(1)} ${(performance.now() - due).toFixed(0)}`);
       if (status === 0) outcomes[index]!.errors++;
       else if (status < 200 || status > 299) outcomes[index]!.non2xx++;
     }),
