@@ -83,6 +83,13 @@ describe("visionstream start", () => {
     expect(await cli.exited).toBe(2);
     expect(cli.output()).toContain("VISIONSTREAM_API_PORT (--api-port)");
   });
+
+  it("refuses a niceness outside nice(1)'s 0–19, naming the setting", async () => {
+    const cli = run(["start", "--media-niceness", "25"]);
+
+    expect(await cli.exited).toBe(2);
+    expect(cli.output()).toContain("VISIONSTREAM_MEDIA_NICENESS (--media-niceness)");
+  });
 });
 
 describe("visionstream secret", () => {

@@ -221,3 +221,45 @@ describe("transcoder: its feed drops it", () => {
     }
   });
 });
+
+describe("transcoder: CPU priority", () => {
+  /** nice value of every thread of a process (field 19 of /proc/<pid>/task/<tid>/stat). */
+  async function threadNiceness(pid: number): Promise<number[]> {
+    const threads = await readdir(`/proc/${pid}/task`);
+    return threads.map((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    });
+  }
+
+  it("runs ffmpeg and every thread it starts at the niceness it is given", async () => {
+    const liveDir = await mkdtemp(join(tmpdir(), "visionstream-engine-nice-"));
+    const camera = pushFlv({ seconds: 6, realtime: true });
+    const transcoder = startTranscoder({
+      ladder: DEFAULT_LADDER,
+      input: FLV_ON_STDIN,
+      stdin: camera.stdout ?? undefined,
+      liveDir,
+      startNumber: 1,
+      discontinuity: false,
+      preset: "ultrafast",
+      niceness: 7,
+    });
+    try {
+      // once it encodes, x264 and the decoder have started their threads
+      for (let waited = 0; transcoder.progress().frames < 30 && waited < 20_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      const pid = transcoder.process.pid!;
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0];
+      const niceness = await threadNiceness(pid);
+
+      expect(transcoder.progress().frames).toBeGreaterThanOrEqual(30);
+      expect(command).toBe("ffmpeg");
+      expect(niceness.length).toBeGreaterThan(4);
+      expect(new Set(niceness)).toEqual(new Set([7]));
+    } finally {
+      await transcoder.stop();
+      camera.kill("SIGKILL");
+      await rm(liveDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
