@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import { CreateJobCommand, type CreateJobCommandInput, MediaConvertClient } from "@aws-sdk/client-mediaconvert";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
@@ -7,21 +6,19 @@ import {
   documentClient,
   DynamoAccountRepository,
   DynamoChannelRepository,
-  dynamoClient,
   DynamoRecordingRepository,
-  ensureTables,
 } from "@visionstream/aws";
+import { startTestTables, type TestTables } from "@visionstream/aws/dynamo/testing";
 import { AwsVodAssembler } from "@visionstream/aws/mediaconvert/assembler";
 import { S3ObjectStore } from "@visionstream/aws/object-store";
 import { recordingIdOf, Recordings } from "@visionstream/core";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
-import dynalite from "dynalite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordingJobChangedHandler, recordingSegmentCreatedHandler, recordingSessionEndedHandler } from "./handlers/recordings.ts";
 
-const server = dynalite({ createTableMs: 0 });
+let testTables: TestTables;
 const mediaconvert = mockClient(MediaConvertClient);
 const s3 = mockClient(S3Client);
 const context = { functionName: "replay", awsRequestId: "r", getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
@@ -35,10 +32,8 @@ let handlers: { segment: (event: unknown) => Promise<unknown>; ended: (event: un
 let recordings: DynamoRecordingRepository;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const client = dynamoClient({ region: "eu-west-1", endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
-  await ensureTables(client, tables);
-  const documents = documentClient(client);
+  testTables = await startTestTables(tables, "eu-west-1");
+  const documents = documentClient(testTables.client);
   const accounts = new DynamoAccountRepository(documents, tables.table);
   const channels = new DynamoChannelRepository(documents, tables.table);
   recordings = new DynamoRecordingRepository(documents, tables.table);
@@ -71,7 +66,7 @@ beforeAll(async () => {
     store: new S3ObjectStore({ s3: new S3Client({ region: "eu-west-1" }) }),
     signer: new CloudFrontPlaybackSigner(async () => ({ keyPairId: "K1", privateKey })),
   });
-  const idempotency = { tableName: tables.idempotencyTable, client };
+  const idempotency = { tableName: tables.idempotencyTable, client: testTables.client };
   const invoke = (handler: (event: never, context: Context) => unknown) => async (event: unknown) => handler(event as never, context);
   handlers = {
     segment: invoke(recordingSegmentCreatedHandler(domain, idempotency) as never),
@@ -80,9 +75,7 @@ beforeAll(async () => {
   };
 });
 
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => testTables.close());
 
 const envelope = (id: string, source: string, detailType: string, time: string, detail: unknown) => ({
   version: "0",

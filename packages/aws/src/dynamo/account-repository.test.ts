@@ -1,14 +1,11 @@
-import type { AddressInfo } from "node:net";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Account } from "@visionstream/core";
 import { Conflict, InvalidInput } from "@visionstream/core";
-import dynalite from "dynalite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoAccountRepository } from "./account-repository.ts";
-import { documentClient, dynamoClient, ensureTables } from "./client.ts";
+import { documentClient, ensureTables } from "./client.ts";
+import { startTestTables, type TestTables } from "./testing.ts";
 
-const server = dynalite({ createTableMs: 0 });
-let client: DynamoDBClient;
+let tables: TestTables;
 let repository: DynamoAccountRepository;
 
 function account(id: string, createdAt: string): Account {
@@ -16,18 +13,13 @@ function account(id: string, createdAt: string): Account {
 }
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  client = dynamoClient({ region: "local", endpoint: `http://127.0.0.1:${port}` });
-  await ensureTables(client, { table: "accounts-test", idempotencyTable: "idempotency-test" });
-  await ensureTables(client, { table: "accounts-test", idempotencyTable: "idempotency-test" });
-  repository = new DynamoAccountRepository(documentClient(client), "accounts-test");
+  tables = await startTestTables({ table: "accounts-test", idempotencyTable: "idempotency-test" });
+  // a second time: tables that exist are left as they are
+  await ensureTables(tables.client, { table: "accounts-test", idempotencyTable: "idempotency-test" });
+  repository = new DynamoAccountRepository(documentClient(tables.client), "accounts-test");
 });
 
-afterAll(async () => {
-  client.destroy();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => tables.close());
 
 describe("DynamoAccountRepository against dynalite", () => {
   it("stores an account and finds it by its API key hash", async () => {

@@ -1,5 +1,3 @@
-import type { AddressInfo } from "node:net";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   type Account,
   type AccountChanges,
@@ -8,14 +6,13 @@ import {
   type AccountStatus,
   CachedAccountRepository,
 } from "@visionstream/core";
-import dynalite from "dynalite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoAccountRepository } from "./account-repository.ts";
-import { documentClient, dynamoClient, ensureTables } from "./client.ts";
+import { documentClient } from "./client.ts";
+import { startTestTables, type TestTables } from "./testing.ts";
 
 const TTL_MS = 5_000;
-const server = dynalite({ createTableMs: 0 });
-let client: DynamoDBClient;
+let tables: TestTables;
 let dynamo: DynamoAccountRepository;
 
 interface HeldRead {
@@ -114,17 +111,11 @@ function cached() {
 }
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  client = dynamoClient({ region: "local", endpoint: `http://127.0.0.1:${port}` });
-  await ensureTables(client, { table: "cached-accounts-test", idempotencyTable: "cached-idempotency-test" });
-  dynamo = new DynamoAccountRepository(documentClient(client), "cached-accounts-test");
+  tables = await startTestTables({ table: "cached-accounts-test", idempotencyTable: "cached-idempotency-test" });
+  dynamo = new DynamoAccountRepository(documentClient(tables.client), "cached-accounts-test");
 });
 
-afterAll(async () => {
-  client.destroy();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => tables.close());
 
 describe("CachedAccountRepository over DynamoDB (dynalite)", () => {
   it("reads an ACTIVE account once, reads it again in the background from ttlMs/2, and never gives it after ttlMs", async () => {

@@ -1,13 +1,10 @@
-import type { AddressInfo } from "node:net";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Media } from "@visionstream/core/media/media";
-import dynalite from "dynalite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClient, dynamoClient, ensureTables } from "./client.ts";
+import { documentClient } from "./client.ts";
 import { DynamoMediaRepository } from "./media-repository.ts";
+import { startTestTables, type TestTables } from "./testing.ts";
 
-const server = dynalite({ createTableMs: 0 });
-let client: DynamoDBClient;
+let tables: TestTables;
 let repository: DynamoMediaRepository;
 
 const ACCOUNT = "acc-aaaaaaaaaaaaaaa1";
@@ -18,17 +15,11 @@ function media(id: string, accountId: string, createdAt: string): Media {
 }
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  client = dynamoClient({ region: "local", endpoint: `http://127.0.0.1:${port}` });
-  await ensureTables(client, { table: "media-test", idempotencyTable: "idempotency-test" });
-  repository = new DynamoMediaRepository(documentClient(client), "media-test");
+  tables = await startTestTables({ table: "media-test", idempotencyTable: "idempotency-test" });
+  repository = new DynamoMediaRepository(documentClient(tables.client), "media-test");
 });
 
-afterAll(async () => {
-  client.destroy();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => tables.close());
 
 describe("DynamoMediaRepository against dynalite", () => {
   it("stores an item that only its account can read, and lists each account's own, newest first", async () => {
