@@ -12,6 +12,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { parseMediaPlaylist } from "@visionstream/local/engine/media-playlist";
+import { DEFAULT_MEDIA_NICENESS } from "@visionstream/local/config";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "@visionstream/local/testing";
 import type { ApiKindFigures } from "./api-paced.ts";
 import { pushCamera } from "./camera.ts";
@@ -29,8 +30,8 @@ const PORTS = { rtmpPort: 34_001, rtpPort: 34_101, apiPort: 34_081, cdnPort: 34_
 /** Segments per pace window: 5 × 2 s of media. */
 const PACE_WINDOW = 5;
 const CLIENT_NICENESS = Number(process.env.CLIENT_NICENESS ?? 0);
-/** The transcoder's nice(1) value, as `visionstream start` reads it; the runtime's default when unset. */
-const MEDIA_NICENESS = process.env.VISIONSTREAM_MEDIA_NICENESS ? Number(process.env.VISIONSTREAM_MEDIA_NICENESS) : undefined;
+/** The transcoder's nice(1) value, as `visionstream start` reads it; `visionstream start`'s default when unset. */
+const MEDIA_NICENESS = process.env.VISIONSTREAM_MEDIA_NICENESS ? Number(process.env.VISIONSTREAM_MEDIA_NICENESS) : DEFAULT_MEDIA_NICENESS;
 const JOIN_SECONDS = 2;
 /** The API load starts this long after the viewers, once they all watch. */
 const API_AFTER_SECONDS = 5;
@@ -103,7 +104,7 @@ function watchPace(playlistFile: string) {
 /** Our ports lie in the kernel's ephemeral range, so a connection may hold one for a moment: retry. */
 async function startRuntime(attempts = 5): Promise<Awaited<ReturnType<typeof startTestRuntime>>> {
   try {
-    return await startTestRuntime({ ...PORTS, ...(MEDIA_NICENESS !== undefined ? { mediaNiceness: MEDIA_NICENESS } : {}) });
+    return await startTestRuntime({ ...PORTS, mediaNiceness: MEDIA_NICENESS });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempts <= 1) throw error;
     console.log(`${(error as Error).message}; trying again in 3 s`);

@@ -263,3 +263,31 @@ describe("transcoder: CPU priority", () => {
     }
   }, 60_000);
 });
+
+describe("transcoder: stop while behind its input", () => {
+  it("encodes everything it was given before it ends, however far behind real time it runs", async () => {
+    // 12 s of camera, all of it handed over at once: the ladder is necessarily seconds behind when it is stopped
+    const camera = pushFlv({ seconds: 12 });
+    const flv: Buffer[] = [];
+    for await (const chunk of camera.stdout!) flv.push(chunk as Buffer);
+    const liveDir = await mkdtemp(join(tmpdir(), "visionstream-engine-drain-"));
+    const input = new PassThrough();
+    const transcoder = startTranscoder({ ladder: DEFAULT_LADDER, input: FLV_ON_STDIN, stdin: input, liveDir, startNumber: 1, discontinuity: false });
+    try {
+      input.write(Buffer.concat(flv));
+      const stopping = performance.now();
+      await transcoder.stop();
+      const stoppedAfterMs = performance.now() - stopping;
+
+      const exit = await transcoder.exited;
+      const playlist = parseMediaPlaylist(await readFile(join(liveDir, "240p", "index.m3u8"), "utf8"));
+      const encodedSeconds = playlist.segments.reduce((sum, segment) => sum + segment.durationSeconds, 0);
+      expect(exit.signal, exit.stderrTail).toBeNull();
+      expect(exit.code).toBe(0);
+      expect(stoppedAfterMs).toBeGreaterThan(2_000);
+      expect(encodedSeconds).toBeGreaterThan(11.5);
+    } finally {
+      await rm(liveDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

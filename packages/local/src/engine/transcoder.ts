@@ -11,7 +11,7 @@ export interface TranscoderOptions extends LadderArgumentsOptions {
   /** The media itself, when input reads pipe:0. */
   stdin?: Readable;
   ffmpegPath?: string;
-  /** How long stop() waits for a clean end before SIGKILL. */
+  /** How long stop() waits for a clean end (what was received encoded, segments closed) before SIGKILL. */
   stopTimeoutMs?: number;
   /**
    * CPU priority below the runtime's (nice(1), 0–19): serving (API, CDN) comes first, so a machine short of CPU shows
@@ -43,6 +43,7 @@ export interface Transcoder {
 }
 
 const STDERR_TAIL_CHARS = 8_192;
+/** A stopping ffmpeg that reports no new frame for this long is interrupted. */
 const INTERRUPT_AFTER_MS = 2_000;
 
 function writeMasterPlaylist(options: TranscoderOptions) {
@@ -55,7 +56,7 @@ function writeMasterPlaylist(options: TranscoderOptions) {
 
 /** One ffmpeg that transcodes the channel's input to the whole ladder as live HLS under liveDir. */
 export function startTranscoder(options: TranscoderOptions): Transcoder {
-  const { stdin, ffmpegPath = "ffmpeg", stopTimeoutMs = 10_000, niceness = 0 } = options;
+  const { stdin, ffmpegPath = "ffmpeg", stopTimeoutMs = 20_000, niceness = 0 } = options;
   writeMasterPlaylist(options);
   // nice(1) execs ffmpeg in place: same pid, and every thread ffmpeg starts inherits the priority.
   const [command, args] = niceness > 0 ? ["nice", ["-n", String(niceness), ffmpegPath, ...ladderArguments(options)]] : [ffmpegPath, ladderArguments(options)];
@@ -117,12 +118,21 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
     } else {
       child.stdin?.end("q");
     }
-    const interrupt = setTimeout(() => child.kill("SIGINT"), Math.min(INTERRUPT_AFTER_MS, stopTimeoutMs));
+    // Its input ended: ffmpeg encodes what it still holds (it may run behind real time on a busy machine) and ends by
+    // itself. It is interrupted only once it makes no more progress, so no media it was given is lost at a stop.
+    let frames = current.frames;
+    let progressedAt = performance.now();
+    const watchdog = setInterval(() => {
+      if (current.frames !== frames) {
+        frames = current.frames;
+        progressedAt = performance.now();
+      } else if (performance.now() - progressedAt >= INTERRUPT_AFTER_MS) child.kill("SIGINT");
+    }, 250);
     const kill = setTimeout(() => child.kill("SIGKILL"), stopTimeoutMs);
     try {
       await exited;
     } finally {
-      clearTimeout(interrupt);
+      clearInterval(watchdog);
       clearTimeout(kill);
     }
   }
