@@ -220,7 +220,7 @@ try {
   console.log(
     `  viewers per rendition ${JSON.stringify(viewers.perRendition)}; segment GET p50 ${whole(viewers.segmentMs.p50)} ms, p99 ${whole(viewers.segmentMs.p99)} ms, ` +
       `max ${whole(viewers.segmentMs.max)} ms; playlist GET p50 ${whole(viewers.playlistMs.p50)} ms, p99 ${whole(viewers.playlistMs.p99)} ms; ` +
-      `${viewers.playlists} playlist reloads, ${viewers.missed} segments missed${viewers.errorSamples.length ? `; errors such as ${viewers.errorSamples.join(", ")}` : ""}`,
+      `${viewers.playlists} playlist reloads, ${viewers.missed} segments missed, ${viewers.retries} requests sent again on a new connection${viewers.errorSamples.length ? `; errors such as ${viewers.errorSamples.join(", ")}` : ""}`,
   );
   console.log(`  ladder: ${ladderPace.segments} segments listed on ${ladder.renditions[0]!.name}, windows of ${PACE_WINDOW}: ${ladderPace.speeds.map((speed) => speed.toFixed(2)).join(" ")}`);
 

@@ -33,6 +33,8 @@ export interface ViewerFigures {
   viewersWithStalls: number;
   /** Segments that left the playlist before the viewer reached them. */
   missed: number;
+  /** Requests sent again because their kept-alive connection was found closed (not errors: browsers do the same). */
+  retries: number;
   segmentMs: { p50: number; p99: number; max: number };
   playlistMs: { p50: number; p99: number; max: number };
   seconds: number;
@@ -47,7 +49,7 @@ let errors = 0;
 const errorSamples: string[] = [];
 const segmentTimes: number[] = [];
 const playlistTimes: number[] = [];
-const totals = { segments: 0, bytes: 0, playlists: 0, stalls: 0, missed: 0 };
+const totals = { segments: 0, bytes: 0, playlists: 0, stalls: 0, missed: 0, retries: 0 };
 
 function failed(what: string) {
   errors++;
@@ -57,10 +59,32 @@ function failed(what: string) {
 // One keep-alive pool for every viewer, as players on one network share nothing but their own connections.
 const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
-/** A GET over node:http (far cheaper per byte than fetch here, and the load generator shares the machine). */
-function request(url: string): Promise<{ status: number; length: number; expected: number; text: string }> {
+type Answer = { status: number; length: number; expected: number; text: string };
+
+/**
+ * A GET over node:http (far cheaper per byte than fetch here, and the load generator shares the machine). When a
+ * kept-alive connection turns out closed before any answer began, it is sent once more on a new one, as browsers do
+ * (Node's agent does not); such retries are counted apart from errors.
+ */
+async function request(url: string): Promise<Answer> {
+  try {
+    return await requestOnce(url);
+  } catch (error) {
+    if (!(error instanceof ReusedSocketClosed)) throw error;
+    totals.retries++;
+    return requestOnce(url);
+  }
+}
+
+class ReusedSocketClosed extends Error {
+  override name = "ReusedSocketClosed";
+}
+
+function requestOnce(url: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = httpGet(url, { agent, timeout: options.requestTimeoutMs }, (response) => {
+      answered = true;
       const chunks: Buffer[] = [];
       let length = 0;
       const textual = !(response.headers["content-type"] ?? "").startsWith("video/");
@@ -75,7 +99,9 @@ function request(url: string): Promise<{ status: number; length: number; expecte
       response.on("aborted", () => reject(new Error("aborted")));
     });
     req.on("timeout", () => req.destroy(Object.assign(new Error("timed out"), { name: "TimeoutError" })));
-    req.on("error", reject);
+    req.on("error", (error: NodeJS.ErrnoException) =>
+      reject(req.reusedSocket && !answered && error.code === "ECONNRESET" ? new ReusedSocketClosed(error.message) : error),
+    );
   });
 }
 

@@ -19,11 +19,19 @@ export type CdnProcessOptions = z.infer<typeof CdnProcessOptions>;
 /** What the process tells its parent once it listens (or why it could not). */
 export type CdnProcessMessage = { listening: number } | { failed: string; code?: string };
 
+const KEEP_ALIVE_MS = 65_000;
+
 const options = CdnProcessOptions.parse(JSON.parse(process.argv[2] ?? "{}"));
 const tell = (message: CdnProcessMessage) => process.send?.(message);
 const server = serve({ fetch: cdnApp(new LocalLayout(options.dataDir)).fetch, port: options.port, hostname: options.host }, (info: AddressInfo) =>
   tell({ listening: info.port }),
 );
+// Players keep their connections and reuse them every segment or two; Node's 5 s idle limit would close some just as
+// a player sends on them (a "socket hang up" the player must retry). Edges keep viewer connections far longer.
+if ("keepAliveTimeout" in server) {
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
+}
 server.once("error", (error: NodeJS.ErrnoException) => {
   tell({ failed: error.message, ...(error.code ? { code: error.code } : {}) });
   process.exit(1);
