@@ -203,7 +203,7 @@ try {
   const ladderPace = await pace.stop();
   console.log(`load average after: ${load()}`);
   console.log(
-    `CPU seconds during the load: runtime (API, CDN, dynalite) ${((runtimeCpu.user + runtimeCpu.system) / 1e6).toFixed(1)}, ` +
+    `CPU seconds during the load: runtime process (API, dynalite, bus, RTMP; the CDN has its own process) ${((runtimeCpu.user + runtimeCpu.system) / 1e6).toFixed(1)}, ` +
       `viewers ${viewers.cpuSeconds.toFixed(1)}, API client ${apiClientCpu.toFixed(1)} (children include their start)`,
   );
   console.log(

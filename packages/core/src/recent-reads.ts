@@ -23,7 +23,7 @@ interface Entry<T> {
  */
 export class RecentReads<T> {
   private readonly entries = new Map<string, Entry<T>>();
-  private readonly loading = new Map<string, Promise<T | undefined>>();
+  private readonly loading = new Map<string, { startedAt: number; answer: Promise<T | undefined> }>();
   private forgets = 0;
   private readonly now: () => number;
   private readonly maxEntries: number;
@@ -40,26 +40,35 @@ export class RecentReads<T> {
     const entry = this.entries.get(key);
     const now = this.now();
     if (entry && entry.until > now) {
-      if (entry.refreshAt <= now && !this.loading.has(key)) this.load(key, load, keep).catch(() => undefined);
+      if (entry.refreshAt <= now && !this.joinable(key, now)) this.load(key, load, keep).catch(() => undefined);
       return structuredClone(entry.value);
     }
     if (entry) this.entries.delete(key);
-    const value = await (this.loading.get(key) ?? this.load(key, load, keep));
+    const value = await (this.joinable(key, now)?.answer ?? this.load(key, load, keep));
     return value === undefined ? value : structuredClone(value);
   }
 
-  /** One read of `key` at a time; its answer is kept unless something was forgotten meanwhile. */
+  /** The read of `key` under way, if it began less than ttlMs ago (a read held up, as by a frozen Lambda, is not). */
+  private joinable(key: string, now: number) {
+    const loading = this.loading.get(key);
+    return loading && now - loading.startedAt < this.options.ttlMs ? loading : undefined;
+  }
+
+  /**
+   * One read of `key` at a time; its answer is kept unless something was forgotten meanwhile, and counts from when
+   * the read began, so it is never given more than ttlMs after the database was asked.
+   */
   private load(key: string, load: () => Promise<T | undefined>, keep: (value: T) => boolean): Promise<T | undefined> {
     const forgetsBefore = this.forgets;
-    const loading = load().then(
+    const startedAt = this.now();
+    const answer = load().then(
       (value) => {
         if (this.loading.get(key) === loading) this.loading.delete(key);
         if (forgetsBefore !== this.forgets) return value;
         this.entries.delete(key);
-        if (value === undefined || !keep(value)) return value;
+        if (value === undefined || !keep(value) || startedAt + this.options.ttlMs <= this.now()) return value;
         if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-        const readAt = this.now();
-        this.entries.set(key, { value: structuredClone(value), refreshAt: readAt + this.options.ttlMs / 2, until: readAt + this.options.ttlMs });
+        this.entries.set(key, { value: structuredClone(value), refreshAt: startedAt + this.options.ttlMs / 2, until: startedAt + this.options.ttlMs });
         return value;
       },
       (error: unknown) => {
@@ -67,8 +76,9 @@ export class RecentReads<T> {
         throw error;
       },
     );
+    const loading = { startedAt, answer };
     this.loading.set(key, loading);
-    return loading;
+    return answer;
   }
 
   /** Drops the entries `which` selects (by key and value); reads under way keep their answers to themselves. */

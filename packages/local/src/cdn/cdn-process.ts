@@ -11,6 +11,7 @@ const ENTRY = join(import.meta.dirname, "process.ts");
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const RESTART_AFTER_MS = 500;
 const MAX_RESTART_DELAY_MS = 10_000;
+const STABLE_AFTER_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 export interface RunningCdn {
@@ -36,10 +37,10 @@ function spawnCdn(options: CdnProcessOptions): { child: ChildProcess; listening:
   const listening = new Promise<number>((resolve, reject) => {
     child.once("message", (message: CdnProcessMessage) => {
       if ("listening" in message) resolve(message.listening);
-      else reject(Object.assign(new CdnStartFailed(message.failed, message.code), message.code ? { code: message.code } : {}));
+      else reject(new CdnStartFailed(message.failed, message.code));
     });
     child.once("exit", (code, signal) => reject(new CdnStartFailed(`the CDN process ended before it listened (${signal ?? code})`)));
-    child.once("error", reject);
+    child.on("error", reject);
   });
   return { child, listening };
 }
@@ -56,17 +57,22 @@ export async function startCdnProcess(options: CdnProcessOptions): Promise<Runni
   });
   let closing = false;
   let delayMs = RESTART_AFTER_MS;
-  const watch = (child: ChildProcess) =>
+  const watch = (child: ChildProcess, startedAt = performance.now()) =>
     child.once("exit", (code, signal) => {
-      if (closing) return;
+      // Code 0: it was told to stop (the runtime is ending, or SIGTERM to the whole process group).
+      if (closing || code === 0) return;
+      // A child that served a while before it ended starts again at once; one that keeps ending waits longer each time.
+      if (performance.now() - startedAt > STABLE_AFTER_MS) delayMs = RESTART_AFTER_MS;
       logger.error("the CDN process ended; starting it again", { code, signal, inMs: delayMs });
       setTimeout(() => {
         if (closing) return;
-        current = spawnCdn({ ...options, port });
-        current.listening.then(
-          () => (delayMs = RESTART_AFTER_MS),
-          (error: unknown) => logger.error("the CDN process could not start again", { error: (error as Error).message }),
-        );
+        try {
+          current = spawnCdn({ ...options, port });
+        } catch (error) {
+          logger.error("the CDN process could not start again", { error: (error as Error).message });
+          return;
+        }
+        current.listening.catch((error: unknown) => logger.error("the CDN process could not start again", { error: (error as Error).message }));
         watch(current.child);
       }, delayMs);
       delayMs = Math.min(delayMs * 2, MAX_RESTART_DELAY_MS);

@@ -21,6 +21,8 @@ export type CdnProcessMessage = { listening: number } | { failed: string; code?:
 
 const KEEP_ALIVE_MS = 65_000;
 
+// Started by a runtime that is already gone: nothing would ever stop this process.
+if (!process.connected) process.exit(1);
 const options = CdnProcessOptions.parse(JSON.parse(process.argv[2] ?? "{}"));
 const tell = (message: CdnProcessMessage) => process.send?.(message);
 const server = serve({ fetch: cdnApp(new LocalLayout(options.dataDir)).fetch, port: options.port, hostname: options.host }, (info: AddressInfo) =>

@@ -87,6 +87,7 @@ export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   let uploadSecret: Promise<Buffer> | undefined;
   const edge = new EdgeCache(options.edgeCache ?? DEFAULT_EDGE_CACHE);
+  const publicKeys = new Map<string, KeyObject>();
 
   async function read(distributionId: string) {
     try {
@@ -94,7 +95,10 @@ export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
       const keys = new Map<string, KeyObject>();
       try {
         const pair = SigningKeyPair.parse(JSON.parse(await readFile(layout.keyFile(distribution.accountId), "utf8")));
-        keys.set(pair.publicKeyId, createPublicKey(pair.publicKey));
+        // The same key object while the key is the same: signature checks are remembered per key object.
+        let publicKey = publicKeys.get(pair.publicKey);
+        if (!publicKey) publicKeys.set(pair.publicKey, (publicKey = createPublicKey(pair.publicKey)));
+        keys.set(pair.publicKeyId, publicKey);
       } catch {
         // no key: nothing signed can be verified
       }

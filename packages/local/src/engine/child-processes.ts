@@ -20,7 +20,7 @@ function alive(pid: number): boolean {
 
 function saveRegistry() {
   if (!registry) return;
-  const children = [...running].flatMap((child) => (child.pid ? [{ pid: child.pid, command: commandLine(child.spawnargs) }] : []));
+  const children = [...running].flatMap((child) => (child.pid ? [{ pid: child.pid, command: commandLine(execs.get(child) ?? child.spawnargs) }] : []));
   try {
     writeFileSync(`${registry}.tmp`, JSON.stringify({ owner: process.pid, children } satisfies z.infer<typeof Registry>));
     renameSync(`${registry}.tmp`, registry);
@@ -85,8 +85,15 @@ function onSignal(signal: NodeJS.Signals) {
 
 let installed = false;
 
-/** Keeps a child process from outliving this Node process. */
-export function trackChild(child: ChildProcess) {
+/** What a child runs once a wrapper (nice) has exec'd it: the command line its pid shows in /proc. */
+const execs = new WeakMap<ChildProcess, readonly string[]>();
+
+/**
+ * Keeps a child process from outliving this Node process. `runs` is the command line it shows once started, when a
+ * wrapper that execs it (such as nice) was spawned.
+ */
+export function trackChild(child: ChildProcess, runs?: readonly string[]) {
+  if (runs) execs.set(child, runs);
   if (!installed) {
     installed = true;
     process.on("exit", killAll);

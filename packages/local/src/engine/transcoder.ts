@@ -11,7 +11,7 @@ export interface TranscoderOptions extends LadderArgumentsOptions {
   /** The media itself, when input reads pipe:0. */
   stdin?: Readable;
   ffmpegPath?: string;
-  /** How long stop() waits for a clean end (what was received encoded, segments closed) before SIGKILL. */
+  /** How long stop() lets ffmpeg encode what it was given before interrupting it (then 8 s more to close, or SIGKILL). */
   stopTimeoutMs?: number;
   /**
    * CPU priority below the runtime's (nice(1), 0–19): serving (API, CDN) comes first, so a machine short of CPU shows
@@ -45,6 +45,8 @@ export interface Transcoder {
 const STDERR_TAIL_CHARS = 8_192;
 /** A stopping ffmpeg that reports no new frame for this long is interrupted. */
 const INTERRUPT_AFTER_MS = 2_000;
+/** An interrupted ffmpeg closes its segments and playlists within this long, or is killed. */
+const KILL_AFTER_INTERRUPT_MS = 8_000;
 
 function writeMasterPlaylist(options: TranscoderOptions) {
   mkdirSync(options.liveDir, { recursive: true });
@@ -59,9 +61,11 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
   const { stdin, ffmpegPath = "ffmpeg", stopTimeoutMs = 20_000, niceness = 0 } = options;
   writeMasterPlaylist(options);
   // nice(1) execs ffmpeg in place: same pid, and every thread ffmpeg starts inherits the priority.
-  const [command, args] = niceness > 0 ? ["nice", ["-n", String(niceness), ffmpegPath, ...ladderArguments(options)]] : [ffmpegPath, ladderArguments(options)];
-  const child = spawn(command, args, { stdio: ["pipe", "ignore", "pipe", "pipe"] });
-  trackChild(child);
+  const runs = [ffmpegPath, ...ladderArguments(options)];
+  const child = spawn(niceness > 0 ? "nice" : ffmpegPath, niceness > 0 ? ["-n", String(niceness), ...runs] : runs.slice(1), {
+    stdio: ["pipe", "ignore", "pipe", "pipe"],
+  });
+  trackChild(child, runs);
 
   let stderrTail = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
@@ -119,20 +123,29 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
       child.stdin?.end("q");
     }
     // Its input ended: ffmpeg encodes what it still holds (it may run behind real time on a busy machine) and ends by
-    // itself. It is interrupted only once it makes no more progress, so no media it was given is lost at a stop.
-    let frames = current.frames;
+    // itself. It is interrupted (once: ffmpeg quits uncleanly at a fourth signal) when it makes no more progress or
+    // at stopTimeoutMs, and killed only if that does not end it either.
+    let progress = `${current.frames}/${current.outTimeSeconds}`;
     let progressedAt = performance.now();
+    let kill: NodeJS.Timeout | undefined;
+    const interrupt = () => {
+      if (kill) return;
+      child.kill("SIGINT");
+      kill = setTimeout(() => child.kill("SIGKILL"), KILL_AFTER_INTERRUPT_MS);
+    };
     const watchdog = setInterval(() => {
-      if (current.frames !== frames) {
-        frames = current.frames;
+      const now = `${current.frames}/${current.outTimeSeconds}`;
+      if (now !== progress) {
+        progress = now;
         progressedAt = performance.now();
-      } else if (performance.now() - progressedAt >= INTERRUPT_AFTER_MS) child.kill("SIGINT");
+      } else if (performance.now() - progressedAt >= INTERRUPT_AFTER_MS) interrupt();
     }, 250);
-    const kill = setTimeout(() => child.kill("SIGKILL"), stopTimeoutMs);
+    const cap = setTimeout(interrupt, stopTimeoutMs);
     try {
       await exited;
     } finally {
       clearInterval(watchdog);
+      clearTimeout(cap);
       clearTimeout(kill);
     }
   }

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { RecentReads } from "./recent-reads.ts";
+
+/** A load the test answers when it wants, counting how often it was asked. */
+function controlledLoad<T>() {
+  const pending: { resolve: (value: T) => void; reject: (error: Error) => void }[] = [];
+  let asked = 0;
+  return {
+    load: () =>
+      new Promise<T>((resolve, reject) => {
+        asked++;
+        pending.push({ resolve, reject });
+      }),
+    answer: (value: T) => pending.shift()!.resolve(value),
+    fail: (error: Error) => pending.shift()!.reject(error),
+    asked: () => asked,
+  };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("RecentReads", () => {
+  it("counts an answer's age from when the database was asked, and neither keeps nor shares a read older than ttlMs", async () => {
+    const clock = { ms: 0 };
+    const reads = new RecentReads<string>({ ttlMs: 1_000, now: () => clock.ms });
+    const source = controlledLoad<string>();
+
+    const slow = reads.read("key", source.load);
+    clock.ms = 1_200; // the read was held up (a frozen Lambda, a stalled database) past ttlMs
+    const later = reads.read("key", source.load);
+    source.answer("old");
+    source.answer("new");
+
+    expect(await slow).toBe("old");
+    expect(await later).toBe("new");
+    expect(source.asked()).toBe(2);
+    // "new" was asked at 1 200 ms: kept until 2 200 ms, not 1 000 ms after it arrived
+    clock.ms = 2_199;
+    expect(await reads.read("key", source.load)).toBe("new");
+    clock.ms = 2_200;
+    const expired = reads.read("key", source.load);
+    source.answer("newer");
+    expect(await expired).toBe("newer");
+    expect(source.asked()).toBe(3);
+  });
+
+  it("keeps giving the kept answer when a background read fails, and reads again on the next request", async () => {
+    const clock = { ms: 0 };
+    const reads = new RecentReads<string>({ ttlMs: 1_000, now: () => clock.ms });
+    const source = controlledLoad<string>();
+    const first = reads.read("key", source.load);
+    source.answer("kept");
+    await first;
+
+    clock.ms = 600; // past ttlMs / 2: answered from memory, read again in the background
+    expect(await reads.read("key", source.load)).toBe("kept");
+    source.fail(new Error("database unreachable"));
+    await tick();
+    expect(await reads.read("key", source.load)).toBe("kept");
+    expect(source.asked()).toBe(3);
+    source.answer("fresh");
+    await tick();
+    expect(await reads.read("key", source.load)).toBe("fresh");
+  });
+
+  it("does not keep what a read under way found when a write forgot that key meanwhile", async () => {
+    const reads = new RecentReads<string>({ ttlMs: 1_000, now: () => 0 });
+    const source = controlledLoad<string>();
+
+    const racing = reads.read("key", source.load);
+    reads.forget((key) => key === "key");
+    source.answer("before the write");
+    const next = reads.read("key", source.load);
+    source.answer("after the write");
+
+    expect(await racing).toBe("before the write");
+    expect(await next).toBe("after the write");
+    expect(source.asked()).toBe(2);
+  });
+});
