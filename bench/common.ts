@@ -1,7 +1,28 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
+
+/** The 1, 5 and 15 minute load averages, as uptime prints them. */
+export const loadAverage = () => loadavg().map((value) => value.toFixed(2)).join(" ");
+
+/**
+ * Runs a benchmark script in a node process of its own (same tsx loader, at the given nice value), so that a load
+ * generator never shares the event loop of what it measures; resolves with the JSON of its last stdout line.
+ */
+export function childFigures<T>(script: string, options: unknown, niceness = 0): Promise<T> {
+  const child = spawn(process.execPath, [...process.execArgv, script, JSON.stringify(options)], { stdio: ["ignore", "pipe", "inherit"] });
+  if (niceness > 0 && child.pid) setPriority(child.pid, niceness);
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}: ${stdout.slice(-2_000)}`));
+      resolve(JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as T);
+    });
+  });
+}
 
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 

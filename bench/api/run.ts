@@ -4,34 +4,21 @@
  * No channel runs, so the figures are the API's own; bench/load measures it under a live ladder and viewers.
  */
 import "../load/quiet-logs.ts";
-import { spawn } from "node:child_process";
-import { availableParallelism, loadavg } from "node:os";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { activeAccount, eventually, startTestRuntime } from "@visionstream/local/testing";
 import type { SaturationFigures } from "./autocannon.ts";
-import { median } from "../common.ts";
+import { childFigures, loadAverage, median } from "../common.ts";
 
 const REQUESTS = Number(process.env.API_REQUESTS ?? 2_000);
 const ROUNDS = 3;
 const CONNECTIONS = 8;
-const load = () => loadavg().map((value) => value.toFixed(2)).join(" ");
 
-function autocannon(options: unknown): Promise<SaturationFigures> {
-  const child = spawn(process.execPath, [...process.execArgv, join(import.meta.dirname, "./autocannon.ts"), JSON.stringify(options)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let stdout = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code) => (code === 0 ? resolve(JSON.parse(stdout.trim().split("\n").at(-1)!)) : reject(new Error(`autocannon exited with ${code}`))));
-  });
-}
 
 const runtime = await startTestRuntime();
 const figures: string[] = [];
 try {
-  console.log(`runtime: API ${runtime.apiUrl}; load average ${load()} on ${availableParallelism()} cores`);
+  console.log(`runtime: API ${runtime.apiUrl}; load average ${loadAverage()} on ${availableParallelism()} cores`);
   const { apiKey } = await activeAccount(runtime, "api-bench");
   const channel = (await runtime.api("POST", "/channels", { token: apiKey, json: { name: "bench", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] } })).body.channel;
   const media = (await runtime.api("POST", "/media", { token: apiKey, json: { name: "clip.mp4", contentType: "video/mp4" } })).body;
@@ -49,7 +36,7 @@ try {
     for (let round = 0; round < ROUNDS; round++) {
       const before = process.cpuUsage();
       // amount, not duration: autocannon's own start-up stays out of the runtime's CPU time either way.
-      const result = await autocannon({ apiUrl: runtime.apiUrl, apiKey, amount: REQUESTS, connections: CONNECTIONS, path: kind.path });
+      const result = await childFigures<SaturationFigures>(join(import.meta.dirname, "autocannon.ts"), { apiUrl: runtime.apiUrl, apiKey, amount: REQUESTS, connections: CONNECTIONS, path: kind.path });
       const used = process.cpuUsage(before);
       if (result.non2xx || result.errors) throw new Error(`${kind.name}: ${JSON.stringify(result)}`);
       perRequest.push((used.user + used.system) / 1000 / result.requests);
@@ -61,5 +48,5 @@ try {
 } finally {
   await runtime.cleanup();
 }
-console.log(`load average after: ${load()}`);
+console.log(`load average after: ${loadAverage()}`);
 for (const line of figures) console.log(line);

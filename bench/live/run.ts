@@ -4,14 +4,14 @@
  * pushing to the first segment listed in every live variant playlist, plus one segment (what a player needs buffered).
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { flvInput } from "@visionstream/local/engine/ladder-args";
 import { parseMediaPlaylist } from "@visionstream/local/engine/media-playlist";
 import { pushFlv } from "@visionstream/local/engine/testing";
 import { startTranscoder } from "@visionstream/local/engine/transcoder";
-import { CAMERA_SECONDS, cameraSource, clockTicks, median } from "../common.ts";
+import { CAMERA_SECONDS, cameraSource, clockTicks, loadAverage, median } from "../common.ts";
 
 const RUNS = 3;
 const SOURCE_SECONDS = CAMERA_SECONDS;
@@ -85,14 +85,14 @@ async function glassToGlassRun() {
 }
 
 const source = cameraSource();
-console.log(`load average before: ${loadavg().map((load) => load.toFixed(2)).join(" ")} on ${cores} cores`);
+console.log(`load average before: ${loadAverage()} on ${cores} cores`);
 console.log(`(a) ladder speed, ${SOURCE_SECONDS} s of 1080p30 from ${source}, preset superfast:`);
 const speedRuns = [];
 for (let run = 0; run < RUNS; run++) speedRuns.push(await ladderSpeedRun(source));
 console.log("(b) glass-to-glass, camera pushing FLV in real time:");
 const latencies = [];
 for (let run = 0; run < RUNS; run++) latencies.push(await glassToGlassRun());
-console.log(`load average after: ${loadavg().map((load) => load.toFixed(2)).join(" ")}`);
+console.log(`load average after: ${loadAverage()}`);
 
 const speed = median(speedRuns.map((run) => run.speed));
 const machineShare = median(speedRuns.map((run) => run.machineShare));

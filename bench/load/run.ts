@@ -5,9 +5,8 @@
  * lists per wall second. The runtime runs in this process; the load comes from two child processes.
  */
 import "./quiet-logs.ts";
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { availableParallelism, loadavg, setPriority } from "node:os";
+import { availableParallelism } from "node:os";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
@@ -18,7 +17,7 @@ import type { ApiKindFigures } from "./api-paced.ts";
 import { pushCamera } from "./camera.ts";
 import { watchCpu } from "./cpu-wait.ts";
 import type { ViewerFigures } from "./viewers.ts";
-import { median } from "../common.ts";
+import { childFigures, loadAverage, median } from "../common.ts";
 
 // LOAD_SECONDS and VIEWERS may be set in the environment, to look at one part of the load alone.
 const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
@@ -29,6 +28,7 @@ const API_RATE = Number(process.env.API_RATE ?? 200);
 const PORTS = { rtmpPort: 34_001, rtpPort: 34_101, apiPort: 34_081, cdnPort: 34_083 };
 /** Segments per pace window: 5 × 2 s of media. */
 const PACE_WINDOW = 5;
+// The load stands for viewers and apps on other machines; at nice 0 its own delays do not pass for the API's.
 const CLIENT_NICENESS = Number(process.env.CLIENT_NICENESS ?? 0);
 /** The transcoder's nice(1) value, as `visionstream start` reads it; `visionstream start`'s default when unset. */
 const MEDIA_NICENESS = process.env.VISIONSTREAM_MEDIA_NICENESS ? Number(process.env.VISIONSTREAM_MEDIA_NICENESS) : DEFAULT_MEDIA_NICENESS;
@@ -42,26 +42,7 @@ const ladder = DEFAULT_LADDER;
 /** A figure in whole units, or "-" where there was nothing to measure (JSON turns NaN into null). */
 const ms = (value: number) => (value < 10 ? value.toFixed(1) : value.toFixed(0));
 const whole = (value: number | null) => (value === null || Number.isNaN(value) ? "-" : value.toFixed(0));
-const load = () => loadavg().map((value) => value.toFixed(2)).join(" ");
 
-/** Runs a sibling script in its own node process (same tsx loader) and parses the JSON of its last stdout line. */
-function child<T>(script: string, options: unknown): Promise<T> {
-  const process_ = spawn(process.execPath, [...process.execArgv, join(import.meta.dirname, script), JSON.stringify(options)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  // The load stands for viewers and apps on other machines: it yields the cores to the system under test.
-  if (process_.pid) setPriority(process_.pid, CLIENT_NICENESS);
-  let stdout = "";
-  process_.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  return new Promise((resolve, reject) => {
-    process_.once("error", reject);
-    process_.once("close", (code) => {
-      const last = stdout.trim().split("\n").at(-1) ?? "";
-      if (code !== 0) return reject(new Error(`${script} exited with ${code}: ${stdout.slice(-2_000)}`));
-      resolve(JSON.parse(last) as T);
-    });
-  });
-}
 
 /** When each new segment of a rendition is first listed, and how much media it holds: the ladder's pace. */
 function watchPace(playlistFile: string) {
@@ -117,7 +98,7 @@ const runtime = await startRuntime();
 const pushes: ReturnType<typeof pushCamera>[] = [];
 const figures: string[] = [];
 try {
-  console.log(`runtime: API ${runtime.apiUrl}, CDN ${runtime.cdnUrl}; load average ${load()} on ${availableParallelism()} cores`);
+  console.log(`runtime: API ${runtime.apiUrl}, CDN ${runtime.cdnUrl}; load average ${loadAverage()} on ${availableParallelism()} cores`);
   const created = await runtime.api("POST", "/accounts", { token: TEST_ADMIN_TOKEN, json: { name: "load" } });
   const apiKey: string = created.body.apiKey;
   await eventually(async () => {
@@ -151,7 +132,7 @@ try {
     },
     { timeoutMs: 60_000, intervalMs: 250 },
   );
-  console.log(`live: every rendition lists 3 segments; load average ${load()}`);
+  console.log(`live: every rendition lists 3 segments; load average ${loadAverage()}`);
 
   const playback = (await runtime.api("GET", `/channels/${channel.id}/playback`, { token: apiKey })).body as { hlsUrl: string; query: string };
   const pace = watchPace(playlistFile(ladder.renditions[0]!.name));
@@ -172,23 +153,23 @@ try {
   gc.observe({ entryTypes: ["gc"] });
   // The audience joins first (within JOIN_SECONDS), then the API load runs while it watches: its figures are those
   // of a platform with 200 viewers, not of 200 players starting at once. The viewers stay until the API load ends.
-  const watching = child<ViewerFigures>("viewers.ts", {
+  const watching = childFigures<ViewerFigures>(join(import.meta.dirname, "viewers.ts"), {
     ...playback,
     viewers: VIEWERS,
     seconds: LOAD_SECONDS + API_AFTER_SECONDS + API_STARTUP_SECONDS,
     joinSeconds: JOIN_SECONDS,
     requestTimeoutMs: 10_000,
-  });
+  }, CLIENT_NICENESS);
   await new Promise((resolve) => setTimeout(resolve, API_AFTER_SECONDS * 1000));
   const [{ kinds: api, cpuSeconds: apiClientCpu, clientDelayMs }, viewers] = await Promise.all([
-    child<{ kinds: ApiKindFigures[]; cpuSeconds: number; clientDelayMs: { p99: number; max: number } }>("api-paced.ts", {
+    childFigures<{ kinds: ApiKindFigures[]; cpuSeconds: number; clientDelayMs: { p99: number; max: number } }>(join(import.meta.dirname, "api-paced.ts"), {
       apiUrl: runtime.apiUrl,
       apiKey,
       seconds: LOAD_SECONDS,
       kinds,
       timeoutMs: 10_000,
       warmUpSeconds: 1,
-    }),
+    }, CLIENT_NICENESS),
     watching,
   ]);
   const runtimeCpu = process.cpuUsage(cpuBefore);
@@ -201,7 +182,7 @@ try {
   );
   const scheduled = cpu.stop();
   const ladderPace = await pace.stop();
-  console.log(`load average after: ${load()}`);
+  console.log(`load average after: ${loadAverage()}`);
   console.log(
     `CPU seconds during the load: runtime process (API, dynalite, bus, RTMP; the CDN has its own process) ${((runtimeCpu.user + runtimeCpu.system) / 1e6).toFixed(1)}, ` +
       `viewers ${viewers.cpuSeconds.toFixed(1)}, API client ${apiClientCpu.toFixed(1)} (children include their start)`,

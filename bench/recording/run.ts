@@ -7,11 +7,11 @@
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { AssemblyRequest } from "@visionstream/core";
 import { MediaConvertJobStateChange, MediaConvertJobStateChangePattern } from "@visionstream/events";
-import { median } from "../common.ts";
+import { loadAverage, median } from "../common.ts";
 
 // The bus logs every event it routes; the figures are what this prints.
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
@@ -103,7 +103,7 @@ const dir = await recording();
 const segments = (await readdir(dir)).filter((name) => name.endsWith(".ts"));
 let bytes = 0;
 for (const name of segments) bytes += (await stat(join(dir, name))).size;
-console.log(`load average before: ${loadavg().map((load) => load.toFixed(2)).join(" ")} on ${availableParallelism()} cores`);
+console.log(`load average before: ${loadAverage()} on ${availableParallelism()} cores`);
 console.log(`(a) assembly of ${segments.length} segments, ${(bytes / 1e6).toFixed(0)} MB (${((bytes * 8) / RECORDING_SECONDS / 1e6).toFixed(1)} Mb/s), into one MP4:`);
 const assemblySeconds: number[] = [];
 for (let run = 1; run <= RUNS; run++) assemblySeconds.push(await assemblyRun(run));
@@ -118,7 +118,7 @@ const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId: "KBENCHKEY
 await signer.signUrl("acc-bench", "https://localhost:8081/warm-up", new Date(Date.now() + 60_000));
 const signingRates: number[] = [];
 for (let run = 0; run < RUNS; run++) signingRates.push(await signingRun(signer));
-console.log(`load average after: ${loadavg().map((load) => load.toFixed(2)).join(" ")}`);
+console.log(`load average after: ${loadAverage()}`);
 
 const assembly = median(assemblySeconds);
 console.log(`STOPPED → READY (assembly) for 10 min of 1080p: ${assembly.toFixed(1)} s (median of ${RUNS}), ${(RECORDING_SECONDS / assembly).toFixed(0)}x real time`);

@@ -8,10 +8,10 @@
 import { type ChildProcess, execFile, spawn, type StdioOptions } from "node:child_process";
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { children, clockTicks, median } from "../common.ts";
+import { children, clockTicks, loadAverage, median } from "../common.ts";
 
 // The bus logs every event it routes; the figures are what this prints.
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
@@ -533,7 +533,7 @@ function ourRelay(): RelayUnderTest & { written: () => number } {
 }
 
 try {
-  console.log(`load average before: ${loadavg().map((load) => load.toFixed(2)).join(" ")} on ${cores} cores`);
+  console.log(`load average before: ${loadAverage()} on ${cores} cores`);
   const switcher = await switcherRuns();
 
   const sourceFile = await highRateSource();
@@ -566,7 +566,7 @@ try {
         `${ours.cpuSeconds.toFixed(2)} s CPU (${ours.parts}) -> ${ours.perCore.toFixed(0)} Mb/s per core`,
     );
   }
-  console.log(`load average after: ${loadavg().map((load) => load.toFixed(2)).join(" ")}`);
+  console.log(`load average after: ${loadAverage()}`);
 
   const { clean, cleanErrors, cleanErrorsAt, cleanGaps, cleanTimeline, received, cut, cutErrors, cutGaps, cutTimeline, perSwitch } = switcher;
   const cleanLanded = clean.switches.map((made) => made.landedAfterMs);
