@@ -74,34 +74,33 @@ type CheckedPolicy = Statement | "mismatch" | "malformed";
 const checkedPolicies = new WeakMap<KeyObject, Map<string, CheckedPolicy>>();
 const CHECKED_POLICIES_PER_KEY = 1_000;
 
-/** The policy's statement once its signature is verified with the key, or why not; memoised per KeyObject. */
-function checkedPolicy(publicKey: string | KeyObject, algorithm: string, policyText: string, signature: Buffer): CheckedPolicy {
-  const memo = typeof publicKey === "string" ? undefined : (checkedPolicies.get(publicKey) ?? new Map<string, CheckedPolicy>());
-  const memoKey = `${algorithm}\n${signature.toString("base64")}\n${policyText}`;
-  const known = memo?.get(memoKey);
-  if (known) return known;
-  let checked: CheckedPolicy;
-  const verifier = createVerify(algorithm);
-  verifier.update(policyText);
-  let valid = false;
+/** The policy's statement if the signature over it verifies with the key, or why not. */
+function verifiedPolicy(publicKey: string | KeyObject, algorithm: string, policyText: string, signature: Buffer): CheckedPolicy {
   try {
-    valid = verifier.verify(publicKey, signature);
+    if (!createVerify(algorithm).update(policyText).verify(publicKey, signature)) return "mismatch";
   } catch {
-    valid = false;
+    return "mismatch";
   }
-  if (!valid) checked = "mismatch";
-  else {
-    try {
-      checked = Policy.parse(JSON.parse(policyText)).Statement[0]!;
-    } catch {
-      checked = "malformed";
-    }
+  try {
+    return Policy.parse(JSON.parse(policyText)).Statement[0]!;
+  } catch {
+    return "malformed";
   }
+}
+
+/** verifiedPolicy, remembered per KeyObject (a key given as text is checked every time). */
+function checkedPolicy(publicKey: string | KeyObject, algorithm: string, policyText: string, signature: Buffer): CheckedPolicy {
+  if (typeof publicKey === "string") return verifiedPolicy(publicKey, algorithm, policyText, signature);
+  let memo = checkedPolicies.get(publicKey);
+  if (!memo) checkedPolicies.set(publicKey, (memo = new Map()));
+  const memoKey = `${algorithm}\n${signature.toString("base64")}\n${policyText}`;
+  const known = memo.get(memoKey);
+  if (known) return known;
+  const checked = verifiedPolicy(publicKey, algorithm, policyText, signature);
   // Refusals are not kept: junk signatures cost their RSA check each time and never push out the valid ones.
-  if (memo && checked !== "mismatch" && typeof publicKey !== "string") {
+  if (checked !== "mismatch") {
     if (memo.size >= CHECKED_POLICIES_PER_KEY) memo.delete(memo.keys().next().value!);
     memo.set(memoKey, checked);
-    checkedPolicies.set(publicKey, memo);
   }
   return checked;
 }
@@ -148,10 +147,9 @@ export function verifySignedRequest(
   }
 
   const algorithm = get("Hash-Algorithm") === "SHA256" ? "RSA-SHA256" : "RSA-SHA1";
-  const checked = checkedPolicy(publicKey, algorithm, policyText, signatureBytes);
-  if (checked === "mismatch") return { allowed: false, reason: "AccessDenied", detail: "the signature does not match" };
-  if (checked === "malformed") return { allowed: false, reason: "AccessDenied", detail: "the policy is malformed" };
-  const statement = checked;
+  const statement = checkedPolicy(publicKey, algorithm, policyText, signatureBytes);
+  if (statement === "mismatch") return { allowed: false, reason: "AccessDenied", detail: "the signature does not match" };
+  if (statement === "malformed") return { allowed: false, reason: "AccessDenied", detail: "the policy is malformed" };
   const epoch = Math.floor(now.getTime() / 1000);
   if (statement.Resource !== undefined && !wildcardMatches(statement.Resource, resource))
     return { allowed: false, reason: "AccessDenied", detail: "the policy does not cover this resource" };
