@@ -137,6 +137,13 @@ function continuityGaps(capture: Buffer): number {
   return gaps;
 }
 
+/** A captured output: trimmed to whole frames (kept at `trimmed`), its decode errors, continuity gaps and video timeline. */
+async function analysed(file: string, trimmed: string) {
+  const capture = await readFile(file);
+  await writeFile(trimmed, wholeFrames(capture));
+  return { capture, trimmed, errors: await decodeErrors(trimmed), gaps: continuityGaps(capture), timeline: await videoTimeline(trimmed) };
+}
+
 async function videoTimeline(file: string) {
   const probe = (entries: string) => run("ffprobe", ["-v", "error", "-select_streams", "v", "-show_entries", entries, "-of", "csv=p=0", file], LARGE_OUTPUT);
   const numbers = (text: string) => text.trim().split("\n").map((line) => Number.parseInt(line, 10)).filter(Number.isFinite);
@@ -340,12 +347,7 @@ async function switcherRuns() {
       }
       return switches;
     });
-    const cleanCapture = await readFile(clean.file);
-    const cleanTrimmed = join(work, "clean-whole.ts");
-    await writeFile(cleanTrimmed, wholeFrames(cleanCapture));
-    const cleanErrors = await decodeErrors(cleanTrimmed);
-    const cleanGaps = continuityGaps(cleanCapture);
-    const cleanTimeline = await videoTimeline(cleanTrimmed);
+    const { trimmed: cleanTrimmed, errors: cleanErrors, gaps: cleanGaps, timeline: cleanTimeline } = await analysed(clean.file, join(work, "clean-whole.ts"));
     const received = clean.switches.map((made) => {
       const arrival = clean.arrivals.find((at) => at > made.requestedAt);
       return arrival === undefined ? Number.NaN : arrival - made.requestedAt;
@@ -364,12 +366,7 @@ async function switcherRuns() {
       }
       return switches;
     });
-    const cutCapture = await readFile(cut.file);
-    const cutTrimmed = join(work, "cut-whole.ts");
-    await writeFile(cutTrimmed, wholeFrames(cutCapture));
-    const cutErrors = await decodeErrors(cutTrimmed);
-    const cutGaps = continuityGaps(cutCapture);
-    const cutTimeline = await videoTimeline(cutTrimmed);
+    const { capture: cutCapture, errors: cutErrors, gaps: cutGaps, timeline: cutTimeline } = await analysed(cut.file, join(work, "cut-whole.ts"));
     const perSwitch: number[] = [];
     for (const [index, window] of switchWindows(cutCapture, cut.switches.map((made) => made.captureOffset)).entries()) {
       const file = join(work, `cut-switch-${index + 1}.ts`);
