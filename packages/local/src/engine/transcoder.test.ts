@@ -19,9 +19,13 @@ import {
   pushFlv,
   syntheticInputArgs,
 } from "./testing.ts";
-import { type Transcoder, type TranscoderExit, startTranscoder } from "./transcoder.ts";
+import { type Transcoder, type TranscoderExit, type TranscoderOptions, startTranscoder } from "./transcoder.ts";
 
 const FLV_ON_STDIN = flvInput();
+
+/** A channel's first run of the default ladder, encoded fast (ultrafast) unless told otherwise. */
+const firstRun = (options: Pick<TranscoderOptions, "input" | "liveDir"> & Partial<TranscoderOptions>) =>
+  startTranscoder({ ladder: DEFAULT_LADDER, startNumber: 1, discontinuity: false, preset: "ultrafast", ...options });
 
 const segmentsOf = async (liveDir: string, rendition: string) =>
   (await readdir(join(liveDir, rendition))).filter((name) => name.endsWith(".ts")).sort();
@@ -34,15 +38,7 @@ describe("transcoder: 8 s of a 1080p30 camera pushed as FLV", () => {
   beforeAll(async () => {
     liveDir = await mkdtemp(join(tmpdir(), "visionstream-engine-"));
     const camera = pushFlv({ seconds: 8, realtime: true });
-    transcoder = startTranscoder({
-      ladder: DEFAULT_LADDER,
-      input: FLV_ON_STDIN,
-      stdin: camera.stdout ?? undefined,
-      liveDir,
-      startNumber: 1,
-      discontinuity: false,
-      preset: "ultrafast",
-    });
+    transcoder = firstRun({ input: FLV_ON_STDIN, stdin: camera.stdout ?? undefined, liveDir });
     exit = await transcoder.exited;
   }, 60_000);
 
@@ -112,14 +108,7 @@ describe("transcoder: other shapes of picture", () => {
   ])("pillarboxes a $shape source inside every rendition's frame", async ({ width, height }) => {
     const liveDir = await mkdtemp(join(tmpdir(), "visionstream-engine-"));
     try {
-      const transcoder = startTranscoder({
-        ladder: DEFAULT_LADDER,
-        input: { args: syntheticInputArgs({ seconds: 3, width, height, picture: "color" }), audio: "1:a:0" },
-        liveDir,
-        startNumber: 1,
-        discontinuity: false,
-        preset: "ultrafast",
-      });
+      const transcoder = firstRun({ input: { args: syntheticInputArgs({ seconds: 3, width, height, picture: "color" }), audio: "1:a:0" }, liveDir });
       const exit = await transcoder.exited;
       expect(exit.code, exit.stderrTail).toBe(0);
 
@@ -142,14 +131,7 @@ describe("transcoder: stopping", () => {
   it("stops a live run cleanly: the playlists are finalised and no ffmpeg is left", async () => {
     const liveDir = await mkdtemp(join(tmpdir(), "visionstream-engine-"));
     try {
-      const transcoder = startTranscoder({
-        ladder: DEFAULT_LADDER,
-        input: { args: syntheticInputArgs({ seconds: 60, width: 640, height: 360, realtime: true }), audio: "1:a:0" },
-        liveDir,
-        startNumber: 1,
-        discontinuity: false,
-        preset: "ultrafast",
-      });
+      const transcoder = firstRun({ input: { args: syntheticInputArgs({ seconds: 60, width: 640, height: 360, realtime: true }), audio: "1:a:0" }, liveDir });
       await new Promise((resolve) => setTimeout(resolve, 2_500));
       await transcoder.stop();
       const exit = await transcoder.exited;
@@ -209,7 +191,7 @@ describe("transcoder: its feed drops it", () => {
     const liveDir = await mkdtemp(join(tmpdir(), "transcoder-dropped-"));
     const feed = new PassThrough();
     try {
-      const transcoder = startTranscoder({ ladder: DEFAULT_LADDER, input: FLV_ON_STDIN, stdin: feed, liveDir, startNumber: 1, discontinuity: false, preset: "ultrafast" });
+      const transcoder = firstRun({ input: FLV_ON_STDIN, stdin: feed, liveDir });
 
       feed.destroy(new Error("the transcoder fell too far behind the live input"));
       const exit = await transcoder.exited;
@@ -235,16 +217,7 @@ describe("transcoder: CPU priority", () => {
   it("runs ffmpeg and every thread it starts at the niceness it is given", async () => {
     const liveDir = await mkdtemp(join(tmpdir(), "visionstream-engine-nice-"));
     const camera = pushFlv({ seconds: 6, realtime: true });
-    const transcoder = startTranscoder({
-      ladder: DEFAULT_LADDER,
-      input: FLV_ON_STDIN,
-      stdin: camera.stdout ?? undefined,
-      liveDir,
-      startNumber: 1,
-      discontinuity: false,
-      preset: "ultrafast",
-      niceness: 7,
-    });
+    const transcoder = firstRun({ input: FLV_ON_STDIN, stdin: camera.stdout ?? undefined, liveDir, niceness: 7 });
     try {
       // once it encodes, x264 and the decoder have started their threads
       for (let waited = 0; transcoder.progress().frames < 30 && waited < 20_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -272,7 +245,8 @@ describe("transcoder: stop while behind its input", () => {
     for await (const chunk of camera.stdout!) flv.push(chunk as Buffer);
     const liveDir = await mkdtemp(join(tmpdir(), "visionstream-engine-drain-"));
     const input = new PassThrough();
-    const transcoder = startTranscoder({ ladder: DEFAULT_LADDER, input: FLV_ON_STDIN, stdin: input, liveDir, startNumber: 1, discontinuity: false });
+    // the default preset (superfast): the slower ladder of a live channel
+    const transcoder = firstRun({ input: FLV_ON_STDIN, stdin: input, liveDir, preset: "superfast" });
     try {
       input.write(Buffer.concat(flv));
       const stopping = performance.now();
