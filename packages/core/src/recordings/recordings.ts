@@ -52,11 +52,11 @@ export function gapsIn(segments: readonly IndexedSegment[], segmentSeconds: numb
 }
 
 export function Recordings(deps: RecordingsDeps) {
-  const now = () => (deps.now?.() ?? new Date()).toISOString();
+  const clock = () => deps.now?.() ?? new Date();
+  const now = () => clock().toISOString();
   const ladder = deps.ladder ?? DEFAULT_LADDER;
   const source = ladder.renditions[0]!.name;
   const playbackTtlMs = deps.playbackTtlMs ?? 60 * 60_000;
-  const clock = () => deps.now?.() ?? new Date();
   const playbackAnswers = new RecentReads<{ recordingId: string; url: string; expiresAt: string }>({ ttlMs: PLAYBACK_ANSWER_TTL_MS, now: () => clock().getTime() });
 
   async function get(accountId: string, recordingId: string): Promise<Recording> {
