@@ -24,6 +24,7 @@ const rulePermissions: Record<RuleName, sst.aws.FunctionPermissionArgs[]> = {
   recordingSegmentCreated: [],
   recordingSessionEnded: vodAssemblyPermissions(mediaConvertRoleArn),
   recordingJobChanged: recordingStorePermissions(resourcePrefix),
+  recordingGapDetected: [],
   switcherSourceHealth: switcherEnginePermissions(),
 };
 

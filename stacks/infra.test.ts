@@ -195,6 +195,11 @@ describe("rules", () => {
     }
   });
 
+  it("hand the engine's measured recording gaps to their handler, on the VisionStream bus", () => {
+    expect(RuleHandlers.recordingGapDetected).toBe("packages/functions/src/recording-gap-detected.handler");
+    expect(ruleBus(Rules.recordingGapDetected)).toBe("visionstream");
+  });
+
   it("keep detail filters", () => {
     const pattern = subscriberPattern({ source: ["visionstream"], detail: { state: ["STOPPED"] } });
 

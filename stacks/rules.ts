@@ -12,6 +12,7 @@ export const RuleHandlers = {
   recordingSegmentCreated: "packages/functions/src/recording-segment-created.handler",
   recordingSessionEnded: "packages/functions/src/recording-session-ended.handler",
   recordingJobChanged: "packages/functions/src/recording-job-changed.handler",
+  recordingGapDetected: "packages/functions/src/recording-gap-detected.handler",
   switcherSourceHealth: "packages/functions/src/switcher-source-health.handler",
 } as const satisfies Record<RuleName, string>;
 

@@ -21,6 +21,7 @@ export const Rules = {
   recordingSegmentCreated: S3RecordingSegmentCreatedPattern,
   recordingSessionEnded: MediaLiveChannelStoppedPattern,
   recordingJobChanged: MediaConvertJobFinishedPattern,
+  recordingGapDetected: visionstream("RecordingGapDetected"),
   switcherSourceHealth: MediaConnectSourceHealthPattern,
 } as const satisfies Record<string, EventPattern>;
 

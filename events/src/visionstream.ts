@@ -45,6 +45,23 @@ export const StreamSwitchedDetail = z.object({
   note: z.string().optional(),
 });
 
+/** Reasons a live session's recording has a hole; each engine reports the ones it can see. */
+export const RecordingGapReason = z.enum(["no-input", "transcoder-behind", "engine-restart"]);
+/**
+ * A stretch of a live session that is not in its recording, reported by the engine that saw it: no input between two
+ * frames, media still queued for the transcoder when a stop reached its drain bound, or media lost when the
+ * transcoder was restarted. Times to the millisecond; lostMs is the media that is missing.
+ */
+export const RecordingGapDetectedDetail = z.object({
+  accountId: z.string().min(1),
+  channelId: z.string().min(1),
+  sessionId: z.string().min(1),
+  reason: RecordingGapReason,
+  from: z.iso.datetime(),
+  to: z.iso.datetime(),
+  lostMs: z.number().int().nonnegative(),
+});
+
 export const VisionStreamDetails = {
   AccountCreated: AccountCreatedDetail,
   AccountProvisioningRetried: AccountProvisioningRetriedDetail,
@@ -53,6 +70,7 @@ export const VisionStreamDetails = {
   AccountDeleted: AccountDeletedDetail,
   AccountDeprovisioned: AccountDeprovisionedDetail,
   StreamSwitched: StreamSwitchedDetail,
+  RecordingGapDetected: RecordingGapDetectedDetail,
 } as const;
 
 export type VisionStreamDetailType = keyof typeof VisionStreamDetails;
@@ -88,6 +106,8 @@ export const AccountProvisionedEvent = visionStreamEventSchema("AccountProvision
 export const AccountProvisioningFailedEvent = visionStreamEventSchema("AccountProvisioningFailed");
 export const AccountDeletedEvent = visionStreamEventSchema("AccountDeleted");
 export const AccountDeprovisionedEvent = visionStreamEventSchema("AccountDeprovisioned");
+export const RecordingGapDetectedEvent = visionStreamEventSchema("RecordingGapDetected");
+export type RecordingGapDetectedEvent = z.infer<typeof RecordingGapDetectedEvent>;
 
 /** The provisioning handler accepts either a fresh account or a retry. */
 export const AccountProvisioningRequestedEvent = z.union([AccountCreatedEvent, AccountProvisioningRetriedEvent]);

@@ -18,7 +18,7 @@ import { createApi } from "@visionstream/functions/api/app";
 import { errorBody } from "@visionstream/functions/api/errors";
 import { deprovisionAccountHandler, provisionAccountHandler } from "@visionstream/functions/handlers/accounts";
 import { channelAlertHandler, channelStateChangedHandler, stopIdleChannelsHandler } from "@visionstream/functions/handlers/channels";
-import { recordingJobChangedHandler, recordingSegmentCreatedHandler, recordingSessionEndedHandler } from "@visionstream/functions/handlers/recordings";
+import { recordingGapDetectedHandler, recordingJobChangedHandler, recordingSegmentCreatedHandler, recordingSessionEndedHandler } from "@visionstream/functions/handlers/recordings";
 import { scheduledSwitchHandler, switcherSourceHealthHandler } from "@visionstream/functions/handlers/switchers";
 import { Hono } from "hono";
 import { LocalAccountInfrastructure, LocalLayout } from "./account-infrastructure.ts";
@@ -61,7 +61,14 @@ export type LocalRuntime = Awaited<ReturnType<typeof startLocalRuntime>>;
 
 /** The whole platform on 127.0.0.1: dynalite, the bus and its handlers, the API, the CDN. */
 export type RuntimeConfig = Pick<LocalConfig, "dataDir" | "apiPort" | "cdnPort" | "adminToken"> &
-  Partial<Pick<LocalConfig, "rtmpPort" | "rtpPort" | "mediaNiceness">> & { inMemory?: boolean; ladder?: Ladder; preset?: X264Preset; idleStopAfterMs?: number };
+  Partial<Pick<LocalConfig, "rtmpPort" | "rtpPort" | "mediaNiceness">> & {
+    inMemory?: boolean;
+    ladder?: Ladder;
+    preset?: X264Preset;
+    idleStopAfterMs?: number;
+    /** See RunOptions.drainTimeoutMs. */
+    drainTimeoutMs?: number;
+  };
 
 export async function startLocalRuntime(config: RuntimeConfig) {
   const stops: (() => Promise<void>)[] = [];
@@ -97,6 +104,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       ...(config.ladder ? { ladder: config.ladder } : {}),
       ...(config.preset ? { preset: config.preset } : {}),
       mediaNiceness: config.mediaNiceness ?? DEFAULT_MEDIA_NICENESS,
+      ...(config.drainTimeoutMs !== undefined ? { drainTimeoutMs: config.drainTimeoutMs } : {}),
     });
     stops.push(() => engine.close());
     const signer = new CloudFrontPlaybackSigner(async (accountId) => {
@@ -153,6 +161,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       recordingSegmentCreated: invokeAsLambda("recordingSegmentCreated", recordingSegmentCreatedHandler(recordings, idempotency)),
       recordingSessionEnded: invokeAsLambda("recordingSessionEnded", recordingSessionEndedHandler(recordings, idempotency)),
       recordingJobChanged: invokeAsLambda("recordingJobChanged", recordingJobChangedHandler(recordings, idempotency)),
+      recordingGapDetected: invokeAsLambda("recordingGapDetected", recordingGapDetectedHandler(recordings, idempotency)),
       switcherSourceHealth: invokeAsLambda("switcherSourceHealth", switcherSourceHealthHandler(switchers)),
     };
     for (const rule of Object.keys(handlers) as RuleName[]) bus.subscribe(rule, Rules[rule], handlers[rule]);

@@ -6,12 +6,18 @@ export type RecordingStatus = z.infer<typeof RecordingStatus>;
 
 export const RECORDING_ID_PATTERN = /^rec-[a-z0-9]{16}$/;
 
-/** A stretch of the session with no picture from the broadcaster. */
+/**
+ * A stretch of the session that is not in the recording: no input from the broadcaster, segments that never arrived,
+ * media still queued for the transcoder when a stop reached its drain bound, or media lost to a transcoder restart.
+ */
+export const GapReason = z.enum(["missing-segments", "no-input", "transcoder-behind", "engine-restart"]);
 export const Gap = z.object({
-  reason: z.enum(["missing-segments", "no-input"]),
-  /** ISO times, as far as the events tell. */
+  reason: GapReason,
+  /** ISO times, as far as the events tell (to the millisecond when the engine reported the gap itself). */
   from: z.string(),
   to: z.string().optional(),
+  /** The media missing, when the engine measured it. */
+  lostMs: z.number().int().nonnegative().optional(),
   /** For missing segments: the sequence numbers that never arrived. */
   fromSequence: z.number().int().optional(),
   toSequence: z.number().int().optional(),

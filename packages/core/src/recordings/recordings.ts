@@ -1,4 +1,4 @@
-import type { MediaConvertJobStateChange, MediaLiveChannelAlert, MediaLiveChannelStateChange, S3ObjectCreated } from "@visionstream/events";
+import type { MediaConvertJobStateChange, MediaLiveChannelAlert, MediaLiveChannelStateChange, RecordingGapDetectedEvent, S3ObjectCreated } from "@visionstream/events";
 import type { AccountRepository } from "../accounts/account.ts";
 import type { ChannelRepository } from "../channels/channel.ts";
 import { ALERTS_OF_INPUT_LOSS, engineChannelIdFromArn } from "../channels/channels.ts";
@@ -35,8 +35,12 @@ export interface RecordingsDeps {
 const ACCOUNT_IN_BUCKET = /(acc-[a-z0-9]{16})$/;
 const RETRYABLE: readonly RecordingStatus[] = ["FAILED", "ASSEMBLING"];
 
-/** Holes in the index: sequence numbers that never arrived, and pauses longer than a segment plus slack. */
-export function gapsIn(segments: readonly IndexedSegment[], segmentSeconds: number): Gap[] {
+/**
+ * Sequence numbers that never arrived. Pauses are not guessed from when segments arrived (a transcoder behind real
+ * time delivers late, and MediaLive fills a loss of input with its own frames): the engine reports those, as input
+ * loss alerts and RecordingGapDetected events.
+ */
+export function gapsIn(segments: readonly IndexedSegment[]): Gap[] {
   const gaps: Gap[] = [];
   const ordered = [...segments].sort((a, b) => a.sequence - b.sequence);
   for (let index = 1; index < ordered.length; index++) {
@@ -44,11 +48,27 @@ export function gapsIn(segments: readonly IndexedSegment[], segmentSeconds: numb
     const current = ordered[index]!;
     if (current.sequence > previous.sequence + 1)
       gaps.push({ reason: "missing-segments", from: previous.at, to: current.at, fromSequence: previous.sequence + 1, toSequence: current.sequence - 1 });
-    // Event times have a resolution of one second: a pause shorter than a segment plus 2.5 s cannot be told apart.
-    else if (Date.parse(current.at) - Date.parse(previous.at) > (segmentSeconds + 2.5) * 1000)
-      gaps.push({ reason: "no-input", from: previous.at, to: current.at });
   }
   return gaps;
+}
+
+const span = (gap: Gap) => [Date.parse(gap.from), Date.parse(gap.to ?? gap.from)] as const;
+/** Alert times are whole seconds: a gap within the same seconds as another is the same pause. */
+function overlaps(a: Gap, b: Gap): boolean {
+  const [aFrom, aTo] = span(a);
+  const [bFrom, bTo] = span(b);
+  return aFrom <= bTo + 1_000 && bFrom <= aTo + 1_000;
+}
+const byStart = (a: Gap, b: Gap) => Date.parse(a.from) - Date.parse(b.from);
+
+/**
+ * The gaps of a finished recording: those the engine measured, input-loss alerts that no measured gap already
+ * covers (an alert says the same to the second), and the segments that never arrived.
+ */
+export function finalGaps(recorded: readonly Gap[], segments: readonly IndexedSegment[]): Gap[] {
+  const measured = recorded.filter((gap) => gap.lostMs !== undefined);
+  const alerted = recorded.filter((gap) => gap.lostMs === undefined && gap.reason === "no-input" && gap.to !== undefined && !measured.some((known) => overlaps(gap, known)));
+  return [...measured, ...alerted, ...gapsIn(segments)].sort(byStart);
 }
 
 export function Recordings(deps: RecordingsDeps) {
@@ -58,6 +78,11 @@ export function Recordings(deps: RecordingsDeps) {
   const source = ladder.renditions[0]!.name;
   const playbackTtlMs = deps.playbackTtlMs ?? 60 * 60_000;
   const playbackAnswers = new RecentReads<{ recordingId: string; url: string; expiresAt: string }>({ ttlMs: PLAYBACK_ANSWER_TTL_MS, now: () => clock().getTime() });
+
+  /** The recording of a session, as the first event that names the session finds it. */
+  function newRecording({ accountId, channelId, sessionId, createdAt }: Pick<Recording, "accountId" | "channelId" | "sessionId" | "createdAt">): Recording {
+    return { id: recordingIdOf(channelId, sessionId), accountId, channelId, sessionId, status: "RECORDING", rendition: source, gaps: [], attempts: 0, createdAt, updatedAt: now() };
+  }
 
   async function get(accountId: string, recordingId: string): Promise<Recording> {
     const recording = await deps.recordings.get(accountId, recordingId);
@@ -115,18 +140,7 @@ export function Recordings(deps: RecordingsDeps) {
       const segment = parseSegmentKey(event.detail.object.key);
       const accountId = ACCOUNT_IN_BUCKET.exec(event.detail.bucket.name)?.[1];
       if (!segment || !accountId || segment.rendition !== source) return undefined;
-      const recording = await deps.recordings.ensure({
-        id: recordingIdOf(segment.channelId, segment.sessionId),
-        accountId,
-        channelId: segment.channelId,
-        sessionId: segment.sessionId,
-        status: "RECORDING",
-        rendition: source,
-        gaps: [],
-        attempts: 0,
-        createdAt: event.time,
-        updatedAt: now(),
-      });
+      const recording = await deps.recordings.ensure(newRecording({ accountId, channelId: segment.channelId, sessionId: segment.sessionId, createdAt: event.time }));
       await deps.recordings.putSegment(recording.id, {
         sequence: segment.sequence,
         size: event.detail.object.size,
@@ -138,8 +152,8 @@ export function Recordings(deps: RecordingsDeps) {
         (gap) => gap.reason === "missing-segments" && (gap.fromSequence ?? Infinity) <= segment.sequence && segment.sequence <= (gap.toSequence ?? -Infinity),
       );
       if (recording.status !== "READY" || !listedMissing) return recording;
-      const missing = gapsIn(await deps.recordings.segments(recording.id), ladder.segmentSeconds).filter((gap) => gap.reason === "missing-segments");
-      const gaps = [...recording.gaps.filter((gap) => gap.reason !== "missing-segments"), ...missing].sort((a, b) => a.from.localeCompare(b.from));
+      const missing = gapsIn(await deps.recordings.segments(recording.id));
+      const gaps = [...recording.gaps.filter((gap) => gap.reason !== "missing-segments"), ...missing].sort(byStart);
       return (await deps.recordings.update(recording.id, { gaps, updatedAt: now() }, ["READY"])) ?? recording;
     },
 
@@ -173,6 +187,20 @@ export function Recordings(deps: RecordingsDeps) {
       await deps.recordings.update(recording.id, { gaps, updatedAt: now() }, ["RECORDING"]);
     },
 
+    /**
+     * Reaction to RecordingGapDetected: a stretch the engine measured as missing from the recording is listed on it,
+     * once, whenever it arrives (also after the recording is READY).
+     */
+    async onGapDetected(event: RecordingGapDetectedEvent): Promise<Recording> {
+      const { accountId, channelId, sessionId, reason, from, to, lostMs } = event.detail;
+      const recording = await deps.recordings.ensure(newRecording({ accountId, channelId, sessionId, createdAt: event.time }));
+      const gap: Gap = { reason, from, to, lostMs };
+      if (recording.gaps.some((known) => known.reason === reason && known.from === from && known.to === to)) return recording;
+      // An input-loss alert over the same pause says less: the measured gap replaces it.
+      const gaps = [...recording.gaps.filter((known) => known.lostMs !== undefined || known.reason !== "no-input" || !overlaps(known, gap)), gap].sort(byStart);
+      return (await deps.recordings.update(recording.id, { gaps, updatedAt: now() })) ?? recording;
+    },
+
     /** Reaction to "MediaConvert Job State Change" COMPLETE / ERROR / CANCELED. Only the recording's current job counts. */
     async onJobStateChange(event: MediaConvertJobStateChange): Promise<Recording | undefined> {
       const recordingId = event.detail.userMetadata.recordingId;
@@ -184,11 +212,6 @@ export function Recordings(deps: RecordingsDeps) {
         const mp4Key = vodKey(recording.id);
         const sizeBytes = await deps.store.size(await bucketOf(recording.accountId), mp4Key);
         const segments = await deps.recordings.segments(recording.id);
-        const alerted = recording.gaps.filter((gap) => gap.reason === "no-input" && gap.to !== undefined);
-        // A pause the engine already reported as input loss is listed once.
-        const indexed = gapsIn(segments, ladder.segmentSeconds).filter(
-          (gap) => gap.reason === "missing-segments" || !alerted.some((known) => known.from <= gap.to! && gap.from <= known.to!),
-        );
         return deps.recordings.update(
           recording.id,
           {
@@ -197,7 +220,7 @@ export function Recordings(deps: RecordingsDeps) {
             jobId: detail.jobId,
             durationMs: Math.round(output?.durationInMs ?? 0),
             ...(sizeBytes !== undefined ? { sizeBytes } : {}),
-            gaps: [...alerted, ...indexed].sort((a, b) => a.from.localeCompare(b.from)),
+            gaps: finalGaps(recording.gaps, segments),
             updatedAt: now(),
           },
           ["ASSEMBLING"],

@@ -1,12 +1,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { CHANNEL_ID_PATTERN, type Recording, RECORDING_ID_PATTERN, RecordingStatus } from "@visionstream/core";
+import { CHANNEL_ID_PATTERN, GapReason, type Recording, RECORDING_ID_PATTERN, RecordingStatus } from "@visionstream/core";
 import type { ApiEnv } from "./app.ts";
 import { accountOf, errorResponses, jsonResponse, PlaybackQuery, playerLink, secured } from "./schemas.ts";
 
 const GapView = z.object({
-  reason: z.enum(["missing-segments", "no-input"]),
+  reason: GapReason,
   from: z.string(),
   to: z.string().optional(),
+  lostMs: z.number().int().optional(),
   fromSequence: z.number().int().optional(),
   toSequence: z.number().int().optional(),
 });

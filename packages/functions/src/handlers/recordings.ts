@@ -2,7 +2,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import type { Recordings } from "@visionstream/core";
-import { MediaConvertJobStateChange, MediaLiveChannelStateChange, S3ObjectCreated } from "@visionstream/events";
+import { MediaConvertJobStateChange, MediaLiveChannelStateChange, RecordingGapDetectedEvent, S3ObjectCreated } from "@visionstream/events";
 import { logger } from "../logger.ts";
 import { type IdempotencySettings, oncePerEvent } from "./idempotency.ts";
 
@@ -39,5 +39,17 @@ export function recordingJobChangedHandler(recordings: Recordings, idempotency: 
     .handler(async (event) => {
       const recording = await recordings.onJobStateChange(event);
       logger.info("assembly job changed", { jobId: event.detail.jobId, status: event.detail.status, recordingId: recording?.id, recording: recording?.status });
+    });
+}
+
+/** RecordingGapDetected → the stretch the engine measured as missing listed on the session's recording. */
+export function recordingGapDetectedHandler(recordings: Recordings, idempotency: IdempotencySettings) {
+  return middy()
+    .use(injectLambdaContext(logger))
+    .use(oncePerEvent(idempotency, "recordingGapDetected"))
+    .use(parser({ schema: RecordingGapDetectedEvent }))
+    .handler(async (event) => {
+      const recording = await recordings.onGapDetected(event);
+      logger.info("recording gap listed", { recordingId: recording.id, reason: event.detail.reason, from: event.detail.from, to: event.detail.to, lostMs: event.detail.lostMs });
     });
 }

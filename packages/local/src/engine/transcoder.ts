@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
+import { type Readable, Writable } from "node:stream";
 import { trackChild } from "./child-processes.ts";
 import { type LadderArgumentsOptions, ladderArguments, PROGRESS_FD } from "./ladder-args.ts";
 import { MASTER_PLAYLIST, masterPlaylist } from "./master-playlist.ts";
@@ -38,13 +38,21 @@ export interface Transcoder {
   process: ChildProcess;
   progress(): TranscoderProgress;
   exited: Promise<TranscoderExit>;
-  /** Ends the run cleanly (segments closed, playlists finalised), or kills it after stopTimeoutMs. */
-  stop(): Promise<void>;
+  /**
+   * Ends the run once ffmpeg has encoded everything it was given (segments closed, playlists finalised); interrupted
+   * when it makes no more progress or at stopTimeoutMs (whatever it had not encoded then is lost), or killed.
+   */
+  stop(): Promise<TranscoderStop>;
+}
+
+export interface TranscoderStop {
+  /** ffmpeg had to be interrupted (or killed) rather than ending by itself at the end of its input. */
+  interrupted: boolean;
 }
 
 const STDERR_TAIL_CHARS = 8_192;
-/** A stopping ffmpeg that reports no new frame for this long is interrupted. */
-const INTERRUPT_AFTER_MS = 2_000;
+/** A stopping ffmpeg that reports no new frame and uses no CPU for this long is interrupted. */
+const INTERRUPT_AFTER_MS = 5_000;
 /** An interrupted ffmpeg closes its segments and playlists within this long, or is killed. */
 const KILL_AFTER_INTERRUPT_MS = 8_000;
 
@@ -111,30 +119,47 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
 
   const running = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined;
 
-  async function stop() {
+  /** CPU time ffmpeg has used, in clock ticks; a starved ffmpeg still encodes, a stuck one does not. */
+  const cpuTicks = () => {
+    try {
+      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return 0;
+    }
+  };
+
+  let stopping: Promise<TranscoderStop> | undefined;
+  async function stopNow(): Promise<TranscoderStop> {
     if (!running()) {
       await exited;
-      return;
+      return { interrupted: false };
     }
-    if (stdin) {
+    if (stdin instanceof Writable) {
+      // A stream its owner writes into: ended, everything it still buffers goes on to ffmpeg through the pipe.
+      if (!stdin.writableEnded) stdin.end();
+    } else if (stdin) {
       if (child.stdin) stdin.unpipe(child.stdin);
       child.stdin?.end();
     } else {
       child.stdin?.end("q");
     }
-    // Its input ended: ffmpeg encodes what it still holds (it may run behind real time on a busy machine) and ends by
+    // Its input ends: ffmpeg encodes what it still holds (it may run behind real time on a busy machine) and ends by
     // itself. It is interrupted (once: ffmpeg quits uncleanly at a fourth signal) when it makes no more progress or
     // at stopTimeoutMs, and killed only if that does not end it either.
-    let progress = `${current.frames}/${current.outTimeSeconds}`;
+    let interrupted = false;
+    let progress = "";
     let progressedAt = performance.now();
     let kill: NodeJS.Timeout | undefined;
     const interrupt = () => {
       if (kill) return;
+      interrupted = true;
       child.kill("SIGINT");
       kill = setTimeout(() => child.kill("SIGKILL"), KILL_AFTER_INTERRUPT_MS);
     };
     const watchdog = setInterval(() => {
-      const now = `${current.frames}/${current.outTimeSeconds}`;
+      const now = `${current.frames}/${current.outTimeSeconds}/${cpuTicks()}`;
       if (now !== progress) {
         progress = now;
         progressedAt = performance.now();
@@ -148,7 +173,10 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
       clearTimeout(cap);
       clearTimeout(kill);
     }
+    return { interrupted };
   }
+
+  const stop = () => (stopping ??= stopNow());
 
   return { process: child, progress: () => current, exited, stop };
 }

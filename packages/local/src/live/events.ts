@@ -1,4 +1,5 @@
 import type { ChannelState } from "@visionstream/core";
+import { type VisionStreamDetail, visionStreamEntry } from "@visionstream/events";
 import { LOCAL_AWS_ACCOUNT, LOCAL_REGION, type LocalBus } from "../bus.ts";
 
 export const channelArn = (engineChannelId: string) => `arn:aws:medialive:${LOCAL_REGION}:${LOCAL_AWS_ACCOUNT}:channel:${engineChannelId}`;
@@ -31,6 +32,11 @@ export function engineEvents(bus: LocalBus) {
           pipeline: String(alarm.pipeline),
         },
       });
+    },
+
+    /** A stretch of the session the engine measured as missing from its recording (no AWS service sends this one). */
+    recordingGap(detail: VisionStreamDetail<"RecordingGapDetected">) {
+      bus.put({ ...visionStreamEntry("RecordingGapDetected", detail), resources: [] });
     },
 
     /** at: when the object was written, for an announcement made later than that. */

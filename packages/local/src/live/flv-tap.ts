@@ -13,10 +13,25 @@ interface Tag {
   bytes: Buffer;
 }
 
+interface Consumer {
+  stream: PassThrough;
+  started: boolean;
+  /** Handed to a transcoder by attach(); until then it keeps what arrives. */
+  attached: boolean;
+  /** FLV timestamps (ms) of the first and the latest tag written to it. */
+  firstMs?: number;
+  lastMs?: number;
+}
+
+/** An FLV tag's timestamp: 24 bits and an extension byte for the top 8. */
+const timestampOf = (tag: Tag) => ((tag.bytes[7]! << 24) | tag.bytes.readUIntBE(4, 3)) >>> 0;
+
 /**
  * Reads a live FLV stream continuously and lets consumers attach at any time: an attached consumer gets a
  * decodable FLV — the header, onMetaData and the codec configuration seen so far — from the latest video keyframe on
- * (the group of pictures under way is kept, so nothing is lost between a publish and the transcoder attaching).
+ * (the group of pictures under way is kept, so nothing is lost between a publish and the transcoder attaching), or,
+ * once hold() was called, everything from then on until it attaches (while the transcoder before it finishes its own
+ * input, after a reconnect).
  */
 export class FlvTap {
   private buffered: Buffer = Buffer.alloc(0);
@@ -24,18 +39,22 @@ export class FlvTap {
   private metadata: Tag | undefined;
   private videoConfig: Tag | undefined;
   private audioConfig: Tag | undefined;
-  private consumer: { stream: PassThrough; started: boolean } | undefined;
+  private consumer: Consumer | undefined;
   /** The tags since the latest video keyframe. */
   private gop: Tag[] = [];
   private gopBytes = 0;
   readonly ended: Promise<void>;
 
+  private sourceEnded = false;
+
   constructor(source: Readable) {
     source.on("data", (chunk: Buffer) => this.push(chunk));
     this.ended = new Promise((resolve) => {
       const finish = () => {
+        this.sourceEnded = true;
         this.consumer?.stream.end();
-        this.consumer = undefined;
+        // What was held for a transcoder not attached yet stays for it: it reads it to the end.
+        if (this.consumer?.attached) this.consumer = undefined;
         resolve();
       };
       source.once("end", finish);
@@ -44,17 +63,34 @@ export class FlvTap {
     });
   }
 
-  /** A new FLV stream for one consumer (a transcoder); the previous consumer, if any, is ended. */
-  attach(): Readable {
-    this.detach();
-    const stream = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
-    this.consumer = { stream, started: false };
+  /** Keeps everything from the latest keyframe on for the next consumer, however long it takes to attach. */
+  hold(): void {
+    if (!this.consumer) this.consumer = this.fromLatestKeyframe(false);
+  }
+
+  /**
+   * An FLV stream for one consumer (a transcoder): what hold() kept, or from the latest keyframe on; the previous
+   * consumer, if any, is ended. fedMs tells how much of the publisher's timeline it has been given.
+   */
+  attach(): { stream: Readable; fedMs: () => number } {
+    if (!this.consumer?.attached && this.consumer) this.consumer.attached = true;
+    else {
+      this.detach();
+      this.consumer = this.fromLatestKeyframe(true);
+      if (this.sourceEnded) this.consumer.stream.end();
+    }
+    const consumer = this.consumer;
+    return { stream: consumer.stream, fedMs: () => (consumer.firstMs !== undefined && consumer.lastMs !== undefined ? consumer.lastMs - consumer.firstMs : 0) };
+  }
+
+  private fromLatestKeyframe(attached: boolean): Consumer {
+    const consumer: Consumer = { stream: new PassThrough({ highWaterMark: 4 * 1024 * 1024 }), started: false, attached };
     const keyframe = this.gop[0];
     if (keyframe && this.header) {
-      this.start(this.consumer, keyframe);
-      for (const tag of this.gop) stream.write(tag.bytes);
+      this.start(consumer, keyframe);
+      for (const tag of this.gop) this.write(consumer, tag);
     }
-    return stream;
+    return consumer;
   }
 
   detach(): void {
@@ -108,10 +144,19 @@ export class FlvTap {
       this.consumer = undefined;
       return;
     }
+    this.write(consumer, tag);
+  }
+
+  private write(consumer: Consumer, tag: Tag): void {
+    if (tag.type === AUDIO || tag.type === VIDEO) {
+      const at = timestampOf(tag);
+      consumer.firstMs ??= at;
+      consumer.lastMs = Math.max(consumer.lastMs ?? at, at);
+    }
     consumer.stream.write(tag.bytes);
   }
 
-  private start(consumer: { stream: PassThrough; started: boolean }, keyframe: Tag): void {
+  private start(consumer: Consumer, keyframe: Tag): void {
     consumer.started = true;
     const prelude = [this.header, this.metadata, this.videoConfig, this.audioConfig].filter((part) => part !== undefined);
     for (const part of prelude) consumer.stream.write(Buffer.isBuffer(part) ? part : this.retimed(part, keyframe));

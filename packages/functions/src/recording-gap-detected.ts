@@ -1,0 +1,6 @@
+import { awsRuntime } from "./aws-runtime.ts";
+import { recordingGapDetectedHandler } from "./handlers/recordings.ts";
+
+const runtime = awsRuntime();
+
+export const handler = recordingGapDetectedHandler(runtime.recordings, runtime.idempotency);

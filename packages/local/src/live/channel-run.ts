@@ -1,0 +1,468 @@
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { PassThrough, type Readable } from "node:stream";
+import { DEFAULT_LADDER, type Ladder } from "@visionstream/core";
+import type { RecordingGapReason } from "@visionstream/events";
+import { z } from "zod";
+import type { LocalLayout } from "../account-infrastructure.ts";
+import type { LocalBus } from "../bus.ts";
+import { flvInput, type MediaInput, type X264Preset } from "../engine/ladder-args.ts";
+import { type SegmentWatcher, watchSegments } from "../engine/segment-watcher.ts";
+import { startTranscoder, type Transcoder, type TranscoderExit } from "../engine/transcoder.ts";
+import { logger } from "../logger.ts";
+import { type PublishSession, startRtmpIngest } from "../rtmp/server.ts";
+import { allowList } from "./allow-list.ts";
+import type { engineEvents } from "./events.ts";
+import { FlvTap } from "./flv-tap.ts";
+import { type RtpIngest, startRtpIngest } from "./rtp-ingest.ts";
+
+export const EngineChannel = z.object({
+  engineChannelId: z.string(),
+  spec: z.object({
+    channelId: z.string(),
+    accountId: z.string(),
+    name: z.string(),
+    bucketName: z.string(),
+    inputType: z.enum(["RTMP_PUSH", "RTP_PUSH"]),
+    redundancy: z.enum(["SINGLE", "STANDARD"]),
+    allowCidrs: z.array(z.string()),
+    streamKey: z.string().optional(),
+  }),
+  ports: z.array(z.number().int()),
+});
+export type EngineChannel = z.infer<typeof EngineChannel>;
+
+export interface RunOptions {
+  layout: LocalLayout;
+  bus: LocalBus;
+  ladder?: Ladder;
+  /** How long an input may be silent before the other endpoint takes over (STANDARD). */
+  failoverAfterMs?: number;
+  /** How long an input may be silent before input loss is reported. */
+  inputLossAfterMs?: number;
+  preset?: X264Preset;
+  /** The transcoders' CPU priority below the runtime's (see TranscoderOptions.niceness). */
+  mediaNiceness?: number;
+  /**
+   * How long a transcoder whose input has ended (a stop, a reconnect, a failover) may take to encode what it was
+   * still given; past it, what it has not encoded is lost and listed as a transcoder-behind gap of the recording.
+   */
+  drainTimeoutMs?: number;
+}
+
+/** See RunOptions.drainTimeoutMs. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 120_000;
+/** Media resuming after this long without any is a no-input gap of the recording. */
+const NO_INPUT_GAP_MS = 1_000;
+/** Media lost below this is not listed (a frame or two of rounding between the input's and the output's timelines). */
+const LOST_MEDIA_LISTED_MS = 500;
+/** What an ingest keeps for a transcoder that is behind or not attached yet, before it gives up on it. */
+const MAX_HELD_BYTES = 64 * 1024 * 1024;
+/** A transcoder that fails more often than this within FAULT_WINDOW_MS is not restarted again: the run ends. */
+const MAX_TRANSCODER_RESTARTS = 3;
+const FAULT_WINDOW_MS = 60_000;
+const ENCODER_ALERT = "Encoder Pipeline Failure";
+
+/** One ingest endpoint of a running channel and what arrives on it. */
+interface Feed {
+  index: number;
+  lastMediaAt(): number | undefined;
+  /** Keeps what arrives from now on for the next attach(), however long that takes (a transcoder draining first). */
+  hold(): void;
+  /** A decodable stream of this endpoint's media for a (new) transcoder, and how much media it was given (ms). */
+  attach(): Attached | undefined;
+  /** Ends the attached stream: its transcoder encodes what it was given, then ends. */
+  detach(): void;
+  input: MediaInput;
+}
+
+interface Attached {
+  stream: Readable;
+  fedMs: () => number;
+}
+
+/** A transcoder and the input it was given. */
+interface Encoding {
+  transcoder: Transcoder;
+  fedMs: () => number;
+}
+
+/** One run of a channel: its ingest endpoints, the transcoder of the active one, the segments it records. */
+export class ChannelRun {
+  private readonly feeds: Feed[] = [];
+  private readonly closers: (() => Promise<void>)[] = [];
+  private encoding: Encoding | undefined;
+  private active: Feed | undefined;
+  private watcher: SegmentWatcher | undefined;
+  private monitor: NodeJS.Timeout | undefined;
+  private inputLost = false;
+  private lastMediaAt: number | undefined;
+  private stopping = false;
+  private switching: Promise<void> = Promise.resolve();
+  private ingestClosed: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
+  private faults: number[] = [];
+  private recovering = false;
+  private recoveringSince = 0;
+  private encoderAlert = false;
+  private readonly ladder: Ladder;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly channel: EngineChannel,
+    private readonly sessionId: string,
+    private readonly options: RunOptions,
+    private readonly host: string,
+    private readonly events: ReturnType<typeof engineEvents>,
+    private readonly onFailed: (reason: string) => void,
+  ) {
+    this.ladder = options.ladder ?? DEFAULT_LADDER;
+  }
+
+  private get id() {
+    return this.channel.engineChannelId;
+  }
+
+  private get inputLossAlert() {
+    return this.channel.spec.inputType === "RTMP_PUSH" ? "RTMP Has No Audio/Video" : "Input Loss Detected";
+  }
+
+  private get bucketDir() {
+    return this.options.layout.bucketDir(this.channel.spec.bucketName);
+  }
+
+  async start(): Promise<void> {
+    const { spec } = this.channel;
+    const liveDir = join(this.bucketDir, "live", spec.channelId);
+    await rm(liveDir, { recursive: true, force: true });
+    await mkdir(liveDir, { recursive: true });
+    this.watcher = watchSegments({
+      liveDir,
+      bucketDir: this.bucketDir,
+      channelId: spec.channelId,
+      sessionId: this.sessionId,
+      renditions: this.ladder.renditions.map((rendition) => rendition.name),
+      onSegment: (segment) => {
+        this.events.objectCreated(spec.bucketName, {
+          key: segment.key,
+          size: segment.size,
+          etag: segment.etag,
+          sequencer: `${Date.now().toString(16).toUpperCase()}${String(segment.sequence).padStart(8, "0")}`,
+        });
+        if (this.recovering) this.recovered();
+      },
+    });
+    const allowed = allowList(spec.allowCidrs);
+    for (const [index, port] of this.channel.ports.entries()) {
+      if (spec.inputType === "RTMP_PUSH") await this.openRtmp(index, port, allowed);
+      else await this.openRtp(index, port, allowed);
+    }
+    this.monitor = setInterval(() => void this.watch(), 500);
+  }
+
+  private refused(index: number, event: { remoteAddress: string; reason: string }) {
+    logger.warn("ingest refused", { engineChannelId: this.id, endpoint: index, remoteAddress: event.remoteAddress, reason: event.reason });
+  }
+
+  /** A stretch of the session that will not be in the recording, with what the engine knows of it. */
+  private gap(reason: z.infer<typeof RecordingGapReason>, from: number, to: number, lostMs: number) {
+    const { accountId, channelId } = this.channel.spec;
+    logger.warn("recording gap", { engineChannelId: this.id, reason, lostMs });
+    this.events.recordingGap({
+      accountId,
+      channelId,
+      sessionId: this.sessionId,
+      reason,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      lostMs: Math.round(lostMs),
+    });
+  }
+
+  /** Media from any endpoint: after a silence, the silence is a gap of the recording. */
+  private mediaArrived(): void {
+    const now = Date.now();
+    if (this.lastMediaAt !== undefined && now - this.lastMediaAt > NO_INPUT_GAP_MS) this.gap("no-input", this.lastMediaAt, now, now - this.lastMediaAt);
+    this.lastMediaAt = now;
+  }
+
+  private async openRtmp(index: number, port: number, allowed: (address: string) => boolean) {
+    let session: { publish: PublishSession; tap: FlvTap } | undefined;
+    // The publish whose media is kept for the next transcoder, and the one the transcoder reads: after a reconnect,
+    // the new publish is held while the transcoder of the old one finishes.
+    let heldTap: FlvTap | undefined;
+    let attachedTap: FlvTap | undefined;
+    const feed: Feed = {
+      index,
+      lastMediaAt: () => session?.publish.stats().lastMediaAt,
+      hold: () => {
+        heldTap = session?.tap;
+        heldTap?.hold();
+      },
+      attach: () => {
+        attachedTap = heldTap ?? session?.tap;
+        heldTap = undefined;
+        return attachedTap?.attach();
+      },
+      detach: () => {
+        attachedTap?.detach();
+        attachedTap = undefined;
+      },
+      input: flvInput(),
+    };
+    const server = await startRtmpIngest({
+      host: this.host,
+      port,
+      allowConnection: allowed,
+      authorize: ({ app, streamName }) =>
+        app === "live" && streamName === this.channel.spec.streamKey ? { ok: true } : { ok: false, reason: "unknown stream key" },
+      onRefused: (event) => this.refused(index, event),
+      onPublish: (publish) => {
+        session?.publish.close();
+        const current = { publish, tap: new FlvTap(publish.flv) };
+        session = current;
+        publish.flv.on("data", () => this.mediaArrived());
+        logger.info("publisher connected", { engineChannelId: this.id, endpoint: index, remoteAddress: publish.remoteAddress });
+        void publish.closed.then(() => {
+          logger.info("publisher gone", { engineChannelId: this.id, endpoint: index });
+          // A publisher that replaced this one already owns the feed: leave its transcoder alone.
+          if (session !== current) return;
+          session = undefined;
+          if (this.active === feed) void this.switchTo(this.feeds.find((other) => other !== feed && this.fresh(other)));
+        });
+        if (!this.active || this.active === feed || !this.fresh(this.active)) void this.switchTo(feed, true);
+      },
+    });
+    this.feeds.push(feed);
+    this.closers.push(async () => {
+      session?.publish.close();
+      await server.close();
+    });
+  }
+
+  private async openRtp(index: number, port: number, allowed: (address: string) => boolean) {
+    let consumer: { stream: PassThrough; attached: boolean; firstAt?: number; lastAt?: number } | undefined;
+    let ingest: RtpIngest | undefined;
+    const feed: Feed = {
+      index,
+      lastMediaAt: () => ingest?.stats().lastPacketAt,
+      hold: () => {
+        consumer ??= { stream: new PassThrough({ highWaterMark: 8 * 1024 * 1024 }), attached: false };
+      },
+      attach: () => {
+        if (consumer?.attached) feed.detach();
+        feed.hold();
+        const current = consumer!;
+        current.attached = true;
+        return { stream: current.stream, fedMs: () => (current.firstAt !== undefined && current.lastAt !== undefined ? current.lastAt - current.firstAt : 0) };
+      },
+      detach: () => {
+        consumer?.stream.end();
+        consumer = undefined;
+      },
+      input: { args: ["-analyzeduration", "1000000", "-f", "mpegts", "-i", "pipe:0"] },
+    };
+    ingest = await startRtpIngest({
+      host: this.host,
+      port,
+      allow: allowed,
+      onRefused: (event) => this.refused(index, event),
+      onPayload: (payload) => {
+        this.mediaArrived();
+        if (!consumer && !this.active && !this.stopping) void this.switchTo(feed, false);
+        if (!consumer) return;
+        const now = Date.now();
+        consumer.firstAt ??= now;
+        consumer.lastAt = now;
+        // A transcoder far behind real time would make memory grow without end: drop it, the engine starts another.
+        if (!consumer.stream.write(payload) && consumer.stream.writableLength > MAX_HELD_BYTES) {
+          consumer.stream.destroy(new Error("the transcoder fell too far behind the live input"));
+          consumer = undefined;
+        }
+      },
+    });
+    this.feeds.push(feed);
+    this.closers.push(async () => {
+      await ingest?.close();
+      feed.detach();
+    });
+  }
+
+  private fresh(feed: Feed): boolean {
+    const last = feed.lastMediaAt();
+    return last !== undefined && Date.now() - last < (this.options.failoverAfterMs ?? 3_000);
+  }
+
+  /** Every half second: fail over to a delivering endpoint, and report input loss and its end. */
+  private async watch(): Promise<void> {
+    if (this.stopping) return;
+    if (!this.active) {
+      const waiting = this.feeds.find((feed) => this.fresh(feed));
+      if (waiting) void this.switchTo(waiting, true);
+    } else if (!this.fresh(this.active)) {
+      const other = this.feeds.find((feed) => feed !== this.active && this.fresh(feed));
+      if (other) {
+        logger.warn("input failover", { engineChannelId: this.id, from: this.active.index, to: other.index });
+        void this.switchTo(other, true);
+      }
+    }
+    const lastMedia = Math.max(0, ...this.feeds.map((feed) => feed.lastMediaAt() ?? 0)) || this.startedAt;
+    const lost = Date.now() - lastMedia > (this.options.inputLossAfterMs ?? 5_000);
+    if (lost !== this.inputLost) {
+      this.inputLost = lost;
+      this.events.alert(this.id, {
+        set: lost,
+        type: this.inputLossAlert,
+        message: lost ? "No input received on any ingest endpoint" : "Input received again",
+        pipeline: 0,
+      });
+    }
+  }
+
+  /**
+   * Moves the transcoder to another endpoint's media (or to none): the outputs continue, marked discontinuous. What
+   * arrives on the new endpoint meanwhile is kept, and the transcoder of the old one first encodes what it was given.
+   */
+  private switchTo(feed: Feed | undefined, restart = true): Promise<void> {
+    if (feed && !this.stopping) feed.hold();
+    this.switching = this.switching.then(() => this.switchNow(feed, restart)).catch((error: unknown) => {
+      logger.error("switching the transcoder failed", { engineChannelId: this.id, error: error as Error });
+      this.active = undefined;
+      this.encoding = undefined;
+    });
+    return this.switching;
+  }
+
+  private async switchNow(feed: Feed | undefined, restart: boolean): Promise<void> {
+    if (feed === this.active && this.encoding && !restart) return;
+    const previous = this.encoding;
+    this.active?.detach();
+    this.active = feed;
+    this.encoding = undefined;
+    if (previous) await this.drain(previous);
+    if (!feed) return;
+    const attached = feed.attach();
+    if (!attached) {
+      this.active = undefined;
+      return;
+    }
+    const startNumber = (this.watcher?.lastSequence() ?? 0) + 1;
+    const transcoder = startTranscoder({
+      ladder: this.ladder,
+      input: feed.input,
+      stdin: attached.stream,
+      liveDir: join(this.bucketDir, "live", this.channel.spec.channelId),
+      startNumber,
+      discontinuity: startNumber > 1,
+      stopTimeoutMs: this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+      ...(this.options.preset ? { preset: this.options.preset } : {}),
+      ...(this.options.mediaNiceness !== undefined ? { niceness: this.options.mediaNiceness } : {}),
+    });
+    const encoding: Encoding = { transcoder, fedMs: attached.fedMs };
+    this.encoding = encoding;
+    void transcoder.exited.then((exit) => {
+      if (this.encoding !== encoding || this.stopping) return;
+      // Exit code 0: its input ended (the publisher left) and it encoded all of it; the ingest's business.
+      if (exit.code === 0) {
+        logger.info("transcoder ended with its input", { engineChannelId: this.id });
+        this.encoding = undefined;
+        this.active = undefined;
+        return;
+      }
+      this.transcoderFailed(encoding, exit);
+    });
+  }
+
+  /** Media the transcoder was given and did not encode, in ms. */
+  private unencodedMs(encoding: Encoding): number {
+    return Math.max(0, encoding.fedMs() - encoding.transcoder.progress().outTimeSeconds * 1000);
+  }
+
+  /**
+   * Its input has ended: the transcoder encodes what it was given, within the drain bound. What it had not encoded
+   * when the bound cut it short is a transcoder-behind gap, placed at the end of the input it was given.
+   */
+  private async drain(encoding: Encoding): Promise<void> {
+    const { interrupted } = await encoding.transcoder.stop();
+    const lostMs = this.unencodedMs(encoding);
+    if (!interrupted || lostMs < LOST_MEDIA_LISTED_MS) return;
+    const endedAt = this.lastMediaAt ?? Date.now();
+    this.gap("transcoder-behind", endedAt - lostMs, endedAt, lostMs);
+  }
+
+  /**
+   * The restarted transcoder delivers: the pipeline runs again. Events carry whole seconds and RUNNING ranks with
+   * RECOVERING, so RUNNING waits for the next second (a restart can deliver within the same one) to be seen as newer.
+   */
+  private recovered(): void {
+    const wait = Math.floor(Date.now() / 1000) === Math.floor(this.recoveringSince / 1000) ? 1_050 - (Date.now() % 1000) : 0;
+    this.recovering = false;
+    setTimeout(() => {
+      if (this.stopping || this.recovering) return;
+      this.encoderAlert = false;
+      this.events.alert(this.id, { set: false, type: ENCODER_ALERT, message: "The transcoder was restarted; output resumed", pipeline: 0 });
+      this.events.stateChange(this.id, "RUNNING", this.channel.ports.length, "Channel is running");
+    }, wait).unref();
+  }
+
+  /**
+   * MediaLive's way: the channel reports RECOVERING and an alert while the pipeline restarts, and RUNNING once it
+   * delivers. What the dead transcoder had been given and not encoded is an engine-restart gap of the recording.
+   */
+  private transcoderFailed(encoding: Encoding, exit: TranscoderExit): void {
+    const at = Date.now();
+    this.faults = [...this.faults.filter((time) => at - time < FAULT_WINDOW_MS), at];
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    logger.error("transcoder failed", { engineChannelId: this.id, code: exit.code, signal: exit.signal, stderrTail: exit.stderrTail.slice(-1_000) });
+    const lostMs = this.unencodedMs(encoding);
+    if (lostMs >= LOST_MEDIA_LISTED_MS) this.gap("engine-restart", at - lostMs, at, lostMs);
+    const feed = this.active;
+    this.active?.detach();
+    this.active = undefined;
+    this.encoding = undefined;
+    if (this.faults.length > MAX_TRANSCODER_RESTARTS) {
+      this.onFailed(`the transcoder failed ${this.faults.length} times within ${FAULT_WINDOW_MS / 1000} s (last: it ${how})`);
+      return;
+    }
+    if (!this.recovering) {
+      this.recovering = true;
+      this.encoderAlert = true;
+      this.events.alert(this.id, { set: true, type: ENCODER_ALERT, message: `The transcoder ${how}; restarting it`, pipeline: 0 });
+      this.events.stateChange(this.id, "RECOVERING", 0, `Pipeline 0 failed: the transcoder ${how}; restarting it`);
+      this.recoveringSince = Date.now();
+    }
+    void this.switchTo(feed, true);
+  }
+
+  /** Nothing more is taken in: the publishers are cut off and the endpoints closed. Once, however many ask. */
+  closeIngest(): Promise<void> {
+    this.ingestClosed ??= (async () => {
+      this.stopping = true;
+      if (this.monitor) clearInterval(this.monitor);
+      for (const close of this.closers.splice(0)) await close().catch(() => undefined);
+    })();
+    return this.ingestClosed;
+  }
+
+  /**
+   * The ingest closed, then the transcoder encodes everything it was given (also when it runs behind real time),
+   * within the drain bound. Once, however many ask (a failed run may be stopped by its failure and by the user).
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.stopNow();
+    return this.stopped;
+  }
+
+  private async stopNow(): Promise<void> {
+    await this.closeIngest();
+    // A switch under way (a reconnect) may still be draining one transcoder and starting the next on what was held.
+    await this.switching.catch(() => undefined);
+    const encoding = this.encoding;
+    this.encoding = undefined;
+    this.active?.detach();
+    if (encoding) await this.drain(encoding);
+    await this.watcher?.close();
+    if (this.inputLost) this.events.alert(this.id, { set: false, type: this.inputLossAlert, message: "Channel stopped", pipeline: 0 });
+    if (this.encoderAlert) this.events.alert(this.id, { set: false, type: ENCODER_ALERT, message: "Channel stopped", pipeline: 0 });
+  }
+}
