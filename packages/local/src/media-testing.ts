@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { trackChild } from "./engine/child-processes.ts";
 import { type SyntheticSource, syntheticInputArgs } from "./engine/testing.ts";
 
-export { audioBitrateKbps, durationSeconds, firstVideoPacketIsKeyframe, probeStreams } from "./engine/testing.ts";
+export { audioBitrateKbps, durationSeconds, firstVideoPacketIsKeyframe, frameNumbers, probeStreams } from "./engine/testing.ts";
 
 const H264_AAC = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "60", "-pix_fmt", "yuv420p", "-b:v", "4M", "-c:a", "aac", "-b:a", "128k"];
 
@@ -18,4 +18,18 @@ export function push(
   trackChild(child);
   const done = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return Object.assign(child, { done });
+}
+
+/**
+ * Another tenant of the machine: an x264 encode (preset fast, 1080p, as many threads as x264 wants) at normal
+ * priority, as fast as it can for as long as it runs. Returns the function that ends it.
+ */
+export function busyNeighbour(): () => void {
+  const child = spawn(
+    "ffmpeg",
+    ["-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30", "-c:v", "libx264", "-preset", "fast", "-f", "null", "-"],
+    { stdio: "ignore" },
+  );
+  trackChild(child);
+  return () => child.kill("SIGKILL");
 }

@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import { trackChild } from "./child-processes.ts";
 
 const run = promisify(execFile);
+const runBuffer = promisify(execFile) as unknown as (file: string, args: string[], options: { encoding: "buffer"; maxBuffer: number }) => Promise<{ stdout: Buffer }>;
 
 export interface SyntheticSource {
   seconds: number;
@@ -10,8 +11,11 @@ export interface SyntheticSource {
   height?: number;
   /** At the pace of a camera (-re), or as fast as ffmpeg can. */
   realtime?: boolean;
-  /** testsrc2 by default; "color" gives flat white frames, easy to measure bars on. */
-  picture?: "testsrc2" | "color";
+  /**
+   * testsrc2 by default; "color" gives flat white frames, easy to measure bars on; "numbered" is testsrc2 with each
+   * frame's number (0, 1, 2, …) written across its top as 16 black or white bars (see frameNumbers).
+   */
+  picture?: "testsrc2" | "color" | "numbered";
   /** A sine tone by default; pink noise makes the AAC encoder spend its whole bit rate, as programme audio does. */
   sound?: "sine" | "noise";
 }
@@ -19,12 +23,38 @@ export interface SyntheticSource {
 /** Input arguments for synthetic 30 fps video and a stereo-able tone: video is input 0, audio input 1. */
 export function syntheticInputArgs({ seconds, width = 1920, height = 1080, realtime = false, picture = "testsrc2", sound = "sine" }: SyntheticSource) {
   const re = realtime ? ["-re"] : [];
-  const video = picture === "color" ? `color=c=white:size=${width}x${height}:rate=30` : `testsrc2=size=${width}x${height}:rate=30`;
+  const pictures = {
+    testsrc2: `testsrc2=size=${width}x${height}:rate=30`,
+    color: `color=c=white:size=${width}x${height}:rate=30`,
+    // bar i is white when bit i of the frame number is set
+    numbered:
+      `testsrc2=size=${width}x${height}:rate=30[picture];` +
+      `nullsrc=size=${FRAME_NUMBER_BITS}x16:rate=30,format=gray,geq=lum='255*mod(floor(N/pow(2\\,X))\\,2)',` +
+      `scale=${width}:${Math.round(height / 9)}:flags=neighbor,format=yuv420p[number];[picture][number]overlay=0:0:shortest=1[out0]`,
+  };
+  const video = pictures[picture];
   return [
     ...re, "-t", String(seconds), "-f", "lavfi", "-i", video,
     ...re, "-t", String(seconds), "-f", "lavfi", "-i",
     sound === "noise" ? "anoisesrc=color=pink:sample_rate=48000:amplitude=0.3" : "sine=frequency=440:sample_rate=48000",
   ];
+}
+
+const FRAME_NUMBER_BITS = 16;
+
+/** The number of every frame of a file made from a "numbered" picture (the bars read back, whatever the scale), in order. */
+export async function frameNumbers(path: string): Promise<number[]> {
+  const { stdout } = await runBuffer("ffmpeg", [
+    "-hide_banner", "-nostdin", "-loglevel", "error", "-i", path,
+    "-vf", `crop=iw:ih/12:0:0,scale=${FRAME_NUMBER_BITS}:1:flags=area,format=gray`, "-fps_mode", "passthrough", "-f", "rawvideo", "-",
+  ], { encoding: "buffer", maxBuffer: 256 * 1024 * 1024 });
+  const numbers: number[] = [];
+  for (let offset = 0; offset + FRAME_NUMBER_BITS <= stdout.length; offset += FRAME_NUMBER_BITS) {
+    let number = 0;
+    for (let bit = 0; bit < FRAME_NUMBER_BITS; bit++) if (stdout[offset + bit]! > 128) number += 2 ** bit;
+    numbers.push(number);
+  }
+  return numbers;
 }
 
 /** A camera pushing FLV on its stdout, as OBS would push RTMP: H.264 and AAC. */

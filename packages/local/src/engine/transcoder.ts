@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { type Readable, Writable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import { trackChild } from "./child-processes.ts";
 import { type LadderArgumentsOptions, ladderArguments, PROGRESS_FD } from "./ladder-args.ts";
 import { MASTER_PLAYLIST, masterPlaylist } from "./master-playlist.ts";
@@ -136,8 +136,9 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
       await exited;
       return { interrupted: false };
     }
-    if (stdin instanceof Writable) {
-      // A stream its owner writes into: ended, everything it still buffers goes on to ffmpeg through the pipe.
+    if (stdin instanceof PassThrough) {
+      // A stream this process writes into (an ingest's): ended, everything it still buffers goes on to ffmpeg
+      // through the pipe. Another source (a socket, a child's stdout) is cut off where it is.
       if (!stdin.writableEnded) stdin.end();
     } else if (stdin) {
       if (child.stdin) stdin.unpipe(child.stdin);

@@ -1,0 +1,172 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BusEvent } from "../bus.ts";
+import { DEFAULT_MEDIA_NICENESS } from "../config.ts";
+import { busyNeighbour, durationSeconds, frameNumbers, push } from "../media-testing.ts";
+import { activeAccount, eventually, startTestRuntime } from "../testing.ts";
+import { sleep, transcoderPids } from "./testing.ts";
+
+// What a broadcaster pushes: 30 s at 30 fps, each frame carrying its number (0 … 899) in the picture.
+const PUSH_SECONDS = 30;
+const LAST_FRAME = PUSH_SECONDS * 30 - 1;
+/** The MP4 against the push, and its last frame against the push's last: 0.3 s, 9 frames. */
+const TOLERANCE_SECONDS = 0.3;
+
+type Runtime = Awaited<ReturnType<typeof startTestRuntime>>;
+type InputType = "RTMP_PUSH" | "RTP_PUSH";
+
+let work: string;
+const pushes: ReturnType<typeof push>[] = [];
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "visionstream-completeness-"));
+});
+
+afterAll(async () => {
+  for (const pusher of pushes) if (pusher.exitCode === null) pusher.kill("SIGKILL");
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** A runtime as `visionstream start` runs it (transcoders at the default niceness), with every event it routes, in order. */
+async function recordingRuntime(ports: number, options: { drainTimeoutMs?: number } = {}) {
+  const runtime = await startTestRuntime({ rtmpPort: ports, rtpPort: ports + 100, mediaNiceness: DEFAULT_MEDIA_NICENESS, ...options });
+  const events: BusEvent[] = [];
+  runtime.bus.subscribe("capture", { source: ["aws.medialive", "aws.s3", "visionstream"] }, async (event) => void events.push(event));
+  const tenant = await activeAccount(runtime, "broadcaster");
+  return { runtime, events, tenant };
+}
+
+interface Session {
+  runtime: Runtime;
+  events: BusEvent[];
+  tenant: { accountId: string; apiKey: string };
+}
+
+/**
+ * A new user's session: create a channel, start it, wait for RUNNING, push exactly 30 s in real time, stop as soon as
+ * the push ends (while: what to do with the channel's transcoder during the push), wait for READY.
+ */
+async function recordedPush({ runtime, events, tenant }: Session, inputType: InputType, during?: (channelId: string) => Promise<void>) {
+  const created = await runtime.api("POST", "/channels", { token: tenant.apiKey, json: { name: "show", inputType, allowCidrs: ["127.0.0.1/32"] } });
+  const channel = created.body.channel;
+  await runtime.api("POST", `/channels/${channel.id}/start`, { token: tenant.apiKey });
+  await eventually(async () => ((await runtime.channels.get(tenant.accountId, channel.id)).state === "RUNNING" ? true : undefined), { timeoutMs: 20_000 });
+  const ingest = channel.ingest[0];
+  const output = inputType === "RTMP_PUSH" ? ["-f", "flv", `${ingest.url}/${ingest.streamKey}`] : ["-f", "rtp_mpegts", ingest.url];
+  const pusher = push({ seconds: PUSH_SECONDS, width: 1280, height: 720, picture: "numbered" }, output);
+  pushes.push(pusher);
+  await during?.(channel.id);
+  expect(await pusher.done).toBe(0);
+
+  const stopAsked = performance.now();
+  expect((await runtime.api("POST", `/channels/${channel.id}/stop`, { token: tenant.apiKey })).status).toBe(202);
+  const stopAnsweredMs = performance.now() - stopAsked;
+  const { sessionId } = await runtime.channels.get(tenant.accountId, channel.id);
+  const recording = await eventually(
+    async () => {
+      const { body } = await runtime.api("GET", `/recordings?channelId=${channel.id}`, { token: tenant.apiKey });
+      return body.recordings?.[0]?.status === "READY" ? body.recordings[0] : undefined;
+    },
+    { timeoutMs: 240_000, intervalMs: 250 },
+  );
+  const stoppedAfterMs = performance.now() - stopAsked;
+
+  const playback = (await runtime.api("GET", `/recordings/${recording.id}/playback`, { token: tenant.apiKey })).body;
+  const answer = await fetch(playback.url);
+  expect(answer.status).toBe(200);
+  const file = join(work, `${recording.id}.mp4`);
+  await writeFile(file, Buffer.from(await answer.arrayBuffer()));
+  const frames = await frameNumbers(file);
+  const seen = new Set(frames);
+  const missing = Array.from({ length: LAST_FRAME + 1 }, (_, number) => number).filter((number) => !seen.has(number));
+
+  const { engineChannelId } = await runtime.channels.get(tenant.accountId, channel.id);
+  const segmentsAnnounced = events.filter((event) => event.source === "aws.s3" && JSON.stringify(event.detail).includes(`recordings/${channel.id}/${sessionId}/`));
+  const stoppedIndex = events.findIndex((event) => {
+    const detail = event.detail as { state?: string; channel_arn?: string };
+    return event.source === "aws.medialive" && detail.state === "STOPPED" && detail.channel_arn?.endsWith(`:${engineChannelId}`);
+  });
+  return { recording, file, durationSeconds: await durationSeconds(file), frames, missing, stopAnsweredMs, stoppedAfterMs, events, segmentsAnnounced, stoppedIndex };
+}
+
+function expectWholeShow(show: Awaited<ReturnType<typeof recordedPush>>) {
+  expect(Math.abs(show.durationSeconds - PUSH_SECONDS), `MP4 of ${show.durationSeconds} s`).toBeLessThanOrEqual(TOLERANCE_SECONDS);
+  expect(show.frames[0], "the MP4's first frame").toBe(0);
+  expect(show.frames.at(-1), "the MP4's last frame").toBeGreaterThanOrEqual(LAST_FRAME - TOLERANCE_SECONDS * 30);
+  expect(show.missing, "frames of the push missing from the MP4").toEqual([]);
+  expect(show.recording.gaps).toEqual([]);
+  expect(Math.abs(show.recording.durationMs / 1000 - PUSH_SECONDS)).toBeLessThanOrEqual(TOLERANCE_SECONDS);
+  // Nothing long inside a request: the stop is answered at once, STOPPED follows the drain.
+  expect(show.stopAnsweredMs).toBeLessThan(1_000);
+}
+
+describe.each([
+  ["a quiet machine", false],
+  ["a machine made busy by another tenant's encode", true],
+])("a 30 s push recorded whole, on %s", (_machine, busy) => {
+  let session: Session;
+  let quiet: (() => void) | undefined;
+
+  beforeAll(async () => {
+    session = await recordingRuntime(busy ? 23_600 : 23_400);
+    if (busy) quiet = busyNeighbour();
+  }, 60_000);
+
+  afterAll(async () => {
+    quiet?.();
+    await session?.runtime.cleanup();
+  }, 180_000);
+
+  it.each<InputType>(["RTMP_PUSH", "RTP_PUSH"])("%s: every frame from the first to the last, 30 s ± 0.3 s, no gap", async (inputType) => {
+    const show = await recordedPush(session, inputType);
+    expectWholeShow(show);
+  }, 300_000);
+});
+
+describe("a stop while the transcoder is 10 s behind its input", () => {
+  /** The transcoder frozen for the last 10 s of the push: at the stop, 10 s of the show wait for it. */
+  const tenSecondsBehind = async (channelId: string) => {
+    await sleep((PUSH_SECONDS - 10) * 1000);
+    const pids = await eventually(async () => {
+      const found = await transcoderPids(channelId);
+      return found.length > 0 ? found : undefined;
+    });
+    for (const pid of pids) process.kill(pid, "SIGSTOP");
+    await sleep(10_000);
+    for (const pid of pids) process.kill(pid, "SIGCONT");
+  };
+
+  it("waits for the backlog: the recording holds all 30 s, and STOPPED comes after its last segment", async () => {
+    const session = await recordingRuntime(23_800);
+    try {
+      const show = await recordedPush(session, "RTMP_PUSH", tenSecondsBehind);
+      expectWholeShow(show);
+      const lastSegment = session.events.indexOf(show.segmentsAnnounced.at(-1)!);
+      expect(show.stoppedIndex).toBeGreaterThan(lastSegment);
+    } finally {
+      await session.runtime.cleanup();
+    }
+  }, 300_000);
+
+  it("at the drain bound, stops and lists what was not encoded as a transcoder-behind gap", async () => {
+    const session = await recordingRuntime(23_900, { drainTimeoutMs: 2_000 });
+    try {
+      const show = await recordedPush(session, "RTMP_PUSH", tenSecondsBehind);
+      const [gap, ...others] = show.recording.gaps;
+      expect(others).toEqual([]);
+      expect(gap).toMatchObject({ reason: "transcoder-behind" });
+      // 10 s behind, of which the bound left a few seconds to encode
+      expect(gap.lostMs).toBeGreaterThan(4_000);
+      expect(gap.lostMs).toBeLessThanOrEqual(10_500);
+      expect(Date.parse(gap.to) - Date.parse(gap.from)).toBe(gap.lostMs);
+      // what is in the MP4 and what the gap names add up to the show
+      expect(Math.abs(show.durationSeconds + gap.lostMs / 1000 - PUSH_SECONDS)).toBeLessThanOrEqual(1);
+      expect(show.frames[0]).toBe(0);
+      expect(show.stoppedAfterMs).toBeLessThan(20_000);
+    } finally {
+      await session.runtime.cleanup();
+    }
+  }, 300_000);
+});
