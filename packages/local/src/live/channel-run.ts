@@ -164,10 +164,12 @@ export class ChannelRun {
     logger.warn("ingest refused", { engineChannelId: this.id, endpoint: index, remoteAddress: event.remoteAddress, reason: event.reason });
   }
 
-  /** A stretch of the session that will not be in the recording, with what the engine knows of it. */
-  private gap(reason: z.infer<typeof RecordingGapReason>, from: number, to: number, lostMs: number) {
+  /** A stretch of the session that will not be in the recording: lostMs of media up to the time `to`. */
+  private gap(reason: z.infer<typeof RecordingGapReason>, to: number, lostMs: number) {
     const { accountId, channelId } = this.channel.spec;
-    logger.warn("recording gap", { engineChannelId: this.id, reason, lostMs });
+    const lost = Math.round(lostMs);
+    const from = to - lost;
+    logger.warn("recording gap", { engineChannelId: this.id, reason, lostMs: lost });
     this.events.recordingGap({
       accountId,
       channelId,
@@ -175,14 +177,14 @@ export class ChannelRun {
       reason,
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
-      lostMs: Math.round(lostMs),
+      lostMs: lost,
     });
   }
 
   /** Media from any endpoint: after a silence, the silence is a gap of the recording. */
   private mediaArrived(): void {
     const now = Date.now();
-    if (this.lastMediaAt !== undefined && now - this.lastMediaAt > NO_INPUT_GAP_MS) this.gap("no-input", this.lastMediaAt, now, now - this.lastMediaAt);
+    if (this.lastMediaAt !== undefined && now - this.lastMediaAt > NO_INPUT_GAP_MS) this.gap("no-input", now, now - this.lastMediaAt);
     this.lastMediaAt = now;
   }
 
@@ -387,7 +389,7 @@ export class ChannelRun {
     const lostMs = this.unencodedMs(encoding);
     if (!interrupted || lostMs < LOST_MEDIA_LISTED_MS) return;
     const endedAt = this.lastMediaAt ?? Date.now();
-    this.gap("transcoder-behind", endedAt - lostMs, endedAt, lostMs);
+    this.gap("transcoder-behind", endedAt, lostMs);
   }
 
   /**
@@ -415,7 +417,7 @@ export class ChannelRun {
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
     logger.error("transcoder failed", { engineChannelId: this.id, code: exit.code, signal: exit.signal, stderrTail: exit.stderrTail.slice(-1_000) });
     const lostMs = this.unencodedMs(encoding);
-    if (lostMs >= LOST_MEDIA_LISTED_MS) this.gap("engine-restart", at - lostMs, at, lostMs);
+    if (lostMs >= LOST_MEDIA_LISTED_MS) this.gap("engine-restart", at, lostMs);
     const feed = this.active;
     this.active?.detach();
     this.active = undefined;
