@@ -51,7 +51,7 @@ export interface RunOptions {
 }
 
 /** See RunOptions.drainTimeoutMs. */
-export const DEFAULT_DRAIN_TIMEOUT_MS = 120_000;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 300_000;
 /** Media resuming after this long without any is a no-input gap of the recording. */
 const NO_INPUT_GAP_MS = 1_000;
 /** Media lost below this is not listed (a frame or two of rounding between the input's and the output's timelines). */

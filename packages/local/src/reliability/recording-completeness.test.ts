@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,20 +45,32 @@ interface Session {
 }
 
 /**
- * A new user's session: create a channel, start it, wait for RUNNING, push exactly 30 s in real time, stop as soon as
- * the push ends (while: what to do with the channel's transcoder during the push), wait for READY.
+ * A new user's session: create a channel, start it, wait for RUNNING, push exactly 30 s in real time (or the pushes
+ * of a plan, with a pause after each), stop as soon as the push ends (while: what to do with the channel's transcoder
+ * during the first push), wait for READY.
  */
-async function recordedPush({ runtime, events, tenant }: Session, inputType: InputType, during?: (channelId: string) => Promise<void>) {
+async function recordedPush(
+  { runtime, events, tenant }: Session,
+  inputType: InputType,
+  during?: (channelId: string) => Promise<void>,
+  plan: { seconds: number; pauseAfterMs?: number }[] = [{ seconds: PUSH_SECONDS }],
+) {
   const created = await runtime.api("POST", "/channels", { token: tenant.apiKey, json: { name: "show", inputType, allowCidrs: ["127.0.0.1/32"] } });
   const channel = created.body.channel;
   await runtime.api("POST", `/channels/${channel.id}/start`, { token: tenant.apiKey });
   await eventually(async () => ((await runtime.channels.get(tenant.accountId, channel.id)).state === "RUNNING" ? true : undefined), { timeoutMs: 20_000 });
   const ingest = channel.ingest[0];
   const output = inputType === "RTMP_PUSH" ? ["-f", "flv", `${ingest.url}/${ingest.streamKey}`] : ["-f", "rtp_mpegts", ingest.url];
-  const pusher = push({ seconds: PUSH_SECONDS, width: 1280, height: 720, picture: "numbered" }, output);
-  pushes.push(pusher);
-  await during?.(channel.id);
-  expect(await pusher.done).toBe(0);
+  const firstFrameAt: number[] = [];
+  for (const [index, step] of plan.entries()) {
+    const pusher = push({ seconds: step.seconds, width: 1280, height: 720, picture: "numbered" }, output);
+    pushes.push(pusher);
+    firstFrameAt.push(Date.now());
+    if (index === 0) await during?.(channel.id);
+    expect(await pusher.done).toBe(0);
+    if (step.pauseAfterMs) await sleep(step.pauseAfterMs);
+  }
+  const lastFrameAt = Date.now();
 
   const stopAsked = performance.now();
   expect((await runtime.api("POST", `/channels/${channel.id}/stop`, { token: tenant.apiKey })).status).toBe(202);
@@ -69,7 +81,7 @@ async function recordedPush({ runtime, events, tenant }: Session, inputType: Inp
       const { body } = await runtime.api("GET", `/recordings?channelId=${channel.id}`, { token: tenant.apiKey });
       return body.recordings?.[0]?.status === "READY" ? body.recordings[0] : undefined;
     },
-    { timeoutMs: 240_000, intervalMs: 250 },
+    { timeoutMs: 420_000, intervalMs: 250 },
   );
   const stoppedAfterMs = performance.now() - stopAsked;
 
@@ -79,8 +91,19 @@ async function recordedPush({ runtime, events, tenant }: Session, inputType: Inp
   const file = join(work, `${recording.id}.mp4`);
   await writeFile(file, Buffer.from(await answer.arrayBuffer()));
   const frames = await frameNumbers(file);
-  const seen = new Set(frames);
-  const missing = Array.from({ length: LAST_FRAME + 1 }, (_, number) => number).filter((number) => !seen.has(number));
+  // Each push numbers its frames from 0: the MP4 holds them one push after the other.
+  const perPush: number[][] = [];
+  for (const [index, number] of frames.entries()) if (index === 0 || number < frames[index - 1]!) perPush.push([number]);
+  else perPush.at(-1)!.push(number);
+  const missing = plan.flatMap((step, index) => {
+    const seen = new Set(perPush[index] ?? []);
+    return Array.from({ length: step.seconds * 30 }, (_, number) => number).filter((number) => !seen.has(number)).map((number) => `push ${index + 1} frame ${number}`);
+  });
+  // The live playlist ends with the show's end too.
+  const live = join(runtime.dataDir, "buckets", `visionstream-local-${tenant.accountId}`, "live", channel.id, "1080p");
+  const livePlaylist = await readFile(join(live, "index.m3u8"), "utf8");
+  const lastLiveSegment = livePlaylist.trim().split("\n").filter((line) => line.endsWith(".ts")).at(-1)!;
+  const lastLiveFrame = (await frameNumbers(join(live, lastLiveSegment))).at(-1);
 
   const { engineChannelId } = await runtime.channels.get(tenant.accountId, channel.id);
   const segmentsAnnounced = events.filter((event) => event.source === "aws.s3" && JSON.stringify(event.detail).includes(`recordings/${channel.id}/${sessionId}/`));
@@ -88,7 +111,7 @@ async function recordedPush({ runtime, events, tenant }: Session, inputType: Inp
     const detail = event.detail as { state?: string; channel_arn?: string };
     return event.source === "aws.medialive" && detail.state === "STOPPED" && detail.channel_arn?.endsWith(`:${engineChannelId}`);
   });
-  return { recording, file, durationSeconds: await durationSeconds(file), frames, missing, stopAnsweredMs, stoppedAfterMs, events, segmentsAnnounced, stoppedIndex };
+  return { recording, file, durationSeconds: await durationSeconds(file), frames, perPush, missing, lastLiveFrame, liveEnded: livePlaylist.includes("#EXT-X-ENDLIST"), showMs: lastFrameAt - firstFrameAt[0]!, stopAnsweredMs, stoppedAfterMs, events, segmentsAnnounced, stoppedIndex };
 }
 
 function expectWholeShow(show: Awaited<ReturnType<typeof recordedPush>>) {
@@ -96,6 +119,8 @@ function expectWholeShow(show: Awaited<ReturnType<typeof recordedPush>>) {
   expect(show.frames[0], "the MP4's first frame").toBe(0);
   expect(show.frames.at(-1), "the MP4's last frame").toBeGreaterThanOrEqual(LAST_FRAME - TOLERANCE_SECONDS * 30);
   expect(show.missing, "frames of the push missing from the MP4").toEqual([]);
+  expect(show.lastLiveFrame, "the live playlist's last frame").toBeGreaterThanOrEqual(LAST_FRAME - TOLERANCE_SECONDS * 30);
+  expect(show.liveEnded).toBe(true);
   expect(show.recording.gaps).toEqual([]);
   expect(Math.abs(show.recording.durationMs / 1000 - PUSH_SECONDS)).toBeLessThanOrEqual(TOLERANCE_SECONDS);
   // Nothing long inside a request: the stop is answered at once, STOPPED follows the drain.
@@ -122,7 +147,22 @@ describe.each([
   it.each<InputType>(["RTMP_PUSH", "RTP_PUSH"])("%s: every frame from the first to the last, 30 s ± 0.3 s, no gap", async (inputType) => {
     const show = await recordedPush(session, inputType);
     expectWholeShow(show);
-  }, 300_000);
+  }, 600_000);
+
+  it("RTMP_PUSH with a reconnect: both pushes whole in one MP4, the pause between them its only gap, measured", async () => {
+    const show = await recordedPush(session, "RTMP_PUSH", undefined, [{ seconds: 12, pauseAfterMs: 3_000 }, { seconds: 12 }]);
+
+    expect(show.missing, "frames of the pushes missing from the MP4").toEqual([]);
+    expect(show.perPush).toHaveLength(2);
+    expect(show.perPush.map((frames) => frames[0])).toEqual([0, 0]);
+    expect(Math.abs(show.durationSeconds - 24)).toBeLessThanOrEqual(TOLERANCE_SECONDS);
+    const [gap, ...others] = show.recording.gaps;
+    expect(others).toEqual([]);
+    expect(gap).toMatchObject({ reason: "no-input" });
+    expect(gap.lostMs).toBeGreaterThanOrEqual(3_000);
+    // what is in the MP4 and the pause add up to the show, from its first frame to its last
+    expect(Math.abs(show.recording.durationMs + gap.lostMs - show.showMs)).toBeLessThanOrEqual(1_000);
+  }, 600_000);
 });
 
 describe("a stop while the transcoder is 10 s behind its input", () => {
@@ -148,7 +188,7 @@ describe("a stop while the transcoder is 10 s behind its input", () => {
     } finally {
       await session.runtime.cleanup();
     }
-  }, 300_000);
+  }, 600_000);
 
   it("at the drain bound, stops and lists what was not encoded as a transcoder-behind gap", async () => {
     const session = await recordingRuntime(23_900, { drainTimeoutMs: 2_000 });
@@ -168,5 +208,5 @@ describe("a stop while the transcoder is 10 s behind its input", () => {
     } finally {
       await session.runtime.cleanup();
     }
-  }, 300_000);
+  }, 600_000);
 });
