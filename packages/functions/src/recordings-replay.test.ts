@@ -16,7 +16,7 @@ import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recordingJobChangedHandler, recordingSegmentCreatedHandler, recordingSessionEndedHandler } from "./handlers/recordings.ts";
+import { recordingGapDetectedHandler, recordingJobChangedHandler, recordingSegmentCreatedHandler, recordingSessionEndedHandler } from "./handlers/recordings.ts";
 
 let testTables: TestTables;
 const mediaconvert = mockClient(MediaConvertClient);
@@ -28,7 +28,8 @@ const channelId = "ch-0123456789abcdef";
 const sessionId = "20261122t120000z-abcdef";
 const bucket = `visionstream-prod-${accountId}`;
 const arn = "arn:aws:medialive:eu-west-1:123456789012:channel:7654321";
-let handlers: { segment: (event: unknown) => Promise<unknown>; ended: (event: unknown) => Promise<unknown>; job: (event: unknown) => Promise<unknown> };
+type Invoke = (event: unknown) => Promise<unknown>;
+let handlers: { segment: Invoke; ended: Invoke; job: Invoke; gap: Invoke };
 let recordings: DynamoRecordingRepository;
 
 beforeAll(async () => {
@@ -72,6 +73,7 @@ beforeAll(async () => {
     segment: invoke(recordingSegmentCreatedHandler(domain, idempotency) as never),
     ended: invoke(recordingSessionEndedHandler(domain, idempotency) as never),
     job: invoke(recordingJobChangedHandler(domain, idempotency) as never),
+    gap: invoke(recordingGapDetectedHandler(domain, idempotency) as never),
   };
 });
 
@@ -139,5 +141,30 @@ describe("a session's events replayed three times, shuffled (AWS adapters, Media
     });
     expect((await recordings.segments(recordingId)).map((segment) => segment.sequence)).toEqual(Array.from({ length: 12 }, (_, index) => index + 1));
     expect(await recordings.find(recordingId)).toMatchObject({ status: "READY", attempts: 1, durationMs: 24_000, sizeBytes: 7_654_321, gaps: [] });
+  });
+
+  it("lists every gap the engine measured once, also delivered twice and all at the same time, and no gap makes a recording", async () => {
+    const recordingId = recordingIdOf(channelId, sessionId);
+    const gaps = Array.from({ length: 8 }, (_, index) => ({
+      accountId,
+      channelId,
+      sessionId,
+      reason: index % 2 === 0 ? "no-input" : "transcoder-behind",
+      from: `2026-11-22T12:00:${String(index * 3).padStart(2, "0")}.100Z`,
+      to: `2026-11-22T12:00:${String(index * 3 + 1).padStart(2, "0")}.600Z`,
+      lostMs: 1_500,
+    }));
+    const deliveries = gaps.flatMap((detail, index) => [
+      envelope(`gap-${index}`, "visionstream", "RecordingGapDetected", "2026-11-22T12:01:00Z", detail),
+      envelope(`gap-${index}-again`, "visionstream", "RecordingGapDetected", "2026-11-22T12:01:00Z", detail),
+    ]);
+    const otherSession = envelope("gap-other", "visionstream", "RecordingGapDetected", "2026-11-22T12:01:00Z", { ...gaps[0], sessionId: "20261122t130000z-fedcba" });
+
+    await Promise.all([...deliveries, otherSession].map((event) => handlers.gap(event)));
+
+    const recording = await recordings.find(recordingId);
+    expect(recording?.status).toBe("READY");
+    expect(recording?.gaps).toEqual(gaps.map(({ reason, from, to, lostMs }) => ({ reason, from, to, lostMs })));
+    expect(await recordings.find(recordingIdOf(channelId, "20261122t130000z-fedcba"))).toBeUndefined();
   });
 });

@@ -54,12 +54,14 @@ export class DynamoRecordingRepository implements RecordingRepository {
     recordingId: string,
     changes: Partial<Omit<Recording, "id" | "accountId" | "channelId" | "sessionId" | "createdAt">>,
     from?: readonly RecordingStatus[],
+    unchangedSince?: string,
   ): Promise<Recording | undefined> {
     const item = await conditionalUpdate(this.client, {
       tableName: this.tableName,
       key: recordingKey(recordingId),
       changes,
       condition: from ? { field: "status", allowed: from } : undefined,
+      unchanged: unchangedSince ? { field: "updatedAt", value: unchangedSince } : undefined,
     });
     return item ? Recording.parse(item) : undefined;
   }

@@ -12,6 +12,8 @@ export async function conditionalUpdate(
     key: Record<string, string>;
     changes: Record<string, unknown>;
     condition?: { field: string; allowed: readonly string[] };
+    /** Only while `field` still has `value` (optimistic concurrency: nobody wrote the item since it was read). */
+    unchanged?: { field: string; value: string };
   },
 ): Promise<Record<string, unknown> | undefined> {
   const names: Record<string, string> = {};
@@ -31,6 +33,11 @@ export async function conditionalUpdate(
     names["#condition"] = input.condition.field;
     input.condition.allowed.forEach((allowed, index) => (values[`:allowed${index}`] = allowed));
     condition += ` AND #condition IN (${input.condition.allowed.map((_, index) => `:allowed${index}`).join(", ")})`;
+  }
+  if (input.unchanged) {
+    names["#unchanged"] = input.unchanged.field;
+    values[":unchanged"] = input.unchanged.value;
+    condition += " AND #unchanged = :unchanged";
   }
   const update = [sets.length ? `SET ${sets.join(", ")}` : "", removes.length ? `REMOVE ${removes.join(", ")}` : ""].join(" ").trim();
   try {

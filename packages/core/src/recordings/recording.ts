@@ -79,7 +79,16 @@ export interface RecordingRepository {
   /** Finds a recording by id alone (job events name only the recording). */
   find(recordingId: string): Promise<Recording | undefined>;
   list(accountId: string, channelId?: string): Promise<Recording[]>;
-  update(recordingId: string, changes: Partial<Omit<Recording, "id" | "accountId" | "channelId" | "sessionId" | "createdAt">>, from?: readonly RecordingStatus[]): Promise<Recording | undefined>;
+  /**
+   * Changes a recording, only while its status is one of `from` and, with unchangedSince, while its updatedAt is still
+   * that (nobody changed it since it was read); undefined when it is missing or a condition failed.
+   */
+  update(
+    recordingId: string,
+    changes: Partial<Omit<Recording, "id" | "accountId" | "channelId" | "sessionId" | "createdAt">>,
+    from?: readonly RecordingStatus[],
+    unchangedSince?: string,
+  ): Promise<Recording | undefined>;
   /** Idempotent: the same segment twice is one entry. */
   putSegment(recordingId: string, segment: IndexedSegment): Promise<void>;
   segments(recordingId: string): Promise<IndexedSegment[]>;

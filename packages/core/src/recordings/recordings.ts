@@ -67,9 +67,15 @@ const byStart = (a: Gap, b: Gap) => Date.parse(a.from) - Date.parse(b.from);
  */
 export function finalGaps(recorded: readonly Gap[], segments: readonly IndexedSegment[]): Gap[] {
   const measured = recorded.filter((gap) => gap.lostMs !== undefined);
-  const alerted = recorded.filter((gap) => gap.lostMs === undefined && gap.reason === "no-input" && gap.to !== undefined && !measured.some((known) => overlaps(gap, known)));
+  const alerted = recorded.filter((gap) => gap.lostMs === undefined && gap.reason === "no-input" && gap.to !== undefined && !measured.some((known) => sameInputLoss(gap, known)));
   return [...measured, ...alerted, ...gapsIn(segments)].sort(byStart);
 }
+
+/** An input-loss alert's gap and a measured no-input gap over the same pause: the measured one says more. */
+const sameInputLoss = (alerted: Gap, measured: Gap) => measured.reason === "no-input" && alerted.reason === "no-input" && overlaps(alerted, measured);
+
+/** Tries of a read-change-write that finds the recording changed by someone else meanwhile. */
+const CONCURRENT_TRIES = 8;
 
 export function Recordings(deps: RecordingsDeps) {
   const clock = () => deps.now?.() ?? new Date();
@@ -82,6 +88,26 @@ export function Recordings(deps: RecordingsDeps) {
   /** The recording of a session, as the first event that names the session finds it. */
   function newRecording({ accountId, channelId, sessionId, createdAt }: Pick<Recording, "accountId" | "channelId" | "sessionId" | "createdAt">): Recording {
     return { id: recordingIdOf(channelId, sessionId), accountId, channelId, sessionId, status: "RECORDING", rendition: source, gaps: [], attempts: 0, createdAt, updatedAt: now() };
+  }
+
+  /** updatedAt of a write after one made at `previous`: later, even within the same millisecond (it is the write's version). */
+  const after = (previous: string) => new Date(Math.max(clock().getTime(), Date.parse(previous) + 1)).toISOString();
+
+  /**
+   * Reads the recording, asks `change` what to write (undefined: nothing) and writes it only if nobody wrote the
+   * recording meanwhile, reading again otherwise: gaps and state come from handlers that run at the same time.
+   */
+  async function changeRecording(
+    recordingId: string,
+    change: (recording: Recording) => { changes: Parameters<RecordingRepository["update"]>[1]; from?: readonly RecordingStatus[] } | undefined,
+  ): Promise<Recording | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const recording = await deps.recordings.find(recordingId);
+      const wanted = recording && change(recording);
+      if (!recording || !wanted) return recording;
+      const updated = await deps.recordings.update(recordingId, { ...wanted.changes, updatedAt: after(recording.updatedAt) }, wanted.from, recording.updatedAt);
+      if (updated || attempt >= CONCURRENT_TRIES) return updated ?? recording;
+    }
   }
 
   async function get(accountId: string, recordingId: string): Promise<Recording> {
@@ -153,8 +179,9 @@ export function Recordings(deps: RecordingsDeps) {
       );
       if (recording.status !== "READY" || !listedMissing) return recording;
       const missing = gapsIn(await deps.recordings.segments(recording.id));
-      const gaps = [...recording.gaps.filter((gap) => gap.reason !== "missing-segments"), ...missing].sort(byStart);
-      return (await deps.recordings.update(recording.id, { gaps, updatedAt: now() }, ["READY"])) ?? recording;
+      return changeRecording(recording.id, (current) =>
+        current.status === "READY" ? { changes: { gaps: [...current.gaps.filter((gap) => gap.reason !== "missing-segments"), ...missing].sort(byStart) }, from: ["READY"] } : undefined,
+      );
     },
 
     /** Reaction to "MediaLive Channel State Change" STOPPED: the session's recording is joined into one MP4, once. */
@@ -177,53 +204,60 @@ export function Recordings(deps: RecordingsDeps) {
       const engineChannelId = engineChannelIdFromArn(event.detail.channel_arn);
       const channel = engineChannelId ? await deps.channels.findByEngineChannel(engineChannelId) : undefined;
       if (!channel?.sessionId) return;
-      const recording = await deps.recordings.find(recordingIdOf(channel.id, channel.sessionId));
-      if (!recording || recording.status !== "RECORDING") return;
-      const gaps = [...recording.gaps];
-      const open = gaps.findIndex((gap) => gap.reason === "no-input" && gap.to === undefined);
-      if (event.detail.alarm_state === "SET" && open < 0) gaps.push({ reason: "no-input", from: event.time });
-      else if (event.detail.alarm_state === "CLEARED" && open >= 0) gaps[open] = { ...gaps[open]!, to: event.time };
-      else return;
-      await deps.recordings.update(recording.id, { gaps, updatedAt: now() }, ["RECORDING"]);
+      await changeRecording(recordingIdOf(channel.id, channel.sessionId), (recording) => {
+        if (recording.status !== "RECORDING") return undefined;
+        const gaps = [...recording.gaps];
+        const open = gaps.findIndex((gap) => gap.reason === "no-input" && gap.to === undefined && gap.lostMs === undefined);
+        if (event.detail.alarm_state === "SET" && open < 0) gaps.push({ reason: "no-input", from: event.time });
+        else if (event.detail.alarm_state === "CLEARED" && open >= 0) gaps[open] = { ...gaps[open]!, to: event.time };
+        else return undefined;
+        return { changes: { gaps }, from: ["RECORDING"] };
+      });
     },
 
     /**
      * Reaction to RecordingGapDetected: a stretch the engine measured as missing from the recording is listed on it,
      * once, whenever it arrives (also after the recording is READY).
      */
-    async onGapDetected(event: RecordingGapDetectedEvent): Promise<Recording> {
+    async onGapDetected(event: RecordingGapDetectedEvent): Promise<Recording | undefined> {
       const { accountId, channelId, sessionId, reason, from, to, lostMs } = event.detail;
-      const recording = await deps.recordings.ensure(newRecording({ accountId, channelId, sessionId, createdAt: event.time }));
       const gap: Gap = { reason, from, to, lostMs };
-      if (recording.gaps.some((known) => known.reason === reason && known.from === from && known.to === to)) return recording;
-      // An input-loss alert over the same pause says less: the measured gap replaces it.
-      const gaps = [...recording.gaps.filter((known) => known.lostMs !== undefined || known.reason !== "no-input" || !overlaps(known, gap)), gap].sort(byStart);
-      return (await deps.recordings.update(recording.id, { gaps, updatedAt: now() })) ?? recording;
+      // A gap comes after the media before it, whose segments made the recording: none (deleted, or a replay of an
+      // old event) means there is nothing to list it on.
+      return changeRecording(recordingIdOf(channelId, sessionId), (recording) => {
+        if (recording.accountId !== accountId || recording.gaps.some((known) => known.reason === reason && known.from === from && known.to === to)) return undefined;
+        // An input-loss alert over the same pause says less: the measured gap replaces it.
+        const gaps = [...recording.gaps.filter((known) => known.lostMs !== undefined || !sameInputLoss(known, gap)), gap].sort(byStart);
+        return { changes: { gaps } };
+      });
     },
 
     /** Reaction to "MediaConvert Job State Change" COMPLETE / ERROR / CANCELED. Only the recording's current job counts. */
     async onJobStateChange(event: MediaConvertJobStateChange): Promise<Recording | undefined> {
       const recordingId = event.detail.userMetadata.recordingId;
       const recording = recordingId ? await deps.recordings.find(recordingId) : undefined;
-      if (!recording || recording.status !== "ASSEMBLING" || (recording.jobId && recording.jobId !== event.detail.jobId)) return recording;
+      const ours = (current: Recording) => current.status === "ASSEMBLING" && (!current.jobId || current.jobId === event.detail.jobId);
+      if (!recording || !ours(recording)) return recording;
       const detail = event.detail;
       if (detail.status === "COMPLETE") {
         const output = detail.outputGroupDetails.flatMap((group) => group.outputDetails).find((out) => out.outputFilePaths.some((path) => path.endsWith(".mp4")));
         const mp4Key = vodKey(recording.id);
         const sizeBytes = await deps.store.size(await bucketOf(recording.accountId), mp4Key);
         const segments = await deps.recordings.segments(recording.id);
-        return deps.recordings.update(
-          recording.id,
-          {
-            status: "READY",
-            mp4Key,
-            jobId: detail.jobId,
-            durationMs: Math.round(output?.durationInMs ?? 0),
-            ...(sizeBytes !== undefined ? { sizeBytes } : {}),
-            gaps: finalGaps(recording.gaps, segments),
-            updatedAt: now(),
-          },
-          ["ASSEMBLING"],
+        return changeRecording(recording.id, (current) =>
+          ours(current)
+            ? {
+                changes: {
+                  status: "READY",
+                  mp4Key,
+                  jobId: detail.jobId,
+                  durationMs: Math.round(output?.durationInMs ?? 0),
+                  ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+                  gaps: finalGaps(current.gaps, segments),
+                },
+                from: ["ASSEMBLING"],
+              }
+            : undefined,
         );
       }
       if (detail.status === "ERROR" || detail.status === "CANCELED") {

@@ -50,6 +50,6 @@ export function recordingGapDetectedHandler(recordings: Recordings, idempotency:
     .use(parser({ schema: RecordingGapDetectedEvent }))
     .handler(async (event) => {
       const recording = await recordings.onGapDetected(event);
-      logger.info("recording gap listed", { recordingId: recording.id, reason: event.detail.reason, from: event.detail.from, to: event.detail.to, lostMs: event.detail.lostMs });
+      logger.info("recording gap listed", { recordingId: recording?.id, reason: event.detail.reason, from: event.detail.from, to: event.detail.to, lostMs: event.detail.lostMs });
     });
 }

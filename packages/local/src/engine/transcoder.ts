@@ -40,9 +40,10 @@ export interface Transcoder {
   exited: Promise<TranscoderExit>;
   /**
    * Ends the run once ffmpeg has encoded everything it was given (segments closed, playlists finalised); interrupted
-   * when it makes no more progress or at stopTimeoutMs (whatever it had not encoded then is lost), or killed.
+   * when it makes no more progress or after timeoutMs (stopTimeoutMs unless told; a later call may only shorten it),
+   * whatever it had not encoded then being lost, or killed.
    */
-  stop(): Promise<TranscoderStop>;
+  stop(timeoutMs?: number): Promise<TranscoderStop>;
 }
 
 export interface TranscoderStop {
@@ -131,8 +132,21 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
   };
 
   let stopping: Promise<TranscoderStop> | undefined;
+  let capAt = Infinity;
+  let cap: NodeJS.Timeout | undefined;
+  let interrupt = () => {};
+  /** The interrupt comes at the earliest deadline any stop() asked for. */
+  const capWithin = (timeoutMs: number) => {
+    const at = performance.now() + timeoutMs;
+    if (at >= capAt || !running()) return;
+    capAt = at;
+    clearTimeout(cap);
+    cap = setTimeout(() => interrupt(), timeoutMs);
+  };
+
   async function stopNow(): Promise<TranscoderStop> {
     if (!running()) {
+      clearTimeout(cap);
       await exited;
       return { interrupted: false };
     }
@@ -153,7 +167,7 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
     let progress = "";
     let progressedAt = performance.now();
     let kill: NodeJS.Timeout | undefined;
-    const interrupt = () => {
+    interrupt = () => {
       if (kill) return;
       interrupted = true;
       child.kill("SIGINT");
@@ -166,7 +180,6 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
         progressedAt = performance.now();
       } else if (performance.now() - progressedAt >= INTERRUPT_AFTER_MS) interrupt();
     }, 250);
-    const cap = setTimeout(interrupt, stopTimeoutMs);
     try {
       await exited;
     } finally {
@@ -177,7 +190,10 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
     return { interrupted };
   }
 
-  const stop = () => (stopping ??= stopNow());
+  const stop = (timeoutMs = stopTimeoutMs) => {
+    capWithin(timeoutMs);
+    return (stopping ??= stopNow());
+  };
 
   return { process: child, progress: () => current, exited, stop };
 }

@@ -81,9 +81,10 @@ interface Attached {
   fedMs: () => number;
 }
 
-/** A transcoder and the input it was given. */
+/** A transcoder, the endpoint it reads and how much media it was given. */
 interface Encoding {
   transcoder: Transcoder;
+  feed: Feed;
   fedMs: () => number;
 }
 
@@ -92,7 +93,13 @@ export class ChannelRun {
   private readonly feeds: Feed[] = [];
   private readonly closers: (() => Promise<void>)[] = [];
   private encoding: Encoding | undefined;
+  /** The transcoder of the endpoint a switch left, finishing its input. */
+  private draining: Encoding | undefined;
+  /** The endpoint the transcoder reads, and the one the switches asked for so far lead to (the same once they ran). */
   private active: Feed | undefined;
+  private target: Feed | undefined;
+  /** When each endpoint last delivered, for the gaps. */
+  private readonly lastMediaOf = new Map<Feed, number>();
   private watcher: SegmentWatcher | undefined;
   private monitor: NodeJS.Timeout | undefined;
   private inputLost = false;
@@ -100,6 +107,8 @@ export class ChannelRun {
   private stopping = false;
   private switching: Promise<void> = Promise.resolve();
   private ingestClosed: Promise<void> | undefined;
+  /** Set when the stop begins: every drain from then on ends by it. */
+  private drainDeadline: number | undefined;
   private stopped: Promise<void> | undefined;
   private faults: number[] = [];
   private recovering = false;
@@ -181,29 +190,34 @@ export class ChannelRun {
     });
   }
 
-  /** Media from any endpoint: after a silence, the silence is a gap of the recording. */
-  private mediaArrived(): void {
+  /** Media from an endpoint: after a silence of every endpoint, the silence is a gap of the recording. */
+  private mediaArrived(feed: Feed): void {
     const now = Date.now();
     if (this.lastMediaAt !== undefined && now - this.lastMediaAt > NO_INPUT_GAP_MS) this.gap("no-input", now, now - this.lastMediaAt);
     this.lastMediaAt = now;
+    this.lastMediaOf.set(feed, now);
   }
 
   private async openRtmp(index: number, port: number, allowed: (address: string) => boolean) {
     let session: { publish: PublishSession; tap: FlvTap } | undefined;
-    // The publish whose media is kept for the next transcoder, and the one the transcoder reads: after a reconnect,
-    // the new publish is held while the transcoder of the old one finishes.
-    let heldTap: FlvTap | undefined;
+    // The publishes whose media is kept for the next transcoders, in order, and the one a transcoder reads: after a
+    // reconnect (or several), each new publish is held while the transcoder of the one before finishes.
+    const heldTaps: FlvTap[] = [];
     let attachedTap: FlvTap | undefined;
     const feed: Feed = {
       index,
       lastMediaAt: () => session?.publish.stats().lastMediaAt,
       hold: () => {
-        heldTap = session?.tap;
-        heldTap?.hold();
+        const tap = session?.tap;
+        if (!tap || tap === attachedTap || heldTaps.includes(tap)) return;
+        tap.hold();
+        heldTaps.push(tap);
       },
       attach: () => {
-        attachedTap = heldTap ?? session?.tap;
-        heldTap = undefined;
+        const held = heldTaps.shift();
+        // Once stopping, only what was held is still to be encoded: the live publish, if any, was cut off.
+        if (!held && this.stopping) return undefined;
+        attachedTap = held ?? session?.tap;
         return attachedTap?.attach();
       },
       detach: () => {
@@ -221,18 +235,21 @@ export class ChannelRun {
       onRefused: (event) => this.refused(index, event),
       onPublish: (publish) => {
         session?.publish.close();
-        const current = { publish, tap: new FlvTap(publish.flv) };
+        const current = {
+          publish,
+          tap: new FlvTap(publish.flv, (lostMs) => this.gap("transcoder-behind", this.lastMediaOf.get(feed) ?? Date.now(), lostMs)),
+        };
         session = current;
-        publish.flv.on("data", () => this.mediaArrived());
+        publish.flv.on("data", () => this.mediaArrived(feed));
         logger.info("publisher connected", { engineChannelId: this.id, endpoint: index, remoteAddress: publish.remoteAddress });
         void publish.closed.then(() => {
           logger.info("publisher gone", { engineChannelId: this.id, endpoint: index });
           // A publisher that replaced this one already owns the feed: leave its transcoder alone.
           if (session !== current) return;
           session = undefined;
-          if (this.active === feed) void this.switchTo(this.feeds.find((other) => other !== feed && this.fresh(other)));
+          if (this.target === feed) void this.switchTo(this.feeds.find((other) => other !== feed && this.fresh(other)));
         });
-        if (!this.active || this.active === feed || !this.fresh(this.active)) void this.switchTo(feed, true);
+        if (!this.target || this.target === feed || !this.fresh(this.target)) void this.switchTo(feed, true);
       },
     });
     this.feeds.push(feed);
@@ -249,10 +266,14 @@ export class ChannelRun {
       index,
       lastMediaAt: () => ingest?.stats().lastPacketAt,
       hold: () => {
-        consumer ??= { stream: new PassThrough({ highWaterMark: 8 * 1024 * 1024 }), attached: false };
+        if (consumer) return;
+        consumer = { stream: new PassThrough({ highWaterMark: 8 * 1024 * 1024 }), attached: false };
+        // Dropped with an error (see onPayload): its transcoder, once attached, hears of it; until then nobody needs to.
+        consumer.stream.on("error", () => {});
       },
       attach: () => {
         if (consumer?.attached) feed.detach();
+        if (!consumer && this.stopping) return undefined;
         feed.hold();
         const current = consumer!;
         current.attached = true;
@@ -270,23 +291,27 @@ export class ChannelRun {
       allow: allowed,
       onRefused: (event) => this.refused(index, event),
       onPayload: (payload) => {
-        this.mediaArrived();
-        if (!consumer && !this.active && !this.stopping) void this.switchTo(feed, false);
+        this.mediaArrived(feed);
+        if (!consumer && !this.target && !this.stopping) void this.switchTo(feed, false);
         if (!consumer) return;
         const now = Date.now();
         consumer.firstAt ??= now;
         consumer.lastAt = now;
         // A transcoder far behind real time would make memory grow without end: drop it, the engine starts another.
         if (!consumer.stream.write(payload) && consumer.stream.writableLength > MAX_HELD_BYTES) {
-          consumer.stream.destroy(new Error("the transcoder fell too far behind the live input"));
+          const dropped = consumer;
+          dropped.stream.destroy(new Error("the transcoder fell too far behind the live input"));
           consumer = undefined;
+          if (!dropped.attached) this.gap("transcoder-behind", now, (dropped.lastAt ?? now) - (dropped.firstAt ?? now));
         }
       },
     });
     this.feeds.push(feed);
     this.closers.push(async () => {
       await ingest?.close();
-      feed.detach();
+      // What is held for a transcoder that has not attached yet stays for it: it reads it to the end.
+      if (consumer && !consumer.attached) consumer.stream.end();
+      else feed.detach();
     });
   }
 
@@ -298,13 +323,17 @@ export class ChannelRun {
   /** Every half second: fail over to a delivering endpoint, and report input loss and its end. */
   private async watch(): Promise<void> {
     if (this.stopping) return;
-    if (!this.active) {
+    if (!this.target) {
       const waiting = this.feeds.find((feed) => this.fresh(feed));
       if (waiting) void this.switchTo(waiting, true);
-    } else if (!this.fresh(this.active)) {
-      const other = this.feeds.find((feed) => feed !== this.active && this.fresh(feed));
+    } else if (!this.fresh(this.target)) {
+      const from = this.target;
+      const other = this.feeds.find((feed) => feed !== from && this.fresh(feed));
       if (other) {
-        logger.warn("input failover", { engineChannelId: this.id, from: this.active.index, to: other.index });
+        logger.warn("input failover", { engineChannelId: this.id, from: from.index, to: other.index });
+        // The other endpoint is taken from its latest keyframe on: its media since the active one went silent is not.
+        const silentSince = this.lastMediaOf.get(from);
+        if (silentSince !== undefined) this.gap("no-input", Date.now(), Date.now() - silentSince);
         void this.switchTo(other, true);
       }
     }
@@ -327,9 +356,11 @@ export class ChannelRun {
    */
   private switchTo(feed: Feed | undefined, restart = true): Promise<void> {
     if (feed && !this.stopping) feed.hold();
+    this.target = feed;
     this.switching = this.switching.then(() => this.switchNow(feed, restart)).catch((error: unknown) => {
       logger.error("switching the transcoder failed", { engineChannelId: this.id, error: error as Error });
       this.active = undefined;
+      this.target = undefined;
       this.encoding = undefined;
     });
     return this.switching;
@@ -341,7 +372,11 @@ export class ChannelRun {
     this.active?.detach();
     this.active = feed;
     this.encoding = undefined;
-    if (previous) await this.drain(previous);
+    if (previous) {
+      this.draining = previous;
+      await this.drain(previous);
+      this.draining = undefined;
+    }
     if (!feed) return;
     const attached = feed.attach();
     if (!attached) {
@@ -360,7 +395,7 @@ export class ChannelRun {
       ...(this.options.preset ? { preset: this.options.preset } : {}),
       ...(this.options.mediaNiceness !== undefined ? { niceness: this.options.mediaNiceness } : {}),
     });
-    const encoding: Encoding = { transcoder, fedMs: attached.fedMs };
+    const encoding: Encoding = { transcoder, feed, fedMs: attached.fedMs };
     this.encoding = encoding;
     void transcoder.exited.then((exit) => {
       if (this.encoding !== encoding || this.stopping) return;
@@ -369,6 +404,7 @@ export class ChannelRun {
         logger.info("transcoder ended with its input", { engineChannelId: this.id });
         this.encoding = undefined;
         this.active = undefined;
+        if (this.target === feed) this.target = undefined;
         return;
       }
       this.transcoderFailed(encoding, exit);
@@ -381,15 +417,17 @@ export class ChannelRun {
   }
 
   /**
-   * Its input has ended: the transcoder encodes what it was given, within the drain bound. What it had not encoded
-   * when the bound cut it short is a transcoder-behind gap, placed at the end of the input it was given.
+   * Its input has ended: the transcoder encodes what it was given, within the drain bound (one bound for a whole
+   * stop). What it had not encoded when the bound cut it short is a transcoder-behind gap (an engine-restart gap if it
+   * died meanwhile), placed at the end of the input it was given.
    */
   private async drain(encoding: Encoding): Promise<void> {
-    const { interrupted } = await encoding.transcoder.stop();
+    const bound = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    const { interrupted } = await encoding.transcoder.stop(this.drainDeadline === undefined ? bound : Math.max(0, this.drainDeadline - Date.now()));
+    const exit = await encoding.transcoder.exited;
     const lostMs = this.unencodedMs(encoding);
-    if (!interrupted || lostMs < LOST_MEDIA_LISTED_MS) return;
-    const endedAt = this.lastMediaAt ?? Date.now();
-    this.gap("transcoder-behind", endedAt, lostMs);
+    if ((!interrupted && exit.code === 0) || lostMs < LOST_MEDIA_LISTED_MS) return;
+    this.gap(interrupted ? "transcoder-behind" : "engine-restart", this.lastMediaOf.get(encoding.feed) ?? Date.now(), lostMs);
   }
 
   /**
@@ -421,6 +459,7 @@ export class ChannelRun {
     const feed = this.active;
     this.active?.detach();
     this.active = undefined;
+    this.target = undefined;
     this.encoding = undefined;
     if (this.faults.length > MAX_TRANSCODER_RESTARTS) {
       this.onFailed(`the transcoder failed ${this.faults.length} times within ${FAULT_WINDOW_MS / 1000} s (last: it ${how})`);
@@ -440,6 +479,7 @@ export class ChannelRun {
   closeIngest(): Promise<void> {
     this.ingestClosed ??= (async () => {
       this.stopping = true;
+      this.drainDeadline = Date.now() + (this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
       if (this.monitor) clearInterval(this.monitor);
       for (const close of this.closers.splice(0)) await close().catch(() => undefined);
     })();
@@ -457,7 +497,9 @@ export class ChannelRun {
 
   private async stopNow(): Promise<void> {
     await this.closeIngest();
-    // A switch under way (a reconnect) may still be draining one transcoder and starting the next on what was held.
+    // A switch under way (a reconnect) may still be draining one transcoder and starting the next on what was held:
+    // the bound of the stop applies to it from now on.
+    for (const encoding of [this.draining, this.encoding]) void encoding?.transcoder.stop(Math.max(0, this.drainDeadline! - Date.now()));
     await this.switching.catch(() => undefined);
     const encoding = this.encoding;
     this.encoding = undefined;

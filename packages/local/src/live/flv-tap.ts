@@ -23,6 +23,8 @@ interface Consumer {
   lastMs?: number;
 }
 
+const fedMsOf = (consumer: Consumer) => (consumer.firstMs !== undefined && consumer.lastMs !== undefined ? consumer.lastMs - consumer.firstMs : 0);
+
 /** An FLV tag's timestamp: 24 bits and an extension byte for the top 8. */
 const timestampOf = (tag: Tag) => ((tag.bytes[7]! << 24) | tag.bytes.readUIntBE(4, 3)) >>> 0;
 
@@ -47,7 +49,11 @@ export class FlvTap {
 
   private sourceEnded = false;
 
-  constructor(source: Readable) {
+  /** onHeldDropped: what hold() kept grew past the bound before any consumer attached, and was dropped (ms of media). */
+  constructor(
+    source: Readable,
+    private readonly onHeldDropped: (lostMs: number) => void = () => {},
+  ) {
     source.on("data", (chunk: Buffer) => this.push(chunk));
     this.ended = new Promise((resolve) => {
       const finish = () => {
@@ -80,11 +86,13 @@ export class FlvTap {
       if (this.sourceEnded) this.consumer.stream.end();
     }
     const consumer = this.consumer;
-    return { stream: consumer.stream, fedMs: () => (consumer.firstMs !== undefined && consumer.lastMs !== undefined ? consumer.lastMs - consumer.firstMs : 0) };
+    return { stream: consumer.stream, fedMs: () => fedMsOf(consumer) };
   }
 
   private fromLatestKeyframe(attached: boolean): Consumer {
     const consumer: Consumer = { stream: new PassThrough({ highWaterMark: 4 * 1024 * 1024 }), started: false, attached };
+    // Dropped with an error (see onTag): its transcoder, once attached, hears of it; until then nobody needs to.
+    consumer.stream.on("error", () => {});
     const keyframe = this.gop[0];
     if (keyframe && this.header) {
       this.start(consumer, keyframe);
@@ -142,6 +150,7 @@ export class FlvTap {
     if (consumer.stream.writableLength > MAX_BEHIND_BYTES) {
       consumer.stream.destroy(new Error("the transcoder fell too far behind the live input"));
       this.consumer = undefined;
+      if (!consumer.attached) this.onHeldDropped(fedMsOf(consumer));
       return;
     }
     this.write(consumer, tag);
