@@ -337,7 +337,8 @@ export class ChannelRun {
         void this.switchTo(other, true);
       }
     }
-    const lastMedia = Math.max(0, ...this.feeds.map((feed) => feed.lastMediaAt() ?? 0)) || this.startedAt;
+    // Counted from the last media of any publisher, also one that has left since (not from the start of the run).
+    const lastMedia = this.lastMediaAt ?? this.startedAt;
     const lost = Date.now() - lastMedia > (this.options.inputLossAfterMs ?? 5_000);
     if (lost !== this.inputLost) {
       this.inputLost = lost;
