@@ -109,6 +109,8 @@ describe("input loss and the idle stop", () => {
 
     await runtime.stopIdle({});
     await runtime.bus.idle();
+    // The engine answers the stop at once, as MediaLive does; STOPPED follows when its transcoder has drained.
+    await eventually(async () => ((await runtime.channels.get(accountId, idle.id)).state === "STOPPED" ? true : undefined), { timeoutMs: 10_000 });
 
     expect((await runtime.channels.get(accountId, idle.id)).state).toBe("STOPPED");
     expect((await runtime.channels.get(accountId, fresh.id)).state).toBe("RUNNING");
