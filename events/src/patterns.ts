@@ -4,8 +4,8 @@ import { MediaLiveChannelAlertPattern, MediaLiveChannelStateChangePattern, Media
 import { S3RecordingSegmentCreatedPattern } from "./aws/s3.ts";
 import { VISIONSTREAM_SOURCE, type VisionStreamDetailType } from "./visionstream.ts";
 
-/** An EventBridge event pattern, as the rule's EventPattern JSON. */
-export type EventPattern = { [field: string]: EventPattern | readonly unknown[] };
+export type { EventPattern } from "./event-pattern.ts";
+import type { EventPattern } from "./event-pattern.ts";
 
 const visionstream = (...detailTypes: VisionStreamDetailType[]): EventPattern => ({
   source: [VISIONSTREAM_SOURCE],

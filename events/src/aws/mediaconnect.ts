@@ -1,6 +1,6 @@
 import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
 import { z } from "zod";
-import type { EventPattern } from "../patterns.ts";
+import type { EventPattern } from "../event-pattern.ts";
 
 export const MediaConnectFlowStatus = z.enum(["STANDBY", "ACTIVE", "UPDATING", "DELETING", "STARTING", "STOPPING", "ERROR"]);
 export type MediaConnectFlowStatus = z.infer<typeof MediaConnectFlowStatus>;

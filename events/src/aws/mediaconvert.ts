@@ -1,6 +1,6 @@
 import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
 import { z } from "zod";
-import type { EventPattern } from "../patterns.ts";
+import type { EventPattern } from "../event-pattern.ts";
 
 /** The documented statuses; MediaConvert emits no SUBMITTED event. */
 export const MediaConvertJobStatus = z.enum([

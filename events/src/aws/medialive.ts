@@ -1,6 +1,6 @@
 import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
 import { z } from "zod";
-import type { EventPattern } from "../patterns.ts";
+import type { EventPattern } from "../event-pattern.ts";
 
 /**
  * The user guide's channel states and sample (DELETED), the API's ChannelState values, and the

@@ -1,6 +1,6 @@
 import { S3EventNotificationEventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/s3";
 import { z } from "zod";
-import type { EventPattern } from "../patterns.ts";
+import type { EventPattern } from "../event-pattern.ts";
 
 const NotificationDetail = S3EventNotificationEventBridgeSchema.shape.detail;
 

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { type Account, type ChannelState, Conflict } from "@visionstream/core";
-import type { ApiEnv } from "./app.ts";
+import type { ApiEnv } from "./env.ts";
 import { AccountIdParams, AccountView, CreateAccountBody, errorResponses, jsonResponse, ListQuery, secured } from "./schemas.ts";
 
 const ON_AIR: readonly ChannelState[] = ["STARTING", "RUNNING", "RECOVERING", "STOPPING"];

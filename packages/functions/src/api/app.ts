@@ -1,11 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Accounts, Authenticator, Caller, Channels, MediaLibrary, Recordings, Switchers } from "@visionstream/core";
+import type { Accounts, Authenticator, Channels, MediaLibrary, Recordings, Switchers } from "@visionstream/core";
 import type { MiddlewareHandler } from "hono";
 import { accountRoutes } from "./accounts.ts";
 import { channelRoutes } from "./channels.ts";
 import { mediaRoutes } from "./media.ts";
 import { recordingRoutes } from "./recordings.ts";
 import { switcherRoutes } from "./switchers.ts";
+import type { ApiEnv } from "./env.ts";
 import { errorBody, fieldIssues, toErrorResponse, validationError } from "./errors.ts";
 
 export interface ApiDeps {
@@ -17,7 +18,7 @@ export interface ApiDeps {
   switchers: Switchers;
 }
 
-export type ApiEnv = { Variables: { caller: Caller; accounts: Accounts; channels: Channels; recordings: Recordings; media: MediaLibrary; switchers: Switchers } };
+export type { ApiEnv } from "./env.ts";
 
 function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");

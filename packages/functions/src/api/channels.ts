@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { type Channel, CHANNEL_ID_PATTERN, ChannelState, CreateChannelInput, InputType, Redundancy } from "@visionstream/core";
-import type { ApiEnv } from "./app.ts";
+import type { ApiEnv } from "./env.ts";
 import { accountOf, errorResponses, jsonResponse, playerLink, secured } from "./schemas.ts";
 
 

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { CHANNEL_ID_PATTERN, GapReason, type Recording, RECORDING_ID_PATTERN, RecordingStatus } from "@visionstream/core";
-import type { ApiEnv } from "./app.ts";
+import type { ApiEnv } from "./env.ts";
 import { accountOf, errorResponses, jsonResponse, PlaybackQuery, playerLink, secured } from "./schemas.ts";
 
 const GapView = z.object({

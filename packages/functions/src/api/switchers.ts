@@ -12,7 +12,7 @@ import {
   SwitchRecord,
   type SwitcherView as Switcher,
 } from "@visionstream/core";
-import type { ApiEnv } from "./app.ts";
+import type { ApiEnv } from "./env.ts";
 import { accountOf, errorResponses, jsonResponse, secured } from "./schemas.ts";
 
 const SwitcherIdParams = z.object({

@@ -4,7 +4,7 @@ import { AmfDecodeError, type AmfObject, type AmfValue, decodeAmf0, decodeAmf0Va
 import { ChunkReader, DEFAULT_CHUNK_SIZE, encodeChunks, MESSAGE_TYPE, RtmpProtocolError, type RtmpMessage } from "./chunks.ts";
 import { FLV_TAG, type FlvTagType } from "./flv.ts";
 import { answerHandshake, checkClientVersion, HANDSHAKE_SIZE } from "./handshake.ts";
-import type { RtmpIngestOptions, Verdict } from "./server.ts";
+import type { RtmpIngestOptions, Verdict } from "./types.ts";
 import { FlvPublishSession } from "./session.ts";
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { FLV_HEADER, FLV_TAG, type FlvTagType, flvTag } from "./flv.ts";
-import type { PublishSession } from "./server.ts";
+import type { PublishSession } from "./types.ts";
 
 /** A consumer further behind than this loses the publisher rather than the machine's memory. */
 export const MAX_BUFFERED_FLV_BYTES = 64 * 1024 * 1024;

@@ -1,0 +1,2 @@
+/** An EventBridge event pattern, as the rule's EventPattern JSON. */
+export type EventPattern = { [field: string]: EventPattern | readonly unknown[] };
