@@ -1,6 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { PassThrough, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { DEFAULT_LADDER, type Ladder } from "@visionstream/core";
 import type { RecordingGapReason } from "@visionstream/events";
 import { z } from "zod";
@@ -14,6 +14,7 @@ import { type PublishSession, startRtmpIngest } from "../rtmp/server.ts";
 import { allowList } from "./allow-list.ts";
 import type { engineEvents } from "./events.ts";
 import { FlvTap } from "./flv-tap.ts";
+import { MediaQueue } from "./media-queue.ts";
 import { type RtpIngest, startRtpIngest } from "./rtp-ingest.ts";
 
 export const EngineChannel = z.object({
@@ -56,8 +57,6 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 300_000;
 const NO_INPUT_GAP_MS = 1_000;
 /** Media lost below this is not listed (a frame or two of rounding between the input's and the output's timelines). */
 const LOST_MEDIA_LISTED_MS = 500;
-/** What an ingest keeps for a transcoder that is behind or not attached yet, before it gives up on it. */
-const MAX_HELD_BYTES = 64 * 1024 * 1024;
 /** A transcoder that fails more often than this within FAULT_WINDOW_MS is not restarted again: the run ends. */
 const MAX_TRANSCODER_RESTARTS = 3;
 const FAULT_WINDOW_MS = 60_000;
@@ -260,16 +259,21 @@ export class ChannelRun {
   }
 
   private async openRtp(index: number, port: number, allowed: (address: string) => boolean) {
-    let consumer: { stream: PassThrough; attached: boolean; firstAt?: number; lastAt?: number } | undefined;
+    // The payloads on their way to a transcoder, timed by when they arrived (MPEG-TS over RTP carries no time we read).
+    let consumer: MediaQueue | undefined;
     let ingest: RtpIngest | undefined;
     const feed: Feed = {
       index,
       lastMediaAt: () => ingest?.stats().lastPacketAt,
       hold: () => {
-        if (consumer) return;
-        consumer = { stream: new PassThrough({ highWaterMark: 8 * 1024 * 1024 }), attached: false };
-        // Dropped with an error (see onPayload): its transcoder, once attached, hears of it; until then nobody needs to.
-        consumer.stream.on("error", () => {});
+        consumer ??= new MediaQueue({
+          attached: false,
+          highWaterMark: 8 * 1024 * 1024,
+          onDropped: (dropped) => {
+            if (consumer === dropped) consumer = undefined;
+            if (!dropped.attached) this.gap("transcoder-behind", Date.now(), dropped.fedMs());
+          },
+        });
       },
       attach: () => {
         if (consumer?.attached) feed.detach();
@@ -277,7 +281,7 @@ export class ChannelRun {
         feed.hold();
         const current = consumer!;
         current.attached = true;
-        return { stream: current.stream, fedMs: () => (current.firstAt !== undefined && current.lastAt !== undefined ? current.lastAt - current.firstAt : 0) };
+        return { stream: current.stream, fedMs: () => current.fedMs() };
       },
       detach: () => {
         consumer?.stream.end();
@@ -293,17 +297,7 @@ export class ChannelRun {
       onPayload: (payload) => {
         this.mediaArrived(feed);
         if (!consumer && !this.target && !this.stopping) void this.switchTo(feed, false);
-        if (!consumer) return;
-        const now = Date.now();
-        consumer.firstAt ??= now;
-        consumer.lastAt = now;
-        // A transcoder far behind real time would make memory grow without end: drop it, the engine starts another.
-        if (!consumer.stream.write(payload) && consumer.stream.writableLength > MAX_HELD_BYTES) {
-          const dropped = consumer;
-          dropped.stream.destroy(new Error("the transcoder fell too far behind the live input"));
-          consumer = undefined;
-          if (!dropped.attached) this.gap("transcoder-behind", now, (dropped.lastAt ?? now) - (dropped.firstAt ?? now));
-        }
+        consumer?.write(payload, Date.now());
       },
     });
     this.feeds.push(feed);

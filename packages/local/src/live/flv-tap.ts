@@ -1,4 +1,5 @@
-import { PassThrough, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
+import { MediaQueue } from "./media-queue.ts";
 
 const FLV_HEADER_SIZE = 9 + 4;
 const TAG_HEADER_SIZE = 11;
@@ -6,7 +7,6 @@ const AUDIO = 8;
 const VIDEO = 9;
 const SCRIPT = 18;
 const MAX_GOP_BYTES = 32 * 1024 * 1024;
-const MAX_BEHIND_BYTES = 64 * 1024 * 1024;
 
 interface Tag {
   type: number;
@@ -14,16 +14,9 @@ interface Tag {
 }
 
 interface Consumer {
-  stream: PassThrough;
+  queue: MediaQueue;
   started: boolean;
-  /** Handed to a transcoder by attach(); until then it keeps what arrives. */
-  attached: boolean;
-  /** FLV timestamps (ms) of the first and the latest tag written to it. */
-  firstMs?: number;
-  lastMs?: number;
 }
-
-const fedMsOf = (consumer: Consumer) => (consumer.firstMs !== undefined && consumer.lastMs !== undefined ? consumer.lastMs - consumer.firstMs : 0);
 
 /** An FLV tag's timestamp: 24 bits and an extension byte for the top 8. */
 const timestampOf = (tag: Tag) => ((tag.bytes[7]! << 24) | tag.bytes.readUIntBE(4, 3)) >>> 0;
@@ -58,9 +51,9 @@ export class FlvTap {
     this.ended = new Promise((resolve) => {
       const finish = () => {
         this.sourceEnded = true;
-        this.consumer?.stream.end();
+        this.consumer?.queue.stream.end();
         // What was held for a transcoder not attached yet stays for it: it reads it to the end.
-        if (this.consumer?.attached) this.consumer = undefined;
+        if (this.consumer?.queue.attached) this.consumer = undefined;
         resolve();
       };
       source.once("end", finish);
@@ -79,20 +72,28 @@ export class FlvTap {
    * consumer, if any, is ended. fedMs tells how much of the publisher's timeline it has been given.
    */
   attach(): { stream: Readable; fedMs: () => number } {
-    if (!this.consumer?.attached && this.consumer) this.consumer.attached = true;
+    if (this.consumer && !this.consumer.queue.attached) this.consumer.queue.attached = true;
     else {
       this.detach();
       this.consumer = this.fromLatestKeyframe(true);
-      if (this.sourceEnded) this.consumer.stream.end();
+      if (this.sourceEnded) this.consumer.queue.stream.end();
     }
-    const consumer = this.consumer;
-    return { stream: consumer.stream, fedMs: () => fedMsOf(consumer) };
+    const { queue } = this.consumer;
+    return { stream: queue.stream, fedMs: () => queue.fedMs() };
   }
 
   private fromLatestKeyframe(attached: boolean): Consumer {
-    const consumer: Consumer = { stream: new PassThrough({ highWaterMark: 4 * 1024 * 1024 }), started: false, attached };
-    // Dropped with an error (see onTag): its transcoder, once attached, hears of it; until then nobody needs to.
-    consumer.stream.on("error", () => {});
+    // A transcoder far behind real time would make memory grow without end: its queue is dropped, the engine starts
+    // another; a held queue that overflows is reported.
+    const queue = new MediaQueue({
+      attached,
+      highWaterMark: 4 * 1024 * 1024,
+      onDropped: (dropped) => {
+        if (this.consumer?.queue === dropped) this.consumer = undefined;
+        if (!dropped.attached) this.onHeldDropped(dropped.fedMs());
+      },
+    });
+    const consumer: Consumer = { queue, started: false };
     const keyframe = this.gop[0];
     if (keyframe && this.header) {
       this.start(consumer, keyframe);
@@ -102,7 +103,7 @@ export class FlvTap {
   }
 
   detach(): void {
-    this.consumer?.stream.end();
+    this.consumer?.queue.stream.end();
     this.consumer = undefined;
   }
 
@@ -146,29 +147,17 @@ export class FlvTap {
       if (!keyframe || !this.header) return;
       this.start(consumer, tag);
     }
-    // A transcoder far behind real time would make memory grow without end: drop it, the engine starts another.
-    if (consumer.stream.writableLength > MAX_BEHIND_BYTES) {
-      consumer.stream.destroy(new Error("the transcoder fell too far behind the live input"));
-      this.consumer = undefined;
-      if (!consumer.attached) this.onHeldDropped(fedMsOf(consumer));
-      return;
-    }
     this.write(consumer, tag);
   }
 
   private write(consumer: Consumer, tag: Tag): void {
-    if (tag.type === AUDIO || tag.type === VIDEO) {
-      const at = timestampOf(tag);
-      consumer.firstMs ??= at;
-      consumer.lastMs = Math.max(consumer.lastMs ?? at, at);
-    }
-    consumer.stream.write(tag.bytes);
+    consumer.queue.write(tag.bytes, tag.type === AUDIO || tag.type === VIDEO ? timestampOf(tag) : undefined);
   }
 
   private start(consumer: Consumer, keyframe: Tag): void {
     consumer.started = true;
     const prelude = [this.header, this.metadata, this.videoConfig, this.audioConfig].filter((part) => part !== undefined);
-    for (const part of prelude) consumer.stream.write(Buffer.isBuffer(part) ? part : this.retimed(part, keyframe));
+    for (const part of prelude) consumer.queue.write(Buffer.isBuffer(part) ? part : this.retimed(part, keyframe));
   }
 
   /** Configuration tags are replayed with the timestamp of the keyframe they precede. */

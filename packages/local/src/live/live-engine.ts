@@ -108,20 +108,20 @@ export class LocalLiveEngine implements LiveEngine {
       this.events.stateChange(engineChannelId, "STOPPED", 0, "Channel has stopped");
       return;
     }
-    this.end(engineChannelId, run, "Channel is stopping", "Channel has stopped");
+    this.end(engineChannelId, run, { pipelinesRunning: 1, stopping: "Channel is stopping", stopped: "Channel has stopped" });
     await run.closeIngest();
   }
 
   /** Once per run: STOPPING, the run stopped (drained), STOPPED. */
-  private end(engineChannelId: string, run: ChannelRun, stoppingMessage: string, stoppedMessage: string): Promise<void> {
+  private end(engineChannelId: string, run: ChannelRun, report: { pipelinesRunning: number; stopping: string; stopped: string }): Promise<void> {
     const known = this.stopping.get(engineChannelId);
     if (known) return known;
-    this.events.stateChange(engineChannelId, "STOPPING", 1, stoppingMessage);
+    this.events.stateChange(engineChannelId, "STOPPING", report.pipelinesRunning, report.stopping);
     const ended = (async () => {
       await run.stop();
       if (this.runs.get(engineChannelId) === run) this.runs.delete(engineChannelId);
       await rm(this.runFile(engineChannelId), { force: true });
-      this.events.stateChange(engineChannelId, "STOPPED", 0, stoppedMessage);
+      this.events.stateChange(engineChannelId, "STOPPED", 0, report.stopped);
     })().finally(() => this.stopping.delete(engineChannelId));
     this.stopping.set(engineChannelId, ended);
     return ended;
@@ -131,7 +131,8 @@ export class LocalLiveEngine implements LiveEngine {
   private async fail(engineChannelId: string, run: ChannelRun, reason: string): Promise<void> {
     if (this.runs.get(engineChannelId) !== run) return;
     logger.error("channel failed", { engineChannelId, reason });
-    await this.end(engineChannelId, run, `Channel is stopping: ${reason}`, `Channel failed: ${reason}`);
+    // Its pipeline has failed: none runs while it stops.
+    await this.end(engineChannelId, run, { pipelinesRunning: 0, stopping: `Channel is stopping: ${reason}`, stopped: `Channel failed: ${reason}` });
   }
 
   /**
