@@ -7,10 +7,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
-import { flvInput } from "@visionstream/local/engine/ladder-args";
-import { parseMediaPlaylist } from "@visionstream/local/engine/media-playlist";
-import { pushFlv } from "@visionstream/local/engine/testing";
-import { startTranscoder } from "@visionstream/local/engine/transcoder";
+import { flvInput } from "@visionstream/local/medialive/ladder-args";
+import { parseMediaPlaylist } from "@visionstream/local/medialive/media-playlist";
+import { pushFlv } from "@visionstream/local/medialive/testing";
+import { startTranscoder } from "@visionstream/local/medialive/transcoder";
 import { CAMERA_SECONDS, cameraSource, clockTicks, loadAverage, median } from "../common.ts";
 
 const RUNS = 3;

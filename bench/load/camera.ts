@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { trackChild } from "@visionstream/local/engine/child-processes";
+import { trackChild } from "@visionstream/local/child-processes";
 import { cameraSource } from "../common.ts";
 
 /** bench/live's camera looped without re-encoding, pushed in real time: a 1080p30 publisher that costs no CPU. */

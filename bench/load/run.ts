@@ -10,7 +10,7 @@ import { availableParallelism } from "node:os";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
-import { parseMediaPlaylist } from "@visionstream/local/engine/media-playlist";
+import { parseMediaPlaylist } from "@visionstream/local/medialive/media-playlist";
 import { DEFAULT_MEDIA_NICENESS } from "@visionstream/local/config";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "@visionstream/local/testing";
 import type { ApiKindFigures } from "./api-paced.ts";

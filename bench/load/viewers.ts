@@ -5,7 +5,7 @@
  * so the viewers never share an event loop with the CDN they load; prints its figures as JSON on its last line.
  */
 import { Agent, get as httpGet } from "node:http";
-import { parseMediaPlaylist } from "@visionstream/local/engine/media-playlist";
+import { parseMediaPlaylist } from "@visionstream/local/medialive/media-playlist";
 import { z } from "zod";
 
 const Options = z.object({

@@ -16,11 +16,11 @@ import { loadAverage, median } from "../common.ts";
 // The bus logs every event it routes; the figures are what this prints.
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
 const { LocalLayout } = await import("@visionstream/local/account-infrastructure");
-const { LocalBus } = await import("@visionstream/local/bus");
-const { LocalVodAssembler } = await import("@visionstream/local/vod/assembler");
-const { LocalObjectStore } = await import("@visionstream/local/vod/object-store");
-const { recordSegments } = await import("@visionstream/local/vod/testing");
-const { CloudFrontPlaybackSigner } = await import("@visionstream/aws/playback-signer");
+const { LocalBus } = await import("@visionstream/local/eventbridge/bus");
+const { LocalVodAssembler } = await import("@visionstream/local/mediaconvert/assembler");
+const { LocalObjectStore } = await import("@visionstream/local/s3/object-store");
+const { recordSegments } = await import("@visionstream/local/mediaconvert/testing");
+const { CloudFrontPlaybackSigner } = await import("@visionstream/aws/cloudfront/playback-signer");
 
 const RUNS = 3;
 const RECORDING_SECONDS = 600;

@@ -15,13 +15,13 @@ import { children, clockTicks, loadAverage, median } from "../common.ts";
 
 // The bus logs every event it routes; the figures are what this prints.
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
-const { trackChild } = await import("@visionstream/local/engine/child-processes");
-const { OUTPUT_PMT_PID, OUTPUT_VIDEO_PID, IngestTap } = await import("@visionstream/local/switcher/ingest-tap");
-const { accountSecret, writeSecret } = await import("@visionstream/local/switcher/secrets");
-const { SrtIngest, SrtOutput } = await import("@visionstream/local/switcher/srt-processes");
-const { captureSrt, localArchitecture, pushSrt, stopChild, wholeFrames } = await import("@visionstream/local/switcher/testing");
-const { BusRelay } = await import("@visionstream/local/switcher/ts-relay");
-const { hasPayload, PACKET_SIZE, payloadOffset, payloadUnitStart, pidOf, randomAccess, SYNC_BYTE } = await import("@visionstream/local/switcher/ts-packets");
+const { trackChild } = await import("@visionstream/local/child-processes");
+const { OUTPUT_PMT_PID, OUTPUT_VIDEO_PID, IngestTap } = await import("@visionstream/local/mediaconnect/ingest-tap");
+const { accountSecret, writeSecret } = await import("@visionstream/local/secrets/secrets");
+const { SrtIngest, SrtOutput } = await import("@visionstream/local/mediaconnect/srt-processes");
+const { captureSrt, localArchitecture, pushSrt, stopChild, wholeFrames } = await import("@visionstream/local/mediaconnect/testing");
+const { BusRelay } = await import("@visionstream/local/mediaconnect/ts-relay");
+const { hasPayload, PACKET_SIZE, payloadOffset, payloadUnitStart, pidOf, randomAccess, SYNC_BYTE } = await import("@visionstream/local/mediaconnect/ts-packets");
 const { eventually, startTestRuntime, TEST_ADMIN_TOKEN } = await import("@visionstream/local/testing");
 
 const run = promisify(execFile);

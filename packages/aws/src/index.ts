@@ -3,7 +3,7 @@ export * from "./dynamo/tables.ts";
 export * from "./dynamo/account-repository.ts";
 export * from "./dynamo/channel-repository.ts";
 export * from "./dynamo/update.ts";
-export * from "./playback-signer.ts";
+export * from "./cloudfront/playback-signer.ts";
 export * from "./dynamo/recording-repository.ts";
 export * from "./dynamo/media-repository.ts";
 export * from "./dynamo/switcher-repository.ts";

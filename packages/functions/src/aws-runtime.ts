@@ -18,10 +18,10 @@ import {
   DynamoSwitcherRepository,
 } from "@visionstream/aws";
 import { AwsVodAssembler } from "@visionstream/aws/mediaconvert/assembler";
-import { S3ObjectStore } from "@visionstream/aws/object-store";
-import { S3UploadSigner } from "@visionstream/aws/media-uploads";
+import { S3ObjectStore } from "@visionstream/aws/s3/object-store";
+import { S3UploadSigner } from "@visionstream/aws/s3/media-uploads";
 import { AwsAccountInfrastructure, loadSigningKey } from "@visionstream/aws/account-infrastructure";
-import { EventBridgePublisher } from "@visionstream/aws/event-publisher";
+import { EventBridgePublisher } from "@visionstream/aws/eventbridge/event-publisher";
 import { AwsLiveEngine } from "@visionstream/aws/medialive/live-engine";
 import { AwsSwitcherEngine } from "@visionstream/aws/mediaconnect/switcher-engine";
 import { EventBridgeSwitchScheduler } from "@visionstream/aws/scheduler/switch-scheduler";

@@ -10,7 +10,7 @@ import {
 } from "@visionstream/aws";
 import { startTestTables, type TestTables } from "@visionstream/aws/dynamo/testing";
 import { AwsVodAssembler } from "@visionstream/aws/mediaconvert/assembler";
-import { S3ObjectStore } from "@visionstream/aws/object-store";
+import { S3ObjectStore } from "@visionstream/aws/s3/object-store";
 import { recordingIdOf, Recordings } from "@visionstream/core";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { channelArn } from "./live/events.ts";
+import { channelArn } from "./medialive/events.ts";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BusEvent } from "./bus.ts";
+import type { BusEvent } from "./eventbridge/bus.ts";
 import { launchChromium, watchPlayer } from "./browser.ts";
 import { audioBitrateKbps, firstVideoPacketIsKeyframe, probeStreams, push } from "./media-testing.ts";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing.ts";

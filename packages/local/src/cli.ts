@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { InvalidConfiguration, readLocalSettings, resolveLocalConfig } from "./config.ts";
 import { startLocalRuntime } from "./runtime.ts";
 import { ACCOUNT_ID_PATTERN } from "@visionstream/core";
-import { accountSecret, InvalidSecretName, writeSecret } from "./switcher/secrets.ts";
+import { accountSecret, InvalidSecretName, writeSecret } from "./secrets/secrets.ts";
 import { ensureSystemPackages } from "./system-packages.ts";
 
 const USAGE = `usage: visionstream start [--data-dir DIR] [--api-port N] [--cdn-port N] [--rtmp-port N] [--rtp-port N] [--media-niceness 0-19] [--admin-token TOKEN]

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
-import { LOCAL_AWS_ACCOUNT, LOCAL_REGION } from "./bus.ts";
+import { LOCAL_AWS_ACCOUNT, LOCAL_REGION } from "./eventbridge/bus.ts";
 
 /** What Lambda hands a function, for calling the very same handlers in-process. */
 export function lambdaContext(functionName: string): Context {

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BusEvent } from "./bus.ts";
-import { cdnApp } from "./cdn/server.ts";
-import { LocalUploadSigner, UPLOAD_EXPIRES, UPLOAD_SIGNATURE, uploadSecretFile, uploadSignature, uploadSigningSecret } from "./media-uploads.ts";
+import type { BusEvent } from "./eventbridge/bus.ts";
+import { cdnApp } from "./cloudfront/server.ts";
+import { LocalUploadSigner, UPLOAD_EXPIRES, UPLOAD_SIGNATURE, uploadSecretFile, uploadSignature, uploadSigningSecret } from "./s3/media-uploads.ts";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;

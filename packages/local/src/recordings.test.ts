@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, watchPlayer } from "./browser.ts";
-import type { BusEvent } from "./bus.ts";
+import type { BusEvent } from "./eventbridge/bus.ts";
 import { durationSeconds, push } from "./media-testing.ts";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing.ts";
 

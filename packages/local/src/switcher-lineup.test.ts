@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BusEvent } from "./bus.ts";
-import { accountSecret, writeSecret } from "./switcher/secrets.ts";
-import { captureSrt, localArchitecture, pushSrt, stopChild } from "./switcher/testing.ts";
+import type { BusEvent } from "./eventbridge/bus.ts";
+import { accountSecret, writeSecret } from "./secrets/secrets.ts";
+import { captureSrt, localArchitecture, pushSrt, stopChild } from "./mediaconnect/testing.ts";
 import { activeAccount, eventually, startTestRuntime } from "./testing.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

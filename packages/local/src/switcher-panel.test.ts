@@ -1,8 +1,8 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.ts";
-import { accountSecret, writeSecret } from "./switcher/secrets.ts";
-import { localArchitecture, pushSrt, stopChild } from "./switcher/testing.ts";
+import { accountSecret, writeSecret } from "./secrets/secrets.ts";
+import { localArchitecture, pushSrt, stopChild } from "./mediaconnect/testing.ts";
 import { activeAccount, eventually, startTestRuntime } from "./testing.ts";
 
 // Ports of this file only, so it can run beside the other switcher tests.

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Architecture } from "@visionstream/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BusEvent } from "./bus.ts";
-import { accountSecret, writeSecret } from "./switcher/secrets.ts";
-import { captureSrt, localArchitecture, pushSrt, stopChild, wholeFrames } from "./switcher/testing.ts";
+import type { BusEvent } from "./eventbridge/bus.ts";
+import { accountSecret, writeSecret } from "./secrets/secrets.ts";
+import { captureSrt, localArchitecture, pushSrt, stopChild, wholeFrames } from "./mediaconnect/testing.ts";
 import { activeAccount, eventually, startTestRuntime } from "./testing.ts";
 
 const run = promisify(execFile);

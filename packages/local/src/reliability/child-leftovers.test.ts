@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { recordChildrenIn } from "../engine/child-processes.ts";
+import { recordChildrenIn } from "../child-processes.ts";
 import { eventually } from "../testing.ts";
 
 let directory: string | undefined;
@@ -25,7 +25,7 @@ describe("children of a process killed with SIGKILL", () => {
   it("are ended by the next start on the same data directory, also those started through nice, and only they", async () => {
     directory = await mkdtemp(join(tmpdir(), "visionstream-leftovers-"));
     const registry = join(directory, "children.json");
-    const module = resolve(import.meta.dirname, "../engine/child-processes.ts");
+    const module = resolve(import.meta.dirname, "../child-processes.ts");
     // A runtime stand-in: records its children, starts one that ignores its parent's death, then is killed.
     const script = `
       const { spawn } = await import("node:child_process");

@@ -1,6 +1,6 @@
 import { DynamoRecordingRepository, documentClient, dynamoClient } from "@visionstream/aws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_REGION } from "../bus.ts";
+import { LOCAL_REGION } from "../eventbridge/bus.ts";
 import { push } from "../media-testing.ts";
 import { TABLES } from "../runtime.ts";
 import { activeAccount, eventually, startTestRuntime } from "../testing.ts";

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestRuntime, TEST_ADMIN_TOKEN } from "../testing.ts";
 import { provisionTenant, type Tenant, type TestRuntime } from "./fixtures.ts";
-import { uploadSecretFile } from "../media-uploads.ts";
+import { uploadSecretFile } from "../s3/media-uploads.ts";
 import { type Answer, closeStateClients, errorShapeFault, MALFORMED_BODIES, mutated, NASTY_STRINGS, SEED, send, storedState } from "./fuzzing.ts";
 
 const RUNS = 200;

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BusEvent } from "../bus.ts";
+import type { BusEvent } from "../eventbridge/bus.ts";
 import { DEFAULT_MEDIA_NICENESS } from "../config.ts";
 import { busyNeighbour, durationSeconds, frameNumbers, push } from "../media-testing.ts";
 import { activeAccount, eventually, startTestRuntime } from "../testing.ts";

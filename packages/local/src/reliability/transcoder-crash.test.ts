@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BusEvent } from "../bus.ts";
+import type { BusEvent } from "../eventbridge/bus.ts";
 import { push } from "../media-testing.ts";
 import { activeAccount, eventually, startTestRuntime } from "../testing.ts";
 import { recordedSequences, SMALL_LADDER, sleep, transcoderPids } from "./testing.ts";

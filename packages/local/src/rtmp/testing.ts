@@ -3,7 +3,7 @@ import { connect, type Socket } from "node:net";
 import { type AmfValue, decodeAmf0, encodeAmf0 } from "./amf0.ts";
 import { ChunkReader, encodeChunks, MESSAGE_TYPE, type RtmpMessage } from "./chunks.ts";
 import { HANDSHAKE_SIZE } from "./handshake.ts";
-import { ffprobeJson, type ProbedStream } from "../engine/testing.ts";
+import { ffprobeJson, type ProbedStream } from "../medialive/testing.ts";
 
 /** Child processes started by a test, to kill in afterEach. */
 export class Children {

@@ -5,10 +5,10 @@ import { basename, dirname, join } from "node:path";
 import { type AssemblyRequest, parseSegmentKey, type VodAssembler } from "@visionstream/core";
 import type { MediaConvertJobStateChange } from "@visionstream/events";
 import type { LocalLayout } from "../account-infrastructure.ts";
-import { LOCAL_AWS_ACCOUNT, LOCAL_REGION, type LocalBus } from "../bus.ts";
-import { trackChild } from "../engine/child-processes.ts";
+import { LOCAL_AWS_ACCOUNT, LOCAL_REGION, type LocalBus } from "../eventbridge/bus.ts";
+import { trackChild } from "../child-processes.ts";
 import { logger } from "../logger.ts";
-import { objectPath } from "./object-store.ts";
+import { objectPath } from "../s3/object-store.ts";
 
 export interface LocalVodAssemblerOptions {
   layout: LocalLayout;

@@ -17,11 +17,11 @@ import {
   type SwitchOutcome,
 } from "@visionstream/core";
 import type { LocalLayout } from "../account-infrastructure.ts";
-import { LOCAL_AWS_ACCOUNT, LOCAL_REGION, type LocalBus } from "../bus.ts";
-import { trackChild } from "../engine/child-processes.ts";
+import { LOCAL_AWS_ACCOUNT, LOCAL_REGION, type LocalBus } from "../eventbridge/bus.ts";
+import { trackChild } from "../child-processes.ts";
 import { logger } from "../logger.ts";
 import { IngestTap } from "./ingest-tap.ts";
-import { accountSecret, resolveSecret } from "./secrets.ts";
+import { accountSecret, resolveSecret } from "../secrets/secrets.ts";
 import { HlsMonitor, SrtIngest, SrtOutput } from "./srt-processes.ts";
 import { BusRelay } from "./ts-relay.ts";
 

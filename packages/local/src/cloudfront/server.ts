@@ -7,8 +7,8 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { Distribution, type LocalLayout, SigningKeyPair } from "../account-infrastructure.ts";
-import { DEFAULT_MAX_UPLOAD_BYTES, isUploadKey, receiveUpload, UploadTooLarge, uploadSigningSecret, verifyUpload } from "../media-uploads.ts";
-import { objectPath } from "../vod/object-store.ts";
+import { DEFAULT_MAX_UPLOAD_BYTES, isUploadKey, receiveUpload, UploadTooLarge, uploadSigningSecret, verifyUpload } from "../s3/media-uploads.ts";
+import { objectPath } from "../s3/object-store.ts";
 import { DEFAULT_EDGE_CACHE, EdgeCache, type EdgeCacheOptions } from "./edge-cache.ts";
 import { verifySignedRequest } from "./signature.ts";
 

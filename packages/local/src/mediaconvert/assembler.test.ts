@@ -5,11 +5,11 @@ import { type AssemblyRequest, vodKey } from "@visionstream/core";
 import { MediaConvertJobStateChange, MediaConvertJobStateChangePattern } from "@visionstream/events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalLayout } from "../account-infrastructure.ts";
-import { LocalBus } from "../bus.ts";
-import { runningChildren } from "../engine/child-processes.ts";
-import { durationSeconds, ffprobeJson, probeStreams } from "../engine/testing.ts";
+import { LocalBus } from "../eventbridge/bus.ts";
+import { runningChildren } from "../child-processes.ts";
+import { durationSeconds, ffprobeJson, probeStreams } from "../medialive/testing.ts";
 import { LOCAL_MEDIACONVERT_QUEUE, LocalVodAssembler, MEDIACONVERT_INPUT_NOT_FOUND, MEDIACONVERT_UNKNOWN_ERROR } from "./assembler.ts";
-import { KeyOutsideBucket } from "./object-store.ts";
+import { KeyOutsideBucket } from "../s3/object-store.ts";
 import { lastPacket, recordSegments } from "./testing.ts";
 
 const BUCKET = "visionstream-local-acc-vod";

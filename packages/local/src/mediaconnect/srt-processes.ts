@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { trackChild } from "../engine/child-processes.ts";
+import { trackChild } from "../child-processes.ts";
 import { logger } from "../logger.ts";
 
 const MAX_BUFFERED_BYTES = 2 * 1024 * 1024;

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path";
 import { type ChannelSpec, DEFAULT_LADDER, type IngestEndpoint, type LiveEngine } from "@visionstream/core";
 import { z } from "zod";
-import { etagOf, watchSegments } from "../engine/segment-watcher.ts";
+import { etagOf, watchSegments } from "./segment-watcher.ts";
 import { logger } from "../logger.ts";
 import { ChannelRun, EngineChannel, type RunOptions } from "./channel-run.ts";
 import { engineEvents } from "./events.ts";

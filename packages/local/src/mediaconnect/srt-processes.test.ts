@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { trackChild } from "../engine/child-processes.ts";
-import { parseMediaPlaylist } from "../engine/media-playlist.ts";
-import { type SyntheticSource, syntheticInputArgs } from "../engine/testing.ts";
+import { trackChild } from "../child-processes.ts";
+import { parseMediaPlaylist } from "../medialive/media-playlist.ts";
+import { type SyntheticSource, syntheticInputArgs } from "../medialive/testing.ts";
 import { HlsMonitor, InvalidSrtOptions, SrtIngest, SrtOutput } from "./srt-processes.ts";
 
 const run = promisify(execFile);

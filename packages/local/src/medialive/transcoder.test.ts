@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runningChildren } from "./child-processes.ts";
+import { runningChildren } from "../child-processes.ts";
 import { MASTER_PLAYLIST } from "./master-playlist.ts";
 import { flvInput } from "./ladder-args.ts";
 import { parseMediaPlaylist } from "./media-playlist.ts";
@@ -160,7 +160,7 @@ describe("transcoder: stopping", () => {
       ${ending === "exit" ? "setTimeout(() => process.exit(0), 500);" : ""}
     `;
     const node = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      cwd: new URL(".", import.meta.url).pathname,
+      cwd: new URL("../engine", import.meta.url).pathname,
       stdio: ["ignore", "pipe", "inherit"],
     });
     try {

@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { trackChild } from "../engine/child-processes.ts";
+import { trackChild } from "../child-processes.ts";
 import { logger } from "../logger.ts";
 import type { CdnProcessMessage, CdnProcessOptions } from "./process.ts";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EventPublisher } from "@visionstream/core";
 import { type EventPattern, matchesPattern, type VisionStreamEntry } from "@visionstream/events";
-import { logger } from "./logger.ts";
+import { logger } from "../logger.ts";
 
 /** An event as EventBridge delivers it to a target. */
 export interface BusEvent {

@@ -6,8 +6,8 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { keyToUrlPath, type PresignedUpload, type UploadSigner } from "@visionstream/core/media/media";
-import type { LocalLayout } from "./account-infrastructure.ts";
-import { secretFile } from "./secret-file.ts";
+import type { LocalLayout } from "../account-infrastructure.ts";
+import { secretFile } from "../secret-file.ts";
 
 export const UPLOAD_EXPIRES = "X-VS-Expires";
 export const UPLOAD_SIGNATURE = "X-VS-Signature";

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { trackChild } from "../engine/child-processes.ts";
-import { ffprobeJson, syntheticInputArgs } from "../engine/testing.ts";
+import { trackChild } from "../child-processes.ts";
+import { ffprobeJson, syntheticInputArgs } from "../medialive/testing.ts";
 
 export interface RecordingRun {
   /** The rendition directory of a recording: bucketDir/recordings/<channelId>/<sessionId>/<rendition>. */

@@ -1,6 +1,6 @@
 import type { ChannelState } from "@visionstream/core";
 import { type VisionStreamDetail, visionStreamEntry } from "@visionstream/events";
-import { LOCAL_AWS_ACCOUNT, LOCAL_REGION, type LocalBus } from "../bus.ts";
+import { LOCAL_AWS_ACCOUNT, LOCAL_REGION, type LocalBus } from "../eventbridge/bus.ts";
 
 export const channelArn = (engineChannelId: string) => `arn:aws:medialive:${LOCAL_REGION}:${LOCAL_AWS_ACCOUNT}:channel:${engineChannelId}`;
 

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { PassThrough, type Readable } from "node:stream";
-import { trackChild } from "./child-processes.ts";
+import { trackChild } from "../child-processes.ts";
 import { type LadderArgumentsOptions, ladderArguments, PROGRESS_FD } from "./ladder-args.ts";
 import { MASTER_PLAYLIST, masterPlaylist } from "./master-playlist.ts";
 
