@@ -1,21 +1,17 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { DEFAULT_LADDER, type Ladder } from "@visionstream/core";
 import type { RecordingGapReason } from "@visionstream/events";
 import { z } from "zod";
 import type { LocalLayout } from "../account-infrastructure.ts";
 import type { LocalBus } from "../eventbridge/bus.ts";
-import { flvInput, type MediaInput, type X264Preset } from "./ladder-args.ts";
+import type { X264Preset } from "./ladder-args.ts";
 import { type SegmentWatcher, watchSegments } from "./segment-watcher.ts";
 import { startTranscoder, type Transcoder, type TranscoderExit } from "./transcoder.ts";
 import { logger } from "../logger.ts";
-import { type PublishSession, startRtmpIngest } from "../rtmp/server.ts";
 import { allowList } from "./allow-list.ts";
 import type { engineEvents } from "./events.ts";
-import { FlvTap } from "./flv-tap.ts";
-import { MediaQueue } from "./media-queue.ts";
-import { type RtpIngest, startRtpIngest } from "./rtp-ingest.ts";
+import { type Feed, type FeedRun, openRtmpFeed, openRtpFeed } from "./feeds.ts";
 
 export const EngineChannel = z.object({
   engineChannelId: z.string(),
@@ -61,24 +57,6 @@ const LOST_MEDIA_LISTED_MS = 500;
 const MAX_TRANSCODER_RESTARTS = 3;
 const FAULT_WINDOW_MS = 60_000;
 const ENCODER_ALERT = "Encoder Pipeline Failure";
-
-/** One ingest endpoint of a running channel and what arrives on it. */
-interface Feed {
-  index: number;
-  lastMediaAt(): number | undefined;
-  /** Keeps what arrives from now on for the next attach(), however long that takes (a transcoder draining first). */
-  hold(): void;
-  /** A decodable stream of this endpoint's media for a (new) transcoder, and how much media it was given (ms). */
-  attach(): Attached | undefined;
-  /** Ends the attached stream: its transcoder encodes what it was given, then ends. */
-  detach(): void;
-  input: MediaInput;
-}
-
-interface Attached {
-  stream: Readable;
-  fedMs: () => number;
-}
 
 /** A transcoder, the endpoint it reads and how much media it was given. */
 interface Encoding {
@@ -160,16 +138,30 @@ export class ChannelRun {
         if (this.recovering) this.recovered();
       },
     });
-    const allowed = allowList(spec.allowCidrs);
+    const run = this.feedRun();
     for (const [index, port] of this.channel.ports.entries()) {
-      if (spec.inputType === "RTMP_PUSH") await this.openRtmp(index, port, allowed);
-      else await this.openRtp(index, port, allowed);
+      const { feed, close } = await (spec.inputType === "RTMP_PUSH" ? openRtmpFeed : openRtpFeed)(run, index, port);
+      this.feeds.push(feed);
+      this.closers.push(close);
     }
     this.monitor = setInterval(() => void this.watch(), 500);
   }
 
-  private refused(index: number, event: { remoteAddress: string; reason: string }) {
-    logger.warn("ingest refused", { engineChannelId: this.id, endpoint: index, remoteAddress: event.remoteAddress, reason: event.reason });
+  private feedRun(): FeedRun {
+    return {
+      engineChannelId: this.id,
+      host: this.host,
+      streamKey: this.channel.spec.streamKey,
+      allowed: allowList(this.channel.spec.allowCidrs),
+      stopping: () => this.stopping,
+      target: () => this.target,
+      fresh: (feed) => this.fresh(feed),
+      switchTo: (feed, restart) => void this.switchTo(feed, restart),
+      mediaArrived: (feed) => this.mediaArrived(feed),
+      lastMediaOf: (feed) => this.lastMediaOf.get(feed),
+      gap: (reason, to, lostMs) => this.gap(reason, to, lostMs),
+      others: (feed) => this.feeds.filter((other) => other !== feed),
+    };
   }
 
   /** A stretch of the session that will not be in the recording: lostMs of media up to the time `to`. */
@@ -195,118 +187,6 @@ export class ChannelRun {
     if (this.lastMediaAt !== undefined && now - this.lastMediaAt > NO_INPUT_GAP_MS) this.gap("no-input", now, now - this.lastMediaAt);
     this.lastMediaAt = now;
     this.lastMediaOf.set(feed, now);
-  }
-
-  private async openRtmp(index: number, port: number, allowed: (address: string) => boolean) {
-    let session: { publish: PublishSession; tap: FlvTap } | undefined;
-    // The publishes whose media is kept for the next transcoders, in order, and the one a transcoder reads: after a
-    // reconnect (or several), each new publish is held while the transcoder of the one before finishes.
-    const heldTaps: FlvTap[] = [];
-    let attachedTap: FlvTap | undefined;
-    const feed: Feed = {
-      index,
-      lastMediaAt: () => session?.publish.stats().lastMediaAt,
-      hold: () => {
-        const tap = session?.tap;
-        if (!tap || tap === attachedTap || heldTaps.includes(tap)) return;
-        tap.hold();
-        heldTaps.push(tap);
-      },
-      attach: () => {
-        const held = heldTaps.shift();
-        // Once stopping, only what was held is still to be encoded: the live publish, if any, was cut off.
-        if (!held && this.stopping) return undefined;
-        attachedTap = held ?? session?.tap;
-        return attachedTap?.attach();
-      },
-      detach: () => {
-        attachedTap?.detach();
-        attachedTap = undefined;
-      },
-      input: flvInput(),
-    };
-    const server = await startRtmpIngest({
-      host: this.host,
-      port,
-      allowConnection: allowed,
-      authorize: ({ app, streamName }) =>
-        app === "live" && streamName === this.channel.spec.streamKey ? { ok: true } : { ok: false, reason: "unknown stream key" },
-      onRefused: (event) => this.refused(index, event),
-      onPublish: (publish) => {
-        session?.publish.close();
-        const current = {
-          publish,
-          tap: new FlvTap(publish.flv, (lostMs) => this.gap("transcoder-behind", this.lastMediaOf.get(feed) ?? Date.now(), lostMs)),
-        };
-        session = current;
-        publish.flv.on("data", () => this.mediaArrived(feed));
-        logger.info("publisher connected", { engineChannelId: this.id, endpoint: index, remoteAddress: publish.remoteAddress });
-        void publish.closed.then(() => {
-          logger.info("publisher gone", { engineChannelId: this.id, endpoint: index });
-          // A publisher that replaced this one already owns the feed: leave its transcoder alone.
-          if (session !== current) return;
-          session = undefined;
-          if (this.target === feed) void this.switchTo(this.feeds.find((other) => other !== feed && this.fresh(other)));
-        });
-        if (!this.target || this.target === feed || !this.fresh(this.target)) void this.switchTo(feed, true);
-      },
-    });
-    this.feeds.push(feed);
-    this.closers.push(async () => {
-      session?.publish.close();
-      await server.close();
-    });
-  }
-
-  private async openRtp(index: number, port: number, allowed: (address: string) => boolean) {
-    // The payloads on their way to a transcoder, timed by when they arrived (MPEG-TS over RTP carries no time we read).
-    let consumer: MediaQueue | undefined;
-    let ingest: RtpIngest | undefined;
-    const feed: Feed = {
-      index,
-      lastMediaAt: () => ingest?.stats().lastPacketAt,
-      hold: () => {
-        consumer ??= new MediaQueue({
-          attached: false,
-          highWaterMark: 8 * 1024 * 1024,
-          onDropped: (dropped) => {
-            if (consumer === dropped) consumer = undefined;
-            if (!dropped.attached) this.gap("transcoder-behind", Date.now(), dropped.fedMs());
-          },
-        });
-      },
-      attach: () => {
-        if (consumer?.attached) feed.detach();
-        if (!consumer && this.stopping) return undefined;
-        feed.hold();
-        const current = consumer!;
-        current.attached = true;
-        return { stream: current.stream, fedMs: () => current.fedMs() };
-      },
-      detach: () => {
-        consumer?.stream.end();
-        consumer = undefined;
-      },
-      input: { args: ["-analyzeduration", "1000000", "-f", "mpegts", "-i", "pipe:0"] },
-    };
-    ingest = await startRtpIngest({
-      host: this.host,
-      port,
-      allow: allowed,
-      onRefused: (event) => this.refused(index, event),
-      onPayload: (payload) => {
-        this.mediaArrived(feed);
-        if (!consumer && !this.target && !this.stopping) void this.switchTo(feed, false);
-        consumer?.write(payload, Date.now());
-      },
-    });
-    this.feeds.push(feed);
-    this.closers.push(async () => {
-      await ingest?.close();
-      // What is held for a transcoder that has not attached yet stays for it: it reads it to the end.
-      if (consumer && !consumer.attached) consumer.stream.end();
-      else feed.detach();
-    });
   }
 
   private fresh(feed: Feed): boolean {

@@ -1,0 +1,170 @@
+import type { Readable } from "node:stream";
+import type { RecordingGapReason } from "@visionstream/events";
+import type { z } from "zod";
+import { logger } from "../logger.ts";
+import { type PublishSession, startRtmpIngest } from "@visionstream/rtmp";
+import { FlvTap } from "./flv-tap.ts";
+import { flvInput, type MediaInput } from "./ladder-args.ts";
+import { MediaQueue } from "./media-queue.ts";
+import { type RtpIngest, startRtpIngest } from "./rtp-ingest.ts";
+
+/** One ingest endpoint of a running channel and what arrives on it. */
+export interface Feed {
+  index: number;
+  lastMediaAt(): number | undefined;
+  /** Keeps what arrives from now on for the next attach(), however long that takes (a transcoder draining first). */
+  hold(): void;
+  /** A decodable stream of this endpoint's media for a (new) transcoder, and how much media it was given (ms). */
+  attach(): Attached | undefined;
+  /** Ends the attached stream: its transcoder encodes what it was given, then ends. */
+  detach(): void;
+  input: MediaInput;
+}
+
+export interface Attached {
+  stream: Readable;
+  fedMs: () => number;
+}
+
+/** What an endpoint needs of the run it feeds. */
+export interface FeedRun {
+  engineChannelId: string;
+  host: string;
+  streamKey: string | undefined;
+  allowed: (address: string) => boolean;
+  stopping(): boolean;
+  /** The endpoint the switches asked for so far lead to. */
+  target(): Feed | undefined;
+  fresh(feed: Feed): boolean;
+  switchTo(feed: Feed | undefined, restart: boolean): void;
+  mediaArrived(feed: Feed): void;
+  lastMediaOf(feed: Feed): number | undefined;
+  gap(reason: z.infer<typeof RecordingGapReason>, to: number, lostMs: number): void;
+  others(feed: Feed): Feed[];
+}
+
+export interface OpenFeed {
+  feed: Feed;
+  close(): Promise<void>;
+}
+
+function refused(run: FeedRun, index: number, event: { remoteAddress: string; reason: string }) {
+  logger.warn("ingest refused", { engineChannelId: run.engineChannelId, endpoint: index, remoteAddress: event.remoteAddress, reason: event.reason });
+}
+
+export async function openRtmpFeed(run: FeedRun, index: number, port: number): Promise<OpenFeed> {
+  let session: { publish: PublishSession; tap: FlvTap } | undefined;
+  // The publishes whose media is kept for the next transcoders, in order, and the one a transcoder reads: after a
+  // reconnect (or several), each new publish is held while the transcoder of the one before finishes.
+  const heldTaps: FlvTap[] = [];
+  let attachedTap: FlvTap | undefined;
+  const feed: Feed = {
+    index,
+    lastMediaAt: () => session?.publish.stats().lastMediaAt,
+    hold: () => {
+      const tap = session?.tap;
+      if (!tap || tap === attachedTap || heldTaps.includes(tap)) return;
+      tap.hold();
+      heldTaps.push(tap);
+    },
+    attach: () => {
+      const held = heldTaps.shift();
+      // Once stopping, only what was held is still to be encoded: the live publish, if any, was cut off.
+      if (!held && run.stopping()) return undefined;
+      attachedTap = held ?? session?.tap;
+      return attachedTap?.attach();
+    },
+    detach: () => {
+      attachedTap?.detach();
+      attachedTap = undefined;
+    },
+    input: flvInput(),
+  };
+  const server = await startRtmpIngest({
+    host: run.host,
+    port,
+    allowConnection: run.allowed,
+    authorize: ({ app, streamName }) =>
+      app === "live" && streamName === run.streamKey ? { ok: true } : { ok: false, reason: "unknown stream key" },
+    onRefused: (event) => refused(run, index, event),
+    onPublish: (publish) => {
+      session?.publish.close();
+      const current = {
+        publish,
+        tap: new FlvTap(publish.flv, (lostMs) => run.gap("transcoder-behind", run.lastMediaOf(feed) ?? Date.now(), lostMs)),
+      };
+      session = current;
+      publish.flv.on("data", () => run.mediaArrived(feed));
+      logger.info("publisher connected", { engineChannelId: run.engineChannelId, endpoint: index, remoteAddress: publish.remoteAddress });
+      void publish.closed.then(() => {
+        logger.info("publisher gone", { engineChannelId: run.engineChannelId, endpoint: index });
+        // A publisher that replaced this one already owns the feed: leave its transcoder alone.
+        if (session !== current) return;
+        session = undefined;
+        if (run.target() === feed) run.switchTo(run.others(feed).find((other) => run.fresh(other)), true);
+      });
+      const target = run.target();
+      if (!target || target === feed || !run.fresh(target)) run.switchTo(feed, true);
+    },
+  });
+  return {
+    feed,
+    close: async () => {
+      session?.publish.close();
+      await server.close();
+    },
+  };
+}
+
+export async function openRtpFeed(run: FeedRun, index: number, port: number): Promise<OpenFeed> {
+  // The payloads on their way to a transcoder, timed by when they arrived (MPEG-TS over RTP carries no time we read).
+  let consumer: MediaQueue | undefined;
+  let ingest: RtpIngest | undefined;
+  const feed: Feed = {
+    index,
+    lastMediaAt: () => ingest?.stats().lastPacketAt,
+    hold: () => {
+      consumer ??= new MediaQueue({
+        attached: false,
+        highWaterMark: 8 * 1024 * 1024,
+        onDropped: (dropped) => {
+          if (consumer === dropped) consumer = undefined;
+          if (!dropped.attached) run.gap("transcoder-behind", Date.now(), dropped.fedMs());
+        },
+      });
+    },
+    attach: () => {
+      if (consumer?.attached) feed.detach();
+      if (!consumer && run.stopping()) return undefined;
+      feed.hold();
+      const current = consumer!;
+      current.attached = true;
+      return { stream: current.stream, fedMs: () => current.fedMs() };
+    },
+    detach: () => {
+      consumer?.stream.end();
+      consumer = undefined;
+    },
+    input: { args: ["-analyzeduration", "1000000", "-f", "mpegts", "-i", "pipe:0"] },
+  };
+  ingest = await startRtpIngest({
+    host: run.host,
+    port,
+    allow: run.allowed,
+    onRefused: (event) => refused(run, index, event),
+    onPayload: (payload) => {
+      run.mediaArrived(feed);
+      if (!consumer && !run.target() && !run.stopping()) run.switchTo(feed, false);
+      consumer?.write(payload, Date.now());
+    },
+  });
+  return {
+    feed,
+    close: async () => {
+      await ingest?.close();
+      // What is held for a transcoder that has not attached yet stays for it: it reads it to the end.
+      if (consumer && !consumer.attached) consumer.stream.end();
+      else feed.detach();
+    },
+  };
+}
