@@ -1,6 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { DEFAULT_LADDER, type Ladder } from "@visionstream/core";
+import { DEFAULT_LADDER, ipv4AllowList, type Ladder } from "@visionstream/core";
 import type { RecordingGapReason } from "@visionstream/events";
 import { z } from "zod";
 import type { LocalLayout } from "../account-infrastructure.ts";
@@ -9,7 +9,6 @@ import type { X264Preset } from "./ladder-args.ts";
 import { type SegmentWatcher, watchSegments } from "./segment-watcher.ts";
 import { startTranscoder, type Transcoder, type TranscoderExit } from "./transcoder.ts";
 import { logger } from "../logger.ts";
-import { allowList } from "./allow-list.ts";
 import type { engineEvents } from "./events.ts";
 import { type Feed, type FeedRun, openRtmpFeed, openRtpFeed } from "./feeds.ts";
 
@@ -152,7 +151,7 @@ export class ChannelRun {
       engineChannelId: this.id,
       host: this.host,
       streamKey: this.channel.spec.streamKey,
-      allowed: allowList(this.channel.spec.allowCidrs),
+      allowed: ipv4AllowList(this.channel.spec.allowCidrs),
       stopping: () => this.stopping,
       target: () => this.target,
       fresh: (feed) => this.fresh(feed),
