@@ -8,7 +8,7 @@ import {
   DynamoChannelRepository,
   DynamoRecordingRepository,
 } from "@visionstream/aws";
-import { startTestTables, type TestTables } from "@visionstream/aws/dynamo/testing";
+import { startTestTables, type TestTables } from "@visionstream/aws/dynamodb/testing";
 import { AwsVodAssembler } from "@visionstream/aws/mediaconvert/assembler";
 import { S3ObjectStore } from "@visionstream/aws/s3/object-store";
 import { recordingIdOf, Recordings } from "@visionstream/core";
