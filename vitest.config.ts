@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["events/**/*.test.ts", "packages/**/*.test.ts", "stacks/**/*.test.ts"],
+    include: ["events/**/*.test.ts", "packages/**/*.test.ts", "stacks/**/*.test.ts", "scripts/**/*.test.ts"],
     exclude: ["**/node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

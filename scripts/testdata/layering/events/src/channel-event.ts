@@ -1,0 +1,5 @@
+import type { Channel } from "../../packages/core/src/channel.ts";
+
+export interface ChannelEvent {
+  detail: Channel;
+}

@@ -1,0 +1,3 @@
+import { handlerStore } from "../../functions/src/handler.ts";
+
+export const adapterStore = handlerStore;

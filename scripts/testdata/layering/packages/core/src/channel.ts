@@ -1,0 +1,5 @@
+import type { Session } from "./session.ts";
+
+export interface Channel {
+  session?: Session;
+}

@@ -1,0 +1,5 @@
+import type { Channel } from "./channel.ts";
+
+export interface Session {
+  channel: Channel;
+}

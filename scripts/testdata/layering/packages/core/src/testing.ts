@@ -1,0 +1,3 @@
+import { localStore } from "../../local/src/store.ts";
+
+export const testStore = localStore;

@@ -1,0 +1,3 @@
+import { localStore } from "../packages/local/src/store.ts";
+
+export const apiStore = localStore;
