@@ -45,15 +45,10 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  AwsAccountInfrastructure,
-  InvalidAccountId,
-  InvalidResourcePrefix,
-  SigningKeyMismatch,
-  SigningKeyNotFound,
-  loadSigningKey,
-  type SigningKey,
-} from "./account-infrastructure.ts";
+import { AwsAccountInfrastructure, loadSigningKey } from "./account-infrastructure.ts";
+import { InvalidAccountId, InvalidResourcePrefix } from "./account-resources.ts";
+import { SigningKeyMismatch } from "./cloudfront/account-signers.ts";
+import { SigningKeyNotFound, type SigningKey } from "./secrets/signing-key.ts";
 
 // These tests catch rejections and inspect them: in this workspace `rejects.toThrow` cannot match messages
 // (packages/aws resolves vitest 5 next to the root's vitest 4 runner).

@@ -37,7 +37,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it } from "vitest";
 import { encoderSettings } from "./encoder-settings.ts";
-import { AwsLiveEngine, LiveChannelTimeout } from "./live-engine.ts";
+import { AwsLiveEngine } from "./live-engine.ts";
+import { LiveChannelTimeout } from "./live-resources.ts";
 
 // These tests catch rejections and inspect them: in this workspace `rejects.toThrow` cannot match messages
 // (packages/aws resolves vitest 5 next to the root's vitest 4 runner).

@@ -2,101 +2,32 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   ConflictException,
   CreateChannelCommand,
-  CreateInputCommand,
-  CreateInputSecurityGroupCommand,
   DeleteChannelCommand,
-  DeleteInputCommand,
-  DeleteInputSecurityGroupCommand,
   DescribeChannelCommand,
-  DescribeInputCommand,
   MediaLiveClient,
   NotFoundException,
   paginateListChannels,
-  paginateListInputs,
-  paginateListInputSecurityGroups,
   StartChannelCommand,
   StopChannelCommand,
   UpdateChannelCommand,
   type DescribeChannelResponse,
-  type Input,
-  type InputDestination,
-  type OutputDestination,
 } from "@aws-sdk/client-medialive";
-import {
-  CreateChannelCommand as CreatePackagingChannelCommand,
-  CreateOriginEndpointCommand,
-  DeleteChannelCommand as DeletePackagingChannelCommand,
-  DeleteOriginEndpointCommand,
-  DescribeChannelCommand as DescribePackagingChannelCommand,
-  DescribeOriginEndpointCommand,
-  MediaPackageClient,
-  NotFoundException as PackagingNotFoundException,
-} from "@aws-sdk/client-mediapackage";
+import type { MediaPackageClient } from "@aws-sdk/client-mediapackage";
 import type { ChannelSpec, IngestEndpoint, LiveEngine } from "@visionstream/core/channels/channel";
 import { DEFAULT_LADDER, type Ladder } from "@visionstream/core/channels/ladder";
 import { Conflict, InvalidInput, NotFound } from "@visionstream/core/errors";
+import { PackagingChannels } from "../mediapackage/packaging-channels.ts";
+import { LIVE_DESTINATION } from "./encoder-settings.ts";
+import { MediaLiveInputs, ingestEndpoints } from "./inputs.ts";
 import {
-  AUDIO_SELECTOR,
-  LIVE_DESTINATION,
-  RECORDING_DESTINATION,
-  UNSTARTED_SESSION,
-  encoderSettings,
-  recordingDestinationUrl,
-} from "./encoder-settings.ts";
-
-/** Tags on every MediaLive resource of a channel; input security groups have no name, and are found by these. */
-export const TAG = {
-  prefix: "visionstream:prefix",
-  accountId: "visionstream:accountId",
-  channelId: "visionstream:channelId",
-} as const;
-
-export const RTMP_APPLICATION = "live";
-
-export interface LiveResourceNames {
-  /** The MediaLive input and channel name, and the MediaPackage channel id. */
-  name: string;
-  originEndpointId: string;
-  inputRequestId: string;
-  channelRequestId: string;
-}
-
-/** The MediaPackage origin endpoint of a MediaPackage channel. */
-export const originEndpointId = (packagingChannelId: string) => `${packagingChannelId}-live`;
-
-export function liveResourceNames(prefix: string, channelId: string): LiveResourceNames {
-  const name = `${prefix}-${channelId}`;
-  return {
-    name,
-    originEndpointId: originEndpointId(name),
-    inputRequestId: `${name}-input`,
-    channelRequestId: `${name}-channel`,
-  };
-}
-
-
-/** AWS answered without a field that the engine needs (an id, an ingest address). */
-export class LiveResourceMissing extends Error {
-  override name = "LiveResourceMissing";
-  constructor(
-    readonly resource: string,
-    readonly resourceName: string,
-    readonly field: string,
-  ) {
-    super(`${resource} ${resourceName} has no ${field}`);
-  }
-}
-
-/** The channel is still changing state after the engine's polling time. */
-export class LiveChannelTimeout extends Error {
-  override name = "LiveChannelTimeout";
-  constructor(
-    readonly engineChannelId: string,
-    readonly state: string | undefined,
-  ) {
-    super(`MediaLive channel ${engineChannelId} is still ${state ?? "in an unknown state"}`);
-  }
-}
+  LiveChannelTimeout,
+  TAG,
+  ignoreNotFound,
+  liveResourceNames,
+  required,
+  type LiveResourceNames,
+} from "./live-resources.ts";
+import { createChannelRequest, withRecordingSession } from "./requests.ts";
 
 export interface AwsLiveEngineOptions {
   medialive: MediaLiveClient;
@@ -114,11 +45,11 @@ type ChannelState = NonNullable<DescribeChannelResponse["State"]>;
 
 const SETTLING: ChannelState[] = ["CREATING", "UPDATING", "STOPPING"];
 const ON_AIR: ChannelState[] = ["STARTING", "RUNNING", "RECOVERING"];
-const pipelines = (spec: ChannelSpec) => (spec.redundancy === "STANDARD" ? 2 : 1);
 
 export class AwsLiveEngine implements LiveEngine {
   private readonly medialive: MediaLiveClient;
-  private readonly mediapackage: MediaPackageClient;
+  private readonly inputs: MediaLiveInputs;
+  private readonly packagingChannels: PackagingChannels;
   private readonly roleArn: string;
   private readonly prefix: string;
   private readonly ladder: Ladder;
@@ -133,7 +64,8 @@ export class AwsLiveEngine implements LiveEngine {
     polling = { intervalMs: 2_000, timeoutMs: 60_000 },
   }: AwsLiveEngineOptions) {
     this.medialive = medialive;
-    this.mediapackage = mediapackage;
+    this.inputs = new MediaLiveInputs({ medialive, prefix, polling });
+    this.packagingChannels = new PackagingChannels(mediapackage);
     this.roleArn = roleArn;
     this.prefix = prefix;
     this.ladder = ladder;
@@ -150,9 +82,13 @@ export class AwsLiveEngine implements LiveEngine {
       [TAG.accountId]: spec.accountId,
       [TAG.channelId]: spec.channelId,
     };
-    const input = (await this.findInput(names.name)) ?? (await this.createInput(spec, names, tags));
+    const input = (await this.inputs.find(names.name)) ?? (await this.inputs.create(spec, names, tags));
     const inputId = required(input.Id, "MediaLive input", names.name, "Id");
-    await this.ensurePackagingChannel(spec, names);
+    await this.packagingChannels.ensure({
+      id: names.name,
+      description: `VisionStream channel ${spec.channelId} of account ${spec.accountId}`,
+      segmentSeconds: this.ladder.segmentSeconds,
+    });
     const engineChannelId =
       (await this.findChannel(names.name)) ?? (await this.createEngineChannel(spec, names, tags, inputId));
     return { engineChannelId, ingest: ingestEndpoints(spec, names.name, input.Destinations ?? []) };
@@ -210,96 +146,11 @@ export class AwsLiveEngine implements LiveEngine {
       await this.waitForChannel(engineChannelId, (state) => state === undefined || state === "DELETED");
     }
     for (const attachment of channel.InputAttachments ?? []) {
-      if (attachment.InputId) await this.deleteInput(attachment.InputId);
+      if (attachment.InputId) await this.inputs.delete(attachment.InputId);
     }
     const live = channel.Destinations?.find((destination) => destination.Id === LIVE_DESTINATION);
     for (const { ChannelId } of live?.MediaPackageSettings ?? []) {
-      if (ChannelId) await this.deletePackagingChannel(ChannelId);
-    }
-  }
-
-  private async findInput(name: string): Promise<Input | undefined> {
-    for await (const page of paginateListInputs({ client: this.medialive }, {})) {
-      const input = page.Inputs?.find(
-        (candidate) => candidate.Name === name && candidate.State !== "DELETING" && candidate.State !== "DELETED",
-      );
-      if (input) return input;
-    }
-    return undefined;
-  }
-
-  private async createInput(spec: ChannelSpec, names: LiveResourceNames, tags: Record<string, string>): Promise<Input> {
-    const securityGroupId = await this.ensureSecurityGroup(spec, names, tags);
-    const { Input: input } = await this.medialive.send(
-      new CreateInputCommand({
-        Name: names.name,
-        RequestId: names.inputRequestId,
-        Type: spec.inputType,
-        InputSecurityGroups: [securityGroupId],
-        // An RTP input always gets two endpoints on port 5000; an RTMP input one per pipeline.
-        ...(spec.inputType === "RTMP_PUSH" && {
-          Destinations: Array.from({ length: pipelines(spec) }, () => ({
-            StreamName: `${RTMP_APPLICATION}/${spec.streamKey}`,
-          })),
-        }),
-        Tags: tags,
-      }),
-    );
-    if (!input) throw new LiveResourceMissing("MediaLive input", names.name, "Input");
-    return input;
-  }
-
-  private async ensureSecurityGroup(
-    spec: ChannelSpec,
-    names: LiveResourceNames,
-    tags: Record<string, string>,
-  ): Promise<string> {
-    for await (const page of paginateListInputSecurityGroups({ client: this.medialive }, {})) {
-      const group = page.InputSecurityGroups?.find(
-        (candidate) =>
-          candidate.State !== "DELETED" &&
-          candidate.Tags?.[TAG.prefix] === this.prefix &&
-          candidate.Tags?.[TAG.channelId] === spec.channelId,
-      );
-      if (group) return required(group.Id, "MediaLive input security group", names.name, "Id");
-    }
-    const { SecurityGroup: group } = await this.medialive.send(
-      new CreateInputSecurityGroupCommand({
-        WhitelistRules: spec.allowCidrs.map((Cidr) => ({ Cidr })),
-        Tags: tags,
-      }),
-    );
-    return required(group?.Id, "MediaLive input security group", names.name, "Id");
-  }
-
-  private async ensurePackagingChannel(spec: ChannelSpec, names: LiveResourceNames): Promise<void> {
-    try {
-      await this.mediapackage.send(new DescribePackagingChannelCommand({ Id: names.name }));
-    } catch (error) {
-      if (!(error instanceof PackagingNotFoundException)) throw error;
-      await this.mediapackage.send(
-        new CreatePackagingChannelCommand({
-          Id: names.name,
-          Description: `VisionStream channel ${spec.channelId} of account ${spec.accountId}`,
-        }),
-      );
-    }
-    try {
-      await this.mediapackage.send(new DescribeOriginEndpointCommand({ Id: names.originEndpointId }));
-    } catch (error) {
-      if (!(error instanceof PackagingNotFoundException)) throw error;
-      // No startover window: the endpoint serves the live edge only; recordings come from the bucket.
-      await this.mediapackage.send(
-        new CreateOriginEndpointCommand({
-          ChannelId: names.name,
-          Id: names.originEndpointId,
-          ManifestName: "master",
-          HlsPackage: {
-            SegmentDurationSeconds: this.ladder.segmentSeconds,
-            PlaylistWindowSeconds: 60,
-          },
-        }),
-      );
+      if (ChannelId) await this.packagingChannels.delete(ChannelId);
     }
   }
 
@@ -319,36 +170,10 @@ export class AwsLiveEngine implements LiveEngine {
     tags: Record<string, string>,
     inputId: string,
   ): Promise<string> {
-    const recordingUrl = recordingDestinationUrl(spec.bucketName, spec.channelId, UNSTARTED_SESSION);
     const { Channel: channel } = await this.medialive.send(
-      new CreateChannelCommand({
-        Name: names.name,
-        RequestId: names.channelRequestId,
-        ChannelClass: spec.redundancy === "STANDARD" ? "STANDARD" : "SINGLE_PIPELINE",
-        RoleArn: this.roleArn,
-        InputAttachments: [
-          {
-            InputId: inputId,
-            InputAttachmentName: names.name,
-            InputSettings: { AudioSelectors: [{ Name: AUDIO_SELECTOR }] },
-          },
-        ],
-        // Broadcasters push MPEG-2 HD over RTP; RTMP carries H.264.
-        InputSpecification: {
-          Codec: spec.inputType === "RTP_PUSH" ? "MPEG2" : "AVC",
-          Resolution: "HD",
-          MaximumBitrate: "MAX_20_MBPS",
-        },
-        Destinations: [
-          {
-            Id: RECORDING_DESTINATION,
-            Settings: Array.from({ length: pipelines(spec) }, () => ({ Url: recordingUrl })),
-          },
-          { Id: LIVE_DESTINATION, MediaPackageSettings: [{ ChannelId: names.name }] },
-        ],
-        EncoderSettings: encoderSettings(this.ladder),
-        Tags: tags,
-      }),
+      new CreateChannelCommand(
+        createChannelRequest({ spec, names, tags, inputId, roleArn: this.roleArn, ladder: this.ladder }),
+      ),
     );
     return required(channel?.Id, "MediaLive channel", names.name, "Id");
   }
@@ -392,100 +217,6 @@ export class AwsLiveEngine implements LiveEngine {
       throw error;
     }
   }
-
-  private async deleteInput(inputId: string): Promise<void> {
-    let input;
-    try {
-      input = await this.medialive.send(new DescribeInputCommand({ InputId: inputId }));
-    } catch (error) {
-      if (error instanceof NotFoundException) return;
-      throw error;
-    }
-    if (input.State !== "DELETING" && input.State !== "DELETED") {
-      await ignoreNotFound(this.medialive.send(new DeleteInputCommand({ InputId: inputId })));
-    }
-    // A security group in use by an input cannot be deleted: wait for the input to be gone.
-    await this.waitForInputDeleted(inputId);
-    for (const InputSecurityGroupId of input.SecurityGroups ?? []) {
-      await ignoreNotFound(this.medialive.send(new DeleteInputSecurityGroupCommand({ InputSecurityGroupId })));
-    }
-  }
-
-  private async waitForInputDeleted(inputId: string): Promise<void> {
-    const deadline = Date.now() + this.polling.timeoutMs;
-    for (;;) {
-      let state: string | undefined;
-      try {
-        ({ State: state } = await this.medialive.send(new DescribeInputCommand({ InputId: inputId })));
-      } catch (error) {
-        if (error instanceof NotFoundException) return;
-        throw error;
-      }
-      if (state === "DELETED") return;
-      if (Date.now() + this.polling.intervalMs > deadline) {
-        throw new Conflict(`MediaLive input ${inputId} is still ${state ?? "in an unknown state"}`, { inputId, state });
-      }
-      await sleep(this.polling.intervalMs);
-    }
-  }
-
-  private async deletePackagingChannel(packagingChannelId: string): Promise<void> {
-    await ignorePackagingNotFound(
-      this.mediapackage.send(new DeleteOriginEndpointCommand({ Id: originEndpointId(packagingChannelId) })),
-    );
-    await ignorePackagingNotFound(
-      this.mediapackage.send(new DeletePackagingChannelCommand({ Id: packagingChannelId })),
-    );
-  }
-}
-
-function ingestEndpoints(spec: ChannelSpec, inputName: string, destinations: InputDestination[]): IngestEndpoint[] {
-  const endpoints = destinations.slice(0, pipelines(spec));
-  if (endpoints.length < pipelines(spec)) {
-    throw new LiveResourceMissing("MediaLive input", inputName, `${pipelines(spec)} destinations`);
-  }
-  return endpoints.map((destination) => {
-    const host = destinationHost(destination);
-    if (!host) throw new LiveResourceMissing("MediaLive input", inputName, "destination address");
-    return spec.inputType === "RTMP_PUSH"
-      ? { url: `rtmp://${host}/${RTMP_APPLICATION}`, streamKey: spec.streamKey }
-      : { url: `rtp://${host}` };
-  });
-}
-
-/** ip:port of an input endpoint; the URL says the same (rtmp://ip:1935/live/key, rtp://ip:5000). */
-function destinationHost({ Ip, Port, Url }: InputDestination): string | undefined {
-  if (Ip && Port) return `${Ip}:${Port}`;
-  if (!Url) return undefined;
-  try {
-    return new URL(Url).host || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The channel's destinations with the recording moved to recordings/<channelId>/<sessionId>/. */
-function withRecordingSession(
-  engineChannelId: string,
-  destinations: OutputDestination[],
-  sessionId: string,
-): OutputDestination[] {
-  const recording = destinations.find((destination) => destination.Id === RECORDING_DESTINATION);
-  if (!recording?.Settings?.length) {
-    throw new LiveResourceMissing("MediaLive channel", engineChannelId, "recording destination");
-  }
-  return destinations.map((destination) =>
-    destination.Id !== RECORDING_DESTINATION
-      ? destination
-      : {
-          ...destination,
-          Settings: (destination.Settings ?? []).map((settings) => {
-            const match = /^(s3ssl:\/\/[^/]+\/recordings\/[^/]+\/)[^/]+\/$/.exec(settings.Url ?? "");
-            if (!match) throw new LiveResourceMissing("MediaLive channel", engineChannelId, "recordings/ destination");
-            return { ...settings, Url: `${match[1]}${sessionId}/` };
-          }),
-        },
-  );
 }
 
 function notIdle(engineChannelId: string, state: string | undefined): Conflict {
@@ -493,25 +224,4 @@ function notIdle(engineChannelId: string, state: string | undefined): Conflict {
     engineChannelId,
     state,
   });
-}
-
-async function ignoreNotFound(request: Promise<unknown>): Promise<void> {
-  try {
-    await request;
-  } catch (error) {
-    if (!(error instanceof NotFoundException)) throw error;
-  }
-}
-
-async function ignorePackagingNotFound(request: Promise<unknown>): Promise<void> {
-  try {
-    await request;
-  } catch (error) {
-    if (!(error instanceof PackagingNotFoundException)) throw error;
-  }
-}
-
-function required(value: string | undefined, resource: string, name: string, field: string): string {
-  if (!value) throw new LiveResourceMissing(resource, name, field);
-  return value;
 }

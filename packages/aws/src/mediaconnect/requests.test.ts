@@ -1,0 +1,22 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { RequestRateLimiter } from "./requests.ts";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("RequestRateLimiter", () => {
+  it("lets 5 through at once, then one more each time a second has passed since one of those", async () => {
+    vi.useFakeTimers();
+    const limiter = new RequestRateLimiter(5);
+    const start = Date.now();
+    const at: number[] = [];
+
+    const all = Promise.all(Array.from({ length: 12 }, () => limiter.take().then(() => at.push(Date.now() - start))));
+    await vi.advanceTimersByTimeAsync(5_000);
+    await all;
+
+    expect(at).toEqual([0, 0, 0, 0, 0, 1_000, 1_000, 1_000, 1_000, 1_000, 2_000, 2_000]);
+    for (let index = 5; index < at.length; index++) expect(at[index]! - at[index - 5]!).toBeGreaterThanOrEqual(1_000);
+  });
+});

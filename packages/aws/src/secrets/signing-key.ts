@@ -1,0 +1,99 @@
+import { generateKeyPair } from "node:crypto";
+import { promisify } from "node:util";
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  GetSecretValueCommand,
+  InvalidRequestException,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { z } from "zod";
+import { AccountResourceMissing } from "../account-resources.ts";
+
+export const SigningKey = z.object({ privateKey: z.string().min(1), publicKey: z.string().min(1) });
+export type SigningKey = z.infer<typeof SigningKey>;
+
+export class SigningKeyNotFound extends Error {
+  override name = "SigningKeyNotFound";
+  constructor(readonly secretName: string) {
+    super(`signing key secret ${secretName} does not exist`);
+  }
+}
+
+export class SigningKeyMalformed extends Error {
+  override name = "SigningKeyMalformed";
+  constructor(readonly secretName: string) {
+    super(`signing key secret ${secretName} is not JSON with privateKey and publicKey`);
+  }
+}
+
+/** The CloudFront signing key pair of each account, one secret per account. */
+export class SigningKeySecrets {
+  constructor(
+    private readonly secrets: SecretsManagerClient,
+    private readonly prefix: string,
+  ) {}
+
+  async ensure(accountId: string, secretName: string): Promise<SigningKey> {
+    const stored = await readSigningKey(this.secrets, secretName);
+    if (stored) return stored;
+    const signingKey = await generateSigningKey();
+    try {
+      await this.secrets.send(
+        new CreateSecretCommand({
+          Name: secretName,
+          SecretString: JSON.stringify(signingKey),
+          Description: `CloudFront signing key pair of VisionStream account ${accountId} (${this.prefix})`,
+        }),
+      );
+      return signingKey;
+    } catch (error) {
+      if (!(error instanceof ResourceExistsException)) throw error;
+      // A concurrent provisioning stored its key pair first: use that one, so that both agree.
+      const winner = await readSigningKey(this.secrets, secretName);
+      if (!winner) throw new AccountResourceMissing("secret", secretName);
+      return winner;
+    }
+  }
+
+  async delete(secretName: string): Promise<void> {
+    try {
+      await this.secrets.send(new DeleteSecretCommand({ SecretId: secretName, RecoveryWindowInDays: 7 }));
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return;
+      // Secrets Manager answers InvalidRequestException for a secret already scheduled for deletion.
+      if (error instanceof InvalidRequestException) return;
+      throw error;
+    }
+  }
+}
+
+export async function readSigningKey(
+  secrets: SecretsManagerClient,
+  secretName: string,
+): Promise<SigningKey | undefined> {
+  let secretString: string | undefined;
+  try {
+    ({ SecretString: secretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretName })));
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+  try {
+    return SigningKey.parse(JSON.parse(secretString ?? ""));
+  } catch {
+    throw new SigningKeyMalformed(secretName);
+  }
+}
+
+/** CloudFront takes an RSA 2048 public key as "BEGIN PUBLIC KEY" PEM; the signer accepts a PKCS #8 private key. */
+async function generateSigningKey(): Promise<SigningKey> {
+  const { publicKey, privateKey } = await promisify(generateKeyPair)("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
+  return { privateKey, publicKey };
+}
