@@ -1,4 +1,5 @@
-import { type Failure, failureOf, type FieldIssue, type ScheduleEntryInput, type ScheduledSwitchView, type SwitchEvent, type SwitcherView, type SwitchMode } from "./switcher-model.ts";
+import type { Answer, RequestBody } from "./api.ts";
+import { type Failure, failureOf, type FieldIssue, type ScheduleEntryInput, type SwitchMode } from "./switcher-model.ts";
 
 export class ApiFailure extends Error implements Failure {
   override name = "ApiFailure";
@@ -50,12 +51,12 @@ export function switcherApi(switcherId: string, apiKey: () => string | undefined
   }
 
   return {
-    get: () => call<{ switcher: SwitcherView }>("GET", "").then((answer) => answer.switcher),
-    events: () => call<{ events: SwitchEvent[] }>("GET", "/events").then((answer) => answer.events),
-    preview: (ingestId: string) => call<unknown>("POST", "/preview", { ingestId }),
-    live: (ingestId: string, mode: SwitchMode) => call<unknown>("POST", "/live", { ingestId, mode }),
-    take: (mode: SwitchMode) => call<unknown>("POST", "/take", { mode }),
-    saveSchedule: (entries: ScheduleEntryInput[]) => call<{ schedule: ScheduledSwitchView[] }>("PUT", "/schedule", entries).then((answer) => answer.schedule),
+    get: () => call<Answer<"/switchers/{switcherId}", "get">>("GET", "").then((answer) => answer.switcher),
+    events: () => call<Answer<"/switchers/{switcherId}/events", "get">>("GET", "/events").then((answer) => answer.events),
+    preview: (ingestId: string) => call<unknown>("POST", "/preview", { ingestId } satisfies RequestBody<"/switchers/{switcherId}/preview", "post">),
+    live: (ingestId: string, mode: SwitchMode) => call<unknown>("POST", "/live", { ingestId, mode } satisfies RequestBody<"/switchers/{switcherId}/live", "post">),
+    take: (mode: SwitchMode) => call<unknown>("POST", "/take", { mode } satisfies RequestBody<"/switchers/{switcherId}/take", "post">),
+    saveSchedule: (entries: ScheduleEntryInput[]) => call<Answer<"/switchers/{switcherId}/schedule", "put">>("PUT", "/schedule", entries).then((answer) => answer.schedule),
   };
 }
 

@@ -1,65 +1,16 @@
+import type { Answer, RequestBody } from "./api.ts";
+import type { components } from "./api-types.ts";
+
 /** What the API answers about a switcher (GET /switchers/{id}), and the pure rules the panel shows it by. */
-
-export type Bus = "live" | "preview";
-export type SwitchMode = "clean" | "cut";
-
-export interface IngestHealth {
-  connected: boolean;
-  bitrateKbps: number;
-  /** Milliseconds since the last keyframe arrived; null before the first one. */
-  lastKeyframeAgeMs: number | null;
-}
-
-export interface IngestView {
-  id: string;
-  name: string;
-  region: string;
-  port: number;
-  health: IngestHealth;
-}
-
-export interface MonitorView {
-  hlsUrl: string;
-  /** The signature to add to every playlist and segment request. */
-  query: string;
-  expiresAt: string;
-}
-
-export interface ScheduledSwitchView {
-  id: string;
-  at: string;
-  bus: Bus;
-  ingestId: string;
-  mode: SwitchMode;
-  ranAt?: string;
-  failure?: string;
-}
-
-export interface SwitcherView {
-  id: string;
-  name: string;
-  live?: string;
-  preview?: string;
-  /** The on-air ingest the engine lost, and since when. */
-  liveIngestLost?: { ingestId: string; since: string };
-  schedule: ScheduledSwitchView[];
-  ingests: IngestView[];
-  monitors: Record<Bus, MonitorView | null>;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface SwitchEvent {
-  at: string;
-  bus: Bus;
-  ingestId: string;
-  previousIngestId?: string;
-  requestedMode: SwitchMode;
-  mode: SwitchMode;
-  reason: "operator" | "take" | "schedule" | "fallback";
-  landedAfterMs?: number;
-  note?: string;
-}
+export type SwitcherView = components["schemas"]["Switcher"];
+export type ScheduledSwitchView = SwitcherView["schedule"][number];
+export type IngestView = SwitcherView["ingests"][number];
+export type IngestHealth = IngestView["health"];
+export type MonitorView = NonNullable<SwitcherView["monitors"]["live"]>;
+export type SwitchEvent = Answer<"/switchers/{switcherId}/events", "get">["events"][number];
+export type ScheduleEntryInput = RequestBody<"/switchers/{switcherId}/schedule", "put">[number];
+export type Bus = ScheduledSwitchView["bus"];
+export type SwitchMode = ScheduledSwitchView["mode"];
 
 export interface FieldIssue {
   field: string;
@@ -134,13 +85,6 @@ export interface ScheduleRow {
   ingestId: string;
   mode: SwitchMode;
   saved?: ScheduledSwitchView;
-}
-
-export interface ScheduleEntryInput {
-  at: string;
-  bus: Bus;
-  ingestId: string;
-  mode: SwitchMode;
 }
 
 export function rowsOf(schedule: readonly ScheduledSwitchView[]): ScheduleRow[] {
