@@ -6,6 +6,7 @@
  */
 import { Agent, get as httpGet } from "node:http";
 import { parseMediaPlaylist } from "@visionstream/local/medialive/media-playlist";
+import { parse } from "hls-parser";
 import { z } from "zod";
 
 const Options = z.object({
@@ -132,7 +133,8 @@ async function get(url: string, kind: "playlist" | "segment"): Promise<string | 
 }
 
 function variants(master: string, base: string) {
-  return [...master.matchAll(/#EXT-X-STREAM-INF:[^\n]*\n([^\n]+)/g)].map(([, uri]) => new URL(uri!.trim(), base).toString());
+  const playlist = master.startsWith("#EXTM3U") ? parse(master) : undefined;
+  return playlist?.isMasterPlaylist ? playlist.variants.map(({ uri }) => new URL(uri, base).toString()) : [];
 }
 
 async function watch(index: number, until: number, perRendition: Record<string, number>): Promise<number> {

@@ -1,5 +1,6 @@
 import type { Stats } from "node:fs";
 import { open } from "node:fs/promises";
+import { LRUCache } from "lru-cache";
 
 export interface EdgeCacheOptions {
   /** The bytes kept at most, over all objects; the least recently served go first. */
@@ -28,10 +29,12 @@ const versionOf = (info: Stats) => `${info.dev}:${info.ino}:${info.size}:${info.
  * stat), so a replaced playlist is served new and a deleted object is a 404, as from the origin.
  */
 export class EdgeCache {
-  private readonly objects = new Map<string, Cached>();
-  private bytes = 0;
+  private readonly objects: LRUCache<string, Cached>;
 
-  constructor(private readonly options: EdgeCacheOptions = DEFAULT_EDGE_CACHE) {}
+  constructor(private readonly options: EdgeCacheOptions = DEFAULT_EDGE_CACHE) {
+    // lru-cache counts every object as one byte at least: an empty file too.
+    this.objects = new LRUCache({ maxSize: options.maxBytes, sizeCalculation: (entry) => Math.max(entry.size, 1) });
+  }
 
   /**
    * The whole content of the file at `path` when it is a small enough regular file, read now or earlier; undefined
@@ -41,23 +44,12 @@ export class EdgeCache {
     if (!info.isFile() || info.size > this.options.maxObjectBytes) return undefined;
     const version = versionOf(info);
     const cached = this.objects.get(path);
-    if (cached?.version === version) {
-      // Most recently served last: Map keeps insertion order, so the oldest is evicted first.
-      this.objects.delete(path);
-      this.objects.set(path, cached);
-      return cached.bytes;
-    }
-    if (cached) this.drop(path, cached);
+    if (cached?.version === version) return cached.bytes;
     const entry: Cached = { version, size: info.size, bytes: this.read(path, version) };
     this.objects.set(path, entry);
-    this.bytes += entry.size;
     void entry.bytes.then((bytes) => {
-      if (!bytes && this.objects.get(path) === entry) this.drop(path, entry);
+      if (!bytes && this.objects.peek(path) === entry) this.objects.delete(path);
     });
-    for (const [oldest, object] of this.objects) {
-      if (this.bytes <= this.options.maxBytes || oldest === path) break;
-      this.drop(oldest, object);
-    }
     return entry.bytes;
   }
 
@@ -77,12 +69,7 @@ export class EdgeCache {
     }
   }
 
-  private drop(path: string, entry: Cached): void {
-    this.objects.delete(path);
-    this.bytes -= entry.size;
-  }
-
   get size(): { objects: number; bytes: number } {
-    return { objects: this.objects.size, bytes: this.bytes };
+    return { objects: this.objects.size, bytes: this.objects.calculatedSize };
   }
 }

@@ -1,5 +1,6 @@
 import { createVerify, type KeyObject } from "node:crypto";
-import { BlockList, isIPv4 } from "node:net";
+import { ipv4AllowList } from "@visionstream/core/net/ipv4";
+import { LRUCache } from "lru-cache";
 import { z } from "zod";
 
 const SIGNING_PARAMETERS = new Set(["Expires", "Signature", "Key-Pair-Id", "Policy", "Hash-Algorithm"]);
@@ -58,20 +59,11 @@ function wildcardMatches(pattern: string, value: string): boolean {
   return new RegExp(`^${expression}$`, "s").test(value);
 }
 
-function sourceIpAllowed(cidr: string, clientIp: string): boolean {
-  const [address, bits = "32"] = cidr.split("/");
-  const ip = clientIp.replace(/^::ffff:/, "");
-  if (!address || !isIPv4(address) || !isIPv4(ip)) return false;
-  const list = new BlockList();
-  list.addSubnet(address, Number(bits), "ipv4");
-  return list.check(ip, "ipv4");
-}
-
 type Statement = z.infer<typeof Policy>["Statement"][number];
 type CheckedPolicy = Statement | "mismatch" | "malformed";
 
 /** Policies already checked, per trusted key: every viewer of a channel presents the very same policy and signature. */
-const checkedPolicies = new WeakMap<KeyObject, Map<string, CheckedPolicy>>();
+const checkedPolicies = new WeakMap<KeyObject, LRUCache<string, CheckedPolicy>>();
 const CHECKED_POLICIES_PER_KEY = 1_000;
 
 /** The policy's statement if the signature over it verifies with the key, or why not. */
@@ -92,16 +84,13 @@ function verifiedPolicy(publicKey: string | KeyObject, algorithm: string, policy
 function checkedPolicy(publicKey: string | KeyObject, algorithm: string, policyText: string, signature: Buffer): CheckedPolicy {
   if (typeof publicKey === "string") return verifiedPolicy(publicKey, algorithm, policyText, signature);
   let memo = checkedPolicies.get(publicKey);
-  if (!memo) checkedPolicies.set(publicKey, (memo = new Map()));
+  if (!memo) checkedPolicies.set(publicKey, (memo = new LRUCache({ max: CHECKED_POLICIES_PER_KEY })));
   const memoKey = `${algorithm}\n${signature.toString("base64")}\n${policyText}`;
   const known = memo.get(memoKey);
   if (known) return known;
   const checked = verifiedPolicy(publicKey, algorithm, policyText, signature);
   // Refusals are not kept: junk signatures cost their RSA check each time and never push out the valid ones.
-  if (checked !== "mismatch") {
-    if (memo.size >= CHECKED_POLICIES_PER_KEY) memo.delete(memo.keys().next().value!);
-    memo.set(memoKey, checked);
-  }
+  if (checked !== "mismatch") memo.set(memoKey, checked);
   return checked;
 }
 
@@ -157,7 +146,7 @@ export function verifySignedRequest(
     return { allowed: false, reason: "AccessDenied", detail: "the signature has expired" };
   if (statement.Condition.DateGreaterThan && epoch < statement.Condition.DateGreaterThan["AWS:EpochTime"])
     return { allowed: false, reason: "AccessDenied", detail: "the signature is not valid yet" };
-  if (statement.Condition.IpAddress && !sourceIpAllowed(statement.Condition.IpAddress["AWS:SourceIp"], request.clientIp))
+  if (statement.Condition.IpAddress && !ipv4AllowList([statement.Condition.IpAddress["AWS:SourceIp"]])(request.clientIp))
     return { allowed: false, reason: "AccessDenied", detail: "the policy does not allow this address" };
   return { allowed: true };
 }

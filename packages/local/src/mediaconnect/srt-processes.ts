@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { trackChild } from "../child-processes.ts";
 import { logger } from "../logger.ts";
+import { spawnChild } from "../spawn-child.ts";
 
 const MAX_BUFFERED_BYTES = 2 * 1024 * 1024;
 const STDERR_TAIL_LINES = 20;
@@ -101,28 +101,21 @@ class SupervisedProcess {
   #spawn() {
     const { label, command, args, stdin, onStdout } = this.spec;
     const startedAt = Date.now();
-    const child = spawn(command, args, { stdio: [stdin ? "pipe" : "ignore", onStdout ? "pipe" : "ignore", "pipe"] });
-    trackChild(child);
+    const spawned = spawnChild(command, args, { stdio: [stdin ? "pipe" : "ignore", onStdout ? "pipe" : "ignore", "pipe"] });
+    const child = spawned.process;
     this.#child = child;
     child.stdin?.on("error", () => {});
     if (onStdout) child.stdout?.on("data", onStdout);
     if (child.stderr) createInterface({ input: child.stderr }).on("line", (line) => this.#remember(line));
-    let spawnError = "";
-    child.once("error", (error) => {
-      spawnError = error.message;
-    });
-    this.#exited = new Promise((resolve) => {
-      child.once("close", (code, signal) => {
-        if (this.#child === child) this.#child = undefined;
-        resolve();
-        if (!this.#running || this.#child) return;
-        if (Date.now() - startedAt >= STEADY_RUN_MS) this.#failures = 0;
-        const delay = RESTART_DELAYS_MS[Math.min(this.#failures++, RESTART_DELAYS_MS.length - 1)];
-        this.#restartTimer = setTimeout(() => this.#spawn(), delay);
-        const detail = spawnError || this.#stderrTail.at(-1) || "no output";
-        const onExit = this.spec.onExit ?? ((reason: string) => logger.warn(reason));
-        onExit(`${label} exited (${signal ?? `code ${code}`}: ${detail}); restarting in ${delay} ms`);
-      });
+    this.#exited = spawned.exited.then(({ code, signal, error }) => {
+      if (this.#child === child) this.#child = undefined;
+      if (!this.#running || this.#child) return;
+      if (Date.now() - startedAt >= STEADY_RUN_MS) this.#failures = 0;
+      const delay = RESTART_DELAYS_MS[Math.min(this.#failures++, RESTART_DELAYS_MS.length - 1)];
+      this.#restartTimer = setTimeout(() => this.#spawn(), delay);
+      const detail = error?.message || this.#stderrTail.at(-1) || "no output";
+      const onExit = this.spec.onExit ?? ((reason: string) => logger.warn(reason));
+      onExit(`${label} exited (${signal ?? `code ${code}`}: ${detail}); restarting in ${delay} ms`);
     });
   }
 }

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
@@ -6,9 +6,9 @@ import { type AssemblyRequest, parseSegmentKey, type VodAssembler } from "@visio
 import type { MediaConvertJobStateChange } from "@visionstream/events";
 import type { LocalLayout } from "../account-infrastructure.ts";
 import { LOCAL_AWS_ACCOUNT, LOCAL_REGION, type LocalBus } from "../eventbridge/bus.ts";
-import { trackChild } from "../child-processes.ts";
 import { logger } from "../logger.ts";
 import { objectPath } from "../s3/object-store.ts";
+import { spawnChild } from "../spawn-child.ts";
 
 export interface LocalVodAssemblerOptions {
   layout: LocalLayout;
@@ -39,7 +39,7 @@ interface Job {
   done: Promise<void>;
 }
 
-interface ChildExit {
+interface ChildOutput {
   code: number | null;
   stdout: string;
   stderrTail: string;
@@ -234,25 +234,16 @@ export class LocalVodAssembler implements VodAssembler {
     return JSON.parse(probe.stdout) as ProbedOutput;
   }
 
-  private child(job: Job, command: string, args: string[]): Promise<ChildExit> {
-    if (this.closed) return Promise.reject(new Error("the VOD assembler is closed"));
-    return new Promise((resolve, reject) => {
-      const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-      trackChild(child);
-      job.children.add(child);
-      let stdout = "";
-      let stderrTail = "";
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS)));
-      child.once("error", (error) => {
-        job.children.delete(child);
-        reject(error);
-      });
-      child.once("close", (code) => {
-        job.children.delete(child);
-        resolve({ code, stdout, stderrTail });
-      });
-    });
+  private async child(job: Job, command: string, args: string[]): Promise<ChildOutput> {
+    if (this.closed) throw new Error("the VOD assembler is closed");
+    const child = spawnChild(command, args, { stdio: ["ignore", "pipe", "pipe"], stderrTailChars: STDERR_TAIL_CHARS });
+    job.children.add(child.process);
+    let stdout = "";
+    child.process.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    const exit = await child.exited;
+    job.children.delete(child.process);
+    if (exit.error) throw exit.error;
+    return { code: exit.code, stdout, stderrTail: child.stderrTail() };
   }
 }
 

@@ -1,3 +1,5 @@
+import { parse } from "hls-parser";
+
 export interface PlaylistSegment {
   uri: string;
   /** Media sequence number: EXT-X-MEDIA-SEQUENCE plus the segment's position in the playlist. */
@@ -14,32 +16,21 @@ export interface MediaPlaylist {
   ended: boolean;
 }
 
-/** ffmpeg writes offsets as +0000; ECMAScript dates want +00:00. */
-const isoDate = (value: string) => new Date(value.replace(/([+-]\d\d)(\d\d)$/, "$1:$2")).toISOString();
-
 /** The few tags of a live media playlist that the engine reads (RFC 8216 section 4.3). */
 export function parseMediaPlaylist(text: string): MediaPlaylist {
-  const lines = text.split(/\r?\n/).map((line) => line.trim());
-  if (lines[0] !== "#EXTM3U") throw new SyntaxError("not an M3U8 playlist");
-  const playlist: MediaPlaylist = { mediaSequence: 0, segments: [], ended: false };
-  let pending: Partial<PlaylistSegment> = {};
-  for (const line of lines) {
-    if (line.startsWith("#EXT-X-MEDIA-SEQUENCE:")) playlist.mediaSequence = Number(line.slice(22));
-    else if (line.startsWith("#EXT-X-TARGETDURATION:")) playlist.targetDurationSeconds = Number(line.slice(22));
-    else if (line.startsWith("#EXTINF:")) pending.durationSeconds = Number.parseFloat(line.slice(8));
-    else if (line === "#EXT-X-DISCONTINUITY") pending.discontinuity = true;
-    else if (line.startsWith("#EXT-X-PROGRAM-DATE-TIME:")) pending.programDateTime = isoDate(line.slice(25));
-    else if (line === "#EXT-X-ENDLIST") playlist.ended = true;
-    else if (line !== "" && !line.startsWith("#")) {
-      playlist.segments.push({
-        uri: line,
-        mediaSequence: playlist.mediaSequence + playlist.segments.length,
-        durationSeconds: pending.durationSeconds ?? 0,
-        discontinuity: pending.discontinuity ?? false,
-        ...(pending.programDateTime ? { programDateTime: pending.programDateTime } : {}),
-      });
-      pending = {};
-    }
-  }
-  return playlist;
+  if (text.split(/\r?\n/, 1)[0]?.trim() !== "#EXTM3U") throw new SyntaxError("not an M3U8 playlist");
+  const playlist = parse(text);
+  if (playlist.isMasterPlaylist) throw new SyntaxError("a multivariant playlist, not a media playlist");
+  return {
+    ...(playlist.targetDuration === undefined ? {} : { targetDurationSeconds: playlist.targetDuration }),
+    mediaSequence: playlist.mediaSequenceBase ?? 0,
+    ended: playlist.endlist,
+    segments: playlist.segments.map((segment) => ({
+      uri: segment.uri,
+      mediaSequence: segment.mediaSequenceNumber,
+      durationSeconds: segment.duration,
+      discontinuity: segment.discontinuity ?? false,
+      ...(segment.programDateTime ? { programDateTime: segment.programDateTime.toISOString() } : {}),
+    })),
+  };
 }

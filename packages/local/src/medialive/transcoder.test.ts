@@ -160,7 +160,7 @@ describe("transcoder: stopping", () => {
       ${ending === "exit" ? "setTimeout(() => process.exit(0), 500);" : ""}
     `;
     const node = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      cwd: new URL("../engine", import.meta.url).pathname,
+      cwd: new URL(".", import.meta.url).pathname,
       stdio: ["ignore", "pipe", "inherit"],
     });
     try {

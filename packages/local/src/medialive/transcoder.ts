@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { PassThrough, type Readable } from "node:stream";
-import { trackChild } from "../child-processes.ts";
+import { spawnChild } from "../spawn-child.ts";
 import { type LadderArgumentsOptions, ladderArguments, PROGRESS_FD } from "./ladder-args.ts";
 import { MASTER_PLAYLIST, masterPlaylist } from "./master-playlist.ts";
 
@@ -71,15 +71,13 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
   writeMasterPlaylist(options);
   // nice(1) execs ffmpeg in place: same pid, and every thread ffmpeg starts inherits the priority.
   const runs = [ffmpegPath, ...ladderArguments(options)];
-  const child = spawn(niceness > 0 ? "nice" : ffmpegPath, niceness > 0 ? ["-n", String(niceness), ...runs] : runs.slice(1), {
+  const spawned = spawnChild(niceness > 0 ? "nice" : ffmpegPath, niceness > 0 ? ["-n", String(niceness), ...runs] : runs.slice(1), {
     stdio: ["pipe", "ignore", "pipe", "pipe"],
+    runs,
+    stderrTailChars: STDERR_TAIL_CHARS,
   });
-  trackChild(child, runs);
-
-  let stderrTail = "";
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
-  });
+  const child = spawned.process;
+  let inputError = "";
 
   let current: TranscoderProgress = { speed: null, outTimeSeconds: 0, frames: 0, updatedAt: null };
   const report: Record<string, string> = {};
@@ -107,16 +105,18 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
   // The feed drops a transcoder that falls too far behind (its stream ends with an error): that is this transcoder's
   // failure, reported and restarted by the engine, never an unhandled error of the whole runtime.
   stdin?.once("error", (error) => {
-    stderrTail += `input: ${error.message}\n`;
+    inputError = `input: ${error.message}\n`;
     child.kill("SIGKILL");
   });
 
-  const exited = new Promise<TranscoderExit>((resolve) => {
-    child.once("error", (error) => resolve({ code: null, signal: null, stderrTail: `${stderrTail}${error.message}` }));
-    child.once("close", (code, signal) => resolve({ code, signal, stderrTail }));
-  }).finally(() => {
-    if (stdin && child.stdin) stdin.unpipe(child.stdin);
-  });
+  const exited = spawned.exited
+    .then(({ code, signal, error }): TranscoderExit => {
+      const stderrTail = `${spawned.stderrTail()}${inputError}`;
+      return error ? { code: null, signal: null, stderrTail: `${stderrTail}${error.message}` } : { code, signal, stderrTail };
+    })
+    .finally(() => {
+      if (stdin && child.stdin) stdin.unpipe(child.stdin);
+    });
 
   const running = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined;
 
