@@ -3,13 +3,13 @@
  * 720p30 H.264 + AAC FLV in real time (-re -c copy), the session's flv is piped into `ffmpeg -f flv -i pipe:0
  * -c copy -f null -`, and process.cpuUsage() is read around the publish. Prints its figures last.
  *
- *   npx tsx packages/local/src/rtmp/relay-cpu.ts [seconds] [videoBitrate]
+ *   npx tsx bench/rtmp/relay-cpu.ts [seconds] [videoBitrate]
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type PublishSession, startRtmpIngest } from "./server.ts";
+import { type PublishSession, startRtmpIngest } from "@visionstream/rtmp";
 
 const seconds = Number(process.argv[2] ?? 10);
 const bitrate = process.argv[3] ?? "10M";

@@ -11,17 +11,15 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promise
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { BusRelay, hasPayload, IngestTap, OUTPUT_PMT_PID, OUTPUT_VIDEO_PID, PACKET_SIZE, payloadOffset, payloadUnitStart, pidOf, randomAccess, SYNC_BYTE } from "@visionstream/mpegts";
 import { children, clockTicks, loadAverage, median } from "../common.ts";
 
 // The bus logs every event it routes; the figures are what this prints.
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
 const { trackChild } = await import("@visionstream/local/child-processes");
-const { OUTPUT_PMT_PID, OUTPUT_VIDEO_PID, IngestTap } = await import("@visionstream/local/mediaconnect/ingest-tap");
 const { accountSecret, writeSecret } = await import("@visionstream/local/secrets/secrets");
 const { SrtIngest, SrtOutput } = await import("@visionstream/local/mediaconnect/srt-processes");
 const { captureSrt, localArchitecture, pushSrt, stopChild, wholeFrames } = await import("@visionstream/local/mediaconnect/testing");
-const { BusRelay } = await import("@visionstream/local/mediaconnect/ts-relay");
-const { hasPayload, PACKET_SIZE, payloadOffset, payloadUnitStart, pidOf, randomAccess, SYNC_BYTE } = await import("@visionstream/local/mediaconnect/ts-packets");
 const { eventually, startTestRuntime, TEST_ADMIN_TOKEN } = await import("@visionstream/local/testing");
 
 const run = promisify(execFile);

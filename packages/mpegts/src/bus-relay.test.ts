@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IngestTap } from "./ingest-tap.ts";
-import { BusRelay, type BusSwitch, type SwitchMode } from "./ts-relay.ts";
-import { PACKET_SIZE, readPcr } from "./ts-packets.ts";
+import { BusRelay, type BusSwitch, type SwitchMode } from "./bus-relay.ts";
+import { PACKET_SIZE, readPcr } from "./packets.ts";
 
 const run = promisify(execFile);
 const SECONDS = 12;

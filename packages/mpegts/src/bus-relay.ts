@@ -1,5 +1,6 @@
 import { type IngestTap, OUTPUT_PMT_PID, OUTPUT_VIDEO_PID, type TappedPacket } from "./ingest-tap.ts";
-import { hasPayload, PACKET_SIZE, patSection, pmtSection, psiPacket, rebase, setContinuity, setPid, timestampDelta, wrap } from "./ts-packets.ts";
+import { hasPayload, PACKET_SIZE, rebase, setContinuity, setPid, timestampDelta, wrap } from "./packets.ts";
+import { patSection, pmtSection, psiPacket } from "./psi.ts";
 
 export type SwitchMode = "clean" | "cut";
 

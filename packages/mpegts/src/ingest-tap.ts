@@ -1,18 +1,6 @@
-import {
-  AUDIO_STREAM_TYPES,
-  PACKET_SIZE,
-  payloadOffset,
-  payloadUnitStart,
-  pidOf,
-  type PmtStream,
-  psiSection,
-  randomAccess,
-  readPes,
-  SYNC_BYTE,
-  startsKeyframe,
-  timestampDelta,
-  VIDEO_STREAM_TYPES,
-} from "./ts-packets.ts";
+import { startsKeyframe } from "./nal.ts";
+import { PACKET_SIZE, payloadOffset, payloadUnitStart, pidOf, randomAccess, readPes, SYNC_BYTE, timestampDelta } from "./packets.ts";
+import { AUDIO_STREAM_TYPES, type PmtStream, psiSection, VIDEO_STREAM_TYPES } from "./psi.ts";
 
 /** The output map every ingest is normalised to: one program, the video on 0x100, audio from 0x101. */
 export const OUTPUT_PMT_PID = 0x1000;

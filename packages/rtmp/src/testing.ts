@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { connect, type Socket } from "node:net";
+import { promisify } from "node:util";
 import { type AmfValue, decodeAmf0, encodeAmf0 } from "./amf0.ts";
 import { ChunkReader, encodeChunks, MESSAGE_TYPE, type RtmpMessage } from "./chunks.ts";
 import { HANDSHAKE_SIZE } from "./handshake.ts";
-import { ffprobeJson, type ProbedStream } from "../medialive/testing.ts";
 
 /** Child processes started by a test, to kill in afterEach. */
 export class Children {
@@ -47,8 +47,18 @@ export function ffmpegPublishArgs(url: string, { seconds, videoBitrate }: { seco
   ];
 }
 
-export const ffprobe = (path: string) =>
-  ffprobeJson<{ streams: ProbedStream[]; format: { duration?: string; format_name: string } }>(["-show_streams", "-show_format", path]);
+export interface ProbedStream {
+  codec_type: string;
+  codec_name: string;
+  width?: number;
+  height?: number;
+}
+
+/** ffprobe's streams and format of a file. */
+export async function ffprobe(path: string): Promise<{ streams: ProbedStream[]; format: { duration?: string; format_name: string } }> {
+  const { stdout } = await promisify(execFile)("ffprobe", ["-v", "error", "-of", "json", "-show_streams", "-show_format", path], { maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(stdout);
+}
 
 /** A hand-driven RTMP client: the simple handshake, then messages in and out as the chunk layer carries them. */
 export class RawRtmpClient {

@@ -16,14 +16,13 @@ import {
   type SwitchMode,
   type SwitchOutcome,
 } from "@visionstream/core";
+import { BusRelay, IngestTap } from "@visionstream/mpegts";
 import type { LocalLayout } from "../account-infrastructure.ts";
 import { LOCAL_AWS_ACCOUNT, LOCAL_REGION, type LocalBus } from "../eventbridge/bus.ts";
 import { trackChild } from "../child-processes.ts";
 import { logger } from "../logger.ts";
-import { IngestTap } from "./ingest-tap.ts";
 import { accountSecret, resolveSecret } from "../secrets/secrets.ts";
 import { HlsMonitor, SrtIngest, SrtOutput } from "./srt-processes.ts";
-import { BusRelay } from "./ts-relay.ts";
 
 const HEALTH_CHECK_MS = 250;
 const CONNECTED_WITHIN_MS = 1_000;

@@ -2,8 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import type { Architecture } from "@visionstream/core";
 import { trackChild } from "../child-processes.ts";
-import { OUTPUT_PMT_PID, OUTPUT_VIDEO_PID } from "./ingest-tap.ts";
-import { PACKET_SIZE, payloadUnitStart, pidOf, randomAccess, SYNC_BYTE } from "./ts-packets.ts";
+import { OUTPUT_PMT_PID, OUTPUT_VIDEO_PID, PACKET_SIZE, payloadUnitStart, pidOf, randomAccess, SYNC_BYTE } from "@visionstream/mpegts";
 
 /** An architecture file for the local runtime: ingests on `ingestPorts`, live and preview SRT listeners on `outputPorts`. */
 export function localArchitecture(ingestPorts: number[], outputPorts: [number, number], name = "test switcher"): Architecture {
