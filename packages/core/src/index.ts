@@ -1,5 +1,6 @@
 export * from "./errors.ts";
 export * from "./ports.ts";
+export * from "./ids.ts";
 export * from "./accounts/account.ts";
 export * from "./accounts/accounts.ts";
 export * from "./accounts/api-key.ts";
@@ -13,6 +14,7 @@ export * from "./recordings/recording.ts";
 export * from "./recordings/recordings.ts";
 export * from "./media/media.ts";
 export * from "./media/media-library.ts";
+export * from "./net/ipv4.ts";
 export * from "./switcher/architecture.ts";
 export * from "./switcher/switcher.ts";
 export * from "./switcher/switchers.ts";

@@ -1,10 +1,12 @@
 import { z } from "zod";
+import { AccountId } from "../ids.ts";
+
+// Imported by this path from packages/aws.
+export { AccountId } from "../ids.ts";
 
 export const AccountStatus = z.enum(["PROVISIONING", "ACTIVE", "FAILED", "DELETING", "DELETED"]);
 export type AccountStatus = z.infer<typeof AccountStatus>;
 
-export const ACCOUNT_ID_PATTERN = /^acc-[a-z0-9]{16}$/;
-export const AccountId = z.string().regex(ACCOUNT_ID_PATTERN, "an account id looks like acc-0123456789abcdef");
 export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
 export const AccountName = z.string().trim().min(1).max(100).regex(NO_CONTROL_CHARACTERS, "must not contain control characters");
 

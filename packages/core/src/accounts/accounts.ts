@@ -3,7 +3,8 @@ import { z } from "zod";
 import { Conflict, Forbidden, NotFound } from "../errors.ts";
 import type { AccountInfrastructure, EventPublisher } from "../ports.ts";
 import { type Account, AccountName, type AccountRepository, type AccountStatus } from "./account.ts";
-import { hashApiKey, newAccountId, newApiKey } from "./api-key.ts";
+import { hashApiKey, newApiKey } from "./api-key.ts";
+import { newId } from "../ids.ts";
 import type { Caller } from "./authenticator.ts";
 
 export interface AccountsDeps {
@@ -48,7 +49,7 @@ export function Accounts(deps: AccountsDeps) {
       const { name } = CreateAccountInput.parse(input);
       const timestamp = now();
       const account: Account = {
-        id: newAccountId(),
+        id: newId("account"),
         name,
         status: "PROVISIONING",
         createdAt: timestamp,

@@ -20,11 +20,3 @@ export function sameSecret(a: string, b: string): boolean {
   const right = createHash("sha256").update(b).digest();
   return timingSafeEqual(left, right);
 }
-
-export function newAccountId(): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  const bytes = randomBytes(16);
-  let id = "";
-  for (const byte of bytes) id += alphabet[byte % alphabet.length];
-  return `acc-${id}`;
-}

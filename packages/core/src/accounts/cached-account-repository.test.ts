@@ -1,15 +1,8 @@
-import {
-  type Account,
-  type AccountChanges,
-  type AccountPage,
-  type AccountRepository,
-  type AccountStatus,
-  CachedAccountRepository,
-} from "@visionstream/core";
+import { DynamoAccountRepository, documentClient } from "@visionstream/aws";
+import { startTestTables, type TestTables } from "@visionstream/aws/dynamodb/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoAccountRepository } from "./account-repository.ts";
-import { documentClient } from "./client.ts";
-import { startTestTables, type TestTables } from "./testing.ts";
+import type { Account, AccountChanges, AccountPage, AccountRepository, AccountStatus } from "./account.ts";
+import { CachedAccountRepository } from "./cached-account-repository.ts";
 
 const TTL_MS = 5_000;
 let tables: TestTables;

@@ -1,5 +1,6 @@
 import { MediaLiveChannelState } from "@visionstream/events";
 import { z } from "zod";
+import { ChannelId } from "../ids.ts";
 
 /** MediaLive's channel states, as "MediaLive Channel State Change" reports them. */
 export const ChannelState = MediaLiveChannelState;
@@ -17,9 +18,6 @@ export const IngestEndpoint = z.object({
   streamKey: z.string().optional(),
 });
 export type IngestEndpoint = z.infer<typeof IngestEndpoint>;
-
-export const CHANNEL_ID_PATTERN = /^ch-[a-z0-9]{16}$/;
-export const ChannelId = z.string().regex(CHANNEL_ID_PATTERN, "a channel id looks like ch-0123456789abcdef");
 
 export const Channel = z.object({
   id: ChannelId,

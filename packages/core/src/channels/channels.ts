@@ -13,6 +13,7 @@ import {
   Redundancy,
 } from "./channel.ts";
 import { RecentReads } from "../recent-reads.ts";
+import { newId, newSessionId } from "../ids.ts";
 import { PLAYBACK_ANSWER_TTL_MS, type PathSignature, type PlaybackSigner } from "./playback.ts";
 
 export const CreateChannelInput = z.object({
@@ -39,15 +40,6 @@ const STOPPABLE: readonly ChannelState[] = ["STARTING", "RUNNING", "RECOVERING"]
 const DELETABLE: readonly ChannelState[] = ["CREATED", "IDLE", "STOPPED", "CREATE_FAILED"];
 export const ALERTS_OF_INPUT_LOSS = /input|not received|no (audio|video)|loss/i;
 
-function randomId(prefix: string, length = 16): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  let id = "";
-  for (const byte of randomBytes(length)) id += alphabet[byte % alphabet.length];
-  return `${prefix}${id}`;
-}
-
-export const newChannelId = () => randomId("ch-");
-
 /** Where a state sits in a run's life: among events of the same second, the later stage wins. */
 const LIFECYCLE: Partial<Record<ChannelState, number>> = {
   CREATING: 0,
@@ -73,7 +65,6 @@ function isNewer(time: string, state: ChannelState, channel: Channel): boolean {
   if (!channel.stateChangedAt || time > channel.stateChangedAt) return true;
   return time === channel.stateChangedAt && (LIFECYCLE[state] ?? 0) > (LIFECYCLE[channel.state] ?? 0);
 }
-export const newSessionId = (now: Date) => `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "z").toLowerCase()}-${randomId("", 6)}`;
 /** arn:aws:medialive:eu-west-1:111122223333:channel:1234567 → "1234567", as MediaLive's events name a channel. */
 export function engineChannelIdFromArn(arn: string): string | undefined {
   return /^arn:aws[a-z-]*:medialive:[^:]*:[^:]*:channel:([^:/]+)$/.exec(arn)?.[1];
@@ -135,7 +126,7 @@ export function Channels(deps: ChannelsDeps) {
       const account = await activeAccount(accountId);
       const timestamp = now().toISOString();
       const channel: Channel = {
-        id: newChannelId(),
+        id: newId("channel"),
         accountId,
         ...parsed,
         state: "CREATING",

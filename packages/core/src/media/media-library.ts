@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
 import type { AccountRepository } from "../accounts/account.ts";
 import { PLAYBACK_ANSWER_TTL_MS, type PlaybackSigner } from "../channels/playback.ts";
 import { RecentReads } from "../recent-reads.ts";
+import { newId } from "../ids.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import type { ObjectStore } from "../recordings/recording.ts";
 import { CreateMediaInput, keyToUrlPath, type Media, type MediaRepository, mediaKey, type UploadSigner } from "./media.ts";
@@ -15,13 +15,6 @@ export interface MediaLibraryDeps {
   uploadTtlMs?: number;
   playbackTtlMs?: number;
   now?: () => Date;
-}
-
-export function newMediaId(): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  let id = "";
-  for (const byte of randomBytes(16)) id += alphabet[byte % alphabet.length];
-  return `med-${id}`;
 }
 
 /** The account's own files, uploaded straight into its bucket under media/<mediaId>/<name>. */
@@ -72,7 +65,7 @@ export function MediaLibrary(deps: MediaLibraryDeps) {
       const { name, contentType } = CreateMediaInput.parse(input);
       const account = await activeAccount(accountId);
       const timestamp = now();
-      const id = newMediaId();
+      const id = newId("media");
       const media: Media = {
         id,
         accountId,

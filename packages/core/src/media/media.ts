@@ -1,10 +1,8 @@
 import { z } from "zod";
+import { MediaId } from "../ids.ts";
 
 export const MediaStatus = z.enum(["UPLOADING", "READY"]);
 export type MediaStatus = z.infer<typeof MediaStatus>;
-
-export const MEDIA_ID_PATTERN = /^med-[a-z0-9]{16}$/;
-export const MediaId = z.string().regex(MEDIA_ID_PATTERN, "a media id looks like med-0123456789abcdef");
 
 /** What the library accepts, by the Content-Type the upload must carry. */
 export const MEDIA_CONTENT_TYPES = [

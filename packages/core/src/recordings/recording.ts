@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { idFrom, RecordingId } from "../ids.ts";
 
 export const RecordingStatus = z.enum(["RECORDING", "ASSEMBLING", "READY", "FAILED"]);
 export type RecordingStatus = z.infer<typeof RecordingStatus>;
-
-export const RECORDING_ID_PATTERN = /^rec-[a-z0-9]{16}$/;
 
 /**
  * A stretch of the session that is not in the recording: no input from the broadcaster, segments that never arrived,
@@ -25,7 +24,7 @@ export const Gap = z.object({
 export type Gap = z.infer<typeof Gap>;
 
 export const Recording = z.object({
-  id: z.string().regex(RECORDING_ID_PATTERN),
+  id: RecordingId,
   accountId: z.string(),
   channelId: z.string(),
   sessionId: z.string(),
@@ -50,11 +49,7 @@ export const recordingPrefix = (channelId: string, sessionId: string) => `record
 
 /** One id per channel session, so that every event of a session finds the same recording. */
 export function recordingIdOf(channelId: string, sessionId: string): string {
-  const digest = createHash("sha256").update(`${channelId}/${sessionId}`).digest();
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  let id = "";
-  for (let index = 0; index < 16; index++) id += alphabet[digest[index]! % alphabet.length];
-  return `rec-${id}`;
+  return idFrom("recording", createHash("sha256").update(`${channelId}/${sessionId}`).digest());
 }
 
 /** recordings/<channelId>/<sessionId>/<rendition>/<name>_<sequence>.ts, as the engines write them. */

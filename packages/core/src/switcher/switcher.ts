@@ -1,5 +1,9 @@
 import { z } from "zod";
+import { SwitcherId } from "../ids.ts";
 import { Architecture } from "./architecture.ts";
+
+// Imported by this path from stacks/.
+export { SWITCHER_ID_PATTERN } from "../ids.ts";
 
 export const Bus = z.enum(["live", "preview"]);
 export type Bus = z.infer<typeof Bus>;
@@ -7,9 +11,6 @@ export type Bus = z.infer<typeof Bus>;
 /** clean: at the next keyframe of the new ingest, timeline continued; cut: at the next packet, like MediaConnect. */
 export const SwitchMode = z.enum(["clean", "cut"]);
 export type SwitchMode = z.infer<typeof SwitchMode>;
-
-export const SWITCHER_ID_PATTERN = /^sw-[a-z0-9]{16}$/;
-export const SwitcherId = z.string().regex(SWITCHER_ID_PATTERN, "a switcher id looks like sw-0123456789abcdef");
 
 export const IngestId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "an ingest id of the architecture file");
 

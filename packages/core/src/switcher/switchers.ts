@@ -1,10 +1,11 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { type MediaConnectSourceHealth, visionStreamEntry } from "@visionstream/events";
 import type { AccountRepository } from "../accounts/account.ts";
 import type { PathSignature, PlaybackSigner } from "../channels/playback.ts";
 import { Conflict, InvalidInput, NotFound } from "../errors.ts";
 import type { EventPublisher } from "../ports.ts";
 import type { ObjectStore } from "../recordings/recording.ts";
+import { newId } from "../ids.ts";
 import { type Architecture, parseArchitecture } from "./architecture.ts";
 import {
   architectureKey,
@@ -54,11 +55,6 @@ export const SLATE = "slate";
 const RECENT_SWITCHES = 100;
 const MAX_SCHEDULE = 200;
 const WRITE_ATTEMPTS = 8;
-
-export const newSwitcherId = () => {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  return `sw-${[...randomBytes(16)].map((byte) => alphabet[byte % alphabet.length]).join("")}`;
-};
 
 const NO_HEALTH = { connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null };
 
@@ -190,7 +186,7 @@ export function Switchers(deps: SwitchersDeps) {
       const account = await bucketOf(accountId);
       const time = now().toISOString();
       const switcher: Switcher = {
-        id: newSwitcherId(),
+        id: newId("switcher"),
         accountId,
         architecture,
         ...busesFor(architecture),

@@ -1,13 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Accounts, Authenticator, Channels, MediaLibrary, Recordings, Switchers } from "@visionstream/core";
-import type { MiddlewareHandler } from "hono";
 import { accountRoutes } from "./accounts.ts";
+import { authenticate, type CallerEnv } from "./caller.ts";
 import { channelRoutes } from "./channels.ts";
+import { errorBody, fieldIssues, toErrorResponse, validationError } from "./errors.ts";
 import { mediaRoutes } from "./media.ts";
 import { recordingRoutes } from "./recordings.ts";
 import { switcherRoutes } from "./switchers.ts";
-import type { ApiEnv } from "./env.ts";
-import { errorBody, fieldIssues, toErrorResponse, validationError } from "./errors.ts";
 
 export interface ApiDeps {
   accounts: Accounts;
@@ -18,16 +17,9 @@ export interface ApiDeps {
   switchers: Switchers;
 }
 
-export type { ApiEnv } from "./env.ts";
-
-function bearer(header: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
-  return match?.[1];
-}
-
 /** The HTTP API, the same app behind API Gateway and in the local runtime. */
 export function createApi(deps: ApiDeps) {
-  const app = new OpenAPIHono<ApiEnv>({
+  const app = new OpenAPIHono<CallerEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return c.json(validationError(fieldIssues(result.error.issues, result.target)), 400);
     },
@@ -48,31 +40,14 @@ export function createApi(deps: ApiDeps) {
     info: { title: "VisionStream API", version: "0.1.0", description: "Live to VOD, multi-tenant, event-driven." },
   });
 
-  const authenticate: MiddlewareHandler<ApiEnv> = async (c, next) => {
-    c.set("accounts", deps.accounts);
-    c.set("channels", deps.channels);
-    c.set("recordings", deps.recordings);
-    c.set("media", deps.media);
-    c.set("switchers", deps.switchers);
-    c.set("caller", await deps.authenticator.authenticate(bearer(c.req.header("authorization"))));
-    await next();
-  };
-  app.use("/accounts", authenticate);
-  app.use("/accounts/*", authenticate);
-  app.use("/channels", authenticate);
-  app.use("/channels/*", authenticate);
-  app.use("/recordings", authenticate);
-  app.use("/recordings/*", authenticate);
-  app.use("/media", authenticate);
-  app.use("/media/*", authenticate);
-  app.use("/switchers", authenticate);
-  app.use("/switchers/*", authenticate);
+  // "/x/*" also matches "/x"; every path under these, routed or not, needs the bearer token.
+  app.use("/:resource{accounts|channels|recordings|media|switchers}/*", authenticate(deps.authenticator));
 
-  app.route("/", accountRoutes());
-  app.route("/", channelRoutes());
-  app.route("/", recordingRoutes());
-  app.route("/", mediaRoutes());
-  app.route("/", switcherRoutes());
+  app.route("/", accountRoutes(deps));
+  app.route("/", channelRoutes(deps));
+  app.route("/", recordingRoutes(deps));
+  app.route("/", mediaRoutes(deps));
+  app.route("/", switcherRoutes(deps));
   return app;
 }
 

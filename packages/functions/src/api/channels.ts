@@ -1,12 +1,12 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { type Channel, CHANNEL_ID_PATTERN, ChannelState, CreateChannelInput, InputType, Redundancy } from "@visionstream/core";
-import type { ApiEnv } from "./env.ts";
-import { accountOf, errorResponses, jsonResponse, playerLink, secured } from "./schemas.ts";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { type Channel, type Channels, ChannelState, CreateChannelInput, exampleId, InputType, Redundancy } from "@visionstream/core";
+import { type CallerEnv, callerAccount } from "./caller.ts";
+import { playerLink } from "./playback.ts";
+import { idParam, jsonBody, jsonResponse, securedRoute } from "./route.ts";
 
-
-export const ChannelView = z
+const ChannelView = z
   .object({
-    id: z.string().openapi({ example: "ch-0123456789abcdef" }),
+    id: z.string().openapi({ example: exampleId("channel") }),
     name: z.string(),
     inputType: InputType,
     redundancy: Redundancy,
@@ -20,13 +20,6 @@ export const ChannelView = z
     updatedAt: z.string(),
   })
   .openapi("Channel");
-
-const ChannelIdParams = z.object({
-  channelId: z
-    .string()
-    .regex(CHANNEL_ID_PATTERN, "a channel id looks like ch-0123456789abcdef")
-    .openapi({ param: { name: "channelId", in: "path" }, example: "ch-0123456789abcdef" }),
-});
 
 const CreateChannelBody = CreateChannelInput.strict().openapi("CreateChannel");
 
@@ -42,109 +35,78 @@ const Playback = z
   })
   .openapi("Playback");
 
+const params = idParam("channel");
+const OneChannel = z.object({ channel: ChannelView });
 const view = (channel: Channel) => ChannelView.parse(channel);
 
-
-export function channelRoutes() {
-  const app = new OpenAPIHono<ApiEnv>();
+export function channelRoutes({ channels }: { channels: Channels }) {
+  const app = new OpenAPIHono<CallerEnv>();
+  const account = callerAccount("channels");
 
   app.openapi(
-    createRoute({
-      method: "post",
-      path: "/channels",
+    securedRoute("post", "/channels", {
       summary: "Create a live channel: RTMP (with a stream key) or RTP ingest, guarded by an IP allow-list; two ingest endpoints for STANDARD",
-      security: secured,
-      request: { body: { required: true, content: { "application/json": { schema: CreateChannelBody } } } },
-      responses: { 201: jsonResponse(z.object({ channel: ChannelView }), "Created"), ...errorResponses },
+      request: { body: jsonBody(CreateChannelBody) },
+      responses: { 201: jsonResponse(OneChannel, "Created") },
     }),
-    async (c) => {
-      const channel = await c.get("channels").create(accountOf(c.get("caller"), "channels"), c.req.valid("json"));
-      return c.json({ channel: view(channel) }, 201);
-    },
+    async (c) => c.json({ channel: view(await channels.create(account(c), c.req.valid("json"))) }, 201),
   );
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/channels",
+    securedRoute("get", "/channels", {
       summary: "The account's channels, newest first",
-      security: secured,
-      responses: { 200: jsonResponse(z.object({ channels: z.array(ChannelView) }), "Channels"), ...errorResponses },
+      responses: { 200: jsonResponse(z.object({ channels: z.array(ChannelView) }), "Channels") },
     }),
-    async (c) => c.json({ channels: (await c.get("channels").list(accountOf(c.get("caller"), "channels"))).map(view) }, 200),
+    async (c) => c.json({ channels: (await channels.list(account(c))).map(view) }, 200),
   );
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/channels/{channelId}",
+    securedRoute("get", "/channels/{channelId}", {
       summary: "A channel, with its state and ingest endpoints",
-      security: secured,
-      request: { params: ChannelIdParams },
-      responses: { 200: jsonResponse(z.object({ channel: ChannelView }), "The channel"), ...errorResponses },
+      request: { params },
+      responses: { 200: jsonResponse(OneChannel, "The channel") },
     }),
-    async (c) => {
-      const channel = await c.get("channels").get(accountOf(c.get("caller"), "channels"), c.req.valid("param").channelId);
-      return c.json({ channel: view(channel) }, 200);
-    },
+    async (c) => c.json({ channel: view(await channels.get(account(c), c.req.valid("param").channelId)) }, 200),
   );
 
   app.openapi(
-    createRoute({
-      method: "post",
-      path: "/channels/{channelId}/start",
+    securedRoute("post", "/channels/{channelId}/start", {
       summary: "Start the channel: a new recording session begins; the state follows the engine's events (STARTING, RUNNING)",
-      security: secured,
-      request: { params: ChannelIdParams },
-      responses: { 202: jsonResponse(z.object({ channel: ChannelView }), "Starting"), ...errorResponses },
+      request: { params },
+      responses: { 202: jsonResponse(OneChannel, "Starting") },
     }),
-    async (c) => {
-      const channel = await c.get("channels").start(accountOf(c.get("caller"), "channels"), c.req.valid("param").channelId);
-      return c.json({ channel: view(channel) }, 202);
-    },
+    async (c) => c.json({ channel: view(await channels.start(account(c), c.req.valid("param").channelId)) }, 202),
   );
 
   app.openapi(
-    createRoute({
-      method: "post",
-      path: "/channels/{channelId}/stop",
+    securedRoute("post", "/channels/{channelId}/stop", {
       summary: "Stop the channel (STOPPING, then STOPPED)",
-      security: secured,
-      request: { params: ChannelIdParams },
-      responses: { 202: jsonResponse(z.object({ channel: ChannelView }), "Stopping"), ...errorResponses },
+      request: { params },
+      responses: { 202: jsonResponse(OneChannel, "Stopping") },
     }),
-    async (c) => {
-      const channel = await c.get("channels").stop(accountOf(c.get("caller"), "channels"), c.req.valid("param").channelId);
-      return c.json({ channel: view(channel) }, 202);
-    },
+    async (c) => c.json({ channel: view(await channels.stop(account(c), c.req.valid("param").channelId)) }, 202),
   );
 
   app.openapi(
-    createRoute({
-      method: "delete",
-      path: "/channels/{channelId}",
+    securedRoute("delete", "/channels/{channelId}", {
       summary: "Delete a channel that is not running",
-      security: secured,
-      request: { params: ChannelIdParams },
-      responses: { 204: { description: "Deleted" }, ...errorResponses },
+      request: { params },
+      responses: { 204: { description: "Deleted" } },
     }),
     async (c) => {
-      await c.get("channels").remove(accountOf(c.get("caller"), "channels"), c.req.valid("param").channelId);
+      await channels.remove(account(c), c.req.valid("param").channelId);
       return c.body(null, 204);
     },
   );
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/channels/{channelId}/playback",
+    securedRoute("get", "/channels/{channelId}/playback", {
       summary: "Where viewers watch: the live HLS URL on the account's CDN and a time-limited signature for it",
-      security: secured,
-      request: { params: ChannelIdParams },
-      responses: { 200: jsonResponse(Playback, "Playback"), ...errorResponses },
+      request: { params },
+      responses: { 200: jsonResponse(Playback, "Playback") },
     }),
     async (c) => {
-      const playback = await c.get("channels").playback(accountOf(c.get("caller"), "channels"), c.req.valid("param").channelId);
+      const playback = await channels.playback(account(c), c.req.valid("param").channelId);
       return c.json({ ...playback, playerUrl: playerLink(c.req.url, playback.hlsUrl, playback.query) }, 200);
     },
   );

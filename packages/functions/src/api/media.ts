@@ -1,14 +1,12 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Caller } from "@visionstream/core";
-import type { MediaLibrary } from "@visionstream/core/media/media-library";
-import { CreateMediaInput, type Media, MEDIA_ID_PATTERN, MediaContentType, MediaStatus } from "@visionstream/core/media/media";
-import { accountOf, errorResponses, jsonResponse, PlaybackQuery, playerLink, secured } from "./schemas.ts";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { CreateMediaInput, exampleId, type Media, MediaContentType, type MediaLibrary, MediaStatus } from "@visionstream/core";
+import { type CallerEnv, callerAccount } from "./caller.ts";
+import { PlaybackQuery, playerLink, SignedUrl } from "./playback.ts";
+import { idParam, jsonBody, jsonResponse, securedRoute } from "./route.ts";
 
-export type MediaEnv = { Variables: { caller: Caller; media: MediaLibrary } };
-
-export const MediaView = z
+const MediaView = z
   .object({
-    id: z.string().openapi({ example: "med-0123456789abcdef" }),
+    id: z.string().openapi({ example: exampleId("media") }),
     name: z.string().openapi({ example: "opening-titles.mp4" }),
     contentType: MediaContentType,
     status: MediaStatus,
@@ -30,87 +28,62 @@ const Upload = z
 
 const CreateMediaBody = CreateMediaInput.strict().openapi("CreateMedia");
 
-const MediaIdParams = z.object({
-  mediaId: z
-    .string()
-    .regex(MEDIA_ID_PATTERN, "a media id looks like med-0123456789abcdef")
-    .openapi({ param: { name: "mediaId", in: "path" }, example: "med-0123456789abcdef" }),
-});
-
-
+const params = idParam("media");
 const view = (media: Media) => MediaView.parse(media);
 
-
-export function mediaRoutes() {
-  const app = new OpenAPIHono<MediaEnv>();
+export function mediaRoutes({ media }: { media: MediaLibrary }) {
+  const app = new OpenAPIHono<CallerEnv>();
+  const account = callerAccount("media items");
 
   app.openapi(
-    createRoute({
-      method: "post",
-      path: "/media",
+    securedRoute("post", "/media", {
       summary: "Add a file to the media library: returns the item (UPLOADING) and a presigned PUT valid for 15 minutes",
-      security: secured,
-      request: { body: { required: true, content: { "application/json": { schema: CreateMediaBody } } } },
-      responses: { 201: jsonResponse(z.object({ media: MediaView, upload: Upload }), "Created; upload the file next"), ...errorResponses },
+      request: { body: jsonBody(CreateMediaBody) },
+      responses: { 201: jsonResponse(z.object({ media: MediaView, upload: Upload }), "Created; upload the file next") },
     }),
     async (c) => {
-      const { media, upload } = await c.get("media").create(accountOf(c.get("caller"), "media items"), c.req.valid("json"));
-      return c.json({ media: view(media), upload }, 201);
+      const created = await media.create(account(c), c.req.valid("json"));
+      return c.json({ media: view(created.media), upload: created.upload }, 201);
     },
   );
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/media",
+    securedRoute("get", "/media", {
       summary: "The account's media library, newest first",
-      security: secured,
-      responses: { 200: jsonResponse(z.object({ media: z.array(MediaView) }), "Media"), ...errorResponses },
+      responses: { 200: jsonResponse(z.object({ media: z.array(MediaView) }), "Media") },
     }),
-    async (c) => c.json({ media: (await c.get("media").list(accountOf(c.get("caller"), "media items"))).map(view) }, 200),
+    async (c) => c.json({ media: (await media.list(account(c))).map(view) }, 200),
   );
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/media/{mediaId}",
+    securedRoute("get", "/media/{mediaId}", {
       summary: "A media item: UPLOADING until its file is in the bucket, then READY with its size",
-      security: secured,
-      request: { params: MediaIdParams },
-      responses: { 200: jsonResponse(z.object({ media: MediaView }), "The media item"), ...errorResponses },
+      request: { params },
+      responses: { 200: jsonResponse(z.object({ media: MediaView }), "The media item") },
     }),
-    async (c) => c.json({ media: view(await c.get("media").get(accountOf(c.get("caller"), "media items"), c.req.valid("param").mediaId)) }, 200),
+    async (c) => c.json({ media: view(await media.get(account(c), c.req.valid("param").mediaId)) }, 200),
   );
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/media/{mediaId}/playback",
+    securedRoute("get", "/media/{mediaId}/playback", {
       summary: "A CloudFront signed URL (canned policy) to a READY file, and a link to the web player",
-      security: secured,
-      request: { params: MediaIdParams, query: PlaybackQuery },
-      responses: {
-        200: jsonResponse(z.object({ mediaId: z.string(), url: z.string(), expiresAt: z.string(), playerUrl: z.string() }), "Signed URL"),
-        ...errorResponses,
-      },
+      request: { params, query: PlaybackQuery },
+      responses: { 200: jsonResponse(SignedUrl("mediaId"), "Signed URL") },
     }),
     async (c) => {
-      const playback = await c.get("media").playback(accountOf(c.get("caller"), "media items"), c.req.valid("param").mediaId, c.req.valid("query").expiresIn);
+      const playback = await media.playback(account(c), c.req.valid("param").mediaId, c.req.valid("query").expiresIn);
       return c.json({ ...playback, playerUrl: playerLink(c.req.url, playback.url) }, 200);
     },
   );
 
   app.openapi(
-    createRoute({
-      method: "delete",
-      path: "/media/{mediaId}",
+    securedRoute("delete", "/media/{mediaId}", {
       summary: "Delete a media item and its file",
-      security: secured,
-      request: { params: MediaIdParams },
-      responses: { 204: { description: "Deleted" }, ...errorResponses },
+      request: { params },
+      responses: { 204: { description: "Deleted" } },
     }),
     async (c) => {
-      await c.get("media").remove(accountOf(c.get("caller"), "media items"), c.req.valid("param").mediaId);
+      await media.remove(account(c), c.req.valid("param").mediaId);
       return c.body(null, 204);
     },
   );

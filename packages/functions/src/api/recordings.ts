@@ -1,7 +1,8 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { CHANNEL_ID_PATTERN, GapReason, type Recording, RECORDING_ID_PATTERN, RecordingStatus } from "@visionstream/core";
-import type { ApiEnv } from "./env.ts";
-import { accountOf, errorResponses, jsonResponse, PlaybackQuery, playerLink, secured } from "./schemas.ts";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { ChannelId, exampleId, GapReason, type Recording, type Recordings, RecordingStatus } from "@visionstream/core";
+import { type CallerEnv, callerAccount } from "./caller.ts";
+import { PlaybackQuery, playerLink, SignedUrl } from "./playback.ts";
+import { idParam, jsonResponse, securedRoute } from "./route.ts";
 
 const GapView = z.object({
   reason: GapReason,
@@ -12,9 +13,9 @@ const GapView = z.object({
   toSequence: z.number().int().optional(),
 });
 
-export const RecordingView = z
+const RecordingView = z
   .object({
-    id: z.string().openapi({ example: "rec-0123456789abcdef" }),
+    id: z.string().openapi({ example: exampleId("recording") }),
     channelId: z.string(),
     sessionId: z.string(),
     status: RecordingStatus,
@@ -28,102 +29,63 @@ export const RecordingView = z
   })
   .openapi("Recording");
 
-const RecordingIdParams = z.object({
-  recordingId: z
-    .string()
-    .regex(RECORDING_ID_PATTERN, "a recording id looks like rec-0123456789abcdef")
-    .openapi({ param: { name: "recordingId", in: "path" }, example: "rec-0123456789abcdef" }),
-});
+const ListQuery = z.object({ channelId: ChannelId.optional().openapi({ param: { name: "channelId", in: "query" } }) });
 
-const ListQuery = z.object({
-  channelId: z
-    .string()
-    .regex(CHANNEL_ID_PATTERN, "a channel id looks like ch-0123456789abcdef")
-    .optional()
-    .openapi({ param: { name: "channelId", in: "query" } }),
-});
-
-
+const params = idParam("recording");
+const OneRecording = z.object({ recording: RecordingView });
 const view = (recording: Recording) => RecordingView.parse(recording);
 
-
-export function recordingRoutes() {
-  const app = new OpenAPIHono<ApiEnv>();
+export function recordingRoutes({ recordings }: { recordings: Recordings }) {
+  const app = new OpenAPIHono<CallerEnv>();
+  const account = callerAccount("recordings");
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/recordings",
+    securedRoute("get", "/recordings", {
       summary: "The account's recordings, newest first, optionally of one channel",
-      security: secured,
       request: { query: ListQuery },
-      responses: { 200: jsonResponse(z.object({ recordings: z.array(RecordingView) }), "Recordings"), ...errorResponses },
+      responses: { 200: jsonResponse(z.object({ recordings: z.array(RecordingView) }), "Recordings") },
     }),
-    async (c) => {
-      const recordings = await c.get("recordings").list(accountOf(c.get("caller"), "recordings"), c.req.valid("query").channelId);
-      return c.json({ recordings: recordings.map(view) }, 200);
-    },
+    async (c) => c.json({ recordings: (await recordings.list(account(c), c.req.valid("query").channelId)).map(view) }, 200),
   );
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/recordings/{recordingId}",
+    securedRoute("get", "/recordings/{recordingId}", {
       summary: "A recording: RECORDING while the channel runs, ASSEMBLING after it stops, then READY (or FAILED), with its gaps",
-      security: secured,
-      request: { params: RecordingIdParams },
-      responses: { 200: jsonResponse(z.object({ recording: RecordingView }), "The recording"), ...errorResponses },
+      request: { params },
+      responses: { 200: jsonResponse(OneRecording, "The recording") },
     }),
-    async (c) => {
-      const recording = await c.get("recordings").get(accountOf(c.get("caller"), "recordings"), c.req.valid("param").recordingId);
-      return c.json({ recording: view(recording) }, 200);
-    },
+    async (c) => c.json({ recording: view(await recordings.get(account(c), c.req.valid("param").recordingId)) }, 200),
   );
 
   app.openapi(
-    createRoute({
-      method: "post",
-      path: "/recordings/{recordingId}/retry",
+    securedRoute("post", "/recordings/{recordingId}/retry", {
       summary: "Assemble a FAILED recording again (or one whose job never reported back)",
-      security: secured,
-      request: { params: RecordingIdParams },
-      responses: { 202: jsonResponse(z.object({ recording: RecordingView }), "Assembling"), ...errorResponses },
+      request: { params },
+      responses: { 202: jsonResponse(OneRecording, "Assembling") },
     }),
-    async (c) => {
-      const recording = await c.get("recordings").retry(accountOf(c.get("caller"), "recordings"), c.req.valid("param").recordingId);
-      return c.json({ recording: view(recording) }, 202);
-    },
+    async (c) => c.json({ recording: view(await recordings.retry(account(c), c.req.valid("param").recordingId)) }, 202),
   );
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/recordings/{recordingId}/playback",
+    securedRoute("get", "/recordings/{recordingId}/playback", {
       summary: "A CloudFront signed URL (canned policy) to the recording's MP4, and a link to the web player",
-      security: secured,
-      request: { params: RecordingIdParams, query: PlaybackQuery },
-      responses: {
-        200: jsonResponse(z.object({ recordingId: z.string(), url: z.string(), expiresAt: z.string(), playerUrl: z.string() }), "Signed URL"),
-        ...errorResponses,
-      },
+      request: { params, query: PlaybackQuery },
+      responses: { 200: jsonResponse(SignedUrl("recordingId"), "Signed URL") },
     }),
     async (c) => {
-      const playback = await c.get("recordings").playback(accountOf(c.get("caller"), "recordings"), c.req.valid("param").recordingId, c.req.valid("query").expiresIn);
+      const playback = await recordings.playback(account(c), c.req.valid("param").recordingId, c.req.valid("query").expiresIn);
       return c.json({ ...playback, playerUrl: playerLink(c.req.url, playback.url) }, 200);
     },
   );
 
   app.openapi(
-    createRoute({
-      method: "delete",
-      path: "/recordings/{recordingId}",
+    securedRoute("delete", "/recordings/{recordingId}", {
       summary: "Delete a READY or FAILED recording: its MP4 and every segment of its session",
-      security: secured,
-      request: { params: RecordingIdParams },
-      responses: { 204: { description: "Deleted" }, ...errorResponses },
+      request: { params },
+      responses: { 204: { description: "Deleted" } },
     }),
     async (c) => {
-      await c.get("recordings").remove(accountOf(c.get("caller"), "recordings"), c.req.valid("param").recordingId);
+      await recordings.remove(account(c), c.req.valid("param").recordingId);
       return c.body(null, 204);
     },
   );

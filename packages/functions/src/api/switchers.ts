@@ -1,33 +1,27 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   Architecture,
+  exampleId,
   architectureFaults,
   InvalidArchitecture,
   InvalidInput,
   IngestId,
   ScheduledSwitch,
   ScheduleEntry,
-  SWITCHER_ID_PATTERN,
+  type Switchers,
   SwitchMode,
   SwitchRecord,
   type SwitcherView as Switcher,
 } from "@visionstream/core";
-import type { ApiEnv } from "./env.ts";
-import { accountOf, errorResponses, jsonResponse, secured } from "./schemas.ts";
-
-const SwitcherIdParams = z.object({
-  switcherId: z
-    .string()
-    .regex(SWITCHER_ID_PATTERN, "a switcher id looks like sw-0123456789abcdef")
-    .openapi({ param: { name: "switcherId", in: "path" }, example: "sw-0123456789abcdef" }),
-});
+import { type CallerEnv, callerAccount } from "./caller.ts";
+import { idParam, jsonBody, jsonResponse, securedRoute } from "./route.ts";
 
 const Health = z.object({ connected: z.boolean(), bitrateKbps: z.number(), lastKeyframeAgeMs: z.number().nullable() });
 const Monitor = z.object({ hlsUrl: z.string(), query: z.string(), cookies: z.record(z.string(), z.string()), expiresAt: z.string() }).nullable();
 
-export const SwitcherView = z
+const SwitcherView = z
   .object({
-    id: z.string().openapi({ example: "sw-0123456789abcdef" }),
+    id: z.string().openapi({ example: exampleId("switcher") }),
     name: z.string(),
     architecture: z.unknown().openapi({ description: "The architecture file" }),
     live: z.string().optional().openapi({ description: "The ingest on air" }),
@@ -70,162 +64,118 @@ const PreviewBody = z.object({ ingestId: IngestId }).strict().openapi("SwitchPre
 const TakeBody = z.object({ mode: SwitchMode.default("clean") }).strict().openapi("Take");
 const ScheduleBody = z.array(ScheduleEntry).max(200).openapi("Lineup");
 
-export function switcherRoutes() {
-  const app = new OpenAPIHono<ApiEnv>();
+const SwitcherSummary = z.object({ id: z.string(), name: z.string(), live: z.string().optional(), preview: z.string().optional() });
+
+const params = idParam("switcher");
+const OneSwitcher = z.object({ switcher: SwitcherView });
+const Switched = z.object({ switcher: SwitcherView, switch: SwitchRecord });
+const switched = (result: { switcher: Switcher; switch: SwitchRecord }) => ({ switcher: view(result.switcher), switch: result.switch });
+
+export function switcherRoutes({ switchers }: { switchers: Switchers }) {
+  const app = new OpenAPIHono<CallerEnv>();
+  const account = callerAccount("switchers");
 
   app.openapi(
-    createRoute({
-      method: "post",
-      path: "/switchers",
+    securedRoute("post", "/switchers", {
       summary: "Create a switcher from its architecture file: SRT ingests feeding a live and a preview output",
-      security: secured,
-      request: { body: { required: true, content: { "application/json": { schema: ArchitectureBody } } } },
-      responses: { 201: jsonResponse(z.object({ switcher: SwitcherView }), "Created"), ...errorResponses },
+      request: { body: jsonBody(ArchitectureBody) },
+      responses: { 201: jsonResponse(OneSwitcher, "Created") },
     }),
-    async (c) => {
-      const switcher = await c.get("switchers").create(accountOf(c.get("caller"), "switchers"), c.req.valid("json"));
-      return c.json({ switcher: view(switcher) }, 201);
-    },
+    async (c) => c.json({ switcher: view(await switchers.create(account(c), c.req.valid("json"))) }, 201),
     architectureHook,
   );
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/switchers",
+    securedRoute("get", "/switchers", {
       summary: "The account's switchers, newest first",
-      security: secured,
-      responses: { 200: jsonResponse(z.object({ switchers: z.array(z.object({ id: z.string(), name: z.string(), live: z.string().optional(), preview: z.string().optional() })) }), "Switchers"), ...errorResponses },
+      responses: { 200: jsonResponse(z.object({ switchers: z.array(SwitcherSummary) }), "Switchers") },
     }),
     async (c) => {
-      const switchers = await c.get("switchers").list(accountOf(c.get("caller"), "switchers"));
-      return c.json(
-        { switchers: switchers.map((s) => ({ id: s.id, name: s.architecture.name, ...(s.live ? { live: s.live } : {}), ...(s.preview ? { preview: s.preview } : {}) })) },
-        200,
-      );
+      const list = await switchers.list(account(c));
+      return c.json({ switchers: list.map((s) => ({ id: s.id, name: s.architecture.name, ...(s.live ? { live: s.live } : {}), ...(s.preview ? { preview: s.preview } : {}) })) }, 200);
     },
   );
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/switchers/{switcherId}",
+    securedRoute("get", "/switchers/{switcherId}", {
       summary: "A switcher: its config, which ingest is on live and on preview, each ingest's health, and its monitors",
-      security: secured,
-      request: { params: SwitcherIdParams },
-      responses: { 200: jsonResponse(z.object({ switcher: SwitcherView }), "The switcher"), ...errorResponses },
+      request: { params },
+      responses: { 200: jsonResponse(OneSwitcher, "The switcher") },
     }),
-    async (c) => {
-      const switcher = await c.get("switchers").get(accountOf(c.get("caller"), "switchers"), c.req.valid("param").switcherId);
-      return c.json({ switcher: view(switcher) }, 200);
-    },
+    async (c) => c.json({ switcher: view(await switchers.get(account(c), c.req.valid("param").switcherId)) }, 200),
   );
 
   app.openapi(
-    createRoute({
-      method: "put",
-      path: "/switchers/{switcherId}/config",
+    securedRoute("put", "/switchers/{switcherId}/config", {
       summary: "Replace the architecture file; ingests and outputs are rebuilt, the buses keep their ingests where they still exist",
-      security: secured,
-      request: { params: SwitcherIdParams, body: { required: true, content: { "application/json": { schema: ArchitectureBody } } } },
-      responses: { 200: jsonResponse(z.object({ switcher: SwitcherView }), "Updated"), ...errorResponses },
+      request: { params, body: jsonBody(ArchitectureBody) },
+      responses: { 200: jsonResponse(OneSwitcher, "Updated") },
     }),
-    async (c) => {
-      const switcher = await c.get("switchers").updateConfig(accountOf(c.get("caller"), "switchers"), c.req.valid("param").switcherId, c.req.valid("json"));
-      return c.json({ switcher: view(switcher) }, 200);
-    },
+    async (c) => c.json({ switcher: view(await switchers.updateConfig(account(c), c.req.valid("param").switcherId, c.req.valid("json"))) }, 200),
     architectureHook,
   );
 
   app.openapi(
-    createRoute({
-      method: "delete",
-      path: "/switchers/{switcherId}",
+    securedRoute("delete", "/switchers/{switcherId}", {
       summary: "Delete a switcher: its ingests and outputs stop, its lineup is dropped",
-      security: secured,
-      request: { params: SwitcherIdParams },
-      responses: { 204: { description: "Deleted" }, ...errorResponses },
+      request: { params },
+      responses: { 204: { description: "Deleted" } },
     }),
     async (c) => {
-      await c.get("switchers").remove(accountOf(c.get("caller"), "switchers"), c.req.valid("param").switcherId);
+      await switchers.remove(account(c), c.req.valid("param").switcherId);
       return c.body(null, 204);
     },
   );
 
   app.openapi(
-    createRoute({
-      method: "post",
-      path: "/switchers/{switcherId}/preview",
+    securedRoute("post", "/switchers/{switcherId}/preview", {
       summary: "Put an ingest on the preview bus",
-      security: secured,
-      request: { params: SwitcherIdParams, body: { required: true, content: { "application/json": { schema: PreviewBody } } } },
-      responses: { 200: jsonResponse(z.object({ switcher: SwitcherView, switch: SwitchRecord }), "Switched"), ...errorResponses },
+      request: { params, body: jsonBody(PreviewBody) },
+      responses: { 200: jsonResponse(Switched, "Switched") },
     }),
-    async (c) => {
-      const result = await c.get("switchers").setPreview(accountOf(c.get("caller"), "switchers"), c.req.valid("param").switcherId, c.req.valid("json").ingestId);
-      return c.json({ switcher: view(result.switcher), switch: result.switch }, 200);
-    },
+    async (c) => c.json(switched(await switchers.setPreview(account(c), c.req.valid("param").switcherId, c.req.valid("json").ingestId)), 200),
   );
 
   app.openapi(
-    createRoute({
-      method: "post",
-      path: "/switchers/{switcherId}/live",
+    securedRoute("post", "/switchers/{switcherId}/live", {
       summary: "Put an ingest on air: clean (at its next keyframe, timeline continued; cut if none comes within 4 s) or cut (at the next packet)",
-      security: secured,
-      request: { params: SwitcherIdParams, body: { required: true, content: { "application/json": { schema: SwitchBody } } } },
-      responses: { 200: jsonResponse(z.object({ switcher: SwitcherView, switch: SwitchRecord }), "Switched"), ...errorResponses },
+      request: { params, body: jsonBody(SwitchBody) },
+      responses: { 200: jsonResponse(Switched, "Switched") },
     }),
     async (c) => {
       const { ingestId, mode } = c.req.valid("json");
-      const result = await c.get("switchers").setLive(accountOf(c.get("caller"), "switchers"), c.req.valid("param").switcherId, ingestId, mode);
-      return c.json({ switcher: view(result.switcher), switch: result.switch }, 200);
+      return c.json(switched(await switchers.setLive(account(c), c.req.valid("param").switcherId, ingestId, mode)), 200);
     },
   );
 
   app.openapi(
-    createRoute({
-      method: "post",
-      path: "/switchers/{switcherId}/take",
+    securedRoute("post", "/switchers/{switcherId}/take", {
       summary: "Take: the preview ingest goes on air and the one on air goes to preview",
-      security: secured,
-      request: { params: SwitcherIdParams, body: { required: true, content: { "application/json": { schema: TakeBody } } } },
-      responses: { 200: jsonResponse(z.object({ switcher: SwitcherView, switches: z.array(SwitchRecord) }), "Taken"), ...errorResponses },
+      request: { params, body: jsonBody(TakeBody) },
+      responses: { 200: jsonResponse(z.object({ switcher: SwitcherView, switches: z.array(SwitchRecord) }), "Taken") },
     }),
     async (c) => {
-      const result = await c.get("switchers").take(accountOf(c.get("caller"), "switchers"), c.req.valid("param").switcherId, c.req.valid("json").mode);
+      const result = await switchers.take(account(c), c.req.valid("param").switcherId, c.req.valid("json").mode);
       return c.json({ switcher: view(result.switcher), switches: result.switches }, 200);
     },
   );
 
   app.openapi(
-    createRoute({
-      method: "put",
-      path: "/switchers/{switcherId}/schedule",
+    securedRoute("put", "/switchers/{switcherId}/schedule", {
       summary: "Replace the lineup: switches run on time (EventBridge Scheduler in AWS, a timer locally)",
-      security: secured,
-      request: { params: SwitcherIdParams, body: { required: true, content: { "application/json": { schema: ScheduleBody } } } },
-      responses: { 200: jsonResponse(z.object({ schedule: z.array(ScheduledSwitch) }), "The lineup"), ...errorResponses },
+      request: { params, body: jsonBody(ScheduleBody) },
+      responses: { 200: jsonResponse(z.object({ schedule: z.array(ScheduledSwitch) }), "The lineup") },
     }),
-    async (c) => {
-      const schedule = await c.get("switchers").setSchedule(accountOf(c.get("caller"), "switchers"), c.req.valid("param").switcherId, c.req.valid("json"));
-      return c.json({ schedule }, 200);
-    },
+    async (c) => c.json({ schedule: await switchers.setSchedule(account(c), c.req.valid("param").switcherId, c.req.valid("json")) }, 200),
   );
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/switchers/{switcherId}/events",
+    securedRoute("get", "/switchers/{switcherId}/events", {
       summary: "Recent switches, newest first",
-      security: secured,
-      request: { params: SwitcherIdParams },
-      responses: { 200: jsonResponse(z.object({ events: z.array(SwitchRecord) }), "Switches"), ...errorResponses },
+      request: { params },
+      responses: { 200: jsonResponse(z.object({ events: z.array(SwitchRecord) }), "Switches") },
     }),
-    async (c) => {
-      const events = await c.get("switchers").events(accountOf(c.get("caller"), "switchers"), c.req.valid("param").switcherId);
-      return c.json({ events }, 200);
-    },
+    async (c) => c.json({ events: await switchers.events(account(c), c.req.valid("param").switcherId) }, 200),
   );
 
   return app;

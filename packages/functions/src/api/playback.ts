@@ -1,0 +1,23 @@
+import { z } from "@hono/zod-openapi";
+
+export const PlaybackQuery = z.object({
+  expiresIn: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .optional()
+    .openapi({ param: { name: "expiresIn", in: "query" }, description: "Seconds the link stays valid (default 3600)" }),
+});
+
+/** A signed link to one file, and the web player ready to play it. */
+export const SignedUrl = <K extends string>(idField: K) =>
+  z.object({ [idField]: z.string(), url: z.string(), expiresAt: z.string(), playerUrl: z.string() } as Record<K | "url" | "expiresAt" | "playerUrl", z.ZodString>);
+
+/** The web player on the API's own host, ready to play `src` (with `auth` added to every request when given). */
+export function playerLink(requestUrl: string, src: string, auth?: string): string {
+  const url = new URL("/player.html", requestUrl);
+  url.searchParams.set("src", src);
+  if (auth) url.searchParams.set("auth", auth);
+  return url.toString();
+}
