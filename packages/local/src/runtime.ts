@@ -1,20 +1,11 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import {
-  CloudFrontPlaybackSigner,
-  documentClient,
-  DynamoAccountRepository,
-  DynamoChannelRepository,
-  dynamoClient,
-  DynamoMediaRepository,
-  DynamoRecordingRepository,
-  DynamoSwitcherRepository,
-  ensureTables,
-} from "@visionstream/aws";
-import { ACCOUNT_CACHE_TTL_MS, Accounts, Authenticator, CachedAccountRepository, Channels, type Ladder, MediaLibrary, Recordings, Switchers } from "@visionstream/core";
+import { CloudFrontPlaybackSigner, documentClient, dynamoClient, ensureTables } from "@visionstream/aws";
+import { Authenticator, type Ladder } from "@visionstream/core";
 import { type RuleName, Rules } from "@visionstream/events";
 import { createApi } from "@visionstream/functions/api/app";
+import { domain } from "@visionstream/functions/domain";
 import { errorBody } from "@visionstream/functions/api/errors";
 import { deprovisionAccountHandler, provisionAccountHandler } from "@visionstream/functions/handlers/accounts";
 import { channelAlertHandler, channelStateChangedHandler, stopIdleChannelsHandler } from "@visionstream/functions/handlers/channels";
@@ -89,9 +80,6 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     const bus = new LocalBus();
     stops.push(() => bus.close());
     const infrastructure = new LocalAccountInfrastructure(layout, () => cdnOrigin);
-    const repository = new CachedAccountRepository(new DynamoAccountRepository(documentClient(dynamo), TABLES.table), { ttlMs: ACCOUNT_CACHE_TTL_MS });
-    const accounts = Accounts({ repository, publisher: bus, infrastructure });
-    const authenticator = Authenticator({ repository, adminToken: config.adminToken });
     // Closed after the engine: channels stopped at shutdown still get their recordings assembled.
     const assembler = new LocalVodAssembler({ layout, bus });
     stops.push(() => assembler.close());
@@ -111,45 +99,20 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       const key = await infrastructure.signingKey(accountId);
       return { keyPairId: key.publicKeyId, privateKey: key.privateKey };
     });
-    const channelRepository = new DynamoChannelRepository(documentClient(dynamo), TABLES.table);
-    const channels = Channels({
-      channels: channelRepository,
-      accounts: repository,
-      engine,
-      signer,
-      ...(config.idleStopAfterMs !== undefined ? { idleStopAfterMs: config.idleStopAfterMs } : {}),
-    });
-
-    const recordings = Recordings({
-      recordings: new DynamoRecordingRepository(documentClient(dynamo), TABLES.table),
-      channels: channelRepository,
-      accounts: repository,
-      assembler,
-      store: new LocalObjectStore(layout),
-      signer,
-      ...(config.ladder ? { ladder: config.ladder } : {}),
-    });
-    const media = MediaLibrary({
-      media: new DynamoMediaRepository(documentClient(dynamo), TABLES.table),
-      accounts: repository,
-      store: new LocalObjectStore(layout),
-      uploads: new LocalUploadSigner(layout, (bucketName) => `${cdnOrigin}/${infrastructure.distributionId(bucketName.slice("visionstream-local-".length))}`),
-      signer,
-    });
     const switcherEngine = new LocalSwitcherEngine({ layout, bus, dataDir: config.dataDir });
     stops.push(() => switcherEngine.close());
     let runScheduled: (input: unknown) => Promise<unknown> = async () => undefined;
     const scheduler = new LocalSwitchScheduler((input) => runScheduled(input));
     stops.push(async () => scheduler.close());
-    const switchers = Switchers({
-      switchers: new DynamoSwitcherRepository(documentClient(dynamo), TABLES.table),
-      accounts: repository,
-      engine: switcherEngine,
-      scheduler,
-      publisher: bus,
-      signer,
-      store: new LocalObjectStore(layout),
-    });
+    const uploads = new LocalUploadSigner(layout, (bucketName) => `${cdnOrigin}/${infrastructure.distributionId(bucketName.slice("visionstream-local-".length))}`);
+    const store = new LocalObjectStore(layout);
+    const { repository, accounts, channels, recordings, media, switchers } = domain(
+      documentClient(dynamo),
+      TABLES.table,
+      () => ({ publisher: bus, infrastructure, signer, engine, assembler, store, uploads, switcherEngine, scheduler }),
+      { idleStopAfterMs: config.idleStopAfterMs, ladder: config.ladder },
+    );
+    const authenticator = Authenticator({ repository, adminToken: config.adminToken });
     runScheduled = invokeAsLambda("scheduledSwitch", scheduledSwitchHandler(switchers));
     const idempotency = { tableName: TABLES.idempotencyTable, client: dynamo };
 
