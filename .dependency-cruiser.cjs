@@ -80,6 +80,13 @@ module.exports = {
       to: { path: "^packages/local/" },
     },
     {
+      name: "no-test-support-in-production",
+      severity: "error",
+      comment: "Tests and their support (testing.ts, testing/) are imported by tests and benchmarks only.",
+      from: { path: "^(events|packages|stacks)/", pathNot: testSupport },
+      to: { path: testSupport },
+    },
+    {
       name: "no-dev-dependency-in-deployed-code",
       severity: "error",
       comment: "What Lambda runs (events, core, aws, functions) and the protocol libraries use production dependencies only.",

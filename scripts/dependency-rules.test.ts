@@ -52,6 +52,7 @@ describe("dependency rules", () => {
       "functions-no-local-or-web: packages/functions/src/handler.ts → packages/local/src/store.ts",
       "no-circular: packages/core/src/channel.ts → packages/core/src/session.ts → packages/core/src/channel.ts",
       "no-dev-dependency-in-deployed-code: packages/functions/src/handler.ts → fast-check",
+      "no-test-support-in-production: packages/local/src/runtime.ts → packages/local/src/testing/engine.ts",
       "not-to-unresolvable: packages/core/src/storage.ts → ./nowhere.ts",
       "nothing-imports-bench: packages/local/src/store.ts → bench/load.ts",
       "protocols-no-visionstream: packages/rtmp/src/server.ts → packages/core/src/channel.ts",

@@ -6,7 +6,7 @@
 import "../load/quiet-logs.ts";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { activeAccount, eventually, startTestRuntime } from "@visionstream/local/testing";
+import { activeAccount, eventually, startTestRuntime } from "@visionstream/local/testing/runtime";
 import type { SaturationFigures } from "./autocannon.ts";
 import { childFigures, loadAverage, median } from "../common.ts";
 

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { parseMediaPlaylist } from "@visionstream/local/medialive/media-playlist";
 import { DEFAULT_MEDIA_NICENESS } from "@visionstream/local/config";
-import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "@visionstream/local/testing";
+import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "@visionstream/local/testing/runtime";
 import type { ApiKindFigures } from "./api-paced.ts";
 import { pushCamera } from "./camera.ts";
 import { watchCpu } from "./cpu-wait.ts";

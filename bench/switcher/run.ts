@@ -20,7 +20,7 @@ const { trackChild } = await import("@visionstream/local/child-processes");
 const { accountSecret, writeSecret } = await import("@visionstream/local/secrets/secrets");
 const { SrtIngest, SrtOutput } = await import("@visionstream/local/mediaconnect/srt-processes");
 const { captureSrt, localArchitecture, pushSrt, stopChild, wholeFrames } = await import("@visionstream/local/mediaconnect/testing");
-const { eventually, startTestRuntime, TEST_ADMIN_TOKEN } = await import("@visionstream/local/testing");
+const { eventually, startTestRuntime, TEST_ADMIN_TOKEN } = await import("@visionstream/local/testing/runtime");
 
 const run = promisify(execFile);
 const INGEST_PORTS = [29001, 29002, 29003];

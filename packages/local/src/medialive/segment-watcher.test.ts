@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../testing.ts";
+import { eventually } from "../testing/runtime.ts";
 import { flvInput } from "./ladder-args.ts";
 import { parseMediaPlaylist } from "./media-playlist.ts";
 import { type RecordedSegment, type SegmentWatcher, watchSegments } from "./segment-watcher.ts";

@@ -6,7 +6,7 @@ import { LOCAL_REGION } from "../eventbridge/bus.ts";
 import { TABLES } from "../runtime.ts";
 import { accountSecret, writeSecret } from "../secrets/secrets.ts";
 import { localArchitecture } from "../mediaconnect/testing.ts";
-import { eventually, type startTestRuntime, TEST_ADMIN_TOKEN } from "../testing.ts";
+import { eventually, type startTestRuntime, TEST_ADMIN_TOKEN } from "./runtime.ts";
 
 export type TestRuntime = Awaited<ReturnType<typeof startTestRuntime>>;
 

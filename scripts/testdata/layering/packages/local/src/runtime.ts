@@ -1,0 +1,3 @@
+import { fakeEngine } from "./testing/engine.ts";
+
+export const runtimeEngine = fakeEngine;
