@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { flvInput } from "@visionstream/local/medialive/ladder-args";
 import { parseMediaPlaylist } from "@visionstream/local/medialive/media-playlist";
-import { pushFlv } from "@visionstream/local/medialive/testing";
+import { pushFlv } from "@visionstream/local/testing/medialive";
 import { startTranscoder } from "@visionstream/local/medialive/transcoder";
 import { CAMERA_SECONDS, cameraSource, clockTicks, loadAverage, median } from "../common.ts";
 

@@ -19,7 +19,7 @@ const { LocalLayout } = await import("@visionstream/local/account-infrastructure
 const { LocalBus } = await import("@visionstream/local/eventbridge/bus");
 const { LocalVodAssembler } = await import("@visionstream/local/mediaconvert/assembler");
 const { LocalObjectStore } = await import("@visionstream/local/s3/object-store");
-const { recordSegments } = await import("@visionstream/local/mediaconvert/testing");
+const { recordSegments } = await import("@visionstream/local/testing/mediaconvert");
 const { CloudFrontPlaybackSigner } = await import("@visionstream/aws/cloudfront/playback-signer");
 
 const RUNS = 3;

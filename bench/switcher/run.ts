@@ -19,7 +19,7 @@ process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
 const { trackChild } = await import("@visionstream/local/child-processes");
 const { accountSecret, writeSecret } = await import("@visionstream/local/secrets/secrets");
 const { SrtIngest, SrtOutput } = await import("@visionstream/local/mediaconnect/srt-processes");
-const { captureSrt, localArchitecture, pushSrt, stopChild, wholeFrames } = await import("@visionstream/local/mediaconnect/testing");
+const { captureSrt, localArchitecture, pushSrt, stopChild, wholeFrames } = await import("@visionstream/local/testing/mediaconnect");
 const { eventually, startTestRuntime, TEST_ADMIN_TOKEN } = await import("@visionstream/local/testing/runtime");
 
 const run = promisify(execFile);

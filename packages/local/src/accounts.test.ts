@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { getSignedUrl } from "@aws-sdk/cloudfront-signer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SigningKeyPair } from "./account-infrastructure.ts";
-import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing/runtime.ts";
+import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "../testing/runtime.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 const admin = TEST_ADMIN_TOKEN;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channelArn } from "./medialive/events.ts";
-import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing/runtime.ts";
+import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "../testing/runtime.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 let apiKey: string;

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "./eventbridge/bus.ts";
-import { launchChromium, watchPlayer } from "./testing/browser.ts";
-import { audioBitrateKbps, firstVideoPacketIsKeyframe, probeStreams, push } from "./testing/media.ts";
-import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing/runtime.ts";
+import { launchChromium, watchPlayer } from "../testing/browser.ts";
+import { audioBitrateKbps, firstVideoPacketIsKeyframe, probeStreams, push } from "../testing/media.ts";
+import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "../testing/runtime.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 let apiKey: string;

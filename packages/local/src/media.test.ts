@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "./eventbridge/bus.ts";
 import { cdnApp } from "./cloudfront/server.ts";
 import { LocalUploadSigner, UPLOAD_EXPIRES, UPLOAD_SIGNATURE, uploadSecretFile, uploadSignature, uploadSigningSecret } from "./s3/media-uploads.ts";
-import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing/runtime.ts";
+import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "../testing/runtime.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 let work: string;

@@ -2,10 +2,10 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, watchPlayer } from "./testing/browser.ts";
+import { launchChromium, watchPlayer } from "../testing/browser.ts";
 import type { BusEvent } from "./eventbridge/bus.ts";
-import { durationSeconds, push } from "./testing/media.ts";
-import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "./testing/runtime.ts";
+import { durationSeconds, push } from "../testing/media.ts";
+import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "../testing/runtime.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 let work: string;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "./eventbridge/bus.ts";
 import { accountSecret, writeSecret } from "./secrets/secrets.ts";
-import { captureSrt, localArchitecture, pushSrt, stopChild } from "./mediaconnect/testing.ts";
-import { activeAccount, eventually, startTestRuntime } from "./testing/runtime.ts";
+import { captureSrt, localArchitecture, pushSrt, stopChild } from "../testing/mediaconnect.ts";
+import { activeAccount, eventually, startTestRuntime } from "../testing/runtime.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,9 +1,9 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./testing/browser.ts";
+import { launchChromium } from "../testing/browser.ts";
 import { accountSecret, writeSecret } from "./secrets/secrets.ts";
-import { localArchitecture, pushSrt, stopChild } from "./mediaconnect/testing.ts";
-import { activeAccount, eventually, startTestRuntime } from "./testing/runtime.ts";
+import { localArchitecture, pushSrt, stopChild } from "../testing/mediaconnect.ts";
+import { activeAccount, eventually, startTestRuntime } from "../testing/runtime.ts";
 
 // Ports of this file only, so it can run beside the other switcher tests.
 const INGEST_PORTS = [28001, 28002];

@@ -7,8 +7,8 @@ import type { Architecture } from "@visionstream/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "./eventbridge/bus.ts";
 import { accountSecret, writeSecret } from "./secrets/secrets.ts";
-import { captureSrt, localArchitecture, pushSrt, stopChild, wholeFrames } from "./mediaconnect/testing.ts";
-import { activeAccount, eventually, startTestRuntime } from "./testing/runtime.ts";
+import { captureSrt, localArchitecture, pushSrt, stopChild, wholeFrames } from "../testing/mediaconnect.ts";
+import { activeAccount, eventually, startTestRuntime } from "../testing/runtime.ts";
 
 const run = promisify(execFile);
 const INGEST_PORTS = [26001, 26002, 26003];

@@ -10,7 +10,7 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, watchPlayer } from "./testing/browser.ts";
+import { launchChromium, watchPlayer } from "../testing/browser.ts";
 import { ensureWebBuilt, webApp } from "./web.ts";
 
 const run = promisify(execFile);

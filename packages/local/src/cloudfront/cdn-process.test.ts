@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../testing/runtime.ts";
+import { eventually } from "../../testing/runtime.ts";
 import { type RunningCdn, startCdnProcess } from "./cdn-process.ts";
 
 const HOST = "127.0.0.1";

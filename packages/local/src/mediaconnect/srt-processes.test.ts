@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { trackChild } from "../child-processes.ts";
 import { parseMediaPlaylist } from "../medialive/media-playlist.ts";
-import { type SyntheticSource, syntheticInputArgs } from "../medialive/testing.ts";
+import { type SyntheticSource, syntheticInputArgs } from "../../testing/medialive.ts";
 import { HlsMonitor, InvalidSrtOptions, SrtIngest, SrtOutput } from "./srt-processes.ts";
 
 const run = promisify(execFile);

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalLayout } from "../account-infrastructure.ts";
 import { LocalBus } from "../eventbridge/bus.ts";
 import { runningChildren } from "../child-processes.ts";
-import { durationSeconds, ffprobeJson, probeStreams } from "../medialive/testing.ts";
+import { durationSeconds, ffprobeJson, probeStreams } from "../../testing/medialive.ts";
 import { LOCAL_MEDIACONVERT_QUEUE, LocalVodAssembler, MEDIACONVERT_INPUT_NOT_FOUND, MEDIACONVERT_UNKNOWN_ERROR } from "./assembler.ts";
 import { KeyOutsideBucket } from "../s3/object-store.ts";
-import { lastPacket, recordSegments } from "./testing.ts";
+import { lastPacket, recordSegments } from "../../testing/mediaconvert.ts";
 
 const BUCKET = "visionstream-local-acc-vod";
 const CHANNEL = "ch-abcdefghij012345";

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../testing/runtime.ts";
+import { eventually } from "../../testing/runtime.ts";
 import { flvInput } from "./ladder-args.ts";
 import { parseMediaPlaylist } from "./media-playlist.ts";
 import { type RecordedSegment, type SegmentWatcher, watchSegments } from "./segment-watcher.ts";
-import { pushFlv } from "./testing.ts";
+import { pushFlv } from "../../testing/medialive.ts";
 import { startTranscoder } from "./transcoder.ts";
 
 const RENDITIONS = DEFAULT_LADDER.renditions.map(({ name }) => name);

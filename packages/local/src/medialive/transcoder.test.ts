@@ -18,7 +18,7 @@ import {
   probeStreams,
   pushFlv,
   syntheticInputArgs,
-} from "./testing.ts";
+} from "../../testing/medialive.ts";
 import { type Transcoder, type TranscoderExit, type TranscoderOptions, startTranscoder } from "./transcoder.ts";
 
 const FLV_ON_STDIN = flvInput();

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { recordChildrenIn } from "../child-processes.ts";
-import { eventually } from "../testing/runtime.ts";
+import { eventually } from "../../testing/runtime.ts";
 
 let directory: string | undefined;
 afterAll(async () => {

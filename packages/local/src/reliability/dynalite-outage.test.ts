@@ -1,10 +1,10 @@
 import { DynamoRecordingRepository, documentClient, dynamoClient } from "@visionstream/aws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_REGION } from "../eventbridge/bus.ts";
-import { push } from "../testing/media.ts";
+import { push } from "../../testing/media.ts";
 import { TABLES } from "../runtime.ts";
-import { activeAccount, eventually, startTestRuntime } from "../testing/runtime.ts";
-import { recordedSequences, SMALL_LADDER, sleep } from "../testing/reliability.ts";
+import { activeAccount, eventually, startTestRuntime } from "../../testing/runtime.ts";
+import { recordedSequences, SMALL_LADDER, sleep } from "../../testing/reliability.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 let accountId: string;

@@ -2,10 +2,10 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestRuntime, TEST_ADMIN_TOKEN } from "../testing/runtime.ts";
-import { provisionTenant, type Tenant, type TestRuntime } from "../testing/tenants.ts";
+import { startTestRuntime, TEST_ADMIN_TOKEN } from "../../testing/runtime.ts";
+import { provisionTenant, type Tenant, type TestRuntime } from "../../testing/tenants.ts";
 import { uploadSecretFile } from "../s3/media-uploads.ts";
-import { type Answer, closeStateClients, errorShapeFault, MALFORMED_BODIES, mutated, NASTY_STRINGS, SEED, send, storedState } from "../testing/fuzzing.ts";
+import { type Answer, closeStateClients, errorShapeFault, MALFORMED_BODIES, mutated, NASTY_STRINGS, SEED, send, storedState } from "../../testing/fuzzing.ts";
 
 const RUNS = 200;
 /** The stored state is compared after this many 4xx cases in a row (and around every success). */

@@ -5,10 +5,10 @@ import { logger as functionsLogger } from "@visionstream/functions/logger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logger as localLogger } from "../logger.ts";
 import { uploadSecretFile } from "../s3/media-uploads.ts";
-import { pushSrt, stopChild } from "../mediaconnect/testing.ts";
-import { startTestRuntime, TEST_ADMIN_TOKEN } from "../testing/runtime.ts";
-import { provisionTenant, type Tenant, type TestRuntime } from "../testing/tenants.ts";
-import { closeStateClients, storedState } from "../testing/fuzzing.ts";
+import { pushSrt, stopChild } from "../../testing/mediaconnect.ts";
+import { startTestRuntime, TEST_ADMIN_TOKEN } from "../../testing/runtime.ts";
+import { provisionTenant, type Tenant, type TestRuntime } from "../../testing/tenants.ts";
+import { closeStateClients, storedState } from "../../testing/fuzzing.ts";
 
 /** SRT ports of this file: 31201-31299. */
 const OWNER_PORTS = { ingestPorts: [31201, 31202], outputPorts: [31211, 31212] as [number, number] };

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "../eventbridge/bus.ts";
 import { DEFAULT_MEDIA_NICENESS } from "../config.ts";
-import { busyNeighbour, durationSeconds, frameNumbers, push } from "../testing/media.ts";
-import { activeAccount, eventually, startTestRuntime } from "../testing/runtime.ts";
-import { sleep, transcoderPids } from "../testing/reliability.ts";
+import { busyNeighbour, durationSeconds, frameNumbers, push } from "../../testing/media.ts";
+import { activeAccount, eventually, startTestRuntime } from "../../testing/runtime.ts";
+import { sleep, transcoderPids } from "../../testing/reliability.ts";
 
 // What a broadcaster pushes: 30 s at 30 fps, each frame carrying its number (0 … 899) in the picture.
 const PUSH_SECONDS = 30;

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { push } from "../testing/media.ts";
-import { apiClient, eventually } from "../testing/runtime.ts";
-import { recordedSequences, sleep, transcoderPids } from "../testing/reliability.ts";
+import { push } from "../../testing/media.ts";
+import { apiClient, eventually } from "../../testing/runtime.ts";
+import { recordedSequences, sleep, transcoderPids } from "../../testing/reliability.ts";
 
 const BIN = resolve(import.meta.dirname, "../../../../bin/visionstream.mjs");
 const ADMIN = "a-long-enough-admin-token-for-kill";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "../eventbridge/bus.ts";
-import { push } from "../testing/media.ts";
-import { activeAccount, eventually, startTestRuntime } from "../testing/runtime.ts";
-import { recordedSequences, SMALL_LADDER, sleep, transcoderPids } from "../testing/reliability.ts";
+import { push } from "../../testing/media.ts";
+import { activeAccount, eventually, startTestRuntime } from "../../testing/runtime.ts";
+import { recordedSequences, SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 let accountId: string;

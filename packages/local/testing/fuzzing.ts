@@ -4,8 +4,8 @@ import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { dynamoClient } from "@visionstream/aws";
 import fc from "fast-check";
 import { mutatedFrom } from "@visionstream/events/testing/mutation";
-import { LOCAL_REGION } from "../eventbridge/bus.ts";
-import { TABLES } from "../runtime.ts";
+import { LOCAL_REGION } from "../src/eventbridge/bus.ts";
+import { TABLES } from "../src/runtime.ts";
 
 /** Every run of the reliability suites starts from this seed, so a failure replays the same way. */
 export const SEED = 20261203;

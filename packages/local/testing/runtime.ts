@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type LocalRuntime, type RuntimeConfig, startLocalRuntime } from "../runtime.ts";
+import { type LocalRuntime, type RuntimeConfig, startLocalRuntime } from "../src/runtime.ts";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
 

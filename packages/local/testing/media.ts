@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { trackChild } from "../child-processes.ts";
-import { type SyntheticSource, syntheticInputArgs } from "../medialive/testing.ts";
+import { trackChild } from "../src/child-processes.ts";
+import { type SyntheticSource, syntheticInputArgs } from "./medialive.ts";
 
-export { audioBitrateKbps, durationSeconds, firstVideoPacketIsKeyframe, frameNumbers, probeStreams } from "../medialive/testing.ts";
+export { audioBitrateKbps, durationSeconds, firstVideoPacketIsKeyframe, frameNumbers, probeStreams } from "./medialive.ts";
 
 const H264_AAC = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "60", "-pix_fmt", "yuv420p", "-b:v", "4M", "-c:a", "aac", "-b:a", "128k"];
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
-import { trackChild } from "../child-processes.ts";
+import { trackChild } from "../src/child-processes.ts";
 
 const run = promisify(execFile);
 const runBuffer = promisify(execFile) as unknown as (file: string, args: string[], options: { encoding: "buffer"; maxBuffer: number }) => Promise<{ stdout: Buffer }>;

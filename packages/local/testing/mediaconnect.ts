@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import type { Architecture } from "@visionstream/core";
-import { trackChild } from "../child-processes.ts";
+import { trackChild } from "../src/child-processes.ts";
 import { OUTPUT_PMT_PID, OUTPUT_VIDEO_PID, PACKET_SIZE, payloadUnitStart, pidOf, randomAccess, SYNC_BYTE } from "@visionstream/mpegts";
 
 /** An architecture file for the local runtime: ingests on `ingestPorts`, live and preview SRT listeners on `outputPorts`. */

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { trackChild } from "../child-processes.ts";
-import { ffprobeJson, syntheticInputArgs } from "../medialive/testing.ts";
+import { trackChild } from "../src/child-processes.ts";
+import { ffprobeJson, syntheticInputArgs } from "./medialive.ts";
 
 export interface RecordingRun {
   /** The rendition directory of a recording: bucketDir/recordings/<channelId>/<sessionId>/<rendition>. */

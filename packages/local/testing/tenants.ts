@@ -2,10 +2,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { documentClient, dynamoClient, DynamoRecordingRepository } from "@visionstream/aws";
 import { type Architecture, recordingIdOf, vodKey } from "@visionstream/core";
-import { LOCAL_REGION } from "../eventbridge/bus.ts";
-import { TABLES } from "../runtime.ts";
-import { accountSecret, writeSecret } from "../secrets/secrets.ts";
-import { localArchitecture } from "../mediaconnect/testing.ts";
+import { LOCAL_REGION } from "../src/eventbridge/bus.ts";
+import { TABLES } from "../src/runtime.ts";
+import { accountSecret, writeSecret } from "../src/secrets/secrets.ts";
+import { localArchitecture } from "./mediaconnect.ts";
 import { eventually, type startTestRuntime, TEST_ADMIN_TOKEN } from "./runtime.ts";
 
 export type TestRuntime = Awaited<ReturnType<typeof startTestRuntime>>;
