@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseArchitecture, type Architecture } from "../packages/core/src/switcher/architecture.ts";
-import { SWITCHER_ID_PATTERN, busFlowName, flowName, type Bus } from "../packages/core/src/switcher/switcher.ts";
+import { SWITCHER_ID_PATTERN } from "../packages/core/src/ids.ts";
+import { busFlowName, flowName, type Bus } from "../packages/core/src/switcher/switcher.ts";
 import {
   MEDIACONNECT_SECRET_ACTIONS,
   MEDIACONNECT_VPC_ACTIONS,

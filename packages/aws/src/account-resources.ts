@@ -1,4 +1,4 @@
-import { AccountId } from "@visionstream/core/accounts/account";
+import { AccountId } from "@visionstream/core/ids";
 import { z } from "zod";
 
 /**

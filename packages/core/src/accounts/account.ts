@@ -2,7 +2,6 @@ import { z } from "zod";
 import { AccountId } from "../ids.ts";
 
 // Imported by this path from packages/aws.
-export { AccountId } from "../ids.ts";
 
 export const AccountStatus = z.enum(["PROVISIONING", "ACTIVE", "FAILED", "DELETING", "DELETED"]);
 export type AccountStatus = z.infer<typeof AccountStatus>;

@@ -3,7 +3,6 @@ import { SwitcherId } from "../ids.ts";
 import { Architecture } from "./architecture.ts";
 
 // Imported by this path from stacks/.
-export { SWITCHER_ID_PATTERN } from "../ids.ts";
 
 export const Bus = z.enum(["live", "preview"]);
 export type Bus = z.infer<typeof Bus>;
