@@ -12,7 +12,7 @@ import {
   type DistributionConfig,
 } from "@aws-sdk/client-cloudfront";
 import type { AccountResourceNames } from "../account-resources.ts";
-import { findInPages, findOrCreate, required } from "./find-or-create.ts";
+import { findInPages, findOrCreate, required, truncatedPage } from "./find-or-create.ts";
 
 /** CloudFront's managed policies, by id: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html */
 export const MANAGED_POLICY = {
@@ -34,18 +34,9 @@ export class AccountDistributions {
     const originAccessControl = await findOrCreate({
       resource: "CloudFront origin access control",
       name: Name,
-      find: async () => {
-        const summary = await findInPages(
-          async (Marker) => {
-            const { OriginAccessControlList: list } = await this.cloudfront.send(
-              new ListOriginAccessControlsCommand({ Marker }),
-            );
-            return { items: list?.Items, nextMarker: list?.IsTruncated ? list.NextMarker : undefined };
-          },
-          (control) => control.Name === Name,
-        );
-        return summary && { id: summary.Id };
-      },
+      page: async (Marker) => truncatedPage((await this.cloudfront.send(new ListOriginAccessControlsCommand({ Marker }))).OriginAccessControlList),
+      matches: (control) => control.Name === Name,
+      found: (control) => ({ id: control.Id }),
       create: async () => {
         const { OriginAccessControl } = await this.cloudfront.send(
           new CreateOriginAccessControlCommand({
@@ -140,13 +131,10 @@ export class AccountDistributions {
   }
 
   private find(comment: string) {
-    return findInPages(
-      async (Marker) => {
-        const { DistributionList: list } = await this.cloudfront.send(new ListDistributionsCommand({ Marker }));
-        return { items: list?.Items, nextMarker: list?.IsTruncated ? list.NextMarker : undefined };
-      },
-      (distribution) => distribution.Comment === comment,
-    );
+    return findInPages({
+      page: async (Marker) => truncatedPage((await this.cloudfront.send(new ListDistributionsCommand({ Marker }))).DistributionList),
+      matches: (distribution) => distribution.Comment === comment,
+    });
   }
 }
 

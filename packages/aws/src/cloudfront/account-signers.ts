@@ -8,7 +8,7 @@ import {
   PublicKeyAlreadyExists,
 } from "@aws-sdk/client-cloudfront";
 import type { AccountResourceNames } from "../account-resources.ts";
-import { findInPages, findOrCreate, required } from "./find-or-create.ts";
+import { findOrCreate, markerPage, required } from "./find-or-create.ts";
 
 /** The CloudFront public key of this name holds another key than the one in the account's secret. */
 export class SigningKeyMismatch extends Error {
@@ -41,27 +41,13 @@ export class AccountSigners {
     const publicKey = await findOrCreate({
       resource: "CloudFront public key",
       name: Name,
-      find: async () => {
-        const summary = await findInPages(
-          async (Marker) => {
-            const { PublicKeyList: list } = await this.cloudfront.send(new ListPublicKeysCommand({ Marker }));
-            return { items: list?.Items, nextMarker: list?.NextMarker };
-          },
-          (key) => key.Name === Name,
-        );
-        return summary && { id: summary.Id, encodedKey: summary.EncodedKey };
-      },
+      page: async (Marker) => markerPage((await this.cloudfront.send(new ListPublicKeysCommand({ Marker }))).PublicKeyList),
+      matches: (key) => key.Name === Name,
+      found: (key) => ({ id: key.Id, encodedKey: key.EncodedKey }),
       create: async () => {
-        const { PublicKey } = await this.cloudfront.send(
-          new CreatePublicKeyCommand({
-            PublicKeyConfig: {
-              CallerReference: accountId,
-              Name,
-              EncodedKey: publicKeyPem,
-              Comment: `Signed URLs and cookies of VisionStream account ${accountId}`,
-            },
-          }),
-        );
+        const Comment = `Signed URLs and cookies of VisionStream account ${accountId}`;
+        const PublicKeyConfig = { CallerReference: accountId, Name, EncodedKey: publicKeyPem, Comment };
+        const { PublicKey } = await this.cloudfront.send(new CreatePublicKeyCommand({ PublicKeyConfig }));
         return { id: PublicKey?.Id, encodedKey: publicKeyPem };
       },
       isDuplicate: (error) => error instanceof PublicKeyAlreadyExists,
@@ -76,26 +62,12 @@ export class AccountSigners {
     const keyGroup = await findOrCreate({
       resource: "CloudFront key group",
       name: Name,
-      find: async () => {
-        const summary = await findInPages(
-          async (Marker) => {
-            const { KeyGroupList: list } = await this.cloudfront.send(new ListKeyGroupsCommand({ Marker }));
-            return { items: list?.Items, nextMarker: list?.NextMarker };
-          },
-          (item) => item.KeyGroup?.KeyGroupConfig?.Name === Name,
-        );
-        return summary && { id: summary.KeyGroup?.Id, publicKeyIds: summary.KeyGroup?.KeyGroupConfig?.Items };
-      },
+      page: async (Marker) => markerPage((await this.cloudfront.send(new ListKeyGroupsCommand({ Marker }))).KeyGroupList),
+      matches: (item) => item.KeyGroup?.KeyGroupConfig?.Name === Name,
+      found: ({ KeyGroup }) => ({ id: KeyGroup?.Id, publicKeyIds: KeyGroup?.KeyGroupConfig?.Items }),
       create: async () => {
-        const { KeyGroup } = await this.cloudfront.send(
-          new CreateKeyGroupCommand({
-            KeyGroupConfig: {
-              Name,
-              Items: [publicKeyId],
-              Comment: `Signers of VisionStream account ${accountId}`,
-            },
-          }),
-        );
+        const KeyGroupConfig = { Name, Items: [publicKeyId], Comment: `Signers of VisionStream account ${accountId}` };
+        const { KeyGroup } = await this.cloudfront.send(new CreateKeyGroupCommand({ KeyGroupConfig }));
         return { id: KeyGroup?.Id, publicKeyIds: [publicKeyId] };
       },
       isDuplicate: (error) => error instanceof KeyGroupAlreadyExists,

@@ -1,19 +1,50 @@
 import { AccountResourceMissing } from "../account-resources.ts";
 
+export interface Page<T> {
+  items: T[] | undefined;
+  nextMarker: string | undefined;
+}
+
+/** A resource found by walking a CloudFront list, page after page. */
+export interface Listing<Summary> {
+  page: (marker: string | undefined) => Promise<Page<Summary>>;
+  matches: (summary: Summary) => boolean;
+}
+
+type List<T> = { Items?: T[] | undefined; NextMarker?: string | undefined; IsTruncated?: boolean | undefined } | undefined;
+
+/** A page of a list that has more while it names a NextMarker. */
+export const markerPage = <T>(list: List<T>): Page<T> => ({
+  items: list?.Items,
+  nextMarker: list?.NextMarker,
+});
+
+/** A page of a list that has more only while it says IsTruncated. */
+export const truncatedPage = <T>(list: List<T>): Page<T> => ({
+  items: list?.Items,
+  nextMarker: list?.IsTruncated ? list.NextMarker : undefined,
+});
+
 /** Finds the resource, else creates it; when a concurrent duplicate won the race, finds that one. */
-export async function findOrCreate<T>({
+export async function findOrCreate<Summary, T>({
   resource,
   name,
-  find,
+  page,
+  matches,
+  found,
   create,
   isDuplicate,
-}: {
+}: Listing<Summary> & {
   resource: string;
   name: string;
-  find: () => Promise<T | undefined>;
+  found: (summary: Summary) => T;
   create: () => Promise<T>;
   isDuplicate: (error: unknown) => boolean;
 }): Promise<T> {
+  const find = async () => {
+    const summary = await findInPages({ page, matches });
+    return summary && found(summary);
+  };
   const existing = await find();
   if (existing) return existing;
   try {
@@ -26,10 +57,7 @@ export async function findOrCreate<T>({
   throw new AccountResourceMissing(resource, name);
 }
 
-export async function findInPages<T>(
-  page: (marker: string | undefined) => Promise<{ items: T[] | undefined; nextMarker: string | undefined }>,
-  matches: (item: T) => boolean,
-): Promise<T | undefined> {
+export async function findInPages<T>({ page, matches }: Listing<T>): Promise<T | undefined> {
   let marker: string | undefined;
   do {
     const { items, nextMarker } = await page(marker);

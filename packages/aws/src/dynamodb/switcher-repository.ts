@@ -1,67 +1,40 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Switcher, type SwitcherRepository } from "@visionstream/core/switcher/switcher";
-import { queryNewestFirst } from "./query.ts";
+import { listedItem, TableRepository } from "./table.ts";
 
 const switcherKey = (switcherId: string) => ({ pk: `SWITCHER#${switcherId}`, sk: "SWITCHER" });
 const byAccount = (accountId: string) => `ACCOUNT#${accountId}#SWITCHER`;
+const itemOf = (switcher: Switcher) => listedItem(switcherKey(switcher.id), byAccount(switcher.accountId), switcher);
 
 /** A switcher is one item keyed by its id (flows and schedules name only the switcher), listed per account through gsi1. */
-export class DynamoSwitcherRepository implements SwitcherRepository {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
-
-  private item(switcher: Switcher) {
-    return { ...switcherKey(switcher.id), gsi1pk: byAccount(switcher.accountId), gsi1sk: `${switcher.createdAt}#${switcher.id}`, ...switcher };
-  }
-
+export class DynamoSwitcherRepository extends TableRepository implements SwitcherRepository {
   async create(switcher: Switcher): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: this.item(switcher), ConditionExpression: "attribute_not_exists(pk)" }));
+    await this.table.create(itemOf(switcher));
   }
 
-  async findById(switcherId: string): Promise<Switcher | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: switcherKey(switcherId), ConsistentRead: true }));
-    return Item ? Switcher.parse(Item) : undefined;
+  findById(switcherId: string): Promise<Switcher | undefined> {
+    return this.table.get(Switcher, switcherKey(switcherId));
   }
 
-  async get(accountId: string, switcherId: string): Promise<Switcher | undefined> {
-    const switcher = await this.findById(switcherId);
-    return switcher?.accountId === accountId ? switcher : undefined;
+  get(accountId: string, switcherId: string): Promise<Switcher | undefined> {
+    return this.table.getOfAccount(Switcher, switcherKey(switcherId), accountId);
   }
 
-  async list(accountId: string): Promise<Switcher[]> {
-    const items = await queryNewestFirst(this.client, this.tableName, byAccount(accountId));
-    return items.map((item) => Switcher.parse(item));
+  list(accountId: string): Promise<Switcher[]> {
+    return this.table.newestFirst(Switcher, byAccount(accountId));
   }
 
-  async put(next: Switcher): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: this.item(next),
-          ConditionExpression: "attribute_exists(pk) AND #version = :previous",
-          ExpressionAttributeNames: { "#version": "version" },
-          ExpressionAttributeValues: { ":previous": next.version - 1 },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  put(next: Switcher): Promise<boolean> {
+    return this.table.putIf(itemOf(next), {
+      ConditionExpression: "attribute_exists(pk) AND #version = :previous",
+      ExpressionAttributeNames: { "#version": "version" },
+      ExpressionAttributeValues: { ":previous": next.version - 1 },
+    });
   }
 
-  async remove(accountId: string, switcherId: string): Promise<void> {
-    await this.client.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: switcherKey(switcherId),
-        ConditionExpression: "attribute_not_exists(pk) OR accountId = :account",
-        ExpressionAttributeValues: { ":account": accountId },
-      }),
-    );
+  remove(accountId: string, switcherId: string): Promise<void> {
+    return this.table.delete(switcherKey(switcherId), {
+      ConditionExpression: "attribute_not_exists(pk) OR accountId = :account",
+      ExpressionAttributeValues: { ":account": accountId },
+    });
   }
 }

@@ -1,21 +1,20 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 
+export interface ConditionalUpdate {
+  tableName: string;
+  key: Record<string, string>;
+  changes: Record<string, unknown>;
+  condition?: { field: string; allowed: readonly string[] };
+  /** Only while `field` still has `value` (optimistic concurrency: nobody wrote the item since it was read). */
+  unchanged?: { field: string; value: string };
+}
+
 /**
  * Sets the defined fields and removes the undefined ones, on an existing item, optionally only while
  * `field` is one of `allowed`. Returns the item after the update, or undefined when the condition failed.
  */
-export async function conditionalUpdate(
-  client: DynamoDBDocumentClient,
-  input: {
-    tableName: string;
-    key: Record<string, string>;
-    changes: Record<string, unknown>;
-    condition?: { field: string; allowed: readonly string[] };
-    /** Only while `field` still has `value` (optimistic concurrency: nobody wrote the item since it was read). */
-    unchanged?: { field: string; value: string };
-  },
-): Promise<Record<string, unknown> | undefined> {
+export async function conditionalUpdate(client: DynamoDBDocumentClient, input: ConditionalUpdate): Promise<Record<string, unknown> | undefined> {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const sets: string[] = [];

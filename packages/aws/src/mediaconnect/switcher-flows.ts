@@ -91,55 +91,50 @@ export async function listSwitcherFlows(
   return found;
 }
 
-export async function ingestListener(
-  requests: MediaConnectRequests,
-  switcherId: string,
-  flows: SwitcherFlows,
-  ingestId: string,
-): Promise<Listener> {
-  const known = flows.ingestListeners.get(ingestId);
-  if (known) return known;
-  const name = flowName(switcherId, ingestId);
-  const found = flows.flows.get(name);
-  if (!found) throw new InvalidInput("ingestId", `no ingest "${ingestId}" in switcher ${switcherId}`);
-  const flow = await describeFlow(requests, found.region, found.arn);
-  const output = (flow.Outputs ?? []).find((candidate) => candidate.VpcInterfaceAttachment?.VpcInterfaceName);
-  if (!output?.ListenerAddress || !output.Port) {
-    throw new SwitcherFlowNotReady(name, "has no SRT-listener output with an address on its VPC interface yet");
-  }
-  const listener = { address: output.ListenerAddress, port: output.Port };
-  flows.ingestListeners.set(ingestId, listener);
-  return listener;
+export function ingestListener(requests: MediaConnectRequests, switcherId: string, flows: SwitcherFlows, ingestId: string): Promise<Listener> {
+  return remembered(flows.ingestListeners, ingestId, async () => {
+    const name = flowName(switcherId, ingestId);
+    const found = flows.flows.get(name);
+    if (!found) throw new InvalidInput("ingestId", `no ingest "${ingestId}" in switcher ${switcherId}`);
+    const flow = await describeFlow(requests, found.region, found.arn);
+    const output = (flow.Outputs ?? []).find((candidate) => candidate.VpcInterfaceAttachment?.VpcInterfaceName);
+    if (!output?.ListenerAddress || !output.Port) {
+      throw new SwitcherFlowNotReady(name, "has no SRT-listener output with an address on its VPC interface yet");
+    }
+    return { address: output.ListenerAddress, port: output.Port };
+  });
 }
 
-export async function busSource(
-  requests: MediaConnectRequests,
-  switcherId: string,
-  flows: SwitcherFlows,
-  bus: Bus,
-): Promise<BusSource> {
-  const known = flows.busSources.get(bus);
+export function busSource(requests: MediaConnectRequests, switcherId: string, flows: SwitcherFlows, bus: Bus): Promise<BusSource> {
+  return remembered(flows.busSources, bus, async () => {
+    const name = busFlowName(switcherId, bus);
+    const found = flows.flows.get(name)!;
+    const flow = await describeFlow(requests, found.region, found.arn);
+    const sourceArn = flow.Source?.SourceArn;
+    // The stack creates the flow with a temporary public source (CloudFormation's rule for VPC sources).
+    const vpcInterfaceName = flow.Source?.VpcInterfaceName ?? flow.VpcInterfaces?.[0]?.Name;
+    if (!sourceArn) throw new SwitcherFlowNotReady(name, "has no source");
+    if (!vpcInterfaceName) throw new SwitcherFlowNotReady(name, "has no VPC interface");
+    const transport = flow.Source?.Transport;
+    return {
+      flowArn: found.arn,
+      sourceArn,
+      vpcInterfaceName,
+      ...(flow.Source?.VpcInterfaceName &&
+        transport?.Protocol === "srt-caller" &&
+        transport.SourceListenerAddress &&
+        transport.SourceListenerPort && { listener: { address: transport.SourceListenerAddress, port: transport.SourceListenerPort } }),
+    };
+  });
+}
+
+/** Looked up once, then kept with the switcher's flows. */
+async function remembered<K, V>(cache: Map<K, V>, key: K, lookUp: () => Promise<V>): Promise<V> {
+  const known = cache.get(key);
   if (known) return known;
-  const name = busFlowName(switcherId, bus);
-  const found = flows.flows.get(name)!;
-  const flow = await describeFlow(requests, found.region, found.arn);
-  const sourceArn = flow.Source?.SourceArn;
-  // The stack creates the flow with a temporary public source (CloudFormation's rule for VPC sources).
-  const vpcInterfaceName = flow.Source?.VpcInterfaceName ?? flow.VpcInterfaces?.[0]?.Name;
-  if (!sourceArn) throw new SwitcherFlowNotReady(name, "has no source");
-  if (!vpcInterfaceName) throw new SwitcherFlowNotReady(name, "has no VPC interface");
-  const transport = flow.Source?.Transport;
-  const source: BusSource = {
-    flowArn: found.arn,
-    sourceArn,
-    vpcInterfaceName,
-    ...(flow.Source?.VpcInterfaceName &&
-      transport?.Protocol === "srt-caller" &&
-      transport.SourceListenerAddress &&
-      transport.SourceListenerPort && { listener: { address: transport.SourceListenerAddress, port: transport.SourceListenerPort } }),
-  };
-  flows.busSources.set(bus, source);
-  return source;
+  const value = await lookUp();
+  cache.set(key, value);
+  return value;
 }
 
 async function describeFlow(requests: MediaConnectRequests, region: string, arn: string): Promise<Flow> {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { MediaLiveChannelAlert, MediaLiveChannelStateChange } from "@visionstream/events";
 import { z } from "zod";
 import type { AccountRepository } from "../accounts/account.ts";
+import { AccountNeeds } from "../accounts/account-needs.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import {
   type Channel,
@@ -85,13 +86,8 @@ export function Channels(deps: ChannelsDeps) {
     return channel;
   }
 
-  async function activeAccount(accountId: string) {
-    const account = await deps.accounts.get(accountId);
-    if (!account) throw new NotFound("account", accountId);
-    if (account.status !== "ACTIVE" || !account.bucketName || !account.cdnBaseUrl)
-      throw new Conflict(`account ${accountId} is ${account.status}; channels need an ACTIVE account`, { status: account.status });
-    return account as typeof account & { bucketName: string; cdnBaseUrl: string };
-  }
+  const needs = AccountNeeds(deps.accounts);
+  const activeAccount = (accountId: string) => needs.active(accountId, "channels need");
 
   /** Asks the engine to stop; if it refuses, the channel goes back to the state it had, so it can be stopped again. */
   async function stopInEngine(channel: Channel): Promise<void> {

@@ -1,4 +1,5 @@
 import type { AccountRepository } from "../accounts/account.ts";
+import { AccountNeeds } from "../accounts/account-needs.ts";
 import { PLAYBACK_ANSWER_TTL_MS, type PlaybackSigner } from "../channels/playback.ts";
 import { RecentReads } from "../recent-reads.ts";
 import { newId } from "../ids.ts";
@@ -24,24 +25,12 @@ export function MediaLibrary(deps: MediaLibraryDeps) {
   const playbackTtlMs = deps.playbackTtlMs ?? 60 * 60_000;
   const playbackAnswers = new RecentReads<{ mediaId: string; url: string; expiresAt: string }>({ ttlMs: PLAYBACK_ANSWER_TTL_MS, now: () => now().getTime() });
 
-  async function activeAccount(accountId: string) {
-    const account = await deps.accounts.get(accountId);
-    if (!account) throw new NotFound("account", accountId);
-    if (account.status !== "ACTIVE" || !account.bucketName || !account.cdnBaseUrl)
-      throw new Conflict(`account ${accountId} is ${account.status}; media needs an ACTIVE account`, { status: account.status });
-    return account as typeof account & { bucketName: string; cdnBaseUrl: string };
-  }
-
-  async function bucketOf(accountId: string): Promise<string> {
-    const account = await deps.accounts.get(accountId);
-    if (!account?.bucketName) throw new Conflict(`account ${accountId} has no bucket`, { status: account?.status });
-    return account.bucketName;
-  }
+  const needs = AccountNeeds(deps.accounts);
 
   /** An UPLOADING item turns READY, with its size, once its object is in the bucket. */
   async function settle(media: Media): Promise<Media> {
     if (media.status !== "UPLOADING") return media;
-    const sizeBytes = await deps.store.size(await bucketOf(media.accountId), media.key);
+    const sizeBytes = await deps.store.size(await needs.bucket(media.accountId), media.key);
     if (sizeBytes === undefined) return media;
     const ready = await deps.media.update(media.id, { status: "READY", sizeBytes, updatedAt: now().toISOString() }, ["UPLOADING"]);
     return ready ?? (await deps.media.get(media.accountId, media.id)) ?? media;
@@ -63,7 +52,7 @@ export function MediaLibrary(deps: MediaLibraryDeps) {
     /** Stores the item as UPLOADING and returns where to PUT the file, for the next 15 minutes. */
     async create(accountId: string, input: CreateMediaInput) {
       const { name, contentType } = CreateMediaInput.parse(input);
-      const account = await activeAccount(accountId);
+      const account = await needs.active(accountId, "media needs");
       const timestamp = now();
       const id = newId("media");
       const media: Media = {
@@ -88,10 +77,9 @@ export function MediaLibrary(deps: MediaLibraryDeps) {
       return playbackAnswers.read(`${accountId}/${mediaId}/${expiresInSeconds ?? ""}`, async () => {
         const media = await get(accountId, mediaId);
         if (media.status !== "READY") throw new Conflict(`media ${mediaId} is ${media.status}; it plays once READY`, { status: media.status });
-        const account = await deps.accounts.get(accountId);
-        if (!account?.cdnBaseUrl) throw new Conflict(`account ${accountId} has no CDN`, { status: account?.status });
+        const cdnBaseUrl = await needs.cdn(accountId);
         const expiresAt = new Date(now().getTime() + (expiresInSeconds ? expiresInSeconds * 1000 : playbackTtlMs));
-        const url = await deps.signer.signUrl(accountId, `${account.cdnBaseUrl}/${keyToUrlPath(media.key)}`, expiresAt);
+        const url = await deps.signer.signUrl(accountId, `${cdnBaseUrl}/${keyToUrlPath(media.key)}`, expiresAt);
         return { mediaId, url, expiresAt: expiresAt.toISOString() };
       });
     },
@@ -100,7 +88,7 @@ export function MediaLibrary(deps: MediaLibraryDeps) {
     async remove(accountId: string, mediaId: string): Promise<void> {
       const media = await deps.media.get(accountId, mediaId);
       if (!media) throw new NotFound("media", mediaId);
-      await deps.store.delete(await bucketOf(accountId), media.key);
+      await deps.store.delete(await needs.bucket(accountId), media.key);
       await playbackAnswers.writing((key) => key.startsWith(`${accountId}/${mediaId}/`), () => deps.media.remove(media.id));
     },
   };

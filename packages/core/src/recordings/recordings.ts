@@ -1,5 +1,6 @@
 import type { MediaConvertJobStateChange, MediaLiveChannelAlert, MediaLiveChannelStateChange, RecordingGapDetectedEvent, S3ObjectCreated } from "@visionstream/events";
 import type { AccountRepository } from "../accounts/account.ts";
+import { AccountNeeds } from "../accounts/account-needs.ts";
 import type { ChannelRepository } from "../channels/channel.ts";
 import { ALERTS_OF_INPUT_LOSS, engineChannelIdFromArn } from "../channels/channels.ts";
 import { DEFAULT_LADDER, type Ladder } from "../channels/ladder.ts";
@@ -116,11 +117,7 @@ export function Recordings(deps: RecordingsDeps) {
     return recording;
   }
 
-  async function bucketOf(accountId: string): Promise<string> {
-    const account = await deps.accounts.get(accountId);
-    if (!account?.bucketName) throw new Conflict(`account ${accountId} has no bucket`, { status: account?.status });
-    return account.bucketName;
-  }
+  const needs = AccountNeeds(deps.accounts);
 
   async function startAssembly(recording: Recording, from: readonly RecordingStatus[]): Promise<Recording> {
     const attempt = recording.attempts + 1;
@@ -142,7 +139,7 @@ export function Recordings(deps: RecordingsDeps) {
       const { jobId } = await deps.assembler.assemble({
         recordingId: recording.id,
         accountId: recording.accountId,
-        bucketName: await bucketOf(recording.accountId),
+        bucketName: await needs.bucket(recording.accountId),
         sourcePrefix: `${recordingPrefix(recording.channelId, recording.sessionId)}${recording.rendition}/`,
         outputKey: vodKey(recording.id),
         attempt,
@@ -242,7 +239,7 @@ export function Recordings(deps: RecordingsDeps) {
       if (detail.status === "COMPLETE") {
         const output = detail.outputGroupDetails.flatMap((group) => group.outputDetails).find((out) => out.outputFilePaths.some((path) => path.endsWith(".mp4")));
         const mp4Key = vodKey(recording.id);
-        const sizeBytes = await deps.store.size(await bucketOf(recording.accountId), mp4Key);
+        const sizeBytes = await deps.store.size(await needs.bucket(recording.accountId), mp4Key);
         const segments = await deps.recordings.segments(recording.id);
         return changeRecording(recording.id, (current) =>
           ours(current)
@@ -280,10 +277,9 @@ export function Recordings(deps: RecordingsDeps) {
         const recording = await get(accountId, recordingId);
         if (recording.status !== "READY" || !recording.mp4Key)
           throw new Conflict(`recording ${recordingId} is ${recording.status}; it plays once READY`, { status: recording.status });
-        const account = await deps.accounts.get(accountId);
-        if (!account?.cdnBaseUrl) throw new Conflict(`account ${accountId} has no CDN`, { status: account?.status });
+        const cdnBaseUrl = await needs.cdn(accountId);
         const expiresAt = new Date(clock().getTime() + (expiresInSeconds ? expiresInSeconds * 1000 : playbackTtlMs));
-        const url = await deps.signer.signUrl(accountId, `${account.cdnBaseUrl}/${recording.mp4Key}`, expiresAt);
+        const url = await deps.signer.signUrl(accountId, `${cdnBaseUrl}/${recording.mp4Key}`, expiresAt);
         return { recordingId, url, expiresAt: expiresAt.toISOString() };
       });
     },
@@ -293,7 +289,7 @@ export function Recordings(deps: RecordingsDeps) {
       const recording = await get(accountId, recordingId);
       if (recording.status === "RECORDING" || recording.status === "ASSEMBLING")
         throw new Conflict(`recording ${recordingId} is ${recording.status}; stop the channel and wait for it to be READY or FAILED`, { status: recording.status });
-      const bucket = await bucketOf(accountId);
+      const bucket = await needs.bucket(accountId);
       await deps.store.delete(bucket, vodKey(recording.id));
       await deps.store.deletePrefix(bucket, recordingPrefix(recording.channelId, recording.sessionId));
       await playbackAnswers.writing((key) => key.startsWith(`${accountId}/${recordingId}/`), () => deps.recordings.remove(recording.id));

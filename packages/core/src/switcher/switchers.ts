@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type MediaConnectSourceHealth, visionStreamEntry } from "@visionstream/events";
 import type { AccountRepository } from "../accounts/account.ts";
+import { AccountNeeds } from "../accounts/account-needs.ts";
 import type { PathSignature, PlaybackSigner } from "../channels/playback.ts";
 import { Conflict, InvalidInput, NotFound } from "../errors.ts";
 import type { EventPublisher } from "../ports.ts";
@@ -68,11 +69,7 @@ export function Switchers(deps: SwitchersDeps) {
     return result.architecture;
   };
 
-  async function bucketOf(accountId: string) {
-    const account = await deps.accounts.get(accountId);
-    if (!account?.bucketName || account.status !== "ACTIVE") throw new Conflict(`account ${accountId} is not provisioned yet`, { status: account?.status });
-    return account;
-  }
+  const provisionedAccount = AccountNeeds(deps.accounts).provisioned;
 
   async function load(accountId: string, switcherId: string): Promise<Switcher> {
     const switcher = await deps.switchers.get(accountId, switcherId);
@@ -183,7 +180,7 @@ export function Switchers(deps: SwitchersDeps) {
   return {
     async create(accountId: string, input: unknown): Promise<SwitcherView> {
       const architecture = parsed(input);
-      const account = await bucketOf(accountId);
+      const account = await provisionedAccount(accountId);
       const time = now().toISOString();
       const switcher: Switcher = {
         id: newId("switcher"),
@@ -196,9 +193,9 @@ export function Switchers(deps: SwitchersDeps) {
         updatedAt: time,
         version: 1,
       };
-      await deps.engine.apply(specOf(switcher, account.bucketName!));
+      await deps.engine.apply(specOf(switcher, account.bucketName));
       try {
-        await deps.store.put(account.bucketName!, architectureKey(switcher.id), JSON.stringify(architecture, null, 2), "application/json");
+        await deps.store.put(account.bucketName, architectureKey(switcher.id), JSON.stringify(architecture, null, 2), "application/json");
         await deps.switchers.create(switcher);
       } catch (error) {
         await deps.engine.remove(switcher.id).catch(() => undefined);
@@ -217,10 +214,10 @@ export function Switchers(deps: SwitchersDeps) {
 
     async updateConfig(accountId: string, switcherId: string, input: unknown): Promise<SwitcherView> {
       const architecture = parsed(input);
-      const account = await bucketOf(accountId);
+      const account = await provisionedAccount(accountId);
       const current = await load(accountId, switcherId);
-      await deps.engine.apply(specOf({ ...current, architecture, ...busesFor(architecture, current) }, account.bucketName!));
-      await deps.store.put(account.bucketName!, architectureKey(switcherId), JSON.stringify(architecture, null, 2), "application/json");
+      await deps.engine.apply(specOf({ ...current, architecture, ...busesFor(architecture, current) }, account.bucketName));
+      await deps.store.put(account.bucketName, architectureKey(switcherId), JSON.stringify(architecture, null, 2), "application/json");
       const stored = await change(accountId, switcherId, (latest) => {
         const ids = new Set(architecture.ingests.map((ingest) => ingest.id));
         return {
