@@ -5,33 +5,21 @@ import {
   RECORDING_OBJECT_ACTIONS,
   accountBucketArn,
 } from "./permissions.ts";
+import { allowPolicy, serviceRole } from "./service-role.ts";
 
 /** What MediaLive may do while it runs a channel of this stage: record into the account buckets, push to MediaPackage. */
-export function mediaLiveRolePolicy(prefix: string) {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      { Effect: "Allow", Action: [...RECORDING_BUCKET_ACTIONS], Resource: [accountBucketArn(prefix)] },
-      { Effect: "Allow", Action: [...RECORDING_OBJECT_ACTIONS], Resource: [`${accountBucketArn(prefix)}/*`] },
-      { Effect: "Allow", Action: [...MEDIALIVE_PACKAGING_ACTIONS], Resource: [MEDIAPACKAGE_CHANNEL_ARN] },
-    ],
-  };
-}
+export const mediaLiveRolePolicy = (prefix: string) =>
+  allowPolicy(
+    [RECORDING_BUCKET_ACTIONS, [accountBucketArn(prefix)]],
+    [RECORDING_OBJECT_ACTIONS, [`${accountBucketArn(prefix)}/*`]],
+    [MEDIALIVE_PACKAGING_ACTIONS, [MEDIAPACKAGE_CHANNEL_ARN]],
+  );
 
 /** The role every MediaLive channel of the stage runs with (the channel's RoleArn). */
 export function mediaLiveRole(name: string, prefix: string) {
-  const role = new aws.iam.Role(name, {
+  return serviceRole(name, {
+    principal: "medialive.amazonaws.com",
     description: `MediaLive channels of ${prefix}`,
-    assumeRolePolicy: JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        { Effect: "Allow", Principal: { Service: "medialive.amazonaws.com" }, Action: "sts:AssumeRole" },
-      ],
-    }),
-  });
-  const policy = new aws.iam.RolePolicy(`${name}Policy`, {
-    role: role.id,
     policy: JSON.stringify(mediaLiveRolePolicy(prefix)),
   });
-  return { role, policy };
 }

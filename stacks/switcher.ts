@@ -10,6 +10,7 @@ import {
   scheduledSwitchFunctionName,
   switchScheduleGroupName,
 } from "./permissions.ts";
+import { allowPolicy, serviceRole } from "./service-role.ts";
 
 /** Where MediaConnect flows meet the VPC, per region of the architecture file. */
 export const SwitcherNetwork = z
@@ -138,29 +139,29 @@ export function switcherRegionTemplate(input: RegionTemplateInput) {
   };
   const srtPassword = (secret: string) => ({ KeyType: "srt-password", RoleArn: input.roleArn, SecretArn: secretArn(secret) });
   const resources: Record<string, unknown> = {};
-  for (const ingest of architecture.ingests.filter((candidate) => candidate.region === region)) {
-    const flow = logicalId("Ingest", ingest.id);
+  /** A flow on the VPC interface, in its region's zone, and its one output. */
+  const addFlow = (flow: string, name: string, { source, output }: { source: object; output: object }) => {
     resources[flow] = {
       Type: "AWS::MediaConnect::Flow",
-      Properties: {
-        Name: flowName(switcherId, ingest.id),
-        AvailabilityZone: input.availabilityZones[region],
-        Source: {
-          Name: INGEST_SOURCE,
-          Description: ingest.name,
-          Protocol: "srt-listener",
-          IngestPort: ingest.port,
-          WhitelistCidr: ingest.allowCidr,
-          MaxBitrate: ingest.maxBitrateKbps * 1000,
-          Decryption: srtPassword(ingest.passphraseSecret),
-        },
-        VpcInterfaces: vpcInterfaces,
-      },
+      Properties: { Name: name, AvailabilityZone: input.availabilityZones[region], Source: source, VpcInterfaces: vpcInterfaces },
     };
     resources[`${flow}Output`] = {
       Type: "AWS::MediaConnect::FlowOutput",
-      Properties: {
-        FlowArn: { "Fn::GetAtt": [flow, "FlowArn"] },
+      Properties: { FlowArn: { "Fn::GetAtt": [flow, "FlowArn"] }, ...output },
+    };
+  };
+  for (const ingest of architecture.ingests.filter((candidate) => candidate.region === region)) {
+    addFlow(logicalId("Ingest", ingest.id), flowName(switcherId, ingest.id), {
+      source: {
+        Name: INGEST_SOURCE,
+        Description: ingest.name,
+        Protocol: "srt-listener",
+        IngestPort: ingest.port,
+        WhitelistCidr: ingest.allowCidr,
+        MaxBitrate: ingest.maxBitrateKbps * 1000,
+        Decryption: srtPassword(ingest.passphraseSecret),
+      },
+      output: {
         Name: VPC_INTERFACE,
         Description: `${ingest.name} to the switcher's live and preview flows`,
         Protocol: "srt-listener",
@@ -168,36 +169,25 @@ export function switcherRegionTemplate(input: RegionTemplateInput) {
         CidrAllowList: [input.busCidr],
         VpcInterfaceAttachment: { VpcInterfaceName: VPC_INTERFACE },
       },
-    };
+    });
   }
   if (region === home) {
     const first = architecture.ingests[0]!;
     const maxBitrate = Math.max(...architecture.ingests.map((ingest) => ingest.maxBitrateKbps)) * 1000;
     for (const bus of ["live", "preview"] as const satisfies readonly Bus[]) {
-      const flow = logicalId("Bus", bus);
       const output = architecture.outputs[bus];
-      resources[flow] = {
-        Type: "AWS::MediaConnect::Flow",
-        Properties: {
-          Name: busFlowName(switcherId, bus),
-          AvailabilityZone: input.availabilityZones[region],
-          // CloudFormation creates a flow with a VPC source only from a standard one: this closed listener stands in
-          // until the engine's apply re-points the source (SRT caller over the VPC interface) at the first ingest.
-          Source: {
-            Name: INGEST_SOURCE,
-            Description: `temporary; the switcher points it at ${first.id} and then at the ingest chosen`,
-            Protocol: "srt-listener",
-            IngestPort: first.port,
-            WhitelistCidr: NOBODY,
-            MaxBitrate: maxBitrate,
-          },
-          VpcInterfaces: vpcInterfaces,
+      addFlow(logicalId("Bus", bus), busFlowName(switcherId, bus), {
+        // CloudFormation creates a flow with a VPC source only from a standard one: this closed listener stands in
+        // until the engine's apply re-points the source (SRT caller over the VPC interface) at the first ingest.
+        source: {
+          Name: INGEST_SOURCE,
+          Description: `temporary; the switcher points it at ${first.id} and then at the ingest chosen`,
+          Protocol: "srt-listener",
+          IngestPort: first.port,
+          WhitelistCidr: NOBODY,
+          MaxBitrate: maxBitrate,
         },
-      };
-      resources[`${flow}Output`] = {
-        Type: "AWS::MediaConnect::FlowOutput",
-        Properties: {
-          FlowArn: { "Fn::GetAtt": [flow, "FlowArn"] },
+        output: {
           Name: bus,
           Description: `the switcher's ${bus} output`,
           Protocol: output.protocol,
@@ -206,7 +196,7 @@ export function switcherRegionTemplate(input: RegionTemplateInput) {
             : { Destination: output.destination.split(":")[0], Port: Number(output.destination.split(":")[1]) }),
           ...(output.passphraseSecret && { Encryption: srtPassword(output.passphraseSecret) }),
         },
-      };
+      });
     }
   }
   return {
@@ -229,16 +219,12 @@ export function secretsByRegion(architecture: Architecture): Map<string, Set<str
 }
 
 /** What MediaConnect may do for the switcher's flows: read their passphrases, manage their VPC network interfaces. */
-export function mediaConnectRolePolicy(secretArns: readonly string[]) {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      { Effect: "Allow", Action: [...MEDIACONNECT_SECRET_ACTIONS], Resource: [...secretArns] },
-      // MediaConnect names the network interfaces it creates, so they cannot be scoped ahead.
-      { Effect: "Allow", Action: [...MEDIACONNECT_VPC_ACTIONS], Resource: ["*"] },
-    ],
-  };
-}
+export const mediaConnectRolePolicy = (secretArns: readonly string[]) =>
+  allowPolicy(
+    [MEDIACONNECT_SECRET_ACTIONS, secretArns],
+    // MediaConnect names the network interfaces it creates, so they cannot be scoped ahead.
+    [MEDIACONNECT_VPC_ACTIONS, ["*"]],
+  );
 
 /** The regions of a switcher: the home region (live and preview) first, then those of its ingests. */
 export const regionsOf = (architecture: Architecture) => [...new Set([architecture.regions[0]!.id, ...architecture.ingests.map((ingest) => ingest.region)])];
@@ -252,15 +238,9 @@ function switcherFlows(deployment: SwitcherDeployment, prefix: string) {
   const secrets = [...secretsByRegion(architecture)].flatMap(([region, names]) =>
     [...names].map((name) => ({ region, name, arn: aws.secretsmanager.getSecretOutput({ name, region }).arn })),
   );
-  const role = new aws.iam.Role("SwitcherMediaConnectRole", {
+  const { role, policy } = serviceRole("SwitcherMediaConnectRole", {
+    principal: "mediaconnect.amazonaws.com",
     description: `MediaConnect flows of switcher ${switcherId} in ${prefix}`,
-    assumeRolePolicy: JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { Service: "mediaconnect.amazonaws.com" }, Action: "sts:AssumeRole" }],
-    }),
-  });
-  const policy = new aws.iam.RolePolicy("SwitcherMediaConnectRolePolicy", {
-    role: role.id,
     policy: $util.all(secrets.map((secret) => secret.arn)).apply((arns) => JSON.stringify(mediaConnectRolePolicy(arns))),
   });
   return regions.map((region) => {
@@ -299,18 +279,10 @@ export function switchScheduling(name: string, prefix: string) {
   const functionArn = $util
     .all([aws.getRegionOutput().region, aws.getCallerIdentityOutput().accountId])
     .apply(([region, accountId]) => `arn:aws:lambda:${region}:${accountId}:function:${functionName}`);
-  const role = new aws.iam.Role(`${name}Role`, {
+  const { role, policy } = serviceRole(`${name}Role`, {
+    principal: "scheduler.amazonaws.com",
     description: `EventBridge Scheduler: the switch lineups of ${prefix}`,
-    assumeRolePolicy: JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }],
-    }),
-  });
-  const policy = new aws.iam.RolePolicy(`${name}RolePolicy`, {
-    role: role.id,
-    policy: functionArn.apply((arn) =>
-      JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: [...SCHEDULER_INVOKE_ACTIONS], Resource: [arn, `${arn}:*`] }] }),
-    ),
+    policy: functionArn.apply((arn) => JSON.stringify(allowPolicy([SCHEDULER_INVOKE_ACTIONS, [arn, `${arn}:*`]]))),
   });
   return { group, role, policy, functionName, functionArn };
 }

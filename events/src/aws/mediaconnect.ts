@@ -1,19 +1,14 @@
-import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
 import { z } from "zod";
-import type { EventPattern } from "../event-pattern.ts";
+import { awsEvent, awsEventPattern } from "./envelope.ts";
 
 export const MediaConnectFlowStatus = z.enum(["STANDBY", "ACTIVE", "UPDATING", "DELETING", "STARTING", "STOPPING", "ERROR"]);
 export type MediaConnectFlowStatus = z.infer<typeof MediaConnectFlowStatus>;
 
 /** Detail carries no ARN: the flow is `resources[0]`. */
-export const MediaConnectFlowStatusChange = EventBridgeSchema.extend({
-  source: z.literal("aws.mediaconnect"),
-  "detail-type": z.literal("MediaConnect Flow Status Change"),
-  detail: z.looseObject({
-    currentStatus: MediaConnectFlowStatus,
-    previousStatus: MediaConnectFlowStatus,
-  }),
-});
+export const MediaConnectFlowStatusChange = awsEvent("aws.mediaconnect", "MediaConnect Flow Status Change", z.looseObject({
+  currentStatus: MediaConnectFlowStatus,
+  previousStatus: MediaConnectFlowStatus,
+}));
 export type MediaConnectFlowStatusChange = z.infer<typeof MediaConnectFlowStatusChange>;
 
 /** TR 101 290 indicators, reported only for transport-stream protocols. */
@@ -24,6 +19,9 @@ export const MediaConnectTr101 = z.looseObject({
   pcr_error: z.boolean(),
 });
 
+const healthDetail = <Indicators extends z.ZodType>(indicators: Indicators) =>
+  z.looseObject({ unhealthy: z.boolean(), current: indicators, previous: indicators });
+
 // The guide lists connected, receiving, disconnected and idle in lower case while its samples print
 // CONNECTED, so the state stays a string rather than an enum that could reject real events.
 const SourceHealthIndicators = z.looseObject({
@@ -32,15 +30,7 @@ const SourceHealthIndicators = z.looseObject({
 });
 
 /** `resources` holds the flow's ARN, then the source's. */
-export const MediaConnectSourceHealth = EventBridgeSchema.extend({
-  source: z.literal("aws.mediaconnect"),
-  "detail-type": z.literal("MediaConnect Source Health"),
-  detail: z.looseObject({
-    unhealthy: z.boolean(),
-    current: SourceHealthIndicators,
-    previous: SourceHealthIndicators,
-  }),
-});
+export const MediaConnectSourceHealth = awsEvent("aws.mediaconnect", "MediaConnect Source Health", healthDetail(SourceHealthIndicators));
 export type MediaConnectSourceHealth = z.infer<typeof MediaConnectSourceHealth>;
 
 const FlowHealthIndicators = z.looseObject({
@@ -49,44 +39,17 @@ const FlowHealthIndicators = z.looseObject({
   tr101: MediaConnectTr101.optional(),
 });
 
-export const MediaConnectFlowHealth = EventBridgeSchema.extend({
-  source: z.literal("aws.mediaconnect"),
-  "detail-type": z.literal("MediaConnect Flow Health"),
-  detail: z.looseObject({
-    unhealthy: z.boolean(),
-    current: FlowHealthIndicators,
-    previous: FlowHealthIndicators,
-  }),
-});
+export const MediaConnectFlowHealth = awsEvent("aws.mediaconnect", "MediaConnect Flow Health", healthDetail(FlowHealthIndicators));
 export type MediaConnectFlowHealth = z.infer<typeof MediaConnectFlowHealth>;
 
-export const MediaConnectAlert = EventBridgeSchema.extend({
-  source: z.literal("aws.mediaconnect"),
-  "detail-type": z.literal("MediaConnect Alert"),
-  detail: z.looseObject({
-    errored: z.boolean(),
-    "error-code": z.string(),
-    "error-message": z.string(),
-  }),
-});
+export const MediaConnectAlert = awsEvent("aws.mediaconnect", "MediaConnect Alert", z.looseObject({
+  errored: z.boolean(),
+  "error-code": z.string(),
+  "error-message": z.string(),
+}));
 export type MediaConnectAlert = z.infer<typeof MediaConnectAlert>;
 
-export const MediaConnectFlowStatusChangePattern = {
-  source: ["aws.mediaconnect"],
-  "detail-type": ["MediaConnect Flow Status Change"],
-} as const satisfies EventPattern;
-
-export const MediaConnectSourceHealthPattern = {
-  source: ["aws.mediaconnect"],
-  "detail-type": ["MediaConnect Source Health"],
-} as const satisfies EventPattern;
-
-export const MediaConnectFlowHealthPattern = {
-  source: ["aws.mediaconnect"],
-  "detail-type": ["MediaConnect Flow Health"],
-} as const satisfies EventPattern;
-
-export const MediaConnectAlertPattern = {
-  source: ["aws.mediaconnect"],
-  "detail-type": ["MediaConnect Alert"],
-} as const satisfies EventPattern;
+export const MediaConnectFlowStatusChangePattern = awsEventPattern(MediaConnectFlowStatusChange);
+export const MediaConnectSourceHealthPattern = awsEventPattern(MediaConnectSourceHealth);
+export const MediaConnectFlowHealthPattern = awsEventPattern(MediaConnectFlowHealth);
+export const MediaConnectAlertPattern = awsEventPattern(MediaConnectAlert);

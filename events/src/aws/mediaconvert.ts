@@ -1,18 +1,9 @@
-import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
 import { z } from "zod";
 import type { EventPattern } from "../event-pattern.ts";
+import { awsEvent, awsEventPattern } from "./envelope.ts";
 
 /** The documented statuses; MediaConvert emits no SUBMITTED event. */
-export const MediaConvertJobStatus = z.enum([
-  "INPUT_INFORMATION",
-  "PROGRESSING",
-  "STATUS_UPDATE",
-  "COMPLETE",
-  "CANCELED",
-  "ERROR",
-  "NEW_WARNING",
-  "QUEUE_HOP",
-]);
+export const MediaConvertJobStatus = z.enum(["INPUT_INFORMATION", "PROGRESSING", "STATUS_UPDATE", "COMPLETE", "CANCELED", "ERROR", "NEW_WARNING", "QUEUE_HOP"]);
 export type MediaConvertJobStatus = z.infer<typeof MediaConvertJobStatus>;
 
 export const MediaConvertVideoDetails = z.looseObject({
@@ -59,17 +50,10 @@ export const MediaConvertJobStateChangeDetail = z.discriminatedUnion("status", [
   }),
 ]);
 
-export const MediaConvertJobStateChange = EventBridgeSchema.extend({
-  source: z.literal("aws.mediaconvert"),
-  "detail-type": z.literal("MediaConvert Job State Change"),
-  detail: MediaConvertJobStateChangeDetail,
-});
+export const MediaConvertJobStateChange = awsEvent("aws.mediaconvert", "MediaConvert Job State Change", MediaConvertJobStateChangeDetail);
 export type MediaConvertJobStateChange = z.infer<typeof MediaConvertJobStateChange>;
 
-export const MediaConvertJobStateChangePattern = {
-  source: ["aws.mediaconvert"],
-  "detail-type": ["MediaConvert Job State Change"],
-} as const satisfies EventPattern;
+export const MediaConvertJobStateChangePattern = awsEventPattern(MediaConvertJobStateChange);
 
 export const MediaConvertJobFinishedPattern = {
   ...MediaConvertJobStateChangePattern,

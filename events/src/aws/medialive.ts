@@ -1,6 +1,6 @@
-import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
 import { z } from "zod";
 import type { EventPattern } from "../event-pattern.ts";
+import { awsEvent, awsEventPattern } from "./envelope.ts";
 
 /**
  * The user guide's channel states and sample (DELETED), the API's ChannelState values, and the
@@ -32,11 +32,7 @@ export const MediaLiveChannelStateChangeDetail = z.looseObject({
   pipeline: z.string().optional(),
 });
 
-export const MediaLiveChannelStateChange = EventBridgeSchema.extend({
-  source: z.literal("aws.medialive"),
-  "detail-type": z.literal("MediaLive Channel State Change"),
-  detail: MediaLiveChannelStateChangeDetail,
-});
+export const MediaLiveChannelStateChange = awsEvent("aws.medialive", "MediaLive Channel State Change", MediaLiveChannelStateChangeDetail);
 export type MediaLiveChannelStateChange = z.infer<typeof MediaLiveChannelStateChange>;
 
 export const MediaLiveChannelAlertDetail = z.looseObject({
@@ -48,17 +44,10 @@ export const MediaLiveChannelAlertDetail = z.looseObject({
   pipeline: z.string(),
 });
 
-export const MediaLiveChannelAlert = EventBridgeSchema.extend({
-  source: z.literal("aws.medialive"),
-  "detail-type": z.literal("MediaLive Channel Alert"),
-  detail: MediaLiveChannelAlertDetail,
-});
+export const MediaLiveChannelAlert = awsEvent("aws.medialive", "MediaLive Channel Alert", MediaLiveChannelAlertDetail);
 export type MediaLiveChannelAlert = z.infer<typeof MediaLiveChannelAlert>;
 
-export const MediaLiveChannelStateChangePattern = {
-  source: ["aws.medialive"],
-  "detail-type": ["MediaLive Channel State Change"],
-} as const satisfies EventPattern;
+export const MediaLiveChannelStateChangePattern = awsEventPattern(MediaLiveChannelStateChange);
 
 export const MediaLiveChannelRunningPattern = {
   ...MediaLiveChannelStateChangePattern,
@@ -70,7 +59,4 @@ export const MediaLiveChannelStoppedPattern = {
   detail: { state: ["STOPPED"] },
 } as const satisfies EventPattern;
 
-export const MediaLiveChannelAlertPattern = {
-  source: ["aws.medialive"],
-  "detail-type": ["MediaLive Channel Alert"],
-} as const satisfies EventPattern;
+export const MediaLiveChannelAlertPattern = awsEventPattern(MediaLiveChannelAlert);

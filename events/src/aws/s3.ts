@@ -1,6 +1,7 @@
 import { S3EventNotificationEventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/s3";
 import { z } from "zod";
 import type { EventPattern } from "../event-pattern.ts";
+import { awsEvent, awsEventPattern } from "./envelope.ts";
 
 const NotificationDetail = S3EventNotificationEventBridgeSchema.shape.detail;
 
@@ -15,17 +16,10 @@ export const S3ObjectCreatedDetail = NotificationDetail.extend({
   "event-version": z.string().optional(),
 }).loose();
 
-export const S3ObjectCreated = S3EventNotificationEventBridgeSchema.extend({
-  source: z.literal("aws.s3"),
-  "detail-type": z.literal("Object Created"),
-  detail: S3ObjectCreatedDetail,
-});
+export const S3ObjectCreated = awsEvent("aws.s3", "Object Created", S3ObjectCreatedDetail);
 export type S3ObjectCreated = z.infer<typeof S3ObjectCreated>;
 
-export const S3ObjectCreatedPattern = {
-  source: ["aws.s3"],
-  "detail-type": ["Object Created"],
-} as const satisfies EventPattern;
+export const S3ObjectCreatedPattern = awsEventPattern(S3ObjectCreated);
 
 export const S3RecordingSegmentCreatedPattern = {
   ...S3ObjectCreatedPattern,
