@@ -30,55 +30,35 @@ const ListQuery = z.object({
 
 const params = idParam("account");
 const OneAccount = z.object({ account: AccountView });
+const CreatedAccount = z.object({ account: AccountView, apiKey: z.string() });
+const AccountPage = z.object({ accounts: z.array(AccountView), cursor: z.string().optional() });
 const ApiKey = z.object({ apiKey: z.string() });
 const view = (account: Account) => AccountView.parse(account);
 
-export function accountRoutes({ accounts, channels }: { accounts: Accounts; channels: Channels }) {
-  const app = new OpenAPIHono<CallerEnv>();
-  const requireAdmin = (c: { var: CallerEnv["Variables"] }) => accounts.requireAdmin(c.var.caller);
+const routes = {
+  create: securedRoute("post", "/accounts", { body: jsonBody(CreateAccountBody) }, { 201: jsonResponse(CreatedAccount, "Created; the API key is shown only once") }, "Create an account (operator token). Its bucket, CDN and signing key are provisioned in the background."),
+  list: securedRoute("get", "/accounts", { query: ListQuery }, { 200: jsonResponse(AccountPage, "A page of accounts") }, "List accounts, newest first (operator token)"),
+  get: securedRoute("get", "/accounts/{accountId}", { params }, { 200: jsonResponse(OneAccount, "The account") }, "Get an account (operator token or the account's own key)"),
+  remove: securedRoute("delete", "/accounts/{accountId}", { params }, { 202: jsonResponse(OneAccount, "Deprovisioning") }, "Delete an account (operator token): its keys stop working at once, its CDN is disabled in the background; its bucket is kept. 409 while any of its channels is on air"),
+  rotateApiKey: securedRoute("post", "/accounts/{accountId}/api-keys", { params }, { 201: jsonResponse(ApiKey, "The new key") }, "Rotate the account's API key: a new key is returned once and the previous one stops working"),
+  provision: securedRoute("post", "/accounts/{accountId}/provision", { params }, { 202: jsonResponse(OneAccount, "Provisioning again") }, "Retry provisioning of a FAILED (or stuck PROVISIONING) account (operator token)"),
+};
 
-  app.openapi(
-    securedRoute("post", "/accounts", {
-      summary: "Create an account (operator token). Its bucket, CDN and signing key are provisioned in the background.",
-      request: { body: jsonBody(CreateAccountBody) },
-      responses: { 201: jsonResponse(z.object({ account: AccountView, apiKey: z.string() }), "Created; the API key is shown only once") },
-    }),
-    async (c) => {
+export function accountRoutes({ accounts, channels }: { accounts: Accounts; channels: Channels }) {
+  const requireAdmin = (c: { var: CallerEnv["Variables"] }) => accounts.requireAdmin(c.var.caller);
+  return new OpenAPIHono<CallerEnv>()
+    .openapi(routes.create, async (c) => {
       requireAdmin(c);
       const { account, apiKey } = await accounts.create(c.req.valid("json"));
       return c.json({ account: view(account), apiKey }, 201);
-    },
-  );
-
-  app.openapi(
-    securedRoute("get", "/accounts", {
-      summary: "List accounts, newest first (operator token)",
-      request: { query: ListQuery },
-      responses: { 200: jsonResponse(z.object({ accounts: z.array(AccountView), cursor: z.string().optional() }), "A page of accounts") },
-    }),
-    async (c) => {
+    })
+    .openapi(routes.list, async (c) => {
       requireAdmin(c);
       const page = await accounts.list(c.req.valid("query"));
       return c.json({ accounts: page.accounts.map(view), cursor: page.cursor }, 200);
-    },
-  );
-
-  app.openapi(
-    securedRoute("get", "/accounts/{accountId}", {
-      summary: "Get an account (operator token or the account's own key)",
-      request: { params },
-      responses: { 200: jsonResponse(OneAccount, "The account") },
-    }),
-    async (c) => c.json({ account: view(await accounts.authorize(c.var.caller, c.req.valid("param").accountId)) }, 200),
-  );
-
-  app.openapi(
-    securedRoute("delete", "/accounts/{accountId}", {
-      summary: "Delete an account (operator token): its keys stop working at once, its CDN is disabled in the background; its bucket is kept. 409 while any of its channels is on air",
-      request: { params },
-      responses: { 202: jsonResponse(OneAccount, "Deprovisioning") },
-    }),
-    async (c) => {
+    })
+    .openapi(routes.get, async (c) => c.json({ account: view(await accounts.authorize(c.var.caller, c.req.valid("param").accountId)) }, 200))
+    .openapi(routes.remove, async (c) => {
       requireAdmin(c);
       const { accountId } = c.req.valid("param");
       // Its keys stop at once: nobody could stop a channel left running (and billing) after that.
@@ -86,33 +66,14 @@ export function accountRoutes({ accounts, channels }: { accounts: Accounts; chan
       if (live.length > 0)
         throw new Conflict(`account ${accountId} has channels on air; stop them first`, { channels: live.map((channel) => channel.id) });
       return c.json({ account: view(await accounts.remove(accountId)) }, 202);
-    },
-  );
-
-  app.openapi(
-    securedRoute("post", "/accounts/{accountId}/api-keys", {
-      summary: "Rotate the account's API key: a new key is returned once and the previous one stops working",
-      request: { params },
-      responses: { 201: jsonResponse(ApiKey, "The new key") },
-    }),
-    async (c) => {
+    })
+    .openapi(routes.rotateApiKey, async (c) => {
       const { accountId } = c.req.valid("param");
       await accounts.authorize(c.var.caller, accountId);
       return c.json({ apiKey: await accounts.rotateApiKey(accountId) }, 201);
-    },
-  );
-
-  app.openapi(
-    securedRoute("post", "/accounts/{accountId}/provision", {
-      summary: "Retry provisioning of a FAILED (or stuck PROVISIONING) account (operator token)",
-      request: { params },
-      responses: { 202: jsonResponse(OneAccount, "Provisioning again") },
-    }),
-    async (c) => {
+    })
+    .openapi(routes.provision, async (c) => {
       requireAdmin(c);
       return c.json({ account: view(await accounts.retryProvisioning(c.req.valid("param").accountId)) }, 202);
-    },
-  );
-
-  return app;
+    });
 }

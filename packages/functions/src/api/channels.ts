@@ -2,7 +2,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { type Channel, type Channels, ChannelState, CreateChannelInput, exampleId, InputType, Redundancy } from "@visionstream/core";
 import { type CallerEnv, callerAccount } from "./caller.ts";
 import { playerLink } from "./playback.ts";
-import { idParam, jsonBody, jsonResponse, securedRoute } from "./route.ts";
+import { idParam, jsonBody, jsonResponse, noContent, securedRoute } from "./route.ts";
 
 const ChannelView = z
   .object({
@@ -35,81 +35,31 @@ const Playback = z
   })
   .openapi("Playback");
 
+const account = callerAccount("channels");
 const params = idParam("channel");
 const OneChannel = z.object({ channel: ChannelView });
 const view = (channel: Channel) => ChannelView.parse(channel);
 
+const routes = {
+  create: securedRoute("post", "/channels", { body: jsonBody(CreateChannelBody) }, { 201: jsonResponse(OneChannel, "Created") }, "Create a live channel: RTMP (with a stream key) or RTP ingest, guarded by an IP allow-list; two ingest endpoints for STANDARD"),
+  list: securedRoute("get", "/channels", {}, { 200: jsonResponse(z.object({ channels: z.array(ChannelView) }), "Channels") }, "The account's channels, newest first"),
+  get: securedRoute("get", "/channels/{channelId}", { params }, { 200: jsonResponse(OneChannel, "The channel") }, "A channel, with its state and ingest endpoints"),
+  start: securedRoute("post", "/channels/{channelId}/start", { params }, { 202: jsonResponse(OneChannel, "Starting") }, "Start the channel: a new recording session begins; the state follows the engine's events (STARTING, RUNNING)"),
+  stop: securedRoute("post", "/channels/{channelId}/stop", { params }, { 202: jsonResponse(OneChannel, "Stopping") }, "Stop the channel (STOPPING, then STOPPED)"),
+  remove: securedRoute("delete", "/channels/{channelId}", { params }, { 204: { description: "Deleted" } }, "Delete a channel that is not running"),
+  playback: securedRoute("get", "/channels/{channelId}/playback", { params }, { 200: jsonResponse(Playback, "Playback") }, "Where viewers watch: the live HLS URL on the account's CDN and a time-limited signature for it"),
+};
+
 export function channelRoutes({ channels }: { channels: Channels }) {
-  const app = new OpenAPIHono<CallerEnv>();
-  const account = callerAccount("channels");
-
-  app.openapi(
-    securedRoute("post", "/channels", {
-      summary: "Create a live channel: RTMP (with a stream key) or RTP ingest, guarded by an IP allow-list; two ingest endpoints for STANDARD",
-      request: { body: jsonBody(CreateChannelBody) },
-      responses: { 201: jsonResponse(OneChannel, "Created") },
-    }),
-    async (c) => c.json({ channel: view(await channels.create(account(c), c.req.valid("json"))) }, 201),
-  );
-
-  app.openapi(
-    securedRoute("get", "/channels", {
-      summary: "The account's channels, newest first",
-      responses: { 200: jsonResponse(z.object({ channels: z.array(ChannelView) }), "Channels") },
-    }),
-    async (c) => c.json({ channels: (await channels.list(account(c))).map(view) }, 200),
-  );
-
-  app.openapi(
-    securedRoute("get", "/channels/{channelId}", {
-      summary: "A channel, with its state and ingest endpoints",
-      request: { params },
-      responses: { 200: jsonResponse(OneChannel, "The channel") },
-    }),
-    async (c) => c.json({ channel: view(await channels.get(account(c), c.req.valid("param").channelId)) }, 200),
-  );
-
-  app.openapi(
-    securedRoute("post", "/channels/{channelId}/start", {
-      summary: "Start the channel: a new recording session begins; the state follows the engine's events (STARTING, RUNNING)",
-      request: { params },
-      responses: { 202: jsonResponse(OneChannel, "Starting") },
-    }),
-    async (c) => c.json({ channel: view(await channels.start(account(c), c.req.valid("param").channelId)) }, 202),
-  );
-
-  app.openapi(
-    securedRoute("post", "/channels/{channelId}/stop", {
-      summary: "Stop the channel (STOPPING, then STOPPED)",
-      request: { params },
-      responses: { 202: jsonResponse(OneChannel, "Stopping") },
-    }),
-    async (c) => c.json({ channel: view(await channels.stop(account(c), c.req.valid("param").channelId)) }, 202),
-  );
-
-  app.openapi(
-    securedRoute("delete", "/channels/{channelId}", {
-      summary: "Delete a channel that is not running",
-      request: { params },
-      responses: { 204: { description: "Deleted" } },
-    }),
-    async (c) => {
-      await channels.remove(account(c), c.req.valid("param").channelId);
-      return c.body(null, 204);
-    },
-  );
-
-  app.openapi(
-    securedRoute("get", "/channels/{channelId}/playback", {
-      summary: "Where viewers watch: the live HLS URL on the account's CDN and a time-limited signature for it",
-      request: { params },
-      responses: { 200: jsonResponse(Playback, "Playback") },
-    }),
-    async (c) => {
+  return new OpenAPIHono<CallerEnv>()
+    .openapi(routes.create, async (c) => c.json({ channel: view(await channels.create(account(c), c.req.valid("json"))) }, 201))
+    .openapi(routes.list, async (c) => c.json({ channels: (await channels.list(account(c))).map(view) }, 200))
+    .openapi(routes.get, async (c) => c.json({ channel: view(await channels.get(account(c), c.req.valid("param").channelId)) }, 200))
+    .openapi(routes.start, async (c) => c.json({ channel: view(await channels.start(account(c), c.req.valid("param").channelId)) }, 202))
+    .openapi(routes.stop, async (c) => c.json({ channel: view(await channels.stop(account(c), c.req.valid("param").channelId)) }, 202))
+    .openapi(routes.remove, async (c) => noContent(c, channels.remove(account(c), c.req.valid("param").channelId)))
+    .openapi(routes.playback, async (c) => {
       const playback = await channels.playback(account(c), c.req.valid("param").channelId);
       return c.json({ ...playback, playerUrl: playerLink(c.req.url, playback.hlsUrl, playback.query) }, 200);
-    },
-  );
-
-  return app;
+    });
 }

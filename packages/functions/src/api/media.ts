@@ -1,8 +1,8 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { CreateMediaInput, exampleId, type Media, MediaContentType, type MediaLibrary, MediaStatus } from "@visionstream/core";
 import { type CallerEnv, callerAccount } from "./caller.ts";
-import { PlaybackQuery, playerLink, SignedUrl } from "./playback.ts";
-import { idParam, jsonBody, jsonResponse, securedRoute } from "./route.ts";
+import { PlaybackQuery, SignedUrl, withPlayer } from "./playback.ts";
+import { idParam, jsonBody, jsonResponse, noContent, securedRoute } from "./route.ts";
 
 const MediaView = z
   .object({
@@ -28,65 +28,28 @@ const Upload = z
 
 const CreateMediaBody = CreateMediaInput.strict().openapi("CreateMedia");
 
+const account = callerAccount("media items");
 const params = idParam("media");
+const OneMedia = z.object({ media: MediaView });
+const CreatedMedia = z.object({ media: MediaView, upload: Upload });
 const view = (media: Media) => MediaView.parse(media);
 
-export function mediaRoutes({ media }: { media: MediaLibrary }) {
-  const app = new OpenAPIHono<CallerEnv>();
-  const account = callerAccount("media items");
+const routes = {
+  create: securedRoute("post", "/media", { body: jsonBody(CreateMediaBody) }, { 201: jsonResponse(CreatedMedia, "Created; upload the file next") }, "Add a file to the media library: returns the item (UPLOADING) and a presigned PUT valid for 15 minutes"),
+  list: securedRoute("get", "/media", {}, { 200: jsonResponse(z.object({ media: z.array(MediaView) }), "Media") }, "The account's media library, newest first"),
+  get: securedRoute("get", "/media/{mediaId}", { params }, { 200: jsonResponse(OneMedia, "The media item") }, "A media item: UPLOADING until its file is in the bucket, then READY with its size"),
+  playback: securedRoute("get", "/media/{mediaId}/playback", { params, query: PlaybackQuery }, { 200: jsonResponse(SignedUrl("mediaId"), "Signed URL") }, "A CloudFront signed URL (canned policy) to a READY file, and a link to the web player"),
+  remove: securedRoute("delete", "/media/{mediaId}", { params }, { 204: { description: "Deleted" } }, "Delete a media item and its file"),
+};
 
-  app.openapi(
-    securedRoute("post", "/media", {
-      summary: "Add a file to the media library: returns the item (UPLOADING) and a presigned PUT valid for 15 minutes",
-      request: { body: jsonBody(CreateMediaBody) },
-      responses: { 201: jsonResponse(z.object({ media: MediaView, upload: Upload }), "Created; upload the file next") },
-    }),
-    async (c) => {
+export function mediaRoutes({ media }: { media: MediaLibrary }) {
+  return new OpenAPIHono<CallerEnv>()
+    .openapi(routes.create, async (c) => {
       const created = await media.create(account(c), c.req.valid("json"));
       return c.json({ media: view(created.media), upload: created.upload }, 201);
-    },
-  );
-
-  app.openapi(
-    securedRoute("get", "/media", {
-      summary: "The account's media library, newest first",
-      responses: { 200: jsonResponse(z.object({ media: z.array(MediaView) }), "Media") },
-    }),
-    async (c) => c.json({ media: (await media.list(account(c))).map(view) }, 200),
-  );
-
-  app.openapi(
-    securedRoute("get", "/media/{mediaId}", {
-      summary: "A media item: UPLOADING until its file is in the bucket, then READY with its size",
-      request: { params },
-      responses: { 200: jsonResponse(z.object({ media: MediaView }), "The media item") },
-    }),
-    async (c) => c.json({ media: view(await media.get(account(c), c.req.valid("param").mediaId)) }, 200),
-  );
-
-  app.openapi(
-    securedRoute("get", "/media/{mediaId}/playback", {
-      summary: "A CloudFront signed URL (canned policy) to a READY file, and a link to the web player",
-      request: { params, query: PlaybackQuery },
-      responses: { 200: jsonResponse(SignedUrl("mediaId"), "Signed URL") },
-    }),
-    async (c) => {
-      const playback = await media.playback(account(c), c.req.valid("param").mediaId, c.req.valid("query").expiresIn);
-      return c.json({ ...playback, playerUrl: playerLink(c.req.url, playback.url) }, 200);
-    },
-  );
-
-  app.openapi(
-    securedRoute("delete", "/media/{mediaId}", {
-      summary: "Delete a media item and its file",
-      request: { params },
-      responses: { 204: { description: "Deleted" } },
-    }),
-    async (c) => {
-      await media.remove(account(c), c.req.valid("param").mediaId);
-      return c.body(null, 204);
-    },
-  );
-
-  return app;
+    })
+    .openapi(routes.list, async (c) => c.json({ media: (await media.list(account(c))).map(view) }, 200))
+    .openapi(routes.get, async (c) => c.json({ media: view(await media.get(account(c), c.req.valid("param").mediaId)) }, 200))
+    .openapi(routes.playback, async (c) => c.json(withPlayer(c.req.url, await media.playback(account(c), c.req.valid("param").mediaId, c.req.valid("query").expiresIn)), 200))
+    .openapi(routes.remove, async (c) => noContent(c, media.remove(account(c), c.req.valid("param").mediaId)));
 }

@@ -14,6 +14,9 @@ export const PlaybackQuery = z.object({
 export const SignedUrl = <K extends string>(idField: K) =>
   z.object({ [idField]: z.string(), url: z.string(), expiresAt: z.string(), playerUrl: z.string() } as Record<K | "url" | "expiresAt" | "playerUrl", z.ZodString>);
 
+/** The answer with a signed link: the link, and the web player ready to play it. */
+export const withPlayer = <T extends { url: string }>(requestUrl: string, signed: T) => ({ ...signed, playerUrl: playerLink(requestUrl, signed.url) });
+
 /** The web player on the API's own host, ready to play `src` (with `auth` added to every request when given). */
 export function playerLink(requestUrl: string, src: string, auth?: string): string {
   const url = new URL("/player.html", requestUrl);

@@ -1,5 +1,6 @@
 import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
 import { exampleId, ID_SCHEMAS, type IdKind } from "@visionstream/core";
+import type { Context } from "hono";
 
 const ErrorResponse = z
   .object({
@@ -25,9 +26,23 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 
-/** A route that needs the bearer token (the operator's or an account's key), its errors answered in one documented shape. */
-export const securedRoute = <M extends RouteConfig["method"], P extends string, R extends Omit<RouteConfig, "method" | "path" | "security">>(method: M, path: P, config: R) =>
-  createRoute({ method, path, ...config, security: [{ bearer: [] }], responses: { ...config.responses, ...errorResponses } });
+/**
+ * A route that needs the bearer token (the operator's or an account's key): its method, path, what it takes (path
+ * parameters, query, body), its answers by status code and its summary; its errors are answered in one documented shape.
+ */
+export const securedRoute = <M extends RouteConfig["method"], P extends string, Q extends NonNullable<RouteConfig["request"]>, A extends RouteConfig["responses"]>(
+  method: M,
+  path: P,
+  request: Q,
+  responses: A,
+  summary: string,
+) => createRoute({ method, path, summary, request, responses: { ...responses, ...errorResponses }, security: [{ bearer: [] }] });
+
+/** The answer to a request that leaves nothing to show, once its work is done. */
+export async function noContent(c: Context, work: Promise<unknown>) {
+  await work;
+  return c.body(null, 204);
+}
 
 /** The path parameter `<kind>Id`, checked by core's schema of that kind of id. */
 export function idParam<K extends IdKind>(kind: K) {

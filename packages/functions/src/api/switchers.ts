@@ -14,7 +14,7 @@ import {
   type SwitcherView as Switcher,
 } from "@visionstream/core";
 import { type CallerEnv, callerAccount } from "./caller.ts";
-import { idParam, jsonBody, jsonResponse, securedRoute } from "./route.ts";
+import { idParam, jsonBody, jsonResponse, noContent, securedRoute } from "./route.ts";
 
 const Health = z.object({ connected: z.boolean(), bitrateKbps: z.number(), lastKeyframeAgeMs: z.number().nullable() });
 const Monitor = z.object({ hlsUrl: z.string(), query: z.string(), cookies: z.record(z.string(), z.string()), expiresAt: z.string() }).nullable();
@@ -65,118 +65,51 @@ const TakeBody = z.object({ mode: SwitchMode.default("clean") }).strict().openap
 const ScheduleBody = z.array(ScheduleEntry).max(200).openapi("Lineup");
 
 const SwitcherSummary = z.object({ id: z.string(), name: z.string(), live: z.string().optional(), preview: z.string().optional() });
+const summaryView = ({ id, architecture, live, preview }: Pick<Switcher, "id" | "architecture" | "live" | "preview">) => ({
+  id,
+  name: architecture.name,
+  ...(live ? { live } : {}),
+  ...(preview ? { preview } : {}),
+});
 
+const account = callerAccount("switchers");
 const params = idParam("switcher");
 const OneSwitcher = z.object({ switcher: SwitcherView });
 const Switched = z.object({ switcher: SwitcherView, switch: SwitchRecord });
+const Taken = z.object({ switcher: SwitcherView, switches: z.array(SwitchRecord) });
+const Schedule = z.object({ schedule: z.array(ScheduledSwitch) });
+const Events = z.object({ events: z.array(SwitchRecord) });
 const switched = (result: { switcher: Switcher; switch: SwitchRecord }) => ({ switcher: view(result.switcher), switch: result.switch });
 
+const routes = {
+  create: securedRoute("post", "/switchers", { body: jsonBody(ArchitectureBody) }, { 201: jsonResponse(OneSwitcher, "Created") }, "Create a switcher from its architecture file: SRT ingests feeding a live and a preview output"),
+  list: securedRoute("get", "/switchers", {}, { 200: jsonResponse(z.object({ switchers: z.array(SwitcherSummary) }), "Switchers") }, "The account's switchers, newest first"),
+  get: securedRoute("get", "/switchers/{switcherId}", { params }, { 200: jsonResponse(OneSwitcher, "The switcher") }, "A switcher: its config, which ingest is on live and on preview, each ingest's health, and its monitors"),
+  config: securedRoute("put", "/switchers/{switcherId}/config", { params, body: jsonBody(ArchitectureBody) }, { 200: jsonResponse(OneSwitcher, "Updated") }, "Replace the architecture file; ingests and outputs are rebuilt, the buses keep their ingests where they still exist"),
+  remove: securedRoute("delete", "/switchers/{switcherId}", { params }, { 204: { description: "Deleted" } }, "Delete a switcher: its ingests and outputs stop, its lineup is dropped"),
+  preview: securedRoute("post", "/switchers/{switcherId}/preview", { params, body: jsonBody(PreviewBody) }, { 200: jsonResponse(Switched, "Switched") }, "Put an ingest on the preview bus"),
+  live: securedRoute("post", "/switchers/{switcherId}/live", { params, body: jsonBody(SwitchBody) }, { 200: jsonResponse(Switched, "Switched") }, "Put an ingest on air: clean (at its next keyframe, timeline continued; cut if none comes within 4 s) or cut (at the next packet)"),
+  take: securedRoute("post", "/switchers/{switcherId}/take", { params, body: jsonBody(TakeBody) }, { 200: jsonResponse(Taken, "Taken") }, "Take: the preview ingest goes on air and the one on air goes to preview"),
+  schedule: securedRoute("put", "/switchers/{switcherId}/schedule", { params, body: jsonBody(ScheduleBody) }, { 200: jsonResponse(Schedule, "The lineup") }, "Replace the lineup: switches run on time (EventBridge Scheduler in AWS, a timer locally)"),
+  events: securedRoute("get", "/switchers/{switcherId}/events", { params }, { 200: jsonResponse(Events, "Switches") }, "Recent switches, newest first"),
+};
+
 export function switcherRoutes({ switchers }: { switchers: Switchers }) {
-  const app = new OpenAPIHono<CallerEnv>();
-  const account = callerAccount("switchers");
-
-  app.openapi(
-    securedRoute("post", "/switchers", {
-      summary: "Create a switcher from its architecture file: SRT ingests feeding a live and a preview output",
-      request: { body: jsonBody(ArchitectureBody) },
-      responses: { 201: jsonResponse(OneSwitcher, "Created") },
-    }),
-    async (c) => c.json({ switcher: view(await switchers.create(account(c), c.req.valid("json"))) }, 201),
-    architectureHook,
-  );
-
-  app.openapi(
-    securedRoute("get", "/switchers", {
-      summary: "The account's switchers, newest first",
-      responses: { 200: jsonResponse(z.object({ switchers: z.array(SwitcherSummary) }), "Switchers") },
-    }),
-    async (c) => {
-      const list = await switchers.list(account(c));
-      return c.json({ switchers: list.map((s) => ({ id: s.id, name: s.architecture.name, ...(s.live ? { live: s.live } : {}), ...(s.preview ? { preview: s.preview } : {}) })) }, 200);
-    },
-  );
-
-  app.openapi(
-    securedRoute("get", "/switchers/{switcherId}", {
-      summary: "A switcher: its config, which ingest is on live and on preview, each ingest's health, and its monitors",
-      request: { params },
-      responses: { 200: jsonResponse(OneSwitcher, "The switcher") },
-    }),
-    async (c) => c.json({ switcher: view(await switchers.get(account(c), c.req.valid("param").switcherId)) }, 200),
-  );
-
-  app.openapi(
-    securedRoute("put", "/switchers/{switcherId}/config", {
-      summary: "Replace the architecture file; ingests and outputs are rebuilt, the buses keep their ingests where they still exist",
-      request: { params, body: jsonBody(ArchitectureBody) },
-      responses: { 200: jsonResponse(OneSwitcher, "Updated") },
-    }),
-    async (c) => c.json({ switcher: view(await switchers.updateConfig(account(c), c.req.valid("param").switcherId, c.req.valid("json"))) }, 200),
-    architectureHook,
-  );
-
-  app.openapi(
-    securedRoute("delete", "/switchers/{switcherId}", {
-      summary: "Delete a switcher: its ingests and outputs stop, its lineup is dropped",
-      request: { params },
-      responses: { 204: { description: "Deleted" } },
-    }),
-    async (c) => {
-      await switchers.remove(account(c), c.req.valid("param").switcherId);
-      return c.body(null, 204);
-    },
-  );
-
-  app.openapi(
-    securedRoute("post", "/switchers/{switcherId}/preview", {
-      summary: "Put an ingest on the preview bus",
-      request: { params, body: jsonBody(PreviewBody) },
-      responses: { 200: jsonResponse(Switched, "Switched") },
-    }),
-    async (c) => c.json(switched(await switchers.setPreview(account(c), c.req.valid("param").switcherId, c.req.valid("json").ingestId)), 200),
-  );
-
-  app.openapi(
-    securedRoute("post", "/switchers/{switcherId}/live", {
-      summary: "Put an ingest on air: clean (at its next keyframe, timeline continued; cut if none comes within 4 s) or cut (at the next packet)",
-      request: { params, body: jsonBody(SwitchBody) },
-      responses: { 200: jsonResponse(Switched, "Switched") },
-    }),
-    async (c) => {
+  return new OpenAPIHono<CallerEnv>()
+    .openapi(routes.create, async (c) => c.json({ switcher: view(await switchers.create(account(c), c.req.valid("json"))) }, 201), architectureHook)
+    .openapi(routes.list, async (c) => c.json({ switchers: (await switchers.list(account(c))).map(summaryView) }, 200))
+    .openapi(routes.get, async (c) => c.json({ switcher: view(await switchers.get(account(c), c.req.valid("param").switcherId)) }, 200))
+    .openapi(routes.config, async (c) => c.json({ switcher: view(await switchers.updateConfig(account(c), c.req.valid("param").switcherId, c.req.valid("json"))) }, 200), architectureHook)
+    .openapi(routes.remove, async (c) => noContent(c, switchers.remove(account(c), c.req.valid("param").switcherId)))
+    .openapi(routes.preview, async (c) => c.json(switched(await switchers.setPreview(account(c), c.req.valid("param").switcherId, c.req.valid("json").ingestId)), 200))
+    .openapi(routes.live, async (c) => {
       const { ingestId, mode } = c.req.valid("json");
       return c.json(switched(await switchers.setLive(account(c), c.req.valid("param").switcherId, ingestId, mode)), 200);
-    },
-  );
-
-  app.openapi(
-    securedRoute("post", "/switchers/{switcherId}/take", {
-      summary: "Take: the preview ingest goes on air and the one on air goes to preview",
-      request: { params, body: jsonBody(TakeBody) },
-      responses: { 200: jsonResponse(z.object({ switcher: SwitcherView, switches: z.array(SwitchRecord) }), "Taken") },
-    }),
-    async (c) => {
+    })
+    .openapi(routes.take, async (c) => {
       const result = await switchers.take(account(c), c.req.valid("param").switcherId, c.req.valid("json").mode);
       return c.json({ switcher: view(result.switcher), switches: result.switches }, 200);
-    },
-  );
-
-  app.openapi(
-    securedRoute("put", "/switchers/{switcherId}/schedule", {
-      summary: "Replace the lineup: switches run on time (EventBridge Scheduler in AWS, a timer locally)",
-      request: { params, body: jsonBody(ScheduleBody) },
-      responses: { 200: jsonResponse(z.object({ schedule: z.array(ScheduledSwitch) }), "The lineup") },
-    }),
-    async (c) => c.json({ schedule: await switchers.setSchedule(account(c), c.req.valid("param").switcherId, c.req.valid("json")) }, 200),
-  );
-
-  app.openapi(
-    securedRoute("get", "/switchers/{switcherId}/events", {
-      summary: "Recent switches, newest first",
-      request: { params },
-      responses: { 200: jsonResponse(z.object({ events: z.array(SwitchRecord) }), "Switches") },
-    }),
-    async (c) => c.json({ events: await switchers.events(account(c), c.req.valid("param").switcherId) }, 200),
-  );
-
-  return app;
+    })
+    .openapi(routes.schedule, async (c) => c.json({ schedule: await switchers.setSchedule(account(c), c.req.valid("param").switcherId, c.req.valid("json")) }, 200))
+    .openapi(routes.events, async (c) => c.json({ events: await switchers.events(account(c), c.req.valid("param").switcherId) }, 200));
 }
