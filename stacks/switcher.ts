@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseArchitecture, type Architecture } from "../packages/core/src/switcher/architecture.ts";
-import { SWITCHER_ID_PATTERN } from "../packages/core/src/ids.ts";
+import { SwitcherId } from "../packages/core/src/ids.ts";
 import { busFlowName, flowName, type Bus } from "../packages/core/src/switcher/switcher.ts";
 import {
   MEDIACONNECT_SECRET_ACTIONS,
@@ -53,7 +53,7 @@ export function readSwitcherDeployment(
   if (!file) return undefined;
   const faults: string[] = [];
   const switcherId = env.VISIONSTREAM_SWITCHER_ID ?? "";
-  if (!SWITCHER_ID_PATTERN.test(switcherId)) {
+  if (!SwitcherId.safeParse(switcherId).success) {
     faults.push(`VISIONSTREAM_SWITCHER_ID: ${switcherId ? `"${switcherId}" is not` : "missing; give"} the switcher's id (sw-0123456789abcdef) from the API`);
   }
   const json = (name: string, text: string | undefined): unknown => {

@@ -33,12 +33,6 @@ export const exampleId = (kind: IdKind): string => `${KINDS[kind].prefix}0123456
 const idPattern = (kind: IdKind) => new RegExp(`^${KINDS[kind].prefix}[a-z0-9]{${LENGTH}}$`);
 const idSchema = (kind: IdKind) => z.string().regex(idPattern(kind), `${KINDS[kind].called} looks like ${exampleId(kind)}`);
 
-export const ACCOUNT_ID_PATTERN = idPattern("account");
-export const CHANNEL_ID_PATTERN = idPattern("channel");
-export const RECORDING_ID_PATTERN = idPattern("recording");
-export const MEDIA_ID_PATTERN = idPattern("media");
-export const SWITCHER_ID_PATTERN = idPattern("switcher");
-
 export const AccountId = idSchema("account");
 export const ChannelId = idSchema("channel");
 export const RecordingId = idSchema("recording");

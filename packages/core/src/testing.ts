@@ -124,7 +124,7 @@ function envelope(source: string, detailType: string, time: string, resources: s
   return { version: "0", id: randomUUID(), "detail-type": detailType, source, account: AWS_ACCOUNT, time, region: REGION, resources, detail };
 }
 
-export const engineChannelArn = (engineChannelId: string) => `arn:aws:medialive:${REGION}:${AWS_ACCOUNT}:channel:${engineChannelId}`;
+const engineChannelArn = (engineChannelId: string) => `arn:aws:medialive:${REGION}:${AWS_ACCOUNT}:channel:${engineChannelId}`;
 
 export function channelStateChange(engineChannelId: string, state: ChannelState, time: string, pipelinesRunning = 0): MediaLiveChannelStateChange {
   const arn = engineChannelArn(engineChannelId);

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { InvalidConfiguration, readLocalSettings, resolveLocalConfig } from "./config.ts";
 import { startLocalRuntime } from "./runtime.ts";
-import { ACCOUNT_ID_PATTERN } from "@visionstream/core";
+import { AccountId } from "@visionstream/core";
 import { accountSecret, InvalidSecretName, writeSecret } from "./secrets/secrets.ts";
 import { ensureSystemPackages } from "./system-packages.ts";
 
@@ -83,7 +83,7 @@ async function secret(argv: string[]) {
   const [action, name] = positionals;
   const account = values.account;
   if (action !== "set" || !name || positionals.length !== 2 || !account) throw new InvalidConfiguration("secret: give `secret set NAME --account ACCOUNT_ID`, with the value on stdin");
-  if (!ACCOUNT_ID_PATTERN.test(account)) throw new InvalidConfiguration(`secret: --account ${account} is not an account id (acc-…)`);
+  if (!AccountId.safeParse(account).success) throw new InvalidConfiguration(`secret: --account ${account} is not an account id (acc-…)`);
   const { dataDir } = readLocalSettings({ dataDir: values["data-dir"] });
   let value = "";
   for await (const chunk of process.stdin) value += String(chunk);

@@ -34,7 +34,10 @@ export function spawnChild(command: string, args: readonly string[], { stdio, ru
     });
   }
   const exited = new Promise<ChildExit>((resolve) => {
-    child.once("error", (error) => resolve({ code: child.exitCode, signal: child.signalCode, error }));
+    // An error of a running child (a failed kill) is not its end: that is its "close".
+    child.on("error", (error) => {
+      if (child.pid === undefined) resolve({ code: child.exitCode, signal: child.signalCode, error });
+    });
     child.once("close", (code, signal) => resolve({ code, signal }));
   });
   return { process: child, exited, stderrTail: () => tail };

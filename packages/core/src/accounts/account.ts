@@ -1,8 +1,6 @@
 import { z } from "zod";
 import { AccountId } from "../ids.ts";
 
-// Imported by this path from packages/aws.
-
 export const AccountStatus = z.enum(["PROVISIONING", "ACTIVE", "FAILED", "DELETING", "DELETED"]);
 export type AccountStatus = z.infer<typeof AccountStatus>;
 

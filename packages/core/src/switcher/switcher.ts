@@ -2,8 +2,6 @@ import { z } from "zod";
 import { SwitcherId } from "../ids.ts";
 import { Architecture } from "./architecture.ts";
 
-// Imported by this path from stacks/.
-
 export const Bus = z.enum(["live", "preview"]);
 export type Bus = z.infer<typeof Bus>;
 

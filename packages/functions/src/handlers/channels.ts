@@ -1,6 +1,5 @@
 import type { Channels, Recordings } from "@visionstream/core";
 import { MediaLiveChannelAlert, MediaLiveChannelStateChange } from "@visionstream/events";
-import { z } from "zod";
 import { logger } from "../logger.ts";
 import { eventHandler } from "./event-handler.ts";
 
@@ -22,7 +21,7 @@ export const channelAlertHandler = (channels: Channels, recordings: Recordings) 
 
 /** Scheduled: running channels without input for too long are stopped. The schedule's event carries nothing to read. */
 export const stopIdleChannelsHandler = (channels: Channels) =>
-  eventHandler(z.unknown(), async () => {
+  eventHandler(null, async () => {
     const stopped = await channels.stopIdle();
     logger.info("idle channels stopped", { stopped });
   });

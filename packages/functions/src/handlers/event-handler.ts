@@ -9,13 +9,10 @@ type Reaction<S extends z.ZodType> = (event: InferOutput<S>) => Promise<void>;
 
 /**
  * One function's middy chain: the Lambda context in every log line, then `once` when given (idempotency, which must see
- * the raw event), then the event parsed by `schema`, then `react`.
+ * the raw event), then the event parsed by `schema` (none for an event that carries nothing to read), then `react`.
  */
-export function eventHandler<S extends z.ZodType>(schema: S, ...rest: [react: Reaction<S>] | [once: MiddlewareObj, react: Reaction<S>]) {
+export function eventHandler<S extends z.ZodType>(schema: S | null, ...rest: [react: Reaction<S>] | [once: MiddlewareObj, react: Reaction<S>]) {
   const [before, react] = rest.length === 1 ? [[], rest[0]] : [[rest[0]], rest[1]];
-  return middy()
-    .use(injectLambdaContext(logger))
-    .use(before)
-    .use(parser({ schema }))
-    .handler(react);
+  const chain = middy<InferOutput<S>>().use(injectLambdaContext(logger)).use(before);
+  return (schema ? chain.use(parser({ schema })) : chain).handler(react);
 }

@@ -133,3 +133,10 @@ describe("EdgeCache over real files", () => {
     expect(cache.size).toEqual({ objects: 2, bytes: 20 });
   });
 });
+
+describe("EdgeCache options", () => {
+  it("refuses an object bound above the cache's own", () => {
+    expect(() => new EdgeCache({ maxBytes: 10, maxObjectBytes: 100 })).toThrow(RangeError);
+    expect(() => new EdgeCache({ maxBytes: 0, maxObjectBytes: 0 })).toThrow(RangeError);
+  });
+});

@@ -32,6 +32,8 @@ export class EdgeCache {
   private readonly objects: LRUCache<string, Cached>;
 
   constructor(private readonly options: EdgeCacheOptions = DEFAULT_EDGE_CACHE) {
+    if (!(options.maxObjectBytes >= 0 && options.maxObjectBytes <= options.maxBytes && options.maxBytes >= 1))
+      throw new RangeError(`edge cache: maxObjectBytes (${options.maxObjectBytes}) must be 0 to maxBytes (${options.maxBytes}), and maxBytes at least 1`);
     // lru-cache counts every object as one byte at least: an empty file too.
     this.objects = new LRUCache({ maxSize: options.maxBytes, sizeCalculation: (entry) => Math.max(entry.size, 1) });
   }

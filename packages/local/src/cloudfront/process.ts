@@ -1,7 +1,7 @@
 /**
  * The local CloudFront in a process of its own, as CloudFront is a service of its own: viewers' requests never wait
  * behind the API's work on one event loop, and the two use separate cores. The runtime starts it with an IPC
- * channel (cdn/cdn-process.ts); it ends when that channel closes, also when the runtime was killed.
+ * channel (cdn-process.ts); it ends when that channel closes, also when the runtime was killed.
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";

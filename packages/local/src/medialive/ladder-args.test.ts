@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { h264Settings } from "./h264.ts";
 import { flvInput, ladderArguments } from "./ladder-args.ts";
 import { masterPlaylist } from "./master-playlist.ts";
-import { parseMediaPlaylist } from "./media-playlist.ts";
 
 const options = {
   ladder: DEFAULT_LADDER,
@@ -93,36 +92,5 @@ describe("masterPlaylist", () => {
   it("refuses a rendition beyond H.264's levels", () => {
     const huge = { ...DEFAULT_LADDER.renditions[0]!, width: 8192, height: 4320, fps: 60 };
     expect(() => h264Settings(DEFAULT_LADDER, huge)).toThrow(RangeError);
-  });
-});
-
-describe("parseMediaPlaylist", () => {
-  it("reads sequence numbers, durations, discontinuities and ffmpeg's wall-clock times", () => {
-    const playlist = parseMediaPlaylist(
-      [
-        "#EXTM3U",
-        "#EXT-X-VERSION:6",
-        "#EXT-X-TARGETDURATION:2",
-        "#EXT-X-MEDIA-SEQUENCE:4",
-        "#EXT-X-DISCONTINUITY",
-        "#EXT-X-INDEPENDENT-SEGMENTS",
-        "#EXTINF:2.000000,",
-        "#EXT-X-PROGRAM-DATE-TIME:2026-11-22T04:59:07.716+0000",
-        "seg_00004.ts",
-        "#EXTINF:1.500000,",
-        "seg_00005.ts",
-        "#EXT-X-ENDLIST",
-      ].join("\n"),
-    );
-
-    expect(playlist).toEqual({
-      targetDurationSeconds: 2,
-      mediaSequence: 4,
-      ended: true,
-      segments: [
-        { uri: "seg_00004.ts", mediaSequence: 4, durationSeconds: 2, discontinuity: true, programDateTime: "2026-11-22T04:59:07.716Z" },
-        { uri: "seg_00005.ts", mediaSequence: 5, durationSeconds: 1.5, discontinuity: false },
-      ],
-    });
   });
 });
