@@ -1,73 +1,18 @@
-import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import fc from "fast-check";
+import { FUZZ_SEED as SEED, fuzzCorpus } from "../../../scripts/testing/fuzz-corpus.ts";
 import { describe, expect, it } from "vitest";
 import { BusRelay, type SwitchMode } from "./bus-relay.ts";
 import { IngestTap, OUTPUT_PMT_PID, OUTPUT_VIDEO_PID } from "./ingest-tap.ts";
 import { hasPayload, PACKET_SIZE, pidOf, readPcr, readPes, rebase, SYNC_BYTE, TIMESTAMP_WRAP, wrap } from "./packets.ts";
 import { AUDIO_STREAM_TYPES, crc32, patSection, type PmtStream, pmtSection, psiPacket, VIDEO_STREAM_TYPES } from "./psi.ts";
 
-const SEED = 20261203;
 const CORPUS = resolve(import.meta.dirname, "../testdata/fuzz");
 const TARGET = "transport-stream";
 /** Every PID an output may carry: PAT, PMT, the video, up to eight audio streams, a PCR of its own. */
 const OUTPUT_PIDS = new Set([0, OUTPUT_PMT_PID, OUTPUT_VIDEO_PID, ...Array.from({ length: 8 }, (_, i) => 0x101 + i), 0x1f0]);
 
-/** A target's corpus: every file of testdata/fuzz/<target>, hex with `#` comment lines. */
-function corpus(target: string): Array<{ name: string; bytes: Buffer }> {
-  const dir = join(CORPUS, target);
-  return readdirSync(dir)
-    .filter((name) => name.endsWith(".hex"))
-    .sort()
-    .map((name) => {
-      const text = readFileSync(join(dir, name), "utf8").replace(/^#.*$/gm, "");
-      return { name, bytes: Buffer.from(text.replace(/\s+/g, ""), "hex") };
-    });
-}
-
-/** A failing input joins the corpus, so that it stays a regression case once fixed. */
-function keep(target: string, bytes: Buffer, why: string): string {
-  const name = `${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}.hex`;
-  const lines = bytes.toString("hex").match(/.{1,64}/g) ?? [];
-  mkdirSync(join(CORPUS, target), { recursive: true });
-  writeFileSync(join(CORPUS, target, name), `# ${why.split("\n")[0]}\n${lines.join("\n")}\n`);
-  return join(target, name);
-}
-
-/** The corpus's inputs with a few bytes flipped, inserted or cut, or cut short. */
-function mutations(seeds: Buffer[]): fc.Arbitrary<Buffer> {
-  const edit = fc.tuple(fc.nat(), fc.constantFrom("flip", "insert", "cut", "truncate"), fc.uint8Array({ minLength: 1, maxLength: 8 }));
-  return fc.tuple(fc.constantFrom(...seeds), fc.array(edit, { minLength: 1, maxLength: 4 })).map(([seed, edits]) => {
-    let bytes = Buffer.from(seed);
-    for (const [position, kind, data] of edits) {
-      const at = bytes.length === 0 ? 0 : position % bytes.length;
-      if (kind === "flip") bytes[at] = (bytes[at] ?? 0) ^ (data[0] || 1);
-      else if (kind === "insert") bytes = Buffer.concat([bytes.subarray(0, at), data, bytes.subarray(at)]);
-      else if (kind === "cut") bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + data.length)]);
-      else bytes = bytes.subarray(0, at);
-    }
-    return bytes;
-  });
-}
-
-/** Runs the property on every corpus input, then on generated and mutated ones from a fixed seed. */
-function fuzz(target: string, generated: fc.Arbitrary<Buffer>, property: (bytes: Buffer) => void, numRuns: number) {
-  const seeds = corpus(target);
-  for (const { name, bytes } of seeds) {
-    try {
-      property(bytes);
-    } catch (error) {
-      throw new Error(`corpus input ${target}/${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-  }
-  const inputs = fc.oneof({ arbitrary: mutations(seeds.map((seed) => seed.bytes)), weight: 3 }, { arbitrary: generated, weight: 2 });
-  const result = fc.check(fc.property(inputs, (bytes) => property(bytes)), { seed: SEED, numRuns });
-  if (result.failed) {
-    const kept = result.counterexample ? keep(target, result.counterexample[0], String(result.errorInstance)) : "nothing";
-    throw new Error(`${fc.defaultReportMessage(result)}\nkept as ${kept}`);
-  }
-}
+const { corpus, fuzz } = fuzzCorpus(CORPUS);
 
 const SEEDS = corpus(TARGET).map(({ bytes }) => bytes);
 /** The corpus's streams as ffmpeg wrote them: whole packets, every marker bit set. */
@@ -115,8 +60,8 @@ function expectWellFormed(output: Buffer) {
 }
 
 describe("the ingest tap and the bus relay under random and mutated transport streams", () => {
-  it("the tap reads whole packets from any bytes, however they arrive, and maps them onto the output PIDs only", () => {
-    fuzz(
+  it("the tap reads whole packets from any bytes, however they arrive, and maps them onto the output PIDs only", async () => {
+    await fuzz(
       TARGET,
       generated,
       (bytes) => {
@@ -138,9 +83,9 @@ describe("the ingest tap and the bus relay under random and mutated transport st
     );
   });
 
-  it("the relay keeps its output well formed across cuts and clean switches, whatever an ingest sends", () => {
+  it("the relay keeps its output well formed across cuts and clean switches, whatever an ingest sends", async () => {
     const reference = corpus(TARGET).find(({ name }) => name === ENCODED_BY_FFMPEG[0])!.bytes;
-    fuzz(
+    await fuzz(
       TARGET,
       generated,
       (bytes) => {
