@@ -22,14 +22,19 @@ export function push(
 
 /**
  * Another tenant of the machine: an x264 encode (preset fast, 1080p, as many threads as x264 wants) at normal
- * priority, as fast as it can for as long as it runs. Returns the function that ends it.
+ * priority, as fast as it can for as long as it runs. Returns the function that ends it, once it has exited (its exit
+ * rewrites the children registry in the data directory, which the test removes next).
  */
-export function busyNeighbour(): () => void {
+export function busyNeighbour(): () => Promise<void> {
   const child = spawn(
     "ffmpeg",
     ["-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30", "-c:v", "libx264", "-preset", "fast", "-f", "null", "-"],
     { stdio: "ignore" },
   );
   trackChild(child);
-  return () => child.kill("SIGKILL");
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return async () => {
+    child.kill("SIGKILL");
+    await exited;
+  };
 }

@@ -132,7 +132,7 @@ describe.each([
   ["a machine made busy by another tenant's encode", true],
 ])("a 30 s push recorded whole, on %s", (_machine, busy) => {
   let session: Session;
-  let quiet: (() => void) | undefined;
+  let quiet: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     session = await recordingRuntime(busy ? 23_600 : 23_400);
@@ -140,7 +140,7 @@ describe.each([
   }, 60_000);
 
   afterAll(async () => {
-    quiet?.();
+    await quiet?.();
     await session?.runtime.cleanup();
   }, 180_000);
 
