@@ -1,7 +1,7 @@
 import { MediaConnectSourceHealthPattern } from "./aws/mediaconnect.ts";
 import { MediaConvertJobFinishedPattern } from "./aws/mediaconvert.ts";
 import { MediaLiveChannelAlertPattern, MediaLiveChannelStateChangePattern, MediaLiveChannelStoppedPattern } from "./aws/medialive.ts";
-import { S3RecordingSegmentCreatedPattern } from "./aws/s3.ts";
+import { RECORDING_SEGMENT_KEY, S3ObjectCreatedPattern, s3RecordingSegmentCreatedPattern } from "./aws/s3.ts";
 import { VISIONSTREAM_SOURCE, type VisionStreamDetailType } from "./visionstream.ts";
 
 export type { EventPattern } from "./event-pattern.ts";
@@ -18,11 +18,18 @@ export const Rules = {
   deprovisionAccount: visionstream("AccountDeleted"),
   channelStateChanged: MediaLiveChannelStateChangePattern,
   channelAlert: MediaLiveChannelAlertPattern,
-  recordingSegmentCreated: S3RecordingSegmentCreatedPattern,
+  // Any bucket's: stageRules narrows it to one stage's account buckets.
+  recordingSegmentCreated: { ...S3ObjectCreatedPattern, detail: { object: { key: [{ wildcard: RECORDING_SEGMENT_KEY }] } } },
   recordingSessionEnded: MediaLiveChannelStoppedPattern,
   recordingJobChanged: MediaConvertJobFinishedPattern,
   recordingGapDetected: visionstream("RecordingGapDetected"),
   switcherSourceHealth: MediaConnectSourceHealthPattern,
+  channelStep: visionstream("ChannelStepRequested"),
+  switcherApply: visionstream("SwitcherApplyRequested"),
 } as const satisfies Record<string, EventPattern>;
 
 export type RuleName = keyof typeof Rules;
+
+/** The rules of one stage, as stacks/ deploys them and the local bus routes: segments of that stage's buckets only. */
+export const stageRules = (resourcePrefix: string) =>
+  ({ ...Rules, recordingSegmentCreated: s3RecordingSegmentCreatedPattern(resourcePrefix) }) satisfies Record<RuleName, EventPattern>;

@@ -15,6 +15,7 @@ export const AccountProvisionedDetail = z.object({
   accountId: z.string().min(1),
   bucketName: z.string().min(1),
   distributionId: z.string().min(1),
+  distributionArn: z.string().min(1).optional(),
   cdnBaseUrl: z.url(),
   publicKeyId: z.string().min(1),
 });
@@ -61,6 +62,17 @@ export const RecordingGapDetectedDetail = z.object({
   to: z.iso.datetime(),
   lostMs: z.number().int().nonnegative(),
 });
+/** A channel has a start, stop or deletion to carry out: the next step is due (its state says which). */
+export const ChannelStepRequestedDetail = z.object({
+  accountId: z.string().min(1),
+  channelId: z.string().min(1),
+});
+/** A switcher's architecture is to be applied to the engine (after creation or a config change). */
+export const SwitcherApplyRequestedDetail = z.object({
+  accountId: z.string().min(1),
+  switcherId: z.string().min(1),
+  version: z.number().int().positive(),
+});
 
 export const VisionStreamDetails = {
   AccountCreated: AccountCreatedDetail,
@@ -71,6 +83,8 @@ export const VisionStreamDetails = {
   AccountDeprovisioned: AccountDeprovisionedDetail,
   StreamSwitched: StreamSwitchedDetail,
   RecordingGapDetected: RecordingGapDetectedDetail,
+  ChannelStepRequested: ChannelStepRequestedDetail,
+  SwitcherApplyRequested: SwitcherApplyRequestedDetail,
 } as const;
 
 export type VisionStreamDetailType = keyof typeof VisionStreamDetails;
@@ -108,6 +122,8 @@ export const AccountDeletedEvent = visionStreamEventSchema("AccountDeleted");
 export const AccountDeprovisionedEvent = visionStreamEventSchema("AccountDeprovisioned");
 export const RecordingGapDetectedEvent = visionStreamEventSchema("RecordingGapDetected");
 export type RecordingGapDetectedEvent = z.infer<typeof RecordingGapDetectedEvent>;
+export const ChannelStepRequestedEvent = visionStreamEventSchema("ChannelStepRequested");
+export const SwitcherApplyRequestedEvent = visionStreamEventSchema("SwitcherApplyRequested");
 
 /** The provisioning handler accepts either a fresh account or a retry. */
 export const AccountProvisioningRequestedEvent = z.union([AccountCreatedEvent, AccountProvisioningRetriedEvent]);

@@ -8,6 +8,9 @@ import { Authenticator } from "@visionstream/core";
 import { logger } from "./logger.ts";
 
 const { accounts, repository, channels, recordings, media, switchers } = awsRuntime();
-const authenticator = Authenticator({ repository, adminToken: readApiConfig().VISIONSTREAM_ADMIN_TOKEN });
+const config = readApiConfig();
+const authenticator = Authenticator({ repository, adminToken: config.VISIONSTREAM_ADMIN_TOKEN });
 
-export const handler = middy(handle(createApi({ accounts, authenticator, channels, recordings, media, switchers }))).use(injectLambdaContext(logger));
+export const handler = middy(handle(createApi({ accounts, authenticator, channels, recordings, media, switchers, webBaseUrl: config.VISIONSTREAM_WEB_URL }))).use(
+  injectLambdaContext(logger),
+);

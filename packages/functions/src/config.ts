@@ -11,6 +11,12 @@ const AwsConfig = z.object({
   VISIONSTREAM_SWITCH_SCHEDULE_GROUP: z.string().min(1),
   VISIONSTREAM_SCHEDULED_SWITCH_ARN: z.string().startsWith("arn:aws:lambda:"),
   VISIONSTREAM_SCHEDULER_ROLE_ARN: z.string().startsWith("arn:aws:iam::"),
+  VISIONSTREAM_MEDIAPACKAGE_CHANNEL_GROUP: z.string().min(1),
+  VISIONSTREAM_MEDIAPACKAGE_EGRESS_DOMAIN: z.string().min(1),
+  VISIONSTREAM_S3_OAC_ID: z.string().min(1),
+  VISIONSTREAM_MEDIAPACKAGE_OAC_ID: z.string().min(1),
+  /** Where the pages (player, switcher panel) are hosted: the static site. */
+  VISIONSTREAM_WEB_URL: z.url(),
   AWS_REGION: z.string().min(1),
 });
 export type AwsConfig = z.infer<typeof AwsConfig>;

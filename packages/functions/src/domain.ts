@@ -65,16 +65,18 @@ export function domain(
   const adapters = adaptersFor({ accounts: repository, switchers: switcherRepository });
   const { publisher, signer, store } = adapters;
   const ladder = options.ladder ? { ladder: options.ladder } : {};
+  const channels = Channels({
+    channels: channelRepository,
+    accounts: repository,
+    engine: adapters.engine,
+    signer,
+    publisher,
+    ...(options.idleStopAfterMs !== undefined ? { idleStopAfterMs: options.idleStopAfterMs } : {}),
+  });
   return {
     repository,
-    accounts: Accounts({ repository, publisher, infrastructure: adapters.infrastructure }),
-    channels: Channels({
-      channels: channelRepository,
-      accounts: repository,
-      engine: adapters.engine,
-      signer,
-      ...(options.idleStopAfterMs !== undefined ? { idleStopAfterMs: options.idleStopAfterMs } : {}),
-    }),
+    accounts: Accounts({ repository, publisher, infrastructure: adapters.infrastructure, channels }),
+    channels,
     recordings: Recordings({
       recordings: new DynamoRecordingRepository(documents, table),
       channels: channelRepository,

@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { AccountInfrastructure, AccountResources } from "@visionstream/core";
+import type { AccountInfrastructure, AccountResources, StepResult } from "@visionstream/core";
 import { z } from "zod";
 import { secretFile } from "./secret-file.ts";
 
@@ -72,7 +72,8 @@ export class LocalAccountInfrastructure implements AccountInfrastructure {
     };
   }
 
-  async deprovision(accountId: string): Promise<void> {
+  /** The local CDN has no deployment to wait for: one step, and the disabled distribution refuses every viewer. */
+  async deprovision(accountId: string): Promise<StepResult> {
     const file = this.layout.distributionFile(this.distributionId(accountId));
     try {
       const distribution = Distribution.parse(JSON.parse(await readFile(file, "utf8")));
@@ -82,6 +83,7 @@ export class LocalAccountInfrastructure implements AccountInfrastructure {
     }
     // As in AWS, the bucket and its recordings are kept; the signing key is destroyed.
     await rm(this.layout.keyFile(accountId), { force: true });
+    return "done";
   }
 
   /** The account's key pair, made once: concurrent callers all get the one that was stored first. */

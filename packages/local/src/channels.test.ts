@@ -124,7 +124,10 @@ describe("channels API", () => {
     expect((await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey })).status).toBe(409);
     expect((await runtime.api("POST", `/channels/${channel.id}/stop`, { token: apiKey })).status).toBe(202);
     await waitForState(channel.id, "STOPPED");
-    expect((await runtime.api("DELETE", `/channels/${channel.id}`, { token: apiKey })).status).toBe(204);
+    const deleting = await runtime.api("DELETE", `/channels/${channel.id}`, { token: apiKey });
+    expect(deleting.status).toBe(202);
+    expect(deleting.body.channel.state).toBe("DELETING");
+    await runtime.bus.idle();
     expect((await runtime.api("GET", `/channels/${channel.id}`, { token: apiKey })).status).toBe(404);
   });
 });

@@ -3,14 +3,15 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { CloudFrontPlaybackSigner, documentClient, dynamoClient, ensureTables } from "@visionstream/aws";
 import { Authenticator, type Ladder } from "@visionstream/core";
-import { type RuleName, Rules } from "@visionstream/events";
+import { type RuleName, stageRules } from "@visionstream/events";
 import { createApi } from "@visionstream/functions/api/app";
 import { domain } from "@visionstream/functions/domain";
 import { errorBody } from "@visionstream/functions/api/errors";
 import { deprovisionAccountHandler, provisionAccountHandler } from "@visionstream/functions/handlers/accounts";
-import { channelAlertHandler, channelStateChangedHandler, stopIdleChannelsHandler } from "@visionstream/functions/handlers/channels";
+import { channelAlertHandler, channelStateChangedHandler, channelStepHandler, stopIdleChannelsHandler } from "@visionstream/functions/handlers/channels";
+import { resumePendingWorkHandler } from "@visionstream/functions/handlers/pending-work";
 import { recordingGapDetectedHandler, recordingJobChangedHandler, recordingSegmentCreatedHandler, recordingSessionEndedHandler } from "@visionstream/functions/handlers/recordings";
-import { scheduledSwitchHandler, switcherSourceHealthHandler } from "@visionstream/functions/handlers/switchers";
+import { scheduledSwitchHandler, switcherApplyHandler, switcherSourceHealthHandler } from "@visionstream/functions/handlers/switchers";
 import { Hono } from "hono";
 import { LocalAccountInfrastructure, LocalLayout } from "./account-infrastructure.ts";
 import { type BusHandler, LOCAL_REGION, LocalBus } from "./eventbridge/bus.ts";
@@ -126,8 +127,12 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       recordingJobChanged: invokeAsLambda("recordingJobChanged", recordingJobChangedHandler(recordings, idempotency)),
       recordingGapDetected: invokeAsLambda("recordingGapDetected", recordingGapDetectedHandler(recordings, idempotency)),
       switcherSourceHealth: invokeAsLambda("switcherSourceHealth", switcherSourceHealthHandler(switchers)),
+      channelStep: invokeAsLambda("channelStep", channelStepHandler(channels)),
+      switcherApply: invokeAsLambda("switcherApply", switcherApplyHandler(switchers)),
     };
-    for (const rule of Object.keys(handlers) as RuleName[]) bus.subscribe(rule, Rules[rule], handlers[rule]);
+    // The local account buckets are named visionstream-local-<accountId> (LocalAccountInfrastructure).
+    const rules = stageRules("visionstream-local");
+    for (const rule of Object.keys(handlers) as RuleName[]) bus.subscribe(rule, rules[rule], handlers[rule]);
     // Runs cut short by the end of an earlier process (kill -9, power loss) are not resumed but stopped, the MediaLive
     // way: their channels report STOPPED and their recordings are assembled from what was written. Their publishers
     // were cut off with the process anyway; starting the channel again opens a new session.
@@ -137,7 +142,11 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     stops.push(cdn.close);
     cdnOrigin = cdn.url;
     const stopIdle = invokeAsLambda("stopIdleChannels", stopIdleChannelsHandler(channels));
-    const idleTimer = setInterval(() => void stopIdle({}).catch(() => undefined), 60_000);
+    const resumePending = invokeAsLambda("resumePendingWork", resumePendingWorkHandler(channels, accounts));
+    const idleTimer = setInterval(() => {
+      void stopIdle({}).catch(() => undefined);
+      void resumePending({}).catch(() => undefined);
+    }, 60_000);
     stops.push(async () => clearInterval(idleTimer));
 
     const web = webApp(await ensureWebBuilt());
@@ -174,6 +183,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       signer,
       engine,
       stopIdle,
+      resumePending,
       infrastructure,
       layout,
       stop,

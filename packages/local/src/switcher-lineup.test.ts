@@ -35,6 +35,7 @@ describe("switcher lineup and fallback on the local runtime", () => {
     const answer = await call("POST", "/switchers", architecture);
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     switcherId = answer.body.switcher.id;
+    await runtime.bus.idle();
     [0, 1, 2].forEach(push);
     await eventually(async () => ((await switcher()).ingests.every((ingest: { health: { lastKeyframeAgeMs: number | null } }) => ingest.health.lastKeyframeAgeMs !== null) ? true : undefined), {
       timeoutMs: 15_000,
@@ -110,6 +111,7 @@ describe("switcher lineup and fallback on the local runtime", () => {
     const answer = await call("PUT", `/switchers/${switcherId}/config`, { ...architecture, fallback: { to: "slate", afterMs: 1_000 } });
 
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    await runtime.bus.idle();
     expect(pushers.get(0)!.exitCode).toBeNull();
     await call("POST", `/switchers/${switcherId}/live`, { ingestId: "stage-a", mode: "clean" });
     await stopChild(pushers.get(0));

@@ -60,6 +60,7 @@ describe("the switcher's control panel in Chromium", () => {
     const switcher = await call("POST", "/switchers", localArchitecture(INGEST_PORTS, OUTPUT_PORTS, "panel"));
     expect(switcher.status, JSON.stringify(switcher.body)).toBe(201);
     switcherId = switcher.body.switcher.id;
+    await runtime.bus.idle();
     INGEST_PORTS.forEach((port, index) =>
       pushers.push(pushSrt({ port, passphrase: PASSPHRASES[index]!, picture: `color=c=${COLOURS[index]}:size=640x360:rate=30` })),
     );

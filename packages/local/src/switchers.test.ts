@@ -83,6 +83,8 @@ describe("switcher on the local runtime", () => {
     const created = await call("POST", "/switchers", localArchitecture(INGEST_PORTS, OUTPUT_PORTS, "festival"));
     expect(created.status).toBe(201);
     switcherId = created.body.switcher.id;
+    expect(created.body.switcher.applyState).toBe("APPLYING");
+    await runtime.bus.idle();
     expect(created.body.switcher).toMatchObject({ name: "festival", live: "stage-a", preview: "stage-b" });
 
     const intruder = pushSrt({ port: INGEST_PORTS[0]!, passphrase: "not-the-passphrase", picture: "testsrc2=size=320x180:rate=30" });

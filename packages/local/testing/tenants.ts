@@ -77,6 +77,7 @@ export async function provisionTenant(
   architecture.ingests = architecture.ingests.map((ingest, index) => ({ ...ingest, passphraseSecret: `${secretPrefix}/stage-${index}` }));
   for (const [index, passphrase] of passphrases.entries()) await writeSecret(runtime.dataDir, accountSecret(accountId, `${secretPrefix}/stage-${index}`), passphrase);
   const { switcher } = await call("POST", "/switchers", architecture);
+  await runtime.bus.idle();
   const recordingId = await storeRecording(runtime, accountId, account.bucketName!, channel.channel.id);
   return { accountId, apiKey, cdnBaseUrl: account.cdnBaseUrl!, bucketName: account.bucketName!, channelId: channel.channel.id, recordingId, mediaId: media.id, switcherId: switcher.id, architecture };
 }

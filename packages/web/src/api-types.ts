@@ -717,7 +717,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a channel that is not running */
+        /** Delete a channel that is not running: DELETING at once, gone (404) once the engine holds nothing of it */
         delete: {
             parameters: {
                 query?: never;
@@ -729,12 +729,16 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Deleted */
-                204: {
+                /** @description Deleting */
+                202: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            channel: components["schemas"]["Channel"];
+                        };
+                    };
                 };
                 /** @description The request is invalid; details.issues names each field at fault */
                 400: {
@@ -2912,6 +2916,13 @@ export interface components {
                 ingestId: string;
                 since: string;
             };
+            /**
+             * @description Whether the engine runs the stored architecture yet: it is applied after the request answers
+             * @enum {string}
+             */
+            applyState?: "APPLYING" | "APPLIED" | "APPLY_FAILED";
+            /** @description Why the engine refused the architecture (APPLY_FAILED) */
+            applyFailure?: string;
             schedule: {
                 /** Format: date-time */
                 at: string;

@@ -87,6 +87,9 @@ export class AwsSwitcherEngine implements SwitcherEngine {
   }
 
   /** A switcher is created before its flows (the stack needs its id): until they are deployed there is nothing to start. */
+  /** MediaConnect checks the flows itself when they are created from the architecture file's stack. */
+  async check(): Promise<void> {}
+
   async apply(spec: SwitcherSpec): Promise<void> {
     this.forget(spec.switcherId);
     let flows: Awaited<ReturnType<typeof this.flowsOf>>;

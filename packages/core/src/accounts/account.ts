@@ -17,6 +17,7 @@ export const Account = z.object({
   cdnBaseUrl: z.url().optional(),
   bucketName: z.string().optional(),
   distributionId: z.string().optional(),
+  distributionArn: z.string().optional(),
   publicKeyId: z.string().optional(),
   failureReason: z.string().optional(),
 });

@@ -1,7 +1,7 @@
 import { visionStreamEntry } from "@visionstream/events";
 import { z } from "zod";
 import { Conflict, Forbidden, NotFound } from "../errors.ts";
-import type { AccountInfrastructure, EventPublisher } from "../ports.ts";
+import type { AccountInfrastructure, EventPublisher, StepResult } from "../ports.ts";
 import { type Account, AccountName, type AccountRepository, type AccountStatus } from "./account.ts";
 import { hashApiKey, newApiKey } from "./api-key.ts";
 import { newId } from "../ids.ts";
@@ -11,6 +11,8 @@ export interface AccountsDeps {
   repository: AccountRepository;
   publisher: EventPublisher;
   infrastructure: AccountInfrastructure;
+  /** The account's channels, released with it. */
+  channels: { releaseAll(accountId: string): Promise<StepResult> };
   now?: () => Date;
 }
 
@@ -133,14 +135,39 @@ export function Accounts(deps: AccountsDeps) {
       return current;
     },
 
-    /** Reaction to AccountDeleted. Safe to run any number of times. */
+    /**
+     * Reaction to AccountDeleted, one step each time: the channels and the CDN resources go, then the account is
+     * DELETED. While something is still going away (a distribution being disabled) it stays DELETING and the sweeper
+     * asks again. Safe to run any number of times.
+     */
     async deprovision(accountId: string): Promise<Account | undefined> {
       const account = await deps.repository.get(accountId);
       if (account?.status !== "DELETING") return account;
-      await deps.infrastructure.deprovision(accountId);
+      const channels = await deps.channels.releaseAll(accountId);
+      const infrastructure = await deps.infrastructure.deprovision(accountId);
+      if (channels === "pending" || infrastructure === "pending") {
+        return (await deps.repository.transition(accountId, ["DELETING"], { updatedAt: now() })) ?? account;
+      }
       const deleted = await deps.repository.transition(accountId, ["DELETING"], { status: "DELETED", updatedAt: now() });
       if (deleted) await deps.publisher.publish(visionStreamEntry("AccountDeprovisioned", { accountId }));
       return deleted;
+    },
+
+    /** Scheduled: accounts still DELETING after `graceMs` get their next deprovisioning step asked for again. */
+    async resumeDeletions({ graceMs = 30_000 }: { graceMs?: number } = {}): Promise<string[]> {
+      const resumed: string[] = [];
+      const limit = (deps.now?.() ?? new Date()).getTime() - graceMs;
+      let cursor: string | undefined;
+      do {
+        const page = await deps.repository.list({ limit: 100, ...(cursor ? { cursor } : {}) });
+        for (const account of page.accounts) {
+          if (account.status !== "DELETING" || Date.parse(account.updatedAt) > limit) continue;
+          await deps.publisher.publish(visionStreamEntry("AccountDeleted", { accountId: account.id }));
+          resumed.push(account.id);
+        }
+        cursor = page.cursor;
+      } while (cursor);
+      return resumed;
     },
   };
 }

@@ -1,6 +1,7 @@
 import { MediaLiveChannelState } from "@visionstream/events";
 import { z } from "zod";
 import { ChannelId } from "../ids.ts";
+import type { StepResult } from "../ports.ts";
 
 /** MediaLive's channel states, as "MediaLive Channel State Change" reports them. */
 export const ChannelState = MediaLiveChannelState;
@@ -37,10 +38,24 @@ export const Channel = z.object({
   /** Set while the engine reports no input (MediaLive input-loss alert); cleared when input is back. */
   inputLostSince: z.iso.datetime().optional(),
   failureReason: z.string().optional(),
+  /** A start, stop or deletion asked for and not carried out yet: its steps run from events, retried until done. */
+  command: z
+    .object({
+      name: z.enum(["start", "stop", "delete"]),
+      /** The state the channel had when it was asked, where a failed command leaves it. */
+      from: MediaLiveChannelState,
+      /** The session of the run before a start, kept if the start fails. */
+      fromSessionId: z.string().optional(),
+      requestedAt: z.iso.datetime(),
+      /** Times the sweeper found it not done and asked for its next step again. */
+      attempts: z.number().int().nonnegative(),
+    })
+    .optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
 export type Channel = z.infer<typeof Channel>;
+export type ChannelCommand = NonNullable<Channel["command"]>;
 
 /** What the live engine needs to build a channel. */
 export interface ChannelSpec {
@@ -53,6 +68,16 @@ export interface ChannelSpec {
   allowCidrs: string[];
   /** RTMP only: the stream name a publisher must use. */
   streamKey?: string;
+  /** The account distribution's ARN (AWS): the only reader allowed by the packaging endpoints' policy. */
+  distributionArn?: string;
+}
+
+/** Where a channel's live playlists are on the account's CDN, as paths without a leading slash. */
+export interface LivePlayback {
+  /** Everything of the channel's live output is under this folder: the playback grant signs `<root>/*`. */
+  root: string;
+  /** The HLS (MPEG-TS) master playlist. */
+  hls: string;
 }
 
 /**
@@ -60,14 +85,26 @@ export interface ChannelSpec {
  * (channel_arn ends with the engine channel id), and every recorded segment as an S3 "Object Created" event.
  */
 export interface LiveEngine {
+  /** Makes the channel's resources (a few quick requests, no waiting); idempotent by channel id. */
   createChannel(spec: ChannelSpec): Promise<{ engineChannelId: string; ingest: IngestEndpoint[] }>;
-  /** Begins a run; `sessionId` names where its recording goes: recordings/<channelId>/<sessionId>/<rendition>/. */
-  startChannel(engineChannelId: string, sessionId: string): Promise<void>;
-  stopChannel(engineChannelId: string): Promise<void>;
-  deleteChannel(engineChannelId: string): Promise<void>;
+  /**
+   * One step towards a run whose recording goes to recordings/<channelId>/<sessionId>/: "done" once the start has been
+   * asked of the engine (its state changes then come as events), "pending" while the engine channel is settling.
+   * Never waits for the engine; safe to call again.
+   */
+  startChannel(engineChannelId: string, sessionId: string): Promise<StepResult>;
+  /** One step towards stopping: "done" once the stop has been asked (or nothing runs). Never waits for a drain. */
+  stopChannel(engineChannelId: string): Promise<StepResult>;
+  /**
+   * One step towards removing everything the channel has in the engine, found by the channel id when the engine channel
+   * is already gone (a retried or interrupted deletion): "done" only when nothing is left.
+   */
+  deleteChannel(channel: { channelId: string; engineChannelId?: string }): Promise<StepResult>;
+  /** Where the channel's live output is served on the account's CDN. */
+  livePlayback(channelId: string): LivePlayback;
 }
 
-/** live/<channelId>/master.m3u8 on the account's CDN; renditions at live/<channelId>/<rendition>/index.m3u8. */
+/** live/<channelId>/master.m3u8 on the local CDN; renditions at live/<channelId>/<rendition>/index.m3u8. */
 export const livePlaylistKey = (channelId: string) => `live/${channelId}/master.m3u8`;
 
 export interface ChannelRepository {

@@ -1,16 +1,17 @@
 import { randomBytes } from "node:crypto";
-import type { MediaLiveChannelAlert, MediaLiveChannelStateChange } from "@visionstream/events";
+import { type MediaLiveChannelAlert, type MediaLiveChannelStateChange, visionStreamEntry } from "@visionstream/events";
 import { z } from "zod";
 import type { AccountRepository } from "../accounts/account.ts";
 import { AccountNeeds } from "../accounts/account-needs.ts";
-import { Conflict, NotFound } from "../errors.ts";
+import { Conflict, InvalidInput, NotFound } from "../errors.ts";
+import type { EventPublisher, StepResult } from "../ports.ts";
 import {
   type Channel,
+  type ChannelCommand,
   type ChannelRepository,
   type ChannelState,
   InputType,
   type LiveEngine,
-  livePlaylistKey,
   Redundancy,
 } from "./channel.ts";
 import { RecentReads } from "../recent-reads.ts";
@@ -30,6 +31,7 @@ export interface ChannelsDeps {
   accounts: Pick<AccountRepository, "get">;
   engine: LiveEngine;
   signer: PlaybackSigner;
+  publisher: EventPublisher;
   /** How long a running channel may go without input before it is stopped to save cost. */
   idleStopAfterMs?: number;
   playbackTtlMs?: number;
@@ -37,6 +39,13 @@ export interface ChannelsDeps {
 }
 
 const STARTABLE: readonly ChannelState[] = ["CREATED", "IDLE", "STOPPED"];
+const COMMAND_STATE = { start: "STARTING", stop: "STOPPING", delete: "DELETING" } as const satisfies Record<ChannelCommand["name"], ChannelState>;
+/** The engine's states that show a command has taken effect (DELETED is the deletion step's own to set). */
+const COMMAND_DONE_IN: Record<ChannelCommand["name"], readonly ChannelState[]> = {
+  start: ["STARTING", "RUNNING", "RECOVERING"],
+  stop: ["STOPPING", "STOPPED", "IDLE"],
+  delete: [],
+};
 const STOPPABLE: readonly ChannelState[] = ["STARTING", "RUNNING", "RECOVERING"];
 const DELETABLE: readonly ChannelState[] = ["CREATED", "IDLE", "STOPPED", "CREATE_FAILED"];
 export const ALERTS_OF_INPUT_LOSS = /input|not received|no (audio|video)|loss/i;
@@ -66,6 +75,8 @@ function isNewer(time: string, state: ChannelState, channel: Channel): boolean {
   if (!channel.stateChangedAt || time > channel.stateChangedAt) return true;
   return time === channel.stateChangedAt && (LIFECYCLE[state] ?? 0) > (LIFECYCLE[channel.state] ?? 0);
 }
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /** arn:aws:medialive:eu-west-1:111122223333:channel:1234567 → "1234567", as MediaLive's events name a channel. */
 export function engineChannelIdFromArn(arn: string): string | undefined {
   return /^arn:aws[a-z-]*:medialive:[^:]*:[^:]*:channel:([^:/]+)$/.exec(arn)?.[1];
@@ -89,19 +100,68 @@ export function Channels(deps: ChannelsDeps) {
   const needs = AccountNeeds(deps.accounts);
   const activeAccount = (accountId: string) => needs.active(accountId, "channels need");
 
-  /** Asks the engine to stop; if it refuses, the channel goes back to the state it had, so it can be stopped again. */
-  async function stopInEngine(channel: Channel): Promise<void> {
+  /** Records the command (the state shows it), then asks for its first step; the request answers without waiting. */
+  async function command(channel: Channel, name: ChannelCommand["name"], allowed: readonly ChannelState[], changes: Partial<Channel> = {}) {
+    const timestamp = now();
+    const stored = await deps.channels.update(
+      channel.accountId,
+      channel.id,
+      {
+        state: COMMAND_STATE[name],
+        stateChangedAt: eventTime(timestamp),
+        command: { name, from: channel.state, ...(channel.sessionId ? { fromSessionId: channel.sessionId } : {}), requestedAt: timestamp.toISOString(), attempts: 0 },
+        failureReason: undefined,
+        updatedAt: timestamp.toISOString(),
+        ...changes,
+      },
+      allowed,
+    );
+    if (!stored) return undefined;
+    await deps.publisher.publish(visionStreamEntry("ChannelStepRequested", { accountId: channel.accountId, channelId: channel.id }));
+    return stored;
+  }
+
+  /** A command that cannot succeed by retrying leaves the channel as it was, with the reason. */
+  async function fail(channel: Channel, reason: string): Promise<Channel | undefined> {
+    const { command } = channel;
+    if (!command) return channel;
+    return deps.channels.update(
+      channel.accountId,
+      channel.id,
+      {
+        state: command.from,
+        ...(command.name === "start" ? { sessionId: command.fromSessionId } : {}),
+        command: undefined,
+        failureReason: `${command.name} failed: ${reason}`,
+        updatedAt: now().toISOString(),
+      },
+      [channel.state],
+    );
+  }
+
+  /** The command's next step in the engine: each step is a few requests, safe to run again; events bring the rest. */
+  async function advance(channel: Channel): Promise<Channel | undefined> {
+    const { command } = channel;
+    if (!command) return channel;
+    let step: StepResult;
     try {
-      await deps.engine.stopChannel(channel.engineChannelId!);
+      if (command.name === "delete") step = await deps.engine.deleteChannel({ channelId: channel.id, engineChannelId: channel.engineChannelId });
+      else if (!channel.engineChannelId) throw new Conflict(`channel ${channel.id} has no engine channel`);
+      else if (command.name === "start") step = await deps.engine.startChannel(channel.engineChannelId, channel.sessionId!);
+      else step = await deps.engine.stopChannel(channel.engineChannelId);
     } catch (error) {
-      await deps.channels.update(
-        channel.accountId,
-        channel.id,
-        { state: channel.state, failureReason: `stop failed: ${error instanceof Error ? error.message : String(error)}`, updatedAt: now().toISOString() },
-        ["STOPPING"],
-      );
+      // Refusals are final; anything else (throttling, a timeout, the network) is retried by the bus and the sweeper.
+      if (error instanceof Conflict || error instanceof NotFound || error instanceof InvalidInput) return fail(channel, messageOf(error));
       throw error;
     }
+    if (step === "pending") return channel;
+    if (command.name === "delete") {
+      return playbackAnswers.writing(
+        (key) => key === `${channel.accountId}/${channel.id}`,
+        () => deps.channels.update(channel.accountId, channel.id, { state: "DELETED", command: undefined, updatedAt: now().toISOString() }, ["DELETING"]),
+      );
+    }
+    return (await deps.channels.update(channel.accountId, channel.id, { command: undefined, updatedAt: now().toISOString() }, [channel.state])) ?? channel;
   }
 
   function conflict(channel: Channel, action: string, allowed: readonly ChannelState[]): never {
@@ -153,58 +213,78 @@ export function Channels(deps: ChannelsDeps) {
       return stored ?? get(accountId, channel.id);
     },
 
+    /** Asks for a run (202): STARTING at once, the engine is started by the step that follows. */
     async start(accountId: string, channelId: string): Promise<Channel> {
       const channel = await get(accountId, channelId);
       if (!STARTABLE.includes(channel.state) || !channel.engineChannelId) conflict(channel, "start", STARTABLE);
-      const sessionId = newSessionId(now());
-      const starting = await deps.channels.update(
-        accountId,
-        channelId,
-        { state: "STARTING", sessionId, stateChangedAt: eventTime(now()), inputLostSince: undefined, failureReason: undefined, updatedAt: now().toISOString() },
-        STARTABLE,
-      );
-      if (!starting) conflict(await get(accountId, channelId), "start", STARTABLE);
-      try {
-        await deps.engine.startChannel(channel.engineChannelId!, sessionId);
-      } catch (error) {
-        await deps.channels.update(
-          accountId,
-          channelId,
-          {
-            state: channel.state,
-            sessionId: channel.sessionId,
-            failureReason: `start failed: ${error instanceof Error ? error.message : String(error)}`,
-            updatedAt: now().toISOString(),
-          },
-          ["STARTING"],
-        );
-        throw error;
-      }
-      return starting;
+      const starting = await command(channel, "start", STARTABLE, { sessionId: newSessionId(now()), inputLostSince: undefined });
+      return starting ?? conflict(await get(accountId, channelId), "start", STARTABLE);
     },
 
+    /** Asks for a stop (202): STOPPING at once; the engine drains in the background and STOPPED follows as an event. */
     async stop(accountId: string, channelId: string): Promise<Channel> {
       const channel = await get(accountId, channelId);
       if (!STOPPABLE.includes(channel.state) || !channel.engineChannelId) conflict(channel, "stop", STOPPABLE);
-      const stopping = await deps.channels.update(
-        accountId,
-        channelId,
-        { state: "STOPPING", stateChangedAt: eventTime(now()), updatedAt: now().toISOString() },
-        STOPPABLE,
-      );
-      if (!stopping) conflict(await get(accountId, channelId), "stop", STOPPABLE);
-      await stopInEngine(channel);
-      return stopping;
+      const stopping = await command(channel, "stop", STOPPABLE);
+      return stopping ?? conflict(await get(accountId, channelId), "stop", STOPPABLE);
     },
 
-    async remove(accountId: string, channelId: string): Promise<void> {
+    /** Asks for a deletion (202): DELETING at once, DELETED once the engine holds nothing of the channel. */
+    async remove(accountId: string, channelId: string): Promise<Channel> {
       const channel = await get(accountId, channelId);
       if (!DELETABLE.includes(channel.state)) conflict(channel, "be deleted", DELETABLE);
-      if (channel.engineChannelId) await deps.engine.deleteChannel(channel.engineChannelId);
-      await playbackAnswers.writing(
-        (key) => key === `${accountId}/${channelId}`,
-        () => deps.channels.update(accountId, channelId, { state: "DELETED", updatedAt: now().toISOString() }, DELETABLE),
-      );
+      const deleting = await command(channel, "delete", DELETABLE);
+      return deleting ?? conflict(await get(accountId, channelId), "be deleted", DELETABLE);
+    },
+
+    /** Reaction to ChannelStepRequested: the pending command's next step. */
+    async step(accountId: string, channelId: string): Promise<Channel | undefined> {
+      const channel = await deps.channels.get(accountId, channelId);
+      return channel?.command ? advance(channel) : channel;
+    },
+
+    /**
+     * Everything of an account goes (the account is being deleted): running channels too. "done" once every channel
+     * is DELETED; each call takes every channel one step further.
+     */
+    async releaseAll(accountId: string): Promise<StepResult> {
+      let pending = false;
+      for (const channel of await deps.channels.list(accountId)) {
+        if (channel.state === "DELETED") continue;
+        const deleting = channel.command?.name === "delete" ? channel : await command(channel, "delete", [channel.state]);
+        const after = deleting && (await advance(deleting));
+        if (after?.state !== "DELETED") pending = true;
+      }
+      return pending ? "pending" : "done";
+    },
+
+    /**
+     * Scheduled: asks again for the next step of every command older than `graceMs` (a step the engine left pending,
+     * or one cut short by a timeout); after `maxAttempts` it gives up, and the channel shows why.
+     */
+    async resumePending({ graceMs = 30_000, maxAttempts = 30 }: { graceMs?: number; maxAttempts?: number } = {}): Promise<string[]> {
+      const resumed: string[] = [];
+      const limit = now().getTime() - graceMs;
+      for (const state of Object.values(COMMAND_STATE)) {
+        for (const channel of await deps.channels.listInState(state)) {
+          const { command: pending } = channel;
+          if (!pending || Date.parse(channel.updatedAt) > limit) continue;
+          if (pending.attempts >= maxAttempts) {
+            await fail(channel, `not done after ${pending.attempts} attempts since ${pending.requestedAt}`);
+            continue;
+          }
+          const counted = await deps.channels.update(
+            channel.accountId,
+            channel.id,
+            { command: { ...pending, attempts: pending.attempts + 1 }, updatedAt: now().toISOString() },
+            [channel.state],
+          );
+          if (!counted) continue;
+          await deps.publisher.publish(visionStreamEntry("ChannelStepRequested", { accountId: channel.accountId, channelId: channel.id }));
+          resumed.push(channel.id);
+        }
+      }
+      return resumed;
     },
 
     playback(accountId: string, channelId: string) {
@@ -212,8 +292,9 @@ export function Channels(deps: ChannelsDeps) {
         const channel = await get(accountId, channelId);
         const account = await activeAccount(accountId);
         const expiresAt = new Date(now().getTime() + playbackTtlMs);
-        const signature = await deps.signer.signPath(accountId, `${account.cdnBaseUrl}/live/${channel.id}/*`, expiresAt);
-        return { channelId: channel.id, state: channel.state, hlsUrl: `${account.cdnBaseUrl}/${livePlaylistKey(channel.id)}`, ...signature };
+        const live = deps.engine.livePlayback(channel.id);
+        const signature = await deps.signer.signPath(accountId, `${account.cdnBaseUrl}/${live.root}/*`, expiresAt);
+        return { channelId: channel.id, state: channel.state, hlsUrl: `${account.cdnBaseUrl}/${live.hls}`, ...signature };
       });
     },
 
@@ -227,6 +308,8 @@ export function Channels(deps: ChannelsDeps) {
       for (let attempt = 0; attempt < 5; attempt++) {
         const channel = await deps.channels.findByEngineChannel(engineChannelId);
         if (!channel || channel.state === "DELETED") return undefined;
+        // While a command is under way, only a state that shows it took effect is taken; any other change may unblock its next step.
+        if (channel.command && !COMMAND_DONE_IN[channel.command.name].includes(state)) return advance(channel);
         if (!isNewer(event.time, state, channel)) return channel;
         const updated = await deps.channels.update(
           channel.accountId,
@@ -234,6 +317,7 @@ export function Channels(deps: ChannelsDeps) {
           {
             state,
             stateChangedAt: event.time,
+            command: undefined,
             ...(state === "STOPPED" || state === "IDLE" ? { inputLostSince: undefined } : {}),
             updatedAt: now().toISOString(),
           },
@@ -263,13 +347,7 @@ export function Channels(deps: ChannelsDeps) {
       const limit = now().getTime() - idleStopAfterMs;
       for (const channel of await deps.channels.listInState("RUNNING")) {
         if (!channel.inputLostSince || Date.parse(channel.inputLostSince) > limit || !channel.engineChannelId) continue;
-        const stopping = await deps.channels.update(channel.accountId, channel.id, { state: "STOPPING", updatedAt: now().toISOString() }, ["RUNNING"]);
-        if (!stopping) continue;
-        // One channel the engine refuses must not keep the others running.
-        await stopInEngine(channel).then(
-          () => stopped.push(channel.id),
-          () => undefined,
-        );
+        if (await command(channel, "stop", ["RUNNING"])) stopped.push(channel.id);
       }
       return stopped;
     },

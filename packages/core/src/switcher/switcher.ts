@@ -60,6 +60,9 @@ export const Switcher = z.object({
   switches: z.array(SwitchRecord),
   /** The on-air ingest that was lost (the engine reported it unhealthy), until it is back or another goes on air. */
   liveIngestLost: z.object({ ingestId: z.string(), since: z.iso.datetime() }).optional(),
+  /** Whether the engine runs the stored architecture yet: it is applied by a step after the request, from an event. */
+  applyState: z.enum(["APPLYING", "APPLIED", "APPLY_FAILED"]).optional(),
+  applyFailure: z.string().optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   /** Optimistic concurrency: every write checks and bumps it. */
@@ -102,6 +105,8 @@ export const architectureKey = (switcherId: string) => `switchers/${switcherId}/
  * "MediaConnect Source Health" events whose first resource is the ingest's flow (see flowName).
  */
 export interface SwitcherEngine {
+  /** Refuses at once what the engine could never run (a port another switcher holds); quick, changes nothing. */
+  check(spec: SwitcherSpec): Promise<void>;
   /** Builds, or rebuilds after a config change, the switcher's ingests and outputs; idempotent. */
   apply(spec: SwitcherSpec): Promise<void>;
   /** Puts `ingestId` on `bus`; resolves once the switch is made (or requested, where the engine can't tell). */

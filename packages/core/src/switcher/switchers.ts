@@ -170,6 +170,10 @@ export function Switchers(deps: SwitchersDeps) {
     preview: switcher.preview,
   });
 
+  async function requestApply(switcher: Switcher) {
+    await deps.publisher.publish(visionStreamEntry("SwitcherApplyRequested", { accountId: switcher.accountId, switcherId: switcher.id, version: switcher.version }));
+  }
+
   /** The first ingest on air and the second on preview, or those of the old config that still exist. */
   function busesFor(architecture: Architecture, previous?: Pick<Switcher, "live" | "preview">) {
     const ids = architecture.ingests.map((ingest) => ingest.id);
@@ -189,18 +193,15 @@ export function Switchers(deps: SwitchersDeps) {
         ...busesFor(architecture),
         schedule: [],
         switches: [],
+        applyState: "APPLYING",
         createdAt: time,
         updatedAt: time,
         version: 1,
       };
-      await deps.engine.apply(specOf(switcher, account.bucketName));
-      try {
-        await deps.store.put(account.bucketName, architectureKey(switcher.id), JSON.stringify(architecture, null, 2), "application/json");
-        await deps.switchers.create(switcher);
-      } catch (error) {
-        await deps.engine.remove(switcher.id).catch(() => undefined);
-        throw error;
-      }
+      await deps.engine.check(specOf(switcher, account.bucketName));
+      await deps.store.put(account.bucketName, architectureKey(switcher.id), JSON.stringify(architecture, null, 2), "application/json");
+      await deps.switchers.create(switcher);
+      await requestApply(switcher);
       return view(switcher);
     },
 
@@ -216,19 +217,43 @@ export function Switchers(deps: SwitchersDeps) {
       const architecture = parsed(input);
       const account = await provisionedAccount(accountId);
       const current = await load(accountId, switcherId);
-      await deps.engine.apply(specOf({ ...current, architecture, ...busesFor(architecture, current) }, account.bucketName));
+      await deps.engine.check(specOf({ ...current, architecture, ...busesFor(architecture, current) }, account.bucketName));
       await deps.store.put(account.bucketName, architectureKey(switcherId), JSON.stringify(architecture, null, 2), "application/json");
       const stored = await change(accountId, switcherId, (latest) => {
         const ids = new Set(architecture.ingests.map((ingest) => ingest.id));
         return {
           ...latest,
           architecture,
+          applyState: "APPLYING",
+          applyFailure: undefined,
           ...busesFor(architecture, latest),
           schedule: latest.schedule.map((entry) => (entry.ranAt || ids.has(entry.ingestId) ? entry : { ...entry, ranAt: now().toISOString(), failure: `ingest ${entry.ingestId} was removed from the config` })),
         };
       });
       await deps.scheduler.replace(accountId, switcherId, stored.schedule.filter((entry) => !entry.ranAt));
+      await requestApply(stored);
       return view(stored);
+    },
+
+    /**
+     * Reaction to SwitcherApplyRequested: the engine is made to run the stored architecture (the latest, whichever
+     * request asked). Refusals mark the switcher APPLY_FAILED with the reason; other errors are retried by the bus.
+     */
+    async applyStored(accountId: string, switcherId: string): Promise<Switcher | undefined> {
+      const switcher = await deps.switchers.get(accountId, switcherId);
+      if (!switcher || switcher.applyState === "APPLIED") return switcher;
+      const account = await provisionedAccount(accountId);
+      let failure: string | undefined;
+      try {
+        await deps.engine.apply(specOf(switcher, account.bucketName));
+      } catch (error) {
+        if (!(error instanceof InvalidInput || error instanceof Conflict || error instanceof NotFound)) throw error;
+        failure = error.message;
+      }
+      const applied = JSON.stringify(switcher.architecture);
+      return change(accountId, switcherId, (latest) =>
+        JSON.stringify(latest.architecture) !== applied ? latest : { ...latest, applyState: failure ? "APPLY_FAILED" : "APPLIED", applyFailure: failure },
+      );
     },
 
     /** After a restart: every switcher of the accounts runs again, with its buses and its pending lineup. */

@@ -15,6 +15,8 @@ export interface ApiDeps {
   recordings: Recordings;
   media: MediaLibrary;
   switchers: Switchers;
+  /** Where the pages are hosted, when not on the API's own host (the static site in AWS). */
+  webBaseUrl?: string | undefined;
 }
 
 /** The HTTP API, the same app behind API Gateway and in the local runtime. */

@@ -1,8 +1,8 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { type Channel, type Channels, ChannelState, CreateChannelInput, exampleId, InputType, Redundancy } from "@visionstream/core";
 import { type CallerEnv, callerAccount } from "./caller.ts";
-import { playerLink } from "./playback.ts";
-import { idParam, jsonBody, jsonResponse, noContent, securedRoute } from "./route.ts";
+import { type PagesDeps, pagesUrl, playerLink } from "./playback.ts";
+import { idParam, jsonBody, jsonResponse, securedRoute } from "./route.ts";
 
 const ChannelView = z
   .object({
@@ -46,20 +46,21 @@ const routes = {
   get: securedRoute("get", "/channels/{channelId}", { params }, { 200: jsonResponse(OneChannel, "The channel") }, "A channel, with its state and ingest endpoints"),
   start: securedRoute("post", "/channels/{channelId}/start", { params }, { 202: jsonResponse(OneChannel, "Starting") }, "Start the channel: a new recording session begins; the state follows the engine's events (STARTING, RUNNING)"),
   stop: securedRoute("post", "/channels/{channelId}/stop", { params }, { 202: jsonResponse(OneChannel, "Stopping") }, "Stop the channel (STOPPING, then STOPPED)"),
-  remove: securedRoute("delete", "/channels/{channelId}", { params }, { 204: { description: "Deleted" } }, "Delete a channel that is not running"),
+  remove: securedRoute("delete", "/channels/{channelId}", { params }, { 202: jsonResponse(OneChannel, "Deleting") }, "Delete a channel that is not running: DELETING at once, gone (404) once the engine holds nothing of it"),
   playback: securedRoute("get", "/channels/{channelId}/playback", { params }, { 200: jsonResponse(Playback, "Playback") }, "Where viewers watch: the live HLS URL on the account's CDN and a time-limited signature for it"),
 };
 
-export function channelRoutes({ channels }: { channels: Channels }) {
+export function channelRoutes(deps: { channels: Channels } & PagesDeps) {
+  const { channels } = deps;
   return new OpenAPIHono<CallerEnv>()
     .openapi(routes.create, async (c) => c.json({ channel: view(await channels.create(account(c), c.req.valid("json"))) }, 201))
     .openapi(routes.list, async (c) => c.json({ channels: (await channels.list(account(c))).map(view) }, 200))
     .openapi(routes.get, async (c) => c.json({ channel: view(await channels.get(account(c), c.req.valid("param").channelId)) }, 200))
     .openapi(routes.start, async (c) => c.json({ channel: view(await channels.start(account(c), c.req.valid("param").channelId)) }, 202))
     .openapi(routes.stop, async (c) => c.json({ channel: view(await channels.stop(account(c), c.req.valid("param").channelId)) }, 202))
-    .openapi(routes.remove, async (c) => noContent(c, channels.remove(account(c), c.req.valid("param").channelId)))
+    .openapi(routes.remove, async (c) => c.json({ channel: view(await channels.remove(account(c), c.req.valid("param").channelId)) }, 202))
     .openapi(routes.playback, async (c) => {
       const playback = await channels.playback(account(c), c.req.valid("param").channelId);
-      return c.json({ ...playback, playerUrl: playerLink(c.req.url, playback.hlsUrl, playback.query) }, 200);
+      return c.json({ ...playback, playerUrl: playerLink(pagesUrl(deps, c.req.url), playback.hlsUrl, playback.query) }, 200);
     });
 }

@@ -1,7 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { CreateMediaInput, exampleId, type Media, MediaContentType, type MediaLibrary, MediaStatus } from "@visionstream/core";
 import { type CallerEnv, callerAccount } from "./caller.ts";
-import { PlaybackQuery, SignedUrl, withPlayer } from "./playback.ts";
+import { type PagesDeps, pagesUrl, PlaybackQuery, SignedUrl, withPlayer } from "./playback.ts";
 import { idParam, jsonBody, jsonResponse, noContent, securedRoute } from "./route.ts";
 
 const MediaView = z
@@ -42,7 +42,8 @@ const routes = {
   remove: securedRoute("delete", "/media/{mediaId}", { params }, { 204: { description: "Deleted" } }, "Delete a media item and its file"),
 };
 
-export function mediaRoutes({ media }: { media: MediaLibrary }) {
+export function mediaRoutes(deps: { media: MediaLibrary } & PagesDeps) {
+  const { media } = deps;
   return new OpenAPIHono<CallerEnv>()
     .openapi(routes.create, async (c) => {
       const created = await media.create(account(c), c.req.valid("json"));
@@ -50,6 +51,6 @@ export function mediaRoutes({ media }: { media: MediaLibrary }) {
     })
     .openapi(routes.list, async (c) => c.json({ media: (await media.list(account(c))).map(view) }, 200))
     .openapi(routes.get, async (c) => c.json({ media: view(await media.get(account(c), c.req.valid("param").mediaId)) }, 200))
-    .openapi(routes.playback, async (c) => c.json(withPlayer(c.req.url, await media.playback(account(c), c.req.valid("param").mediaId, c.req.valid("query").expiresIn)), 200))
+    .openapi(routes.playback, async (c) => c.json(withPlayer(pagesUrl(deps, c.req.url), await media.playback(account(c), c.req.valid("param").mediaId, c.req.valid("query").expiresIn)), 200))
     .openapi(routes.remove, async (c) => noContent(c, media.remove(account(c), c.req.valid("param").mediaId)));
 }

@@ -15,11 +15,17 @@ export const SignedUrl = <K extends string>(idField: K) =>
   z.object({ [idField]: z.string(), url: z.string(), expiresAt: z.string(), playerUrl: z.string() } as Record<K | "url" | "expiresAt" | "playerUrl", z.ZodString>);
 
 /** The answer with a signed link: the link, and the web player ready to play it. */
-export const withPlayer = <T extends { url: string }>(requestUrl: string, signed: T) => ({ ...signed, playerUrl: playerLink(requestUrl, signed.url) });
+export const withPlayer = <T extends { url: string }>(pagesUrl: string, signed: T) => ({ ...signed, playerUrl: playerLink(pagesUrl, signed.url) });
 
-/** The web player on the API's own host, ready to play `src` (with `auth` added to every request when given). */
-export function playerLink(requestUrl: string, src: string, auth?: string): string {
-  const url = new URL("/player.html", requestUrl);
+/** Where the pages are: the static site in AWS; locally the API's own host, which serves them. */
+export interface PagesDeps {
+  webBaseUrl?: string | undefined;
+}
+export const pagesUrl = (deps: PagesDeps, requestUrl: string) => deps.webBaseUrl ?? requestUrl;
+
+/** The web player at `pagesUrl`, ready to play `src` (with `auth` added to every request when given). */
+export function playerLink(pagesUrl: string, src: string, auth?: string): string {
+  const url = new URL("/player.html", pagesUrl);
   url.searchParams.set("src", src);
   if (auth) url.searchParams.set("auth", auth);
   return url.toString();

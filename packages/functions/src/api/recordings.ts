@@ -1,7 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { ChannelId, exampleId, GapReason, type Recording, type Recordings, RecordingStatus } from "@visionstream/core";
 import { type CallerEnv, callerAccount } from "./caller.ts";
-import { PlaybackQuery, SignedUrl, withPlayer } from "./playback.ts";
+import { type PagesDeps, pagesUrl, PlaybackQuery, SignedUrl, withPlayer } from "./playback.ts";
 import { idParam, jsonResponse, noContent, securedRoute } from "./route.ts";
 
 const GapView = z.object({
@@ -44,11 +44,12 @@ const routes = {
   remove: securedRoute("delete", "/recordings/{recordingId}", { params }, { 204: { description: "Deleted" } }, "Delete a READY or FAILED recording: its MP4 and every segment of its session"),
 };
 
-export function recordingRoutes({ recordings }: { recordings: Recordings }) {
+export function recordingRoutes(deps: { recordings: Recordings } & PagesDeps) {
+  const { recordings } = deps;
   return new OpenAPIHono<CallerEnv>()
     .openapi(routes.list, async (c) => c.json({ recordings: (await recordings.list(account(c), c.req.valid("query").channelId)).map(view) }, 200))
     .openapi(routes.get, async (c) => c.json({ recording: view(await recordings.get(account(c), c.req.valid("param").recordingId)) }, 200))
     .openapi(routes.retry, async (c) => c.json({ recording: view(await recordings.retry(account(c), c.req.valid("param").recordingId)) }, 202))
-    .openapi(routes.playback, async (c) => c.json(withPlayer(c.req.url, await recordings.playback(account(c), c.req.valid("param").recordingId, c.req.valid("query").expiresIn)), 200))
+    .openapi(routes.playback, async (c) => c.json(withPlayer(pagesUrl(deps, c.req.url), await recordings.playback(account(c), c.req.valid("param").recordingId, c.req.valid("query").expiresIn)), 200))
     .openapi(routes.remove, async (c) => noContent(c, recordings.remove(account(c), c.req.valid("param").recordingId)));
 }

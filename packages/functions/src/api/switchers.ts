@@ -27,6 +27,11 @@ const SwitcherView = z
     live: z.string().optional().openapi({ description: "The ingest on air" }),
     preview: z.string().optional(),
     liveIngestLost: z.object({ ingestId: z.string(), since: z.string() }).optional().openapi({ description: "The on-air ingest that was lost" }),
+    applyState: z
+      .enum(["APPLYING", "APPLIED", "APPLY_FAILED"])
+      .optional()
+      .openapi({ description: "Whether the engine runs the stored architecture yet: it is applied after the request answers" }),
+    applyFailure: z.string().optional().openapi({ description: "Why the engine refused the architecture (APPLY_FAILED)" }),
     schedule: z.array(ScheduledSwitch),
     ingests: z.array(z.object({ id: z.string(), name: z.string(), region: z.string(), port: z.number(), health: Health })),
     monitors: z.object({ live: Monitor, preview: Monitor }).openapi({ description: "HLS monitors of the buses on the account's CDN, with their signature" }),
@@ -42,6 +47,8 @@ const view = (switcher: Switcher) => ({
   ...(switcher.live ? { live: switcher.live } : {}),
   ...(switcher.preview ? { preview: switcher.preview } : {}),
   ...(switcher.liveIngestLost ? { liveIngestLost: switcher.liveIngestLost } : {}),
+  ...(switcher.applyState ? { applyState: switcher.applyState } : {}),
+  ...(switcher.applyFailure ? { applyFailure: switcher.applyFailure } : {}),
   schedule: switcher.schedule,
   ingests: switcher.ingests.map(({ id, name, region, port, health }) => ({ id, name, region, port, health })),
   monitors: switcher.monitors,

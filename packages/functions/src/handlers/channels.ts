@@ -1,5 +1,5 @@
 import type { Channels, Recordings } from "@visionstream/core";
-import { MediaLiveChannelAlert, MediaLiveChannelStateChange } from "@visionstream/events";
+import { ChannelStepRequestedEvent, MediaLiveChannelAlert, MediaLiveChannelStateChange } from "@visionstream/events";
 import { logger } from "../logger.ts";
 import { eventHandler } from "./event-handler.ts";
 
@@ -24,4 +24,12 @@ export const stopIdleChannelsHandler = (channels: Channels) =>
   eventHandler(null, async () => {
     const stopped = await channels.stopIdle();
     logger.info("idle channels stopped", { stopped });
+  });
+
+/** ChannelStepRequested → the next step of the channel's start, stop or deletion (a few requests; events bring the rest). */
+export const channelStepHandler = (channels: Channels) =>
+  eventHandler(ChannelStepRequestedEvent, async (event) => {
+    const { accountId, channelId } = event.detail;
+    const channel = await channels.step(accountId, channelId);
+    logger.info("channel step handled", { accountId, channelId, state: channel?.state, pending: channel?.command?.name });
   });

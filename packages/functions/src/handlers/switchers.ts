@@ -1,5 +1,5 @@
 import { ScheduledSwitchInput, type Switchers } from "@visionstream/core";
-import { MediaConnectSourceHealth } from "@visionstream/events";
+import { MediaConnectSourceHealth, SwitcherApplyRequestedEvent } from "@visionstream/events";
 import { logger } from "../logger.ts";
 import { eventHandler } from "./event-handler.ts";
 
@@ -15,4 +15,12 @@ export const scheduledSwitchHandler = (switchers: Switchers) =>
   eventHandler(ScheduledSwitchInput, async (input) => {
     await switchers.runScheduled(input);
     logger.info("scheduled switch handled", { switcherId: input.switcherId, entryId: input.entryId });
+  });
+
+/** SwitcherApplyRequested → the engine runs the switcher's stored architecture; APPLIED or APPLY_FAILED. */
+export const switcherApplyHandler = (switchers: Switchers) =>
+  eventHandler(SwitcherApplyRequestedEvent, async (event) => {
+    const { accountId, switcherId } = event.detail;
+    const switcher = await switchers.applyStored(accountId, switcherId);
+    logger.info("switcher apply handled", { accountId, switcherId, applyState: switcher?.applyState });
   });

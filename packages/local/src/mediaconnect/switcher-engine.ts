@@ -103,6 +103,11 @@ export class LocalSwitcherEngine implements SwitcherEngine {
     private readonly options: { layout: LocalLayout; bus: Pick<LocalBus, "put">; dataDir: string; env?: NodeJS.ProcessEnv; keyframeTimeoutMs?: number },
   ) {}
 
+  async check(spec: SwitcherSpec): Promise<void> {
+    this.checkPorts(spec);
+    await this.passphrases(spec.accountId, spec.architecture);
+  }
+
   async apply(spec: SwitcherSpec): Promise<void> {
     const previous = this.starting.get(spec.switcherId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.rebuild(spec));

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type ChannelSpec, DEFAULT_LADDER, type IngestEndpoint, type LiveEngine } from "@visionstream/core";
+import { type ChannelSpec, DEFAULT_LADDER, type IngestEndpoint, type LiveEngine, type LivePlayback, livePlaylistKey, type StepResult } from "@visionstream/core";
 import { z } from "zod";
 import { etagOf, watchSegments } from "./segment-watcher.ts";
 import { logger } from "../logger.ts";
@@ -76,8 +76,8 @@ export class LocalLiveEngine implements LiveEngine {
     return { engineChannelId, ingest: this.endpoints(channel) };
   }
 
-  async startChannel(engineChannelId: string, sessionId: string): Promise<void> {
-    if (this.runs.has(engineChannelId)) return;
+  async startChannel(engineChannelId: string, sessionId: string): Promise<StepResult> {
+    if (this.runs.has(engineChannelId)) return "done";
     const channel = await this.load(engineChannelId);
     this.events.stateChange(engineChannelId, "STARTING", 0, "Channel is starting");
     const run: ChannelRun = new ChannelRun(channel, sessionId, this.options, this.host, this.events, (reason) => void this.fail(engineChannelId, run, reason));
@@ -94,22 +94,24 @@ export class LocalLiveEngine implements LiveEngine {
       throw error;
     }
     this.events.stateChange(engineChannelId, "RUNNING", channel.ports.length, "Channel is running");
+    return "done";
   }
 
   /**
    * Answers once the ingest is closed (nothing more is taken in), as MediaLive answers StopChannel with STOPPING; the
    * transcoder then encodes what it still holds, and STOPPED follows when it has (or at the drain bound).
    */
-  async stopChannel(engineChannelId: string): Promise<void> {
+  async stopChannel(engineChannelId: string): Promise<StepResult> {
     const run = this.runs.get(engineChannelId);
     if (!run) {
       this.events.stateChange(engineChannelId, "STOPPING", 0, "Channel is stopping");
       await rm(this.runFile(engineChannelId), { force: true });
       this.events.stateChange(engineChannelId, "STOPPED", 0, "Channel has stopped");
-      return;
+      return "done";
     }
     this.end(engineChannelId, run, { pipelinesRunning: 1, stopping: "Channel is stopping", stopped: "Channel has stopped" });
     await run.closeIngest();
+    return "done";
   }
 
   /** Once per run: STOPPING, the run stopped (drained), STOPPED. */
@@ -188,11 +190,18 @@ export class LocalLiveEngine implements LiveEngine {
     }
   }
 
-  async deleteChannel(engineChannelId: string): Promise<void> {
+  /** Runs in the deletion's step, not in a request: a run still draining is waited for, as MediaLive deletes only an idle channel. */
+  async deleteChannel({ engineChannelId }: { channelId: string; engineChannelId?: string }): Promise<StepResult> {
+    if (!engineChannelId) return "done";
     if (this.runs.has(engineChannelId)) await this.stopChannel(engineChannelId);
     await this.stopping.get(engineChannelId);
     await rm(this.file(engineChannelId), { force: true });
     this.events.stateChange(engineChannelId, "DELETED", 0, "Channel has been deleted");
+    return "done";
+  }
+
+  livePlayback(channelId: string): LivePlayback {
+    return { root: `live/${channelId}`, hls: livePlaylistKey(channelId) };
   }
 
   isRunning(engineChannelId: string): boolean {

@@ -1,0 +1,4 @@
+import { awsRuntime } from "./aws-runtime.ts";
+import { channelStepHandler } from "./handlers/channels.ts";
+
+export const handler = channelStepHandler(awsRuntime().channels);

@@ -1,0 +1,6 @@
+import { awsRuntime } from "./aws-runtime.ts";
+import { resumePendingWorkHandler } from "./handlers/pending-work.ts";
+
+const { channels, accounts } = awsRuntime();
+
+export const handler = resumePendingWorkHandler(channels, accounts);
