@@ -41,7 +41,7 @@ export class AccountResourceMissing extends Error {
 export interface AccountResourceNames {
   bucketName: string;
   secretName: string;
-  /** Name of the CloudFront public key, key group and origin access control. */
+  /** Name of the CloudFront public key and key group (and of the origin access control each account had before the stage shared one). */
   cloudFrontName: string;
   distributionComment: string;
 }

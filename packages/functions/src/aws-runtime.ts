@@ -39,7 +39,15 @@ export function awsRuntime() {
     config.VISIONSTREAM_TABLE,
     (repositories) => ({
       publisher: new EventBridgePublisher({ client: new EventBridgeClient({ region }), busName: config.VISIONSTREAM_BUS }),
-      infrastructure: new AwsAccountInfrastructure({ s3, cloudfront: new CloudFrontClient({ region: "us-east-1" }), secrets, region, prefix }),
+      infrastructure: new AwsAccountInfrastructure({
+        s3,
+        cloudfront: new CloudFrontClient({ region: "us-east-1" }),
+        secrets,
+        region,
+        prefix,
+        originAccessControls: { s3: config.VISIONSTREAM_S3_OAC_ID, mediaPackage: config.VISIONSTREAM_MEDIAPACKAGE_OAC_ID },
+        mediaPackage: { channelGroup: config.VISIONSTREAM_MEDIAPACKAGE_CHANNEL_GROUP, egressDomain: config.VISIONSTREAM_MEDIAPACKAGE_EGRESS_DOMAIN },
+      }),
       signer: new CloudFrontPlaybackSigner(async (accountId) => {
         const account = await repositories.accounts.get(accountId);
         if (!account?.publicKeyId) throw new NotFound("signing key of account", accountId);

@@ -1,138 +1,123 @@
 import {
   CloudFrontClient,
   CreateDistributionCommand,
-  CreateOriginAccessControlCommand,
+  DeleteDistributionCommand,
+  DeleteOriginAccessControlCommand,
   DistributionAlreadyExists,
+  DistributionNotDisabled,
+  GetDistributionCommand,
   GetDistributionConfigCommand,
+  GetOriginAccessControlCommand,
   ListDistributionsCommand,
   ListOriginAccessControlsCommand,
-  OriginAccessControlAlreadyExists,
+  NoSuchDistribution,
+  NoSuchOriginAccessControl,
+  PreconditionFailed,
   UpdateDistributionCommand,
-  type CacheBehavior,
-  type DistributionConfig,
 } from "@aws-sdk/client-cloudfront";
-import type { AccountResourceNames } from "../account-resources.ts";
-import { findInPages, findOrCreate, required, truncatedPage } from "./find-or-create.ts";
-
-/** CloudFront's managed policies, by id: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html */
-export const MANAGED_POLICY = {
-  cachingOptimized: "658327ea-f89d-4fab-a63d-7e88639e58f6",
-  corsS3Origin: "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
-  simpleCors: "60669652-455b-4ae9-85a4-c4c02393f86c",
-} as const;
+import type { StepResult } from "@visionstream/core/ports";
+import { hasEverySetting, type AccountDistributionConfig } from "./distribution-config.ts";
+import { findInPages, required, truncatedPage } from "./find-or-create.ts";
+import { withinQuotas } from "./quotas.ts";
 
 export type Distribution = { id: string; arn: string; domainName: string };
 
-/** Each account's distribution in front of its bucket, which it reads through an origin access control. */
+/** Each account's distribution, found by its comment, which names the stage and the account. */
 export class AccountDistributions {
-  constructor(
-    private readonly cloudfront: CloudFrontClient,
-    private readonly region: string,
-  ) {}
-
-  async ensureOriginAccessControl(accountId: string, Name: string): Promise<string> {
-    const originAccessControl = await findOrCreate({
-      resource: "CloudFront origin access control",
-      name: Name,
-      page: async (Marker) => truncatedPage((await this.cloudfront.send(new ListOriginAccessControlsCommand({ Marker }))).OriginAccessControlList),
-      matches: (control) => control.Name === Name,
-      found: (control) => ({ id: control.Id }),
-      create: async () => {
-        const { OriginAccessControl } = await this.cloudfront.send(
-          new CreateOriginAccessControlCommand({
-            OriginAccessControlConfig: {
-              Name,
-              Description: `Reads the bucket of VisionStream account ${accountId}`,
-              SigningProtocol: "sigv4",
-              SigningBehavior: "always",
-              OriginAccessControlOriginType: "s3",
-            },
-          }),
-        );
-        return { id: OriginAccessControl?.Id };
-      },
-      isDuplicate: (error) => error instanceof OriginAccessControlAlreadyExists,
-    });
-    return required(originAccessControl.id, "CloudFront origin access control", Name);
-  }
-
-  distributionConfig(
-    accountId: string,
-    names: AccountResourceNames,
-    keyGroupId: string,
-    originAccessControlId: string,
-  ): DistributionConfig {
-    const behavior: Omit<CacheBehavior, "PathPattern"> = {
-      TargetOriginId: names.bucketName,
-      ViewerProtocolPolicy: "redirect-to-https",
-      AllowedMethods: {
-        Quantity: 3,
-        Items: ["GET", "HEAD", "OPTIONS"],
-        CachedMethods: { Quantity: 2, Items: ["GET", "HEAD"] },
-      },
-      Compress: true,
-      CachePolicyId: MANAGED_POLICY.cachingOptimized,
-      OriginRequestPolicyId: MANAGED_POLICY.corsS3Origin,
-      ResponseHeadersPolicyId: MANAGED_POLICY.simpleCors,
-    };
-    return {
-      CallerReference: accountId,
-      Comment: names.distributionComment,
-      Enabled: true,
-      HttpVersion: "http2and3",
-      PriceClass: "PriceClass_100",
-      Origins: {
-        Quantity: 1,
-        Items: [
-          {
-            Id: names.bucketName,
-            DomainName: `${names.bucketName}.s3.${this.region}.amazonaws.com`,
-            OriginAccessControlId: originAccessControlId,
-            S3OriginConfig: { OriginAccessIdentity: "" },
-          },
-        ],
-      },
-      // Everything needs a signed URL or cookie, except what is under public/.
-      DefaultCacheBehavior: {
-        ...behavior,
-        TrustedKeyGroups: { Enabled: true, Quantity: 1, Items: [keyGroupId] },
-      },
-      CacheBehaviors: { Quantity: 1, Items: [{ ...behavior, PathPattern: "public/*" }] },
-    };
-  }
+  constructor(private readonly cloudfront: CloudFrontClient) {}
 
   /**
-   * CloudFront answers a repeated CreateDistribution with the same CallerReference and config with the
-   * distribution it created first; with another config it answers DistributionAlreadyExists.
+   * Creates the distribution, or brings the one that exists to this config (distributions made before the live
+   * origin, or changed by hand). CloudFront may refuse the CallerReference of a deleted distribution: a distribution
+   * provisioned again after a deletion then gets a fresh one.
    */
-  async ensure(config: DistributionConfig): Promise<Distribution> {
-    const comment = config.Comment ?? "";
+  async ensure(config: AccountDistributionConfig): Promise<Distribution> {
+    const existing = await this.find(config.Comment);
+    if (existing) return this.converge(existing, config);
     try {
-      const { Distribution: created } = await this.cloudfront.send(
-        new CreateDistributionCommand({ DistributionConfig: config }),
-      );
-      return toDistribution(created, comment);
+      return await this.create(config);
     } catch (error) {
       if (!(error instanceof DistributionAlreadyExists)) throw error;
-      return toDistribution(await this.find(comment), comment);
+      const raced = await this.find(config.Comment);
+      if (raced) return this.converge(raced, config);
+      return this.create({ ...config, CallerReference: `${config.CallerReference}-${Date.now().toString(36)}` });
     }
   }
 
-  /** CloudFront deletes only a disabled and deployed distribution, minutes later; disabling is what happens here. */
-  async disable(comment: string): Promise<void> {
-    const distribution = await this.find(comment);
-    if (!distribution?.Enabled) return;
-    const Id = required(distribution.Id, "CloudFront distribution", comment);
-    const { DistributionConfig: config, ETag } = await this.cloudfront.send(new GetDistributionConfigCommand({ Id }));
-    if (!config?.Enabled) return;
-    await this.cloudfront.send(
-      new UpdateDistributionCommand({ Id, IfMatch: ETag, DistributionConfig: { ...config, Enabled: false } }),
+  /**
+   * One step of deleting the distribution: disable it, wait (the caller comes back) until CloudFront has deployed the
+   * disabled config, then delete it. "done" once it is gone.
+   */
+  async release(comment: string): Promise<StepResult> {
+    const summary = await this.find(comment);
+    if (!summary) return "done";
+    const Id = required(summary.Id, "CloudFront distribution", comment);
+    try {
+      const { Distribution: distribution, ETag } = await this.cloudfront.send(new GetDistributionCommand({ Id }));
+      const config = distribution?.DistributionConfig;
+      if (config?.Enabled) {
+        await this.cloudfront.send(
+          new UpdateDistributionCommand({ Id, IfMatch: ETag, DistributionConfig: { ...config, Enabled: false } }),
+        );
+        return "pending";
+      }
+      if (distribution?.Status !== "Deployed") return "pending";
+      await this.cloudfront.send(new DeleteDistributionCommand({ Id, IfMatch: ETag }));
+      return "done";
+    } catch (error) {
+      if (error instanceof NoSuchDistribution) return "done";
+      // Someone changed it meanwhile, or CloudFront has not yet taken the disabled config: the next step retries.
+      if (error instanceof PreconditionFailed || error instanceof DistributionNotDisabled) return "pending";
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes the origin access control that provisioning gave each account before the stage shared one; accounts made
+   * since have none of their own. Done when there is none, once no distribution uses it.
+   */
+  async releaseOwnOriginAccessControl(name: string): Promise<void> {
+    const control = await findInPages({
+      page: async (Marker) =>
+        truncatedPage((await this.cloudfront.send(new ListOriginAccessControlsCommand({ Marker }))).OriginAccessControlList),
+      matches: (summary) => summary.Name === name,
+    });
+    if (!control?.Id) return;
+    try {
+      const { ETag } = await this.cloudfront.send(new GetOriginAccessControlCommand({ Id: control.Id }));
+      await this.cloudfront.send(new DeleteOriginAccessControlCommand({ Id: control.Id, IfMatch: ETag }));
+    } catch (error) {
+      if (error instanceof NoSuchOriginAccessControl) return;
+      throw error;
+    }
+  }
+
+  private async create(config: AccountDistributionConfig): Promise<Distribution> {
+    const { Distribution: created } = await withinQuotas(() =>
+      this.cloudfront.send(new CreateDistributionCommand({ DistributionConfig: config })),
     );
+    return toDistribution(created, config.Comment);
+  }
+
+  private async converge(
+    found: { Id?: string | undefined; ARN?: string | undefined; DomainName?: string | undefined },
+    wanted: AccountDistributionConfig,
+  ): Promise<Distribution> {
+    const distribution = toDistribution(found, wanted.Comment);
+    const Id = distribution.id;
+    const { DistributionConfig: current, ETag } = await this.cloudfront.send(new GetDistributionConfigCommand({ Id }));
+    const target = { ...current, ...wanted, CallerReference: current?.CallerReference ?? wanted.CallerReference };
+    if (current && hasEverySetting(current, target)) return distribution;
+    await withinQuotas(() =>
+      this.cloudfront.send(new UpdateDistributionCommand({ Id, IfMatch: ETag, DistributionConfig: target })),
+    );
+    return distribution;
   }
 
   private find(comment: string) {
     return findInPages({
-      page: async (Marker) => truncatedPage((await this.cloudfront.send(new ListDistributionsCommand({ Marker }))).DistributionList),
+      page: async (Marker) =>
+        truncatedPage((await this.cloudfront.send(new ListDistributionsCommand({ Marker }))).DistributionList),
       matches: (distribution) => distribution.Comment === comment,
     });
   }

@@ -2,13 +2,24 @@ import {
   CloudFrontClient,
   CreateKeyGroupCommand,
   CreatePublicKeyCommand,
+  DeleteKeyGroupCommand,
+  DeletePublicKeyCommand,
+  GetKeyGroupCommand,
+  GetPublicKeyCommand,
   KeyGroupAlreadyExists,
   ListKeyGroupsCommand,
   ListPublicKeysCommand,
+  NoSuchPublicKey,
+  NoSuchResource,
+  PreconditionFailed,
   PublicKeyAlreadyExists,
+  PublicKeyInUse,
+  ResourceInUse,
 } from "@aws-sdk/client-cloudfront";
+import type { StepResult } from "@visionstream/core/ports";
 import type { AccountResourceNames } from "../account-resources.ts";
-import { findOrCreate, markerPage, required } from "./find-or-create.ts";
+import { findInPages, findOrCreate, markerPage, required } from "./find-or-create.ts";
+import { withinQuotas } from "./quotas.ts";
 
 /** The CloudFront public key of this name holds another key than the one in the account's secret. */
 export class SigningKeyMismatch extends Error {
@@ -47,7 +58,9 @@ export class AccountSigners {
       create: async () => {
         const Comment = `Signed URLs and cookies of VisionStream account ${accountId}`;
         const PublicKeyConfig = { CallerReference: accountId, Name, EncodedKey: publicKeyPem, Comment };
-        const { PublicKey } = await this.cloudfront.send(new CreatePublicKeyCommand({ PublicKeyConfig }));
+        const { PublicKey } = await withinQuotas(() =>
+          this.cloudfront.send(new CreatePublicKeyCommand({ PublicKeyConfig })),
+        );
         return { id: PublicKey?.Id, encodedKey: publicKeyPem };
       },
       isDuplicate: (error) => error instanceof PublicKeyAlreadyExists,
@@ -67,13 +80,51 @@ export class AccountSigners {
       found: ({ KeyGroup }) => ({ id: KeyGroup?.Id, publicKeyIds: KeyGroup?.KeyGroupConfig?.Items }),
       create: async () => {
         const KeyGroupConfig = { Name, Items: [publicKeyId], Comment: `Signers of VisionStream account ${accountId}` };
-        const { KeyGroup } = await this.cloudfront.send(new CreateKeyGroupCommand({ KeyGroupConfig }));
+        const { KeyGroup } = await withinQuotas(() => this.cloudfront.send(new CreateKeyGroupCommand({ KeyGroupConfig })));
         return { id: KeyGroup?.Id, publicKeyIds: [publicKeyId] };
       },
       isDuplicate: (error) => error instanceof KeyGroupAlreadyExists,
     });
     if (!keyGroup.publicKeyIds?.includes(publicKeyId)) throw new KeyGroupMismatch(Name, publicKeyId);
     return required(keyGroup.id, "CloudFront key group", Name);
+  }
+
+  /** Deletes the key group, once no distribution trusts it any more ("pending" until then). */
+  async releaseKeyGroup(Name: string): Promise<StepResult> {
+    const found = await findInPages({
+      page: async (Marker) => markerPage((await this.cloudfront.send(new ListKeyGroupsCommand({ Marker }))).KeyGroupList),
+      matches: (item) => item.KeyGroup?.KeyGroupConfig?.Name === Name,
+    });
+    const Id = found?.KeyGroup?.Id;
+    if (!Id) return "done";
+    try {
+      const { ETag } = await this.cloudfront.send(new GetKeyGroupCommand({ Id }));
+      await this.cloudfront.send(new DeleteKeyGroupCommand({ Id, IfMatch: ETag }));
+      return "done";
+    } catch (error) {
+      if (error instanceof NoSuchResource) return "done";
+      if (error instanceof ResourceInUse || error instanceof PreconditionFailed) return "pending";
+      throw error;
+    }
+  }
+
+  /** Deletes the public key, once no key group holds it any more ("pending" until then). */
+  async releasePublicKey(Name: string): Promise<StepResult> {
+    const found = await findInPages({
+      page: async (Marker) => markerPage((await this.cloudfront.send(new ListPublicKeysCommand({ Marker }))).PublicKeyList),
+      matches: (key) => key.Name === Name,
+    });
+    const Id = found?.Id;
+    if (!Id) return "done";
+    try {
+      const { ETag } = await this.cloudfront.send(new GetPublicKeyCommand({ Id }));
+      await this.cloudfront.send(new DeletePublicKeyCommand({ Id, IfMatch: ETag }));
+      return "done";
+    } catch (error) {
+      if (error instanceof NoSuchPublicKey) return "done";
+      if (error instanceof PublicKeyInUse || error instanceof PreconditionFailed) return "pending";
+      throw error;
+    }
   }
 }
 
