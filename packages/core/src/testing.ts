@@ -9,10 +9,10 @@ import {
   type VisionStreamEntry,
 } from "@visionstream/events";
 import type { Account } from "./accounts/account.ts";
-import type { ChannelState } from "./channels/channel.ts";
+import { type ChannelSpec, type ChannelState, type IngestEndpoint, type LiveEngine, type LivePlayback, livePlaylistKey } from "./channels/channel.ts";
 import type { PathSignature, PlaybackSigner } from "./channels/playback.ts";
 import { newId } from "./ids.ts";
-import type { EventPublisher } from "./ports.ts";
+import type { EventPublisher, StepResult } from "./ports.ts";
 import type { ObjectStore } from "./recordings/recording.ts";
 
 const AWS_ACCOUNT = "111122223333";
@@ -60,6 +60,57 @@ export class RecordingPublisher implements EventPublisher {
 
   detailTypes(): string[] {
     return this.published.map((entry) => entry["detail-type"]);
+  }
+}
+
+type LiveStep = "startChannel" | "stopChannel" | "deleteChannel";
+
+/**
+ * Names its channels <channelId>-e1, -e2, … and gives RTMP channels an ingest URL with their stream key. Each step
+ * answers "done" unless told to answer "pending" (pendNext) or to throw (refuseNext); `during` runs inside a step, to race it.
+ */
+export class FakeLiveEngine extends FakePort<"createChannel" | LiveStep> implements LiveEngine {
+  during?: (step: LiveStep) => Promise<void>;
+  /** Where live output is served: the local engine's shape unless a test gives another (MediaPackage's). */
+  playbackOf = (channelId: string): LivePlayback => ({ root: `live/${channelId}`, hls: livePlaylistKey(channelId) });
+  private created = 0;
+  private readonly pending = new Map<LiveStep, number>();
+
+  /** The next `times` calls of `step` answer "pending". */
+  pendNext(step: LiveStep, times = 1): void {
+    this.pending.set(step, (this.pending.get(step) ?? 0) + times);
+  }
+
+  async createChannel(spec: ChannelSpec): Promise<{ engineChannelId: string; ingest: IngestEndpoint[] }> {
+    this.called("createChannel", spec);
+    const engineChannelId = `${spec.channelId}-e${++this.created}`;
+    const ingest = spec.inputType === "RTMP_PUSH" ? [{ url: "rtmp://203.0.113.10:1935/live", streamKey: spec.streamKey }] : [{ url: "rtp://203.0.113.10:5000" }];
+    return { engineChannelId, ingest };
+  }
+
+  startChannel(engineChannelId: string, sessionId: string): Promise<StepResult> {
+    return this.step("startChannel", engineChannelId, sessionId);
+  }
+
+  stopChannel(engineChannelId: string): Promise<StepResult> {
+    return this.step("stopChannel", engineChannelId);
+  }
+
+  deleteChannel(channel: { channelId: string; engineChannelId?: string }): Promise<StepResult> {
+    return this.step("deleteChannel", channel);
+  }
+
+  livePlayback(channelId: string): LivePlayback {
+    return this.playbackOf(channelId);
+  }
+
+  private async step(step: LiveStep, ...args: unknown[]): Promise<StepResult> {
+    this.called(step, ...args);
+    await this.during?.(step);
+    const pending = this.pending.get(step) ?? 0;
+    if (pending === 0) return "done";
+    this.pending.set(step, pending - 1);
+    return "pending";
   }
 }
 

@@ -3,7 +3,7 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { MediaConvertClient } from "@aws-sdk/client-mediaconvert";
 import { MediaConnectClient } from "@aws-sdk/client-mediaconnect";
 import { MediaLiveClient } from "@aws-sdk/client-medialive";
-import { MediaPackageClient } from "@aws-sdk/client-mediapackage";
+import { MediaPackageV2Client } from "@aws-sdk/client-mediapackagev2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -56,9 +56,10 @@ export function awsRuntime() {
       }),
       engine: new AwsLiveEngine({
         medialive: new MediaLiveClient({ region }),
-        mediapackage: new MediaPackageClient({ region }),
+        mediapackage: new MediaPackageV2Client({ region }),
         roleArn: config.VISIONSTREAM_MEDIALIVE_ROLE_ARN,
         prefix,
+        channelGroup: config.VISIONSTREAM_MEDIAPACKAGE_CHANNEL_GROUP,
       }),
       assembler: new AwsVodAssembler({ mediaconvert: new MediaConvertClient({ region }), roleArn: config.VISIONSTREAM_MEDIACONVERT_ROLE_ARN }),
       store: new S3ObjectStore({ s3 }),

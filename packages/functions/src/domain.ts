@@ -73,9 +73,18 @@ export function domain(
     publisher,
     ...(options.idleStopAfterMs !== undefined ? { idleStopAfterMs: options.idleStopAfterMs } : {}),
   });
+  const switchers = Switchers({
+    switchers: switcherRepository,
+    accounts: repository,
+    engine: adapters.switcherEngine,
+    scheduler: adapters.scheduler,
+    publisher,
+    signer,
+    store,
+  });
   return {
     repository,
-    accounts: Accounts({ repository, publisher, infrastructure: adapters.infrastructure, channels }),
+    accounts: Accounts({ repository, publisher, infrastructure: adapters.infrastructure, channels, switchers }),
     channels,
     recordings: Recordings({
       recordings: new DynamoRecordingRepository(documents, table),
@@ -87,14 +96,6 @@ export function domain(
       ...ladder,
     }),
     media: MediaLibrary({ media: new DynamoMediaRepository(documents, table), accounts: repository, store, uploads: adapters.uploads, signer }),
-    switchers: Switchers({
-      switchers: switcherRepository,
-      accounts: repository,
-      engine: adapters.switcherEngine,
-      scheduler: adapters.scheduler,
-      publisher,
-      signer,
-      store,
-    }),
+    switchers,
   };
 }

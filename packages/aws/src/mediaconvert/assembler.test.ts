@@ -61,7 +61,7 @@ describe("AwsVodAssembler.assemble", () => {
         Inputs: [
           {
             FileInput:
-              "s3://visionstream-test-acc-0123456789abcdef/recordings/ch-0123456789abcdef/2024-05-01T10-00-00Z/1080p/seg.m3u8",
+              "s3://visionstream-test-acc-0123456789abcdef/recordings/ch-0123456789abcdef/2024-05-01T10-00-00Z/pipeline-0/index_1080p.m3u8",
             AudioSelectors: { "Audio Selector 1": { DefaultSelection: "DEFAULT" } },
           },
         ],

@@ -1,27 +1,39 @@
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { recordingPrefix, vodKey } from "@visionstream/core/recordings/recording";
 import { describe, expect, it } from "vitest";
-import { recordingDestinationUrl, recordingNameModifier } from "../medialive/encoder-settings.ts";
+import {
+  RECORDED_PIPELINE,
+  recordingDestinationUrl,
+  recordingNameModifier,
+} from "../medialive/recording-layout.ts";
 import { recordingPlaylistKey } from "./job-settings.ts";
 
 describe("recordingPlaylistKey", () => {
-  it("names the playlist MediaLive writes for each rendition of the recording", () => {
+  it("names the playlist MediaLive writes for each rendition of the recorded pipeline", () => {
     const bucketName = "visionstream-test-acc-0123456789abcdef";
     const channelId = "ch-0123456789abcdef";
     const sessionId = "2024-05-01T10-00-00Z";
+    const destination = recordingDestinationUrl({ bucketName, channelId, sessionId, pipeline: RECORDED_PIPELINE });
 
     for (const rendition of DEFAULT_LADDER.renditions) {
-      const written = `${recordingDestinationUrl(bucketName, channelId, sessionId)}${recordingNameModifier(rendition)}.m3u8`;
+      // MediaLive's child manifest: destination (folder + base file name) + name modifier + ".m3u8".
+      const written = `${destination}${recordingNameModifier(rendition.name)}.m3u8`;
 
       const key = recordingPlaylistKey(`${recordingPrefix(channelId, sessionId)}${rendition.name}/`);
 
       expect(written).toBe(`s3ssl://${bucketName}/${key}`);
     }
+    expect(recordingPlaylistKey(`${recordingPrefix(channelId, sessionId)}1080p/`)).toBe(
+      "recordings/ch-0123456789abcdef/2024-05-01T10-00-00Z/pipeline-0/index_1080p.m3u8",
+    );
   });
 
-  it("refuses a source prefix that is not a folder", () => {
-    expect(() => recordingPlaylistKey("recordings/ch-0123456789abcdef/s1/1080p")).toThrow(/must end in "\/"/);
-  });
+  it.each(["recordings/ch-0123456789abcdef/s1/1080p", "recordings/ch-0123456789abcdef/1080p/", "vod/x/y/1080p/"])(
+    "refuses %s, which is no rendition of a session",
+    (sourcePrefix) => {
+      expect(() => recordingPlaylistKey(sourcePrefix)).toThrow(/is not recordings\/<channelId>/);
+    },
+  );
 });
 
 describe("vodKey", () => {

@@ -1,23 +1,26 @@
 import type { JobSettings } from "@aws-sdk/client-mediaconvert";
 import { InvalidInput } from "@visionstream/core/errors";
 import type { AssemblyRequest } from "@visionstream/core/recordings/recording";
-
-/**
- * MediaLive's name for a rendition's playlist inside its folder: the recording group has no base file name and
- * the output's name modifier is `<rendition>/seg` (see ../medialive/encoder-settings.ts), so it writes
- * recordings/<channelId>/<sessionId>/<rendition>/seg.m3u8 beside seg_000001.ts, seg_000002.ts, ...
- */
-export const RECORDING_PLAYLIST_NAME = "seg.m3u8";
+import { recordedPlaylistKey } from "../medialive/recording-layout.ts";
 
 /** The only input's only audio selector, which the passthrough audio reads. */
 export const AUDIO_SELECTOR = "Audio Selector 1";
 
 const MP4_EXTENSION = ".mp4";
 
-/** The key of MediaLive's playlist of the rendition whose folder is `sourcePrefix`. */
+const SOURCE_PREFIX = /^recordings\/([^/]+)\/([^/]+)\/([a-z0-9]+)\/$/;
+
+/**
+ * The key of MediaLive's playlist of the rendition that `sourcePrefix` (recordings/<channelId>/<sessionId>/<rendition>/,
+ * as the domain names it in both runtimes) stands for: in AWS the rendition is in the file name, in the recorded
+ * pipeline's folder (see ../medialive/recording-layout.ts).
+ */
 export function recordingPlaylistKey(sourcePrefix: string): string {
-  if (!sourcePrefix.endsWith("/")) throw new InvalidInput("sourcePrefix", `${JSON.stringify(sourcePrefix)} must end in "/"`);
-  return `${sourcePrefix}${RECORDING_PLAYLIST_NAME}`;
+  const match = SOURCE_PREFIX.exec(sourcePrefix);
+  if (!match) {
+    throw new InvalidInput("sourcePrefix", `${JSON.stringify(sourcePrefix)} is not recordings/<channelId>/<sessionId>/<rendition>/`);
+  }
+  return recordedPlaylistKey(match[1]!, match[2]!, match[3]!);
 }
 
 /** What MediaConvert's "Job State Change" events carry back, so that their handler finds the recording. */

@@ -1,6 +1,6 @@
 import { DEFAULT_LADDER, type Ladder } from "@visionstream/core/channels/ladder";
 import { describe, expect, it } from "vitest";
-import { AUDIO_SELECTOR, encoderSettings, recordingDestinationUrl } from "./encoder-settings.ts";
+import { AUDIO_SELECTOR, encoderSettings } from "./encoder-settings.ts";
 
 describe("encoderSettings", () => {
   const settings = encoderSettings(DEFAULT_LADDER, { segmentSeconds: 2 });
@@ -93,7 +93,7 @@ describe("encoderSettings", () => {
     expect(settings.TimecodeConfig).toStrictEqual({ Source: "SYSTEMCLOCK" });
   });
 
-  it("records HLS to the bucket, each rendition in its own folder", () => {
+  it("records HLS to the bucket, the rendition in each file's name", () => {
     const [recording] = settings.OutputGroups ?? [];
 
     expect(recording?.OutputGroupSettings).toStrictEqual({
@@ -115,10 +115,10 @@ describe("encoderSettings", () => {
       },
     });
     expect(recording?.Outputs?.map((output) => output.OutputSettings?.HlsOutputSettings?.NameModifier)).toEqual([
-      "1080p/seg",
-      "720p/seg",
-      "480p/seg",
-      "240p/seg",
+      "_1080p",
+      "_720p",
+      "_480p",
+      "_240p",
     ]);
     expect(recording?.Outputs?.[1]).toStrictEqual({
       OutputName: "recording_720p",
@@ -126,27 +126,35 @@ describe("encoderSettings", () => {
       AudioDescriptionNames: ["audio_720p"],
       OutputSettings: {
         HlsOutputSettings: {
-          NameModifier: "720p/seg",
+          NameModifier: "_720p",
           HlsSettings: { StandardHlsSettings: { M3u8Settings: {} } },
         },
       },
     });
   });
 
-  it("sends the same encodes live to MediaPackage", () => {
+  it("sends the same encodes live to MediaPackage v2, one track per output, in segments of the ladder's length", () => {
     const [, live] = settings.OutputGroups ?? [];
 
     expect(live?.OutputGroupSettings).toStrictEqual({
-      MediaPackageGroupSettings: { Destination: { DestinationRefId: "live" } },
+      MediaPackageGroupSettings: {
+        Destination: { DestinationRefId: "live" },
+        MediapackageV2GroupSettings: { SegmentLength: 2, SegmentLengthUnits: "SECONDS" },
+      },
     });
-    expect(live?.Outputs).toStrictEqual(
-      ["1080p", "720p", "480p", "240p"].map((name) => ({
-        OutputName: `live_${name}`,
+    expect(live?.Outputs).toStrictEqual([
+      ...["1080p", "720p", "480p", "240p"].map((name) => ({
+        OutputName: `live_video_${name}`,
         VideoDescriptionName: `video_${name}`,
+        OutputSettings: { MediaPackageOutputSettings: {} },
+      })),
+      // One audio track per distinct bitrate: 192 kbps (1080p, 720p) and 128 kbps (480p, 240p).
+      ...["1080p", "480p"].map((name) => ({
+        OutputName: `live_audio_${name}`,
         AudioDescriptionNames: [`audio_${name}`],
         OutputSettings: { MediaPackageOutputSettings: {} },
       })),
-    );
+    ]);
   });
 
   it("follows the ladder given, and takes its segment length by default", () => {
@@ -162,13 +170,5 @@ describe("encoderSettings", () => {
     expect(single.VideoDescriptions?.[0]?.CodecSettings?.H264Settings?.GopSize).toBe(4);
     expect(single.AudioDescriptions?.[0]?.CodecSettings?.AacSettings?.SampleRate).toBe(44_100);
     expect(single.OutputGroups?.[0]?.OutputGroupSettings?.HlsGroupSettings?.SegmentLength).toBe(4);
-  });
-});
-
-describe("recordingDestinationUrl", () => {
-  it("points at the session's folder of the account bucket", () => {
-    expect(recordingDestinationUrl("visionstream-test-acc-0123456789abcdef", "ch-0123456789abcdef", "s1")).toBe(
-      "s3ssl://visionstream-test-acc-0123456789abcdef/recordings/ch-0123456789abcdef/s1/",
-    );
   });
 });

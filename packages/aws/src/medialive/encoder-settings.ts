@@ -6,6 +6,7 @@ import type {
   VideoDescription,
 } from "@aws-sdk/client-medialive";
 import type { Ladder, Rendition } from "@visionstream/core/channels/ladder";
+import { recordingNameModifier } from "./recording-layout.ts";
 
 /** Ids of the channel's output destinations, which the output groups refer to. */
 export const RECORDING_DESTINATION = "recording";
@@ -13,9 +14,6 @@ export const LIVE_DESTINATION = "live";
 
 /** The input's audio selector that every audio encode reads; the channel's input attachment declares it. */
 export const AUDIO_SELECTOR = "program";
-
-/** Where a channel records until its first start names a session. */
-export const UNSTARTED_SESSION = "unstarted";
 
 const H264_PROFILE: Record<Rendition["h264Profile"], H264Profile> = {
   baseline: "BASELINE",
@@ -27,18 +25,8 @@ export const videoDescriptionName = (rendition: Rendition) => `video_${rendition
 export const audioDescriptionName = (rendition: Rendition) => `audio_${rendition.name}`;
 
 /**
- * The HLS group's destination has no base file name, so that a rendition's files are
- * recordings/<channelId>/<sessionId>/<rendition>/seg.m3u8 and .../<rendition>/seg_000001.ts
- * (MediaLive appends "_", a six-digit counter and ".ts" to base file name + name modifier).
- */
-export const recordingDestinationUrl = (bucketName: string, channelId: string, sessionId: string) =>
-  `s3ssl://${bucketName}/recordings/${channelId}/${sessionId}/`;
-
-export const recordingNameModifier = (rendition: Rendition) => `${rendition.name}/seg`;
-
-/**
  * The channel's encodes and outputs, one H.264 + AAC encode per rung of the ladder, shared by two output groups:
- * the recording (HLS to the account's bucket) and live (to MediaPackage).
+ * the recording (HLS to the account's bucket, laid out as ./recording-layout.ts says) and live (to MediaPackage v2).
  * A GOP lasts exactly one segment and scene changes insert no IDR, so every segment of every rendition opens on an IDR.
  */
 export function encoderSettings(ladder: Ladder, { segmentSeconds }: { segmentSeconds: number } = ladder): EncoderSettings {
@@ -46,7 +34,7 @@ export function encoderSettings(ladder: Ladder, { segmentSeconds }: { segmentSec
     TimecodeConfig: { Source: "SYSTEMCLOCK" },
     VideoDescriptions: ladder.renditions.map((rendition) => videoDescription(rendition, segmentSeconds)),
     AudioDescriptions: ladder.renditions.map((rendition) => audioDescription(rendition, ladder.audioSampleRate)),
-    OutputGroups: [recordingGroup(ladder.renditions, segmentSeconds), liveGroup(ladder.renditions)],
+    OutputGroups: [recordingGroup(ladder.renditions, segmentSeconds), liveGroup(ladder.renditions, segmentSeconds)],
   };
 }
 
@@ -106,7 +94,7 @@ function recordingGroup(renditions: Rendition[], segmentSeconds: number): Output
         HlsCdnSettings: { HlsS3Settings: {} },
         // VOD keeps every segment in the playlist and closes it with EXT-X-ENDLIST when the channel stops.
         Mode: "VOD",
-        // No main manifest: it would be named ".m3u8" beside the rendition folders.
+        // No main manifest: the recording is joined from one rendition's playlist.
         OutputSelection: "VARIANT_MANIFESTS_AND_SEGMENTS",
         DirectoryStructure: "SINGLE_DIRECTORY",
         SegmentLength: segmentSeconds,
@@ -126,7 +114,7 @@ function recordingGroup(renditions: Rendition[], segmentSeconds: number): Output
       AudioDescriptionNames: [audioDescriptionName(rendition)],
       OutputSettings: {
         HlsOutputSettings: {
-          NameModifier: recordingNameModifier(rendition),
+          NameModifier: recordingNameModifier(rendition.name),
           HlsSettings: { StandardHlsSettings: { M3u8Settings: {} } },
         },
       },
@@ -134,17 +122,35 @@ function recordingGroup(renditions: Rendition[], segmentSeconds: number): Output
   };
 }
 
-function liveGroup(renditions: Rendition[]): OutputGroup {
+/**
+ * MediaPackage v2 takes CMAF ingest: a destination naming a channel group and channel makes the group a v2 one
+ * (https://docs.aws.amazon.com/medialive/latest/ug/creating-mediapackage-output-group.html), and each track is an
+ * output of its own: one video output per rung and one audio output per distinct audio bitrate, which MediaPackage
+ * offers as the audio rendition group of every variant.
+ */
+function liveGroup(renditions: Rendition[], segmentSeconds: number): OutputGroup {
+  const audio = renditions.filter(
+    (rendition, index) => renditions.findIndex((other) => other.audioBitrateKbps === rendition.audioBitrateKbps) === index,
+  );
   return {
     Name: "live",
     OutputGroupSettings: {
-      MediaPackageGroupSettings: { Destination: { DestinationRefId: LIVE_DESTINATION } },
+      MediaPackageGroupSettings: {
+        Destination: { DestinationRefId: LIVE_DESTINATION },
+        MediapackageV2GroupSettings: { SegmentLength: segmentSeconds, SegmentLengthUnits: "SECONDS" },
+      },
     },
-    Outputs: renditions.map((rendition) => ({
-      OutputName: `live_${rendition.name}`,
-      VideoDescriptionName: videoDescriptionName(rendition),
-      AudioDescriptionNames: [audioDescriptionName(rendition)],
-      OutputSettings: { MediaPackageOutputSettings: {} },
-    })),
+    Outputs: [
+      ...renditions.map((rendition) => ({
+        OutputName: `live_${videoDescriptionName(rendition)}`,
+        VideoDescriptionName: videoDescriptionName(rendition),
+        OutputSettings: { MediaPackageOutputSettings: {} },
+      })),
+      ...audio.map((rendition) => ({
+        OutputName: `live_${audioDescriptionName(rendition)}`,
+        AudioDescriptionNames: [audioDescriptionName(rendition)],
+        OutputSettings: { MediaPackageOutputSettings: {} },
+      })),
+    ],
   };
 }

@@ -1,19 +1,18 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import {
+  ConflictException,
   CreateInputCommand,
   CreateInputSecurityGroupCommand,
   DeleteInputCommand,
   DeleteInputSecurityGroupCommand,
-  DescribeInputCommand,
   MediaLiveClient,
-  NotFoundException,
   paginateListInputs,
   paginateListInputSecurityGroups,
   type Input,
   type InputDestination,
+  type InputSecurityGroup,
 } from "@aws-sdk/client-medialive";
 import type { ChannelSpec, IngestEndpoint } from "@visionstream/core/channels/channel";
-import { Conflict } from "@visionstream/core/errors";
+import type { StepResult } from "@visionstream/core/ports";
 import {
   LiveResourceMissing,
   RTMP_APPLICATION,
@@ -28,29 +27,20 @@ import { createInputRequest } from "./requests.ts";
 export interface MediaLiveInputsOptions {
   medialive: MediaLiveClient;
   prefix: string;
-  polling: { intervalMs: number; timeoutMs: number };
 }
 
 /** The MediaLive inputs of channels, with the input security group that lets the channel's senders in. */
 export class MediaLiveInputs {
   private readonly medialive: MediaLiveClient;
   private readonly prefix: string;
-  private readonly polling: { intervalMs: number; timeoutMs: number };
 
-  constructor({ medialive, prefix, polling }: MediaLiveInputsOptions) {
+  constructor({ medialive, prefix }: MediaLiveInputsOptions) {
     this.medialive = medialive;
     this.prefix = prefix;
-    this.polling = polling;
   }
 
   async find(name: string): Promise<Input | undefined> {
-    for await (const page of paginateListInputs({ client: this.medialive }, {})) {
-      const input = page.Inputs?.find(
-        (candidate) => candidate.Name === name && candidate.State !== "DELETING" && candidate.State !== "DELETED",
-      );
-      if (input) return input;
-    }
-    return undefined;
+    return (await this.named(name)).find((input) => input.State !== "DELETING");
   }
 
   async create(spec: ChannelSpec, names: LiveResourceNames, tags: Record<string, string>): Promise<Input> {
@@ -62,21 +52,58 @@ export class MediaLiveInputs {
     return input;
   }
 
-  async delete(inputId: string): Promise<void> {
-    let input;
+  /**
+   * One step towards removing a channel's inputs, then its security group, once its MediaLive channel is gone:
+   * an input is deleted in the background, and its security group can go only when no input holds it any more.
+   */
+  async remove(name: string, channelId: string): Promise<StepResult> {
+    const inputs = await this.named(name);
+    for (const input of inputs) {
+      // DELETING goes on by itself; ATTACHED is a channel deletion still letting go of the input.
+      if (!input.Id || input.State === "DELETING" || input.State === "ATTACHED") continue;
+      await this.whileSettled(ignoreNotFound(this.medialive.send(new DeleteInputCommand({ InputId: input.Id }))));
+    }
+    if (inputs.length > 0) return "pending";
+    const groups = await this.securityGroupsOf(channelId);
+    if (groups.some((group) => group.State === "IN_USE" || group.State === "UPDATING")) return "pending";
+    for (const { Id: InputSecurityGroupId } of groups) {
+      if (InputSecurityGroupId) {
+        await ignoreNotFound(this.medialive.send(new DeleteInputSecurityGroupCommand({ InputSecurityGroupId })));
+      }
+    }
+    return "done";
+  }
+
+  /** The inputs with this name that are not yet deleted. */
+  private async named(name: string): Promise<Input[]> {
+    const found: Input[] = [];
+    for await (const page of paginateListInputs({ client: this.medialive }, {})) {
+      found.push(...(page.Inputs ?? []).filter((input) => input.Name === name && input.State !== "DELETED"));
+    }
+    return found;
+  }
+
+  private async securityGroupsOf(channelId: string): Promise<InputSecurityGroup[]> {
+    const found: InputSecurityGroup[] = [];
+    for await (const page of paginateListInputSecurityGroups({ client: this.medialive }, {})) {
+      found.push(
+        ...(page.InputSecurityGroups ?? []).filter(
+          (group) =>
+            group.State !== "DELETED" &&
+            group.Tags?.[TAG.prefix] === this.prefix &&
+            group.Tags?.[TAG.channelId] === channelId,
+        ),
+      );
+    }
+    return found;
+  }
+
+  /** A request refused because the resource is changing state: the next step tries again. */
+  private async whileSettled(request: Promise<void>): Promise<void> {
     try {
-      input = await this.medialive.send(new DescribeInputCommand({ InputId: inputId }));
+      await request;
     } catch (error) {
-      if (error instanceof NotFoundException) return;
-      throw error;
-    }
-    if (input.State !== "DELETING" && input.State !== "DELETED") {
-      await ignoreNotFound(this.medialive.send(new DeleteInputCommand({ InputId: inputId })));
-    }
-    // A security group in use by an input cannot be deleted: wait for the input to be gone.
-    await this.waitForDeleted(inputId);
-    for (const InputSecurityGroupId of input.SecurityGroups ?? []) {
-      await ignoreNotFound(this.medialive.send(new DeleteInputSecurityGroupCommand({ InputSecurityGroupId })));
+      if (!(error instanceof ConflictException)) throw error;
     }
   }
 
@@ -85,15 +112,8 @@ export class MediaLiveInputs {
     names: LiveResourceNames,
     tags: Record<string, string>,
   ): Promise<string> {
-    for await (const page of paginateListInputSecurityGroups({ client: this.medialive }, {})) {
-      const group = page.InputSecurityGroups?.find(
-        (candidate) =>
-          candidate.State !== "DELETED" &&
-          candidate.Tags?.[TAG.prefix] === this.prefix &&
-          candidate.Tags?.[TAG.channelId] === spec.channelId,
-      );
-      if (group) return required(group.Id, "MediaLive input security group", names.name, "Id");
-    }
+    const [existing] = await this.securityGroupsOf(spec.channelId);
+    if (existing) return required(existing.Id, "MediaLive input security group", names.name, "Id");
     const { SecurityGroup: group } = await this.medialive.send(
       new CreateInputSecurityGroupCommand({
         WhitelistRules: spec.allowCidrs.map((Cidr) => ({ Cidr })),
@@ -101,24 +121,6 @@ export class MediaLiveInputs {
       }),
     );
     return required(group?.Id, "MediaLive input security group", names.name, "Id");
-  }
-
-  private async waitForDeleted(inputId: string): Promise<void> {
-    const deadline = Date.now() + this.polling.timeoutMs;
-    for (;;) {
-      let state: string | undefined;
-      try {
-        ({ State: state } = await this.medialive.send(new DescribeInputCommand({ InputId: inputId })));
-      } catch (error) {
-        if (error instanceof NotFoundException) return;
-        throw error;
-      }
-      if (state === "DELETED") return;
-      if (Date.now() + this.polling.intervalMs > deadline) {
-        throw new Conflict(`MediaLive input ${inputId} is still ${state ?? "in an unknown state"}`, { inputId, state });
-      }
-      await sleep(this.polling.intervalMs);
-    }
   }
 }
 

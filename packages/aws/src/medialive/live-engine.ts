@@ -1,81 +1,86 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import {
+  BadRequestException,
   ConflictException,
   CreateChannelCommand,
   DeleteChannelCommand,
   DescribeChannelCommand,
   MediaLiveClient,
   NotFoundException,
-  paginateListChannels,
   StartChannelCommand,
   StopChannelCommand,
+  UnprocessableEntityException,
   UpdateChannelCommand,
-  type DescribeChannelResponse,
+  paginateListChannels,
+  type ChannelState as MediaLiveChannelState,
 } from "@aws-sdk/client-medialive";
-import type { MediaPackageClient } from "@aws-sdk/client-mediapackage";
-import type { ChannelSpec, IngestEndpoint, LiveEngine } from "@visionstream/core/channels/channel";
+import type { MediaPackageV2Client } from "@aws-sdk/client-mediapackagev2";
+import type { ChannelSpec, IngestEndpoint, LiveEngine, LivePlayback } from "@visionstream/core/channels/channel";
 import { DEFAULT_LADDER, type Ladder } from "@visionstream/core/channels/ladder";
 import { Conflict, InvalidInput, NotFound } from "@visionstream/core/errors";
+import type { StepResult } from "@visionstream/core/ports";
 import { PackagingChannels } from "../mediapackage/packaging-channels.ts";
-import { LIVE_DESTINATION } from "./encoder-settings.ts";
 import { MediaLiveInputs, ingestEndpoints } from "./inputs.ts";
 import {
-  LiveChannelTimeout,
+  LiveResourceMissing,
   TAG,
   ignoreNotFound,
   liveResourceNames,
+  orUndefinedIfNotFound,
   required,
   type LiveResourceNames,
 } from "./live-resources.ts";
-import { createChannelRequest, withRecordingSession } from "./requests.ts";
+import { createChannelRequest, recordingSession, withRecordingSession } from "./requests.ts";
 
 export interface AwsLiveEngineOptions {
   medialive: MediaLiveClient;
-  mediapackage: MediaPackageClient;
+  mediapackage: MediaPackageV2Client;
   /** The role MediaLive assumes to write the account buckets and push to MediaPackage. */
   roleArn: string;
   /** Prefix of every resource name, for example "visionstream-prod". */
   prefix: string;
+  /** The stage's MediaPackage v2 channel group. */
+  channelGroup: string;
   ladder?: Ladder;
-  /** How often, and how long at most, to poll a channel that is settling (creating, updating, stopping, deleting). */
-  polling?: { intervalMs: number; timeoutMs: number };
 }
 
-type ChannelState = NonNullable<DescribeChannelResponse["State"]>;
+/** The engine channel as far as a step needs it: its id, state and (when described) its configuration. */
+type EngineChannel = { Id?: string; State?: MediaLiveChannelState };
 
-const SETTLING: ChannelState[] = ["CREATING", "UPDATING", "STOPPING"];
-const ON_AIR: ChannelState[] = ["STARTING", "RUNNING", "RECOVERING"];
+const ON_AIR: readonly MediaLiveChannelState[] = ["STARTING", "RUNNING", "RECOVERING"];
+/** States that end by themselves in IDLE; MediaLive refuses a start meanwhile. */
+const SETTLING: readonly MediaLiveChannelState[] = ["CREATING", "UPDATING", "STOPPING"];
+const DELETABLE: readonly MediaLiveChannelState[] = ["IDLE", "CREATE_FAILED", "UPDATE_FAILED"];
+const SESSION_ID = /^[A-Za-z0-9._-]+$/;
 
+/**
+ * MediaLive channels fed by one input each, recording to the account bucket and pushing to MediaPackage v2.
+ * Every method is a few requests and never waits for MediaLive: the steps that follow a change of state are run again
+ * by whoever drives the engine (MediaLive's state change events, and a sweeper for UPDATING → IDLE, which has none).
+ */
 export class AwsLiveEngine implements LiveEngine {
   private readonly medialive: MediaLiveClient;
   private readonly inputs: MediaLiveInputs;
   private readonly packagingChannels: PackagingChannels;
   private readonly roleArn: string;
   private readonly prefix: string;
+  private readonly channelGroup: string;
   private readonly ladder: Ladder;
-  private readonly polling: { intervalMs: number; timeoutMs: number };
 
-  constructor({
-    medialive,
-    mediapackage,
-    roleArn,
-    prefix,
-    ladder = DEFAULT_LADDER,
-    polling = { intervalMs: 2_000, timeoutMs: 60_000 },
-  }: AwsLiveEngineOptions) {
+  constructor({ medialive, mediapackage, roleArn, prefix, channelGroup, ladder = DEFAULT_LADDER }: AwsLiveEngineOptions) {
     this.medialive = medialive;
-    this.inputs = new MediaLiveInputs({ medialive, prefix, polling });
-    this.packagingChannels = new PackagingChannels(mediapackage);
+    this.inputs = new MediaLiveInputs({ medialive, prefix });
+    this.packagingChannels = new PackagingChannels({ mediapackage, channelGroup });
     this.roleArn = roleArn;
     this.prefix = prefix;
+    this.channelGroup = channelGroup;
     this.ladder = ladder;
-    this.polling = polling;
   }
 
   async createChannel(spec: ChannelSpec): Promise<{ engineChannelId: string; ingest: IngestEndpoint[] }> {
     if (spec.inputType === "RTMP_PUSH" && !spec.streamKey) {
       throw new InvalidInput("streamKey", "an RTMP channel needs a stream key");
     }
+    if (!spec.distributionArn) throw new LiveResourceMissing("account", spec.accountId, "distribution ARN");
     const names = liveResourceNames(this.prefix, spec.channelId);
     const tags = {
       [TAG.prefix]: this.prefix,
@@ -85,81 +90,126 @@ export class AwsLiveEngine implements LiveEngine {
     const input = (await this.inputs.find(names.name)) ?? (await this.inputs.create(spec, names, tags));
     const inputId = required(input.Id, "MediaLive input", names.name, "Id");
     await this.packagingChannels.ensure({
-      id: names.name,
+      name: names.name,
       description: `VisionStream channel ${spec.channelId} of account ${spec.accountId}`,
       segmentSeconds: this.ladder.segmentSeconds,
+      distributionArn: spec.distributionArn,
     });
+    const existing = await this.findChannel(names.name);
     const engineChannelId =
-      (await this.findChannel(names.name)) ?? (await this.createEngineChannel(spec, names, tags, inputId));
+      (existing && required(existing.Id, "MediaLive channel", names.name, "Id")) ??
+      (await this.createEngineChannel(spec, names, tags, inputId));
     return { engineChannelId, ingest: ingestEndpoints(spec, names.name, input.Destinations ?? []) };
   }
 
-  async startChannel(engineChannelId: string, sessionId: string): Promise<void> {
-    if (!/^[A-Za-z0-9._-]+$/.test(sessionId)) {
+  async startChannel(engineChannelId: string, sessionId: string): Promise<StepResult> {
+    if (!SESSION_ID.test(sessionId)) {
       throw new InvalidInput("sessionId", "letters, digits, dots, underscores and hyphens only");
     }
-    let channel = await this.settle(engineChannelId);
-    const destinations = withRecordingSession(engineChannelId, channel.Destinations ?? [], sessionId);
-    const unchanged = JSON.stringify(destinations) === JSON.stringify(channel.Destinations);
-    if (ON_AIR.includes(channel.State as ChannelState)) {
-      if (unchanged) return;
-      throw new Conflict(`MediaLive channel ${engineChannelId} is already ${channel.State} with another session`, {
+    const channel = await orUndefinedIfNotFound(
+      this.medialive.send(new DescribeChannelCommand({ ChannelId: engineChannelId })),
+    );
+    if (!channel) throw new NotFound("MediaLive channel", engineChannelId);
+    const state = channel.State;
+    const onSession = recordingSession(engineChannelId, channel.Destinations ?? []) === sessionId;
+    if (state && ON_AIR.includes(state)) {
+      if (onSession) return "done";
+      throw new Conflict(`MediaLive channel ${engineChannelId} is already ${state} with another session`, {
         engineChannelId,
-        state: channel.State,
+        state,
       });
     }
-    if (channel.State !== "IDLE") throw notIdle(engineChannelId, channel.State);
-    if (!unchanged) {
+    if (state && SETTLING.includes(state)) return "pending";
+    if (state !== "IDLE") {
+      throw new Conflict(`MediaLive channel ${engineChannelId} is ${state ?? "in an unknown state"}, not IDLE`, {
+        engineChannelId,
+        state,
+      });
+    }
+    if (!onSession) {
       // UpdateChannel drops the role of a channel when RoleArn is left out, so the whole configuration goes back.
-      await this.medialive.send(
-        new UpdateChannelCommand({
-          ChannelId: engineChannelId,
-          Name: channel.Name,
-          RoleArn: this.roleArn,
-          InputAttachments: channel.InputAttachments,
-          InputSpecification: channel.InputSpecification,
-          EncoderSettings: channel.EncoderSettings,
-          Destinations: destinations,
-        }),
+      // The channel is UPDATING then; the step is run again once it is IDLE.
+      await refusedAsConflict(
+        engineChannelId,
+        this.medialive.send(
+          new UpdateChannelCommand({
+            ChannelId: engineChannelId,
+            Name: channel.Name,
+            RoleArn: this.roleArn,
+            InputAttachments: channel.InputAttachments,
+            InputSpecification: channel.InputSpecification,
+            EncoderSettings: channel.EncoderSettings,
+            Destinations: withRecordingSession(engineChannelId, channel.Destinations ?? [], sessionId),
+          }),
+        ),
       );
-      channel = await this.settle(engineChannelId);
-      if (channel.State !== "IDLE") throw notIdle(engineChannelId, channel.State);
+      return "pending";
     }
-    await this.medialive.send(new StartChannelCommand({ ChannelId: engineChannelId }));
+    try {
+      await this.medialive.send(new StartChannelCommand({ ChannelId: engineChannelId }));
+    } catch (error) {
+      // The channel changed state in between (another start got there first): the next step sees which.
+      if (error instanceof ConflictException) return "pending";
+      throw error;
+    }
+    return "done";
   }
 
-  async stopChannel(engineChannelId: string): Promise<void> {
-    const channel = await this.describe(engineChannelId);
-    if (!channel || !ON_AIR.includes(channel.State as ChannelState)) return;
-    await this.stop(engineChannelId);
+  async stopChannel(engineChannelId: string): Promise<StepResult> {
+    const channel = await orUndefinedIfNotFound(
+      this.medialive.send(new DescribeChannelCommand({ ChannelId: engineChannelId })),
+    );
+    if (channel?.State && ON_AIR.includes(channel.State)) await this.stop(engineChannelId);
+    return "done";
   }
 
-  async deleteChannel(engineChannelId: string): Promise<void> {
-    let channel = await this.describe(engineChannelId);
-    if (!channel) return;
-    if (ON_AIR.includes(channel.State as ChannelState)) await this.stop(engineChannelId);
-    if (channel.State !== "DELETED") {
-      channel = await this.settle(engineChannelId);
-      if (channel.State !== "DELETING" && channel.State !== "DELETED") {
+  async deleteChannel({ channelId, engineChannelId }: { channelId: string; engineChannelId?: string }): Promise<StepResult> {
+    const names = liveResourceNames(this.prefix, channelId);
+    const channel = engineChannelId ? await this.describe(engineChannelId) : await this.findChannel(names.name);
+    if (channel && channel.State !== "DELETED") {
+      const id = required(channel.Id ?? engineChannelId, "MediaLive channel", names.name, "Id");
+      return this.deleteEngineChannel(id, channel.State);
+    }
+    // Packaging goes with the inputs, nothing pushes to it any more; both end before the step answers.
+    const steps = await Promise.allSettled([
+      this.inputs.remove(names.name, channelId),
+      this.packagingChannels.remove(names.name),
+    ]);
+    const failed = steps.find((step) => step.status === "rejected");
+    if (failed) throw failed.reason;
+    return steps.every((step) => step.status === "fulfilled" && step.value === "done") ? "done" : "pending";
+  }
+
+  livePlayback(channelId: string): LivePlayback {
+    return this.packagingChannels.playback(liveResourceNames(this.prefix, channelId).name);
+  }
+
+  /**
+   * Stops the channel if it is on air, deletes it once it is idle (or failed), and waits out any other state:
+   * "pending" until MediaLive has deleted it.
+   */
+  private async deleteEngineChannel(engineChannelId: string, state: MediaLiveChannelState | undefined): Promise<StepResult> {
+    if (state && ON_AIR.includes(state)) {
+      await this.stop(engineChannelId);
+    } else if (state && DELETABLE.includes(state)) {
+      try {
         await ignoreNotFound(this.medialive.send(new DeleteChannelCommand({ ChannelId: engineChannelId })));
+      } catch (error) {
+        if (!(error instanceof ConflictException)) throw error;
       }
-      await this.waitForChannel(engineChannelId, (state) => state === undefined || state === "DELETED");
     }
-    for (const attachment of channel.InputAttachments ?? []) {
-      if (attachment.InputId) await this.inputs.delete(attachment.InputId);
-    }
-    const live = channel.Destinations?.find((destination) => destination.Id === LIVE_DESTINATION);
-    for (const { ChannelId } of live?.MediaPackageSettings ?? []) {
-      if (ChannelId) await this.packagingChannels.delete(ChannelId);
-    }
+    return "pending";
   }
 
-  private async findChannel(name: string): Promise<string | undefined> {
+  private async describe(engineChannelId: string): Promise<EngineChannel | undefined> {
+    return orUndefinedIfNotFound(this.medialive.send(new DescribeChannelCommand({ ChannelId: engineChannelId })));
+  }
+
+  /** The channel with this name, unless deleted: found after a creation that stopped before its id was kept. */
+  private async findChannel(name: string): Promise<EngineChannel | undefined> {
     for await (const page of paginateListChannels({ client: this.medialive }, {})) {
-      const channel = page.Channels?.find(
-        (candidate) => candidate.Name === name && candidate.State !== "DELETING" && candidate.State !== "DELETED",
-      );
-      if (channel) return required(channel.Id, "MediaLive channel", name, "Id");
+      const channel = page.Channels?.find((candidate) => candidate.Name === name && candidate.State !== "DELETED");
+      if (channel) return channel;
     }
     return undefined;
   }
@@ -170,42 +220,17 @@ export class AwsLiveEngine implements LiveEngine {
     tags: Record<string, string>,
     inputId: string,
   ): Promise<string> {
-    const { Channel: channel } = await this.medialive.send(
-      new CreateChannelCommand(
-        createChannelRequest({ spec, names, tags, inputId, roleArn: this.roleArn, ladder: this.ladder }),
-      ),
-    );
+    const request = createChannelRequest({
+      spec,
+      names,
+      tags,
+      inputId,
+      roleArn: this.roleArn,
+      channelGroup: this.channelGroup,
+      ladder: this.ladder,
+    });
+    const { Channel: channel } = await this.medialive.send(new CreateChannelCommand(request));
     return required(channel?.Id, "MediaLive channel", names.name, "Id");
-  }
-
-  private async describe(engineChannelId: string): Promise<DescribeChannelResponse | undefined> {
-    try {
-      return await this.medialive.send(new DescribeChannelCommand({ ChannelId: engineChannelId }));
-    } catch (error) {
-      if (error instanceof NotFoundException) return undefined;
-      throw error;
-    }
-  }
-
-  /** The channel once it is no longer creating, updating or stopping. */
-  private async settle(engineChannelId: string): Promise<DescribeChannelResponse> {
-    const channel = await this.waitForChannel(engineChannelId, (state) => !SETTLING.includes(state as ChannelState));
-    if (!channel) throw new NotFound("MediaLive channel", engineChannelId);
-    return channel;
-  }
-
-  /** Polls until `done` holds for the channel's state (undefined once the channel is gone). */
-  private async waitForChannel(
-    engineChannelId: string,
-    done: (state: string | undefined) => boolean,
-  ): Promise<DescribeChannelResponse | undefined> {
-    const deadline = Date.now() + this.polling.timeoutMs;
-    for (;;) {
-      const channel = await this.describe(engineChannelId);
-      if (done(channel?.State)) return channel;
-      if (Date.now() + this.polling.intervalMs > deadline) throw new LiveChannelTimeout(engineChannelId, channel?.State);
-      await sleep(this.polling.intervalMs);
-    }
   }
 
   private async stop(engineChannelId: string): Promise<void> {
@@ -219,9 +244,16 @@ export class AwsLiveEngine implements LiveEngine {
   }
 }
 
-function notIdle(engineChannelId: string, state: string | undefined): Conflict {
-  return new Conflict(`MediaLive channel ${engineChannelId} is ${state ?? "in an unknown state"}, not IDLE`, {
-    engineChannelId,
-    state,
-  });
+/** MediaLive refusing a configuration is final (retrying sends the same); a state conflict is worth another step. */
+async function refusedAsConflict(engineChannelId: string, request: Promise<unknown>): Promise<void> {
+  try {
+    await request;
+  } catch (error) {
+    if (error instanceof UnprocessableEntityException || error instanceof BadRequestException) {
+      throw new Conflict(`MediaLive refused the configuration of channel ${engineChannelId}: ${error.message}`, {
+        engineChannelId,
+      });
+    }
+    if (!(error instanceof ConflictException)) throw error;
+  }
 }

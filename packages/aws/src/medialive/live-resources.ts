@@ -1,6 +1,5 @@
 import { NotFoundException } from "@aws-sdk/client-medialive";
 import type { ChannelSpec } from "@visionstream/core/channels/channel";
-import { originEndpointId } from "../mediapackage/packaging-channels.ts";
 
 /** Tags on every MediaLive resource of a channel; input security groups have no name, and are found by these. */
 export const TAG = {
@@ -12,21 +11,15 @@ export const TAG = {
 export const RTMP_APPLICATION = "live";
 
 export interface LiveResourceNames {
-  /** The MediaLive input and channel name, and the MediaPackage channel id. */
+  /** The MediaLive input and channel name, and the MediaPackage v2 channel name. */
   name: string;
-  originEndpointId: string;
   inputRequestId: string;
   channelRequestId: string;
 }
 
 export function liveResourceNames(prefix: string, channelId: string): LiveResourceNames {
   const name = `${prefix}-${channelId}`;
-  return {
-    name,
-    originEndpointId: originEndpointId(name),
-    inputRequestId: `${name}-input`,
-    channelRequestId: `${name}-channel`,
-  };
+  return { name, inputRequestId: `${name}-input`, channelRequestId: `${name}-channel` };
 }
 
 export const pipelines = (spec: ChannelSpec) => (spec.redundancy === "STANDARD" ? 2 : 1);
@@ -43,26 +36,21 @@ export class LiveResourceMissing extends Error {
   }
 }
 
-/** The channel is still changing state after the engine's polling time. */
-export class LiveChannelTimeout extends Error {
-  override name = "LiveChannelTimeout";
-  constructor(
-    readonly engineChannelId: string,
-    readonly state: string | undefined,
-  ) {
-    super(`MediaLive channel ${engineChannelId} is still ${state ?? "in an unknown state"}`);
-  }
-}
-
 export function required(value: string | undefined, resource: string, name: string, field: string): string {
   if (!value) throw new LiveResourceMissing(resource, name, field);
   return value;
 }
 
 export async function ignoreNotFound(request: Promise<unknown>): Promise<void> {
+  await orUndefinedIfNotFound(request);
+}
+
+/** The answer, or undefined when MediaLive says the resource does not exist. */
+export async function orUndefinedIfNotFound<T>(request: Promise<T>): Promise<T | undefined> {
   try {
-    await request;
+    return await request;
   } catch (error) {
-    if (!(error instanceof NotFoundException)) throw error;
+    if (error instanceof NotFoundException) return undefined;
+    throw error;
   }
 }

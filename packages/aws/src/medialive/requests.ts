@@ -5,15 +5,13 @@ import type {
 } from "@aws-sdk/client-medialive";
 import type { ChannelSpec } from "@visionstream/core/channels/channel";
 import type { Ladder } from "@visionstream/core/channels/ladder";
-import {
-  AUDIO_SELECTOR,
-  LIVE_DESTINATION,
-  RECORDING_DESTINATION,
-  UNSTARTED_SESSION,
-  encoderSettings,
-  recordingDestinationUrl,
-} from "./encoder-settings.ts";
+import { AUDIO_SELECTOR, LIVE_DESTINATION, RECORDING_DESTINATION, encoderSettings } from "./encoder-settings.ts";
 import { LiveResourceMissing, RTMP_APPLICATION, pipelines, type LiveResourceNames } from "./live-resources.ts";
+import {
+  UNSTARTED_SESSION,
+  parseRecordingDestination,
+  recordingDestinationUrl,
+} from "./recording-layout.ts";
 
 export function createInputRequest(
   spec: ChannelSpec,
@@ -42,6 +40,7 @@ export function createChannelRequest({
   tags,
   inputId,
   roleArn,
+  channelGroup,
   ladder,
 }: {
   spec: ChannelSpec;
@@ -49,9 +48,10 @@ export function createChannelRequest({
   tags: Record<string, string>;
   inputId: string;
   roleArn: string;
+  /** The stage's MediaPackage v2 channel group, where the channel's packaging channel (named names.name) is. */
+  channelGroup: string;
   ladder: Ladder;
 }): CreateChannelCommandInput {
-  const recordingUrl = recordingDestinationUrl(spec.bucketName, spec.channelId, UNSTARTED_SESSION);
   return {
     Name: names.name,
     RequestId: names.channelRequestId,
@@ -73,35 +73,57 @@ export function createChannelRequest({
     Destinations: [
       {
         Id: RECORDING_DESTINATION,
-        Settings: Array.from({ length: pipelines(spec) }, () => ({ Url: recordingUrl })),
+        Settings: Array.from({ length: pipelines(spec) }, (_, pipeline) => ({
+          Url: recordingDestinationUrl({
+            bucketName: spec.bucketName,
+            channelId: spec.channelId,
+            sessionId: UNSTARTED_SESSION,
+            pipeline,
+          }),
+        })),
       },
-      { Id: LIVE_DESTINATION, MediaPackageSettings: [{ ChannelId: names.name }] },
+      // One entry for both pipelines: MediaLive sends pipeline n to the packaging channel's ingest endpoint n.
+      { Id: LIVE_DESTINATION, MediaPackageSettings: [{ ChannelGroup: channelGroup, ChannelName: names.name }] },
     ],
     EncoderSettings: encoderSettings(ladder),
     Tags: tags,
   };
 }
 
-/** The channel's destinations with the recording moved to recordings/<channelId>/<sessionId>/. */
+/** The session that every recording destination of the channel points at, or undefined when they differ. */
+export function recordingSession(engineChannelId: string, destinations: OutputDestination[]): string | undefined {
+  const sessions = new Set(recordingDestinations(engineChannelId, destinations).map(({ sessionId }) => sessionId));
+  return sessions.size === 1 ? [...sessions][0] : undefined;
+}
+
+/** The channel's destinations with the recording moved to recordings/<channelId>/<sessionId>/, pipeline by pipeline. */
 export function withRecordingSession(
   engineChannelId: string,
   destinations: OutputDestination[],
   sessionId: string,
 ): OutputDestination[] {
-  const recording = destinations.find((destination) => destination.Id === RECORDING_DESTINATION);
-  if (!recording?.Settings?.length) {
-    throw new LiveResourceMissing("MediaLive channel", engineChannelId, "recording destination");
-  }
+  const recording = recordingDestinations(engineChannelId, destinations);
   return destinations.map((destination) =>
     destination.Id !== RECORDING_DESTINATION
       ? destination
       : {
           ...destination,
-          Settings: (destination.Settings ?? []).map((settings) => {
-            const match = /^(s3ssl:\/\/[^/]+\/recordings\/[^/]+\/)[^/]+\/$/.exec(settings.Url ?? "");
-            if (!match) throw new LiveResourceMissing("MediaLive channel", engineChannelId, "recordings/ destination");
-            return { ...settings, Url: `${match[1]}${sessionId}/` };
-          }),
+          Settings: (destination.Settings ?? []).map((settings, index) => ({
+            ...settings,
+            Url: recordingDestinationUrl({ ...recording[index]!, sessionId }),
+          })),
         },
   );
+}
+
+function recordingDestinations(engineChannelId: string, destinations: OutputDestination[]) {
+  const recording = destinations.find((destination) => destination.Id === RECORDING_DESTINATION);
+  if (!recording?.Settings?.length) {
+    throw new LiveResourceMissing("MediaLive channel", engineChannelId, "recording destination");
+  }
+  return recording.Settings.map((settings) => {
+    const parsed = parseRecordingDestination(settings.Url ?? "");
+    if (!parsed) throw new LiveResourceMissing("MediaLive channel", engineChannelId, "recordings/ destination");
+    return parsed;
+  });
 }

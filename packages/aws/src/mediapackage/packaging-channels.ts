@@ -1,64 +1,135 @@
 import {
+  ConflictException,
   CreateChannelCommand,
   CreateOriginEndpointCommand,
   DeleteChannelCommand,
   DeleteOriginEndpointCommand,
-  DescribeChannelCommand,
-  DescribeOriginEndpointCommand,
-  MediaPackageClient,
-  NotFoundException,
-} from "@aws-sdk/client-mediapackage";
+  DeleteOriginEndpointPolicyCommand,
+  GetChannelCommand,
+  GetOriginEndpointCommand,
+  MediaPackageV2Client,
+  PutOriginEndpointPolicyCommand,
+  ResourceNotFoundException,
+  paginateListOriginEndpoints,
+} from "@aws-sdk/client-mediapackagev2";
+import type { LivePlayback } from "@visionstream/core/channels/channel";
+import type { StepResult } from "@visionstream/core/ports";
+import {
+  HLS_MANIFEST,
+  ORIGIN_ENDPOINTS,
+  cloudFrontReadPolicy,
+  createOriginEndpointRequest,
+  originEndpointArn,
+  type OriginEndpointName,
+} from "./origin-endpoints.ts";
 
-/** The MediaPackage origin endpoint of a MediaPackage channel. */
-export const originEndpointId = (packagingChannelId: string) => `${packagingChannelId}-live`;
+/** The endpoint whose master playlist the playback API hands out: HLS on TS plays everywhere. */
+const HLS_ON_TS: OriginEndpointName = "ts";
 
 export interface PackagingChannelSpec {
-  id: string;
+  /** The MediaPackage v2 channel name (the MediaLive channel's name). */
+  name: string;
   description: string;
   segmentSeconds: number;
+  /** The only reader the origin endpoints allow. */
+  distributionArn: string;
 }
 
-/** MediaPackage channels that a MediaLive channel pushes to, each with its one HLS origin endpoint. */
+/** MediaPackage answered without the ARN of a channel it created or found. */
+export class PackagingChannelMissing extends Error {
+  override name = "PackagingChannelMissing";
+  constructor(readonly channelName: string) {
+    super(`MediaPackage channel ${channelName} has no ARN`);
+  }
+}
+
+/**
+ * The MediaPackage v2 channels that MediaLive pushes to (CMAF ingest), one per VisionStream channel in the stage's
+ * channel group, each with the origin endpoints of ./origin-endpoints.ts behind the account's CloudFront distribution.
+ */
 export class PackagingChannels {
-  constructor(private readonly mediapackage: MediaPackageClient) {}
+  private readonly mediapackage: MediaPackageV2Client;
+  private readonly channelGroup: string;
 
-  async ensure({ id, description, segmentSeconds }: PackagingChannelSpec): Promise<void> {
-    try {
-      await this.mediapackage.send(new DescribeChannelCommand({ Id: id }));
-    } catch (error) {
-      if (!(error instanceof NotFoundException)) throw error;
-      await this.mediapackage.send(new CreateChannelCommand({ Id: id, Description: description }));
-    }
-    const endpointId = originEndpointId(id);
-    try {
-      await this.mediapackage.send(new DescribeOriginEndpointCommand({ Id: endpointId }));
-    } catch (error) {
-      if (!(error instanceof NotFoundException)) throw error;
-      // No startover window: the endpoint serves the live edge only; recordings come from the bucket.
-      await this.mediapackage.send(
-        new CreateOriginEndpointCommand({
-          ChannelId: id,
-          Id: endpointId,
-          ManifestName: "master",
-          HlsPackage: {
-            SegmentDurationSeconds: segmentSeconds,
-            PlaylistWindowSeconds: 60,
-          },
-        }),
-      );
-    }
+  constructor({ mediapackage, channelGroup }: { mediapackage: MediaPackageV2Client; channelGroup: string }) {
+    this.mediapackage = mediapackage;
+    this.channelGroup = channelGroup;
   }
 
-  async delete(id: string): Promise<void> {
-    await ignoreNotFound(this.mediapackage.send(new DeleteOriginEndpointCommand({ Id: originEndpointId(id) })));
-    await ignoreNotFound(this.mediapackage.send(new DeleteChannelCommand({ Id: id })));
+  /** Creates what is missing and (re)sets each endpoint's policy; a few quick requests, safe to repeat. */
+  async ensure(spec: PackagingChannelSpec): Promise<void> {
+    const channel = { ChannelGroupName: this.channelGroup, ChannelName: spec.name };
+    const { Arn: channelArn } = await getOrCreate(
+      () => this.mediapackage.send(new GetChannelCommand(channel)),
+      () =>
+        this.mediapackage.send(new CreateChannelCommand({ ...channel, InputType: "CMAF", Description: spec.description })),
+    );
+    if (!channelArn) throw new PackagingChannelMissing(spec.name);
+    await Promise.all(
+      ORIGIN_ENDPOINTS.map(async (endpoint) => {
+        const target = { channelGroup: this.channelGroup, channelName: spec.name, endpoint };
+        await getOrCreate(
+          () => this.mediapackage.send(new GetOriginEndpointCommand({ ...channel, OriginEndpointName: endpoint })),
+          () => this.mediapackage.send(new CreateOriginEndpointCommand(createOriginEndpointRequest(target, spec))),
+        );
+        await this.mediapackage.send(
+          new PutOriginEndpointPolicyCommand({
+            ...channel,
+            OriginEndpointName: endpoint,
+            Policy: cloudFrontReadPolicy(originEndpointArn(channelArn, endpoint), spec.distributionArn),
+          }),
+        );
+      }),
+    );
+  }
+
+  /** Removes the channel's endpoints (with their policies), then the channel: "done" once nothing is left. */
+  async remove(name: string): Promise<StepResult> {
+    const channel = { ChannelGroupName: this.channelGroup, ChannelName: name };
+    if (!(await orUndefinedIfNotFound(this.mediapackage.send(new GetChannelCommand(channel))))) return "done";
+    // The paginator writes its tokens into the input it is given.
+    for await (const page of paginateListOriginEndpoints({ client: this.mediapackage }, { ...channel })) {
+      for (const { OriginEndpointName } of page.Items ?? []) {
+        if (!OriginEndpointName) continue;
+        const endpoint = { ...channel, OriginEndpointName };
+        await orUndefinedIfNotFound(this.mediapackage.send(new DeleteOriginEndpointPolicyCommand(endpoint)));
+        await orUndefinedIfNotFound(this.mediapackage.send(new DeleteOriginEndpointCommand(endpoint)));
+      }
+    }
+    try {
+      await orUndefinedIfNotFound(this.mediapackage.send(new DeleteChannelCommand(channel)));
+    } catch (error) {
+      // An endpoint still being deleted keeps the channel: the next step deletes it.
+      if (error instanceof ConflictException) return "pending";
+      throw error;
+    }
+    return "done";
+  }
+
+  /** The channel's egress path, which the account's distribution serves under out/v1/<channel group>/. */
+  playback(name: string): LivePlayback {
+    const root = `out/v1/${this.channelGroup}/${name}`;
+    return { root, hls: `${root}/${HLS_ON_TS}/${HLS_MANIFEST}.m3u8` };
   }
 }
 
-async function ignoreNotFound(request: Promise<unknown>): Promise<void> {
+async function orUndefinedIfNotFound<T>(request: Promise<T>): Promise<T | undefined> {
   try {
-    await request;
+    return await request;
   } catch (error) {
-    if (!(error instanceof NotFoundException)) throw error;
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+/** The resource, made unless it exists; a ConflictException is a concurrent creation that got there first. */
+async function getOrCreate<T>(get: () => Promise<T>, create: () => Promise<T>): Promise<T> {
+  const found = await orUndefinedIfNotFound(get());
+  if (found) return found;
+  try {
+    return await create();
+  } catch (error) {
+    if (!(error instanceof ConflictException)) throw error;
+    return get();
   }
 }

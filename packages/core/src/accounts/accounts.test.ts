@@ -3,7 +3,7 @@ import { startTestTables, type TestTables } from "@visionstream/aws/dynamodb/tes
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import { Conflict, Forbidden, NotFound, Unauthorized } from "../errors.ts";
-import type { AccountInfrastructure, AccountResources } from "../ports.ts";
+import type { AccountInfrastructure, AccountResources, StepResult } from "../ports.ts";
 import { FakePort, RecordingPublisher, testClock } from "../testing.ts";
 import { Accounts } from "./accounts.ts";
 import { Authenticator } from "./authenticator.ts";
@@ -12,9 +12,10 @@ const TABLE = "accounts-use-cases";
 let tables: TestTables;
 let repository: DynamoAccountRepository;
 
-/** Hands out resources named after the account; `during` runs inside a provisioning, to race it. */
+/** Hands out resources named after the account; `during` runs inside a provisioning, to race it; `pendingSteps` deprovisionings answer "pending". */
 class FakeInfrastructure extends FakePort<"provision" | "deprovision"> implements AccountInfrastructure {
   during?: () => Promise<void>;
+  pendingSteps = 0;
 
   async provision(accountId: string): Promise<AccountResources> {
     this.called("provision", accountId);
@@ -22,17 +23,29 @@ class FakeInfrastructure extends FakePort<"provision" | "deprovision"> implement
     return { bucketName: `vs-media-${accountId}`, distributionId: "E2QWRUHAPOMQZL", cdnBaseUrl: "https://d111111abcdef8.cloudfront.net", publicKeyId: "K2JCJMDEHXQW5F" };
   }
 
-  async deprovision(accountId: string): Promise<void> {
+  async deprovision(accountId: string): Promise<StepResult> {
     this.called("deprovision", accountId);
+    return this.pendingSteps-- > 0 ? "pending" : "done";
+  }
+}
+
+/** The account's channels: `pendingSteps` releases answer "pending" (a running channel still going away). */
+class FakeChannels extends FakePort<"releaseAll"> {
+  pendingSteps = 0;
+
+  async releaseAll(accountId: string): Promise<StepResult> {
+    this.called("releaseAll", accountId);
+    return this.pendingSteps-- > 0 ? "pending" : "done";
   }
 }
 
 function accounts() {
   const publisher = new RecordingPublisher();
   const infrastructure = new FakeInfrastructure();
+  const channels = new FakeChannels();
   const clock = testClock();
   const authenticator = Authenticator({ repository, adminToken: "operator-token" });
-  return { publisher, infrastructure, clock, authenticator, accounts: Accounts({ repository, publisher, infrastructure, now: clock.now }) };
+  return { publisher, infrastructure, channels, clock, authenticator, accounts: Accounts({ repository, publisher, infrastructure, channels, now: clock.now }) };
 }
 
 beforeAll(async () => {
@@ -132,8 +145,8 @@ describe("Accounts", () => {
     await expect(use.rotateApiKey("acc-0000000000000000")).rejects.toBeInstanceOf(NotFound);
   });
 
-  it("deletes in two steps: DELETING with its keys revoked at once, then DELETED once the infrastructure is gone", async () => {
-    const { accounts: use, publisher, infrastructure, authenticator } = accounts();
+  it("deletes in two steps: DELETING with its keys revoked at once, then DELETED once its channels and infrastructure are gone", async () => {
+    const { accounts: use, publisher, infrastructure, channels, authenticator } = accounts();
     const { account, apiKey } = await use.create({ name: "leaving" });
     await use.provision(account.id);
 
@@ -151,8 +164,76 @@ describe("Accounts", () => {
     expect(deleted?.status).toBe("DELETED");
     expect(removedAgain.status).toBe("DELETED");
     expect(deprovisionedAgain?.status).toBe("DELETED");
+    expect(channels.callsOf("releaseAll")).toEqual([[account.id]]);
     expect(infrastructure.callsOf("deprovision")).toEqual([[account.id]]);
     expect(publisher.detailTypes()).toEqual(["AccountCreated", "AccountProvisioned", "AccountDeleted", "AccountDeprovisioned"]);
+  });
+
+  it("stays DELETING, a step per delivery, while its channels or its distribution are still going away, and is DELETED once both are done", async () => {
+    const { accounts: use, publisher, infrastructure, channels, clock } = accounts();
+    const { account } = await use.create({ name: "slowly leaving" });
+    await use.provision(account.id);
+    await use.remove(account.id);
+    infrastructure.pendingSteps = 1;
+    channels.pendingSteps = 2;
+
+    const steps = [];
+    for (let delivery = 0; delivery < 3; delivery++) {
+      clock.advance(60_000);
+      steps.push(await use.deprovision(account.id));
+    }
+
+    expect(steps.map((step) => [step?.status, step?.updatedAt])).toEqual([
+      ["DELETING", new Date(Date.parse(account.createdAt) + 60_000).toISOString()],
+      ["DELETING", new Date(Date.parse(account.createdAt) + 120_000).toISOString()],
+      ["DELETED", new Date(Date.parse(account.createdAt) + 180_000).toISOString()],
+    ]);
+    expect(channels.callsOf("releaseAll")).toEqual([[account.id], [account.id], [account.id]]);
+    expect(infrastructure.callsOf("deprovision")).toEqual([[account.id], [account.id], [account.id]]);
+    expect(publisher.detailTypes().filter((type) => type === "AccountDeprovisioned")).toHaveLength(1);
+  });
+
+  it("is DELETED and announced once when AccountDeleted is delivered twice at the same time", async () => {
+    const { accounts: use, publisher, infrastructure } = accounts();
+    const { account } = await use.create({ name: "delivered twice" });
+    await use.provision(account.id);
+    await use.remove(account.id);
+
+    const outcomes = await Promise.all([use.deprovision(account.id), use.deprovision(account.id)]);
+
+    expect(outcomes.map((outcome) => outcome?.status)).toEqual(["DELETED", "DELETED"]);
+    // Both deliveries may find it DELETING and take the (idempotent) step; only one makes it DELETED.
+    expect([[[account.id]], [[account.id], [account.id]]]).toContainEqual(infrastructure.callsOf("deprovision"));
+    expect(publisher.published.filter((entry) => entry["detail-type"] === "AccountDeprovisioned")).toEqual([
+      { source: "visionstream", "detail-type": "AccountDeprovisioned", detail: { accountId: account.id } },
+    ]);
+  });
+
+  it("asks again for the deletion of accounts left DELETING longer than the grace, and of no other", async () => {
+    const { accounts: use, publisher, infrastructure, clock } = accounts();
+    const { account: stuck } = await use.create({ name: "stuck deleting" });
+    await use.provision(stuck.id);
+    await use.remove(stuck.id);
+    infrastructure.pendingSteps = 1;
+    await use.deprovision(stuck.id);
+    clock.advance(20_000);
+    const { account: recent } = await use.create({ name: "recently deleted" });
+    await use.remove(recent.id);
+    const { account: active } = await use.create({ name: "staying" });
+    await use.provision(active.id);
+    clock.advance(10_000);
+    const own = [stuck.id, recent.id, active.id];
+    const publishedBefore = publisher.published.length;
+
+    const resumed = (await use.resumeDeletions({ graceMs: 30_000 })).filter((id) => own.includes(id));
+    const deleted = await use.deprovision(stuck.id);
+
+    expect(resumed).toEqual([stuck.id]);
+    expect(publisher.published.slice(publishedBefore).filter((entry) => own.includes(entry.detail.accountId))).toEqual([
+      { source: "visionstream", "detail-type": "AccountDeleted", detail: { accountId: stuck.id } },
+      { source: "visionstream", "detail-type": "AccountDeprovisioned", detail: { accountId: stuck.id } },
+    ]);
+    expect(deleted?.status).toBe("DELETED");
   });
 
   it("announces AccountDeleted again when a DELETING account is removed again, so a lost event is made good", async () => {

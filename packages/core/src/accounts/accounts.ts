@@ -13,6 +13,8 @@ export interface AccountsDeps {
   infrastructure: AccountInfrastructure;
   /** The account's channels, released with it. */
   channels: { releaseAll(accountId: string): Promise<StepResult> };
+  /** The account's switchers (their flows cost while they exist), released with it. */
+  switchers?: { releaseAll(accountId: string): Promise<StepResult> };
   now?: () => Date;
 }
 
@@ -144,13 +146,14 @@ export function Accounts(deps: AccountsDeps) {
       const account = await deps.repository.get(accountId);
       if (account?.status !== "DELETING") return account;
       const channels = await deps.channels.releaseAll(accountId);
+      await deps.switchers?.releaseAll(accountId);
       const infrastructure = await deps.infrastructure.deprovision(accountId);
       if (channels === "pending" || infrastructure === "pending") {
         return (await deps.repository.transition(accountId, ["DELETING"], { updatedAt: now() })) ?? account;
       }
       const deleted = await deps.repository.transition(accountId, ["DELETING"], { status: "DELETED", updatedAt: now() });
       if (deleted) await deps.publisher.publish(visionStreamEntry("AccountDeprovisioned", { accountId }));
-      return deleted;
+      return deleted ?? (await deps.repository.get(accountId));
     },
 
     /** Scheduled: accounts still DELETING after `graceMs` get their next deprovisioning step asked for again. */

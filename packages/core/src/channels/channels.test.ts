@@ -1,68 +1,11 @@
-import { DynamoAccountRepository, DynamoChannelRepository, documentClient } from "@visionstream/aws";
-import { startTestTables, type TestTables } from "@visionstream/aws/dynamodb/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import { Conflict, NotFound } from "../errors.ts";
-import { activeAccount, channelAlert, channelStateChange, FakePort, FakeSigner, testClock } from "../testing.ts";
-import type { ChannelSpec, IngestEndpoint, LiveEngine } from "./channel.ts";
-import { Channels, type CreateChannelInput } from "./channels.ts";
+import { activeAccount, channelAlert, channelStateChange } from "../testing.ts";
+import type { ChannelSpec } from "./channel.ts";
+import { channelsOnDynalite, IDLE_STOP_AFTER_MS, RTMP, stepRequested } from "./channels-testing.ts";
 
-const TABLE = "channels-use-cases";
-const IDLE_STOP_AFTER_MS = 10 * 60_000;
-let tables: TestTables;
-let accountRepository: DynamoAccountRepository;
-let channelRepository: DynamoChannelRepository;
-
-/** Names its channels e1, e2, … and gives RTMP channels an ingest URL with their stream key. */
-class FakeLiveEngine extends FakePort<"createChannel" | "startChannel" | "stopChannel" | "deleteChannel"> implements LiveEngine {
-  private created = 0;
-
-  async createChannel(spec: ChannelSpec): Promise<{ engineChannelId: string; ingest: IngestEndpoint[] }> {
-    this.called("createChannel", spec);
-    const engineChannelId = `${spec.channelId}-e${++this.created}`;
-    const ingest = spec.inputType === "RTMP_PUSH" ? [{ url: "rtmp://203.0.113.10:1935/live", streamKey: spec.streamKey }] : [{ url: "rtp://203.0.113.10:5000" }];
-    return { engineChannelId, ingest };
-  }
-
-  async startChannel(engineChannelId: string, sessionId: string): Promise<void> {
-    this.called("startChannel", engineChannelId, sessionId);
-  }
-
-  async stopChannel(engineChannelId: string): Promise<void> {
-    this.called("stopChannel", engineChannelId);
-  }
-
-  async deleteChannel(engineChannelId: string): Promise<void> {
-    this.called("deleteChannel", engineChannelId);
-  }
-}
-
-const RTMP: CreateChannelInput = { name: "Main stage", inputType: "RTMP_PUSH", allowCidrs: ["203.0.113.0/24"] };
-
-async function channels() {
-  const account = activeAccount();
-  await accountRepository.create(account, `hash-${account.id}`);
-  const engine = new FakeLiveEngine();
-  const signer = new FakeSigner();
-  const clock = testClock();
-  const use = Channels({ channels: channelRepository, accounts: accountRepository, engine, signer, idleStopAfterMs: IDLE_STOP_AFTER_MS, now: clock.now });
-  /** A created channel that the engine reports RUNNING. */
-  const running = async () => {
-    const channel = await use.start(account.id, (await use.create(account.id, RTMP)).id);
-    clock.advance(1_000);
-    return (await use.onStateChange(channelStateChange(channel.engineChannelId!, "RUNNING", clock.eventTime())))!;
-  };
-  return { account, engine, signer, clock, use, running };
-}
-
-beforeAll(async () => {
-  tables = await startTestTables({ table: TABLE, idempotencyTable: `${TABLE}-idempotency` });
-  const client = documentClient(tables.client);
-  accountRepository = new DynamoAccountRepository(client, TABLE);
-  channelRepository = new DynamoChannelRepository(client, TABLE);
-});
-
-afterAll(() => tables.close());
+const channels = channelsOnDynalite("channels-use-cases");
 
 describe("Channels", () => {
   it("creates an RTMP channel in the engine with a stream key, CREATED with its ingest, seen only by its account", async () => {
@@ -99,10 +42,19 @@ describe("Channels", () => {
     expect(channel.ingest).toEqual([{ url: "rtp://203.0.113.10:5000" }]);
   });
 
+  it("tells the engine the account's distribution, the only reader of the channel's live packaging", async () => {
+    const distributionArn = "arn:aws:cloudfront::111122223333:distribution/E2QWRUHAPOMQZL";
+    const { account, engine, use } = await channels({ distributionArn });
+
+    await use.create(account.id, RTMP);
+
+    expect(engine.callsOf("createChannel")[0]![0]).toMatchObject({ accountId: account.id, distributionArn });
+  });
+
   it("asks the engine for nothing when the input is invalid or the account is missing or not ACTIVE", async () => {
-    const { account, engine, use } = await channels();
+    const { account, accounts, engine, publisher, use } = await channels();
     const provisioning = activeAccount({ status: "PROVISIONING" });
-    await accountRepository.create(provisioning, `hash-${provisioning.id}`);
+    await accounts.create(provisioning, `hash-${provisioning.id}`);
 
     await expect(use.create(account.id, { ...RTMP, allowCidrs: ["300.1.1.1/8"] })).rejects.toBeInstanceOf(ZodError);
     await expect(use.create(account.id, { ...RTMP, allowCidrs: [] })).rejects.toBeInstanceOf(ZodError);
@@ -111,32 +63,52 @@ describe("Channels", () => {
     await expect(use.create(provisioning.id, RTMP)).rejects.toMatchObject({ name: "Conflict", details: { status: "PROVISIONING" } });
 
     expect(engine.calls).toEqual([]);
+    expect(publisher.published).toEqual([]);
     expect(await use.list(account.id)).toEqual([]);
   });
 
-  it("keeps a channel the engine could not create as CREATE_FAILED, with the reason, and lets it be deleted", async () => {
-    const { account, engine, use } = await channels();
+  it("keeps a channel the engine could not create as CREATE_FAILED, with the reason, and deletes it by its id, which leaves nothing of it in the engine", async () => {
+    const { account, engine, publisher, use } = await channels();
     engine.refuseNext("createChannel", new Error("input security group limit reached"));
 
     await expect(use.create(account.id, RTMP)).rejects.toThrow("input security group limit reached");
     const [failed] = await use.list(account.id);
-    await use.remove(account.id, failed!.id);
+    const deleting = await use.remove(account.id, failed!.id);
+    const deleted = await use.step(account.id, failed!.id);
 
     expect(failed).toMatchObject({ state: "CREATE_FAILED", failureReason: "input security group limit reached" });
     expect(failed).not.toHaveProperty("engineChannelId");
-    expect(engine.callsOf("deleteChannel")).toEqual([]);
+    expect(deleting).toMatchObject({ state: "DELETING", command: { name: "delete", from: "CREATE_FAILED", attempts: 0 } });
+    expect(deleting).not.toHaveProperty("failureReason");
+    expect(publisher.published).toEqual([stepRequested(account.id, failed!.id)]);
+    expect(engine.callsOf("deleteChannel")).toEqual([[{ channelId: failed!.id }]]);
+    expect(deleted).toMatchObject({ state: "DELETED" });
+    expect(deleted).not.toHaveProperty("command");
     expect(await use.list(account.id)).toEqual([]);
   });
 
-  it("starts a channel with a new recording session, once: a second start or a stop before it runs is refused", async () => {
-    const { account, engine, use, clock } = await channels();
+  it("records a start with a new recording session and answers at once; its step starts the engine, once: a second start or a deletion is refused", async () => {
+    const { account, engine, publisher, use, clock } = await channels();
     const created = await use.create(account.id, RTMP);
 
     const starting = await use.start(account.id, created.id);
+    const startsBeforeStep = engine.callsOf("startChannel").length;
+    const stepped = await use.step(account.id, created.id);
+    const steppedAgain = await use.step(account.id, created.id);
     const startAgain = await use.start(account.id, created.id).catch((error: unknown) => error);
 
-    expect(starting).toMatchObject({ state: "STARTING", stateChangedAt: clock.eventTime(), sessionId: expect.stringMatching(/^20260301t120000z-[a-z0-9]{6}$/) });
+    expect(starting).toMatchObject({
+      state: "STARTING",
+      stateChangedAt: clock.eventTime(),
+      sessionId: expect.stringMatching(/^20260301t120000z-[a-z0-9]{6}$/),
+      command: { name: "start", from: "CREATED", requestedAt: clock.now().toISOString(), attempts: 0 },
+    });
+    expect(publisher.published).toEqual([stepRequested(account.id, created.id)]);
+    expect(startsBeforeStep).toBe(0);
     expect(engine.callsOf("startChannel")).toEqual([[created.engineChannelId, starting.sessionId]]);
+    expect(stepped).toMatchObject({ state: "STARTING", sessionId: starting.sessionId });
+    expect(stepped).not.toHaveProperty("command");
+    expect(steppedAgain).toEqual(stepped);
     expect(startAgain).toBeInstanceOf(Conflict);
     expect(startAgain).toMatchObject({ message: `channel ${created.id} is STARTING; it can start only when CREATED or IDLE or STOPPED`, details: { state: "STARTING" } });
     await expect(use.remove(account.id, created.id)).rejects.toBeInstanceOf(Conflict);
@@ -145,27 +117,38 @@ describe("Channels", () => {
   it("puts a channel the engine would not start back as it was, with the reason", async () => {
     const { account, engine, use } = await channels();
     const created = await use.create(account.id, RTMP);
-    engine.refuseNext("startChannel", new Error("no capacity"));
+    engine.refuseNext("startChannel", new Conflict("no capacity"));
 
-    await expect(use.start(account.id, created.id)).rejects.toThrow("no capacity");
+    await use.start(account.id, created.id);
+    const refused = await use.step(account.id, created.id);
 
     const after = await use.get(account.id, created.id);
+    expect(refused).toEqual(after);
     expect(after).toMatchObject({ state: "CREATED", failureReason: "start failed: no capacity" });
     expect(after).not.toHaveProperty("sessionId");
+    expect(after).not.toHaveProperty("command");
   });
 
-  it("stops a running channel, and puts it back RUNNING, with the reason, when the engine refuses", async () => {
-    const { account, engine, use, running } = await channels();
+  it("stops a running channel in its step, and puts it back RUNNING, with the reason, when the engine refuses", async () => {
+    const { account, engine, publisher, use, running } = await channels();
     const first = await running();
     const second = await running();
+    const publishedBefore = publisher.published.length;
 
     const stopping = await use.stop(account.id, first.id);
-    engine.refuseNext("stopChannel", new Error("engine busy"));
-    const refused = await use.stop(account.id, second.id).catch((error: unknown) => error);
+    await use.stop(account.id, second.id);
+    const stopsBeforeSteps = engine.callsOf("stopChannel").length;
+    const stepped = await use.step(account.id, first.id);
+    engine.refuseNext("stopChannel", new Conflict("engine busy"));
+    const refused = await use.step(account.id, second.id);
 
-    expect(stopping.state).toBe("STOPPING");
-    expect(refused).toMatchObject({ message: "engine busy" });
-    expect(await use.get(account.id, second.id)).toMatchObject({ state: "RUNNING", failureReason: "stop failed: engine busy" });
+    expect(stopping).toMatchObject({ state: "STOPPING", command: { name: "stop", from: "RUNNING", fromSessionId: first.sessionId, attempts: 0 } });
+    expect(publisher.published.slice(publishedBefore)).toEqual([stepRequested(account.id, first.id), stepRequested(account.id, second.id)]);
+    expect(stopsBeforeSteps).toBe(0);
+    expect(stepped).toMatchObject({ state: "STOPPING" });
+    expect(stepped).not.toHaveProperty("command");
+    expect(refused).toMatchObject({ state: "RUNNING", sessionId: second.sessionId, failureReason: "stop failed: engine busy" });
+    expect(await use.get(account.id, second.id)).toEqual(refused);
     expect(engine.callsOf("stopChannel")).toEqual([[first.engineChannelId], [second.engineChannelId]]);
     await expect(use.stop(account.id, first.id)).rejects.toMatchObject({ details: { state: "STOPPING" } });
   });
@@ -213,7 +196,7 @@ describe("Channels", () => {
   });
 
   it("stops running channels that have had no input for longer than the idle limit, one refusal stopping none of the others", async () => {
-    const { account, engine, use, clock, running } = await channels();
+    const { account, engine, publisher, use, clock, running } = await channels();
     const idle = [await running(), await running()];
     const recentlyLost = await running();
     const fed = await running();
@@ -221,15 +204,19 @@ describe("Channels", () => {
     clock.advance(IDLE_STOP_AFTER_MS);
     await use.onAlert(channelAlert(recentlyLost.engineChannelId!, "SET", clock.eventTime()));
     clock.advance(1_000);
-    engine.refuseNext("stopChannel");
+    const publishedBefore = publisher.published.length;
 
     const stopped = await use.stopIdle();
+    engine.refuseNext("stopChannel", new Conflict("stopChannel refused"));
+    for (const channelId of stopped) await use.step(account.id, channelId);
 
     const [refused, stoppedOne] = engine.callsOf("stopChannel").map(([engineId]) => idle.find((channel) => channel.engineChannelId === engineId)!);
     expect(stoppedOne).toBeDefined();
     expect([refused!.id, stoppedOne!.id].sort()).toEqual(idle.map((channel) => channel.id).sort());
-    expect(stopped).toEqual([stoppedOne!.id]);
+    expect([...stopped].sort()).toEqual(idle.map((channel) => channel.id).sort());
+    expect(publisher.published.slice(publishedBefore)).toEqual(stopped.map((channelId) => stepRequested(account.id, channelId)));
     expect(await use.get(account.id, stoppedOne!.id)).toMatchObject({ state: "STOPPING" });
+    expect(await use.get(account.id, stoppedOne!.id)).not.toHaveProperty("command");
     expect(await use.get(account.id, refused!.id)).toMatchObject({ state: "RUNNING", failureReason: "stop failed: stopChannel refused" });
     expect((await use.get(account.id, recentlyLost.id)).state).toBe("RUNNING");
     expect((await use.get(account.id, fed.id)).state).toBe("RUNNING");
@@ -247,17 +234,33 @@ describe("Channels", () => {
     await expect(use.playback(activeAccount().id, channel.id)).rejects.toBeInstanceOf(NotFound);
   });
 
-  it("deletes a stopped channel in the engine; it is then gone for get, list and playback", async () => {
-    const { account, engine, use, clock, running } = await channels();
-    const channel = await running();
-    await use.stop(account.id, channel.id);
-    clock.advance(1_000);
-    await use.onStateChange(channelStateChange(channel.engineChannelId!, "STOPPED", clock.eventTime()));
+  it("signs playback where the engine serves the channel's live output (MediaPackage's egress path in AWS)", async () => {
+    const { account, engine, signer, use } = await channels();
+    const channel = await use.create(account.id, RTMP);
+    engine.playbackOf = (channelId) => ({ root: `out/v1/vs-test/vs-test-${channelId}`, hls: `out/v1/vs-test/vs-test-${channelId}/ts/master.m3u8` });
+
+    const playback = await use.playback(account.id, channel.id);
+
+    expect(signer.callsOf("signPath")[0]![1]).toBe(`${account.cdnBaseUrl}/out/v1/vs-test/vs-test-${channel.id}/*`);
+    expect(playback.hlsUrl).toBe(`${account.cdnBaseUrl}/out/v1/vs-test/vs-test-${channel.id}/ts/master.m3u8`);
+  });
+
+  it("deletes a stopped channel in the engine in its step; it is then gone for get, list and playback", async () => {
+    const { account, engine, publisher, use, stopped } = await channels();
+    const channel = await stopped();
     await use.playback(account.id, channel.id);
+    const publishedBefore = publisher.published.length;
 
-    await use.remove(account.id, channel.id);
+    const deleting = await use.remove(account.id, channel.id);
+    const whileDeleting = await use.get(account.id, channel.id);
+    const deletesBeforeStep = engine.callsOf("deleteChannel").length;
+    await use.step(account.id, channel.id);
 
-    expect(engine.callsOf("deleteChannel")).toEqual([[channel.engineChannelId]]);
+    expect(deleting).toMatchObject({ state: "DELETING", command: { name: "delete", from: "STOPPED", attempts: 0 } });
+    expect(whileDeleting).toEqual(deleting);
+    expect(publisher.published.slice(publishedBefore)).toEqual([stepRequested(account.id, channel.id)]);
+    expect(deletesBeforeStep).toBe(0);
+    expect(engine.callsOf("deleteChannel")).toEqual([[{ channelId: channel.id, engineChannelId: channel.engineChannelId }]]);
     await expect(use.get(account.id, channel.id)).rejects.toBeInstanceOf(NotFound);
     await expect(use.playback(account.id, channel.id)).rejects.toBeInstanceOf(NotFound);
     await expect(use.start(account.id, channel.id)).rejects.toBeInstanceOf(NotFound);

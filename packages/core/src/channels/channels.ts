@@ -194,7 +194,14 @@ export function Channels(deps: ChannelsDeps) {
       await deps.channels.create(channel);
       let created;
       try {
-        created = await deps.engine.createChannel({ channelId: channel.id, accountId, bucketName: account.bucketName, ...parsed, streamKey });
+        created = await deps.engine.createChannel({
+          channelId: channel.id,
+          accountId,
+          bucketName: account.bucketName,
+          ...parsed,
+          streamKey,
+          ...(account.distributionArn ? { distributionArn: account.distributionArn } : {}),
+        });
       } catch (error) {
         await deps.channels.update(accountId, channel.id, {
           state: "CREATE_FAILED",
@@ -225,6 +232,17 @@ export function Channels(deps: ChannelsDeps) {
     async stop(accountId: string, channelId: string): Promise<Channel> {
       const channel = await get(accountId, channelId);
       if (!STOPPABLE.includes(channel.state) || !channel.engineChannelId) conflict(channel, "stop", STOPPABLE);
+      // A start the engine has not taken yet is called off: nothing is on air, so no engine event would ever end a STOPPING.
+      if (channel.command?.name === "start") {
+        const { from, fromSessionId } = channel.command;
+        const calledOff = await deps.channels.update(
+          accountId,
+          channelId,
+          { state: from, sessionId: fromSessionId, command: undefined, stateChangedAt: eventTime(now()), updatedAt: now().toISOString() },
+          ["STARTING"],
+        );
+        if (calledOff) return calledOff;
+      }
       const stopping = await command(channel, "stop", STOPPABLE);
       return stopping ?? conflict(await get(accountId, channelId), "stop", STOPPABLE);
     },

@@ -52,9 +52,18 @@ export function recordingIdOf(channelId: string, sessionId: string): string {
   return idFrom("recording", createHash("sha256").update(`${channelId}/${sessionId}`).digest());
 }
 
-/** recordings/<channelId>/<sessionId>/<rendition>/<name>_<sequence>.ts, as the engines write them. */
+/** The local engine: recordings/<channelId>/<sessionId>/<rendition>/<name>_<sequence>.ts */
+const RENDITION_FOLDER_SEGMENT = /^recordings\/(ch-[a-z0-9]{16})\/([^/]+)\/([a-z0-9]+)\/[^/]*?(\d+)\.ts$/;
+/**
+ * MediaLive, whose S3 destinations put all renditions in one folder per pipeline:
+ * recordings/<channelId>/<sessionId>/pipeline-0/index_<rendition>_<sequence>.ts. The recording is pipeline 0's;
+ * a STANDARD channel's pipeline-1/ copy is no segment of it.
+ */
+const PIPELINE_FOLDER_SEGMENT = /^recordings\/(ch-[a-z0-9]{16})\/([^/]+)\/pipeline-0\/index_([a-z0-9]+)_(\d+)\.ts$/;
+
+/** A recorded segment's key, in either engine's layout; undefined for any other key. */
 export function parseSegmentKey(key: string) {
-  const match = /^recordings\/(ch-[a-z0-9]{16})\/([^/]+)\/([a-z0-9]+)\/[^/]*?(\d+)\.ts$/.exec(key);
+  const match = RENDITION_FOLDER_SEGMENT.exec(key) ?? PIPELINE_FOLDER_SEGMENT.exec(key);
   if (!match) return undefined;
   return { channelId: match[1]!, sessionId: match[2]!, rendition: match[3]!, sequence: Number(match[4]) };
 }
@@ -94,7 +103,10 @@ export interface AssemblyRequest {
   recordingId: string;
   accountId: string;
   bucketName: string;
-  /** recordings/<channelId>/<sessionId>/<rendition>/: the segments (and, in AWS, MediaLive's playlist) to join */
+  /**
+   * recordings/<channelId>/<sessionId>/<rendition>/: the rendition of the session to join (the local engine's folder;
+   * the AWS assembler finds MediaLive's playlist of that rendition from it)
+   */
   sourcePrefix: string;
   /** vod/<recordingId>.mp4 */
   outputKey: string;

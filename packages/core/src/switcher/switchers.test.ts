@@ -3,7 +3,8 @@ import { resolve } from "node:path";
 import { DynamoAccountRepository, DynamoSwitcherRepository, documentClient } from "@visionstream/aws";
 import { startTestTables, type TestTables } from "@visionstream/aws/dynamodb/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InvalidInput, NotFound } from "../errors.ts";
+import { visionStreamEntry } from "@visionstream/events";
+import { Conflict, InvalidInput, NotFound } from "../errors.ts";
 import { activeAccount, FakeObjectStore, FakePort, FakeSigner, RecordingPublisher, sourceHealth, testClock } from "../testing.ts";
 import { busFlowName, flowName, type Bus, type IngestHealth, type ScheduledSwitch, type SwitcherEngine, type SwitcherSpec, type SwitchMode, type SwitchOutcome, type SwitchScheduler } from "./switcher.ts";
 import { InvalidArchitecture, Switchers } from "./switchers.ts";
@@ -15,13 +16,19 @@ let switcherRepository: DynamoSwitcherRepository;
 /** examples/switcher.local.json: stage-a, stage-b and stage-c on 9001-9003, falling back to stage-b. */
 let festival: Record<string, any>;
 
-/** Switches as asked (or as `outcome` says) and reports the health it is given. */
-class FakeSwitcherEngine extends FakePort<"apply" | "switch" | "health" | "remove"> implements SwitcherEngine {
+/** Switches as asked (or as `outcome` says) and reports the health it is given; `during` runs inside an apply, to race it. */
+class FakeSwitcherEngine extends FakePort<"check" | "apply" | "switch" | "health" | "remove"> implements SwitcherEngine {
   outcome?: SwitchOutcome;
   healthy: IngestHealth[] = [];
+  during?: () => Promise<void>;
+
+  async check(spec: SwitcherSpec): Promise<void> {
+    this.called("check", spec);
+  }
 
   async apply(spec: SwitcherSpec): Promise<void> {
     this.called("apply", spec);
+    await this.during?.();
   }
 
   async switch(switcherId: string, bus: Bus, ingestId: string, mode: SwitchMode): Promise<SwitchOutcome> {
@@ -69,15 +76,24 @@ beforeAll(async () => {
 
 afterAll(() => tables.close());
 
+/** The event a stored architecture publishes for its apply step. */
+const applyRequested = (accountId: string, switcherId: string, version: number) => visionStreamEntry("SwitcherApplyRequested", { accountId, switcherId, version });
+
 describe("Switchers", () => {
-  it("creates a switcher from its architecture file: built in the engine, the file kept in the bucket, the first ingest live and the second on preview", async () => {
-    const { account, engine, store, signer, use } = await switchers();
+  it("creates a switcher from its architecture file: checked by the engine, the file kept in the bucket, the first ingest live and the second on preview, built in the engine by the step that follows", async () => {
+    const { account, engine, publisher, store, signer, use } = await switchers();
     engine.healthy = [{ ingestId: "stage-a", connected: true, bitrateKbps: 6_000, lastKeyframeAgeMs: 400 }];
 
     const view = await use.create(account.id, festival);
+    const appliesBeforeStep = engine.callsOf("apply").length;
+    const applied = await use.applyStored(account.id, view.id);
 
-    expect(view).toMatchObject({ id: expect.stringMatching(/^sw-[a-z0-9]{16}$/), accountId: account.id, live: "stage-a", preview: "stage-b", schedule: [], switches: [], version: 1 });
-    expect(engine.callsOf("apply")).toEqual([[{ switcherId: view.id, accountId: account.id, bucketName: account.bucketName, architecture: view.architecture, live: "stage-a", preview: "stage-b" }]]);
+    const spec = { switcherId: view.id, accountId: account.id, bucketName: account.bucketName, architecture: view.architecture, live: "stage-a", preview: "stage-b" };
+    expect(view).toMatchObject({ id: expect.stringMatching(/^sw-[a-z0-9]{16}$/), accountId: account.id, live: "stage-a", preview: "stage-b", schedule: [], switches: [], applyState: "APPLYING", version: 1 });
+    expect(engine.callsOf("check")).toEqual([[spec]]);
+    expect(publisher.published).toEqual([applyRequested(account.id, view.id, 1)]);
+    expect(appliesBeforeStep).toBe(0);
+    expect(engine.callsOf("apply")).toEqual([[spec]]);
     expect(JSON.parse(store.objects.get(`${account.bucketName}/switchers/${view.id}/architecture.json`)!.body)).toEqual(view.architecture);
     expect(view.ingests.map((ingest) => [ingest.id, ingest.health])).toEqual([
       ["stage-a", { connected: true, bitrateKbps: 6_000, lastKeyframeAgeMs: 400 }],
@@ -87,8 +103,9 @@ describe("Switchers", () => {
     expect(view.monitors.live?.hlsUrl).toBe(`${account.cdnBaseUrl}/switchers/${view.id}/live/index.m3u8`);
     expect(signer.callsOf("signPath").map(([, pattern]) => pattern)).toEqual([`${account.cdnBaseUrl}/switchers/${view.id}/live/*`, `${account.cdnBaseUrl}/switchers/${view.id}/preview/*`]);
     const { ingests: _, monitors: __, ...stored } = view;
-    expect(await use.list(account.id)).toEqual([stored]);
-    expect(await use.get(account.id, view.id)).toEqual(view);
+    expect(applied).toEqual({ ...stored, applyState: "APPLIED", version: 2, updatedAt: expect.any(String) });
+    expect(await use.list(account.id)).toEqual([applied]);
+    expect(await use.get(account.id, view.id)).toEqual({ ...view, ...applied });
   });
 
   it("refuses an invalid file with every fault, and an account that is not provisioned, building nothing", async () => {
@@ -112,15 +129,85 @@ describe("Switchers", () => {
     expect(engine.calls).toEqual([]);
   });
 
-  it("takes down what the engine built when the switcher cannot be stored", async () => {
-    const { account, engine, store, use } = await switchers();
+  it("builds, stores and announces nothing when the file cannot be kept in the bucket", async () => {
+    const { account, engine, publisher, store, use } = await switchers();
     store.refuseNext("put", new Error("bucket unreachable"));
 
     await expect(use.create(account.id, festival)).rejects.toThrow("bucket unreachable");
 
-    const [[spec]] = engine.callsOf("apply") as [[SwitcherSpec]];
-    expect(engine.callsOf("remove")).toEqual([[spec.switcherId]]);
+    expect(engine.callsOf("check")).toHaveLength(1);
+    expect(engine.callsOf("apply")).toEqual([]);
+    expect(publisher.published).toEqual([]);
     expect(await use.list(account.id)).toEqual([]);
+  });
+
+  it("refuses at once a file the engine could never run, on creation or change, keeping and announcing nothing", async () => {
+    const { account, engine, publisher, store, use } = await switchers();
+    const held = new Conflict("port 9001 is held by another switcher");
+    engine.refuseNext("check", held);
+    const refusedCreation = await use.create(account.id, festival).catch((error: unknown) => error);
+    const existing = await use.create(account.id, festival);
+    const kept = store.objects.get(`${account.bucketName}/switchers/${existing.id}/architecture.json`);
+    const changed = structuredClone(festival);
+    changed.ingests[0].port = 9011;
+    engine.refuseNext("check", held);
+
+    const refusedChange = await use.updateConfig(account.id, existing.id, changed).catch((error: unknown) => error);
+
+    expect(refusedCreation).toBe(held);
+    expect(refusedChange).toBe(held);
+    expect(await use.list(account.id)).toEqual([expect.objectContaining({ id: existing.id, architecture: existing.architecture, version: 1 })]);
+    expect([...store.objects.keys()]).toEqual([`${account.bucketName}/switchers/${existing.id}/architecture.json`]);
+    expect(store.objects.get(`${account.bucketName}/switchers/${existing.id}/architecture.json`)).toEqual(kept);
+    expect(publisher.published).toEqual([applyRequested(account.id, existing.id, 1)]);
+    expect(engine.callsOf("apply")).toEqual([]);
+  });
+
+  it("applies the stored file in its step: APPLY_FAILED with the engine's refusal, kept APPLYING after a passing failure, APPLIED once the engine runs it", async () => {
+    const { account, engine, use } = await switchers();
+    const { id } = await use.create(account.id, festival);
+    const fixed = structuredClone(festival);
+    fixed.ingests[2].port = 9013;
+    engine.refuseNext("apply", new InvalidInput("ingests[2].port", "port 9003 is not open on this host"));
+
+    const refused = await use.applyStored(account.id, id);
+    const changed = await use.updateConfig(account.id, id, fixed);
+    engine.refuseNext("apply", new Error("ServiceUnavailableException"));
+    const passing = await use.applyStored(account.id, id).catch((error: unknown) => error);
+    const afterPassing = await use.get(account.id, id);
+    const applied = await use.applyStored(account.id, id);
+    const deliveredAgain = await use.applyStored(account.id, id);
+    const stored = await use.get(account.id, id);
+
+    expect(refused).toMatchObject({ applyState: "APPLY_FAILED", applyFailure: "ingests[2].port: port 9003 is not open on this host" });
+    expect(changed).toMatchObject({ applyState: "APPLYING", applyFailure: undefined });
+    expect(passing).toMatchObject({ message: "ServiceUnavailableException" });
+    expect(afterPassing).toMatchObject({ applyState: "APPLYING", version: changed.version });
+    expect(afterPassing).not.toHaveProperty("applyFailure");
+    expect(applied).toMatchObject({ applyState: "APPLIED", architecture: changed.architecture });
+    expect(deliveredAgain).toEqual(applied);
+    expect(stored).not.toHaveProperty("applyFailure");
+    expect(engine.callsOf("apply").map(([spec]) => (spec as SwitcherSpec).architecture.ingests[2]!.port)).toEqual([9003, 9013, 9013]);
+  });
+
+  it("applies the newest file only: an apply overtaken by a change leaves the switcher APPLYING, and the change's step applies it", async () => {
+    const { account, engine, publisher, use } = await switchers();
+    const { id } = await use.create(account.id, festival);
+    const withoutC = structuredClone(festival);
+    withoutC.ingests = withoutC.ingests.filter((ingest: { id: string }) => ingest.id !== "stage-c");
+    engine.during = async () => {
+      engine.during = undefined;
+      await use.updateConfig(account.id, id, withoutC);
+    };
+
+    const overtaken = await use.applyStored(account.id, id);
+    const applied = await use.applyStored(account.id, id);
+
+    expect(overtaken).toMatchObject({ applyState: "APPLYING" });
+    expect(overtaken!.architecture.ingests.map((ingest) => ingest.id)).toEqual(["stage-a", "stage-b"]);
+    expect(publisher.published).toEqual([applyRequested(account.id, id, 1), applyRequested(account.id, id, 2)]);
+    expect(engine.callsOf("apply").map(([spec]) => (spec as SwitcherSpec).architecture.ingests.length)).toEqual([3, 2]);
+    expect(applied).toMatchObject({ applyState: "APPLIED", architecture: overtaken!.architecture });
   });
 
   it("puts an ingest on air as the engine made the switch, records and announces it, and refuses an ingest it does not have", async () => {
@@ -134,7 +221,7 @@ describe("Switchers", () => {
     const expected = { at: clock.now().toISOString(), bus: "live", ingestId: "stage-c", previousIngestId: "stage-a", requestedMode: "clean", mode: "cut", reason: "operator", landedAfterMs: 41, note: "no keyframe within 2 s" };
     expect(made).toEqual(expected);
     expect(switcher).toMatchObject({ live: "stage-c", preview: "stage-b", switches: [expected], version: 2 });
-    expect(publisher.published).toEqual([{ source: "visionstream", "detail-type": "StreamSwitched", detail: { accountId: account.id, switcherId: id, ...expected } }]);
+    expect(publisher.published).toEqual([applyRequested(account.id, id, 1), { source: "visionstream", "detail-type": "StreamSwitched", detail: { accountId: account.id, switcherId: id, ...expected } }]);
     expect(unknown).toBeInstanceOf(InvalidInput);
     expect(unknown).toMatchObject({ field: "ingestId" });
     expect(engine.callsOf("switch")).toEqual([[id, "live", "stage-c", "clean"]]);
@@ -154,7 +241,7 @@ describe("Switchers", () => {
     expect(switches.map(({ bus, ingestId, reason }) => [bus, ingestId, reason])).toEqual([["live", "stage-b", "take"], ["preview", "stage-a", "take"]]);
     expect([switcher.live, switcher.preview]).toEqual(["stage-b", "stage-a"]);
     expect(switcher.switches).toEqual([switches[1], switches[0]]);
-    expect(publisher.published).toHaveLength(2);
+    expect(publisher.detailTypes()).toEqual(["SwitcherApplyRequested", "StreamSwitched", "StreamSwitched"]);
   });
 
   it("stores and announces nothing of a switch the engine superseded", async () => {
@@ -165,7 +252,7 @@ describe("Switchers", () => {
     const { switcher } = await use.setLive(account.id, id, "stage-c", "clean");
 
     expect(switcher).toMatchObject({ live: "stage-a", switches: [], version: 1 });
-    expect(publisher.published).toEqual([]);
+    expect(publisher.published).toEqual([applyRequested(account.id, id, 1)]);
   });
 
   it("keeps a lineup in time order, handed to the scheduler, and refuses an entry in the past or for an unknown ingest", async () => {
@@ -219,7 +306,7 @@ describe("Switchers", () => {
   });
 
   it("applies a new architecture, keeping the buses whose ingests remain and closing the lineup entries of a removed ingest", async () => {
-    const { account, engine, scheduler, store, use, inMinutes } = await switchers();
+    const { account, engine, publisher, scheduler, store, use, inMinutes } = await switchers();
     const { id } = await use.create(account.id, festival);
     const [forB, forC] = await use.setSchedule(account.id, id, [
       { at: inMinutes(5), bus: "live", ingestId: "stage-b", mode: "clean" },
@@ -230,9 +317,15 @@ describe("Switchers", () => {
     delete withoutB.fallback;
 
     const view = await use.updateConfig(account.id, id, withoutB);
+    const appliesBeforeStep = engine.callsOf("apply").length;
+    await use.applyStored(account.id, id);
 
     expect([view.live, view.preview]).toEqual(["stage-a", "stage-c"]);
-    expect(engine.callsOf("apply").at(-1)).toEqual([expect.objectContaining({ switcherId: id, live: "stage-a", preview: "stage-c" })]);
+    expect(view.applyState).toBe("APPLYING");
+    expect(publisher.published.at(-1)).toEqual(applyRequested(account.id, id, view.version));
+    expect(engine.callsOf("check").at(-1)).toEqual([expect.objectContaining({ switcherId: id, live: "stage-a", preview: "stage-c", architecture: view.architecture })]);
+    expect(appliesBeforeStep).toBe(0);
+    expect(engine.callsOf("apply")).toEqual([[expect.objectContaining({ switcherId: id, live: "stage-a", preview: "stage-c", architecture: view.architecture })]]);
     expect(JSON.parse(store.objects.get(`${account.bucketName}/switchers/${id}/architecture.json`)!.body).ingests).toHaveLength(2);
     expect(view.schedule).toEqual([{ ...forB, ranAt: expect.any(String), failure: "ingest stage-b was removed from the config" }, forC]);
     expect(scheduler.callsOf("replace").at(-1)).toEqual([account.id, id, [forC]]);
@@ -253,7 +346,7 @@ describe("Switchers", () => {
     expect(engine.callsOf("switch")).toEqual([[id, "live", "stage-b", "clean"]]);
     expect(lost).toMatchObject({ live: "stage-b", liveIngestLost: { ingestId: "stage-a", since: lostAt } });
     expect(lost.switches[0]).toMatchObject({ reason: "fallback", previousIngestId: "stage-a", note: "ingest stage-a was lost" });
-    expect(publisher.published.map((entry) => entry.detail)).toEqual([expect.objectContaining({ reason: "fallback", ingestId: "stage-b" })]);
+    expect(publisher.published.map((entry) => entry.detail)).toEqual([{ accountId: account.id, switcherId: id, version: 1 }, expect.objectContaining({ reason: "fallback", ingestId: "stage-b" })]);
     expect(back.live).toBe("stage-b");
     expect(back).not.toHaveProperty("liveIngestLost");
   });

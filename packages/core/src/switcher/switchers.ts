@@ -4,7 +4,7 @@ import type { AccountRepository } from "../accounts/account.ts";
 import { AccountNeeds } from "../accounts/account-needs.ts";
 import type { PathSignature, PlaybackSigner } from "../channels/playback.ts";
 import { Conflict, InvalidInput, NotFound } from "../errors.ts";
-import type { EventPublisher } from "../ports.ts";
+import type { EventPublisher, StepResult } from "../ports.ts";
 import type { ObjectStore } from "../recordings/recording.ts";
 import { newId } from "../ids.ts";
 import { type Architecture, parseArchitecture } from "./architecture.ts";
@@ -279,6 +279,16 @@ export function Switchers(deps: SwitchersDeps) {
       await deps.scheduler.replace(accountId, switcherId, []);
       await deps.engine.remove(switcherId);
       await deps.switchers.remove(accountId, switcherId);
+    },
+
+    /** The account is being deleted: every switcher goes, its lineup and its flows with it. Safe to run again. */
+    async releaseAll(accountId: string): Promise<StepResult> {
+      for (const switcher of await deps.switchers.list(accountId)) {
+        await deps.scheduler.replace(accountId, switcher.id, []);
+        await deps.engine.remove(switcher.id);
+        await deps.switchers.remove(accountId, switcher.id);
+      }
+      return "done";
     },
 
     async setPreview(accountId: string, switcherId: string, ingestId: string) {
