@@ -9,13 +9,18 @@ export default $config({
     };
   },
   async run() {
+    // Before anything is created: a stage AWS cannot name everything after would deploy, then fail at every cold start.
+    const { checkStageName } = await import("./stacks/stage-name.ts");
+    checkStageName($app.stage, $app.name);
     const { table } = await import("./stacks/storage.ts");
     await import("./stacks/secrets.ts");
     const { bus } = await import("./stacks/bus.ts");
     const { api } = await import("./stacks/api.ts");
     await import("./stacks/switcher.ts");
+    const { site } = await import("./stacks/web.ts");
     return {
       apiUrl: api.url,
+      webUrl: site.url,
       busName: bus.name,
       tableName: table.name,
     };

@@ -1,33 +1,19 @@
 import { bus } from "./bus.ts";
-import { functionArgs, mediaConvertRoleArn, mediaLiveRoleArn, resourcePrefix, switchSchedule } from "./functions.ts";
-import {
-  liveEnginePermissions,
-  mediaStorePermissions,
-  playbackSigningPermissions,
-  recordingStorePermissions,
-  switcherEnginePermissions,
-  switcherFilePermissions,
-  switchSchedulePermissions,
-  vodAssemblyPermissions,
-} from "./permissions.ts";
+import { functionPermissions } from "./function-permissions.ts";
+import { functionArgs, stageGrants } from "./functions.ts";
 import { adminToken } from "./secrets.ts";
+import { site } from "./web.ts";
 
-export const api = new sst.aws.ApiGatewayV2("Api");
+/** Browsers may call the API from the pages' site (the switcher panel); API Gateway answers the preflight itself. */
+export const api = new sst.aws.ApiGatewayV2("Api", {
+  cors: { allowOrigins: [site.url], allowHeaders: ["authorization", "content-type"], allowMethods: ["*"] },
+});
 
 // One catch-all route: the hono app in packages/functions does the routing.
 api.route(
   "$default",
   functionArgs("packages/functions/src/api.handler", bus, {
     environment: { VISIONSTREAM_ADMIN_TOKEN: adminToken.value },
-    permissions: [
-      ...liveEnginePermissions(mediaLiveRoleArn),
-      ...vodAssemblyPermissions(mediaConvertRoleArn),
-      ...recordingStorePermissions(resourcePrefix),
-      ...playbackSigningPermissions(resourcePrefix),
-      ...mediaStorePermissions(resourcePrefix),
-      ...switcherEnginePermissions(),
-      ...switchSchedulePermissions(resourcePrefix, switchSchedule.role.arn),
-      ...switcherFilePermissions(resourcePrefix),
-    ],
+    permissions: functionPermissions("api", stageGrants),
   }),
 );

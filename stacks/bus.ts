@@ -1,13 +1,6 @@
-import { Rules, type RuleName } from "../events/src/patterns.ts";
-import { functionArgs, mediaConvertRoleArn, mediaLiveRoleArn, resourcePrefix, switchSchedule } from "./functions.ts";
-import {
-  deprovisionPermissions,
-  liveEnginePermissions,
-  provisionPermissions,
-  recordingStorePermissions,
-  switcherEnginePermissions,
-  vodAssemblyPermissions,
-} from "./permissions.ts";
+import { stageRules } from "../events/src/patterns.ts";
+import { functionPermissions } from "./function-permissions.ts";
+import { functionArgs, resourcePrefix, stageGrants, switchSchedule } from "./functions.ts";
 import { replayArchive } from "./replay.ts";
 import { RuleHandlers, defaultBusArn, ruleBus, ruleNames, subscriberPattern } from "./rules.ts";
 
@@ -15,18 +8,8 @@ export const bus = new sst.aws.Bus("Bus");
 
 export const archive = replayArchive("BusArchive", bus.arn);
 
-/** What each reaction may do beyond the tables and the bus; `[]` when nothing. */
-const rulePermissions: Record<RuleName, sst.aws.FunctionPermissionArgs[]> = {
-  provisionAccount: provisionPermissions(resourcePrefix),
-  deprovisionAccount: deprovisionPermissions(resourcePrefix),
-  channelStateChanged: liveEnginePermissions(mediaLiveRoleArn),
-  channelAlert: liveEnginePermissions(mediaLiveRoleArn),
-  recordingSegmentCreated: [],
-  recordingSessionEnded: vodAssemblyPermissions(mediaConvertRoleArn),
-  recordingJobChanged: recordingStorePermissions(resourcePrefix),
-  recordingGapDetected: [],
-  switcherSourceHealth: switcherEnginePermissions(),
-};
+/** What AWS's events match for this stage: the segment rule only its own account buckets. */
+const rules = stageRules(resourcePrefix);
 
 /** Where MediaLive's (and every other AWS service's) events arrive. */
 const awsEventsBusArn = $util
@@ -35,9 +18,9 @@ const awsEventsBusArn = $util
 
 for (const rule of ruleNames) {
   const name = rule.charAt(0).toUpperCase() + rule.slice(1);
-  const subscriber = functionArgs(RuleHandlers[rule], bus, { permissions: rulePermissions[rule], timeout: "1 minute" });
-  const args = { pattern: subscriberPattern(Rules[rule]) };
-  if (ruleBus(Rules[rule]) === "default") sst.aws.Bus.subscribe(name, awsEventsBusArn, subscriber, args);
+  const subscriber = functionArgs(RuleHandlers[rule], bus, { permissions: functionPermissions(rule, stageGrants), timeout: "1 minute" });
+  const args = { pattern: subscriberPattern(rules[rule]) };
+  if (ruleBus(rules[rule]) === "default") sst.aws.Bus.subscribe(name, awsEventsBusArn, subscriber, args);
   else bus.subscribe(name, subscriber, args);
 }
 
@@ -45,7 +28,19 @@ for (const rule of ruleNames) {
 export const stopIdleChannels = new sst.aws.Cron("StopIdleChannels", {
   schedule: "rate(5 minutes)",
   function: functionArgs("packages/functions/src/stop-idle-channels.handler", bus, {
-    permissions: liveEnginePermissions(mediaLiveRoleArn),
+    permissions: functionPermissions("stopIdleChannels", stageGrants),
+    timeout: "1 minute",
+  }),
+});
+
+/**
+ * Steps still pending (a channel UPDATING after UpdateChannel, a distribution still deploying) emit no event when they
+ * can go on: their step events are published again every minute.
+ */
+export const resumePendingWork = new sst.aws.Cron("ResumePendingWork", {
+  schedule: "rate(1 minute)",
+  function: functionArgs("packages/functions/src/resume-pending-work.handler", bus, {
+    permissions: functionPermissions("resumePendingWork", stageGrants),
     timeout: "1 minute",
   }),
 });
@@ -55,7 +50,7 @@ export const scheduledSwitch = new sst.aws.Function(
   "ScheduledSwitch",
   functionArgs("packages/functions/src/scheduled-switch.handler", bus, {
     name: switchSchedule.functionName,
-    permissions: switcherEnginePermissions(),
+    permissions: functionPermissions("scheduledSwitch", stageGrants),
     timeout: "1 minute",
   }),
 );

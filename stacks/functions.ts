@@ -1,17 +1,31 @@
+import { liveDelivery } from "./delivery.ts";
+import type { StageGrants } from "./function-permissions.ts";
 import { mediaConvertRole } from "./mediaconvert.ts";
 import { mediaLiveRole } from "./medialive.ts";
 import { basePermissions } from "./permissions.ts";
+import { resourcePrefixOf } from "./stage-name.ts";
 import { idempotencyTable, table } from "./storage.ts";
 import { switchScheduling } from "./switcher.ts";
+import { site } from "./web.ts";
 
 /** Names in AWS that the stack does not create itself (per-account buckets, secrets, live channels) start with this. */
-export const resourcePrefix = `${$app.name}-${$app.stage}`;
+export const resourcePrefix = resourcePrefixOf($app.name, $app.stage);
 
 export const mediaLiveRoleArn = mediaLiveRole("MediaLiveRole", resourcePrefix).role.arn;
 
 export const mediaConvertRoleArn = mediaConvertRole("MediaConvertRole", resourcePrefix).role.arn;
 
 export const switchSchedule = switchScheduling("SwitchSchedule", resourcePrefix);
+
+export const delivery = liveDelivery("Live", resourcePrefix);
+
+/** What the stage's grants name (see function-permissions.ts). */
+export const stageGrants: StageGrants = {
+  prefix: resourcePrefix,
+  mediaLiveRoleArn,
+  mediaConvertRoleArn,
+  schedulerRoleArn: switchSchedule.role.arn,
+};
 
 type FunctionOptions = Omit<sst.aws.FunctionArgs, "handler" | "environment" | "permissions"> & {
   environment?: Record<string, $util.Input<string>>;
@@ -38,6 +52,11 @@ export function functionArgs(
       VISIONSTREAM_SWITCH_SCHEDULE_GROUP: switchSchedule.group.name,
       VISIONSTREAM_SCHEDULED_SWITCH_ARN: switchSchedule.functionArn,
       VISIONSTREAM_SCHEDULER_ROLE_ARN: switchSchedule.role.arn,
+      VISIONSTREAM_MEDIAPACKAGE_CHANNEL_GROUP: delivery.channelGroup.name,
+      VISIONSTREAM_MEDIAPACKAGE_EGRESS_DOMAIN: delivery.channelGroup.egressDomain,
+      VISIONSTREAM_S3_OAC_ID: delivery.bucketAccess.id,
+      VISIONSTREAM_MEDIAPACKAGE_OAC_ID: delivery.packagingAccess.id,
+      VISIONSTREAM_WEB_URL: site.url,
       ...environment,
     },
     permissions: [

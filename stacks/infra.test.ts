@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Rules } from "../events/src/patterns.ts";
+import { Rules, stageRules } from "../events/src/patterns.ts";
 import {
   ALL_ACTIONS,
   LIVE_ENGINE_LIST_ACTIONS,
@@ -13,6 +14,7 @@ import {
   recordingStorePermissions,
   vodAssemblyPermissions,
 } from "./permissions.ts";
+import { FunctionAdapters, functionPermissions } from "./function-permissions.ts";
 import { RuleHandlers, defaultBusArn, ruleBus, ruleNames, subscriberPattern } from "./rules.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -55,11 +57,11 @@ describe("permissions", () => {
     for (const action of ALL_ACTIONS) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
   });
 
-  it("scope provisioning to the stage's buckets and secrets, and only CloudFront to *", () => {
+  it("scope provisioning to the stage's account buckets and secrets, and only CloudFront to *", () => {
     const statements = provisionPermissions("visionstream-test");
 
     expect(statements).toContainEqual(expect.objectContaining({ resources: [accountBucketArn("visionstream-test")] }));
-    expect(accountBucketArn("visionstream-test")).toBe("arn:aws:s3:::visionstream-test-*");
+    expect(accountBucketArn("visionstream-test")).toBe("arn:aws:s3:::visionstream-test-acc-*");
     expect(statements).toContainEqual(
       expect.objectContaining({
         resources: ["arn:aws:secretsmanager:*:*:secret:visionstream-test/accounts/*"],
@@ -72,58 +74,55 @@ describe("permissions", () => {
     }
   });
 
-  it("let deprovisioning do no more than provisioning", () => {
-    const granted = provisionPermissions("p").flatMap((s) => s.actions);
-    for (const action of deprovisionPermissions("p").flatMap((s) => s.actions)) {
+  it("let deprovisioning delete the distribution, key group, public key and secret, and create nothing", () => {
+    const granted = deprovisionPermissions("p").flatMap((s) => s.actions);
+
+    for (const action of ["cloudfront:DeleteDistribution", "cloudfront:DeleteKeyGroup", "cloudfront:DeletePublicKey", "secretsmanager:DeleteSecret"]) {
       expect(granted).toContain(action);
     }
+    for (const action of granted) expect(action).not.toMatch(/:(Create|Put|Restore)/);
+    expect(granted.filter((action) => action.startsWith("s3:"))).toEqual([]);
   });
 
-  it("let the live engine drive MediaLive and MediaPackage, list with *, and pass only the MediaLive role", async () => {
+  it("let the live engine drive MediaLive and the stage's MediaPackage v2 channel group, list with *, and pass only the MediaLive role", async () => {
     const roleArn = "arn:aws:iam::111122223333:role/medialive";
-    const statements = liveEnginePermissions(roleArn);
-    const resolvedStatements = await Promise.all(
-      statements.map(async (s) => ({ ...s, resources: await resolved(pulumi.output(s.resources)) })),
+    const statements = await Promise.all(
+      liveEnginePermissions("visionstream-test", roleArn).map(async (s) => ({ ...s, resources: await resolved(pulumi.output(s.resources)) })),
     );
+    const group = "arn:aws:mediapackagev2:*:*:channelGroup/visionstream-test";
 
-    for (const { actions, resources } of resolvedStatements) {
+    for (const { actions, resources } of statements) {
       if (resources.includes("*")) expect(actions).toEqual([...LIVE_ENGINE_LIST_ACTIONS]);
-      for (const action of actions) expect(action).toMatch(/^(medialive|mediapackage|iam):/);
+      for (const action of actions) expect(action).toMatch(/^(medialive|mediapackagev2|iam):/);
     }
-    expect(resolvedStatements).toContainEqual({
+    expect(statements).toContainEqual({
       actions: ["iam:PassRole"],
       resources: [roleArn],
       conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["medialive.amazonaws.com"] }],
     });
-    const granted = statements.flatMap((s) => s.actions);
+    const grantedOn = (action: string) => statements.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources);
     for (const verb of ["Create", "Describe", "Update", "Start", "Stop", "Delete"]) {
-      expect(granted).toContain(`medialive:${verb}Channel`);
+      expect(grantedOn(`medialive:${verb}Channel`)).toContain("arn:aws:medialive:*:*:channel:*");
     }
-    for (const action of [
-      "medialive:CreateInput",
-      "medialive:DeleteInput",
-      "medialive:CreateInputSecurityGroup",
-      "medialive:DeleteInputSecurityGroup",
-      "mediapackage:CreateChannel",
-      "mediapackage:DeleteChannel",
-      "mediapackage:CreateOriginEndpoint",
-      "mediapackage:DeleteOriginEndpoint",
-    ]) {
-      expect(granted).toContain(action);
-    }
+    // MediaPackage v2 names the channel group and the channel in every request: both are required resource types.
+    expect(grantedOn("mediapackagev2:CreateChannel")).toEqual([group, `${group}/channel/visionstream-test-*`]);
+    expect(grantedOn("mediapackagev2:PutOriginEndpointPolicy")).toEqual([
+      group,
+      `${group}/channel/visionstream-test-*`,
+      `${group}/channel/visionstream-test-*/originEndpoint/*`,
+    ]);
+    expect(statements.flatMap((s) => s.actions)).not.toContain("mediapackage:CreateChannel");
   });
 
-  it("let VOD assembly start and read MediaConvert jobs, and pass only the MediaConvert role to MediaConvert", async () => {
+  it("let VOD assembly create jobs on the queues, tag and read jobs, and pass only the MediaConvert role to MediaConvert", async () => {
     const roleArn = "arn:aws:iam::111122223333:role/mediaconvert";
     const statements = await Promise.all(
       vodAssemblyPermissions(roleArn).map(async (s) => ({ ...s, resources: await resolved(pulumi.output(s.resources)) })),
     );
 
     expect(statements).toEqual([
-      {
-        actions: ["mediaconvert:CreateJob", "mediaconvert:GetJob", "mediaconvert:TagResource"],
-        resources: ["arn:aws:mediaconvert:*:*:jobs/*", "arn:aws:mediaconvert:*:*:queues/*"],
-      },
+      { actions: ["mediaconvert:CreateJob"], resources: ["arn:aws:mediaconvert:*:*:queues/*"] },
+      { actions: ["mediaconvert:GetJob", "mediaconvert:TagResource"], resources: ["arn:aws:mediaconvert:*:*:jobs/*"] },
       {
         actions: ["iam:PassRole"],
         resources: [roleArn],
@@ -132,25 +131,33 @@ describe("permissions", () => {
     ]);
   });
 
-  it("let the recordings API read and delete only recordings/ and vod/ of the stage's buckets", () => {
+  it("let the recordings API read and delete only recordings/ and vod/ of the stage's account buckets", () => {
     expect(recordingStorePermissions("visionstream-test")).toEqual([
-      { actions: ["s3:ListBucket"], resources: ["arn:aws:s3:::visionstream-test-*"] },
+      { actions: ["s3:ListBucket"], resources: ["arn:aws:s3:::visionstream-test-acc-*"] },
       {
         actions: ["s3:GetObject", "s3:DeleteObject"],
-        resources: ["arn:aws:s3:::visionstream-test-*/recordings/*", "arn:aws:s3:::visionstream-test-*/vod/*"],
+        resources: ["arn:aws:s3:::visionstream-test-acc-*/recordings/*", "arn:aws:s3:::visionstream-test-acc-*/vod/*"],
       },
     ]);
   });
 
-  it("give every function the tables, their indexes and the bus", async () => {
+  it("give every function the tables, Query on their indexes, and the bus", async () => {
     const { basePermissions } = await import("./permissions.ts");
     const statements = basePermissions({ table: "arn:table", idempotencyTable: "arn:idem", bus: "arn:bus" });
 
-    const resources = await Promise.all(
-      statements.map((s) => resolved(pulumi.output(s.resources))),
-    );
+    const resources = await Promise.all(statements.map((s) => resolved(pulumi.output(s.resources))));
 
-    expect(resources).toEqual([["arn:table", "arn:table/index/*"], ["arn:idem"], ["arn:bus"]]);
+    expect(resources).toEqual([["arn:table"], ["arn:table/index/*"], ["arn:idem"], ["arn:bus"]]);
+    expect(statements[1]!.actions).toEqual(["dynamodb:Query"]);
+  });
+
+  it("build each function's grants from the adapters it drives", () => {
+    const stage = { prefix: "p", mediaLiveRoleArn: "ml", mediaConvertRoleArn: "mc", schedulerRoleArn: "sc" };
+
+    expect(functionPermissions("resumePendingWork", stage)).toEqual([]);
+    expect(functionPermissions("channelStep", stage)).toEqual(liveEnginePermissions("p", "ml"));
+    expect(functionPermissions("deprovisionAccount", stage)).toEqual([...deprovisionPermissions("p"), ...liveEnginePermissions("p", "ml")]);
+    expect(FunctionAdapters.switcherApply).toEqual(["switcherEngine", "switchSchedule", "switcherFiles"]);
   });
 });
 
@@ -200,6 +207,22 @@ describe("rules", () => {
     expect(ruleBus(Rules.recordingGapDetected)).toBe("visionstream");
   });
 
+  it("hand channel steps and switcher applies to their handlers, on the VisionStream bus, and every handler file exists", () => {
+    expect(RuleHandlers.channelStep).toBe("packages/functions/src/channel-step.handler");
+    expect(RuleHandlers.switcherApply).toBe("packages/functions/src/switcher-apply.handler");
+    expect(ruleBus(Rules.channelStep)).toBe("visionstream");
+    expect(ruleBus(Rules.switcherApply)).toBe("visionstream");
+    for (const handler of Object.values(RuleHandlers)) expect(existsSync(`${root}${handler.replace(/\.handler$/, ".ts")}`), handler).toBe(true);
+  });
+
+  it("subscribe the segment rule to the stage's account buckets and .ts keys only", () => {
+    expect(subscriberPattern(stageRules("visionstream-test").recordingSegmentCreated)).toEqual({
+      source: ["aws.s3"],
+      detailType: ["Object Created"],
+      detail: { bucket: { name: [{ prefix: "visionstream-test-acc-" }] }, object: { key: [{ wildcard: "recordings/*.ts" }] } },
+    });
+  });
+
   it("keep detail filters", () => {
     const pattern = subscriberPattern({ source: ["visionstream"], detail: { state: ["STOPPED"] } });
 
@@ -223,7 +246,7 @@ describe("replay archive", () => {
 });
 
 describe("MediaLive role", () => {
-  it("is trusted by MediaLive and may write the stage's account buckets and read MediaPackage channels", async () => {
+  it("is trusted by MediaLive, may write the stage's account buckets and push to its MediaPackage v2 channels", async () => {
     const { mediaLiveRole } = await import("./medialive.ts");
 
     const { role, policy } = mediaLiveRole("MediaLiveRole", "visionstream-test");
@@ -232,17 +255,35 @@ describe("MediaLive role", () => {
     expect(trust.Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "medialive.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
+    const group = "arn:aws:mediapackagev2:*:*:channelGroup/visionstream-test";
     expect(JSON.parse(await resolved(policy.policy)).Statement).toEqual([
-      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::visionstream-test-*"] },
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::visionstream-test-acc-*"] },
       {
         Effect: "Allow",
         Action: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
-        Resource: ["arn:aws:s3:::visionstream-test-*/*"],
+        Resource: ["arn:aws:s3:::visionstream-test-acc-*/*"],
       },
-      { Effect: "Allow", Action: ["mediapackage:DescribeChannel"], Resource: ["arn:aws:mediapackage:*:*:channels/*"] },
+      { Effect: "Allow", Action: ["mediapackagev2:PutObject", "mediapackagev2:GetChannel"], Resource: [`${group}/channel/visionstream-test-*`] },
+      { Effect: "Allow", Action: ["mediapackagev2:GetChannel"], Resource: [group] },
     ]);
     expect(await resolved(policy.role)).toBe("MediaLiveRole-id");
     expect(registered).toContainEqual(expect.objectContaining({ type: "aws:iam/role:Role", name: "MediaLiveRole" }));
+  });
+});
+
+describe("stage-wide live delivery", () => {
+  it("is one MediaPackage v2 channel group named after the prefix and one origin access control per origin type", async () => {
+    const { liveDelivery } = await import("./delivery.ts");
+
+    const delivery = liveDelivery("Live", "visionstream-test");
+
+    expect(await resolved(delivery.channelGroup.name)).toBe("visionstream-test");
+    expect(registered).toContainEqual(expect.objectContaining({ type: "aws:mediapackagev2/channelGroup:ChannelGroup", name: "LiveChannelGroup" }));
+    const oacs = registered.filter((resource) => resource.type === "aws:cloudfront/originAccessControl:OriginAccessControl");
+    expect(oacs.map(({ inputs }) => [inputs.name, inputs.originAccessControlOriginType, inputs.signingBehavior, inputs.signingProtocol])).toEqual([
+      ["visionstream-test-s3", "s3", "always", "sigv4"],
+      ["visionstream-test-mediapackagev2", "mediapackagev2", "always", "sigv4"],
+    ]);
   });
 });
 
@@ -257,8 +298,8 @@ describe("MediaConvert role", () => {
       { Effect: "Allow", Principal: { Service: "mediaconvert.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
     expect(JSON.parse(await resolved(policy.policy)).Statement).toEqual([
-      { Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::visionstream-test-*/recordings/*"] },
-      { Effect: "Allow", Action: ["s3:PutObject"], Resource: ["arn:aws:s3:::visionstream-test-*/vod/*"] },
+      { Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::visionstream-test-acc-*/recordings/*"] },
+      { Effect: "Allow", Action: ["s3:PutObject"], Resource: ["arn:aws:s3:::visionstream-test-acc-*/vod/*"] },
     ]);
     expect(await resolved(policy.role)).toBe("MediaConvertRole-id");
     expect(registered).toContainEqual(expect.objectContaining({ type: "aws:iam/role:Role", name: "MediaConvertRole" }));

@@ -1,18 +1,23 @@
 import {
   MEDIALIVE_PACKAGING_ACTIONS,
-  MEDIAPACKAGE_CHANNEL_ARN,
   RECORDING_BUCKET_ACTIONS,
   RECORDING_OBJECT_ACTIONS,
   accountBucketArn,
+  packagingChannelArn,
+  packagingChannelGroupArn,
 } from "./permissions.ts";
 import { allowPolicy, serviceRole } from "./service-role.ts";
 
-/** What MediaLive may do while it runs a channel of this stage: record into the account buckets, push to MediaPackage. */
+/**
+ * What MediaLive may do while it runs a channel of this stage: record into the account buckets, push to the stage's
+ * MediaPackage v2 channels (GetChannel also names the channel group, a required resource type).
+ */
 export const mediaLiveRolePolicy = (prefix: string) =>
   allowPolicy(
     [RECORDING_BUCKET_ACTIONS, [accountBucketArn(prefix)]],
     [RECORDING_OBJECT_ACTIONS, [`${accountBucketArn(prefix)}/*`]],
-    [MEDIALIVE_PACKAGING_ACTIONS, [MEDIAPACKAGE_CHANNEL_ARN]],
+    [MEDIALIVE_PACKAGING_ACTIONS, [packagingChannelArn(prefix)]],
+    [["mediapackagev2:GetChannel"], [packagingChannelGroupArn(prefix)]],
   );
 
 /** The role every MediaLive channel of the stage runs with (the channel's RoleArn). */

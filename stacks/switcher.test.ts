@@ -239,7 +239,7 @@ describe("switcher permissions", () => {
         conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["scheduler.amazonaws.com"] }],
       },
     ]);
-    expect(switcherFilePermissions("visionstream-test")).toEqual([{ actions: ["s3:PutObject"], resources: ["arn:aws:s3:::visionstream-test-*/switchers/*"] }]);
+    expect(switcherFilePermissions("visionstream-test")).toEqual([{ actions: ["s3:PutObject"], resources: ["arn:aws:s3:::visionstream-test-acc-*/switchers/*"] }]);
   });
 });
 

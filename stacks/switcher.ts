@@ -269,6 +269,9 @@ function switcherFlows(deployment: SwitcherDeployment, prefix: string) {
   });
 }
 
+/** What EventBridge Scheduler may do with the lineups' schedules: invoke the scheduled-switch function (any version). */
+export const switchSchedulerPolicy = (functionArn: string) => allowPolicy([SCHEDULER_INVOKE_ACTIONS, [functionArn, `${functionArn}:*`]]);
+
 /**
  * EventBridge Scheduler's side of the lineups: the group that holds every switcher's one-time schedules and the role
  * they invoke the scheduled-switch function with (its name is fixed, so that its ARN is known before it exists).
@@ -282,7 +285,7 @@ export function switchScheduling(name: string, prefix: string) {
   const { role, policy } = serviceRole(`${name}Role`, {
     principal: "scheduler.amazonaws.com",
     description: `EventBridge Scheduler: the switch lineups of ${prefix}`,
-    policy: functionArn.apply((arn) => JSON.stringify(allowPolicy([SCHEDULER_INVOKE_ACTIONS, [arn, `${arn}:*`]]))),
+    policy: functionArn.apply((arn) => JSON.stringify(switchSchedulerPolicy(arn))),
   });
   return { group, role, policy, functionName, functionArn };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchesPattern } from "./match.ts";
+import { InvalidEventPattern, matchesPattern } from "./match.ts";
 import { Rules } from "./patterns.ts";
 
 const event = {
@@ -28,6 +28,50 @@ describe("matchesPattern", () => {
     expect(matchesPattern({ detail: { reason: [{ exists: true }] } }, event)).toBe(true);
     expect(matchesPattern({ detail: { object: { size: [{ numeric: [">", 1000, "<=", 1200] }] } } }, event)).toBe(true);
     expect(matchesPattern({ detail: { object: { size: [{ numeric: ["<", 1000] }] } } }, event)).toBe(false);
+  });
+
+  it("matches prefix and suffix only on strings, and regardless of case when asked", () => {
+    const key = (value: unknown) => ({ detail: { object: { key: value } } });
+
+    expect(matchesPattern({ detail: { object: { key: [{ prefix: "" }] } } }, key("anything"))).toBe(true);
+    expect(matchesPattern({ detail: { object: { key: [{ prefix: "1" }] } } }, key(12))).toBe(false);
+    expect(matchesPattern({ detail: { object: { key: [{ suffix: "2" }] } } }, key(12))).toBe(false);
+    expect(matchesPattern({ detail: { object: { key: [{ prefix: "Recordings/" }] } } }, event)).toBe(false);
+    expect(matchesPattern({ detail: { object: { key: [{ prefix: { "equals-ignore-case": "RECORDINGS/" } }] } } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { object: { key: [{ suffix: { "equals-ignore-case": ".TS" } }] } } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { object: { key: [{ prefix: "seg" }] } } }, key(["live/a.ts", "seg.ts"]))).toBe(true);
+    expect(matchesPattern({ detail: { object: { key: [{ "anything-but": { suffix: ".m3u8" } }] } } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { object: { key: [{ "anything-but": { prefix: "recordings/" } }] } } }, event)).toBe(false);
+  });
+
+  it("matches wildcards as EventBridge does: * spans any characters, slashes included, and \\ escapes * and \\", () => {
+    const key = (value: string) => ({ detail: { object: { key: value } } });
+    const wildcard = (pattern: string) => ({ detail: { object: { key: [{ wildcard: pattern }] } } });
+
+    expect(matchesPattern(wildcard("recordings/*.ts"), event)).toBe(true);
+    expect(matchesPattern(wildcard("recordings/*.ts"), key("recordings/.ts"))).toBe(true);
+    expect(matchesPattern(wildcard("recordings/*.ts"), key("recordings/ch1/s1/720p/index.m3u8"))).toBe(false);
+    expect(matchesPattern(wildcard("recordings/*.ts"), key("recordings/ch1/seg.tsx"))).toBe(false);
+    expect(matchesPattern(wildcard("recordings/*.ts"), key("live/recordings/seg.ts"))).toBe(false);
+    expect(matchesPattern(wildcard("*/720p/*"), event)).toBe(true);
+    expect(matchesPattern(wildcard("a.c"), key("abc"))).toBe(false);
+    expect(matchesPattern(wildcard("(a)+[b]"), key("(a)+[b]"))).toBe(true);
+    expect(matchesPattern(wildcard("a\\*b"), key("a*b"))).toBe(true);
+    expect(matchesPattern(wildcard("a\\*b"), key("axb"))).toBe(false);
+    expect(matchesPattern(wildcard("a\\\\b"), key("a\\b"))).toBe(true);
+    expect(matchesPattern(wildcard("line*end"), key("line\nend"))).toBe(true);
+    expect(matchesPattern(wildcard("*"), { detail: { object: { key: 5 } } })).toBe(false);
+    expect(matchesPattern({ detail: { object: { key: [{ "anything-but": { wildcard: "*/lib/*" } }] } } }, event)).toBe(true);
+  });
+
+  it("refuses the wildcards and affixes EventBridge refuses", () => {
+    const wildcard = (pattern: unknown) => ({ detail: { object: { key: [{ wildcard: pattern }] } } });
+
+    expect(() => matchesPattern(wildcard("recordings/**.ts"), event)).toThrow(InvalidEventPattern);
+    expect(() => matchesPattern(wildcard("a\\b"), event)).toThrow(/backslash/);
+    expect(() => matchesPattern(wildcard("trailing\\"), event)).toThrow(/backslash/);
+    expect(() => matchesPattern(wildcard(7), event)).toThrow(InvalidEventPattern);
+    expect(() => matchesPattern({ detail: { object: { key: [{ prefix: 7 }] } } }, event)).toThrow(InvalidEventPattern);
   });
 
   it("routes our own events by detail-type", () => {

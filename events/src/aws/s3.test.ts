@@ -1,7 +1,7 @@
 import { S3EventNotificationEventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/s3";
 import { describe, expect, it } from "vitest";
 import { matchesPattern } from "../match.ts";
-import { S3ObjectCreated, S3ObjectCreatedPattern, S3RecordingSegmentCreatedPattern } from "./s3.ts";
+import { S3ObjectCreated, S3ObjectCreatedPattern, s3RecordingSegmentCreatedPattern } from "./s3.ts";
 import { sampleEvent } from "./samples/documented.ts";
 import { s3ObjectCreatedSample } from "./samples/s3.ts";
 
@@ -52,14 +52,33 @@ describe("S3ObjectCreated", () => {
       expect(S3ObjectCreated.safeParse(event).success).toBe(false);
   });
 
-  it("is routed by its patterns, recording segments by key prefix", () => {
-    const segment = withObject({ key: "recordings/ch-1/s-1/720p/seg_00001.ts" });
-    const live = withObject({ key: "live/ch-1/720p/seg_00001.ts" });
+  it("is routed by its patterns, recording segments by their stage's buckets and segment keys", () => {
+    const pattern = s3RecordingSegmentCreatedPattern("visionstream-prod");
+    const inBucket = (bucket: string, key: string) => {
+      const event = withObject({ key });
+      event.detail.bucket = { name: bucket };
+      return event;
+    };
+    const segment = inBucket("visionstream-prod-acc-0123456789abcdef", "recordings/ch-1/s-1/720p/seg_00001.ts");
 
     expect(matchesPattern(S3ObjectCreatedPattern, sampleEvent(s3ObjectCreatedSample))).toBe(true);
-    expect(matchesPattern(S3RecordingSegmentCreatedPattern, segment)).toBe(true);
+    expect(matchesPattern(pattern, segment)).toBe(true);
     expect(S3ObjectCreated.safeParse(segment).success).toBe(true);
-    expect(matchesPattern(S3RecordingSegmentCreatedPattern, live)).toBe(false);
-    expect(matchesPattern(S3RecordingSegmentCreatedPattern, sampleEvent(s3ObjectCreatedSample))).toBe(false);
+    expect(pattern.detail).toEqual({
+      bucket: { name: [{ prefix: "visionstream-prod-acc-" }] },
+      object: { key: [{ wildcard: "recordings/*.ts" }] },
+    });
+    for (const other of [
+      inBucket("visionstream-prod-acc-0123456789abcdef", "live/ch-1/720p/seg_00001.ts"),
+      inBucket("visionstream-prod-acc-0123456789abcdef", "recordings/ch-1/s-1/720p/index.m3u8"),
+      inBucket("visionstream-prod-acc-0123456789abcdef", "recordings/ch-1/s-1/index.m3u8"),
+      inBucket("visionstream-staging-acc-0123456789abcdef", "recordings/ch-1/s-1/720p/seg_00001.ts"),
+      inBucket("visionstream-production-acc-0123456789abcdef", "recordings/ch-1/s-1/720p/seg_00001.ts"),
+      inBucket("visionstream-prod-eu-acc-0123456789abcdef", "recordings/ch-1/s-1/720p/seg_00001.ts"),
+      inBucket("someone-elses-bucket", "recordings/ch-1/s-1/720p/seg_00001.ts"),
+      sampleEvent(s3ObjectCreatedSample),
+    ]) {
+      expect(matchesPattern(pattern, other)).toBe(false);
+    }
   });
 });

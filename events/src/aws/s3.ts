@@ -21,7 +21,19 @@ export type S3ObjectCreated = z.infer<typeof S3ObjectCreated>;
 
 export const S3ObjectCreatedPattern = awsEventPattern(S3ObjectCreated);
 
-export const S3RecordingSegmentCreatedPattern = {
-  ...S3ObjectCreatedPattern,
-  detail: { object: { key: [{ prefix: "recordings/" }] } },
-} as const satisfies EventPattern;
+/** A segment MediaLive wrote under recordings/ (never its playlists, which it rewrites after every segment). */
+export const RECORDING_SEGMENT_KEY = "recordings/*.ts";
+
+/**
+ * Recording segments written into an account bucket of one stage. Its buckets are named `<resourcePrefix>-<accountId>`
+ * and account ids start with `acc-`, so other stages' buckets (stage names never hold `-acc-` nor end in `-acc`: see
+ * stacks/stage-name.ts) and every other bucket of the AWS account stay out.
+ */
+export const s3RecordingSegmentCreatedPattern = (resourcePrefix: string) =>
+  ({
+    ...S3ObjectCreatedPattern,
+    detail: {
+      bucket: { name: [{ prefix: `${resourcePrefix}-acc-` }] },
+      object: { key: [{ wildcard: RECORDING_SEGMENT_KEY }] },
+    },
+  }) as const satisfies EventPattern;

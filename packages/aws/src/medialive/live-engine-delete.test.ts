@@ -11,7 +11,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it } from "vitest";
 import { Packaging, mockPackagingClient } from "../mediapackage/testing.ts";
-import { AnswerLost, FakeLiveServices } from "./fake-services.ts";
+import { AnswerLost, FakeLiveServices } from "./fake-services-testing.ts";
 import {
   channelGroup,
   channelId,

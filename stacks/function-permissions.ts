@@ -1,0 +1,80 @@
+import type { RuleName } from "../events/src/patterns.ts";
+import {
+  deprovisionPermissions,
+  liveEnginePermissions,
+  mediaStorePermissions,
+  playbackSigningPermissions,
+  provisionPermissions,
+  recordingStorePermissions,
+  switchSchedulePermissions,
+  switcherEnginePermissions,
+  switcherFilePermissions,
+  vodAssemblyPermissions,
+} from "./permissions.ts";
+
+type Statement = sst.aws.FunctionPermissionArgs;
+type Arn = $util.Input<string>;
+
+/** What the stage's grants name: its resource prefix and the roles its functions pass to AWS services. */
+export interface StageGrants {
+  prefix: string;
+  mediaLiveRoleArn: Arn;
+  mediaConvertRoleArn: Arn;
+  schedulerRoleArn: Arn;
+}
+
+/**
+ * The AWS adapters (packages/aws) a function drives, beyond the tables and the bus every function has. Each has its
+ * grants here, and its code in stacks/iam-adapter-sources.ts: a test checks that every command it sends is granted.
+ */
+export const adapterPermissions = {
+  liveEngine: ({ prefix, mediaLiveRoleArn }: StageGrants) => liveEnginePermissions(prefix, mediaLiveRoleArn),
+  accountProvisioning: ({ prefix }: StageGrants) => provisionPermissions(prefix),
+  accountDeprovisioning: ({ prefix }: StageGrants) => deprovisionPermissions(prefix),
+  vodAssembly: ({ mediaConvertRoleArn }: StageGrants) => vodAssemblyPermissions(mediaConvertRoleArn),
+  recordingStore: ({ prefix }: StageGrants) => recordingStorePermissions(prefix),
+  playbackSigning: ({ prefix }: StageGrants) => playbackSigningPermissions(prefix),
+  mediaStore: ({ prefix }: StageGrants) => mediaStorePermissions(prefix),
+  switcherEngine: (_: StageGrants) => switcherEnginePermissions(),
+  switchSchedule: ({ prefix, schedulerRoleArn }: StageGrants) => switchSchedulePermissions(prefix, schedulerRoleArn),
+  switcherFiles: ({ prefix }: StageGrants) => switcherFilePermissions(prefix),
+} satisfies Record<string, (stage: StageGrants) => Statement[]>;
+
+export type Adapter = keyof typeof adapterPermissions;
+
+/** Every Lambda function of the stage: the API, one per rule, the schedules, and the scheduled switch. */
+export type FunctionName = "api" | RuleName | "stopIdleChannels" | "resumePendingWork" | "scheduledSwitch";
+
+/** Which adapters each function's code drives; its grants are built from this, and checked against that code. */
+export const FunctionAdapters = {
+  api: [
+    "liveEngine",
+    "vodAssembly",
+    "recordingStore",
+    "playbackSigning",
+    "mediaStore",
+    "switcherEngine",
+    "switchSchedule",
+    "switcherFiles",
+  ],
+  provisionAccount: ["accountProvisioning"],
+  // Deleting an account deletes its channels' MediaLive and MediaPackage resources too.
+  deprovisionAccount: ["accountDeprovisioning", "liveEngine"],
+  channelStateChanged: ["liveEngine"],
+  channelAlert: ["liveEngine"],
+  channelStep: ["liveEngine"],
+  recordingSegmentCreated: [],
+  recordingSessionEnded: ["vodAssembly"],
+  recordingJobChanged: ["recordingStore"],
+  recordingGapDetected: [],
+  switcherSourceHealth: ["switcherEngine"],
+  switcherApply: ["switcherEngine", "switchSchedule", "switcherFiles"],
+  stopIdleChannels: ["liveEngine"],
+  // Republishes the step events of work still pending: the table and the bus only.
+  resumePendingWork: [],
+  scheduledSwitch: ["switcherEngine"],
+} as const satisfies Record<FunctionName, readonly Adapter[]>;
+
+/** A function's grants beyond the tables and the bus. */
+export const functionPermissions = (name: FunctionName, stage: StageGrants): Statement[] =>
+  FunctionAdapters[name].flatMap((adapter: Adapter) => adapterPermissions[adapter](stage));
