@@ -1955,6 +1955,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             switcher: components["schemas"]["Switcher"];
+                            /** @description The control panel of this switcher; add #key=<account API key> */
+                            panelUrl: string;
                         };
                     };
                 };
@@ -2038,6 +2040,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             switcher: components["schemas"]["Switcher"];
+                            /** @description The control panel of this switcher; add #key=<account API key> */
+                            panelUrl: string;
                         };
                     };
                 };

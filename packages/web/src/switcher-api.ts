@@ -17,9 +17,24 @@ export function asApiFailure(error: unknown): ApiFailure {
   return error instanceof ApiFailure ? error : new ApiFailure(String(error), 0, []);
 }
 
-/** The switcher's routes of the API, on this page's origin, with the account's API key as bearer token. */
-export function switcherApi(switcherId: string, apiKey: () => string | undefined) {
-  const base = `/switchers/${encodeURIComponent(switcherId)}`;
+/**
+ * Where the API is: this page's origin, or the origin the panel link names in `api=` (the pages are hosted apart from
+ * the API in AWS). Only an http(s) origin is taken.
+ */
+export function apiOriginOf(search: string): string {
+  const named = new URLSearchParams(search).get("api");
+  if (!named) return "";
+  try {
+    const url = new URL(named);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.origin : "";
+  } catch {
+    return "";
+  }
+}
+
+/** The switcher's routes of the API at `apiOrigin` ("" for this page's origin), with the account's API key as bearer token. */
+export function switcherApi(switcherId: string, apiKey: () => string | undefined, apiOrigin = "") {
+  const base = `${apiOrigin}/switchers/${encodeURIComponent(switcherId)}`;
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const key = apiKey();

@@ -1,4 +1,4 @@
-import { type ApiFailure, asApiFailure, switcherApi } from "./switcher-api.ts";
+import { apiOriginOf, type ApiFailure, asApiFailure, switcherApi } from "./switcher-api.ts";
 import {
   type Bus,
   describeEvent,
@@ -84,7 +84,7 @@ keyForm.addEventListener("submit", (event) => {
   void refreshEvents();
 });
 
-const api = switcherApi(switcherId, () => apiKey);
+const api = switcherApi(switcherId, () => apiKey, apiOriginOf(location.search));
 
 // --- Errors: one per source (polling, a switch, the schedule), shown until that source succeeds or is dismissed. ---
 

@@ -14,6 +14,7 @@ import {
   type SwitcherView as Switcher,
 } from "@visionstream/core";
 import { type CallerEnv, callerAccount } from "./caller.ts";
+import { type PagesDeps, pagesUrl, panelLink } from "./playback.ts";
 import { idParam, jsonBody, jsonResponse, noContent, securedRoute } from "./route.ts";
 
 const Health = z.object({ connected: z.boolean(), bitrateKbps: z.number(), lastKeyframeAgeMs: z.number().nullable() });
@@ -82,6 +83,9 @@ const summaryView = ({ id, architecture, live, preview }: Pick<Switcher, "id" | 
 const account = callerAccount("switchers");
 const params = idParam("switcher");
 const OneSwitcher = z.object({ switcher: SwitcherView });
+const SwitcherWithPanel = OneSwitcher.extend({
+  panelUrl: z.string().openapi({ description: "The control panel of this switcher; add #key=<account API key>" }),
+});
 const Switched = z.object({ switcher: SwitcherView, switch: SwitchRecord });
 const Taken = z.object({ switcher: SwitcherView, switches: z.array(SwitchRecord) });
 const Schedule = z.object({ schedule: z.array(ScheduledSwitch) });
@@ -89,9 +93,9 @@ const Events = z.object({ events: z.array(SwitchRecord) });
 const switched = (result: { switcher: Switcher; switch: SwitchRecord }) => ({ switcher: view(result.switcher), switch: result.switch });
 
 const routes = {
-  create: securedRoute("post", "/switchers", { body: jsonBody(ArchitectureBody) }, { 201: jsonResponse(OneSwitcher, "Created") }, "Create a switcher from its architecture file: SRT ingests feeding a live and a preview output"),
+  create: securedRoute("post", "/switchers", { body: jsonBody(ArchitectureBody) }, { 201: jsonResponse(SwitcherWithPanel, "Created") }, "Create a switcher from its architecture file: SRT ingests feeding a live and a preview output"),
   list: securedRoute("get", "/switchers", {}, { 200: jsonResponse(z.object({ switchers: z.array(SwitcherSummary) }), "Switchers") }, "The account's switchers, newest first"),
-  get: securedRoute("get", "/switchers/{switcherId}", { params }, { 200: jsonResponse(OneSwitcher, "The switcher") }, "A switcher: its config, which ingest is on live and on preview, each ingest's health, and its monitors"),
+  get: securedRoute("get", "/switchers/{switcherId}", { params }, { 200: jsonResponse(SwitcherWithPanel, "The switcher") }, "A switcher: its config, which ingest is on live and on preview, each ingest's health, and its monitors"),
   config: securedRoute("put", "/switchers/{switcherId}/config", { params, body: jsonBody(ArchitectureBody) }, { 200: jsonResponse(OneSwitcher, "Updated") }, "Replace the architecture file; ingests and outputs are rebuilt, the buses keep their ingests where they still exist"),
   remove: securedRoute("delete", "/switchers/{switcherId}", { params }, { 204: { description: "Deleted" } }, "Delete a switcher: its ingests and outputs stop, its lineup is dropped"),
   preview: securedRoute("post", "/switchers/{switcherId}/preview", { params, body: jsonBody(PreviewBody) }, { 200: jsonResponse(Switched, "Switched") }, "Put an ingest on the preview bus"),
@@ -101,11 +105,16 @@ const routes = {
   events: securedRoute("get", "/switchers/{switcherId}/events", { params }, { 200: jsonResponse(Events, "Switches") }, "Recent switches, newest first"),
 };
 
-export function switcherRoutes({ switchers }: { switchers: Switchers }) {
+export function switcherRoutes(deps: { switchers: Switchers } & PagesDeps) {
+  const { switchers } = deps;
+  const withPanel = (c: { req: { url: string } }, switcher: Switcher) => ({
+    switcher: view(switcher),
+    panelUrl: panelLink(pagesUrl(deps, c.req.url), c.req.url, switcher.id),
+  });
   return new OpenAPIHono<CallerEnv>()
-    .openapi(routes.create, async (c) => c.json({ switcher: view(await switchers.create(account(c), c.req.valid("json"))) }, 201), architectureHook)
+    .openapi(routes.create, async (c) => c.json(withPanel(c, await switchers.create(account(c), c.req.valid("json"))), 201), architectureHook)
     .openapi(routes.list, async (c) => c.json({ switchers: (await switchers.list(account(c))).map(summaryView) }, 200))
-    .openapi(routes.get, async (c) => c.json({ switcher: view(await switchers.get(account(c), c.req.valid("param").switcherId)) }, 200))
+    .openapi(routes.get, async (c) => c.json(withPanel(c, await switchers.get(account(c), c.req.valid("param").switcherId)), 200))
     .openapi(routes.config, async (c) => c.json({ switcher: view(await switchers.updateConfig(account(c), c.req.valid("param").switcherId, c.req.valid("json"))) }, 200), architectureHook)
     .openapi(routes.remove, async (c) => noContent(c, switchers.remove(account(c), c.req.valid("param").switcherId)))
     .openapi(routes.preview, async (c) => c.json(switched(await switchers.setPreview(account(c), c.req.valid("param").switcherId, c.req.valid("json").ingestId)), 200))
