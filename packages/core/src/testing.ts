@@ -75,10 +75,16 @@ export class FakeLiveEngine extends FakePort<"createChannel" | LiveStep> impleme
   playbackOf = (channelId: string): LivePlayback => ({ root: `live/${channelId}`, hls: livePlaylistKey(channelId) });
   private created = 0;
   private readonly pending = new Map<LiveStep, number>();
+  private notRunning = 0;
 
   /** The next `times` calls of `step` answer "pending". */
   pendNext(step: LiveStep, times = 1): void {
     this.pending.set(step, (this.pending.get(step) ?? 0) + times);
+  }
+
+  /** The next stop finds nothing on air. */
+  nothingOnAirNext(): void {
+    this.notRunning++;
   }
 
   async createChannel(spec: ChannelSpec): Promise<{ engineChannelId: string; ingest: IngestEndpoint[] }> {
@@ -92,8 +98,11 @@ export class FakeLiveEngine extends FakePort<"createChannel" | LiveStep> impleme
     return this.step("startChannel", engineChannelId, sessionId);
   }
 
-  stopChannel(engineChannelId: string): Promise<StepResult> {
-    return this.step("stopChannel", engineChannelId);
+  async stopChannel(engineChannelId: string): Promise<StepResult | "not-running"> {
+    const step = await this.step("stopChannel", engineChannelId);
+    if (step === "pending" || this.notRunning === 0) return step;
+    this.notRunning--;
+    return "not-running";
   }
 
   deleteChannel(channel: { channelId: string; engineChannelId?: string }): Promise<StepResult> {

@@ -18,14 +18,14 @@ export function asApiFailure(error: unknown): ApiFailure {
 }
 
 /**
- * Where the API is: this page's origin, or the origin the panel link names in `api=` (the pages are hosted apart from
- * the API in AWS). Only an http(s) origin is taken.
+ * Where the API is: this page's origin (""), or the origin the site was built with (VITE_VISIONSTREAM_API_URL, set by
+ * the stack when the pages are hosted apart from the API). Never taken from the address: a link could then send the
+ * operator's key elsewhere. Only an http(s) origin is taken.
  */
-export function apiOriginOf(search: string): string {
-  const named = new URLSearchParams(search).get("api");
-  if (!named) return "";
+export function apiOriginOf(configured: string | undefined): string {
+  if (!configured) return "";
   try {
-    const url = new URL(named);
+    const url = new URL(configured);
     return url.protocol === "https:" || url.protocol === "http:" ? url.origin : "";
   } catch {
     return "";

@@ -84,7 +84,8 @@ keyForm.addEventListener("submit", (event) => {
   void refreshEvents();
 });
 
-const api = switcherApi(switcherId, () => apiKey, apiOriginOf(location.search));
+const configuredApi = (import.meta as ImportMeta & { env?: Record<string, string | undefined> }).env?.VITE_VISIONSTREAM_API_URL;
+const api = switcherApi(switcherId, () => apiKey, apiOriginOf(configuredApi));
 
 // --- Errors: one per source (polling, a switch, the schedule), shown until that source succeeds or is dismissed. ---
 

@@ -27,11 +27,13 @@ export class DynamoChannelRepository extends TableRepository implements ChannelR
     channelId: string,
     changes: Partial<Omit<Channel, "id" | "accountId" | "createdAt">>,
     from?: readonly ChannelState[],
+    whileCommand?: string,
   ): Promise<Channel | undefined> {
     return this.table.update(Channel, {
       key: channelKey(accountId, channelId),
       changes: changes.state ? { ...changes, gsi1pk: stateIndex(changes.state) } : changes,
       condition: from ? { field: "state", allowed: from } : undefined,
+      ...(whileCommand ? { unchanged: { field: "command.id", value: whileCommand } } : {}),
     });
   }
 

@@ -6,7 +6,10 @@ export interface ConditionalUpdate {
   key: Record<string, string>;
   changes: Record<string, unknown>;
   condition?: { field: string; allowed: readonly string[] };
-  /** Only while `field` still has `value` (optimistic concurrency: nobody wrote the item since it was read). */
+  /**
+   * Only while `field` still has `value` (optimistic concurrency: nobody wrote the item since it was read); `field` may
+   * be a path into a map ("command.requestedAt").
+   */
   unchanged?: { field: string; value: string };
 }
 
@@ -34,9 +37,12 @@ export async function conditionalUpdate(client: DynamoDBDocumentClient, input: C
     condition += ` AND #condition IN (${input.condition.allowed.map((_, index) => `:allowed${index}`).join(", ")})`;
   }
   if (input.unchanged) {
-    names["#unchanged"] = input.unchanged.field;
+    const path = input.unchanged.field.split(".").map((part, index) => {
+      names[`#unchanged${index}`] = part;
+      return `#unchanged${index}`;
+    });
     values[":unchanged"] = input.unchanged.value;
-    condition += " AND #unchanged = :unchanged";
+    condition += ` AND ${path.join(".")} = :unchanged`;
   }
   const update = [sets.length ? `SET ${sets.join(", ")}` : "", removes.length ? `REMOVE ${removes.join(", ")}` : ""].join(" ").trim();
   try {

@@ -164,19 +164,22 @@ describe("AwsLiveEngine.stopChannel", () => {
     expectSentOnce(medialive, StopChannelCommand, { ChannelId: engineChannelId });
   });
 
-  it.each(["IDLE", "STOPPING"] as const)("leaves a channel that is %s alone: done", async (state) => {
+  it.each([
+    ["STOPPING", "done"],
+    ["IDLE", "not-running"],
+  ] as const)("leaves a channel that is %s alone: %s (STOPPED comes as an event only from a stopping channel)", async (state, step) => {
     medialive.on(DescribeChannelCommand).resolves(describedChannel(state));
 
-    expect(await engine().stopChannel(engineChannelId)).toBe("done");
+    expect(await engine().stopChannel(engineChannelId)).toBe(step);
     expect(medialive).not.toHaveReceivedCommand(StopChannelCommand);
   });
 
-  it("accepts that a concurrent stop came first, or that the channel is gone", async () => {
+  it("takes a stop MediaLive refused for its state as pending (the next step sees where it went), a channel gone as not running", async () => {
     medialive.on(DescribeChannelCommand).resolvesOnce(describedChannel("RUNNING")).rejects(notFound());
     medialive.on(StopChannelCommand).rejects(new ConflictException({ message: "stopping", ...metadata }));
 
-    expect(await engine().stopChannel(engineChannelId)).toBe("done");
-    expect(await engine().stopChannel(engineChannelId)).toBe("done");
+    expect(await engine().stopChannel(engineChannelId)).toBe("pending");
+    expect(await engine().stopChannel(engineChannelId)).toBe("not-running");
     expect(medialive).toHaveReceivedCommandOnce(StopChannelCommand);
   });
 });

@@ -155,12 +155,17 @@ export class AwsLiveEngine implements LiveEngine {
     return "done";
   }
 
-  async stopChannel(engineChannelId: string): Promise<StepResult> {
+  /**
+   * "done" once StopChannel is sent or MediaLive is already stopping (STOPPED follows as an event), "not-running" when
+   * nothing is on air (no event will come), "pending" when MediaLive refused the stop for the state it was in.
+   */
+  async stopChannel(engineChannelId: string): Promise<StepResult | "not-running"> {
     const channel = await orUndefinedIfNotFound(
       this.medialive.send(new DescribeChannelCommand({ ChannelId: engineChannelId })),
     );
-    if (channel?.State && ON_AIR.includes(channel.State)) await this.stop(engineChannelId);
-    return "done";
+    const state = channel?.State;
+    if (state && ON_AIR.includes(state)) return (await this.stop(engineChannelId)) ? "done" : "pending";
+    return state === "STOPPING" ? "done" : "not-running";
   }
 
   async deleteChannel({ channelId, engineChannelId }: { channelId: string; engineChannelId?: string }): Promise<StepResult> {
@@ -233,12 +238,14 @@ export class AwsLiveEngine implements LiveEngine {
     return required(channel?.Id, "MediaLive channel", names.name, "Id");
   }
 
-  private async stop(engineChannelId: string): Promise<void> {
+  /** False when MediaLive refused the stop for its state (a concurrent change): the next step sees where it went. */
+  private async stop(engineChannelId: string): Promise<boolean> {
     try {
       await this.medialive.send(new StopChannelCommand({ ChannelId: engineChannelId }));
+      return true;
     } catch (error) {
-      // A concurrent stop got there first.
-      if (error instanceof ConflictException || error instanceof NotFoundException) return;
+      if (error instanceof ConflictException) return false;
+      if (error instanceof NotFoundException) return true;
       throw error;
     }
   }

@@ -132,8 +132,13 @@ export function Accounts(deps: AccountsDeps) {
         return active;
       }
       const current = await deps.repository.get(accountId);
-      // Deleted while we were provisioning: take down what we just made.
-      if (current?.status === "DELETING" || current?.status === "DELETED") await deps.infrastructure.deprovision(accountId);
+      // Deleted while we were provisioning: what we just made is taken down by the deprovisioning steps, which may
+      // already have found nothing and finished; the account goes back to DELETING for them.
+      if (current?.status === "DELETING" || current?.status === "DELETED") {
+        const deleting = await deps.repository.transition(accountId, ["DELETING", "DELETED"], { status: "DELETING", updatedAt: now() });
+        await deps.publisher.publish(visionStreamEntry("AccountDeleted", { accountId }));
+        return deleting ?? current;
+      }
       return current;
     },
 

@@ -1,3 +1,4 @@
+import type { Channel } from "./channel.ts";
 import { describe, expect, it } from "vitest";
 import { Conflict, InvalidInput, NotFound } from "../errors.ts";
 import { channelStateChange } from "../testing.ts";
@@ -98,23 +99,43 @@ describe("Channel commands, run step by step from events", () => {
     expect(await use.remove(account.id, toDelete.id)).toMatchObject({ state: "DELETING" });
   });
 
-  it("calls off a start the engine has not taken yet when a stop comes: nothing is on air, so the channel goes back as it was", async () => {
+  it("lets a stop replace a start under way: the start's late step changes nothing, and a stop that finds nothing on air ends STOPPED", async () => {
     const { account, engine, publisher, use } = await channels();
     const created = await use.create(account.id, RTMP);
     await use.start(account.id, created.id);
-    engine.pendNext("startChannel");
-    await use.step(account.id, created.id);
+    let stopping: Channel | undefined;
+    engine.during = async (step) => {
+      if (step === "startChannel") stopping = await use.stop(account.id, created.id);
+    };
 
-    const stopped = await use.stop(account.id, created.id);
-    const lateStep = await use.step(account.id, created.id);
+    const afterStartStep = await use.step(account.id, created.id);
+    engine.during = undefined;
+    engine.nothingOnAirNext();
+    const afterStopStep = await use.step(account.id, created.id);
 
-    expect(stopped).toMatchObject({ state: "CREATED" });
-    expect(stopped).not.toHaveProperty("command");
-    expect(stopped).not.toHaveProperty("sessionId");
-    expect(lateStep).toEqual(stopped);
+    expect(stopping).toMatchObject({ state: "STOPPING", command: { name: "stop", from: "CREATED" } });
+    expect(afterStartStep).toMatchObject({ state: "STOPPING", command: { name: "stop" } });
+    expect(afterStopStep).toMatchObject({ state: "STOPPED" });
+    expect(afterStopStep).not.toHaveProperty("command");
     expect(engine.callsOf("startChannel")).toHaveLength(1);
-    expect(engine.callsOf("stopChannel")).toEqual([]);
-    expect(publisher.published).toEqual([stepRequested(account.id, created.id)]);
+    expect(engine.callsOf("stopChannel")).toHaveLength(1);
+    expect(publisher.published).toEqual([stepRequested(account.id, created.id), stepRequested(account.id, created.id)]);
+  });
+
+  it("a step's writes hold only for its own command: a command that replaced it is neither cleared nor failed", async () => {
+    const { account, engine, use } = await channels();
+    const created = await use.create(account.id, RTMP);
+    await use.start(account.id, created.id);
+    engine.during = async (step) => {
+      if (step !== "startChannel") return;
+      await use.stop(account.id, created.id);
+      throw new Conflict("MediaLive refused the start");
+    };
+
+    const afterRefusedStart = await use.step(account.id, created.id);
+
+    expect(afterRefusedStart).toMatchObject({ state: "STOPPING", command: { name: "stop", from: "CREATED" } });
+    expect(afterRefusedStart).not.toHaveProperty("failureReason");
   });
 
   it("while a start is under way, takes only an engine state that shows it took effect; any other state runs its next step", async () => {

@@ -41,6 +41,8 @@ export const Channel = z.object({
   /** A start, stop or deletion asked for and not carried out yet: its steps run from events, retried until done. */
   command: z
     .object({
+      /** Names this command among those of the channel: a step writes only while its own command is pending. */
+      id: z.string().optional(),
       name: z.enum(["start", "stop", "delete"]),
       /** The state the channel had when it was asked, where a failed command leaves it. */
       from: MediaLiveChannelState,
@@ -93,8 +95,11 @@ export interface LiveEngine {
    * Never waits for the engine; safe to call again.
    */
   startChannel(engineChannelId: string, sessionId: string): Promise<StepResult>;
-  /** One step towards stopping: "done" once the stop has been asked (or nothing runs). Never waits for a drain. */
-  stopChannel(engineChannelId: string): Promise<StepResult>;
+  /**
+   * One step towards stopping: "done" once the stop has been asked (its STOPPED comes as an event), "not-running" when
+   * nothing was on air (no event will come), "pending" when the engine could not take it yet. Never waits for a drain.
+   */
+  stopChannel(engineChannelId: string): Promise<StepResult | "not-running">;
   /**
    * One step towards removing everything the channel has in the engine, found by the channel id when the engine channel
    * is already gone (a retried or interrupted deletion): "done" only when nothing is left.
@@ -111,8 +116,17 @@ export interface ChannelRepository {
   create(channel: Channel): Promise<void>;
   get(accountId: string, channelId: string): Promise<Channel | undefined>;
   list(accountId: string): Promise<Channel[]>;
-  /** Applies the changes only while the channel is in one of `from` (any state when `from` is undefined). */
-  update(accountId: string, channelId: string, changes: Partial<Omit<Channel, "id" | "accountId" | "createdAt">>, from?: readonly ChannelState[]): Promise<Channel | undefined>;
+  /**
+   * Applies the changes only while the channel is in one of `from` (any state when `from` is undefined) and, when
+   * `whileCommand` is given, only while its pending command is the one of that id.
+   */
+  update(
+    accountId: string,
+    channelId: string,
+    changes: Partial<Omit<Channel, "id" | "accountId" | "createdAt">>,
+    from?: readonly ChannelState[],
+    whileCommand?: string,
+  ): Promise<Channel | undefined>;
   /** Remembers which channel an engine channel id belongs to (events name only the engine's id). */
   linkEngineChannel(engineChannelId: string, accountId: string, channelId: string): Promise<void>;
   findByEngineChannel(engineChannelId: string): Promise<Channel | undefined>;

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { type MediaLiveChannelAlert, type MediaLiveChannelStateChange, visionStreamEntry } from "@visionstream/events";
 import { z } from "zod";
 import type { AccountRepository } from "../accounts/account.ts";
@@ -48,6 +48,7 @@ const COMMAND_DONE_IN: Record<ChannelCommand["name"], readonly ChannelState[]> =
 };
 const STOPPABLE: readonly ChannelState[] = ["STARTING", "RUNNING", "RECOVERING"];
 const DELETABLE: readonly ChannelState[] = ["CREATED", "IDLE", "STOPPED", "CREATE_FAILED"];
+const ABANDONED_CREATION_MS = 60_000;
 export const ALERTS_OF_INPUT_LOSS = /input|not received|no (audio|video)|loss/i;
 
 /** Where a state sits in a run's life: among events of the same second, the later stage wins. */
@@ -75,6 +76,9 @@ function isNewer(time: string, state: ChannelState, channel: Channel): boolean {
   if (!channel.stateChangedAt || time > channel.stateChangedAt) return true;
   return time === channel.stateChangedAt && (LIFECYCLE[state] ?? 0) > (LIFECYCLE[channel.state] ?? 0);
 }
+/** The session to go back to if the command fails: the one before a pending command, else the channel's. */
+const commandSession = (channel: Channel) => (channel.command ? channel.command.fromSessionId : channel.sessionId);
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** arn:aws:medialive:eu-west-1:111122223333:channel:1234567 → "1234567", as MediaLive's events name a channel. */
@@ -109,7 +113,15 @@ export function Channels(deps: ChannelsDeps) {
       {
         state: COMMAND_STATE[name],
         stateChangedAt: eventTime(timestamp),
-        command: { name, from: channel.state, ...(channel.sessionId ? { fromSessionId: channel.sessionId } : {}), requestedAt: timestamp.toISOString(), attempts: 0 },
+        // A command that replaces one still pending keeps where that one started from: a failure goes back there.
+        command: {
+          id: randomUUID(),
+          name,
+          from: channel.command?.from ?? channel.state,
+          ...(commandSession(channel) ? { fromSessionId: commandSession(channel) } : {}),
+          requestedAt: timestamp.toISOString(),
+          attempts: 0,
+        },
         failureReason: undefined,
         updatedAt: timestamp.toISOString(),
         ...changes,
@@ -125,7 +137,7 @@ export function Channels(deps: ChannelsDeps) {
   async function fail(channel: Channel, reason: string): Promise<Channel | undefined> {
     const { command } = channel;
     if (!command) return channel;
-    return deps.channels.update(
+    const failed = await deps.channels.update(
       channel.accountId,
       channel.id,
       {
@@ -136,14 +148,17 @@ export function Channels(deps: ChannelsDeps) {
         updatedAt: now().toISOString(),
       },
       [channel.state],
+      command.id,
     );
+    // Not failed when another command has replaced this one meanwhile: the channel as it is now.
+    return failed ?? deps.channels.get(channel.accountId, channel.id);
   }
 
   /** The command's next step in the engine: each step is a few requests, safe to run again; events bring the rest. */
   async function advance(channel: Channel): Promise<Channel | undefined> {
     const { command } = channel;
     if (!command) return channel;
-    let step: StepResult;
+    let step: StepResult | "not-running";
     try {
       if (command.name === "delete") step = await deps.engine.deleteChannel({ channelId: channel.id, engineChannelId: channel.engineChannelId });
       else if (!channel.engineChannelId) throw new Conflict(`channel ${channel.id} has no engine channel`);
@@ -155,13 +170,16 @@ export function Channels(deps: ChannelsDeps) {
       throw error;
     }
     if (step === "pending") return channel;
+    // Every write of a step holds only while its command is still the pending one: a newer command is not undone.
+    const finish = async (changes: Partial<Channel>) =>
+      (await deps.channels.update(channel.accountId, channel.id, { ...changes, command: undefined, updatedAt: now().toISOString() }, [channel.state], command.id)) ??
+      deps.channels.get(channel.accountId, channel.id);
     if (command.name === "delete") {
-      return playbackAnswers.writing(
-        (key) => key === `${channel.accountId}/${channel.id}`,
-        () => deps.channels.update(channel.accountId, channel.id, { state: "DELETED", command: undefined, updatedAt: now().toISOString() }, ["DELETING"]),
-      );
+      return playbackAnswers.writing((key) => key === `${channel.accountId}/${channel.id}`, () => finish({ state: "DELETED" }));
     }
-    return (await deps.channels.update(channel.accountId, channel.id, { command: undefined, updatedAt: now().toISOString() }, [channel.state])) ?? channel;
+    // Nothing was on air, so no engine event will end the stop: it ends here.
+    if (step === "not-running") return finish({ state: "STOPPED", stateChangedAt: eventTime(now()), inputLostSince: undefined });
+    return finish({});
   }
 
   function conflict(channel: Channel, action: string, allowed: readonly ChannelState[]): never {
@@ -232,17 +250,7 @@ export function Channels(deps: ChannelsDeps) {
     async stop(accountId: string, channelId: string): Promise<Channel> {
       const channel = await get(accountId, channelId);
       if (!STOPPABLE.includes(channel.state) || !channel.engineChannelId) conflict(channel, "stop", STOPPABLE);
-      // A start the engine has not taken yet is called off: nothing is on air, so no engine event would ever end a STOPPING.
-      if (channel.command?.name === "start") {
-        const { from, fromSessionId } = channel.command;
-        const calledOff = await deps.channels.update(
-          accountId,
-          channelId,
-          { state: from, sessionId: fromSessionId, command: undefined, stateChangedAt: eventTime(now()), updatedAt: now().toISOString() },
-          ["STARTING"],
-        );
-        if (calledOff) return calledOff;
-      }
+      // A stop replaces a start still pending: its step stops what the start may have begun, or ends at once (not-running).
       const stopping = await command(channel, "stop", STOPPABLE);
       return stopping ?? conflict(await get(accountId, channelId), "stop", STOPPABLE);
     },
@@ -250,8 +258,11 @@ export function Channels(deps: ChannelsDeps) {
     /** Asks for a deletion (202): DELETING at once, DELETED once the engine holds nothing of the channel. */
     async remove(accountId: string, channelId: string): Promise<Channel> {
       const channel = await get(accountId, channelId);
-      if (!DELETABLE.includes(channel.state)) conflict(channel, "be deleted", DELETABLE);
-      const deleting = await command(channel, "delete", DELETABLE);
+      // A creation cut short (its request timed out) leaves CREATING behind: after a minute it can be deleted too.
+      const abandoned = channel.state === "CREATING" && Date.parse(channel.updatedAt) < now().getTime() - ABANDONED_CREATION_MS;
+      const deletable = abandoned ? [...DELETABLE, "CREATING" as const] : DELETABLE;
+      if (!deletable.includes(channel.state)) conflict(channel, "be deleted", DELETABLE);
+      const deleting = await command(channel, "delete", deletable);
       return deleting ?? conflict(await get(accountId, channelId), "be deleted", DELETABLE);
     },
 
@@ -296,6 +307,7 @@ export function Channels(deps: ChannelsDeps) {
             channel.id,
             { command: { ...pending, attempts: pending.attempts + 1 }, updatedAt: now().toISOString() },
             [channel.state],
+            pending.id,
           );
           if (!counted) continue;
           await deps.publisher.publish(visionStreamEntry("ChannelStepRequested", { accountId: channel.accountId, channelId: channel.id }));

@@ -5,9 +5,10 @@ import { startTestTables, type TestTables } from "@visionstream/aws/dynamodb/tes
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { visionStreamEntry } from "@visionstream/events";
 import { Conflict, InvalidInput, NotFound } from "../errors.ts";
-import { activeAccount, FakeObjectStore, FakePort, FakeSigner, RecordingPublisher, sourceHealth, testClock } from "../testing.ts";
-import { busFlowName, flowName, type Bus, type IngestHealth, type ScheduledSwitch, type SwitcherEngine, type SwitcherSpec, type SwitchMode, type SwitchOutcome, type SwitchScheduler } from "./switcher.ts";
+import { activeAccount, FakeObjectStore, FakeSigner, RecordingPublisher, sourceHealth, testClock } from "../testing.ts";
+import { busFlowName, flowName, type ScheduledSwitch, type SwitcherSpec } from "./switcher.ts";
 import { InvalidArchitecture, Switchers } from "./switchers.ts";
+import { FakeScheduler, FakeSwitcherEngine } from "./switchers-testing.ts";
 
 const TABLE = "switchers-use-cases";
 let tables: TestTables;
@@ -15,42 +16,6 @@ let accountRepository: DynamoAccountRepository;
 let switcherRepository: DynamoSwitcherRepository;
 /** examples/switcher.local.json: stage-a, stage-b and stage-c on 9001-9003, falling back to stage-b. */
 let festival: Record<string, any>;
-
-/** Switches as asked (or as `outcome` says) and reports the health it is given; `during` runs inside an apply, to race it. */
-class FakeSwitcherEngine extends FakePort<"check" | "apply" | "switch" | "health" | "remove"> implements SwitcherEngine {
-  outcome?: SwitchOutcome;
-  healthy: IngestHealth[] = [];
-  during?: () => Promise<void>;
-
-  async check(spec: SwitcherSpec): Promise<void> {
-    this.called("check", spec);
-  }
-
-  async apply(spec: SwitcherSpec): Promise<void> {
-    this.called("apply", spec);
-    await this.during?.();
-  }
-
-  async switch(switcherId: string, bus: Bus, ingestId: string, mode: SwitchMode): Promise<SwitchOutcome> {
-    this.called("switch", switcherId, bus, ingestId, mode);
-    return this.outcome ?? { mode };
-  }
-
-  async health(switcherId: string): Promise<IngestHealth[]> {
-    this.called("health", switcherId);
-    return this.healthy;
-  }
-
-  async remove(switcherId: string): Promise<void> {
-    this.called("remove", switcherId);
-  }
-}
-
-class FakeScheduler extends FakePort<"replace"> implements SwitchScheduler {
-  async replace(accountId: string, switcherId: string, entries: readonly ScheduledSwitch[]): Promise<void> {
-    this.called("replace", accountId, switcherId, entries);
-  }
-}
 
 async function switchers() {
   const account = activeAccount();
@@ -190,7 +155,7 @@ describe("Switchers", () => {
     expect(engine.callsOf("apply").map(([spec]) => (spec as SwitcherSpec).architecture.ingests[2]!.port)).toEqual([9003, 9013, 9013]);
   });
 
-  it("applies the newest file only: an apply overtaken by a change leaves the switcher APPLYING, and the change's step applies it", async () => {
+  it("applies the newest file last: an apply overtaken by a change leaves the switcher APPLYING and asks for the newer file again", async () => {
     const { account, engine, publisher, use } = await switchers();
     const { id } = await use.create(account.id, festival);
     const withoutC = structuredClone(festival);
@@ -205,9 +170,24 @@ describe("Switchers", () => {
 
     expect(overtaken).toMatchObject({ applyState: "APPLYING" });
     expect(overtaken!.architecture.ingests.map((ingest) => ingest.id)).toEqual(["stage-a", "stage-b"]);
-    expect(publisher.published).toEqual([applyRequested(account.id, id, 1), applyRequested(account.id, id, 2)]);
+    // The change asked for its apply, and the overtaken apply asks again: the newer file is applied after the older one.
+    expect(publisher.published).toEqual([applyRequested(account.id, id, 1), applyRequested(account.id, id, 2), applyRequested(account.id, id, 2)]);
     expect(engine.callsOf("apply").map(([spec]) => (spec as SwitcherSpec).architecture.ingests.length)).toEqual([3, 2]);
     expect(applied).toMatchObject({ applyState: "APPLIED", architecture: overtaken!.architecture });
+  });
+
+  it("takes down what an apply built when the switcher was deleted meanwhile", async () => {
+    const { account, engine, use } = await switchers();
+    const { id } = await use.create(account.id, festival);
+    engine.during = async () => {
+      engine.during = undefined;
+      await use.remove(account.id, id);
+    };
+
+    const outcome = await use.applyStored(account.id, id);
+
+    expect(outcome).toBeUndefined();
+    expect(engine.callsOf("remove")).toEqual([[id], [id]]);
   });
 
   it("puts an ingest on air as the engine made the switch, records and announces it, and refuses an ingest it does not have", async () => {

@@ -251,8 +251,19 @@ export function Switchers(deps: SwitchersDeps) {
         failure = error.message;
       }
       const applied = JSON.stringify(switcher.architecture);
-      return change(accountId, switcherId, (latest) =>
-        JSON.stringify(latest.architecture) !== applied ? latest : { ...latest, applyState: failure ? "APPLY_FAILED" : "APPLIED", applyFailure: failure },
+      const latest = await deps.switchers.get(accountId, switcherId);
+      // Deleted while the engine built it: what was built goes too.
+      if (!latest) {
+        await deps.engine.remove(switcherId);
+        return undefined;
+      }
+      // Changed while the engine built the older file: the newer one is applied again, after this one.
+      if (JSON.stringify(latest.architecture) !== applied) {
+        await requestApply(latest);
+        return latest;
+      }
+      return change(accountId, switcherId, (current) =>
+        JSON.stringify(current.architecture) !== applied ? current : { ...current, applyState: failure ? "APPLY_FAILED" : "APPLIED", applyFailure: failure },
       );
     },
 

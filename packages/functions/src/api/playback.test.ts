@@ -9,7 +9,7 @@ describe("links to the pages", () => {
 
     expect(new URL(playerLink(site, "https://d1.cloudfront.net/live/x.m3u8", "Policy=p")).origin).toBe("https://d2web.cloudfront.net");
     expect(new URL(playerLink(local, "http://127.0.0.1:8081/d/live/x.m3u8")).origin).toBe("http://127.0.0.1:8080");
-    expect(panelLink(site, request, "sw-1")).toBe("https://d2web.cloudfront.net/switcher.html?id=sw-1&api=https%3A%2F%2Fabc.execute-api.eu-west-1.amazonaws.com");
-    expect(panelLink(local, "http://127.0.0.1:8080/switchers", "sw-1")).toBe("http://127.0.0.1:8080/switcher.html?id=sw-1");
+    expect(panelLink(site, "sw-1")).toBe("https://d2web.cloudfront.net/switcher.html?id=sw-1");
+    expect(panelLink(local, "sw-1")).toBe("http://127.0.0.1:8080/switcher.html?id=sw-1");
   });
 });

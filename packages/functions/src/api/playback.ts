@@ -31,14 +31,9 @@ export function playerLink(pagesUrl: string, src: string, auth?: string): string
   return url.toString();
 }
 
-/**
- * The switcher's control panel at `pagesUrl`; when the pages are on another origin than the API (the static site in
- * AWS), `api=` tells the panel where the API is. The account key is added by the operator, in the fragment.
- */
-export function panelLink(pagesUrl: string, requestUrl: string, switcherId: string): string {
+/** The switcher's control panel at `pagesUrl` (it knows where the API is); the operator adds #key=<account API key>. */
+export function panelLink(pagesUrl: string, switcherId: string): string {
   const url = new URL("/switcher.html", pagesUrl);
   url.searchParams.set("id", switcherId);
-  const apiOrigin = new URL(requestUrl).origin;
-  if (url.origin !== apiOrigin) url.searchParams.set("api", apiOrigin);
   return url.toString();
 }

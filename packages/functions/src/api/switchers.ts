@@ -109,7 +109,7 @@ export function switcherRoutes(deps: { switchers: Switchers } & PagesDeps) {
   const { switchers } = deps;
   const withPanel = (c: { req: { url: string } }, switcher: Switcher) => ({
     switcher: view(switcher),
-    panelUrl: panelLink(pagesUrl(deps, c.req.url), c.req.url, switcher.id),
+    panelUrl: panelLink(pagesUrl(deps, c.req.url), switcher.id),
   });
   return new OpenAPIHono<CallerEnv>()
     .openapi(routes.create, async (c) => c.json(withPanel(c, await switchers.create(account(c), c.req.valid("json"))), 201), architectureHook)

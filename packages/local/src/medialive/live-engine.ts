@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type ChannelSpec, DEFAULT_LADDER, type IngestEndpoint, type LiveEngine, type LivePlayback, livePlaylistKey, type StepResult } from "@visionstream/core";
+import { type ChannelSpec, Conflict, DEFAULT_LADDER, type IngestEndpoint, type LiveEngine, type LivePlayback, livePlaylistKey, type StepResult } from "@visionstream/core";
 import { z } from "zod";
 import { etagOf, watchSegments } from "./segment-watcher.ts";
 import { logger } from "../logger.ts";
@@ -91,7 +91,8 @@ export class LocalLiveEngine implements LiveEngine {
       await run.stop();
       await rm(this.runFile(engineChannelId), { force: true });
       this.events.stateChange(engineChannelId, "STOPPED", 0, `Channel could not start: ${(error as Error).message}`);
-      throw error;
+      // As MediaLive refuses a start it cannot make: final for this command, with the reason on the channel.
+      throw new Conflict(`the channel could not start: ${(error as Error).message}`, { engineChannelId });
     }
     this.events.stateChange(engineChannelId, "RUNNING", channel.ports.length, "Channel is running");
     return "done";
