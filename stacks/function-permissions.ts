@@ -58,8 +58,8 @@ export const FunctionAdapters = {
     "switcherFiles",
   ],
   provisionAccount: ["accountProvisioning"],
-  // Deleting an account deletes its channels' MediaLive and MediaPackage resources too.
-  deprovisionAccount: ["accountDeprovisioning", "liveEngine"],
+  // Deleting an account deletes its channels' MediaLive and MediaPackage resources and its switchers' flows and lineups too.
+  deprovisionAccount: ["accountDeprovisioning", "liveEngine", "switcherEngine", "switchSchedule"],
   channelStateChanged: ["liveEngine"],
   channelAlert: ["liveEngine"],
   channelStep: ["liveEngine"],

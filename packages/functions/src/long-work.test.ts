@@ -24,24 +24,32 @@ const context = { functionName: "long-work", awsRequestId: "r", getRemainingTime
 type VisionStreamEntryLike = { source: string; "detail-type": string; detail: unknown; resources?: string[] };
 
 class Work {
-  private readonly waiting = new Set<() => void>();
-  /** One step of the engine: resolves after STEP_MS, or when the test calls finishAll. */
+  private readonly waiting = new Map<() => void, (error: Error) => void>();
+  /** One step of the engine: resolves after STEP_MS, or when the test calls finishAll (or fails at killAll). */
   take(): Promise<void> {
-    return new Promise((done) => {
+    return new Promise((done, fail) => {
       const finish = () => {
         clearTimeout(timer);
         this.waiting.delete(finish);
         done();
       };
       const timer = setTimeout(finish, STEP_MS);
-      this.waiting.add(finish);
+      this.waiting.set(finish, (error) => {
+        clearTimeout(timer);
+        this.waiting.delete(finish);
+        fail(error);
+      });
     });
   }
   get inProgress() {
     return this.waiting.size;
   }
   finishAll() {
-    for (const finish of [...this.waiting]) finish();
+    for (const finish of [...this.waiting.keys()]) finish();
+  }
+  /** Every step under way ends unfinished, as when Lambda stops the function at its timeout. */
+  killAll() {
+    for (const kill of [...this.waiting.values()]) kill(new Error("Task timed out after 60.00 seconds"));
   }
 }
 
@@ -245,24 +253,29 @@ describe("nothing long inside a request", () => {
     console.info(`median POST /switchers answer: ${median(timings).toFixed(1)} ms (engine apply ${STEP_MS / 1000} s)`);
   });
 
-  it("a step cut short (the Lambda timed out) is asked for again by the sweeper and completed", async () => {
+  it("a step cut short (the Lambda timed out) is asked for again by the sweeper and completed by that step alone", async () => {
     const { engine, call, settled, signUp, wired } = platform();
     const accountId = await signUp();
     const created = await call("POST", "/channels", { name: "cut short", inputType: "RTP_PUSH", allowCidrs: ["203.0.113.0/24"] });
     const id = created.body.channel.id as string;
-    // The step's Lambda is killed while the engine works: its invocation never returns; the command stays.
     await call("POST", `/channels/${id}/start`);
     await until(async () => engine.work.inProgress === 1);
-    const resume = resumePendingWorkHandler(wired.channels, wired.accounts);
-    expect((await wired.channels.get(accountId, id)).command?.name).toBe("start");
+
+    // The step's function is stopped at its timeout while the engine works: the step never finishes.
+    engine.work.killAll();
+    await settled();
+    const cutShort = await wired.channels.get(accountId, id);
     // Within the grace period nothing is asked again; after it, the sweeper asks for the step once more.
-    await resume({}, context);
-    expect(engine.work.inProgress).toBe(1);
+    await resumePendingWorkHandler(wired.channels, wired.accounts)({}, context);
+    const withinGrace = engine.work.inProgress;
     expect(await wired.channels.resumePending({ graceMs: 0 })).toEqual([id]);
-    await until(async () => engine.work.inProgress === 2);
+    await until(async () => engine.work.inProgress === 1);
     engine.work.finishAll();
     await settled();
-    expect((await wired.channels.get(accountId, id)).state).toBe("RUNNING");
+
+    expect(cutShort).toMatchObject({ state: "STARTING", command: { name: "start", attempts: 0 } });
+    expect(withinGrace).toBe(0);
+    expect(await wired.channels.get(accountId, id)).toMatchObject({ state: "RUNNING" });
     expect((await wired.channels.get(accountId, id)).command).toBeUndefined();
   });
 });
