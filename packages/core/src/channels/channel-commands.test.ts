@@ -286,4 +286,21 @@ describe("Channel commands, run step by step from events", () => {
     });
     expect(givenUp).not.toHaveProperty("command");
   });
+
+  it("lets a creation cut short (left CREATING) be deleted after a minute, and not before", async () => {
+    const { account, clock, engine, repository, use } = await channels();
+    const created = await use.create(account.id, RTMP);
+    // As if the request had died between storing the channel and the engine's answer.
+    await repository.update(account.id, created.id, { state: "CREATING", engineChannelId: undefined, updatedAt: clock.now().toISOString() });
+
+    const tooSoon = await use.remove(account.id, created.id).catch((error: unknown) => error);
+    clock.advance(61_000);
+    const deleting = await use.remove(account.id, created.id);
+    const deleted = await use.step(account.id, created.id);
+
+    expect(tooSoon).toBeInstanceOf(Conflict);
+    expect(deleting).toMatchObject({ state: "DELETING", command: { name: "delete", from: "CREATING" } });
+    expect(engine.callsOf("deleteChannel")).toEqual([[{ channelId: created.id }]]);
+    expect(deleted).toMatchObject({ state: "DELETED" });
+  });
 });

@@ -358,6 +358,20 @@ describe("Switchers", () => {
     expect(await use.list(account.id)).toEqual([]);
   });
 
+  it("releases every switcher of an account being deleted, with its lineup and engine, and is done when run again", async () => {
+    const { account, engine, scheduler, use } = await switchers();
+    const first = await use.create(account.id, festival);
+    const second = await use.create(account.id, festival);
+
+    const released = await use.releaseAll(account.id);
+    const again = await use.releaseAll(account.id);
+
+    expect([released, again]).toEqual(["done", "done"]);
+    expect(engine.callsOf("remove").flat().sort()).toEqual([first.id, second.id].sort());
+    expect(scheduler.callsOf("replace").map(([, id, entries]) => [id, entries]).sort()).toEqual([[first.id, []], [second.id, []]].sort());
+    expect(await use.list(account.id)).toEqual([]);
+  });
+
   it("resumes every switcher of the accounts after a restart, with its pending lineup, listing those the engine refused", async () => {
     const { account, engine, scheduler, use, clock, inMinutes } = await switchers();
     const older = await use.create(account.id, festival);
