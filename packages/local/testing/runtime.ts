@@ -59,7 +59,11 @@ export function apiClient(baseUrl: string) {
   };
 }
 
-export async function eventually<T>(probe: () => Promise<T | undefined>, { timeoutMs = 5_000, intervalMs = 50 } = {}): Promise<T> {
+/**
+ * Waits for `probe` to answer. The default bound is a wait, not a measure: a start's engine work (spawning the ladder)
+ * now runs after the request answers, inside what a test waits for, and a busy machine takes seconds for it.
+ */
+export async function eventually<T>(probe: () => Promise<T | undefined>, { timeoutMs = 15_000, intervalMs = 50 } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
