@@ -61,15 +61,16 @@ export const FunctionAdapters = {
   // Deleting an account deletes its channels' MediaLive and MediaPackage resources and its switchers' flows and lineups too.
   deprovisionAccount: ["accountDeprovisioning", "liveEngine", "switcherEngine", "switchSchedule"],
   channelStateChanged: ["liveEngine"],
-  channelAlert: ["liveEngine"],
+  channelAlert: [],
   channelStep: ["liveEngine"],
   recordingSegmentCreated: [],
   recordingSessionEnded: ["vodAssembly"],
   recordingJobChanged: ["recordingStore"],
   recordingGapDetected: [],
   switcherSourceHealth: ["switcherEngine"],
-  switcherApply: ["switcherEngine", "switchSchedule", "switcherFiles"],
-  stopIdleChannels: ["liveEngine"],
+  switcherApply: ["switcherEngine"],
+  // Records a stop and publishes its step: channelStep drives the engine.
+  stopIdleChannels: [],
   // Republishes the step events of work still pending: the table and the bus only.
   resumePendingWork: [],
   scheduledSwitch: ["switcherEngine"],

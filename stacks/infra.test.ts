@@ -12,6 +12,8 @@ import {
   liveEnginePermissions,
   provisionPermissions,
   recordingStorePermissions,
+  switchSchedulePermissions,
+  switcherEnginePermissions,
   vodAssemblyPermissions,
 } from "./permissions.ts";
 import { FunctionAdapters, functionPermissions } from "./function-permissions.ts";
@@ -156,8 +158,14 @@ describe("permissions", () => {
 
     expect(functionPermissions("resumePendingWork", stage)).toEqual([]);
     expect(functionPermissions("channelStep", stage)).toEqual(liveEnginePermissions("p", "ml"));
-    expect(functionPermissions("deprovisionAccount", stage)).toEqual([...deprovisionPermissions("p"), ...liveEnginePermissions("p", "ml")]);
-    expect(FunctionAdapters.switcherApply).toEqual(["switcherEngine", "switchSchedule", "switcherFiles"]);
+    expect(functionPermissions("deprovisionAccount", stage)).toEqual([
+      ...deprovisionPermissions("p"),
+      ...liveEnginePermissions("p", "ml"),
+      ...switcherEnginePermissions(),
+      ...switchSchedulePermissions("p", "sc"),
+    ]);
+    expect(FunctionAdapters.switcherApply).toEqual(["switcherEngine"]);
+    expect(functionPermissions("stopIdleChannels", stage)).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@ import type { Channel } from "../channels/channel.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import { activeAccount, channelAlert, channelStateChange, FakeObjectStore, FakePort, FakeSigner, jobStateChange, objectCreated, testClock } from "../testing.ts";
 import type { AssemblyRequest, VodAssembler } from "./recording.ts";
-import { Recordings } from "./recordings.ts";
+import { RecordingNotStartedYet, Recordings } from "./recordings.ts";
 
 const TABLE = "recordings-use-cases";
 let tables: TestTables;
@@ -168,6 +168,21 @@ describe("Recordings", () => {
     await use.onGapDetected(gap);
     await use.onGapDetected(measuredGap("2026-03-01T12:00:08.000Z", "2026-03-01T12:00:09.000Z", 1_000, activeAccount().id));
 
+    expect((await use.get(account.id, recording.id)).gaps).toEqual([{ reason: "no-input", from: "2026-03-01T12:00:03.100Z", to: "2026-03-01T12:00:04.900Z", lostMs: 1_800 }]);
+  });
+
+  it("keeps a gap of the session on air that comes before its first segment (retried until the recording exists), and drops one of a past session", async () => {
+    const { account, use, segment, measuredGap } = await session();
+    const gap = measuredGap("2026-03-01T12:00:03.100Z", "2026-03-01T12:00:04.900Z", 1_800);
+    const past = { ...gap, detail: { ...gap.detail, sessionId: "20260201t120000z-old000" } };
+
+    const early = await use.onGapDetected(gap).catch((error: unknown) => error);
+    const ofPastSession = await use.onGapDetected(past);
+    const recording = (await segment(1))!;
+    await use.onGapDetected(gap);
+
+    expect(early).toBeInstanceOf(RecordingNotStartedYet);
+    expect(ofPastSession).toBeUndefined();
     expect((await use.get(account.id, recording.id)).gaps).toEqual([{ reason: "no-input", from: "2026-03-01T12:00:03.100Z", to: "2026-03-01T12:00:04.900Z", lostMs: 1_800 }]);
   });
 

@@ -23,7 +23,7 @@ import {
 
 export interface RecordingsDeps {
   recordings: RecordingRepository;
-  channels: Pick<ChannelRepository, "findByEngineChannel">;
+  channels: Pick<ChannelRepository, "findByEngineChannel" | "get">;
   accounts: Pick<AccountRepository, "get">;
   assembler: VodAssembler;
   store: ObjectStore;
@@ -31,6 +31,14 @@ export interface RecordingsDeps {
   ladder?: Ladder;
   playbackTtlMs?: number;
   now?: () => Date;
+}
+
+/** A gap of the session on air came before its first segment was indexed: retried until the recording exists. */
+export class RecordingNotStartedYet extends Error {
+  override name = "RecordingNotStartedYet";
+  constructor(readonly recordingId: string) {
+    super(`recording ${recordingId} has no segment yet; the gap is listed once it has`);
+  }
 }
 
 const ACCOUNT_IN_BUCKET = /(acc-[a-z0-9]{16})$/;
@@ -219,9 +227,16 @@ export function Recordings(deps: RecordingsDeps) {
     async onGapDetected(event: RecordingGapDetectedEvent): Promise<Recording | undefined> {
       const { accountId, channelId, sessionId, reason, from, to, lostMs } = event.detail;
       const gap: Gap = { reason, from, to, lostMs };
-      // A gap comes after the media before it, whose segments made the recording: none (deleted, or a replay of an
-      // old event) means there is nothing to list it on.
-      return changeRecording(recordingIdOf(channelId, sessionId), (recording) => {
+      const recordingId = recordingIdOf(channelId, sessionId);
+      // A gap comes after the media before it, whose segments make the recording; a transcoder far behind real time may
+      // not have written them yet. For the session on air the gap waits (the bus retries); otherwise (deleted, or a
+      // replay of an old event) there is nothing to list it on.
+      if (!(await deps.recordings.find(recordingId))) {
+        const channel = await deps.channels.get(accountId, channelId);
+        if (channel?.sessionId === sessionId && channel.state !== "DELETED") throw new RecordingNotStartedYet(recordingId);
+        return undefined;
+      }
+      return changeRecording(recordingId, (recording) => {
         if (recording.accountId !== accountId || recording.gaps.some((known) => known.reason === reason && known.from === from && known.to === to)) return undefined;
         // An input-loss alert over the same pause says less: the measured gap replaces it.
         const gaps = [...recording.gaps.filter((known) => known.lostMs !== undefined || !sameInputLoss(known, gap)), gap].sort(byStart);
