@@ -73,7 +73,7 @@ function platform() {
   } satisfies Record<RuleName, LambdaHandler>;
   const crons = {
     stopIdleChannels: stopIdleChannelsHandler(wired.channels),
-    resumePendingWork: resumePendingWorkHandler(wired.channels, wired.accounts),
+    resumePendingWork: resumePendingWorkHandler(wired.channels, wired.accounts, wired.switchers),
     scheduledSwitch: scheduledSwitchHandler(wired.switchers),
   } satisfies Record<Cron, LambdaHandler>;
   bus.connect(rules);

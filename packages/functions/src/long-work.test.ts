@@ -266,7 +266,7 @@ describe("nothing long inside a request", () => {
     await settled();
     const cutShort = await wired.channels.get(accountId, id);
     // Within the grace period nothing is asked again; after it, the sweeper asks for the step once more.
-    await resumePendingWorkHandler(wired.channels, wired.accounts)({}, context);
+    await resumePendingWorkHandler(wired.channels, wired.accounts, wired.switchers)({}, context);
     const withinGrace = engine.work.inProgress;
     expect(await wired.channels.resumePending({ graceMs: 0 })).toEqual([id]);
     await until(async () => engine.work.inProgress === 1);

@@ -1,6 +1,6 @@
 import { awsRuntime } from "./aws-runtime.ts";
 import { resumePendingWorkHandler } from "./handlers/pending-work.ts";
 
-const { channels, accounts } = awsRuntime();
+const { channels, accounts, switchers } = awsRuntime();
 
-export const handler = resumePendingWorkHandler(channels, accounts);
+export const handler = resumePendingWorkHandler(channels, accounts, switchers);

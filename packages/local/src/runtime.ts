@@ -142,7 +142,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     stops.push(cdn.close);
     cdnOrigin = cdn.url;
     const stopIdle = invokeAsLambda("stopIdleChannels", stopIdleChannelsHandler(channels));
-    const resumePending = invokeAsLambda("resumePendingWork", resumePendingWorkHandler(channels, accounts));
+    const resumePending = invokeAsLambda("resumePendingWork", resumePendingWorkHandler(channels, accounts, switchers));
     const idleTimer = setInterval(() => {
       void stopIdle({}).catch(() => undefined);
       void resumePending({}).catch(() => undefined);

@@ -1,45 +1,18 @@
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
-import { DynamoAccountRepository, DynamoSwitcherRepository, documentClient } from "@visionstream/aws";
-import { startTestTables, type TestTables } from "@visionstream/aws/dynamodb/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { visionStreamEntry } from "@visionstream/events";
 import { Conflict, InvalidInput, NotFound } from "../errors.ts";
-import { activeAccount, FakeObjectStore, FakeSigner, RecordingPublisher, sourceHealth, testClock } from "../testing.ts";
+import { activeAccount, sourceHealth } from "../testing.ts";
 import { busFlowName, flowName, type ScheduledSwitch, type SwitcherSpec } from "./switcher.ts";
-import { InvalidArchitecture, Switchers } from "./switchers.ts";
-import { FakeScheduler, FakeSwitcherEngine } from "./switchers-testing.ts";
+import { InvalidArchitecture } from "./switchers.ts";
+import { switchersOnDynalite } from "./switchers-testing.ts";
 
-const TABLE = "switchers-use-cases";
-let tables: TestTables;
-let accountRepository: DynamoAccountRepository;
-let switcherRepository: DynamoSwitcherRepository;
+const fixture = switchersOnDynalite("switchers-use-cases");
+const switchers = fixture.switchers;
 /** examples/switcher.local.json: stage-a, stage-b and stage-c on 9001-9003, falling back to stage-b. */
 let festival: Record<string, any>;
-
-async function switchers() {
-  const account = activeAccount();
-  await accountRepository.create(account, `hash-${account.id}`);
-  const engine = new FakeSwitcherEngine();
-  const scheduler = new FakeScheduler();
-  const publisher = new RecordingPublisher();
-  const signer = new FakeSigner();
-  const store = new FakeObjectStore();
-  const clock = testClock();
-  const use = Switchers({ switchers: switcherRepository, accounts: accountRepository, engine, scheduler, publisher, signer, store, now: clock.now });
-  const inMinutes = (minutes: number) => new Date(clock.now().getTime() + minutes * 60_000).toISOString();
-  return { account, engine, scheduler, publisher, signer, store, clock, use, inMinutes };
-}
-
-beforeAll(async () => {
-  tables = await startTestTables({ table: TABLE, idempotencyTable: `${TABLE}-idempotency` });
-  const client = documentClient(tables.client);
-  accountRepository = new DynamoAccountRepository(client, TABLE);
-  switcherRepository = new DynamoSwitcherRepository(client, TABLE);
-  festival = JSON.parse(await readFile(resolve(import.meta.dirname, "../../../../examples/switcher.local.json"), "utf8"));
+beforeAll(() => {
+  festival = fixture.festival();
 });
-
-afterAll(() => tables.close());
 
 /** The event a stored architecture publishes for its apply step. */
 const applyRequested = (accountId: string, switcherId: string, version: number) => visionStreamEntry("SwitcherApplyRequested", { accountId, switcherId, version });
@@ -74,9 +47,9 @@ describe("Switchers", () => {
   });
 
   it("refuses an invalid file with every fault, and an account that is not provisioned, building nothing", async () => {
-    const { account, engine, use } = await switchers();
+    const { account, accounts, engine, use } = await switchers();
     const provisioning = activeAccount({ status: "PROVISIONING" });
-    await accountRepository.create(provisioning, `hash-${provisioning.id}`);
+    await accounts.create(provisioning, `hash-${provisioning.id}`);
     const clashing = structuredClone(festival);
     clashing.ingests[1].port = 9001;
     clashing.ingests[2].region = "mars";
@@ -126,68 +99,6 @@ describe("Switchers", () => {
     expect(store.objects.get(`${account.bucketName}/switchers/${existing.id}/architecture.json`)).toEqual(kept);
     expect(publisher.published).toEqual([applyRequested(account.id, existing.id, 1)]);
     expect(engine.callsOf("apply")).toEqual([]);
-  });
-
-  it("applies the stored file in its step: APPLY_FAILED with the engine's refusal, kept APPLYING after a passing failure, APPLIED once the engine runs it", async () => {
-    const { account, engine, use } = await switchers();
-    const { id } = await use.create(account.id, festival);
-    const fixed = structuredClone(festival);
-    fixed.ingests[2].port = 9013;
-    engine.refuseNext("apply", new InvalidInput("ingests[2].port", "port 9003 is not open on this host"));
-
-    const refused = await use.applyStored(account.id, id);
-    const changed = await use.updateConfig(account.id, id, fixed);
-    engine.refuseNext("apply", new Error("ServiceUnavailableException"));
-    const passing = await use.applyStored(account.id, id).catch((error: unknown) => error);
-    const afterPassing = await use.get(account.id, id);
-    const applied = await use.applyStored(account.id, id);
-    const deliveredAgain = await use.applyStored(account.id, id);
-    const stored = await use.get(account.id, id);
-
-    expect(refused).toMatchObject({ applyState: "APPLY_FAILED", applyFailure: "ingests[2].port: port 9003 is not open on this host" });
-    expect(changed).toMatchObject({ applyState: "APPLYING", applyFailure: undefined });
-    expect(passing).toMatchObject({ message: "ServiceUnavailableException" });
-    expect(afterPassing).toMatchObject({ applyState: "APPLYING", version: changed.version });
-    expect(afterPassing).not.toHaveProperty("applyFailure");
-    expect(applied).toMatchObject({ applyState: "APPLIED", architecture: changed.architecture });
-    expect(deliveredAgain).toEqual(applied);
-    expect(stored).not.toHaveProperty("applyFailure");
-    expect(engine.callsOf("apply").map(([spec]) => (spec as SwitcherSpec).architecture.ingests[2]!.port)).toEqual([9003, 9013, 9013]);
-  });
-
-  it("applies the newest file last: an apply overtaken by a change leaves the switcher APPLYING and asks for the newer file again", async () => {
-    const { account, engine, publisher, use } = await switchers();
-    const { id } = await use.create(account.id, festival);
-    const withoutC = structuredClone(festival);
-    withoutC.ingests = withoutC.ingests.filter((ingest: { id: string }) => ingest.id !== "stage-c");
-    engine.during = async () => {
-      engine.during = undefined;
-      await use.updateConfig(account.id, id, withoutC);
-    };
-
-    const overtaken = await use.applyStored(account.id, id);
-    const applied = await use.applyStored(account.id, id);
-
-    expect(overtaken).toMatchObject({ applyState: "APPLYING" });
-    expect(overtaken!.architecture.ingests.map((ingest) => ingest.id)).toEqual(["stage-a", "stage-b"]);
-    // The change asked for its apply, and the overtaken apply asks again: the newer file is applied after the older one.
-    expect(publisher.published).toEqual([applyRequested(account.id, id, 1), applyRequested(account.id, id, 2), applyRequested(account.id, id, 2)]);
-    expect(engine.callsOf("apply").map(([spec]) => (spec as SwitcherSpec).architecture.ingests.length)).toEqual([3, 2]);
-    expect(applied).toMatchObject({ applyState: "APPLIED", architecture: overtaken!.architecture });
-  });
-
-  it("takes down what an apply built when the switcher was deleted meanwhile", async () => {
-    const { account, engine, use } = await switchers();
-    const { id } = await use.create(account.id, festival);
-    engine.during = async () => {
-      engine.during = undefined;
-      await use.remove(account.id, id);
-    };
-
-    const outcome = await use.applyStored(account.id, id);
-
-    expect(outcome).toBeUndefined();
-    expect(engine.callsOf("remove")).toEqual([[id], [id]]);
   });
 
   it("puts an ingest on air as the engine made the switch, records and announces it, and refuses an ingest it does not have", async () => {
@@ -355,20 +266,6 @@ describe("Switchers", () => {
     expect(scheduler.callsOf("replace")).toEqual([[account.id, id, []]]);
     expect(engine.callsOf("remove")).toEqual([[id]]);
     await expect(use.get(account.id, id)).rejects.toBeInstanceOf(NotFound);
-    expect(await use.list(account.id)).toEqual([]);
-  });
-
-  it("releases every switcher of an account being deleted, with its lineup and engine, and is done when run again", async () => {
-    const { account, engine, scheduler, use } = await switchers();
-    const first = await use.create(account.id, festival);
-    const second = await use.create(account.id, festival);
-
-    const released = await use.releaseAll(account.id);
-    const again = await use.releaseAll(account.id);
-
-    expect([released, again]).toEqual(["done", "done"]);
-    expect(engine.callsOf("remove").flat().sort()).toEqual([first.id, second.id].sort());
-    expect(scheduler.callsOf("replace").map(([, id, entries]) => [id, entries]).sort()).toEqual([[first.id, []], [second.id, []]].sort());
     expect(await use.list(account.id)).toEqual([]);
   });
 

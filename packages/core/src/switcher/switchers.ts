@@ -2,18 +2,17 @@ import { randomUUID } from "node:crypto";
 import { type MediaConnectSourceHealth, visionStreamEntry } from "@visionstream/events";
 import type { AccountRepository } from "../accounts/account.ts";
 import { AccountNeeds } from "../accounts/account-needs.ts";
-import type { PathSignature, PlaybackSigner } from "../channels/playback.ts";
+import type { PlaybackSigner } from "../channels/playback.ts";
 import { Conflict, InvalidInput, NotFound } from "../errors.ts";
 import type { EventPublisher, StepResult } from "../ports.ts";
 import type { ObjectStore } from "../recordings/recording.ts";
 import { newId } from "../ids.ts";
 import { type Architecture, parseArchitecture } from "./architecture.ts";
+import { switcherViews, type SwitcherView } from "./switcher-view.ts";
 import {
   architectureKey,
   type Bus,
   ingestOfFlowArn,
-  type IngestHealth,
-  monitorPlaylistKey,
   type ScheduledSwitch,
   type ScheduledSwitchInput,
   type ScheduleEntry,
@@ -26,6 +25,8 @@ import {
   type SwitchScheduler,
 } from "./switcher.ts";
 
+export type { SwitcherView };
+
 /** An invalid architecture file: every fault with its path. */
 export class InvalidArchitecture extends Error {
   override name = "InvalidArchitecture";
@@ -36,7 +37,7 @@ export class InvalidArchitecture extends Error {
 
 export interface SwitchersDeps {
   switchers: SwitcherRepository;
-  accounts: Pick<AccountRepository, "get">;
+  accounts: Pick<AccountRepository, "get" | "list">;
   engine: SwitcherEngine;
   scheduler: SwitchScheduler;
   publisher: EventPublisher;
@@ -46,10 +47,6 @@ export interface SwitchersDeps {
   now?: () => Date;
 }
 
-export interface SwitcherView extends Switcher {
-  ingests: (Architecture["ingests"][number] & { health: Omit<IngestHealth, "ingestId"> })[];
-  monitors: Record<Bus, (PathSignature & { hlsUrl: string }) | null>;
-}
 
 /** The generated picture a switcher can fall back to, when its architecture file says so. */
 export const SLATE = "slate";
@@ -57,7 +54,6 @@ const RECENT_SWITCHES = 100;
 const MAX_SCHEDULE = 200;
 const WRITE_ATTEMPTS = 8;
 
-const NO_HEALTH = { connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null };
 
 export function Switchers(deps: SwitchersDeps) {
   const now = deps.now ?? (() => new Date());
@@ -140,26 +136,7 @@ export function Switchers(deps: SwitchersDeps) {
     return { switcher: stored, switch: entry };
   }
 
-  async function view(switcher: Switcher): Promise<SwitcherView> {
-    const account = await deps.accounts.get(switcher.accountId);
-    const health = await deps.engine.health(switcher.id).catch(() => [] as IngestHealth[]);
-    const expiresAt = new Date(now().getTime() + monitorTtlMs);
-    const monitor = async (bus: Bus) => {
-      if (!account?.cdnBaseUrl || !switcher.architecture.outputs[bus].hlsMonitor) return null;
-      const hlsUrl = `${account.cdnBaseUrl}/${monitorPlaylistKey(switcher.id, bus)}`;
-      const signature = await deps.signer.signPath(switcher.accountId, `${account.cdnBaseUrl}/switchers/${switcher.id}/${bus}/*`, expiresAt);
-      return { hlsUrl, ...signature };
-    };
-    return {
-      ...switcher,
-      ingests: switcher.architecture.ingests.map((ingest) => {
-        const found = health.find((candidate) => candidate.ingestId === ingest.id);
-        const { ingestId: _, ...rest } = found ?? { ingestId: ingest.id, ...NO_HEALTH };
-        return { ...ingest, health: rest };
-      }),
-      monitors: { live: await monitor("live"), preview: await monitor("preview") },
-    };
-  }
+  const view = switcherViews({ ...deps, monitorTtlMs, now });
 
   const specOf = (switcher: Switcher, bucketName: string) => ({
     switcherId: switcher.id,
@@ -265,6 +242,29 @@ export function Switchers(deps: SwitchersDeps) {
       return change(accountId, switcherId, (current) =>
         JSON.stringify(current.architecture) !== applied ? current : { ...current, applyState: failure ? "APPLY_FAILED" : "APPLIED", applyFailure: failure },
       );
+    },
+
+    /**
+     * Scheduled: switchers still APPLYING after `graceMs` (their apply's deliveries all failed, or its function was
+     * stopped at its timeout) get their apply asked for again.
+     */
+    async resumeApplying({ graceMs = 60_000 }: { graceMs?: number } = {}): Promise<string[]> {
+      const resumed: string[] = [];
+      const limit = now().getTime() - graceMs;
+      let cursor: string | undefined;
+      do {
+        const page = await deps.accounts.list({ limit: 100, ...(cursor ? { cursor } : {}) });
+        for (const account of page.accounts) {
+          if (account.status !== "ACTIVE") continue;
+          for (const switcher of await deps.switchers.list(account.id)) {
+            if (switcher.applyState !== "APPLYING" || Date.parse(switcher.updatedAt) > limit) continue;
+            await requestApply(switcher);
+            resumed.push(switcher.id);
+          }
+        }
+        cursor = page.cursor;
+      } while (cursor);
+      return resumed;
     },
 
     /** After a restart: every switcher of the accounts runs again, with its buses and its pending lineup. */

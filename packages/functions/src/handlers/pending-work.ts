@@ -1,4 +1,4 @@
-import type { Accounts, Channels } from "@visionstream/core";
+import type { Accounts, Channels, Switchers } from "@visionstream/core";
 import { logger } from "../logger.ts";
 import { eventHandler } from "./event-handler.ts";
 
@@ -7,9 +7,10 @@ import { eventHandler } from "./event-handler.ts";
  * again — a step left "pending" by the engine (MediaLive reports no event after an update), or one cut short by a
  * timeout. The schedule's event carries nothing to read.
  */
-export const resumePendingWorkHandler = (channels: Channels, accounts: Accounts) =>
+export const resumePendingWorkHandler = (channels: Channels, accounts: Accounts, switchers: Switchers) =>
   eventHandler(null, async () => {
     const channelIds = await channels.resumePending();
     const accountIds = await accounts.resumeDeletions();
-    logger.info("pending work resumed", { channelIds, accountIds });
+    const switcherIds = await switchers.resumeApplying();
+    logger.info("pending work resumed", { channelIds, accountIds, switcherIds });
   });

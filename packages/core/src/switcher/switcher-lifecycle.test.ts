@@ -1,0 +1,110 @@
+import { visionStreamEntry } from "@visionstream/events";
+import { beforeAll, describe, expect, it } from "vitest";
+import { InvalidInput } from "../errors.ts";
+import type { SwitcherSpec } from "./switcher.ts";
+import { switchersOnDynalite } from "./switchers-testing.ts";
+
+const fixture = switchersOnDynalite("switcher-lifecycle");
+const switchers = fixture.switchers;
+/** examples/switcher.local.json: stage-a, stage-b and stage-c on 9001-9003, falling back to stage-b. */
+let festival: Record<string, any>;
+beforeAll(() => {
+  festival = fixture.festival();
+});
+
+const applyRequested = (accountId: string, switcherId: string, version: number) => visionStreamEntry("SwitcherApplyRequested", { accountId, switcherId, version });
+
+describe("Switchers, applied and released by steps after the request", () => {
+  it("applies the stored file in its step: APPLY_FAILED with the engine's refusal, kept APPLYING after a passing failure, APPLIED once the engine runs it", async () => {
+    const { account, engine, use } = await switchers();
+    const { id } = await use.create(account.id, festival);
+    const fixed = structuredClone(festival);
+    fixed.ingests[2].port = 9013;
+    engine.refuseNext("apply", new InvalidInput("ingests[2].port", "port 9003 is not open on this host"));
+
+    const refused = await use.applyStored(account.id, id);
+    const changed = await use.updateConfig(account.id, id, fixed);
+    engine.refuseNext("apply", new Error("ServiceUnavailableException"));
+    const passing = await use.applyStored(account.id, id).catch((error: unknown) => error);
+    const afterPassing = await use.get(account.id, id);
+    const applied = await use.applyStored(account.id, id);
+    const deliveredAgain = await use.applyStored(account.id, id);
+    const stored = await use.get(account.id, id);
+
+    expect(refused).toMatchObject({ applyState: "APPLY_FAILED", applyFailure: "ingests[2].port: port 9003 is not open on this host" });
+    expect(changed).toMatchObject({ applyState: "APPLYING", applyFailure: undefined });
+    expect(passing).toMatchObject({ message: "ServiceUnavailableException" });
+    expect(afterPassing).toMatchObject({ applyState: "APPLYING", version: changed.version });
+    expect(afterPassing).not.toHaveProperty("applyFailure");
+    expect(applied).toMatchObject({ applyState: "APPLIED", architecture: changed.architecture });
+    expect(deliveredAgain).toEqual(applied);
+    expect(stored).not.toHaveProperty("applyFailure");
+    expect(engine.callsOf("apply").map(([spec]) => (spec as SwitcherSpec).architecture.ingests[2]!.port)).toEqual([9003, 9013, 9013]);
+  });
+
+  it("applies the newest file last: an apply overtaken by a change leaves the switcher APPLYING and asks for the newer file again", async () => {
+    const { account, engine, publisher, use } = await switchers();
+    const { id } = await use.create(account.id, festival);
+    const withoutC = structuredClone(festival);
+    withoutC.ingests = withoutC.ingests.filter((ingest: { id: string }) => ingest.id !== "stage-c");
+    engine.during = async () => {
+      engine.during = undefined;
+      await use.updateConfig(account.id, id, withoutC);
+    };
+
+    const overtaken = await use.applyStored(account.id, id);
+    const applied = await use.applyStored(account.id, id);
+
+    expect(overtaken).toMatchObject({ applyState: "APPLYING" });
+    expect(overtaken!.architecture.ingests.map((ingest) => ingest.id)).toEqual(["stage-a", "stage-b"]);
+    // The change asked for its apply, and the overtaken apply asks again: the newer file is applied after the older one.
+    expect(publisher.published).toEqual([applyRequested(account.id, id, 1), applyRequested(account.id, id, 2), applyRequested(account.id, id, 2)]);
+    expect(engine.callsOf("apply").map(([spec]) => (spec as SwitcherSpec).architecture.ingests.length)).toEqual([3, 2]);
+    expect(applied).toMatchObject({ applyState: "APPLIED", architecture: overtaken!.architecture });
+  });
+
+  it("takes down what an apply built when the switcher was deleted meanwhile", async () => {
+    const { account, engine, use } = await switchers();
+    const { id } = await use.create(account.id, festival);
+    engine.during = async () => {
+      engine.during = undefined;
+      await use.remove(account.id, id);
+    };
+
+    const outcome = await use.applyStored(account.id, id);
+
+    expect(outcome).toBeUndefined();
+    expect(engine.callsOf("remove")).toEqual([[id], [id]]);
+  });
+
+  it("releases every switcher of an account being deleted, with its lineup and engine, and is done when run again", async () => {
+    const { account, engine, scheduler, use } = await switchers();
+    const first = await use.create(account.id, festival);
+    const second = await use.create(account.id, festival);
+
+    const released = await use.releaseAll(account.id);
+    const again = await use.releaseAll(account.id);
+
+    expect([released, again]).toEqual(["done", "done"]);
+    expect(engine.callsOf("remove").flat().sort()).toEqual([first.id, second.id].sort());
+    expect(scheduler.callsOf("replace").map(([, id, entries]) => [id, entries]).sort()).toEqual([[first.id, []], [second.id, []]].sort());
+    expect(await use.list(account.id)).toEqual([]);
+  });
+
+  it("asks again for the apply of a switcher still APPLYING after the grace period, only for ACTIVE accounts", async () => {
+    const { account, clock, publisher, use } = await switchers();
+    const { id } = await use.create(account.id, festival);
+
+    const withinGrace = await use.resumeApplying({ graceMs: 60_000 });
+    clock.advance(61_000);
+    const afterGrace = await use.resumeApplying({ graceMs: 60_000 });
+    await use.applyStored(account.id, id);
+    clock.advance(61_000);
+    const onceApplied = await use.resumeApplying({ graceMs: 60_000 });
+
+    expect(withinGrace).not.toContain(id);
+    expect(afterGrace).toContain(id);
+    expect(onceApplied).not.toContain(id);
+    expect(publisher.published.filter((entry) => entry["detail-type"] === "SwitcherApplyRequested")).toHaveLength(2);
+  });
+});
