@@ -297,7 +297,10 @@ describe("the web player", () => {
       expect(watched.levels.length).toBeGreaterThanOrEqual(2);
       expect(watched.currentTimeEnd - watched.currentTimeStart).toBeGreaterThan(2);
       const tampered = await browser.newPage();
-      const denied = await watchPlayer(tampered, playback.playerUrl.replace(/Signature%3D[A-Za-z0-9]/, "Signature%3DA"), { seconds: 1 });
+      // The signature's first character changed (one that starts with "A" becomes "B", so the URL always differs).
+      const tamperedUrl = playback.playerUrl.replace(/Signature%3D([A-Za-z0-9])/, (_: string, first: string) => `Signature%3D${first === "A" ? "B" : "A"}`);
+      expect(tamperedUrl).not.toBe(playback.playerUrl);
+      const denied = await watchPlayer(tampered, tamperedUrl, { seconds: 1 });
       expect(denied.fatalError).toMatch(/not allowed/);
     } finally {
       await browser.close();
