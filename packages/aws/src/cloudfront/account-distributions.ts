@@ -17,7 +17,7 @@ import {
 } from "@aws-sdk/client-cloudfront";
 import type { StepResult } from "@visionstream/core/ports";
 import { hasEverySetting, type AccountDistributionConfig } from "./distribution-config.ts";
-import { findInPages, required, truncatedPage } from "./find-or-create.ts";
+import { deleteFound, findInPages, required, truncatedPage } from "./find-or-create.ts";
 import { withinQuotas } from "./quotas.ts";
 
 export type Distribution = { id: string; arn: string; domainName: string };
@@ -77,19 +77,15 @@ export class AccountDistributions {
    * since have none of their own. Done when there is none, once no distribution uses it.
    */
   async releaseOwnOriginAccessControl(name: string): Promise<void> {
-    const control = await findInPages({
+    await deleteFound({
       page: async (Marker) =>
         truncatedPage((await this.cloudfront.send(new ListOriginAccessControlsCommand({ Marker }))).OriginAccessControlList),
       matches: (summary) => summary.Name === name,
+      idOf: (summary) => summary.Id,
+      etagOf: async (Id) => (await this.cloudfront.send(new GetOriginAccessControlCommand({ Id }))).ETag,
+      remove: (Id, IfMatch) => this.cloudfront.send(new DeleteOriginAccessControlCommand({ Id, IfMatch })),
+      gone: (error) => error instanceof NoSuchOriginAccessControl,
     });
-    if (!control?.Id) return;
-    try {
-      const { ETag } = await this.cloudfront.send(new GetOriginAccessControlCommand({ Id: control.Id }));
-      await this.cloudfront.send(new DeleteOriginAccessControlCommand({ Id: control.Id, IfMatch: ETag }));
-    } catch (error) {
-      if (error instanceof NoSuchOriginAccessControl) return;
-      throw error;
-    }
   }
 
   private async create(config: AccountDistributionConfig): Promise<Distribution> {

@@ -15,10 +15,12 @@ import {
   PublicKeyAlreadyExists,
   PublicKeyInUse,
   ResourceInUse,
+  type KeyGroupSummary,
+  type PublicKeySummary,
 } from "@aws-sdk/client-cloudfront";
 import type { StepResult } from "@visionstream/core/ports";
 import type { AccountResourceNames } from "../account-resources.ts";
-import { findInPages, findOrCreate, markerPage, required } from "./find-or-create.ts";
+import { deleteFound, findOrCreate, type Listing, markerPage, required } from "./find-or-create.ts";
 import { withinQuotas } from "./quotas.ts";
 
 /** The CloudFront public key of this name holds another key than the one in the account's secret. */
@@ -47,13 +49,26 @@ export class KeyGroupMismatch extends Error {
 export class AccountSigners {
   constructor(private readonly cloudfront: CloudFrontClient) {}
 
+  private publicKeysNamed(Name: string): Listing<PublicKeySummary> {
+    return {
+      page: async (Marker) => markerPage((await this.cloudfront.send(new ListPublicKeysCommand({ Marker }))).PublicKeyList),
+      matches: (key) => key.Name === Name,
+    };
+  }
+
+  private keyGroupsNamed(Name: string): Listing<KeyGroupSummary> {
+    return {
+      page: async (Marker) => markerPage((await this.cloudfront.send(new ListKeyGroupsCommand({ Marker }))).KeyGroupList),
+      matches: (item) => item.KeyGroup?.KeyGroupConfig?.Name === Name,
+    };
+  }
+
   async ensurePublicKey(accountId: string, names: AccountResourceNames, publicKeyPem: string): Promise<string> {
     const Name = names.cloudFrontName;
     const publicKey = await findOrCreate({
       resource: "CloudFront public key",
       name: Name,
-      page: async (Marker) => markerPage((await this.cloudfront.send(new ListPublicKeysCommand({ Marker }))).PublicKeyList),
-      matches: (key) => key.Name === Name,
+      ...this.publicKeysNamed(Name),
       found: (key) => ({ id: key.Id, encodedKey: key.EncodedKey }),
       create: async () => {
         const Comment = `Signed URLs and cookies of VisionStream account ${accountId}`;
@@ -75,8 +90,7 @@ export class AccountSigners {
     const keyGroup = await findOrCreate({
       resource: "CloudFront key group",
       name: Name,
-      page: async (Marker) => markerPage((await this.cloudfront.send(new ListKeyGroupsCommand({ Marker }))).KeyGroupList),
-      matches: (item) => item.KeyGroup?.KeyGroupConfig?.Name === Name,
+      ...this.keyGroupsNamed(Name),
       found: ({ KeyGroup }) => ({ id: KeyGroup?.Id, publicKeyIds: KeyGroup?.KeyGroupConfig?.Items }),
       create: async () => {
         const KeyGroupConfig = { Name, Items: [publicKeyId], Comment: `Signers of VisionStream account ${accountId}` };
@@ -90,41 +104,27 @@ export class AccountSigners {
   }
 
   /** Deletes the key group, once no distribution trusts it any more ("pending" until then). */
-  async releaseKeyGroup(Name: string): Promise<StepResult> {
-    const found = await findInPages({
-      page: async (Marker) => markerPage((await this.cloudfront.send(new ListKeyGroupsCommand({ Marker }))).KeyGroupList),
-      matches: (item) => item.KeyGroup?.KeyGroupConfig?.Name === Name,
+  releaseKeyGroup(Name: string): Promise<StepResult> {
+    return deleteFound({
+      ...this.keyGroupsNamed(Name),
+      idOf: (item) => item.KeyGroup?.Id,
+      etagOf: async (Id) => (await this.cloudfront.send(new GetKeyGroupCommand({ Id }))).ETag,
+      remove: (Id, IfMatch) => this.cloudfront.send(new DeleteKeyGroupCommand({ Id, IfMatch })),
+      gone: (error) => error instanceof NoSuchResource,
+      busy: (error) => error instanceof ResourceInUse || error instanceof PreconditionFailed,
     });
-    const Id = found?.KeyGroup?.Id;
-    if (!Id) return "done";
-    try {
-      const { ETag } = await this.cloudfront.send(new GetKeyGroupCommand({ Id }));
-      await this.cloudfront.send(new DeleteKeyGroupCommand({ Id, IfMatch: ETag }));
-      return "done";
-    } catch (error) {
-      if (error instanceof NoSuchResource) return "done";
-      if (error instanceof ResourceInUse || error instanceof PreconditionFailed) return "pending";
-      throw error;
-    }
   }
 
   /** Deletes the public key, once no key group holds it any more ("pending" until then). */
-  async releasePublicKey(Name: string): Promise<StepResult> {
-    const found = await findInPages({
-      page: async (Marker) => markerPage((await this.cloudfront.send(new ListPublicKeysCommand({ Marker }))).PublicKeyList),
-      matches: (key) => key.Name === Name,
+  releasePublicKey(Name: string): Promise<StepResult> {
+    return deleteFound({
+      ...this.publicKeysNamed(Name),
+      idOf: (key) => key.Id,
+      etagOf: async (Id) => (await this.cloudfront.send(new GetPublicKeyCommand({ Id }))).ETag,
+      remove: (Id, IfMatch) => this.cloudfront.send(new DeletePublicKeyCommand({ Id, IfMatch })),
+      gone: (error) => error instanceof NoSuchPublicKey,
+      busy: (error) => error instanceof PublicKeyInUse || error instanceof PreconditionFailed,
     });
-    const Id = found?.Id;
-    if (!Id) return "done";
-    try {
-      const { ETag } = await this.cloudfront.send(new GetPublicKeyCommand({ Id }));
-      await this.cloudfront.send(new DeletePublicKeyCommand({ Id, IfMatch: ETag }));
-      return "done";
-    } catch (error) {
-      if (error instanceof NoSuchPublicKey) return "done";
-      if (error instanceof PublicKeyInUse || error instanceof PreconditionFailed) return "pending";
-      throw error;
-    }
   }
 }
 

@@ -1,3 +1,4 @@
+import type { StepResult } from "@visionstream/core/ports";
 import { AccountResourceMissing } from "../account-resources.ts";
 
 export interface Page<T> {
@@ -71,4 +72,36 @@ export async function findInPages<T>({ page, matches }: Listing<T>): Promise<T |
 export function required(value: string | undefined, resource: string, name: string): string {
   if (!value) throw new AccountResourceMissing(resource, name);
   return value;
+}
+
+/**
+ * Deletes the resource the listing finds, with the ETag its Get answers (CloudFront deletes only with IfMatch): "done"
+ * when it is gone or was never there, "pending" while CloudFront refuses it for now (`busy`: still in use, changed
+ * meanwhile).
+ */
+export async function deleteFound<T>({
+  idOf,
+  etagOf,
+  remove,
+  gone,
+  busy = () => false,
+  ...listing
+}: Listing<T> & {
+  idOf: (found: T) => string | undefined;
+  etagOf: (Id: string) => Promise<string | undefined>;
+  remove: (Id: string, IfMatch: string | undefined) => Promise<unknown>;
+  gone: (error: unknown) => boolean;
+  busy?: (error: unknown) => boolean;
+}): Promise<StepResult> {
+  const found = await findInPages(listing);
+  const Id = found && idOf(found);
+  if (!Id) return "done";
+  try {
+    await remove(Id, await etagOf(Id));
+    return "done";
+  } catch (error) {
+    if (gone(error)) return "done";
+    if (busy(error)) return "pending";
+    throw error;
+  }
 }
