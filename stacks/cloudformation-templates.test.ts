@@ -35,6 +35,18 @@ const files = {
       preview: { protocol: "srt-caller", destination: "10.0.0.9:9201", passphraseSecret: "studio/preview" },
     },
   },
+  "two regions with the network section: outputs on the VPC, a DNS name per ingest": {
+    name: "seed",
+    regions: [{ id: "eu-west-1", name: "Ireland" }, { id: "ap-southeast-2", name: "Sydney" }],
+    ingests: [ingest("stage-a", "eu-west-1", 9001), ingest("stage-b", "ap-southeast-2", 9002), ingest("stage-c", "ap-southeast-2", 9003)],
+    outputs: { live: { protocol: "srt-listener", port: 9101 }, preview: { protocol: "srt-caller", destination: "10.20.0.5:9102" } },
+    network: {
+      regions: { "eu-west-1": { vpcCidr: "10.20.0.0/16" }, "ap-southeast-2": { vpcCidr: "10.30.0.0/16" } },
+      outputsOnVpc: true,
+      outputAllowCidrs: ["192.0.2.0/24"],
+      dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ", zoneName: "live.example.com" },
+    },
+  },
   "listeners without passphrases": {
     name: "lab",
     regions: [{ id: "us-west-2", name: "Oregon" }],
@@ -82,7 +94,9 @@ describe("the CloudFormation templates of stacks/", () => {
     const problems = all.flatMap(({ name, template }) => validateTemplate(template).map((problem) => `${name}: ${problem.path}: ${problem.message}`));
 
     expect(problems).toEqual([]);
-    expect(all).toHaveLength(4);
+    expect(all).toHaveLength(6);
+    const types = all.flatMap(({ template }) => Object.values((template as { Resources: Record<string, { Type: string }> }).Resources).map((resource) => resource.Type));
+    expect(types.filter((type) => type === "AWS::Route53::RecordSet")).toHaveLength(3);
   });
 
   it("come from switcher.ts only: a new aws.cloudformation.Stack elsewhere needs its templates checked here", () => {

@@ -69,6 +69,9 @@ export const FunctionAdapters = {
   recordingGapDetected: [],
   switcherSourceHealth: ["switcherEngine"],
   switcherApply: ["switcherEngine"],
+  // Both only ask for an apply (SwitcherApplyRequested): the table and the bus.
+  switcherStackDeployed: [],
+  switcherFlowStandby: [],
   // Records a stop and publishes its step: channelStep drives the engine.
   stopIdleChannels: [],
   // Republishes the step events of work still pending: the table and the bus only.

@@ -3,7 +3,15 @@ import { fileURLToPath } from "node:url";
 import { documentClient, DynamoSwitcherRepository } from "@visionstream/aws";
 import { startTestTables, type TestTables } from "@visionstream/aws/dynamodb/testing";
 import { Authenticator, flowName, recordingIdOf } from "@visionstream/core";
-import { channelAlert, channelStateChange, jobStateChange, objectCreated, sourceHealth } from "@visionstream/core/testing";
+import {
+  channelAlert,
+  channelStateChange,
+  flowStatusChange,
+  jobStateChange,
+  objectCreated,
+  sourceHealth,
+  switcherStackDeployed,
+} from "@visionstream/core/testing";
 import { type RuleName, stageRules, visionStreamEntry } from "@visionstream/events";
 import { createApi } from "@visionstream/functions/api/app";
 import { domain } from "@visionstream/functions/domain";
@@ -16,7 +24,13 @@ import {
   recordingSegmentCreatedHandler,
   recordingSessionEndedHandler,
 } from "@visionstream/functions/handlers/recordings";
-import { scheduledSwitchHandler, switcherApplyHandler, switcherSourceHealthHandler } from "@visionstream/functions/handlers/switchers";
+import {
+  scheduledSwitchHandler,
+  switcherApplyHandler,
+  switcherFlowStandbyHandler,
+  switcherSourceHealthHandler,
+  switcherStackDeployedHandler,
+} from "@visionstream/functions/handlers/switchers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Adapter, FunctionAdapters, type FunctionName } from "./function-permissions.ts";
 import {
@@ -70,6 +84,8 @@ function platform() {
     switcherSourceHealth: switcherSourceHealthHandler(wired.switchers),
     channelStep: channelStepHandler(wired.channels),
     switcherApply: switcherApplyHandler(wired.switchers),
+    switcherStackDeployed: switcherStackDeployedHandler(wired.switchers),
+    switcherFlowStandby: switcherFlowStandbyHandler(wired.switchers),
   } satisfies Record<RuleName, LambdaHandler>;
   const crons = {
     stopIdleChannels: stopIdleChannelsHandler(wired.channels),
@@ -193,6 +209,11 @@ async function scenario() {
   const switcherId: string = (await call(apiKey, "POST", "/switchers", architecture, 201)).switcher.id;
   await drain();
   expect((await switcher(accountId, switcherId)).applyState).toBe("APPLIED");
+  // Its stack deployed, and one of its flows back in STANDBY: each asks for the apply again.
+  bus.emit(switcherStackDeployed(PREFIX, switcherId, "eu-west-1", eventTime()));
+  bus.emit(flowStatusChange(flowName(switcherId, "stage-b"), "STANDBY", "STOPPING", eventTime()));
+  await drain();
+  expect((await switcher(accountId, switcherId)).applyState).toBe("APPLIED");
   await call(apiKey, "GET", `/switchers/${switcherId}`, undefined, 200);
   tick();
   bus.emit(sourceHealth(flowName(switcherId, "stage-a"), true, eventTime()));
@@ -267,6 +288,8 @@ describe("what each function reaches, derived by running the real handlers on fa
       switcherSourceHealth: [RuleHandlers.switcherSourceHealth, switcherSourceHealthHandler],
       channelStep: [RuleHandlers.channelStep, channelStepHandler],
       switcherApply: [RuleHandlers.switcherApply, switcherApplyHandler],
+      switcherStackDeployed: [RuleHandlers.switcherStackDeployed, switcherStackDeployedHandler],
+      switcherFlowStandby: [RuleHandlers.switcherFlowStandby, switcherFlowStandbyHandler],
       stopIdleChannels: [CRON_ENTRIES.stopIdleChannels, stopIdleChannelsHandler],
       resumePendingWork: [CRON_ENTRIES.resumePendingWork, resumePendingWorkHandler],
       scheduledSwitch: [CRON_ENTRIES.scheduledSwitch, scheduledSwitchHandler],

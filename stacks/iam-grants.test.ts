@@ -62,6 +62,7 @@ beforeAll(async () => {
   const { mediaLiveRolePolicy } = await import("./medialive.ts");
   const { mediaConvertRolePolicy } = await import("./mediaconvert.ts");
   const { mediaConnectRolePolicy, switchSchedulerPolicy } = await import("./switcher.ts");
+  const { switcherForwardingPolicy } = await import("./switcher-events.ts");
   functionGrants = new Map(
     functionNames.map((name) => [
       name,
@@ -74,6 +75,7 @@ beforeAll(async () => {
     roleGrant("role MediaConvert", mediaConvertRolePolicy(prefix)),
     roleGrant("role MediaConnect (switcher)", mediaConnectRolePolicy([`arn:aws:secretsmanager:eu-west-1:${account}:secret:festival/live-AbCdEf`])),
     roleGrant("role EventBridge Scheduler", switchSchedulerPolicy(`arn:aws:lambda:eu-west-1:${account}:function:${prefix}-scheduled-switch`)),
+    roleGrant("role EventBridge (switcher events to the app region)", switcherForwardingPolicy(`arn:aws:events:eu-west-1:${account}:event-bus/default`)),
   ];
   allActions = ALL_ACTIONS;
 });

@@ -188,6 +188,12 @@ export const SWITCHER_ENGINE_ACTIONS = [
   "mediaconnect:StopFlow",
 ] as const;
 
+/**
+ * The panel's monitors and health figures in AWS: the bus flows' source thumbnails and the ingests' bit rates from
+ * CloudWatch. GetMetricData names no resource the switcher owns, so it is granted on "*" too.
+ */
+export const SWITCHER_MONITOR_ACTIONS = ["mediaconnect:DescribeFlowSourceThumbnail", "cloudwatch:GetMetricData"] as const;
+
 /** A switcher's lineup as one-time schedules in the stage's schedule group; ListSchedules takes only "*". */
 export const SWITCH_SCHEDULE_ACTIONS = ["scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"] as const;
 export const SWITCH_SCHEDULE_LIST_ACTIONS = ["scheduler:ListSchedules"] as const;
@@ -247,6 +253,7 @@ export const ALL_ACTIONS = [
   ...PLAYBACK_SIGNING_ACTIONS,
   ...MEDIA_OBJECT_ACTIONS,
   ...SWITCHER_ENGINE_ACTIONS,
+  ...SWITCHER_MONITOR_ACTIONS,
   ...SWITCH_SCHEDULE_ACTIONS,
   ...SWITCH_SCHEDULE_LIST_ACTIONS,
   ...SWITCHER_FILE_ACTIONS,
@@ -372,7 +379,7 @@ export const scheduledSwitchFunctionName = (prefix: string) => `${prefix}-schedu
 
 /** What the functions that switch (the API, the source-health reaction, the scheduled switch) may do to MediaConnect. */
 export function switcherEnginePermissions(): Statement[] {
-  return [allow(SWITCHER_ENGINE_ACTIONS, ["*"])];
+  return [allow(SWITCHER_ENGINE_ACTIONS, ["*"]), allow(SWITCHER_MONITOR_ACTIONS, ["*"])];
 }
 
 /** Writing a switcher's lineup: schedules of the stage's group only, passing only the scheduler role to the scheduler. */

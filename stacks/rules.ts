@@ -16,6 +16,8 @@ export const RuleHandlers = {
   switcherSourceHealth: "packages/functions/src/switcher-source-health.handler",
   channelStep: "packages/functions/src/channel-step.handler",
   switcherApply: "packages/functions/src/switcher-apply.handler",
+  switcherStackDeployed: "packages/functions/src/switcher-stack-deployed.handler",
+  switcherFlowStandby: "packages/functions/src/switcher-flow-standby.handler",
 } as const satisfies Record<RuleName, string>;
 
 export const ruleNames = Object.keys(Rules) as RuleName[];

@@ -14,6 +14,32 @@ import { InvalidSwitcherDeployment, readSwitcherDeployment, switcherRegionTempla
 
 type Registered = { type: string; name: string; inputs: Record<string, unknown> };
 const registered: Registered[] = [];
+/** The dependsOn of CloudFormation stacks and EventBridge targets, by logical name: the mocks never see options. */
+const dependencies = new Map<string, string[]>();
+
+function recordingDependencies(aws: typeof import("@pulumi/aws")): typeof import("@pulumi/aws") {
+  const record = (name: string, opts?: pulumi.CustomResourceOptions) =>
+    dependencies.set(name, ([opts?.dependsOn ?? []].flat() as unknown as { __name: string }[]).map((resource) => resource.__name));
+  class Stack extends aws.cloudformation.Stack {
+    constructor(name: string, args: import("@pulumi/aws").cloudformation.StackArgs, opts?: pulumi.CustomResourceOptions) {
+      super(name, args, opts);
+      record(name, opts);
+    }
+  }
+  class EventTarget extends aws.cloudwatch.EventTarget {
+    constructor(name: string, args: import("@pulumi/aws").cloudwatch.EventTargetArgs, opts?: pulumi.CustomResourceOptions) {
+      super(name, args, opts);
+      record(name, opts);
+    }
+  }
+  const replace = <T extends object>(module: T, key: string, value: unknown) =>
+    new Proxy(module, { get: (target, property) => (property === key ? value : Reflect.get(target, property)) });
+  return replace(
+    replace(aws, "cloudformation", replace(aws.cloudformation, "Stack", Stack)),
+    "cloudwatch",
+    replace(aws.cloudwatch, "EventTarget", EventTarget),
+  );
+}
 const resolved = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
 
 const switcherId = "sw-0123456789abcdef";
@@ -83,14 +109,24 @@ describe("readSwitcherDeployment", () => {
         JSON.stringify(broken),
       ),
     ).toEqual([
-      'VISIONSTREAM_SWITCHER_ID: "festival" is not the switcher\'s id (sw-0123456789abcdef) from the API',
       "switcher.json: ingests[0].port: Too small: expected number to be >=1024",
+      'VISIONSTREAM_SWITCHER_ID: "festival" is not a switcher id (sw-0123456789abcdef)',
       "VISIONSTREAM_SWITCHER_NETWORK.regions.eu-west-1.securityGroupIds: Too small: expected array to have >=1 items",
     ]);
     expect(faults({ ...env, VISIONSTREAM_SWITCHER_ID: undefined, VISIONSTREAM_SWITCHER_NETWORK: undefined }, JSON.stringify({ ...file, regions: [{ id: "local", name: "here" }], ingests: [{ ...file.ingests[0], region: "local" }] }))).toEqual([
-      "VISIONSTREAM_SWITCHER_ID: missing; give the switcher's id (sw-0123456789abcdef) from the API",
+      'VISIONSTREAM_SWITCHER_ID: missing; give the switcher\'s id from the API, or put an "id" (sw- and 16 lower-case letters or digits) in switcher.json',
       'VISIONSTREAM_SWITCHER_NETWORK: missing; give {"regions":{"<region>":{"subnetId":"subnet-…","securityGroupIds":["sg-…"]}},"outputAllowCidrs":["…"]}',
       'switcher.json: regions[0].id: "local" is not an AWS region (such as eu-west-1)',
+    ]);
+  });
+
+  it("takes the switcher's id from the file, so that the stack can be deployed before the API knows the switcher", () => {
+    const withId = JSON.stringify({ ...file, id: switcherId });
+
+    expect(readSwitcherDeployment({ ...env, VISIONSTREAM_SWITCHER_ID: undefined }, () => withId)?.switcherId).toBe(switcherId);
+    expect(readSwitcherDeployment(env, () => withId)?.switcherId).toBe(switcherId);
+    expect(faults({ ...env, VISIONSTREAM_SWITCHER_ID: "sw-fedcba9876543210" }, withId)).toEqual([
+      "VISIONSTREAM_SWITCHER_ID: sw-fedcba9876543210 differs from the id sw-0123456789abcdef in switcher.json",
     ]);
   });
 
@@ -177,8 +213,10 @@ describe("switcherRegionTemplate", () => {
           MaxBitrate: 20_000_000,
         },
         VpcInterfaces: [{ Name: "switcher", RoleArn: roleArn, SubnetId: "subnet-0aaa", SecurityGroupIds: ["sg-0aaa"] }],
+        SourceMonitoringConfig: { ThumbnailState: "ENABLED" },
       },
     });
+    expect((Resources.Buspreview as { Properties: object }).Properties).toMatchObject({ SourceMonitoringConfig: { ThumbnailState: "ENABLED" } });
     expect(Resources.BusliveOutput).toEqual({
       Type: "AWS::MediaConnect::FlowOutput",
       Properties: {
@@ -210,7 +248,7 @@ describe("switcher permissions", () => {
     for (const action of ALL_ACTIONS) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
   });
 
-  it("let the engine use MediaConnect's flow actions only", () => {
+  it("let the engine use MediaConnect's flow actions, and read CloudWatch's metric data for its health figures", () => {
     expect(switcherEnginePermissions()).toEqual([
       {
         actions: [
@@ -223,6 +261,7 @@ describe("switcher permissions", () => {
         ],
         resources: ["*"],
       },
+      { actions: ["mediaconnect:DescribeFlowSourceThumbnail", "cloudwatch:GetMetricData"], resources: ["*"] },
     ]);
   });
 
@@ -263,7 +302,7 @@ describe("the switcher's resources (Pulumi mocks)", () => {
       "test",
       false,
     );
-    Object.assign(globalThis, { aws: await import("@pulumi/aws"), $interpolate: pulumi.interpolate, $util: pulumi, $app: { name: "visionstream", stage: "test" } });
+    Object.assign(globalThis, { aws: recordingDependencies(await import("@pulumi/aws")), $interpolate: pulumi.interpolate, $util: pulumi, $app: { name: "visionstream", stage: "test" } });
     const directory = mkdtempSync(join(tmpdir(), "switcher-stack-"));
     writeFileSync(join(directory, "switcher.json"), JSON.stringify(file));
     Object.assign(process.env, { ...env, VISIONSTREAM_SWITCHER_FILE: join(directory, "switcher.json") });
@@ -298,6 +337,49 @@ describe("the switcher's resources (Pulumi mocks)", () => {
       "arn:aws:secretsmanager:eu-west-1:111122223333:secret:festival/live-AbCdEf",
       "arn:aws:secretsmanager:us-east-1:111122223333:secret:festival/stage-b-AbCdEf",
     ]);
+  });
+
+  it("forward each other region's flow and stack events to the app region's default bus, before that region's stack is made", async () => {
+    await import("./switcher.ts");
+    const { switcherForwardingPatterns } = await import("../events/src/aws/switcher-forwarding.ts");
+    const ofType = (type: string) => registered.filter((resource) => resource.type === type);
+
+    const rules = ofType("aws:cloudwatch/eventRule:EventRule");
+    const targets = ofType("aws:cloudwatch/eventTarget:EventTarget");
+    const roles = ofType("aws:iam/role:Role").filter((role) => role.name.startsWith("SwitcherForwarding-"));
+
+    // The app (eu-west-1, the mocked provider's) is the switcher's home: only us-east-1 forwards.
+    expect(rules.map((rule) => [rule.name, rule.inputs.region, JSON.parse(rule.inputs.eventPattern as string)])).toEqual([
+      ["SwitcherForwardFlows-us-east-1", "us-east-1", switcherForwardingPatterns(switcherId, "us-east-1", "visionstream-test")[0]],
+      ["SwitcherForwardStack-us-east-1", "us-east-1", switcherForwardingPatterns(switcherId, "us-east-1", "visionstream-test")[1]],
+    ]);
+    expect(rules.every((rule) => rule.inputs.eventBusName === undefined)).toBe(true);
+    const appBus = "arn:aws:events:eu-west-1:111122223333:event-bus/default";
+    expect(targets.map((target) => [target.name, target.inputs.region, target.inputs.arn, target.inputs.roleArn])).toEqual([
+      ["SwitcherForwardFlows-us-east-1", "us-east-1", appBus, "arn:aws:iam::111122223333:role/SwitcherForwarding-us-east-1"],
+      ["SwitcherForwardStack-us-east-1", "us-east-1", appBus, "arn:aws:iam::111122223333:role/SwitcherForwarding-us-east-1"],
+    ]);
+    expect(roles.map((role) => JSON.parse(role.inputs.assumeRolePolicy as string).Statement)).toEqual([
+      [{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    ]);
+    const policy = registered.find((resource) => resource.name === "SwitcherForwarding-us-east-1Policy")!;
+    expect(JSON.parse(policy.inputs.policy as string).Statement).toEqual([{ Effect: "Allow", Action: ["events:PutEvents"], Resource: [appBus] }]);
+    expect(dependencies.get("SwitcherForwardFlows-us-east-1")).toEqual(["SwitcherForwarding-us-east-1Policy"]);
+    expect(dependencies.get("SwitcherFlows-us-east-1")).toEqual(
+      expect.arrayContaining(["SwitcherForwarding-us-east-1", "SwitcherForwardFlows-us-east-1", "SwitcherForwardStack-us-east-1"]),
+    );
+    expect(dependencies.get("SwitcherFlows-eu-west-1")).not.toEqual(expect.arrayContaining(["SwitcherForwardFlows-us-east-1"]));
+  });
+
+  it("forward from every region of a switcher whose regions do not include the app's", async () => {
+    const { switcherEventForwarding } = await import("./switcher-events.ts");
+
+    const forwarding = switcherEventForwarding({ switcherId, regions: ["eu-central-1", "ap-southeast-2"], appRegion: "us-west-2", stackPrefix: "visionstream-test" });
+
+    expect([...forwarding.keys()]).toEqual(["eu-central-1", "ap-southeast-2"]);
+    await Promise.all([...forwarding.values()].flat().map((resource) => resolved((resource as pulumi.CustomResource).id)));
+    const target = registered.find((resource) => resource.name === "SwitcherForwardFlows-ap-southeast-2" && resource.type === "aws:cloudwatch/eventTarget:EventTarget")!;
+    expect(target.inputs).toMatchObject({ region: "ap-southeast-2", arn: "arn:aws:events:us-west-2:111122223333:event-bus/default" });
   });
 
   it("let EventBridge Scheduler invoke only the scheduled-switch function", async () => {

@@ -11,6 +11,8 @@ import {
   switchScheduleGroupName,
 } from "./permissions.ts";
 import { allowPolicy, serviceRole } from "./service-role.ts";
+import { ingestDnsRecords, switcherVpcs, type SwitcherSubnet } from "./switcher-network.ts";
+import { switcherEventForwarding } from "./switcher-events.ts";
 
 /** Where MediaConnect flows meet the VPC, per region of the architecture file. */
 export const SwitcherNetwork = z
@@ -28,7 +30,8 @@ export type SwitcherNetwork = z.infer<typeof SwitcherNetwork>;
 export interface SwitcherDeployment {
   switcherId: string;
   architecture: Architecture;
-  network: SwitcherNetwork;
+  /** From VISIONSTREAM_SWITCHER_NETWORK; absent when the file's own `network` section makes the VPCs (switcher-network.ts). */
+  network?: SwitcherNetwork;
 }
 
 export class InvalidSwitcherDeployment extends Error {
@@ -42,8 +45,8 @@ const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /**
  * The switcher to deploy, from VISIONSTREAM_SWITCHER_FILE (its architecture file), VISIONSTREAM_SWITCHER_ID (the id the
- * API gave it) and VISIONSTREAM_SWITCHER_NETWORK (JSON, see SwitcherNetwork); undefined without a file. Every fault is
- * listed at once.
+ * API gave it) and VISIONSTREAM_SWITCHER_NETWORK (JSON, see SwitcherNetwork; not with a file whose `network` section
+ * makes its own VPCs); undefined without a file. Every fault is listed at once.
  */
 export function readSwitcherDeployment(
   env: Record<string, string | undefined>,
@@ -52,10 +55,6 @@ export function readSwitcherDeployment(
   const file = env.VISIONSTREAM_SWITCHER_FILE;
   if (!file) return undefined;
   const faults: string[] = [];
-  const switcherId = env.VISIONSTREAM_SWITCHER_ID ?? "";
-  if (!SwitcherId.safeParse(switcherId).success) {
-    faults.push(`VISIONSTREAM_SWITCHER_ID: ${switcherId ? `"${switcherId}" is not` : "missing; give"} the switcher's id (sw-0123456789abcdef) from the API`);
-  }
   const json = (name: string, text: string | undefined): unknown => {
     if (text === undefined) return undefined;
     try {
@@ -78,9 +77,12 @@ export function readSwitcherDeployment(
     if (parsed.ok) architecture = parsed.architecture;
     else faults.push(...parsed.faults.map((fault) => `${file}: ${fault.path}: ${fault.message}`));
   }
+  const switcherId = switcherIdOf(env.VISIONSTREAM_SWITCHER_ID, architecture?.id, file, faults);
   let network: SwitcherNetwork | undefined;
   const networkInput = json("VISIONSTREAM_SWITCHER_NETWORK", env.VISIONSTREAM_SWITCHER_NETWORK);
-  if (env.VISIONSTREAM_SWITCHER_NETWORK === undefined) {
+  if (architecture?.network) {
+    if (networkInput !== undefined) faults.push(`VISIONSTREAM_SWITCHER_NETWORK: ${file} has a network section, which makes the switcher's VPCs; leave this unset`);
+  } else if (env.VISIONSTREAM_SWITCHER_NETWORK === undefined) {
     faults.push('VISIONSTREAM_SWITCHER_NETWORK: missing; give {"regions":{"<region>":{"subnetId":"subnet-…","securityGroupIds":["sg-…"]}},"outputAllowCidrs":["…"]}');
   } else if (networkInput !== undefined) {
     const parsed = SwitcherNetwork.safeParse(networkInput);
@@ -97,8 +99,23 @@ export function readSwitcherDeployment(
       faults.push(`VISIONSTREAM_SWITCHER_NETWORK.outputAllowCidrs: the ${listeners.join(" and ")} SRT-listener output${listeners.length > 1 ? "s need" : " needs"} the CIDRs allowed to pull`);
     }
   }
-  if (faults.length > 0 || !architecture || !network) throw new InvalidSwitcherDeployment(faults);
-  return { switcherId, architecture, network };
+  if (faults.length > 0 || !architecture || (!network && !architecture.network)) throw new InvalidSwitcherDeployment(faults);
+  return { switcherId, architecture, ...(network && !architecture.network && { network }) };
+}
+
+/**
+ * The switcher's id: the file's `id` (deployable before the API knows the switcher; POST /switchers then takes it), or
+ * VISIONSTREAM_SWITCHER_ID (the id the API gave it). Both may be given if they agree.
+ */
+function switcherIdOf(fromEnv: string | undefined, fromFile: string | undefined, file: string, faults: string[]): string {
+  if (fromEnv !== undefined && !SwitcherId.safeParse(fromEnv).success) {
+    faults.push(`VISIONSTREAM_SWITCHER_ID: "${fromEnv}" is not a switcher id (sw-0123456789abcdef)`);
+    return "";
+  }
+  if (fromEnv && fromFile && fromEnv !== fromFile) faults.push(`VISIONSTREAM_SWITCHER_ID: ${fromEnv} differs from the id ${fromFile} in ${file}`);
+  const id = fromFile ?? fromEnv;
+  if (!id) faults.push(`VISIONSTREAM_SWITCHER_ID: missing; give the switcher's id from the API, or put an "id" (sw- and 16 lower-case letters or digits) in ${file}`);
+  return id ?? "";
 }
 
 /** The one VPC interface of every switcher flow; the engine finds it by reading the flow. */
@@ -110,7 +127,9 @@ const NOBODY = "192.0.2.1/32";
 /** CloudFormation logical ids are alphanumeric; ingest ids are lower case, so an upper-case Z cannot collide. */
 const logicalId = (prefix: string, id: string) => `${prefix}${id.replace(/-/g, "Z")}`;
 
-export interface RegionTemplateInput extends SwitcherDeployment {
+export interface RegionTemplateInput extends Omit<SwitcherDeployment, "network"> {
+  /** The subnets and security groups: VISIONSTREAM_SWITCHER_NETWORK's, or those the file's network section made. */
+  network: SwitcherNetwork;
   region: string;
   /** The MediaConnect role: reads the passphrase secrets and makes the VPC interfaces' network interfaces. */
   roleArn: string;
@@ -140,10 +159,16 @@ export function switcherRegionTemplate(input: RegionTemplateInput) {
   const srtPassword = (secret: string) => ({ KeyType: "srt-password", RoleArn: input.roleArn, SecretArn: secretArn(secret) });
   const resources: Record<string, unknown> = {};
   /** A flow on the VPC interface, in its region's zone, and its one output. */
-  const addFlow = (flow: string, name: string, { source, output }: { source: object; output: object }) => {
+  const addFlow = (flow: string, name: string, { source, output, monitoring }: { source: object; output: object; monitoring?: object }) => {
     resources[flow] = {
       Type: "AWS::MediaConnect::Flow",
-      Properties: { Name: name, AvailabilityZone: input.availabilityZones[region], Source: source, VpcInterfaces: vpcInterfaces },
+      Properties: {
+        Name: name,
+        AvailabilityZone: input.availabilityZones[region],
+        Source: source,
+        VpcInterfaces: vpcInterfaces,
+        ...(monitoring && { SourceMonitoringConfig: monitoring }),
+      },
     };
     resources[`${flow}Output`] = {
       Type: "AWS::MediaConnect::FlowOutput",
@@ -177,6 +202,8 @@ export function switcherRegionTemplate(input: RegionTemplateInput) {
     for (const bus of ["live", "preview"] as const satisfies readonly Bus[]) {
       const output = architecture.outputs[bus];
       addFlow(logicalId("Bus", bus), busFlowName(switcherId, bus), {
+        // The panel's monitors in AWS: the bus flow's source thumbnails (DescribeFlowSourceThumbnail), no transcode.
+        monitoring: { ThumbnailState: "ENABLED" },
         // CloudFormation creates a flow with a VPC source only from a standard one: this closed listener stands in
         // until the engine's apply re-points the source (SRT caller over the VPC interface) at the first ingest.
         source: {
@@ -195,10 +222,12 @@ export function switcherRegionTemplate(input: RegionTemplateInput) {
             ? { Port: output.port, CidrAllowList: network.outputAllowCidrs }
             : { Destination: output.destination.split(":")[0], Port: Number(output.destination.split(":")[1]) }),
           ...(output.passphraseSecret && { Encryption: srtPassword(output.passphraseSecret) }),
+          ...(architecture.network?.outputsOnVpc && { VpcInterfaceAttachment: { VpcInterfaceName: VPC_INTERFACE } }),
         },
       });
     }
   }
+  Object.assign(resources, ingestDnsRecords(architecture, region, (ingestId) => logicalId("Ingest", ingestId)));
   return {
     AWSTemplateFormatVersion: "2010-09-09",
     Description: `VisionStream switcher ${switcherId} (${architecture.name}) in ${region}`,
@@ -230,11 +259,14 @@ export const mediaConnectRolePolicy = (secretArns: readonly string[]) =>
 export const regionsOf = (architecture: Architecture) => [...new Set([architecture.regions[0]!.id, ...architecture.ingests.map((ingest) => ingest.region)])];
 
 /** The switcher's flows: one CloudFormation stack per region (the Terraform-based provider has no MediaConnect). */
-function switcherFlows(deployment: SwitcherDeployment, prefix: string) {
-  const { switcherId, architecture, network } = deployment;
+function switcherFlows(deployment: SwitcherDeployment, prefix: string, appRegion: string) {
+  const { switcherId, architecture } = deployment;
   const regions = regionsOf(architecture);
+  const forwarding = switcherEventForwarding({ switcherId, regions, appRegion, stackPrefix: prefix });
   const home = regions[0]!;
-  const subnets = Object.fromEntries(regions.map((region) => [region, aws.ec2.getSubnetOutput({ id: network.regions[region]!.subnetId, region })]));
+  const vpcs = architecture.network && switcherVpcs(switcherId, architecture, regions, prefix);
+  const subnets: Record<string, SwitcherSubnet> =
+    vpcs?.subnets ?? Object.fromEntries(regions.map((region) => [region, aws.ec2.getSubnetOutput({ id: deployment.network!.regions[region]!.subnetId, region })]));
   const secrets = [...secretsByRegion(architecture)].flatMap(([region, names]) =>
     [...names].map((name) => ({ region, name, arn: aws.secretsmanager.getSecretOutput({ name, region }).arn })),
   );
@@ -247,11 +279,12 @@ function switcherFlows(deployment: SwitcherDeployment, prefix: string) {
     const secretArns = $util.all(secrets.filter((secret) => secret.region === region).map((secret) => $util.all([secret.name, secret.arn])));
     const availabilityZones = $util.all(regions.map((name) => subnets[name]!.availabilityZone.apply((zone) => [name, zone] as const)));
     const templateBody = $util
-      .all([role.arn, secretArns, availabilityZones, subnets[home]!.cidrBlock])
-      .apply(([roleArn, arns, zones, busCidr]) =>
+      .all([role.arn, secretArns, availabilityZones, subnets[home]!.cidrBlock, vpcs ? vpcs.flowNetwork : deployment.network!])
+      .apply(([roleArn, arns, zones, busCidr, network]) =>
         JSON.stringify(
           switcherRegionTemplate({
             ...deployment,
+            network,
             region,
             roleArn,
             availabilityZones: Object.fromEntries(zones),
@@ -263,8 +296,9 @@ function switcherFlows(deployment: SwitcherDeployment, prefix: string) {
     return new aws.cloudformation.Stack(
       `SwitcherFlows-${region}`,
       { name: `${prefix}-${switcherId}-${region}`, region, templateBody },
-      // The role must read the secrets before MediaConnect creates a flow that decrypts with them.
-      { dependsOn: [policy] },
+      // The role must read the secrets before MediaConnect creates a flow that decrypts with them; the region's events
+      // must be forwarded before its flows and stack emit the first ones.
+      { dependsOn: [policy, ...(forwarding.get(region) ?? [])] },
     );
   });
 }
@@ -292,4 +326,5 @@ export function switchScheduling(name: string, prefix: string) {
 
 const deployment = readSwitcherDeployment(process.env);
 
-export const flows = deployment ? switcherFlows(deployment, `${$app.name}-${$app.stage}`) : [];
+// The app's region is needed as a value: it decides which regions get forwarding rules.
+export const flows = deployment ? switcherFlows(deployment, `${$app.name}-${$app.stage}`, (await aws.getRegion()).region) : [];

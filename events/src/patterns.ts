@@ -1,4 +1,5 @@
-import { MediaConnectSourceHealthPattern } from "./aws/mediaconnect.ts";
+import { switcherStackDeployedPattern } from "./aws/cloudformation.ts";
+import { MediaConnectFlowStatusChangePattern, MediaConnectSourceHealthPattern } from "./aws/mediaconnect.ts";
 import { MediaConvertJobFinishedPattern } from "./aws/mediaconvert.ts";
 import { MediaLiveChannelAlertPattern, MediaLiveChannelStateChangePattern, MediaLiveChannelStoppedPattern } from "./aws/medialive.ts";
 import { RECORDING_SEGMENT_KEY, S3ObjectCreatedPattern, s3RecordingSegmentCreatedPattern } from "./aws/s3.ts";
@@ -26,10 +27,18 @@ export const Rules = {
   switcherSourceHealth: MediaConnectSourceHealthPattern,
   channelStep: visionstream("ChannelStepRequested"),
   switcherApply: visionstream("SwitcherApplyRequested"),
+  // Any stage's: stageRules narrows it to one stage's switcher stacks.
+  switcherStackDeployed: switcherStackDeployedPattern(),
+  /** A flow back in STANDBY (created, or stopped by someone): its switcher starts it again; the handler ignores other flows. */
+  switcherFlowStandby: { ...MediaConnectFlowStatusChangePattern, detail: { currentStatus: ["STANDBY"] } },
 } as const satisfies Record<string, EventPattern>;
 
 export type RuleName = keyof typeof Rules;
 
 /** The rules of one stage, as stacks/ deploys them and the local bus routes: segments of that stage's buckets only. */
 export const stageRules = (resourcePrefix: string) =>
-  ({ ...Rules, recordingSegmentCreated: s3RecordingSegmentCreatedPattern(resourcePrefix) }) satisfies Record<RuleName, EventPattern>;
+  ({
+    ...Rules,
+    recordingSegmentCreated: s3RecordingSegmentCreatedPattern(resourcePrefix),
+    switcherStackDeployed: switcherStackDeployedPattern(resourcePrefix),
+  }) satisfies Record<RuleName, EventPattern>;

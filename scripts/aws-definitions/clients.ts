@@ -14,6 +14,7 @@ export const CLIENTS: Record<string, { botocore?: string; sdk: string }> = {
   SchedulerClient: { botocore: "scheduler", sdk: "@aws-sdk/client-scheduler" },
   EventBridgeClient: { botocore: "events", sdk: "@aws-sdk/client-eventbridge" },
   DynamoDBClient: { botocore: "dynamodb", sdk: "@aws-sdk/client-dynamodb" },
+  CloudWatchClient: { botocore: "cloudwatch", sdk: "@aws-sdk/client-cloudwatch" },
 };
 
 export class UnknownClient extends Error {

@@ -19,6 +19,7 @@ export class UnmappedOperation extends Error {
 /** The IAM service prefix of each SDK package the adapters use. */
 const SERVICE_PREFIXES: Record<string, string> = {
   "@aws-sdk/client-cloudfront": "cloudfront",
+  "@aws-sdk/client-cloudwatch": "cloudwatch",
   "@aws-sdk/client-dynamodb": "dynamodb",
   "@aws-sdk/lib-dynamodb": "dynamodb",
   "@aws-sdk/client-eventbridge": "events",

@@ -9,6 +9,7 @@ import {
   MediaConnectFlowStatusChangePattern,
   MediaConnectSourceHealth,
   MediaConnectSourceHealthPattern,
+  sourceStateOf,
 } from "./mediaconnect.ts";
 import { sampleEvent } from "./samples/documented.ts";
 import {
@@ -67,7 +68,18 @@ describe("MediaConnectSourceHealth", () => {
     expect(MediaConnectSourceHealth.parse(event).detail.current.tr101).toBeUndefined();
   });
 
+  it("reads the source's state from state or source_state, in lower case", () => {
+    const named = sampleEvent(mediaConnectSourceHealthSample);
+    named.detail.current = { source_state: "DISCONNECTED" };
+
+    expect(sourceStateOf(MediaConnectSourceHealth.parse(sampleEvent(mediaConnectSourceHealthSample)).detail.current)).toBe("connected");
+    expect(sourceStateOf(MediaConnectSourceHealth.parse(named).detail.current)).toBe("disconnected");
+  });
+
   it("rejects another detail-type and missing indicators", () => {
+    const noState = sampleEvent(mediaConnectSourceHealthSample);
+    noState.detail.current = { tr101: { ts_sync_loss: false, continuity_count_error: false, transport_error: false, pcr_error: false } };
+    expect(MediaConnectSourceHealth.safeParse(noState).success).toBe(false);
     const flowHealth = sampleEvent(mediaConnectFlowHealthSample);
     flowHealth["detail-type"] = "MediaConnect Output Health";
     const noCurrent = sampleEvent(mediaConnectSourceHealthSample);

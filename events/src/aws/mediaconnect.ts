@@ -23,11 +23,19 @@ const healthDetail = <Indicators extends z.ZodType>(indicators: Indicators) =>
   z.looseObject({ unhealthy: z.boolean(), current: indicators, previous: indicators });
 
 // The guide lists connected, receiving, disconnected and idle in lower case while its samples print
-// CONNECTED, so the state stays a string rather than an enum that could reject real events.
-const SourceHealthIndicators = z.looseObject({
-  state: z.string(),
-  tr101: MediaConnectTr101.optional(),
-});
+// CONNECTED, so the state stays a string rather than an enum that could reject real events. One version of the page
+// names the field source_state, as Flow Health does (https://docs.aws.amazon.com/ja_jp/mediaconnect/latest/ug/monitoring-cloudwatch-events-source-health.html):
+// either is read, through sourceStateOf.
+const SourceHealthIndicators = z
+  .looseObject({
+    state: z.string().optional(),
+    source_state: z.string().optional(),
+    tr101: MediaConnectTr101.optional(),
+  })
+  .refine((indicators) => indicators.state !== undefined || indicators.source_state !== undefined, "a source state (state or source_state)");
+
+/** The source's state in lower case (connected, receiving, disconnected, idle), whichever field carries it. */
+export const sourceStateOf = (indicators: z.infer<typeof SourceHealthIndicators>) => (indicators.state ?? indicators.source_state ?? "").toLowerCase();
 
 /** `resources` holds the flow's ARN, then the source's. */
 export const MediaConnectSourceHealth = awsEvent("aws.mediaconnect", "MediaConnect Source Health", healthDetail(SourceHealthIndicators));

@@ -225,6 +225,31 @@ export function jobStateChange(jobId: string, userMetadata: Record<string, strin
   return MediaConvertJobStateChange.parse(envelope("aws.mediaconvert", "MediaConvert Job State Change", time, [`arn:aws:mediaconvert:${REGION}:${AWS_ACCOUNT}:jobs/${jobId}`], detail));
 }
 
+/** TR 101 290 indicators, all false but those named. */
+const tr101 = (...raised: string[]) =>
+  Object.fromEntries(["ts_sync_loss", "continuity_count_error", "transport_error", "pcr_error"].map((name) => [name, raised.includes(name)]));
+
+/**
+ * MediaConnect's source health of a flow as the documented sample prints it, in `region`: `state` as MediaConnect
+ * writes it (CONNECTED, DISCONNECTED, …), with the TR 101 290 indicators `raised` (unhealthy when any is, or when the
+ * source is not connected).
+ */
+export function sourceHealthReport(
+  flowName: string,
+  { state, raised = [], time, region = REGION }: { state: string; raised?: string[]; time: string; region?: string },
+): MediaConnectSourceHealth {
+  const flowArn = `arn:aws:mediaconnect:${region}:${AWS_ACCOUNT}:flow:1-AbCdEfGhIjKlMnOp-abcdef123455:${flowName}`;
+  const unhealthy = raised.length > 0 || state.toLowerCase() !== "connected";
+  return MediaConnectSourceHealth.parse({
+    ...envelope("aws.mediaconnect", "MediaConnect Source Health", time, [flowArn, `${flowArn.replace(":flow:", ":source:")}-source`], {
+      unhealthy,
+      current: { state, tr101: tr101(...raised) },
+      previous: { state: "CONNECTED", tr101: tr101() },
+    }),
+    region,
+  });
+}
+
 /** MediaConnect's source health of a flow (its ARN ends with the flow name). */
 export function sourceHealth(flowName: string, unhealthy: boolean, time: string): MediaConnectSourceHealth {
   const flowArn = `arn:aws:mediaconnect:${REGION}:${AWS_ACCOUNT}:flow:1-AbCdEfGhIjKlMnOp-abcdef123455:${flowName}`;
@@ -236,4 +261,23 @@ export function sourceHealth(flowName: string, unhealthy: boolean, time: string)
       previous: { state: unhealthy ? "CONNECTED" : "DISCONNECTED" },
     }),
   );
+}
+
+/** A switcher's stack finished creating, in `region` (stacks are named <prefix>-<switcherId>-<region>). */
+export function switcherStackDeployed(prefix: string, switcherId: string, region: string, time: string) {
+  const stackId = `arn:aws:cloudformation:${region}:${AWS_ACCOUNT}:stack/${prefix}-${switcherId}-${region}/5c1c0ab0-12fc-11ed-acb4-0e99ce9abea2`;
+  return {
+    ...envelope("aws.cloudformation", "CloudFormation Stack Status Change", time, [stackId], {
+      "stack-id": stackId,
+      "status-details": { status: "CREATE_COMPLETE", "status-reason": "" },
+      "client-request-token": "",
+    }),
+    region,
+  };
+}
+
+/** A flow's status changed (MediaConnect Flow Status Change). */
+export function flowStatusChange(flowName: string, currentStatus: string, previousStatus: string, time: string) {
+  const flowArn = `arn:aws:mediaconnect:${REGION}:${AWS_ACCOUNT}:flow:1-AbCdEfGhIjKlMnOp-abcdef123455:${flowName}`;
+  return envelope("aws.mediaconnect", "MediaConnect Flow Status Change", time, [flowArn], { currentStatus, previousStatus });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import { MediaConnectClient } from "@aws-sdk/client-mediaconnect";
 import { MediaLiveClient } from "@aws-sdk/client-medialive";
 import { MediaPackageV2Client } from "@aws-sdk/client-mediapackagev2";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -10,18 +11,21 @@ import { AwsAccountInfrastructure, loadSigningKey } from "@visionstream/aws/acco
 import { cloudfront, prefix, region, s3, secrets, stage } from "@visionstream/aws/account-infrastructure-testing";
 import type { TestTables } from "@visionstream/aws/dynamodb/testing";
 import { AwsLiveEngine } from "@visionstream/aws/medialive/live-engine";
+import { AwsSwitcherEngine } from "@visionstream/aws/mediaconnect/switcher-engine";
 import { AnswerLost } from "@visionstream/aws/medialive/fake-services-testing";
 import { mockPackagingClient } from "@visionstream/aws/mediapackage/testing";
-import { Authenticator, NotFound, type SwitcherEngine } from "@visionstream/core";
+import { Authenticator, NotFound } from "@visionstream/core";
 import { FakeObjectStore } from "@visionstream/core/testing";
 import { matchesPattern, type RuleName, Rules } from "@visionstream/events";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { createApi } from "./api/app.ts";
 import { FakeMediaServices, mediaLiveChannelArn, type ReportedState } from "./aws-media-fakes-testing.ts";
+import { FakeSwitcherFlows } from "./aws-switcher-fakes-testing.ts";
 import { domain } from "./domain.ts";
 import { deprovisionAccountHandler, provisionAccountHandler } from "./handlers/accounts.ts";
 import { channelStateChangedHandler, channelStepHandler } from "./handlers/channels.ts";
+import { switcherApplyHandler, switcherFlowStandbyHandler, switcherSourceHealthHandler, switcherStackDeployedHandler } from "./handlers/switchers.ts";
 
 export { cloudfront, prefix, s3, secrets, stage };
 export const medialive = mockClient(MediaLiveClient);
@@ -30,7 +34,7 @@ export const roleArn = "arn:aws:iam::111122223333:role/visionstream-test-mediali
 export const ADMIN_TOKEN = "aws-platform-admin-token-0123";
 const context = { functionName: "aws-platform", awsRequestId: "r", getRemainingTimeInMillis: () => 20_000 } as unknown as Context;
 
-type Entry = { source: string; "detail-type": string; detail: unknown; resources?: string[] };
+type Entry = { source: string; "detail-type": string; detail: unknown; resources?: string[]; region?: string };
 type Event = Entry & { id: string; time: string };
 type Stub = { calls(): { args: unknown[]; returnValue?: unknown }[] };
 
@@ -39,6 +43,7 @@ type Stub = { calls(): { args: unknown[]; returnValue?: unknown }[] };
  * over stateful fakes of S3, Secrets Manager, CloudFront, MediaLive and MediaPackage v2, behind the HTTP API, with an
  * in-test bus that delivers every event to the very handlers, asynchronously, as EventBridge would.
  * `deliverTwice` names detail types that the bus delivers twice at once (EventBridge delivers at least once).
+ * Switchers run on AwsSwitcherEngine over FakeSwitcherFlows (MediaConnect as the switcher stacks leave it).
  */
 export function awsPlatform(tables: TestTables, table: string, { deliverTwice = [] as string[] } = {}) {
   for (const stub of [s3, cloudfront, secrets, medialive, mediapackage]) stub.reset();
@@ -70,6 +75,7 @@ export function awsPlatform(tables: TestTables, table: string, { deliverTwice = 
       detail: { channel_arn: mediaLiveChannelArn(engineChannelId), state, message: state, pipelines_running_count: state === "RUNNING" ? 1 : 0 },
     });
   const media = new FakeMediaServices(medialive, mediapackage, report, stage.mediaPackage.channelGroup);
+  const switcherFlows = new FakeSwitcherFlows((entry) => publish(entry));
   const secretsClient = new SecretsManagerClient({ region });
   const wired = domain(documentClient(tables.client), table, (repositories) => ({
     publisher: { publish: async (...entries: Entry[]) => entries.forEach(publish) },
@@ -96,7 +102,11 @@ export function awsPlatform(tables: TestTables, table: string, { deliverTwice = 
     assembler: {} as never,
     store: new FakeObjectStore(),
     uploads: {} as never,
-    switcherEngine: { remove: async () => undefined } as unknown as SwitcherEngine,
+    switcherEngine: new AwsSwitcherEngine({
+      client: (flowRegion) => new MediaConnectClient({ region: flowRegion }),
+      architectureOf: async (switcherId) => (await repositories.switchers.findById(switcherId))?.architecture,
+      debounceMs: 10,
+    }),
     scheduler: { replace: async () => undefined },
   }));
   const lambda = <E,>(handler: (event: E, context: Context) => Promise<unknown>) => (event: unknown) => handler(event as E, context);
@@ -105,6 +115,10 @@ export function awsPlatform(tables: TestTables, table: string, { deliverTwice = 
     deprovisionAccount: lambda(deprovisionAccountHandler(wired.accounts)),
     channelStep: lambda(channelStepHandler(wired.channels)),
     channelStateChanged: lambda(channelStateChangedHandler(wired.channels)),
+    switcherApply: lambda(switcherApplyHandler(wired.switchers)),
+    switcherStackDeployed: lambda(switcherStackDeployedHandler(wired.switchers)),
+    switcherFlowStandby: lambda(switcherFlowStandbyHandler(wired.switchers)),
+    switcherSourceHealth: lambda(switcherSourceHealthHandler(wired.switchers)),
   });
   const api = createApi({ ...wired, authenticator: Authenticator({ repository: wired.repository, adminToken: ADMIN_TOKEN }) });
 
@@ -123,6 +137,9 @@ export function awsPlatform(tables: TestTables, table: string, { deliverTwice = 
   return {
     cdn,
     media,
+    switcherFlows,
+    /** Publishes an event as AWS would (the bus adds id, time, account). */
+    publish,
     wired,
     call,
     settled,

@@ -15,6 +15,7 @@ import { AwsAccountInfrastructure, loadSigningKey } from "@visionstream/aws/acco
 import { EventBridgePublisher } from "@visionstream/aws/eventbridge/event-publisher";
 import { AwsLiveEngine } from "@visionstream/aws/medialive/live-engine";
 import { AwsSwitcherEngine } from "@visionstream/aws/mediaconnect/switcher-engine";
+import { regionalCloudWatch } from "@visionstream/aws/mediaconnect/switcher-health";
 import { EventBridgeSwitchScheduler } from "@visionstream/aws/scheduler/switch-scheduler";
 import { NotFound } from "@visionstream/core";
 import { readAwsConfig } from "./config.ts";
@@ -68,6 +69,10 @@ export function awsRuntime() {
       switcherEngine: new AwsSwitcherEngine({
         client: mediaConnectIn,
         architectureOf: async (switcherId) => (await repositories.switchers.findById(switcherId))?.architecture,
+        // Every container of every switcher function counts against one MediaConnect rate and one debounce per bus.
+        sharedLimits: { client: documentClient(dynamo), tableName: config.VISIONSTREAM_TABLE },
+        // The ingests' bit rates, from CloudWatch in each ingest's region.
+        metrics: regionalCloudWatch(),
       }),
       scheduler: new EventBridgeSwitchScheduler({
         client: new SchedulerClient({ region }),

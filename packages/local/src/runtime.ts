@@ -11,7 +11,13 @@ import { deprovisionAccountHandler, provisionAccountHandler } from "@visionstrea
 import { channelAlertHandler, channelStateChangedHandler, channelStepHandler, stopIdleChannelsHandler } from "@visionstream/functions/handlers/channels";
 import { resumePendingWorkHandler } from "@visionstream/functions/handlers/pending-work";
 import { recordingGapDetectedHandler, recordingJobChangedHandler, recordingSegmentCreatedHandler, recordingSessionEndedHandler } from "@visionstream/functions/handlers/recordings";
-import { scheduledSwitchHandler, switcherApplyHandler, switcherSourceHealthHandler } from "@visionstream/functions/handlers/switchers";
+import {
+  scheduledSwitchHandler,
+  switcherApplyHandler,
+  switcherFlowStandbyHandler,
+  switcherSourceHealthHandler,
+  switcherStackDeployedHandler,
+} from "@visionstream/functions/handlers/switchers";
 import { Hono } from "hono";
 import { LocalAccountInfrastructure, LocalLayout } from "./account-infrastructure.ts";
 import { type BusHandler, LOCAL_REGION, LocalBus } from "./eventbridge/bus.ts";
@@ -129,6 +135,9 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       switcherSourceHealth: invokeAsLambda("switcherSourceHealth", switcherSourceHealthHandler(switchers)),
       channelStep: invokeAsLambda("channelStep", channelStepHandler(channels)),
       switcherApply: invokeAsLambda("switcherApply", switcherApplyHandler(switchers)),
+      // Nothing emits these locally (the local engine has no stacks and keeps its relays up); wired for parity.
+      switcherStackDeployed: invokeAsLambda("switcherStackDeployed", switcherStackDeployedHandler(switchers)),
+      switcherFlowStandby: invokeAsLambda("switcherFlowStandby", switcherFlowStandbyHandler(switchers)),
     };
     // The local account buckets are named visionstream-local-<accountId> (LocalAccountInfrastructure).
     const rules = stageRules("visionstream-local");

@@ -2,6 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../testing/browser.ts";
 import { accountSecret, writeSecret } from "./secrets/secrets.ts";
+import { flowArn } from "./mediaconnect/switcher-engine.ts";
 import { localArchitecture, pushSrt, stopChild } from "../testing/mediaconnect.ts";
 import { activeAccount, eventually, startTestRuntime } from "../testing/runtime.ts";
 
@@ -121,6 +122,42 @@ describe("the switcher's control panel in Chromium", () => {
       await page.close();
     }
   }, 90_000);
+
+  it("shows a connected ingest's TR 101 290 warnings on its card without switching, until a healthy report clears them", async () => {
+    const tr101 = (raised: boolean) => ({ ts_sync_loss: false, continuity_count_error: raised, transport_error: false, pcr_error: raised });
+    /** MediaConnect's report of stage-b's source, as in AWS: connected, with or without TR 101 290 errors. */
+    const report = (raised: boolean) =>
+      runtime.bus.put({
+        source: "aws.mediaconnect",
+        "detail-type": "MediaConnect Source Health",
+        resources: [flowArn(switcherId, "stage-b")],
+        detail: { unhealthy: raised, current: { state: "CONNECTED", tr101: tr101(raised) }, previous: { state: "CONNECTED", tr101: tr101(!raised) } },
+      });
+    const page = await browser.newPage();
+    const warnings = page.locator("[data-testid=ingest-stage-b] [data-field=warnings]");
+    try {
+      await page.goto(`${runtime.apiUrl}/switcher.html?id=${switcherId}#key=${encodeURIComponent(apiKey)}`);
+      await expect.poll(() => page.textContent("[data-testid=program-label]"), { timeout: 5_000 }).toBe("stage-b");
+      expect(await warnings.isHidden()).toBe(true);
+
+      report(true);
+      await runtime.bus.idle();
+      await expect.poll(() => warnings.textContent(), { timeout: 5_000 }).toMatch(/^continuity count errors, PCR errors since \d\d:\d\d:\d\d$/);
+      expect(await warnings.isVisible()).toBe(true);
+      expect(await page.textContent("[data-testid=program-label]")).toBe("stage-b");
+      const { body } = await call("GET", `/switchers/${switcherId}`);
+      expect(body.switcher.live).toBe("stage-b");
+      expect(body.switcher).not.toHaveProperty("liveIngestLost");
+
+      // EventBridge stamps whole seconds: the clearing report is the later one.
+      await page.waitForTimeout(1_100);
+      report(false);
+      await runtime.bus.idle();
+      await expect.poll(() => warnings.isHidden(), { timeout: 5_000 }).toBe(true);
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
 
   it("saves a schedule row, shows the API's refusal at its row, and the entry as ran once it switched", async () => {
     const page = await browser.newPage();

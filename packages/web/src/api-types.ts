@@ -2673,6 +2673,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/switchers/{switcherId}/monitors/{bus}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bus's latest thumbnail, where monitors are thumbnails (AWS): 404 until MediaConnect has one */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    switcherId: string;
+                    bus: "live" | "preview";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The latest JPEG of the bus; Last-Modified says when MediaConnect took it */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/jpeg": string;
+                    };
+                };
+                /** @description The request is invalid; details.issues names each field at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The resource is not in a state that allows this */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/switchers/{switcherId}/events": {
         parameters: {
             query?: never;
@@ -2921,11 +3005,11 @@ export interface components {
                 since: string;
             };
             /**
-             * @description Whether the engine runs the stored architecture yet: it is applied after the request answers
+             * @description Whether the engine runs the stored architecture yet: it is applied after the request answers. AWAITING_FLOWS: in AWS, the switcher's stack is not deployed yet; it is applied when the deployment completes
              * @enum {string}
              */
-            applyState?: "APPLYING" | "APPLIED" | "APPLY_FAILED";
-            /** @description Why the engine refused the architecture (APPLY_FAILED) */
+            applyState?: "APPLYING" | "APPLIED" | "APPLY_FAILED" | "AWAITING_FLOWS";
+            /** @description Why the engine refused the architecture (APPLY_FAILED), or what it waits for (AWAITING_FLOWS) */
             applyFailure?: string;
             schedule: {
                 /** Format: date-time */
@@ -2952,32 +3036,43 @@ export interface components {
                     connected: boolean;
                     bitrateKbps: number;
                     lastKeyframeAgeMs: number | null;
+                    /** @description TR 101 290 indicators MediaConnect raises on the connected source (ts_sync_loss, continuity_count_error, transport_error, pcr_error): shown, never a reason to fall back */
+                    warnings: string[];
+                    /** @description Since when the warnings have been raised */
+                    warningsSince?: string;
                 };
             }[];
-            /** @description HLS monitors of the buses on the account's CDN, with their signature */
+            /** @description The buses' monitors: HLS on the account's CDN (local), or thumbnails through this API (AWS); null without one */
             monitors: {
-                live: {
-                    hlsUrl: string;
-                    query: string;
-                    cookies: {
-                        [key: string]: string;
-                    };
-                    expiresAt: string;
-                } | null;
-                preview: {
-                    hlsUrl: string;
-                    query: string;
-                    cookies: {
-                        [key: string]: string;
-                    };
-                    expiresAt: string;
-                } | null;
+                live: (components["schemas"]["HlsMonitor"] | components["schemas"]["ThumbnailMonitor"]) | null;
+                preview: (components["schemas"]["HlsMonitor"] | components["schemas"]["ThumbnailMonitor"]) | null;
             };
             createdAt: string;
             updatedAt: string;
         };
+        /** @description The bus's HLS playlist on the account's CDN, with its signature (the local runtime) */
+        HlsMonitor: {
+            /** @enum {string} */
+            kind: "hls";
+            hlsUrl: string;
+            query: string;
+            cookies: {
+                [key: string]: string;
+            };
+            expiresAt: string;
+        };
+        /** @description The bus as MediaConnect's source thumbnails, refreshed every few seconds (AWS) */
+        ThumbnailMonitor: {
+            /** @enum {string} */
+            kind: "thumbnail";
+            /** @description A path of this API: GET it with the bearer token for the bus's latest JPEG */
+            thumbnailUrl: string;
+            /** @description How often to fetch it again */
+            refreshMs: number;
+        };
         SwitcherArchitecture: {
             $schema?: string;
+            id?: string;
             name: string;
             regions: {
                 id: string;
@@ -3031,6 +3126,22 @@ export interface components {
                 to: string | "slate";
                 /** @default 2000 */
                 afterMs: number;
+            };
+            network?: {
+                regions: {
+                    [key: string]: {
+                        /** Format: ipv4-cidr */
+                        vpcCidr: string;
+                    };
+                };
+                /** @default false */
+                outputsOnVpc: boolean;
+                /** @default [] */
+                outputAllowCidrs: string[];
+                dns?: {
+                    hostedZoneId: string;
+                    zoneName: string;
+                };
             };
         };
         SwitchPreview: {

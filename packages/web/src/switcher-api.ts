@@ -65,7 +65,24 @@ export function switcherApi(switcherId: string, apiKey: () => string | undefined
     return parsed as T;
   }
 
+  /** A bus's latest still, at a path of this API (never another origin: the key goes with it); undefined on 404 (none yet). */
+  async function still(path: string): Promise<Blob | undefined> {
+    if (!/^\/switchers\/[^/]+\/monitors\/(live|preview)\/thumbnail$/.test(path)) throw new ApiFailure(`not a thumbnail path of the API: ${path}`, 0, []);
+    const key = apiKey();
+    if (!key) throw new ApiFailure("no API key: enter the account's API key", 401, []);
+    let response: Response;
+    try {
+      response = await fetch(`${apiOrigin}${path}`, { cache: "no-store", headers: { authorization: `Bearer ${key}` } });
+    } catch (error) {
+      throw new ApiFailure(`unreachable: the API did not answer (${(error as Error).message})`, 0, []);
+    }
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw new ApiFailure(`the thumbnail was refused: HTTP ${response.status}`, response.status, []);
+    return response.blob();
+  }
+
   return {
+    still,
     get: () => call<Answer<"/switchers/{switcherId}", "get">>("GET", "").then((answer) => answer.switcher),
     events: () => call<Answer<"/switchers/{switcherId}/events", "get">>("GET", "/events").then((answer) => answer.events),
     preview: (ingestId: string) => call<unknown>("POST", "/preview", { ingestId } satisfies RequestBody<"/switchers/{switcherId}/preview", "post">),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   describeEvent,
+  describeWarnings,
   entryState,
   failureOf,
   formatBitrate,
@@ -96,10 +97,16 @@ describe("the schedule editor's rows", () => {
 
 describe("what the panel shows", () => {
   it("tells a healthy ingest from a frozen or absent one", () => {
-    expect(healthLevel({ connected: true, bitrateKbps: 3000, lastKeyframeAgeMs: 800 })).toBe("ok");
-    expect(healthLevel({ connected: true, bitrateKbps: 3000, lastKeyframeAgeMs: null })).toBe("stale");
-    expect(healthLevel({ connected: true, bitrateKbps: 3000, lastKeyframeAgeMs: 12_000 })).toBe("stale");
-    expect(healthLevel({ connected: false, bitrateKbps: 0, lastKeyframeAgeMs: 800 })).toBe("down");
+    expect(healthLevel({ connected: true, bitrateKbps: 3000, lastKeyframeAgeMs: 800, warnings: [] })).toBe("ok");
+    expect(healthLevel({ connected: true, bitrateKbps: 3000, lastKeyframeAgeMs: null, warnings: [] })).toBe("stale");
+    expect(healthLevel({ connected: true, bitrateKbps: 3000, lastKeyframeAgeMs: 12_000, warnings: [] })).toBe("stale");
+    expect(healthLevel({ connected: false, bitrateKbps: 0, lastKeyframeAgeMs: 800, warnings: [] })).toBe("down");
+  });
+
+  it("names a connected source's TR 101 290 warnings, with since when, and nothing without any", () => {
+    expect(describeWarnings({ warnings: ["continuity_count_error", "pcr_error"], warningsSince: "2025-07-01T18:00:03Z" })).toBe("continuity count errors, PCR errors since 20:00:03");
+    expect(describeWarnings({ warnings: ["ts_sync_loss", "new_indicator"] })).toBe("TS sync loss, new_indicator");
+    expect(describeWarnings({ warnings: [] })).toBe("");
   });
 
   it("formats bitrates and keyframe ages", () => {

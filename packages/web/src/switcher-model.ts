@@ -7,6 +7,8 @@ export type ScheduledSwitchView = SwitcherView["schedule"][number];
 export type IngestView = SwitcherView["ingests"][number];
 export type IngestHealth = IngestView["health"];
 export type MonitorView = NonNullable<SwitcherView["monitors"]["live"]>;
+export type HlsMonitorView = components["schemas"]["HlsMonitor"];
+export type ThumbnailMonitorView = components["schemas"]["ThumbnailMonitor"];
 export type SwitchEvent = Answer<"/switchers/{switcherId}/events", "get">["events"][number];
 export type ScheduleEntryInput = RequestBody<"/switchers/{switcherId}/schedule", "put">[number];
 export type Bus = ScheduledSwitchView["bus"];
@@ -35,6 +37,21 @@ export function healthLevel(health: IngestHealth): HealthLevel {
   if (!health.connected) return "down";
   if (health.lastKeyframeAgeMs === null || health.lastKeyframeAgeMs > STALE_KEYFRAME_MS) return "stale";
   return "ok";
+}
+
+/** MediaConnect's TR 101 290 indicators as the operator reads them. */
+const WARNING_NAMES: Record<string, string> = {
+  ts_sync_loss: "TS sync loss",
+  continuity_count_error: "continuity count errors",
+  transport_error: "transport errors",
+  pcr_error: "PCR errors",
+};
+
+/** A connected source's TR 101 290 warnings in words, with since when; "" when it has none. They never cause a switch. */
+export function describeWarnings(health: Pick<IngestHealth, "warnings" | "warningsSince">): string {
+  if (health.warnings.length === 0) return "";
+  const names = health.warnings.map((flag) => WARNING_NAMES[flag] ?? flag).join(", ");
+  return health.warningsSince ? `${names} since ${formatClock(health.warningsSince)}` : names;
 }
 
 export function formatBitrate(kbps: number): string {

@@ -1,6 +1,7 @@
 import Hls, { type HlsConfig } from "hls.js";
 import { signerFor } from "./signed-url.ts";
 import type { MonitorView } from "./switcher-model.ts";
+import { Stills } from "./switcher-stills.ts";
 
 /** Close to the live edge: a monitor is for seeing what goes out now, not for smooth viewing. */
 const LOW_LATENCY: Partial<HlsConfig> = {
@@ -16,12 +17,13 @@ const RETRY_MS = [1_000, 2_000, 4_000];
 /** A monitor whose picture has not moved for this long is reattached. */
 const STALL_MS = 8_000;
 
-export type MonitorStatus = "off" | "loading" | "playing" | "retrying";
+export type MonitorStatus = "off" | "loading" | "playing" | "retrying" | "still";
 
 /**
  * One bus monitor: an HLS playlist on the account's CDN, every request signed with the monitor's query
  * (re-read on each request, so a renewed signature applies at once). Reloads when the playlist changes,
- * and reattaches after a fatal error or a stall, for as long as the page is open.
+ * and reattaches after a fatal error or a stall, for as long as the page is open. Where the API gives stills instead
+ * (AWS: MediaConnect's thumbnails, no HLS), the picture is the latest still, refreshed every few seconds.
  */
 export class Monitor {
   private hls: Hls | undefined;
@@ -31,11 +33,14 @@ export class Monitor {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private lastTime = 0;
   private lastMovedAt = 0;
+  private readonly stills: Stills;
 
   constructor(
     private readonly video: HTMLVideoElement,
     private readonly onStatus: (status: MonitorStatus, detail?: string) => void,
+    still: { image: HTMLImageElement; fetch: (url: string) => Promise<Blob | undefined> },
   ) {
+    this.stills = new Stills(still.image, still.fetch, onStatus);
     video.muted = true;
     video.playsInline = true;
     video.addEventListener("playing", () => onStatus("playing"));
@@ -43,8 +48,18 @@ export class Monitor {
   }
 
   show(view: MonitorView | null): void {
+    if (view?.kind === "thumbnail") {
+      if (this.url !== undefined) this.stop();
+      this.video.hidden = true;
+      this.stills.show(view);
+      return;
+    }
+    const hadStills = this.stills.showing;
+    this.stills.show(null);
+    this.video.hidden = false;
     if (!view) {
       if (this.url !== undefined) this.stop();
+      else if (hadStills) this.onStatus("off");
       return;
     }
     this.query = view.query;

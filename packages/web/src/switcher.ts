@@ -2,6 +2,7 @@ import { apiOriginOf, type ApiFailure, asApiFailure, switcherApi } from "./switc
 import {
   type Bus,
   describeEvent,
+  describeWarnings,
   type Failure,
   formatBitrate,
   formatClock,
@@ -124,12 +125,16 @@ const ingestName = (id: string | undefined) => (id === undefined ? "" : (state.s
 
 function monitorOf(bus: Bus, figureId: string): Monitor {
   const status = element(`#${figureId} .monitor-status`, HTMLElement);
-  const words: Record<MonitorStatus, string> = { off: "no signal", loading: "loading…", playing: "", retrying: "reconnecting…" };
-  return new Monitor(element(`#${figureId} video`, HTMLVideoElement), (monitorStatus, detail) => {
-    state.monitors[bus] = { status: monitorStatus, ...(detail === undefined ? {} : { detail }) };
-    status.textContent = words[monitorStatus];
-    status.title = detail ?? "";
-  });
+  const words: Record<MonitorStatus, string> = { off: "no signal", loading: "loading…", playing: "", retrying: "reconnecting…", still: "stills" };
+  return new Monitor(
+    element(`#${figureId} video`, HTMLVideoElement),
+    (monitorStatus, detail) => {
+      state.monitors[bus] = { status: monitorStatus, ...(detail === undefined ? {} : { detail }) };
+      status.textContent = words[monitorStatus];
+      status.title = detail ?? "";
+    },
+    { image: element(`#${figureId} img.monitor-still`, HTMLImageElement), fetch: (url) => api.still(url) },
+  );
 }
 
 const monitors: Record<Bus, Monitor> = { live: monitorOf("live", "program"), preview: monitorOf("preview", "preview") };
@@ -159,6 +164,7 @@ function card(ingest: IngestView): HTMLElement {
       <div><dt>Bitrate</dt><dd data-field="bitrate"></dd></div>
       <div><dt>Keyframe</dt><dd data-field="keyframe"></dd></div>
     </dl>
+    <p class="ingest-warnings" data-field="warnings" hidden></p>
     <div class="ingest-actions">
       <button type="button" data-action="preview">Preview</button>
       <button type="button" data-action="live">Live</button>
@@ -189,6 +195,9 @@ function showIngests(switcher: SwitcherView): void {
     article.querySelector(".dot")!.setAttribute("aria-label", ingest.health.connected ? (level === "ok" ? "connected" : "connected, no recent keyframe") : "disconnected");
     article.querySelector("[data-field=bitrate]")!.textContent = ingest.health.connected ? formatBitrate(ingest.health.bitrateKbps) : "—";
     article.querySelector("[data-field=keyframe]")!.textContent = ingest.health.connected ? formatKeyframeAge(ingest.health.lastKeyframeAgeMs) : "—";
+    const warnings = article.querySelector<HTMLElement>("[data-field=warnings]")!;
+    warnings.textContent = describeWarnings(ingest.health);
+    warnings.hidden = warnings.textContent === "";
     const onLive = switcher.live === ingest.id;
     const onPreview = switcher.preview === ingest.id;
     article.classList.toggle("on-live", onLive);

@@ -11,10 +11,22 @@ export class MediaConnectThrottled extends Error {
   }
 }
 
+/**
+ * MediaConnect's request rate: 5 requests per second for each account in a Region, not a quota that can be raised
+ * (https://docs.aws.amazon.com/mediaconnect/latest/ug/quotas.html, "Limits for API requests").
+ */
+export const MEDIACONNECT_REQUESTS_PER_SECOND = 5;
+
+/** Where the right to send one MediaConnect request in a region is taken: in this container, or shared by all (shared-limits.ts). */
+export interface RequestBudget {
+  /** Resolves when one more request may be sent to the region without passing the rate. */
+  take(region: string): Promise<void>;
+}
+
 export interface MediaConnectRequestsOptions {
   /** The MediaConnect client of a region (create them with maxAttempts: 1, so that throttling is retried here only). */
   client: (region: string) => MediaConnectClient;
-  requestsPerSecond: number;
+  budget: RequestBudget;
   retry: { attempts: number; baseMs: number; maxMs: number };
   random: () => number;
 }
@@ -24,9 +36,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * At most `limit` requests in any window of `windowMs`: a bucket of `limit` tokens where each token comes back
  * `windowMs` after it was taken. Stricter than a refilling bucket with a burst, which lets up to twice the limit
- * through in one second.
+ * through in one second. It holds for this container only, and for all regions together (stricter than MediaConnect).
  */
-export class RequestRateLimiter {
+export class RequestRateLimiter implements RequestBudget {
   private readonly sent: number[] = [];
   private turn: Promise<void> = Promise.resolve();
 
@@ -57,20 +69,20 @@ export class RequestRateLimiter {
 /** MediaConnect requests within the account's rate, retried with backoff and jitter while MediaConnect answers 429. */
 export class MediaConnectRequests {
   private readonly client: (region: string) => MediaConnectClient;
-  private readonly limiter: RequestRateLimiter;
+  private readonly budget: RequestBudget;
   private readonly retry: { attempts: number; baseMs: number; maxMs: number };
   private readonly random: () => number;
 
-  constructor({ client, requestsPerSecond, retry, random }: MediaConnectRequestsOptions) {
+  constructor({ client, budget, retry, random }: MediaConnectRequestsOptions) {
     this.client = client;
-    this.limiter = new RequestRateLimiter(requestsPerSecond);
+    this.budget = budget;
     this.retry = retry;
     this.random = random;
   }
 
   async send<Output>(region: string, operation: string, request: (client: MediaConnectClient) => Promise<Output>): Promise<Output> {
     for (let attempt = 1; ; attempt++) {
-      await this.limiter.take();
+      await this.budget.take(region);
       try {
         return await request(this.client(region));
       } catch (error) {

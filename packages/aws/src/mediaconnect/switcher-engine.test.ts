@@ -13,7 +13,7 @@ import {
   type ListedFlow,
 } from "@aws-sdk/client-mediaconnect";
 import { parseArchitecture, type Architecture } from "@visionstream/core/switcher/architecture";
-import { busFlowName, flowName, type SwitcherSpec } from "@visionstream/core/switcher/switcher";
+import { busFlowName, flowName, SwitcherNotDeployed, type SwitcherSpec } from "@visionstream/core/switcher/switcher";
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -324,18 +324,20 @@ describe("apply", () => {
     expect(mediaconnect).toHaveReceivedCommandWith(command(UpdateFlowSourceCommand), repoint("preview", "stage-a"));
   });
 
-  it("applies a switcher whose flows are not deployed yet without a call that changes anything, and names every missing flow on a switch", async () => {
+  it("refuses to apply a switcher whose flows are not deployed yet (it waits for the stack), names every missing flow, and changes nothing", async () => {
     flows();
     mediaconnect.on(command(ListFlowsCommand)).resolves({ Flows: listed("ACTIVE", [busFlowName(switcherId, "preview"), flowName(switcherId, "stage-b")]), ...metadata });
 
-    await engine().apply(spec());
+    const applying = await failure(engine().apply(spec()));
     const error = await failure(engine({ architectureOf: async () => architecture }).switch(switcherId, "live", "stage-a", "cut"));
 
+    expect(applying).toBeInstanceOf(SwitcherNotDeployed);
     expect(error).toBeInstanceOf(SwitcherFlowsMissing);
     expect(error).toBeInstanceOf(Conflict);
     expect(error.message).toBe(
-      `MediaConnect flows vs-${switcherId}-stage-b (us-east-1), vs-${switcherId}-bus-preview (eu-west-1) of switcher ${switcherId} not found: ` +
-        `deploy the switcher stack (VISIONSTREAM_SWITCHER_ID=${switcherId} VISIONSTREAM_SWITCHER_FILE=<architecture file> npx sst deploy)`,
+      `MediaConnect flows vs-${switcherId}-stage-b (us-east-1), vs-${switcherId}-bus-preview (eu-west-1) of switcher ${switcherId} not found yet: ` +
+        `deploy the switcher stack (VISIONSTREAM_SWITCHER_ID=${switcherId} VISIONSTREAM_SWITCHER_FILE=<architecture file> npx sst deploy); ` +
+        "the switcher starts its flows when the deployment completes",
     );
     expect(mediaconnect).not.toHaveReceivedCommand(command(StartFlowCommand));
     expect(mediaconnect).not.toHaveReceivedCommand(command(UpdateFlowSourceCommand));
@@ -406,7 +408,7 @@ describe("health", () => {
 });
 
 describe("remove", () => {
-  it("stops the switcher's running flows and leaves deletion to the stack", async () => {
+  it("stops the switcher's running flows and leaves deletion to the stack, its bus flows on a standard source", async () => {
     flows();
     mediaconnect.on(command(ListFlowsCommand)).resolves({
       Flows: listed().map((flow) => (flow.Name === flowName(switcherId, "stage-b") ? { ...flow, Status: "STANDBY" } : flow)),
@@ -418,7 +420,11 @@ describe("remove", () => {
     expect(mediaconnect).toHaveReceivedCommandTimes(command(StopFlowCommand), 4);
     expect(mediaconnect).not.toHaveReceivedCommandWith(command(StopFlowCommand), { FlowArn: ingestArn("stage-b") });
     expect(mediaconnect).not.toHaveReceivedCommandWith(command(StopFlowCommand), { FlowArn: arn("eu-west-1", "someone-else") });
-    expect(mediaconnect).not.toHaveReceivedCommand(command(DescribeFlowCommand));
+    // The bus flows are read to put a VPC source back to a standard one (none here: they were never pointed).
+    expect(mediaconnect.commandCalls(command(DescribeFlowCommand)).map((call) => (call.args[0].input as { FlowArn: string }).FlowArn).sort()).toEqual(
+      [busArn("live"), busArn("preview")].sort(),
+    );
+    expect(mediaconnect).not.toHaveReceivedCommand(command(UpdateFlowSourceCommand));
   });
 
   it("does nothing for a switcher it does not know", async () => {

@@ -1,6 +1,6 @@
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import {
   ConflictException,
-  DescribeFlowSourceMetadataCommand,
   type MediaConnectClient,
   NotFoundException,
   StartFlowCommand,
@@ -14,12 +14,15 @@ import {
   flowName,
   type Bus,
   type IngestHealth,
+  type MonitorThumbnail,
   type SwitcherEngine,
   type SwitcherSpec,
   type SwitchMode,
   type SwitchOutcome,
 } from "@visionstream/core/switcher/switcher";
-import { MediaConnectRequests } from "./requests.ts";
+import { type BusSwitches, ContainerBusSwitches } from "./bus-switches.ts";
+import { MEDIACONNECT_REQUESTS_PER_SECOND, MediaConnectRequests, RequestRateLimiter } from "./requests.ts";
+import { DynamoBusSwitches, DynamoRequestBudget, type SharedLimitsTable } from "./shared-limits.ts";
 import {
   BUSES,
   SwitcherFlowsMissing,
@@ -30,6 +33,8 @@ import {
   listSwitcherFlows,
   type SwitcherFlows,
 } from "./switcher-flows.ts";
+import { measureIngests, sourceThumbnail } from "./switcher-health.ts";
+import { releaseBusSources } from "./switcher-network.ts";
 
 const SLATE = "slate";
 const CUT_NOTE = "MediaConnect switches at the next packet";
@@ -43,15 +48,19 @@ export interface AwsSwitcherEngineOptions {
   requestsPerSecond?: number;
   /** Switches of one bus closer together than this are merged: only the last is sent. */
   debounceMs?: number;
+  /**
+   * Where the request rate and the per-bus debounce are kept so that all Lambda containers share them; without it
+   * they hold for this container only (local runtime, tests). leaseMs: how long a dead container can block a bus.
+   */
+  sharedLimits?: SharedLimitsTable & { leaseMs?: number };
   retry?: { attempts: number; baseMs: number; maxMs: number };
   /** How long a health answer is reused: the panel asks on every read. */
   healthTtlMs?: number;
+  /** The CloudWatch client of a region, for the ingests' bit rates; without it they are 0. */
+  metrics?: (region: string) => CloudWatchClient;
+  /** How long a bus thumbnail is reused: each fetch spends a MediaConnect request, and MediaConnect makes at most one a second. */
+  thumbnailTtlMs?: number;
   random?: () => number;
-}
-
-interface PendingSwitch {
-  ingestId: string;
-  waiters: { ingestId: string; mode: SwitchMode; resolve: (outcome: SwitchOutcome) => void; reject: (error: unknown) => void }[];
 }
 
 /**
@@ -66,39 +75,42 @@ export class AwsSwitcherEngine implements SwitcherEngine {
   private readonly debounceMs: number;
   private readonly healthTtlMs: number;
   private readonly cache = new Map<string, Promise<SwitcherFlows>>();
-  private readonly pending = new Map<string, PendingSwitch>();
-  /** Per bus, the last send: a later one waits for it, so the bus ends on the last switch asked. */
-  private readonly sending = new Map<string, Promise<unknown>>();
+  private readonly buses: BusSwitches;
   private readonly healthCache = new Map<string, { at: number; health: Promise<IngestHealth[]> }>();
+  private readonly metrics: ((region: string) => CloudWatchClient) | undefined;
+  private readonly thumbnailTtlMs: number;
+  private readonly thumbnails = new Map<string, { at: number; thumbnail: Promise<MonitorThumbnail | undefined> }>();
 
   constructor({
     client,
     architectureOf,
-    requestsPerSecond = 5,
+    requestsPerSecond = MEDIACONNECT_REQUESTS_PER_SECOND,
     debounceMs = 200,
+    sharedLimits,
     retry = { attempts: 6, baseMs: 200, maxMs: 3_000 },
     healthTtlMs = 5_000,
+    metrics,
+    thumbnailTtlMs = 2_000,
     random = Math.random,
   }: AwsSwitcherEngineOptions) {
-    this.requests = new MediaConnectRequests({ client, requestsPerSecond, retry, random });
+    this.metrics = metrics;
+    this.thumbnailTtlMs = thumbnailTtlMs;
+    const budget = sharedLimits ? new DynamoRequestBudget({ ...sharedLimits, limit: requestsPerSecond, random }) : new RequestRateLimiter(requestsPerSecond);
+    this.requests = new MediaConnectRequests({ client, budget, retry, random });
+    this.buses = sharedLimits ? new DynamoBusSwitches({ ...sharedLimits, debounceMs }) : new ContainerBusSwitches(debounceMs);
     this.architectureOf = architectureOf;
     this.debounceMs = debounceMs;
     this.healthTtlMs = healthTtlMs;
   }
 
-  /** A switcher is created before its flows (the stack needs its id): until they are deployed there is nothing to start. */
   /** MediaConnect checks the flows itself when they are created from the architecture file's stack. */
   async check(): Promise<void> {}
 
   async apply(spec: SwitcherSpec): Promise<void> {
     this.forget(spec.switcherId);
-    let flows: Awaited<ReturnType<typeof this.flowsOf>>;
-    try {
-      flows = await this.flowsOf(spec.switcherId, spec.architecture);
-    } catch (error) {
-      if (error instanceof SwitcherFlowsMissing) return;
-      throw error;
-    }
+    // Without its flows (their stack is not deployed yet) this throws SwitcherFlowsMissing: the switcher waits for the
+    // stack's deployment event, which applies it again.
+    const flows = await this.flowsOf(spec.switcherId, spec.architecture);
     const ingestFlows = spec.architecture.ingests.map((ingest) => flowName(spec.switcherId, ingest.id));
     const busFlows = BUSES.map((bus) => busFlowName(spec.switcherId, bus));
     // Ingests first: a bus that starts calling a listener that is not up yet only reconnects later.
@@ -116,17 +128,16 @@ export class AwsSwitcherEngine implements SwitcherEngine {
     if (ingestId === SLATE) {
       return Promise.reject(new InvalidInput("ingestId", "MediaConnect has no slate: fall back to an ingest in AWS"));
     }
-    const key = `${switcherId}/${bus}`;
-    return new Promise<SwitchOutcome>((resolve, reject) => {
-      let pending = this.pending.get(key);
-      if (!pending) {
-        pending = { ingestId, waiters: [] };
-        this.pending.set(key, pending);
-        setTimeout(() => void this.flush(key, switcherId, bus), this.debounceMs);
-      }
-      pending.ingestId = ingestId;
-      pending.waiters.push({ ingestId, mode, resolve, reject });
-    });
+    return this.buses
+      .switch({ switcherId, bus }, ingestId, (sent) => this.point(switcherId, bus, sent, { skipWhenThere: false }))
+      .then(({ sent }) => {
+        const superseded = sent !== ingestId;
+        const notes = [
+          superseded ? `superseded by a switch to ${sent} within ${this.debounceMs} ms; only that one is sent` : undefined,
+          mode === "clean" ? CUT_NOTE : undefined,
+        ].filter(Boolean);
+        return { mode: "cut", ...(superseded && { superseded }), ...(notes.length > 0 && { note: notes.join("; ") }) };
+      });
   }
 
   async health(switcherId: string): Promise<IngestHealth[]> {
@@ -143,6 +154,7 @@ export class AwsSwitcherEngine implements SwitcherEngine {
     this.forget(switcherId);
     if (!architecture) return;
     const listed = await listSwitcherFlows(this.requests, switcherId, architecture);
+    await releaseBusSources(this.requests, switcherId, architecture, listed);
     for (const flow of listed.values()) {
       if (flow.status !== "ACTIVE" && flow.status !== "STARTING") continue;
       await this.requests.send(flow.region, "StopFlow", (client) => client.send(new StopFlowCommand({ FlowArn: flow.arn }))).catch(
@@ -151,31 +163,6 @@ export class AwsSwitcherEngine implements SwitcherEngine {
           if (!(error instanceof NotFoundException) && !(error instanceof ConflictException)) throw error;
         },
       );
-    }
-  }
-
-  private async flush(key: string, switcherId: string, bus: Bus): Promise<void> {
-    const pending = this.pending.get(key);
-    if (!pending) return;
-    this.pending.delete(key);
-    const sent = pending.ingestId;
-    const previous = this.sending.get(key) ?? Promise.resolve();
-    const sending = previous.catch(() => undefined).then(() => this.point(switcherId, bus, sent, { skipWhenThere: false }));
-    this.sending.set(key, sending);
-    try {
-      await sending;
-      for (const waiter of pending.waiters) {
-        const superseded = waiter.ingestId !== sent;
-        const notes = [
-          superseded ? `superseded by a switch to ${sent} within ${this.debounceMs} ms; only that one was sent` : undefined,
-          waiter.mode === "clean" ? CUT_NOTE : undefined,
-        ].filter(Boolean);
-        waiter.resolve({ mode: "cut", ...(superseded && { superseded }), ...(notes.length > 0 && { note: notes.join("; ") }) });
-      }
-    } catch (error) {
-      for (const waiter of pending.waiters) waiter.reject(error);
-    } finally {
-      if (this.sending.get(key) === sending) this.sending.delete(key);
     }
   }
 
@@ -238,28 +225,31 @@ export class AwsSwitcherEngine implements SwitcherEngine {
     }
   }
 
-  /**
-   * What MediaConnect tells without CloudWatch: connected when the ingest flow is ACTIVE and its source has transport
-   * stream metadata (programs). MediaConnect's API has no bit rate or keyframe timing (those are CloudWatch metrics
-   * and TR 101 290 events), so bitrateKbps is 0 and lastKeyframeAgeMs null.
-   */
+  /** See measureIngests: connected from the flows' status and source metadata, bit rates from CloudWatch. */
   private async measure(switcherId: string): Promise<IngestHealth[]> {
     const architecture = await this.architectureOf(switcherId);
     if (!architecture) throw new NotFound("switcher", switcherId);
     const listed = await listSwitcherFlows(this.requests, switcherId, architecture);
-    const health: IngestHealth[] = [];
-    for (const ingest of architecture.ingests) {
-      const flow = listed.get(flowName(switcherId, ingest.id));
-      let connected = false;
-      if (flow?.status === "ACTIVE") {
-        const metadata = await this.requests.send(flow.region, "DescribeFlowSourceMetadata", (client) =>
-          client.send(new DescribeFlowSourceMetadataCommand({ FlowArn: flow.arn })),
-        );
-        connected = (metadata.TransportMediaInfo?.Programs ?? []).some((program) => (program.Streams ?? []).length > 0);
-      }
-      health.push({ ingestId: ingest.id, connected, bitrateKbps: 0, lastKeyframeAgeMs: null });
-    }
-    return health;
+    return measureIngests(this.requests, this.metrics, { switcherId, architecture, listed, now: new Date() });
+  }
+
+  /** The source thumbnail of the bus flow (the stack enables them on the bus flows only), reused for thumbnailTtlMs. */
+  async thumbnail(switcherId: string, bus: Bus): Promise<MonitorThumbnail | undefined> {
+    const key = `${switcherId}/${bus}`;
+    const cached = this.thumbnails.get(key);
+    if (cached && Date.now() - cached.at < this.thumbnailTtlMs) return cached.thumbnail;
+    const thumbnail = this.flowsOf(switcherId).then(async (flows) => {
+      const flow = flows.flows.get(busFlowName(switcherId, bus))!;
+      return sourceThumbnail(this.requests, flow, new Date()).catch((error: unknown) => {
+        if (!(error instanceof NotFoundException)) throw error;
+        // The stack replaced the flow: look it up again next time.
+        this.forget(switcherId);
+        return undefined;
+      });
+    });
+    this.thumbnails.set(key, { at: Date.now(), thumbnail });
+    thumbnail.catch(() => this.thumbnails.delete(key));
+    return thumbnail;
   }
 
   private forget(switcherId: string): void {

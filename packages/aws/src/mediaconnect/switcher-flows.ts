@@ -1,13 +1,13 @@
 import { DescribeFlowCommand, ListFlowsCommand, type Flow, type ListedFlow } from "@aws-sdk/client-mediaconnect";
 import { Conflict, InvalidInput } from "@visionstream/core/errors";
 import type { Architecture } from "@visionstream/core/switcher/architecture";
-import { busFlowName, flowName, type Bus } from "@visionstream/core/switcher/switcher";
+import { busFlowName, flowName, SwitcherNotDeployed, type Bus } from "@visionstream/core/switcher/switcher";
 import type { MediaConnectRequests } from "./requests.ts";
 
 export const BUSES: readonly Bus[] = ["live", "preview"];
 
 /** Flows of a switcher that the stack has not created (yet). */
-export class SwitcherFlowsMissing extends Conflict {
+export class SwitcherFlowsMissing extends SwitcherNotDeployed {
   override name = "SwitcherFlowsMissing";
   constructor(
     readonly switcherId: string,
@@ -15,8 +15,9 @@ export class SwitcherFlowsMissing extends Conflict {
   ) {
     super(
       `MediaConnect flow${missing.length === 1 ? "" : "s"} ${missing.map((flow) => `${flow.name} (${flow.region})`).join(", ")} ` +
-        `of switcher ${switcherId} not found: deploy the switcher stack ` +
-        `(VISIONSTREAM_SWITCHER_ID=${switcherId} VISIONSTREAM_SWITCHER_FILE=<architecture file> npx sst deploy)`,
+        `of switcher ${switcherId} not found yet: deploy the switcher stack ` +
+        `(VISIONSTREAM_SWITCHER_ID=${switcherId} VISIONSTREAM_SWITCHER_FILE=<architecture file> npx sst deploy); ` +
+        "the switcher starts its flows when the deployment completes",
       { switcherId, missing },
     );
   }

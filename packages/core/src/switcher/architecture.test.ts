@@ -74,6 +74,104 @@ describe("the switcher's architecture file", () => {
     );
   });
 
+  describe("the network section", () => {
+    const twoRegions = async () => {
+      const file = await example();
+      file.regions = [
+        { id: "eu-west-1", name: "Ireland" },
+        { id: "us-east-1", name: "Virginia" },
+      ];
+      file.ingests[0].region = "eu-west-1";
+      file.ingests[1].region = "us-east-1";
+      file.ingests[2].region = "us-east-1";
+      return file;
+    };
+    const network = {
+      regions: { "eu-west-1": { vpcCidr: "10.20.0.0/16" }, "us-east-1": { vpcCidr: "10.30.0.0/24" } },
+      outputsOnVpc: true,
+      outputAllowCidrs: ["192.0.2.0/24"],
+      dns: { hostedZoneId: "Z0123456789ABCDEFGHIJ", zoneName: "live.example.com" },
+    };
+
+    it("is optional, and read with its defaults when given", async () => {
+      const without = parseArchitecture(await twoRegions());
+      const file = await twoRegions();
+      file.network = { regions: network.regions, outputAllowCidrs: ["192.0.2.0/24"] };
+
+      const parsed = parseArchitecture(file);
+
+      expect(without.ok && without.architecture.network).toBe(undefined);
+      expect(parsed.ok).toBe(true);
+      if (!parsed.ok) return;
+      expect(parsed.architecture.network).toEqual({ regions: network.regions, outputsOnVpc: false, outputAllowCidrs: ["192.0.2.0/24"] });
+    });
+
+    it("accepts the shipped AWS example: two regions, each its VPC, outputs on the home VPC, ingests named under a zone", async () => {
+      const parsed = parseArchitecture(JSON.parse(await readFile(resolve(root, "examples/switcher.aws-network.json"), "utf8")));
+
+      expect(parsed.ok).toBe(true);
+      if (!parsed.ok) return;
+      expect(parsed.architecture.network).toMatchObject({ outputsOnVpc: true, dns: { zoneName: "ingest.example.com" } });
+    });
+
+    it("accepts a CIDR per region, outputs on the VPC and a hosted zone", async () => {
+      const file = await twoRegions();
+      file.network = network;
+
+      const parsed = parseArchitecture(file);
+
+      expect(parsed).toEqual({ ok: true, architecture: expect.objectContaining({ network }) });
+    });
+
+    it("wants a CIDR for every region and none for others, /16 to /28, none overlapping", async () => {
+      const file = await twoRegions();
+      file.network = {
+        ...network,
+        regions: { "eu-west-1": { vpcCidr: "10.20.0.0/16" }, "ap-south-1": { vpcCidr: "10.20.5.0/24" }, "eu-central-1": { vpcCidr: "10.40.0.0/12" } },
+      };
+
+      const parsed = parseArchitecture(file);
+
+      expect(parsed.ok).toBe(false);
+      if (parsed.ok) return;
+      expect(parsed.faults).toEqual([
+        { path: "network.regions.eu-central-1.vpcCidr", message: "a VPC's CIDR is /16 to /28" },
+        { path: "network.regions", message: 'no vpcCidr for the region "us-east-1"' },
+        { path: "network.regions.ap-south-1", message: 'no region "ap-south-1" in regions' },
+        { path: "network.regions.ap-south-1.vpcCidr", message: '10.20.5.0/24 overlaps 10.20.0.0/16 of "eu-west-1": peered VPCs need ranges apart' },
+        { path: "network.regions.eu-central-1", message: 'no region "eu-central-1" in regions' },
+      ]);
+    });
+
+    it("names each fault of its fields, and wants an allow-list when an output listens", async () => {
+      const file = await twoRegions();
+      file.network = {
+        regions: { "eu-west-1": { vpcCidr: "10.20.0.300/16" }, "us-east-1": { vpcCidr: "10.30.0.0/16", peer: true } },
+        outputsOnVpc: "yes",
+        dns: { hostedZoneId: "zone", zoneName: "Live.Example.com." },
+        transitGateway: true,
+      };
+
+      const parsed = parseArchitecture(file);
+
+      expect(parsed.ok).toBe(false);
+      if (parsed.ok) return;
+      expect(parsed.faults.map((fault) => fault.path)).toEqual([
+        "network.regions.eu-west-1.vpcCidr",
+        "network.regions.us-east-1.peer",
+        "network.outputsOnVpc",
+        "network.dns.hostedZoneId",
+        "network.dns.zoneName",
+        "network.transitGateway",
+      ]);
+      file.network = { regions: network.regions };
+      const unlisted = parseArchitecture(file);
+      expect(unlisted.ok || unlisted.faults).toEqual([
+        { path: "network.outputAllowCidrs", message: "the live and preview SRT-listener outputs need the CIDRs allowed to pull" },
+      ]);
+    });
+  });
+
   it("refuses what is not a file of this shape at all", () => {
     for (const input of [null, [], "festival", 42, {}]) expect(parseArchitecture(input).ok).toBe(false);
   });

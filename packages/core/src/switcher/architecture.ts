@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { SwitcherId } from "../ids.ts";
+import { Network, networkIssues } from "./architecture-network.ts";
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and hyphens, up to 63");
 const Port = z.number().int().min(1024).max(65535);
@@ -50,11 +52,18 @@ export const Fallback = z
 export const Architecture = z
   .object({
     $schema: z.string().optional(),
+    /**
+     * The switcher's id, for deploying its flows before the API knows it: POST /switchers then takes this id. Without
+     * it the API makes one, and the stack is given it (VISIONSTREAM_SWITCHER_ID).
+     */
+    id: SwitcherId.optional(),
     name: Name,
     regions: z.array(Region).min(1).max(10),
     ingests: z.array(Ingest).min(1).max(32),
     outputs: z.object({ live: Output, preview: Output }).strict(),
     fallback: Fallback.optional(),
+    /** AWS only: the switcher's own VPCs, their peering and the ingests' DNS names (see architecture-network.ts). */
+    network: Network.optional(),
   })
   .strict()
   .superRefine((architecture, context) => {
@@ -78,6 +87,10 @@ export const Architecture = z
     for (const bus of ["live", "preview"] as const) {
       const output = architecture.outputs[bus];
       if (output.protocol === "srt-listener") claim(output.port, ["outputs", bus, "port"]);
+    }
+    if (architecture.network) {
+      const listening = (["live", "preview"] as const).filter((bus) => architecture.outputs[bus].protocol === "srt-listener");
+      for (const issue of networkIssues(architecture.network, [...regions], listening)) context.addIssue({ code: "custom", ...issue });
     }
   });
 export type Architecture = z.infer<typeof Architecture>;

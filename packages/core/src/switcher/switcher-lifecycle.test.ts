@@ -1,7 +1,7 @@
 import { visionStreamEntry } from "@visionstream/events";
 import { beforeAll, describe, expect, it } from "vitest";
 import { InvalidInput } from "../errors.ts";
-import type { SwitcherSpec } from "./switcher.ts";
+import { SwitcherNotDeployed, type SwitcherSpec } from "./switcher.ts";
 import { switchersOnDynalite } from "./switchers-testing.ts";
 
 const fixture = switchersOnDynalite("switcher-lifecycle");
@@ -106,5 +106,49 @@ describe("Switchers, applied and released by steps after the request", () => {
     expect(afterGrace).toContain(id);
     expect(onceApplied).not.toContain(id);
     expect(publisher.published.filter((entry) => entry["detail-type"] === "SwitcherApplyRequested")).toHaveLength(2);
+  });
+
+  it("waits for the flows of a switcher not deployed yet (AWAITING_FLOWS), and applies it when they come", async () => {
+    const { account, clock, engine, publisher, use } = await switchers();
+    const { id } = await use.create(account.id, festival);
+    engine.refuseNext("apply", new SwitcherNotDeployed("flows not found yet: deploy the switcher stack"));
+
+    const waiting = await use.applyStored(account.id, id);
+    const notYet = await use.resumeApplying({ graceMs: 0, awaitingMs: 600_000 });
+    const deployed = await use.onFlowsChanged(id);
+    const applied = await use.applyStored(account.id, id);
+    const unknown = await use.onFlowsChanged("sw-ffffffffffffffff");
+
+    expect(waiting).toMatchObject({ applyState: "AWAITING_FLOWS", applyFailure: "flows not found yet: deploy the switcher stack" });
+    expect(notYet).not.toContain(id);
+    expect(deployed).toMatchObject({ applyState: "APPLYING" });
+    expect(deployed?.applyFailure).toBeUndefined();
+    expect(applied).toMatchObject({ applyState: "APPLIED" });
+    expect(unknown).toBeUndefined();
+    expect(publisher.published.filter((entry) => entry["detail-type"] === "SwitcherApplyRequested")).toHaveLength(2);
+
+    // A deployment whose event was missed: the sweeper asks again after awaitingMs.
+    engine.refuseNext("apply", new SwitcherNotDeployed("still not found"));
+    await use.onFlowsChanged(id);
+    await use.applyStored(account.id, id);
+    clock.advance(600_001);
+    expect(await use.resumeApplying({ graceMs: 60_000, awaitingMs: 600_000 })).toContain(id);
+    expect((await use.get(account.id, id)).applyState).toBe("APPLYING");
+  });
+
+  it("takes the switcher's id from its file, refuses one that exists (409 on id) and a config of another switcher (400 on id)", async () => {
+    const { account, use } = await switchers();
+    const id = "sw-0000000000000abc";
+
+    const created = await use.create(account.id, { ...festival, id });
+    const again = await use.create(account.id, { ...festival, id }).catch((error: unknown) => error);
+    const other = await use.updateConfig(account.id, id, { ...festival, id: "sw-0000000000000abd" }).catch((error: unknown) => error);
+    const same = await use.updateConfig(account.id, id, { ...festival, id });
+
+    expect(created.id).toBe(id);
+    expect(again).toMatchObject({ name: "Conflict", details: { field: "id" } });
+    expect(other).toBeInstanceOf(InvalidInput);
+    expect(other).toMatchObject({ field: "id" });
+    expect(same.id).toBe(id);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Conflict } from "../errors.ts";
 import { SwitcherId } from "../ids.ts";
 import { Architecture } from "./architecture.ts";
 
@@ -48,6 +49,17 @@ export const SwitchRecord = z.object({
 });
 export type SwitchRecord = z.infer<typeof SwitchRecord>;
 
+/** What MediaConnect last reported of an ingest's source ("MediaConnect Source Health"); see source-health.ts. */
+export const IngestSourceHealth = z.object({
+  /** The time of the newest event applied: events arrive late and out of order, and an older one changes nothing. */
+  at: z.iso.datetime(),
+  /** The source's state in lower case: connected, receiving, disconnected or idle. */
+  state: z.string(),
+  /** TR 101 290 indicators raised while the source stays connected, and since when: shown, never a reason to switch. */
+  warnings: z.object({ flags: z.array(z.string()).min(1), since: z.iso.datetime() }).optional(),
+});
+export type IngestSourceHealth = z.infer<typeof IngestSourceHealth>;
+
 export const Switcher = z.object({
   id: SwitcherId,
   accountId: z.string(),
@@ -60,8 +72,11 @@ export const Switcher = z.object({
   switches: z.array(SwitchRecord),
   /** The on-air ingest that was lost (the engine reported it unhealthy), until it is back or another goes on air. */
   liveIngestLost: z.object({ ingestId: z.string(), since: z.iso.datetime() }).optional(),
+  /** Per ingest, what its source last reported. */
+  sourceHealth: z.record(z.string(), IngestSourceHealth).optional(),
   /** Whether the engine runs the stored architecture yet: it is applied by a step after the request, from an event. */
-  applyState: z.enum(["APPLYING", "APPLIED", "APPLY_FAILED"]).optional(),
+  applyState: z.enum(["APPLYING", "APPLIED", "APPLY_FAILED", "AWAITING_FLOWS"]).optional(),
+  /** Why the engine refused the architecture (APPLY_FAILED), or what it waits for (AWAITING_FLOWS). */
   applyFailure: z.string().optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -113,6 +128,22 @@ export interface SwitcherEngine {
   switch(switcherId: string, bus: Bus, ingestId: string, mode: SwitchMode): Promise<SwitchOutcome>;
   health(switcherId: string): Promise<IngestHealth[]>;
   remove(switcherId: string): Promise<void>;
+  /**
+   * A still of what a bus flow receives, where the engine has no HLS monitor (MediaConnect's source thumbnails in
+   * AWS); undefined until the engine has one. Engines without it show their buses as HLS monitors.
+   */
+  thumbnail?(switcherId: string, bus: Bus): Promise<MonitorThumbnail | undefined>;
+}
+
+/** A JPEG of a bus as the engine last saw it, and when it was taken (ISO 8601). */
+export interface MonitorThumbnail {
+  jpeg: Uint8Array<ArrayBuffer>;
+  at: string;
+}
+
+/** The engine has nothing to run the switcher on yet: its flows are deployed by a stack of their own (AWS). */
+export class SwitcherNotDeployed extends Conflict {
+  override name = "SwitcherNotDeployed";
 }
 
 /** Runs a switcher's lineup on time: EventBridge Scheduler in AWS, timers locally. */
@@ -146,4 +177,14 @@ export function ingestOfFlowArn(arn: string): { switcherId: string; ingestId: st
   const match = /^arn:aws[a-z-]*:mediaconnect:[^:]*:[^:]*:flow:[^:]+:vs-(sw-[a-z0-9]{16})-([a-z0-9][a-z0-9-]*)$/.exec(arn);
   if (!match || match[2]!.startsWith("bus-")) return undefined;
   return { switcherId: match[1]!, ingestId: match[2]! };
+}
+
+/** The switcher of any of its flows (ingest or bus), from the flow's ARN. */
+export function switcherOfFlowArn(arn: string): string | undefined {
+  return /^arn:aws[a-z-]*:mediaconnect:[^:]*:[^:]*:flow:[^:]+:vs-(sw-[a-z0-9]{16})-[a-z0-9][a-z0-9-]*$/.exec(arn)?.[1];
+}
+
+/** The switcher of one of its per-region stacks (named <prefix>-<switcherId>-<region> by stacks/switcher.ts). */
+export function switcherOfStackName(stackName: string): string | undefined {
+  return /-(sw-[a-z0-9]{16})-[a-z]{2}(-[a-z]+)+-\d$/.exec(stackName)?.[1];
 }

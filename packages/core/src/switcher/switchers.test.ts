@@ -34,11 +34,11 @@ describe("Switchers", () => {
     expect(engine.callsOf("apply")).toEqual([[spec]]);
     expect(JSON.parse(store.objects.get(`${account.bucketName}/switchers/${view.id}/architecture.json`)!.body)).toEqual(view.architecture);
     expect(view.ingests.map((ingest) => [ingest.id, ingest.health])).toEqual([
-      ["stage-a", { connected: true, bitrateKbps: 6_000, lastKeyframeAgeMs: 400 }],
-      ["stage-b", { connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null }],
-      ["stage-c", { connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null }],
+      ["stage-a", { connected: true, bitrateKbps: 6_000, lastKeyframeAgeMs: 400, warnings: [] }],
+      ["stage-b", { connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null, warnings: [] }],
+      ["stage-c", { connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null, warnings: [] }],
     ]);
-    expect(view.monitors.live?.hlsUrl).toBe(`${account.cdnBaseUrl}/switchers/${view.id}/live/index.m3u8`);
+    expect(view.monitors.live).toMatchObject({ kind: "hls", hlsUrl: `${account.cdnBaseUrl}/switchers/${view.id}/live/index.m3u8` });
     expect(signer.callsOf("signPath").map(([, pattern]) => pattern)).toEqual([`${account.cdnBaseUrl}/switchers/${view.id}/live/*`, `${account.cdnBaseUrl}/switchers/${view.id}/preview/*`]);
     const { ingests: _, monitors: __, ...stored } = view;
     expect(applied).toEqual({ ...stored, applyState: "APPLIED", version: 2, updatedAt: expect.any(String) });

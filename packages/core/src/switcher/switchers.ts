@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type MediaConnectSourceHealth, visionStreamEntry } from "@visionstream/events";
+import { visionStreamEntry } from "@visionstream/events";
 import type { AccountRepository } from "../accounts/account.ts";
 import { AccountNeeds } from "../accounts/account-needs.ts";
 import type { PlaybackSigner } from "../channels/playback.ts";
@@ -8,11 +8,13 @@ import type { EventPublisher, StepResult } from "../ports.ts";
 import type { ObjectStore } from "../recordings/recording.ts";
 import { newId } from "../ids.ts";
 import { type Architecture, parseArchitecture } from "./architecture.ts";
+import { busesFor, specOf } from "./switcher-spec.ts";
 import { switcherViews, type SwitcherView } from "./switcher-view.ts";
+import { busThumbnails } from "./switcher-thumbnails.ts";
+import { sourceHealthReaction } from "./source-health.ts";
 import {
   architectureKey,
   type Bus,
-  ingestOfFlowArn,
   type ScheduledSwitch,
   type ScheduledSwitchInput,
   type ScheduleEntry,
@@ -23,6 +25,7 @@ import {
   type SwitchReason,
   type SwitchRecord,
   type SwitchScheduler,
+  SwitcherNotDeployed,
 } from "./switcher.ts";
 
 export type { SwitcherView };
@@ -138,33 +141,22 @@ export function Switchers(deps: SwitchersDeps) {
 
   const view = switcherViews({ ...deps, monitorTtlMs, now });
 
-  const specOf = (switcher: Switcher, bucketName: string) => ({
-    switcherId: switcher.id,
-    accountId: switcher.accountId,
-    bucketName,
-    architecture: switcher.architecture,
-    live: switcher.live,
-    preview: switcher.preview,
-  });
-
   async function requestApply(switcher: Switcher) {
     await deps.publisher.publish(visionStreamEntry("SwitcherApplyRequested", { accountId: switcher.accountId, switcherId: switcher.id, version: switcher.version }));
   }
 
-  /** The first ingest on air and the second on preview, or those of the old config that still exist. */
-  function busesFor(architecture: Architecture, previous?: Pick<Switcher, "live" | "preview">) {
-    const ids = architecture.ingests.map((ingest) => ingest.id);
-    const keep = (id: string | undefined) => (id && ids.includes(id) ? id : undefined);
-    return { live: keep(previous?.live) ?? ids[0], preview: keep(previous?.preview) ?? ids[1] ?? ids[0] };
-  }
-
   return {
+    /** A bus's latest still, where the engine shows buses as stills (AWS). */
+    thumbnail: busThumbnails(deps),
     async create(accountId: string, input: unknown): Promise<SwitcherView> {
       const architecture = parsed(input);
       const account = await provisionedAccount(accountId);
+      if (architecture.id && (await deps.switchers.findById(architecture.id))) {
+        throw new Conflict(`id: switcher ${architecture.id} exists already; give another id or none`, { field: "id" });
+      }
       const time = now().toISOString();
       const switcher: Switcher = {
-        id: newId("switcher"),
+        id: architecture.id ?? newId("switcher"),
         accountId,
         architecture,
         ...busesFor(architecture),
@@ -192,6 +184,7 @@ export function Switchers(deps: SwitchersDeps) {
 
     async updateConfig(accountId: string, switcherId: string, input: unknown): Promise<SwitcherView> {
       const architecture = parsed(input);
+      if (architecture.id && architecture.id !== switcherId) throw new InvalidInput("id", `the file is switcher ${architecture.id}'s, not ${switcherId}'s`);
       const account = await provisionedAccount(accountId);
       const current = await load(accountId, switcherId);
       await deps.engine.check(specOf({ ...current, architecture, ...busesFor(architecture, current) }, account.bucketName));
@@ -221,11 +214,13 @@ export function Switchers(deps: SwitchersDeps) {
       if (!switcher || switcher.applyState === "APPLIED") return switcher;
       const account = await provisionedAccount(accountId);
       let failure: string | undefined;
+      let state: Switcher["applyState"] = "APPLIED";
       try {
         await deps.engine.apply(specOf(switcher, account.bucketName));
       } catch (error) {
         if (!(error instanceof InvalidInput || error instanceof Conflict || error instanceof NotFound)) throw error;
         failure = error.message;
+        state = error instanceof SwitcherNotDeployed ? "AWAITING_FLOWS" : "APPLY_FAILED";
       }
       const applied = JSON.stringify(switcher.architecture);
       const latest = await deps.switchers.get(accountId, switcherId);
@@ -240,7 +235,7 @@ export function Switchers(deps: SwitchersDeps) {
         return latest;
       }
       return change(accountId, switcherId, (current) =>
-        JSON.stringify(current.architecture) !== applied ? current : { ...current, applyState: failure ? "APPLY_FAILED" : "APPLIED", applyFailure: failure },
+        JSON.stringify(current.architecture) !== applied ? current : { ...current, applyState: state, applyFailure: failure },
       );
     },
 
@@ -248,16 +243,22 @@ export function Switchers(deps: SwitchersDeps) {
      * Scheduled: switchers still APPLYING after `graceMs` (their apply's deliveries all failed, or its function was
      * stopped at its timeout) get their apply asked for again.
      */
-    async resumeApplying({ graceMs = 60_000 }: { graceMs?: number } = {}): Promise<string[]> {
+    async resumeApplying({ graceMs = 60_000, awaitingMs = 10 * 60_000 }: { graceMs?: number; awaitingMs?: number } = {}): Promise<string[]> {
       const resumed: string[] = [];
       const limit = now().getTime() - graceMs;
+      const awaitingLimit = now().getTime() - awaitingMs;
       let cursor: string | undefined;
       do {
         const page = await deps.accounts.list({ limit: 100, ...(cursor ? { cursor } : {}) });
         for (const account of page.accounts) {
           if (account.status !== "ACTIVE") continue;
           for (const switcher of await deps.switchers.list(account.id)) {
-            if (switcher.applyState !== "APPLYING" || Date.parse(switcher.updatedAt) > limit) continue;
+            const since = Date.parse(switcher.updatedAt);
+            const stalled = switcher.applyState === "APPLYING" && since <= limit;
+            // Normally the stack's deployment event asks; this catches a deployment whose event was missed.
+            const awaiting = switcher.applyState === "AWAITING_FLOWS" && since <= awaitingLimit;
+            if (!stalled && !awaiting) continue;
+            if (awaiting) await change(account.id, switcher.id, (current) => ({ ...current, applyState: "APPLYING" }));
             await requestApply(switcher);
             resumed.push(switcher.id);
           }
@@ -265,6 +266,18 @@ export function Switchers(deps: SwitchersDeps) {
         cursor = page.cursor;
       } while (cursor);
       return resumed;
+    },
+
+    /**
+     * The switcher's flows came into being or changed (its stack was deployed, a flow went back to STANDBY): the
+     * engine applies the stored state again, starting what is not running and pointing the buses. Idempotent.
+     */
+    async onFlowsChanged(switcherId: string): Promise<Switcher | undefined> {
+      const found = await deps.switchers.findById(switcherId);
+      if (!found) return undefined;
+      const asked = await change(found.accountId, switcherId, (current) => ({ ...current, applyState: "APPLYING", applyFailure: undefined }));
+      await requestApply(asked);
+      return asked;
     },
 
     /** After a restart: every switcher of the accounts runs again, with its buses and its pending lineup. */
@@ -368,25 +381,12 @@ export function Switchers(deps: SwitchersDeps) {
       }
     },
 
-    /** An ingest's health changed: when the live one is lost, its absence is reported and the configured fallback goes on air. */
-    async onSourceHealth(event: MediaConnectSourceHealth): Promise<void> {
-      const flow = ingestOfFlowArn(event.resources[0] ?? "");
-      if (!flow) return;
-      const switcher = await deps.switchers.findById(flow.switcherId);
-      if (!switcher) return;
-      if (!event.detail.unhealthy) {
-        if (switcher.liveIngestLost?.ingestId === flow.ingestId) await change(switcher.accountId, switcher.id, (current) => ({ ...current, liveIngestLost: undefined }));
-        return;
-      }
-      if (switcher.live !== flow.ingestId) return;
-      const lost = await change(switcher.accountId, switcher.id, (current) => ({
-        ...current,
-        liveIngestLost: current.liveIngestLost?.ingestId === flow.ingestId ? current.liveIngestLost : { ingestId: flow.ingestId, since: event.time },
-      }));
-      const fallback = switcher.architecture.fallback;
-      if (!fallback || fallback.to === flow.ingestId) return;
-      await switchBus(lost, "live", fallback.to, "clean", "fallback", `ingest ${flow.ingestId} was lost`);
-    },
+    /** An ingest's source health, from any region: a disconnected live ingest puts the fallback on air (source-health.ts). */
+    onSourceHealth: sourceHealthReaction({
+      switchers: deps.switchers,
+      change,
+      fallBack: (switcher, ingestId, note) => switchBus(switcher, "live", ingestId, "clean", "fallback", note),
+    }),
   };
 }
 

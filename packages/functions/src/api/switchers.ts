@@ -12,13 +12,39 @@ import {
   SwitchMode,
   SwitchRecord,
   type SwitcherView as Switcher,
+  type Bus,
 } from "@visionstream/core";
 import { type CallerEnv, callerAccount } from "./caller.ts";
 import { type PagesDeps, pagesUrl, panelLink } from "./playback.ts";
 import { idParam, jsonBody, jsonResponse, noContent, securedRoute } from "./route.ts";
 
-const Health = z.object({ connected: z.boolean(), bitrateKbps: z.number(), lastKeyframeAgeMs: z.number().nullable() });
-const Monitor = z.object({ hlsUrl: z.string(), query: z.string(), cookies: z.record(z.string(), z.string()), expiresAt: z.string() }).nullable();
+const Health = z.object({
+  connected: z.boolean(),
+  bitrateKbps: z.number(),
+  lastKeyframeAgeMs: z.number().nullable(),
+  warnings: z.array(z.string()).openapi({
+    description: "TR 101 290 indicators MediaConnect raises on the connected source (ts_sync_loss, continuity_count_error, transport_error, pcr_error): shown, never a reason to fall back",
+  }),
+  warningsSince: z.string().optional().openapi({ description: "Since when the warnings have been raised" }),
+});
+const HlsMonitor = z
+  .object({ kind: z.literal("hls"), hlsUrl: z.string(), query: z.string(), cookies: z.record(z.string(), z.string()), expiresAt: z.string() })
+  .openapi("HlsMonitor", { description: "The bus's HLS playlist on the account's CDN, with its signature (the local runtime)" });
+const ThumbnailMonitor = z
+  .object({
+    kind: z.literal("thumbnail"),
+    thumbnailUrl: z.string().openapi({ description: "A path of this API: GET it with the bearer token for the bus's latest JPEG" }),
+    refreshMs: z.number().openapi({ description: "How often to fetch it again" }),
+  })
+  .openapi("ThumbnailMonitor", { description: "The bus as MediaConnect's source thumbnails, refreshed every few seconds (AWS)" });
+// Written out: the generator writes the null of a nullable union as a bare {nullable: true} branch, which the pages'
+// type generator (openapi-typescript) reads as `unknown`.
+const NULLABLE_MONITOR = { oneOf: [{ $ref: "#/components/schemas/HlsMonitor" }, { $ref: "#/components/schemas/ThumbnailMonitor" }], nullable: true };
+const Monitor = z.discriminatedUnion("kind", [HlsMonitor, ThumbnailMonitor]).nullable().openapi(NULLABLE_MONITOR);
+/** Where the panel fetches a bus's thumbnail: the route below, from the API's origin. */
+const thumbnailPath = (switcherId: string, bus: Bus) => `/switchers/${switcherId}/monitors/${bus}/thumbnail`;
+const monitorView = (switcherId: string, bus: Bus, monitor: Switcher["monitors"][Bus]) =>
+  monitor?.kind === "thumbnail" ? { ...monitor, thumbnailUrl: thumbnailPath(switcherId, bus) } : monitor;
 
 const SwitcherView = z
   .object({
@@ -29,13 +55,18 @@ const SwitcherView = z
     preview: z.string().optional(),
     liveIngestLost: z.object({ ingestId: z.string(), since: z.string() }).optional().openapi({ description: "The on-air ingest that was lost" }),
     applyState: z
-      .enum(["APPLYING", "APPLIED", "APPLY_FAILED"])
+      .enum(["APPLYING", "APPLIED", "APPLY_FAILED", "AWAITING_FLOWS"])
       .optional()
-      .openapi({ description: "Whether the engine runs the stored architecture yet: it is applied after the request answers" }),
-    applyFailure: z.string().optional().openapi({ description: "Why the engine refused the architecture (APPLY_FAILED)" }),
+      .openapi({
+        description:
+          "Whether the engine runs the stored architecture yet: it is applied after the request answers. AWAITING_FLOWS: in AWS, the switcher's stack is not deployed yet; it is applied when the deployment completes",
+      }),
+    applyFailure: z.string().optional().openapi({ description: "Why the engine refused the architecture (APPLY_FAILED), or what it waits for (AWAITING_FLOWS)" }),
     schedule: z.array(ScheduledSwitch),
     ingests: z.array(z.object({ id: z.string(), name: z.string(), region: z.string(), port: z.number(), health: Health })),
-    monitors: z.object({ live: Monitor, preview: Monitor }).openapi({ description: "HLS monitors of the buses on the account's CDN, with their signature" }),
+    monitors: z
+      .object({ live: Monitor, preview: Monitor })
+      .openapi({ description: "The buses' monitors: HLS on the account's CDN (local), or thumbnails through this API (AWS); null without one" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -52,7 +83,7 @@ const view = (switcher: Switcher) => ({
   ...(switcher.applyFailure ? { applyFailure: switcher.applyFailure } : {}),
   schedule: switcher.schedule,
   ingests: switcher.ingests.map(({ id, name, region, port, health }) => ({ id, name, region, port, health })),
-  monitors: switcher.monitors,
+  monitors: { live: monitorView(switcher.id, "live", switcher.monitors.live), preview: monitorView(switcher.id, "preview", switcher.monitors.preview) },
   createdAt: switcher.createdAt,
   updatedAt: switcher.updatedAt,
 });
@@ -102,6 +133,18 @@ const routes = {
   live: securedRoute("post", "/switchers/{switcherId}/live", { params, body: jsonBody(SwitchBody) }, { 200: jsonResponse(Switched, "Switched") }, "Put an ingest on air: clean (at its next keyframe, timeline continued; cut if none comes within 4 s) or cut (at the next packet)"),
   take: securedRoute("post", "/switchers/{switcherId}/take", { params, body: jsonBody(TakeBody) }, { 200: jsonResponse(Taken, "Taken") }, "Take: the preview ingest goes on air and the one on air goes to preview"),
   schedule: securedRoute("put", "/switchers/{switcherId}/schedule", { params, body: jsonBody(ScheduleBody) }, { 200: jsonResponse(Schedule, "The lineup") }, "Replace the lineup: switches run on time (EventBridge Scheduler in AWS, a timer locally)"),
+  thumbnail: securedRoute(
+    "get",
+    "/switchers/{switcherId}/monitors/{bus}/thumbnail",
+    { params: params.extend({ bus: z.enum(["live", "preview"]).openapi({ param: { name: "bus", in: "path" }, example: "live" }) }) },
+    {
+      200: {
+        description: "The latest JPEG of the bus; Last-Modified says when MediaConnect took it",
+        content: { "image/jpeg": { schema: z.string().openapi({ type: "string", format: "binary" }) } },
+      },
+    },
+    "The bus's latest thumbnail, where monitors are thumbnails (AWS): 404 until MediaConnect has one",
+  ),
   events: securedRoute("get", "/switchers/{switcherId}/events", { params }, { 200: jsonResponse(Events, "Switches") }, "Recent switches, newest first"),
 };
 
@@ -127,5 +170,10 @@ export function switcherRoutes(deps: { switchers: Switchers } & PagesDeps) {
       return c.json({ switcher: view(result.switcher), switches: result.switches }, 200);
     })
     .openapi(routes.schedule, async (c) => c.json({ schedule: await switchers.setSchedule(account(c), c.req.valid("param").switcherId, c.req.valid("json")) }, 200))
+    .openapi(routes.thumbnail, async (c) => {
+      const { switcherId, bus } = c.req.valid("param");
+      const { jpeg, at } = await switchers.thumbnail(account(c), switcherId, bus);
+      return c.body(jpeg, 200, { "content-type": "image/jpeg", "cache-control": "no-store", "last-modified": new Date(at).toUTCString() });
+    })
     .openapi(routes.events, async (c) => c.json({ events: await switchers.events(account(c), c.req.valid("param").switcherId) }, 200));
 }

@@ -77,11 +77,13 @@ const FUZZ: Record<string, RouteFuzz> = {
   "POST /switchers/{switcherId}/take": { owner: "account", realIds: true, body: () => ({ mode: "cut" }) },
   "PUT /switchers/{switcherId}/schedule": { owner: "account", body: () => [{ at: future(), bus: "preview", ingestId: "stage-b", mode: "cut" }] },
   "GET /switchers/{switcherId}/events": { owner: "account", realIds: true },
+  "GET /switchers/{switcherId}/monitors/{bus}/thumbnail": { owner: "account", realIds: true },
 };
 
 const ID_PREFIX: Record<string, string> = { accountId: "acc-", channelId: "ch-", mediaId: "med-", switcherId: "sw-", recordingId: "rec-" };
 const idOf = (tenant: Tenant, param: string): string | undefined =>
-  ({ accountId: tenant.accountId, channelId: tenant.channelId, recordingId: tenant.recordingId, mediaId: tenant.mediaId, switcherId: tenant.switcherId })[param];
+  // A bus is no tenant's: "live" stands for a valid one.
+  ({ accountId: tenant.accountId, channelId: tenant.channelId, recordingId: tenant.recordingId, mediaId: tenant.mediaId, switcherId: tenant.switcherId, bus: "live" })[param];
 
 const wellFormedId = (param: string) =>
   fc.array(fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789"), { minLength: 16, maxLength: 16 }).map((chars) => `${ID_PREFIX[param] ?? ""}${chars.join("")}`);

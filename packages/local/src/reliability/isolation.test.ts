@@ -74,6 +74,8 @@ describe("tenant isolation on the API", () => {
     const doc = (await runtime.api("GET", "/openapi.json")).body as { paths: Record<string, Record<string, unknown>> };
     const routes = Object.entries(doc.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => ({ method: method.toUpperCase(), path })));
     const idOf: Record<string, string> = { accountId: owner.accountId, channelId: owner.channelId, recordingId: owner.recordingId, mediaId: owner.mediaId, switcherId: owner.switcherId };
+    /** Path parameters that are not ids: a valid value, so that only the resource's owner decides the answer. */
+    const valueOf: Record<string, string> = { ...idOf, bus: "live" };
     const bodies: Record<string, unknown> = {
       "PUT /switchers/{switcherId}/config": owner.architecture,
       "POST /switchers/{switcherId}/preview": { ingestId: "stage-b" },
@@ -92,7 +94,7 @@ describe("tenant isolation on the API", () => {
       const name = `${method} ${path}`;
       const params = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
       if (params.length > 0) {
-        const answer = await as(other, method, path.replace(/\{(\w+)\}/g, (_, param: string) => idOf[param]!), bodies[name] ?? (method === "GET" || method === "DELETE" ? undefined : {}));
+        const answer = await as(other, method, path.replace(/\{(\w+)\}/g, (_, param: string) => valueOf[param]!), bodies[name] ?? (method === "GET" || method === "DELETE" ? undefined : {}));
         expect([403, 404], `${name}: ${answer.status} ${JSON.stringify(answer.body)}`).toContain(answer.status);
         expect(JSON.stringify(answer.body)).not.toContain(owner.bucketName);
       } else if (LISTS.includes(name)) {

@@ -1,0 +1,4 @@
+import { awsRuntime } from "./aws-runtime.ts";
+import { switcherStackDeployedHandler } from "./handlers/switchers.ts";
+
+export const handler = switcherStackDeployedHandler(awsRuntime().switchers);
