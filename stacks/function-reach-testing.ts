@@ -60,7 +60,7 @@ export const PortAdapters = {
   uploads: { presignPut: "mediaStore" },
   scheduler: { replace: "switchSchedule" },
   // check sends nothing to AWS in packages/aws; it is counted all the same, being the port's.
-  switcherEngine: { check: "switcherEngine", apply: "switcherEngine", switch: "switcherEngine", health: "switcherEngine", remove: "switcherEngine" },
+  switcherEngine: { check: "switcherEngine", apply: "switcherEngine", switch: "switcherEngine", health: "switcherEngine", remove: "switcherEngine", thumbnail: "switcherEngine" },
   store: { put: byKey, size: byKey, deletePrefix: byKey, delete: byKey },
 } as const satisfies { [Port in keyof Ports]: Record<keyof Ports[Port], Attribution> };
 

@@ -2,12 +2,12 @@ import { switcherForwardingPatterns } from "../events/src/aws/switcher-forwardin
 import { PUBLISH_ACTIONS } from "./permissions.ts";
 import { defaultBusArn } from "./rules.ts";
 import { allowPolicy, serviceRole } from "./service-role.ts";
+import { switcherNames, type SwitcherResources } from "./switcher-resources.ts";
 
 /** What EventBridge may do with a region's forwarded events: put them on the app region's default bus, nothing else. */
 export const switcherForwardingPolicy = (appBusArn: string) => allowPolicy([PUBLISH_ACTIONS, [appBusArn]]);
 
-export interface SwitcherForwardingArgs {
-  switcherId: string;
+export interface SwitcherForwardingArgs extends SwitcherResources {
   /** Every region of the switcher: its flows and its CloudFormation stacks live there. */
   regions: readonly string[];
   /** Where the stage's handlers listen (its default bus); nothing is forwarded from there. */
@@ -29,8 +29,10 @@ export interface SwitcherForwardingArgs {
 export function switcherEventForwarding(args: SwitcherForwardingArgs): Map<string, $util.Resource[]> {
   const appBusArn = aws.getCallerIdentityOutput().accountId.apply((accountId) => defaultBusArn(args.appRegion, accountId));
   const forwarding = new Map<string, $util.Resource[]>();
+  // Protected with the stacks: a deploy without the switcher's file must not stop its health reaching the handlers.
+  const { name, options } = switcherNames(args);
   for (const region of args.regions.filter((candidate) => candidate !== args.appRegion)) {
-    const { role, policy } = serviceRole(`SwitcherForwarding-${region}`, {
+    const { role, policy } = serviceRole(name("SwitcherForwarding", region), {
       principal: "events.amazonaws.com",
       description: `EventBridge in ${region}: switcher ${args.switcherId}'s flow and stack events to ${args.appRegion}`,
       policy: appBusArn.apply((arn) => JSON.stringify(switcherForwardingPolicy(arn))),
@@ -38,16 +40,21 @@ export function switcherEventForwarding(args: SwitcherForwardingArgs): Map<strin
     const [flows, stack] = switcherForwardingPatterns(args.switcherId, region, args.stackPrefix);
     const resources: $util.Resource[] = [role, policy];
     for (const [kind, pattern] of [["Flows", flows], ["Stack", stack]] as const) {
-      const rule = new aws.cloudwatch.EventRule(`SwitcherForward${kind}-${region}`, {
-        region,
-        description: `Switcher ${args.switcherId}: its ${kind === "Flows" ? "flows' health and status" : "stack's status"} in ${region}, to ${args.appRegion}`,
-        eventPattern: JSON.stringify(pattern),
-      });
+      const ruleName = name(`SwitcherForward${kind}`, region);
+      const rule = new aws.cloudwatch.EventRule(
+        ruleName,
+        {
+          region,
+          description: `Switcher ${args.switcherId}: its ${kind === "Flows" ? "flows' health and status" : "stack's status"} in ${region}, to ${args.appRegion}`,
+          eventPattern: JSON.stringify(pattern),
+        },
+        options(ruleName),
+      );
       const target = new aws.cloudwatch.EventTarget(
-        `SwitcherForward${kind}-${region}`,
+        ruleName,
         { region, rule: rule.name, arn: appBusArn, roleArn: role.arn },
         // EventBridge assumes the role at the first event: it must already allow PutEvents.
-        { dependsOn: [policy] },
+        options(ruleName, [policy]),
       );
       resources.push(rule, target);
     }

@@ -5,11 +5,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseArchitecture, type Architecture } from "../packages/core/src/switcher/architecture.ts";
 import { busStandbySource } from "../packages/aws/src/mediaconnect/switcher-network.ts";
+import { recordingOptions, type DeclaredOptions } from "./pulumi-options-testing.ts";
 import { InvalidSwitcherDeployment, readSwitcherDeployment, switcherRegionTemplate } from "./switcher.ts";
 
 type Registered = { type: string; name: string; inputs: Record<string, unknown> };
 const registered: Registered[] = [];
 const invoked: string[] = [];
+let declared: Map<string, DeclaredOptions>;
 const resolved = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
 
 const switcherId = "sw-0123456789abcdef";
@@ -133,12 +135,12 @@ const ID_PREFIXES: Record<string, string> = {
   "aws:ec2/securityGroup:SecurityGroup": "sg",
   "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "pcx",
 };
-const idOf = (type: string, name: string) => (ID_PREFIXES[type] ? `${ID_PREFIXES[type]}-${name.replace(/^Switcher[A-Za-z]+-/, "")}` : `${name}-id`);
+const idOf = (type: string, name: string) => (ID_PREFIXES[type] ? `${ID_PREFIXES[type]}-${name.replace(/^Switcher[A-Za-z]+-sw-[0-9a-z]+-/, "")}` : `${name}-id`);
 
 async function deploy(text: object, env: Record<string, string>) {
   const directory = mkdtempSync(join(tmpdir(), "switcher-network-"));
   writeFileSync(join(directory, "switcher.json"), JSON.stringify(text));
-  for (const name of ["VISIONSTREAM_SWITCHER_NETWORK", "VISIONSTREAM_SWITCHER_ID"]) delete process.env[name];
+  for (const name of ["VISIONSTREAM_SWITCHER_NETWORK", "VISIONSTREAM_SWITCHER_ID", "VISIONSTREAM_SWITCHER_RELEASE"]) delete process.env[name];
   Object.assign(process.env, { ...env, VISIONSTREAM_SWITCHER_FILE: join(directory, "switcher.json") });
   vi.resetModules();
   const { flows } = await import("./switcher.ts");
@@ -168,7 +170,9 @@ describe("the switcher's network (Pulumi mocks)", () => {
       "test",
       false,
     );
-    Object.assign(globalThis, { aws: await import("@pulumi/aws"), $interpolate: pulumi.interpolate, $util: pulumi, $app: { name: "visionstream", stage: "test" } });
+    const recording = recordingOptions(await import("@pulumi/aws"), ["ec2"]);
+    declared = recording.declared;
+    Object.assign(globalThis, { aws: recording.aws, $interpolate: pulumi.interpolate, $util: pulumi, $app: { name: "visionstream", stage: "test" } });
   });
 
   beforeEach(() => {
@@ -180,8 +184,8 @@ describe("the switcher's network (Pulumi mocks)", () => {
     await deploy(file, { VISIONSTREAM_SWITCHER_ID: switcherId });
 
     expect(ofType("aws:ec2/vpc:Vpc").map(({ name, inputs }) => [name, inputs.region, inputs.cidrBlock, inputs.tags])).toEqual([
-      ["SwitcherVpc-eu-west-1", "eu-west-1", "10.20.0.0/16", { Name: `visionstream-test-${switcherId}-eu-west-1`, ...tag }],
-      ["SwitcherVpc-us-east-1", "us-east-1", "10.30.0.0/16", { Name: `visionstream-test-${switcherId}-us-east-1`, ...tag }],
+      [`SwitcherVpc-${switcherId}-eu-west-1`, "eu-west-1", "10.20.0.0/16", { Name: `visionstream-test-${switcherId}-eu-west-1`, ...tag }],
+      [`SwitcherVpc-${switcherId}-us-east-1`, "us-east-1", "10.30.0.0/16", { Name: `visionstream-test-${switcherId}-us-east-1`, ...tag }],
     ]);
     expect(ofType("aws:ec2/subnet:Subnet").map(({ inputs }) => [inputs.region, inputs.vpcId, inputs.cidrBlock])).toEqual([
       ["eu-west-1", "vpc-eu-west-1", "10.20.0.0/16"],
@@ -192,8 +196,8 @@ describe("the switcher's network (Pulumi mocks)", () => {
       ["us-east-1", "vpc-us-east-1"],
     ]);
     expect(ofType("aws:ec2/routeTableAssociation:RouteTableAssociation").map(({ inputs }) => [inputs.region, inputs.subnetId, inputs.routeTableId])).toEqual([
-      ["eu-west-1", "subnet-eu-west-1", "SwitcherRoutes-eu-west-1-id"],
-      ["us-east-1", "subnet-us-east-1", "SwitcherRoutes-us-east-1-id"],
+      ["eu-west-1", "subnet-eu-west-1", `SwitcherRoutes-${switcherId}-eu-west-1-id`],
+      ["us-east-1", "subnet-us-east-1", `SwitcherRoutes-${switcherId}-us-east-1-id`],
     ]);
     const groups = Object.fromEntries(ofType("aws:ec2/securityGroup:SecurityGroup").map(({ inputs }) => [inputs.region, inputs]));
     expect(groups["eu-west-1"]!.vpcId).toBe("vpc-eu-west-1");
@@ -214,7 +218,7 @@ describe("the switcher's network (Pulumi mocks)", () => {
     const peering = ofType("aws:ec2/vpcPeeringConnection:VpcPeeringConnection");
     expect(peering.map(({ name, inputs }) => ({ name, ...inputs }))).toEqual([
       {
-        name: "SwitcherPeering-us-east-1",
+        name: `SwitcherPeering-${switcherId}-us-east-1`,
         region: "eu-west-1",
         vpcId: "vpc-eu-west-1",
         peerVpcId: "vpc-us-east-1",
@@ -227,9 +231,16 @@ describe("the switcher's network (Pulumi mocks)", () => {
       ["us-east-1", "pcx-us-east-1", true],
     ]);
     expect(ofType("aws:ec2/route:Route").map(({ inputs }) => [inputs.region, inputs.routeTableId, inputs.destinationCidrBlock, inputs.vpcPeeringConnectionId])).toEqual([
-      ["eu-west-1", "SwitcherRoutes-eu-west-1-id", "10.30.0.0/16", "pcx-us-east-1"],
-      ["us-east-1", "SwitcherRoutes-us-east-1-id", "10.20.0.0/16", "SwitcherPeeringAccepter-us-east-1-id"],
+      ["eu-west-1", `SwitcherRoutes-${switcherId}-eu-west-1-id`, "10.30.0.0/16", "pcx-us-east-1"],
+      ["us-east-1", `SwitcherRoutes-${switcherId}-us-east-1-id`, "10.20.0.0/16", `SwitcherPeeringAccepter-${switcherId}-us-east-1-id`],
     ]);
+    // A deploy without the switcher's file must fail on them rather than cut the peering under its protected flows.
+    expect([...declared].filter(([name]) => name.includes(switcherId)).every(([, options]) => options.protect)).toBe(true);
+    expect(declared.get(`ec2.Route SwitcherRoute-${switcherId}-us-east-1-to-eu-west-1`)).toEqual({
+      dependsOn: [`SwitcherPeeringAccepter-${switcherId}-us-east-1`],
+      protect: true,
+      aliases: ["SwitcherRoute-us-east-1-to-eu-west-1"],
+    });
   });
 
   it("put the flows on those subnets and groups, outputs on the VPC interface, one DNS record per ingest", async () => {

@@ -1,4 +1,5 @@
 import type { Architecture } from "../packages/core/src/switcher/architecture.ts";
+import { switcherNames, type SwitcherResources } from "./switcher-resources.ts";
 
 /** Every resource of a switcher's network carries its id, so that it can be found (and billed) by switcher. */
 export const SWITCHER_TAG = "visionstream:switcher";
@@ -37,24 +38,51 @@ export function srtIngressRules(architecture: Architecture, region: string): Rul
   return rules;
 }
 
+export interface SwitcherVpcsArgs extends SwitcherResources {
+  architecture: Architecture;
+  /** The switcher's regions, its home first. */
+  regions: readonly string[];
+  prefix: string;
+}
+
 /**
  * The switcher's own network (the architecture file's `network` section): per region a VPC with one subnet spanning it
  * (a MediaConnect flow lives in its VPC interface's zone, so one zone serves all of a region's flows), a route table
  * and a security group for SRT; the home VPC peered with each ingest region's, with routes both ways. Peering, not a
  * Transit Gateway: two hops of a star need no hub, and peering has no hourly charge.
  */
-export function switcherVpcs(switcherId: string, architecture: Architecture, regions: readonly string[], prefix: string) {
+export function switcherVpcs(args: SwitcherVpcsArgs) {
+  const { switcherId, architecture, regions, prefix } = args;
   const network = architecture.network!;
   const [home, ...away] = regions as [string, ...string[]];
+  // Protected with the stacks: a deploy without the switcher's file must not cut the peering under its flows.
+  const { name, options } = switcherNames(args);
+  /** One of the switcher's resources, named `Switcher<kind>-<switcher id>-<rest>`. */
+  const declare = <Args, Resource>(
+    Class: new (name: string, args: Args, opts?: $util.CustomResourceOptions) => Resource,
+    kind: string,
+    rest: string,
+    resourceArgs: Args,
+    dependsOn?: $util.Resource[],
+  ) => {
+    const resourceName = name(`Switcher${kind}`, rest);
+    return new Class(resourceName, resourceArgs, options(resourceName, dependsOn));
+  };
   const cidr = (region: string) => network.regions[region]!.vpcCidr;
   const tags = (name: string) => ({ Name: `${prefix}-${switcherId}-${name}`, [SWITCHER_TAG]: switcherId });
   const byRegion = Object.fromEntries(
     regions.map((region) => {
-      const vpc = new aws.ec2.Vpc(`SwitcherVpc-${region}`, { region, cidrBlock: cidr(region), enableDnsSupport: true, enableDnsHostnames: true, tags: tags(region) });
-      const subnet = new aws.ec2.Subnet(`SwitcherSubnet-${region}`, { region, vpcId: vpc.id, cidrBlock: cidr(region), tags: tags(region) });
-      const routeTable = new aws.ec2.RouteTable(`SwitcherRoutes-${region}`, { region, vpcId: vpc.id, tags: tags(region) });
-      new aws.ec2.RouteTableAssociation(`SwitcherRoutes-${region}`, { region, subnetId: subnet.id, routeTableId: routeTable.id });
-      const securityGroup = new aws.ec2.SecurityGroup(`SwitcherSrt-${region}`, {
+      const vpc = declare(aws.ec2.Vpc, "Vpc", region, {
+        region,
+        cidrBlock: cidr(region),
+        enableDnsSupport: true,
+        enableDnsHostnames: true,
+        tags: tags(region),
+      });
+      const subnet = declare(aws.ec2.Subnet, "Subnet", region, { region, vpcId: vpc.id, cidrBlock: cidr(region), tags: tags(region) });
+      const routeTable = declare(aws.ec2.RouteTable, "Routes", region, { region, vpcId: vpc.id, tags: tags(region) });
+      declare(aws.ec2.RouteTableAssociation, "Routes", region, { region, subnetId: subnet.id, routeTableId: routeTable.id });
+      const securityGroup = declare(aws.ec2.SecurityGroup, "Srt", region, {
         region,
         vpcId: vpc.id,
         description: `SRT of switcher ${switcherId}`,
@@ -67,7 +95,7 @@ export function switcherVpcs(switcherId: string, architecture: Architecture, reg
     }),
   );
   const peerings = away.map((region) => {
-    const connection = new aws.ec2.VpcPeeringConnection(`SwitcherPeering-${region}`, {
+    const connection = declare(aws.ec2.VpcPeeringConnection, "Peering", region, {
       region: home,
       vpcId: byRegion[home]!.vpc.id,
       peerVpcId: byRegion[region]!.vpc.id,
@@ -76,22 +104,26 @@ export function switcherVpcs(switcherId: string, architecture: Architecture, reg
       autoAccept: false,
       tags: tags(`${home}-${region}`),
     });
-    const accepter = new aws.ec2.VpcPeeringConnectionAccepter(`SwitcherPeeringAccepter-${region}`, {
+    const accepter = declare(aws.ec2.VpcPeeringConnectionAccepter, "PeeringAccepter", region, {
       region,
       vpcPeeringConnectionId: connection.id,
       autoAccept: true,
       tags: tags(`${home}-${region}`),
     });
     const routes = [
-      new aws.ec2.Route(
-        `SwitcherRoute-${home}-to-${region}`,
+      declare(
+        aws.ec2.Route,
+        "Route",
+        `${home}-to-${region}`,
         { region: home, routeTableId: byRegion[home]!.routeTable.id, destinationCidrBlock: cidr(region), vpcPeeringConnectionId: connection.id },
-        { dependsOn: [accepter] },
+        [accepter],
       ),
-      new aws.ec2.Route(
-        `SwitcherRoute-${region}-to-${home}`,
+      declare(
+        aws.ec2.Route,
+        "Route",
+        `${region}-to-${home}`,
         { region, routeTableId: byRegion[region]!.routeTable.id, destinationCidrBlock: cidr(home), vpcPeeringConnectionId: accepter.id },
-        { dependsOn: [accepter] },
+        [accepter],
       ),
     ];
     return { connection, accepter, routes };

@@ -10,61 +10,16 @@ import {
   switcherEnginePermissions,
   switcherFilePermissions,
 } from "./permissions.ts";
-import { InvalidSwitcherDeployment, readSwitcherDeployment, switcherRegionTemplate, type SwitcherDeployment } from "./switcher.ts";
+import { recordingOptions, type DeclaredOptions } from "./pulumi-options-testing.ts";
+import { file, network, switcherId } from "./switcher-testing.ts";
+import { switcherRegionTemplate, type SwitcherDeployment } from "./switcher.ts";
 
 type Registered = { type: string; name: string; inputs: Record<string, unknown> };
 const registered: Registered[] = [];
-/** The dependsOn of CloudFormation stacks and EventBridge targets, by logical name: the mocks never see options. */
-const dependencies = new Map<string, string[]>();
-
-function recordingDependencies(aws: typeof import("@pulumi/aws")): typeof import("@pulumi/aws") {
-  const record = (name: string, opts?: pulumi.CustomResourceOptions) =>
-    dependencies.set(name, ([opts?.dependsOn ?? []].flat() as unknown as { __name: string }[]).map((resource) => resource.__name));
-  class Stack extends aws.cloudformation.Stack {
-    constructor(name: string, args: import("@pulumi/aws").cloudformation.StackArgs, opts?: pulumi.CustomResourceOptions) {
-      super(name, args, opts);
-      record(name, opts);
-    }
-  }
-  class EventTarget extends aws.cloudwatch.EventTarget {
-    constructor(name: string, args: import("@pulumi/aws").cloudwatch.EventTargetArgs, opts?: pulumi.CustomResourceOptions) {
-      super(name, args, opts);
-      record(name, opts);
-    }
-  }
-  const replace = <T extends object>(module: T, key: string, value: unknown) =>
-    new Proxy(module, { get: (target, property) => (property === key ? value : Reflect.get(target, property)) });
-  return replace(
-    replace(aws, "cloudformation", replace(aws.cloudformation, "Stack", Stack)),
-    "cloudwatch",
-    replace(aws.cloudwatch, "EventTarget", EventTarget),
-  );
-}
+let declared: Map<string, DeclaredOptions>;
+const stackOptions = (name: string) => declared.get(`cloudformation.Stack ${name}`);
 const resolved = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
 
-const switcherId = "sw-0123456789abcdef";
-const file = {
-  name: "festival",
-  regions: [
-    { id: "eu-west-1", name: "Ireland" },
-    { id: "us-east-1", name: "Virginia" },
-  ],
-  ingests: [
-    { id: "stage-a", name: "Main stage", region: "eu-west-1", protocol: "srt-listener", port: 9001, passphraseSecret: "festival/stage-a", allowCidr: "203.0.113.0/24", maxBitrateKbps: 20000 },
-    { id: "stage-b", name: "Second stage", region: "us-east-1", protocol: "srt-listener", port: 9002, passphraseSecret: "festival/stage-b", allowCidr: "198.51.100.0/24", maxBitrateKbps: 15000 },
-  ],
-  outputs: {
-    live: { protocol: "srt-listener", port: 9101, passphraseSecret: "festival/live" },
-    preview: { protocol: "srt-caller", destination: "10.20.0.5:9102" },
-  },
-};
-const network = {
-  regions: {
-    "eu-west-1": { subnetId: "subnet-0aaa", securityGroupIds: ["sg-0aaa"] },
-    "us-east-1": { subnetId: "subnet-0bbb", securityGroupIds: ["sg-0bbb", "sg-0ccc"] },
-  },
-  outputAllowCidrs: ["192.0.2.0/24"],
-};
 const env = {
   VISIONSTREAM_SWITCHER_FILE: "switcher.json",
   VISIONSTREAM_SWITCHER_ID: switcherId,
@@ -73,81 +28,9 @@ const env = {
 const parsed = parseArchitecture(file);
 if (!parsed.ok) throw new Error(JSON.stringify(parsed.faults));
 const architecture: Architecture = parsed.architecture;
-const deployment: SwitcherDeployment = { switcherId, architecture, network };
+const deployment = { switcherId, architecture, network } satisfies SwitcherDeployment;
 const roleArn = "arn:aws:iam::111122223333:role/switcher-mediaconnect";
 const secretArn = (name: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${name}-AbCdEf`;
-
-function faults(env: Record<string, string | undefined>, text = JSON.stringify(file)): string[] {
-  try {
-    readSwitcherDeployment(env, () => text);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidSwitcherDeployment);
-    return (error as InvalidSwitcherDeployment).faults;
-  }
-  throw new Error("expected faults");
-}
-
-describe("readSwitcherDeployment", () => {
-  it("deploys no switcher without VISIONSTREAM_SWITCHER_FILE", () => {
-    expect(readSwitcherDeployment({})).toBeUndefined();
-  });
-
-  it("reads the file, the switcher's id and the network", () => {
-    expect(readSwitcherDeployment(env, () => JSON.stringify(file))).toEqual({
-      switcherId,
-      architecture,
-      network,
-    });
-  });
-
-  it("lists every fault at once", () => {
-    const broken = { ...file, regions: [{ id: "local", name: "here" }, ...file.regions], ingests: [{ ...file.ingests[0], port: 80 }, file.ingests[1]] };
-
-    expect(
-      faults(
-        { ...env, VISIONSTREAM_SWITCHER_ID: "festival", VISIONSTREAM_SWITCHER_NETWORK: JSON.stringify({ regions: { "eu-west-1": { subnetId: "subnet-1", securityGroupIds: [] } } }) },
-        JSON.stringify(broken),
-      ),
-    ).toEqual([
-      "switcher.json: ingests[0].port: Too small: expected number to be >=1024",
-      'VISIONSTREAM_SWITCHER_ID: "festival" is not a switcher id (sw-0123456789abcdef)',
-      "VISIONSTREAM_SWITCHER_NETWORK.regions.eu-west-1.securityGroupIds: Too small: expected array to have >=1 items",
-    ]);
-    expect(faults({ ...env, VISIONSTREAM_SWITCHER_ID: undefined, VISIONSTREAM_SWITCHER_NETWORK: undefined }, JSON.stringify({ ...file, regions: [{ id: "local", name: "here" }], ingests: [{ ...file.ingests[0], region: "local" }] }))).toEqual([
-      'VISIONSTREAM_SWITCHER_ID: missing; give the switcher\'s id from the API, or put an "id" (sw- and 16 lower-case letters or digits) in switcher.json',
-      'VISIONSTREAM_SWITCHER_NETWORK: missing; give {"regions":{"<region>":{"subnetId":"subnet-…","securityGroupIds":["sg-…"]}},"outputAllowCidrs":["…"]}',
-      'switcher.json: regions[0].id: "local" is not an AWS region (such as eu-west-1)',
-    ]);
-  });
-
-  it("takes the switcher's id from the file, so that the stack can be deployed before the API knows the switcher", () => {
-    const withId = JSON.stringify({ ...file, id: switcherId });
-
-    expect(readSwitcherDeployment({ ...env, VISIONSTREAM_SWITCHER_ID: undefined }, () => withId)?.switcherId).toBe(switcherId);
-    expect(readSwitcherDeployment(env, () => withId)?.switcherId).toBe(switcherId);
-    expect(faults({ ...env, VISIONSTREAM_SWITCHER_ID: "sw-fedcba9876543210" }, withId)).toEqual([
-      "VISIONSTREAM_SWITCHER_ID: sw-fedcba9876543210 differs from the id sw-0123456789abcdef in switcher.json",
-    ]);
-  });
-
-  it("wants a network for every region and an allow-list for SRT-listener outputs", () => {
-    expect(faults({ ...env, VISIONSTREAM_SWITCHER_NETWORK: JSON.stringify({ regions: { "eu-west-1": network.regions["eu-west-1"] } }) })).toEqual([
-      "VISIONSTREAM_SWITCHER_NETWORK.regions: no subnet and security groups for us-east-1",
-      "VISIONSTREAM_SWITCHER_NETWORK.outputAllowCidrs: the live SRT-listener output needs the CIDRs allowed to pull",
-    ]);
-  });
-
-  it("says when the file cannot be read or is not JSON", () => {
-    expect(faults(env, "{")[0]).toMatch(/^VISIONSTREAM_SWITCHER_FILE \(switcher.json\): not JSON/);
-    try {
-      readSwitcherDeployment(env, () => {
-        throw new Error("ENOENT");
-      });
-    } catch (error) {
-      expect((error as Error).message).toContain("VISIONSTREAM_SWITCHER_FILE: cannot read switcher.json (ENOENT)");
-    }
-  });
-});
 
 describe("switcherRegionTemplate", () => {
   const template = (region: string) =>
@@ -302,7 +185,9 @@ describe("the switcher's resources (Pulumi mocks)", () => {
       "test",
       false,
     );
-    Object.assign(globalThis, { aws: recordingDependencies(await import("@pulumi/aws")), $interpolate: pulumi.interpolate, $util: pulumi, $app: { name: "visionstream", stage: "test" } });
+    const recording = recordingOptions(await import("@pulumi/aws"), ["cloudformation", "cloudwatch"]);
+    declared = recording.declared;
+    Object.assign(globalThis, { aws: recording.aws, $interpolate: pulumi.interpolate, $util: pulumi, $app: { name: "visionstream", stage: "test" } });
     const directory = mkdtempSync(join(tmpdir(), "switcher-stack-"));
     writeFileSync(join(directory, "switcher.json"), JSON.stringify(file));
     Object.assign(process.env, { ...env, VISIONSTREAM_SWITCHER_FILE: join(directory, "switcher.json") });
@@ -310,16 +195,19 @@ describe("the switcher's resources (Pulumi mocks)", () => {
     vi.resetModules();
   });
 
-  it("declare one CloudFormation stack per region and a MediaConnect role that reads only the passphrase secrets", async () => {
+  it("declare one protected CloudFormation stack per region and a MediaConnect role that reads only the passphrase secrets", async () => {
     const { flows } = await import("./switcher.ts");
 
     expect(flows).toHaveLength(2);
     await Promise.all(flows.map((stack) => resolved(stack.id)));
     const stacks = registered.filter((resource) => resource.type === "aws:cloudformation/stack:Stack");
     expect(stacks.map((stack) => [stack.name, stack.inputs.name, stack.inputs.region])).toEqual([
-      ["SwitcherFlows-eu-west-1", `visionstream-test-${switcherId}-eu-west-1`, "eu-west-1"],
-      ["SwitcherFlows-us-east-1", `visionstream-test-${switcherId}-us-east-1`, "us-east-1"],
+      [`SwitcherFlows-${switcherId}-eu-west-1`, `visionstream-test-${switcherId}-eu-west-1`, "eu-west-1"],
+      [`SwitcherFlows-${switcherId}-us-east-1`, `visionstream-test-${switcherId}-us-east-1`, "us-east-1"],
     ]);
+    expect(stacks.map((stack) => stackOptions(stack.name)?.protect)).toEqual([true, true]);
+    // The only switcher: it keeps what a stage deployed before names carried the switcher's id.
+    expect(stacks.map((stack) => stackOptions(stack.name)?.aliases)).toEqual([["SwitcherFlows-eu-west-1"], ["SwitcherFlows-us-east-1"]]);
     const home = JSON.parse(await resolved(flows[0]!.templateBody));
     expect(home.Resources.IngeststageZa.Properties.Source.Decryption.SecretArn).toBe("arn:aws:secretsmanager:eu-west-1:111122223333:secret:festival/stage-a-AbCdEf");
     expect(home.Resources.IngeststageZa.Properties.AvailabilityZone).toBe("eu-west-1a");
@@ -327,11 +215,11 @@ describe("the switcher's resources (Pulumi mocks)", () => {
     expect(away.Resources.IngeststageZbOutput.Properties.CidrAllowList).toEqual(["10.20.1.0/24"]);
     expect(away.Resources.IngeststageZb.Properties.VpcInterfaces[0].SubnetId).toBe("subnet-0bbb");
 
-    const role = registered.find((resource) => resource.name === "SwitcherMediaConnectRole")!;
+    const role = registered.find((resource) => resource.name === `SwitcherMediaConnectRole-${switcherId}`)!;
     expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "mediaconnect.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
-    const policy = registered.find((resource) => resource.name === "SwitcherMediaConnectRolePolicy")!;
+    const policy = registered.find((resource) => resource.name === `SwitcherMediaConnectRole-${switcherId}Policy`)!;
     expect(JSON.parse(policy.inputs.policy as string).Statement[0].Resource).toEqual([
       "arn:aws:secretsmanager:eu-west-1:111122223333:secret:festival/stage-a-AbCdEf",
       "arn:aws:secretsmanager:eu-west-1:111122223333:secret:festival/live-AbCdEf",
@@ -350,35 +238,40 @@ describe("the switcher's resources (Pulumi mocks)", () => {
 
     // The app (eu-west-1, the mocked provider's) is the switcher's home: only us-east-1 forwards.
     expect(rules.map((rule) => [rule.name, rule.inputs.region, JSON.parse(rule.inputs.eventPattern as string)])).toEqual([
-      ["SwitcherForwardFlows-us-east-1", "us-east-1", switcherForwardingPatterns(switcherId, "us-east-1", "visionstream-test")[0]],
-      ["SwitcherForwardStack-us-east-1", "us-east-1", switcherForwardingPatterns(switcherId, "us-east-1", "visionstream-test")[1]],
+      [`SwitcherForwardFlows-${switcherId}-us-east-1`, "us-east-1", switcherForwardingPatterns(switcherId, "us-east-1", "visionstream-test")[0]],
+      [`SwitcherForwardStack-${switcherId}-us-east-1`, "us-east-1", switcherForwardingPatterns(switcherId, "us-east-1", "visionstream-test")[1]],
     ]);
     expect(rules.every((rule) => rule.inputs.eventBusName === undefined)).toBe(true);
     const appBus = "arn:aws:events:eu-west-1:111122223333:event-bus/default";
     expect(targets.map((target) => [target.name, target.inputs.region, target.inputs.arn, target.inputs.roleArn])).toEqual([
-      ["SwitcherForwardFlows-us-east-1", "us-east-1", appBus, "arn:aws:iam::111122223333:role/SwitcherForwarding-us-east-1"],
-      ["SwitcherForwardStack-us-east-1", "us-east-1", appBus, "arn:aws:iam::111122223333:role/SwitcherForwarding-us-east-1"],
+      [`SwitcherForwardFlows-${switcherId}-us-east-1`, "us-east-1", appBus, `arn:aws:iam::111122223333:role/SwitcherForwarding-${switcherId}-us-east-1`],
+      [`SwitcherForwardStack-${switcherId}-us-east-1`, "us-east-1", appBus, `arn:aws:iam::111122223333:role/SwitcherForwarding-${switcherId}-us-east-1`],
     ]);
     expect(roles.map((role) => JSON.parse(role.inputs.assumeRolePolicy as string).Statement)).toEqual([
       [{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole" }],
     ]);
-    const policy = registered.find((resource) => resource.name === "SwitcherForwarding-us-east-1Policy")!;
+    const policy = registered.find((resource) => resource.name === `SwitcherForwarding-${switcherId}-us-east-1Policy`)!;
     expect(JSON.parse(policy.inputs.policy as string).Statement).toEqual([{ Effect: "Allow", Action: ["events:PutEvents"], Resource: [appBus] }]);
-    expect(dependencies.get("SwitcherForwardFlows-us-east-1")).toEqual(["SwitcherForwarding-us-east-1Policy"]);
-    expect(dependencies.get("SwitcherFlows-us-east-1")).toEqual(
-      expect.arrayContaining(["SwitcherForwarding-us-east-1", "SwitcherForwardFlows-us-east-1", "SwitcherForwardStack-us-east-1"]),
+    expect(declared.get(`cloudwatch.EventTarget SwitcherForwardFlows-${switcherId}-us-east-1`)).toEqual({
+      dependsOn: [`SwitcherForwarding-${switcherId}-us-east-1Policy`],
+      protect: true,
+      aliases: ["SwitcherForwardFlows-us-east-1"],
+    });
+    expect(declared.get(`cloudwatch.EventRule SwitcherForwardFlows-${switcherId}-us-east-1`)?.protect).toBe(true);
+    expect(stackOptions(`SwitcherFlows-${switcherId}-us-east-1`)?.dependsOn).toEqual(
+      expect.arrayContaining([`SwitcherForwarding-${switcherId}-us-east-1`, `SwitcherForwardFlows-${switcherId}-us-east-1`, `SwitcherForwardStack-${switcherId}-us-east-1`]),
     );
-    expect(dependencies.get("SwitcherFlows-eu-west-1")).not.toEqual(expect.arrayContaining(["SwitcherForwardFlows-us-east-1"]));
+    expect(stackOptions(`SwitcherFlows-${switcherId}-eu-west-1`)?.dependsOn).not.toEqual(expect.arrayContaining([`SwitcherForwardFlows-${switcherId}-us-east-1`]));
   });
 
   it("forward from every region of a switcher whose regions do not include the app's", async () => {
     const { switcherEventForwarding } = await import("./switcher-events.ts");
 
-    const forwarding = switcherEventForwarding({ switcherId, regions: ["eu-central-1", "ap-southeast-2"], appRegion: "us-west-2", stackPrefix: "visionstream-test" });
+    const forwarding = switcherEventForwarding({ switcherId, regions: ["eu-central-1", "ap-southeast-2"], appRegion: "us-west-2", stackPrefix: "visionstream-test", protect: true, formerNames: false });
 
     expect([...forwarding.keys()]).toEqual(["eu-central-1", "ap-southeast-2"]);
     await Promise.all([...forwarding.values()].flat().map((resource) => resolved((resource as pulumi.CustomResource).id)));
-    const target = registered.find((resource) => resource.name === "SwitcherForwardFlows-ap-southeast-2" && resource.type === "aws:cloudwatch/eventTarget:EventTarget")!;
+    const target = registered.find((resource) => resource.name === `SwitcherForwardFlows-${switcherId}-ap-southeast-2` && resource.type === "aws:cloudwatch/eventTarget:EventTarget")!;
     expect(target.inputs).toMatchObject({ region: "ap-southeast-2", arn: "arn:aws:events:us-west-2:111122223333:event-bus/default" });
   });
 
@@ -396,5 +289,56 @@ describe("the switcher's resources (Pulumi mocks)", () => {
     expect(JSON.parse(await resolved(scheduling.policy.policy)).Statement).toEqual([
       { Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [arn, `${arn}:*`] },
     ]);
+  });
+
+  describe("of a stage with several switchers (a directory of files)", () => {
+    const other = "sw-fedcba9876543210";
+    /** Deploys the directory's switchers afresh, as `sst deploy` would with this environment. */
+    async function deploy(release?: string) {
+      const directory = mkdtempSync(join(tmpdir(), "switchers-"));
+      writeFileSync(join(directory, "festival.json"), JSON.stringify({ ...file, id: switcherId }));
+      writeFileSync(join(directory, "studio.json"), JSON.stringify({ ...file, id: other, name: "studio" }));
+      delete process.env.VISIONSTREAM_SWITCHER_ID;
+      delete process.env.VISIONSTREAM_SWITCHER_RELEASE;
+      Object.assign(process.env, { VISIONSTREAM_SWITCHER_FILE: directory, ...(release && { VISIONSTREAM_SWITCHER_RELEASE: release }) });
+      registered.length = 0;
+      vi.resetModules();
+      const { flows } = await import("./switcher.ts");
+      await Promise.all(flows.map((stack) => resolved(stack.id)));
+      // Registered as their inputs resolve: by name, for a stable order.
+      return registered.filter((resource) => resource.type === "aws:cloudformation/stack:Stack").sort((one, two) => one.name.localeCompare(two.name));
+    }
+
+    it("give each switcher its own resources, every one named after it, and protect both switchers' stacks", async () => {
+      const stacks = await deploy();
+
+      expect(stacks.map((stack) => [stack.name, stack.inputs.name, stackOptions(stack.name)])).toEqual([
+        [`SwitcherFlows-${switcherId}-eu-west-1`, `visionstream-test-${switcherId}-eu-west-1`, expect.objectContaining({ protect: true, aliases: [] })],
+        [`SwitcherFlows-${switcherId}-us-east-1`, `visionstream-test-${switcherId}-us-east-1`, expect.objectContaining({ protect: true, aliases: [] })],
+        [`SwitcherFlows-${other}-eu-west-1`, `visionstream-test-${other}-eu-west-1`, expect.objectContaining({ protect: true, aliases: [] })],
+        [`SwitcherFlows-${other}-us-east-1`, `visionstream-test-${other}-us-east-1`, expect.objectContaining({ protect: true, aliases: [] })],
+      ]);
+      const names = registered.map((resource) => `${resource.type} ${resource.name}`);
+      expect(new Set(names).size).toBe(names.length);
+      expect(registered.filter((resource) => !resource.name.includes(switcherId) && !resource.name.includes(other))).toEqual([]);
+      expect(registered.filter((resource) => resource.type === "aws:iam/role:Role").map((role) => role.name).sort()).toEqual([
+        `SwitcherForwarding-${switcherId}-us-east-1`,
+        `SwitcherForwarding-${other}-us-east-1`,
+        `SwitcherMediaConnectRole-${switcherId}`,
+        `SwitcherMediaConnectRole-${other}`,
+      ]);
+    });
+
+    it("leave unprotected the switchers named in VISIONSTREAM_SWITCHER_RELEASE, so that the next deploy without their file deletes them", async () => {
+      const stacks = await deploy(` ${other} `);
+
+      expect(stacks.map((stack) => [stack.name, stackOptions(stack.name)?.protect])).toEqual([
+        [`SwitcherFlows-${switcherId}-eu-west-1`, true],
+        [`SwitcherFlows-${switcherId}-us-east-1`, true],
+        [`SwitcherFlows-${other}-eu-west-1`, false],
+        [`SwitcherFlows-${other}-us-east-1`, false],
+      ]);
+      expect(declared.get(`cloudwatch.EventRule SwitcherForwardFlows-${other}-us-east-1`)?.protect).toBe(false);
+    });
   });
 });

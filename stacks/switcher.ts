@@ -1,7 +1,4 @@
-import { readFileSync } from "node:fs";
-import { z } from "zod";
-import { parseArchitecture, type Architecture } from "../packages/core/src/switcher/architecture.ts";
-import { SwitcherId } from "../packages/core/src/ids.ts";
+import type { Architecture } from "../packages/core/src/switcher/architecture.ts";
 import { busFlowName, flowName, type Bus } from "../packages/core/src/switcher/switcher.ts";
 import {
   MEDIACONNECT_SECRET_ACTIONS,
@@ -12,111 +9,17 @@ import {
 } from "./permissions.ts";
 import { allowPolicy, serviceRole } from "./service-role.ts";
 import { ingestDnsRecords, switcherVpcs, type SwitcherSubnet } from "./switcher-network.ts";
+import { readSwitcherDeployments, type SwitcherDeployment, type SwitcherNetwork } from "./switcher-deployment.ts";
 import { switcherEventForwarding } from "./switcher-events.ts";
+import { switcherNames, type SwitcherResources } from "./switcher-resources.ts";
 
-/** Where MediaConnect flows meet the VPC, per region of the architecture file. */
-export const SwitcherNetwork = z
-  .object({
-    regions: z.record(
-      z.string(),
-      z.object({ subnetId: z.string().startsWith("subnet-"), securityGroupIds: z.array(z.string().startsWith("sg-")).min(1).max(5) }).strict(),
-    ),
-    /** Who may pull the live and preview SRT-listener outputs. */
-    outputAllowCidrs: z.array(z.cidrv4()).default([]),
-  })
-  .strict();
-export type SwitcherNetwork = z.infer<typeof SwitcherNetwork>;
-
-export interface SwitcherDeployment {
-  switcherId: string;
-  architecture: Architecture;
-  /** From VISIONSTREAM_SWITCHER_NETWORK; absent when the file's own `network` section makes the VPCs (switcher-network.ts). */
-  network?: SwitcherNetwork;
-}
-
-export class InvalidSwitcherDeployment extends Error {
-  override name = "InvalidSwitcherDeployment";
-  constructor(readonly faults: string[]) {
-    super(`The switcher cannot be deployed:\n${faults.map((fault) => `  - ${fault}`).join("\n")}`);
-  }
-}
-
-const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
-/**
- * The switcher to deploy, from VISIONSTREAM_SWITCHER_FILE (its architecture file), VISIONSTREAM_SWITCHER_ID (the id the
- * API gave it) and VISIONSTREAM_SWITCHER_NETWORK (JSON, see SwitcherNetwork; not with a file whose `network` section
- * makes its own VPCs); undefined without a file. Every fault is listed at once.
- */
-export function readSwitcherDeployment(
-  env: Record<string, string | undefined>,
-  readFile: (path: string) => string = (path) => readFileSync(path, "utf8"),
-): SwitcherDeployment | undefined {
-  const file = env.VISIONSTREAM_SWITCHER_FILE;
-  if (!file) return undefined;
-  const faults: string[] = [];
-  const json = (name: string, text: string | undefined): unknown => {
-    if (text === undefined) return undefined;
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      faults.push(`${name}: not JSON (${(error as Error).message})`);
-      return undefined;
-    }
-  };
-  let text: string | undefined;
-  try {
-    text = readFile(file);
-  } catch (error) {
-    faults.push(`VISIONSTREAM_SWITCHER_FILE: cannot read ${file} (${(error as Error).message})`);
-  }
-  const input = json(`VISIONSTREAM_SWITCHER_FILE (${file})`, text);
-  let architecture: Architecture | undefined;
-  if (input !== undefined) {
-    const parsed = parseArchitecture(input);
-    if (parsed.ok) architecture = parsed.architecture;
-    else faults.push(...parsed.faults.map((fault) => `${file}: ${fault.path}: ${fault.message}`));
-  }
-  const switcherId = switcherIdOf(env.VISIONSTREAM_SWITCHER_ID, architecture?.id, file, faults);
-  let network: SwitcherNetwork | undefined;
-  const networkInput = json("VISIONSTREAM_SWITCHER_NETWORK", env.VISIONSTREAM_SWITCHER_NETWORK);
-  if (architecture?.network) {
-    if (networkInput !== undefined) faults.push(`VISIONSTREAM_SWITCHER_NETWORK: ${file} has a network section, which makes the switcher's VPCs; leave this unset`);
-  } else if (env.VISIONSTREAM_SWITCHER_NETWORK === undefined) {
-    faults.push('VISIONSTREAM_SWITCHER_NETWORK: missing; give {"regions":{"<region>":{"subnetId":"subnet-…","securityGroupIds":["sg-…"]}},"outputAllowCidrs":["…"]}');
-  } else if (networkInput !== undefined) {
-    const parsed = SwitcherNetwork.safeParse(networkInput);
-    if (parsed.success) network = parsed.data;
-    else faults.push(...parsed.error.issues.map((issue) => `VISIONSTREAM_SWITCHER_NETWORK.${issue.path.join(".")}: ${issue.message}`));
-  }
-  if (architecture) {
-    architecture.regions.forEach((region, index) => {
-      if (!AWS_REGION.test(region.id)) faults.push(`${file}: regions[${index}].id: "${region.id}" is not an AWS region (such as eu-west-1)`);
-      else if (network && !network.regions[region.id]) faults.push(`VISIONSTREAM_SWITCHER_NETWORK.regions: no subnet and security groups for ${region.id}`);
-    });
-    const listeners = (["live", "preview"] as const).filter((bus) => architecture!.outputs[bus].protocol === "srt-listener");
-    if (network && listeners.length > 0 && network.outputAllowCidrs.length === 0) {
-      faults.push(`VISIONSTREAM_SWITCHER_NETWORK.outputAllowCidrs: the ${listeners.join(" and ")} SRT-listener output${listeners.length > 1 ? "s need" : " needs"} the CIDRs allowed to pull`);
-    }
-  }
-  if (faults.length > 0 || !architecture || (!network && !architecture.network)) throw new InvalidSwitcherDeployment(faults);
-  return { switcherId, architecture, ...(network && !architecture.network && { network }) };
-}
-
-/**
- * The switcher's id: the file's `id` (deployable before the API knows the switcher; POST /switchers then takes it), or
- * VISIONSTREAM_SWITCHER_ID (the id the API gave it). Both may be given if they agree.
- */
-function switcherIdOf(fromEnv: string | undefined, fromFile: string | undefined, file: string, faults: string[]): string {
-  if (fromEnv !== undefined && !SwitcherId.safeParse(fromEnv).success) {
-    faults.push(`VISIONSTREAM_SWITCHER_ID: "${fromEnv}" is not a switcher id (sw-0123456789abcdef)`);
-    return "";
-  }
-  if (fromEnv && fromFile && fromEnv !== fromFile) faults.push(`VISIONSTREAM_SWITCHER_ID: ${fromEnv} differs from the id ${fromFile} in ${file}`);
-  const id = fromFile ?? fromEnv;
-  if (!id) faults.push(`VISIONSTREAM_SWITCHER_ID: missing; give the switcher's id from the API, or put an "id" (sw- and 16 lower-case letters or digits) in ${file}`);
-  return id ?? "";
-}
+export {
+  InvalidSwitcherDeployment,
+  readSwitcherDeployment,
+  readSwitcherDeployments,
+  SwitcherNetwork,
+  type SwitcherDeployment,
+} from "./switcher-deployment.ts";
 
 /** The one VPC interface of every switcher flow; the engine finds it by reading the flow. */
 export const VPC_INTERFACE = "switcher";
@@ -127,7 +30,7 @@ const NOBODY = "192.0.2.1/32";
 /** CloudFormation logical ids are alphanumeric; ingest ids are lower case, so an upper-case Z cannot collide. */
 const logicalId = (prefix: string, id: string) => `${prefix}${id.replace(/-/g, "Z")}`;
 
-export interface RegionTemplateInput extends Omit<SwitcherDeployment, "network"> {
+export interface RegionTemplateInput extends Omit<SwitcherDeployment, "network" | "released"> {
   /** The subnets and security groups: VISIONSTREAM_SWITCHER_NETWORK's, or those the file's network section made. */
   network: SwitcherNetwork;
   region: string;
@@ -258,19 +161,31 @@ export const mediaConnectRolePolicy = (secretArns: readonly string[]) =>
 /** The regions of a switcher: the home region (live and preview) first, then those of its ingests. */
 export const regionsOf = (architecture: Architecture) => [...new Set([architecture.regions[0]!.id, ...architecture.ingests.map((ingest) => ingest.region)])];
 
-/** The switcher's flows: one CloudFormation stack per region (the Terraform-based provider has no MediaConnect). */
-function switcherFlows(deployment: SwitcherDeployment, prefix: string, appRegion: string) {
+/**
+ * The switcher's flows: one CloudFormation stack per region (the Terraform-based provider has no MediaConnect). Every
+ * resource name carries the switcher's id, so that the stage's switchers live side by side. Unless released, the
+ * switcher's resources are protected: a deploy without its file then fails ("unable to delete resource … as it is
+ * currently marked for protection") instead of deleting its flows during a show; Pulumi refuses to delete or replace a
+ * protected resource for any reason until a deploy sets protect to false
+ * (https://www.pulumi.com/docs/iac/concepts/resources/options/protect/). The deploy's only switcher takes over the
+ * resources of names without an id (formerNames).
+ */
+function switcherFlows(deployment: SwitcherDeployment, prefix: string, appRegion: string, formerNames: boolean) {
   const { switcherId, architecture } = deployment;
+  const resources: SwitcherResources = { switcherId, protect: !deployment.released, formerNames };
+  const { name: resourceName, options } = switcherNames(resources);
   const regions = regionsOf(architecture);
-  const forwarding = switcherEventForwarding({ switcherId, regions, appRegion, stackPrefix: prefix });
+  const forwarding = switcherEventForwarding({ ...resources, regions, appRegion, stackPrefix: prefix });
   const home = regions[0]!;
-  const vpcs = architecture.network && switcherVpcs(switcherId, architecture, regions, prefix);
+  const vpcs = architecture.network && switcherVpcs({ ...resources, architecture, regions, prefix });
   const subnets: Record<string, SwitcherSubnet> =
     vpcs?.subnets ?? Object.fromEntries(regions.map((region) => [region, aws.ec2.getSubnetOutput({ id: deployment.network!.regions[region]!.subnetId, region })]));
   const secrets = [...secretsByRegion(architecture)].flatMap(([region, names]) =>
     [...names].map((name) => ({ region, name, arn: aws.secretsmanager.getSecretOutput({ name, region }).arn })),
   );
-  const { role, policy } = serviceRole("SwitcherMediaConnectRole", {
+  // Neither protected nor aliased (serviceRole takes no options): the stacks depend on it, so Pulumi deletes it only
+  // after them; a stage deployed before names carried the id gets a new role, and its flows its ARN.
+  const { role, policy } = serviceRole(resourceName("SwitcherMediaConnectRole"), {
     principal: "mediaconnect.amazonaws.com",
     description: `MediaConnect flows of switcher ${switcherId} in ${prefix}`,
     policy: $util.all(secrets.map((secret) => secret.arn)).apply((arns) => JSON.stringify(mediaConnectRolePolicy(arns))),
@@ -293,12 +208,14 @@ function switcherFlows(deployment: SwitcherDeployment, prefix: string, appRegion
           }),
         ),
       );
+    const stackName = resourceName("SwitcherFlows", region);
     return new aws.cloudformation.Stack(
-      `SwitcherFlows-${region}`,
+      stackName,
+      // The handlers read the switcher and region from this name.
       { name: `${prefix}-${switcherId}-${region}`, region, templateBody },
       // The role must read the secrets before MediaConnect creates a flow that decrypts with them; the region's events
       // must be forwarded before its flows and stack emit the first ones.
-      { dependsOn: [policy, ...(forwarding.get(region) ?? [])] },
+      options(stackName, [policy, ...(forwarding.get(region) ?? [])]),
     );
   });
 }
@@ -324,7 +241,8 @@ export function switchScheduling(name: string, prefix: string) {
   return { group, role, policy, functionName, functionArn };
 }
 
-const deployment = readSwitcherDeployment(process.env);
+const deployments = readSwitcherDeployments(process.env);
 
 // The app's region is needed as a value: it decides which regions get forwarding rules.
-export const flows = deployment ? switcherFlows(deployment, `${$app.name}-${$app.stage}`, (await aws.getRegion()).region) : [];
+const appRegion = deployments.length > 0 ? (await aws.getRegion()).region : "";
+export const flows = deployments.flatMap((deployment) => switcherFlows(deployment, `${$app.name}-${$app.stage}`, appRegion, deployments.length === 1));

@@ -37,3 +37,14 @@ export class InvalidInput extends Error {
     super(`${field}: ${message}`);
   }
 }
+
+/** A service behind us is at its limit for now: the request may succeed if repeated after `retryAfterSeconds`. */
+export class Busy extends Error {
+  override name = "Busy";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 2,
+  ) {
+    super(message);
+  }
+}

@@ -1,4 +1,6 @@
 import {
+  BadRequestException,
+  ConflictException,
   DescribeFlowCommand,
   DescribeFlowSourceMetadataCommand,
   type Flow,
@@ -11,16 +13,12 @@ import {
 } from "@aws-sdk/client-mediaconnect";
 import type { Architecture } from "@visionstream/core/switcher/architecture";
 import { busFlowName, flowName } from "@visionstream/core/switcher/switcher";
-import { mockClient, type AwsStub } from "aws-sdk-client-mock";
+import { command, metadata, mockMediaConnect } from "@visionstream/aws/mediaconnect/testing";
 
-// @aws-sdk/client-mediaconnect 3.654 brings its own older @smithy/types, which the mock's types reject (see
-// switcher-engine.test.ts); the calls are the same at run time.
+export const mediaconnect = mockMediaConnect();
 type Loose = Record<string, unknown>;
-export const mediaconnect = mockClient(MediaConnectClient as never) as unknown as AwsStub<Loose, Loose & { $metadata: object }, unknown>;
-export const mediaConnectCommand = (constructor: unknown) => constructor as never;
 
 const ACCOUNT = "111122223333";
-const metadata = { $metadata: {} };
 type Entry = { source: string; "detail-type": string; detail: unknown; resources?: string[]; region?: string };
 
 /**
@@ -31,6 +29,8 @@ type Entry = { source: string; "detail-type": string; detail: unknown; resources
  */
 export class FakeSwitcherFlows {
   readonly flows = new Map<string, Flow & { region: string }>();
+  /** Flow name → why MediaConnect refuses to start it (400). */
+  readonly refusals = new Map<string, string>();
   private next = 1;
 
   constructor(private readonly publish: (entry: Entry) => void) {
@@ -41,31 +41,34 @@ export class FakeSwitcherFlows {
       if (!found) throw new NotFoundException({ message: `flow ${String(arn)} not found`, $metadata: {} } as never);
       return found;
     };
-    mediaconnect.on(mediaConnectCommand(ListFlowsCommand)).callsFake(async (_input: Loose, getClient: () => unknown) => {
+    mediaconnect.on(command(ListFlowsCommand)).callsFake(async (_input: Loose, getClient: () => unknown) => {
       const inRegion = await region(getClient);
       const listed = [...this.flows.values()].filter((candidate) => candidate.region === inRegion);
       return { Flows: listed.map(({ FlowArn, Name, Status, AvailabilityZone }) => ({ FlowArn, Name, Status, AvailabilityZone, Description: "", SourceType: "OWNED" })), ...metadata };
     });
-    mediaconnect.on(mediaConnectCommand(DescribeFlowCommand)).callsFake(async (input: Loose) => {
+    mediaconnect.on(command(DescribeFlowCommand)).callsFake(async (input: Loose) => {
       const { region: _, ...described } = flow(input.FlowArn);
       return { Flow: structuredClone(described), ...metadata };
     });
-    mediaconnect.on(mediaConnectCommand(DescribeFlowSourceMetadataCommand)).callsFake(async (input: Loose) => {
+    mediaconnect.on(command(DescribeFlowSourceMetadataCommand)).callsFake(async (input: Loose) => {
       flow(input.FlowArn);
       return { FlowArn: input.FlowArn, Messages: [], TransportMediaInfo: { Programs: [] }, ...metadata };
     });
-    mediaconnect.on(mediaConnectCommand(StartFlowCommand)).callsFake(async (input: Loose) => {
+    mediaconnect.on(command(StartFlowCommand)).callsFake(async (input: Loose) => {
       const started = flow(input.FlowArn);
+      const refusal = this.refusals.get(started.Name!);
+      if (refusal) throw new BadRequestException({ message: refusal, $metadata: {} } as never);
+      if (started.Status !== "STANDBY") throw new ConflictException({ message: `flow is ${started.Status}`, $metadata: {} } as never);
       started.Status = "ACTIVE";
       return { FlowArn: input.FlowArn, Status: "STARTING", ...metadata };
     });
-    mediaconnect.on(mediaConnectCommand(StopFlowCommand)).callsFake(async (input: Loose) => {
+    mediaconnect.on(command(StopFlowCommand)).callsFake(async (input: Loose) => {
       const stopped = flow(input.FlowArn);
       stopped.Status = "STANDBY";
       this.report(stopped, "STANDBY", "STOPPING");
       return { FlowArn: input.FlowArn, Status: "STOPPING", ...metadata };
     });
-    mediaconnect.on(mediaConnectCommand(UpdateFlowSourceCommand)).callsFake(async (input: Loose) => {
+    mediaconnect.on(command(UpdateFlowSourceCommand)).callsFake(async (input: Loose) => {
       const updated = flow(input.FlowArn);
       updated.Source = {
         ...updated.Source!,

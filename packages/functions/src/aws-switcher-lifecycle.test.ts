@@ -1,9 +1,10 @@
 import { MediaConnectClient, StartFlowCommand, StopFlowCommand, UpdateFlowSourceCommand } from "@aws-sdk/client-mediaconnect";
 import { startTestTables, type TestTables } from "@visionstream/aws/dynamodb/testing";
-import { parseArchitecture, type Architecture } from "@visionstream/core/switcher/architecture";
+import { command, festival } from "@visionstream/aws/mediaconnect/testing";
+import type { Architecture } from "@visionstream/core/switcher/architecture";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsPlatform, prefix, type AwsPlatform } from "./aws-platform-testing.ts";
-import { mediaconnect, mediaConnectCommand } from "./aws-switcher-fakes-testing.ts";
+import { mediaconnect } from "./aws-switcher-fakes-testing.ts";
 
 const TABLE = "aws-switcher-lifecycle";
 let tables: TestTables;
@@ -11,22 +12,10 @@ let platform: AwsPlatform;
 let apiKey: string;
 
 /** Two regions: the buses and stage-a in eu-west-1 (home), stage-b and stage-c abroad. */
-const file = {
-  name: "festival",
-  regions: [
-    { id: "eu-west-1", name: "Ireland" },
-    { id: "us-east-1", name: "Virginia" },
-  ],
-  ingests: [
-    { id: "stage-a", name: "Main stage", region: "eu-west-1", protocol: "srt-listener", port: 9001, passphraseSecret: "festival/stage-a", allowCidr: "203.0.113.0/24", maxBitrateKbps: 20000 },
-    { id: "stage-b", name: "Second stage", region: "us-east-1", protocol: "srt-listener", port: 9002, passphraseSecret: "festival/stage-b", allowCidr: "203.0.113.0/24", maxBitrateKbps: 20000 },
-    { id: "stage-c", name: "Backstage", region: "us-east-1", protocol: "srt-listener", port: 9003, passphraseSecret: "festival/stage-c", allowCidr: "203.0.113.0/24", maxBitrateKbps: 20000 },
-  ],
-  outputs: { live: { protocol: "srt-listener", port: 9101 }, preview: { protocol: "srt-listener", port: 9102 } },
-};
-const parsed = parseArchitecture(file);
-if (!parsed.ok) throw new Error(JSON.stringify(parsed.faults));
-const architecture: Architecture = parsed.architecture;
+const architecture: Architecture = festival((file) => {
+  file.ingests[2].region = "us-east-1";
+});
+const file = JSON.parse(JSON.stringify(architecture)) as Architecture;
 const REGIONS = ["eu-west-1", "us-east-1"];
 
 beforeAll(async () => {
@@ -37,7 +26,7 @@ beforeAll(async () => {
 
 afterAll(() => tables.close());
 
-const sent = (constructor: unknown) => mediaconnect.commandCalls(mediaConnectCommand(constructor)).length;
+const sent = (constructor: unknown) => mediaconnect.commandCalls(command(constructor)).length;
 
 async function switcherOf(switcherId: string) {
   const answer = await platform.call("GET", `/switchers/${switcherId}`, apiKey);
@@ -89,7 +78,7 @@ describe("a switcher in AWS starts its flows without PUT config", () => {
     await platform.settled();
     const waiting = await switcherOf(switcherId);
     expect(waiting.applyState).toBe("AWAITING_FLOWS");
-    expect(waiting.applyFailure).toContain(`VISIONSTREAM_SWITCHER_ID=${switcherId}`);
+    expect(waiting.applyFailure).toContain(`put "id": "${switcherId}" in its architecture file`);
 
     // The ingest region first: the home region's bus flows are still missing.
     platform.publish(platform.switcherFlows.deployStack(prefix, switcherId, architecture, "us-east-1"));
@@ -140,6 +129,44 @@ describe("a switcher in AWS starts its flows without PUT config", () => {
 
     expectRunning(switcherId, { live: "stage-c", preview: "stage-b" });
     expect(platform.failures).toEqual([]);
+  });
+
+  it("two applies delivered at once (a duplicate event) start each flow once; the loser of a StartFlow race takes it as done", async () => {
+    const switcherId = "sw-00000000000000a2";
+    for (const region of REGIONS) platform.publish(platform.switcherFlows.deployStack(prefix, switcherId, architecture, region));
+    await platform.settled();
+    const started = sent(StartFlowCommand);
+
+    const created = await platform.call("POST", "/switchers", apiKey, { ...file, id: switcherId });
+    const asked = platform.delivered.find((event) => event["detail-type"] === "SwitcherApplyRequested" && (event.detail as { switcherId: string }).switcherId === switcherId)!;
+    platform.redeliver(asked);
+    await platform.settled();
+
+    expect(created.status).toBe(201);
+    expect(platform.failures).toEqual([]);
+    expect((await switcherOf(switcherId)).applyState).toBe("APPLIED");
+    expectRunning(switcherId, { live: "stage-a", preview: "stage-b" });
+    // Both applies found the five flows in STANDBY and raced to start them: each flow was started once, and each
+    // StartFlow that lost (409) was taken as done.
+    const outcomes = await Promise.allSettled(mediaconnect.commandCalls(command(StartFlowCommand)).slice(started).map((call) => call.returnValue));
+    expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(5);
+    expect(outcomes.filter((outcome) => outcome.status === "rejected").length).toBeGreaterThan(0);
+  });
+
+  it("a flow MediaConnect refuses to start leaves the switcher APPLY_FAILED with MediaConnect's reason, not retried for ever", async () => {
+    const switcherId = "sw-00000000000000a3";
+    platform.switcherFlows.refusals.set(`vs-${switcherId}-stage-b`, "the role cannot read the secret festival/stage-b");
+    for (const region of REGIONS) platform.publish(platform.switcherFlows.deployStack(prefix, switcherId, architecture, region));
+    await platform.settled();
+
+    await platform.call("POST", "/switchers", apiKey, { ...file, id: switcherId });
+    await platform.settled();
+
+    expect(platform.failures).toEqual([]);
+    expect(await switcherOf(switcherId)).toMatchObject({
+      applyState: "APPLY_FAILED",
+      applyFailure: `MediaConnect refused to run switcher ${switcherId}: the role cannot read the secret festival/stage-b`,
+    });
   });
 
   it("a second POST with an id that exists is refused with 409 naming the id", async () => {

@@ -115,6 +115,8 @@ describe("the switcher's control panel in Chromium", () => {
       expect(await page.textContent("[data-testid=preview-label]")).toBe("stage-a");
       await expect.poll(() => page.textContent("[data-testid=event-log] li:first-child"), { timeout: 5_000 }).toMatch(/take/);
       expect(await page.locator("[data-testid=error]").isHidden()).toBe(true);
+      // Applied: no line about the file.
+      expect(await page.locator("[data-testid=apply-state]").isHidden()).toBe(true);
       expect(requested.filter((url) => url.includes(apiKey))).toEqual([]);
       console.info(`program monitor showed the taken ingest ${blueAfterMs} ms after Take`);
     } finally {

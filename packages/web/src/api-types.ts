@@ -3036,6 +3036,8 @@ export interface components {
                     connected: boolean;
                     bitrateKbps: number;
                     lastKeyframeAgeMs: number | null;
+                    /** @description false where the engine cannot time keyframes (MediaConnect in AWS): lastKeyframeAgeMs is then null */
+                    keyframesTimed?: boolean;
                     /** @description TR 101 290 indicators MediaConnect raises on the connected source (ts_sync_loss, continuity_count_error, transport_error, pcr_error): shown, never a reason to fall back */
                     warnings: string[];
                     /** @description Since when the warnings have been raised */

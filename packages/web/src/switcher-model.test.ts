@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   describeEvent,
+  describeApplyState,
   describeWarnings,
   entryState,
   failureOf,
@@ -101,12 +102,25 @@ describe("what the panel shows", () => {
     expect(healthLevel({ connected: true, bitrateKbps: 3000, lastKeyframeAgeMs: null, warnings: [] })).toBe("stale");
     expect(healthLevel({ connected: true, bitrateKbps: 3000, lastKeyframeAgeMs: 12_000, warnings: [] })).toBe("stale");
     expect(healthLevel({ connected: false, bitrateKbps: 0, lastKeyframeAgeMs: 800, warnings: [] })).toBe("down");
+    // MediaConnect (AWS) times no keyframes: connected is all it can tell.
+    expect(healthLevel({ connected: true, bitrateKbps: 3000, lastKeyframeAgeMs: null, keyframesTimed: false, warnings: [] })).toBe("ok");
+    expect(healthLevel({ connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null, keyframesTimed: false, warnings: [] })).toBe("down");
   });
 
   it("names a connected source's TR 101 290 warnings, with since when, and nothing without any", () => {
     expect(describeWarnings({ warnings: ["continuity_count_error", "pcr_error"], warningsSince: "2025-07-01T18:00:03Z" })).toBe("continuity count errors, PCR errors since 20:00:03");
     expect(describeWarnings({ warnings: ["ts_sync_loss", "new_indicator"] })).toBe("TS sync loss, new_indicator");
     expect(describeWarnings({ warnings: [] })).toBe("");
+  });
+
+  it("says why the switcher does not run its file yet, and nothing once it does", () => {
+    expect(describeApplyState({ applyState: "APPLIED" })).toBe("");
+    expect(describeApplyState({})).toBe("");
+    expect(describeApplyState({ applyState: "APPLYING" })).toBe("Applying the architecture file…");
+    expect(describeApplyState({ applyState: "AWAITING_FLOWS", applyFailure: "flows not found yet: deploy the switcher stack" })).toBe(
+      "Waiting for the switcher's flows: flows not found yet: deploy the switcher stack",
+    );
+    expect(describeApplyState({ applyState: "APPLY_FAILED", applyFailure: "ingests[2].port: in use" })).toBe("The architecture file could not be applied: ingests[2].port: in use");
   });
 
   it("formats bitrates and keyframe ages", () => {

@@ -35,6 +35,8 @@ export type HealthLevel = "ok" | "stale" | "down";
 
 export function healthLevel(health: IngestHealth): HealthLevel {
   if (!health.connected) return "down";
+  // MediaConnect times no keyframes: a connected source there is as healthy as the engine can tell.
+  if (health.keyframesTimed === false) return "ok";
   if (health.lastKeyframeAgeMs === null || health.lastKeyframeAgeMs > STALE_KEYFRAME_MS) return "stale";
   return "ok";
 }
@@ -52,6 +54,20 @@ export function describeWarnings(health: Pick<IngestHealth, "warnings" | "warnin
   if (health.warnings.length === 0) return "";
   const names = health.warnings.map((flag) => WARNING_NAMES[flag] ?? flag).join(", ");
   return health.warningsSince ? `${names} since ${formatClock(health.warningsSince)}` : names;
+}
+
+/** Why the switcher does not run its stored file yet, in words; "" once it does (APPLIED). */
+export function describeApplyState(switcher: { applyState?: string | undefined; applyFailure?: string | undefined }): string {
+  switch (switcher.applyState) {
+    case "APPLYING":
+      return "Applying the architecture file…";
+    case "AWAITING_FLOWS":
+      return `Waiting for the switcher's flows: ${switcher.applyFailure ?? "deploy its stack"}`;
+    case "APPLY_FAILED":
+      return `The architecture file could not be applied: ${switcher.applyFailure ?? "no reason given"}`;
+    default:
+      return "";
+  }
 }
 
 export function formatBitrate(kbps: number): string {

@@ -2,6 +2,7 @@ import { apiOriginOf, type ApiFailure, asApiFailure, switcherApi } from "./switc
 import {
   type Bus,
   describeEvent,
+  describeApplyState,
   describeWarnings,
   type Failure,
   formatBitrate,
@@ -39,6 +40,7 @@ const state: PanelState = { switcher: null, monitors: { live: { status: "off" },
 window.visionstreamSwitcher = state;
 
 const title = element("#switcher-name", HTMLHeadingElement);
+const applyState = element("#apply-state", HTMLParagraphElement);
 const connection = element("#connection", HTMLElement);
 const keyForm = element("#key-form", HTMLFormElement);
 const keyInput = element("#api-key", HTMLInputElement);
@@ -194,7 +196,7 @@ function showIngests(switcher: SwitcherView): void {
     article.dataset.health = level;
     article.querySelector(".dot")!.setAttribute("aria-label", ingest.health.connected ? (level === "ok" ? "connected" : "connected, no recent keyframe") : "disconnected");
     article.querySelector("[data-field=bitrate]")!.textContent = ingest.health.connected ? formatBitrate(ingest.health.bitrateKbps) : "—";
-    article.querySelector("[data-field=keyframe]")!.textContent = ingest.health.connected ? formatKeyframeAge(ingest.health.lastKeyframeAgeMs) : "—";
+    article.querySelector("[data-field=keyframe]")!.textContent = ingest.health.connected && ingest.health.keyframesTimed !== false ? formatKeyframeAge(ingest.health.lastKeyframeAgeMs) : "—";
     const warnings = article.querySelector<HTMLElement>("[data-field=warnings]")!;
     warnings.textContent = describeWarnings(ingest.health);
     warnings.hidden = warnings.textContent === "";
@@ -308,6 +310,10 @@ function show(switcher: SwitcherView): void {
   lost.hidden = gone === undefined;
   const lostText = gone ? `${gone.ingestId} lost since ${formatClock(gone.since)}` : "";
   if (lost.textContent !== lostText) lost.textContent = lostText;
+  const applyText = describeApplyState(switcher);
+  applyState.hidden = applyText === "";
+  applyState.dataset.state = switcher.applyState ?? "";
+  if (applyState.textContent !== applyText) applyState.textContent = applyText;
   monitors.live.show(switcher.monitors.live);
   monitors.preview.show(switcher.monitors.preview);
   schedule.update(switcher.schedule, switcher.ingests);

@@ -12,6 +12,8 @@ export interface SwitcherBus {
 export interface BusSwitches {
   /** Resolves with the ingest sent for this switch: its own, or that of a later switch that superseded it. */
   switch(target: SwitcherBus, ingestId: string, send: (ingestId: string) => Promise<void>): Promise<{ sent: string }>;
+  /** Drops what is kept of a removed switcher's buses. */
+  forget(switcherId: string): Promise<void>;
 }
 
 interface Pending {
@@ -27,6 +29,9 @@ export class ContainerBusSwitches implements BusSwitches {
   private readonly sending = new Map<string, Promise<unknown>>();
 
   constructor(private readonly debounceMs: number) {}
+
+  /** Nothing outlives a bus's last send here. */
+  async forget(): Promise<void> {}
 
   switch({ switcherId, bus }: SwitcherBus, ingestId: string, send: (ingestId: string) => Promise<void>): Promise<{ sent: string }> {
     const key = `${switcherId}/${bus}`;

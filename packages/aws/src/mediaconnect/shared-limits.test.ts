@@ -8,20 +8,17 @@ import {
 } from "@aws-sdk/client-mediaconnect";
 import { parseArchitecture, type Architecture } from "@visionstream/core/switcher/architecture";
 import { busFlowName, flowName, type Bus } from "@visionstream/core/switcher/switcher";
-import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { documentClient } from "../dynamodb/client.ts";
 import { startTestTables, type TestTables } from "../dynamodb/testing.ts";
+import { MonitoringDeferred } from "./requests.ts";
 import { DynamoRequestBudget, type SharedLimitsTable } from "./shared-limits.ts";
 import { AwsSwitcherEngine, type AwsSwitcherEngineOptions } from "./switcher-engine.ts";
+import { command, metadata, mockMediaConnect } from "./testing.ts";
 
-// See switcher-engine.test.ts: the MediaConnect client's own @smithy/types differ from the mock's.
-type Loose = Record<string, unknown>;
-const mediaconnect = mockClient(MediaConnectClient as never) as unknown as AwsStub<Loose, Loose & { $metadata: object }, unknown>;
-const command = (constructor: unknown) => constructor as never;
-const metadata = { $metadata: {} };
+const mediaconnect = mockMediaConnect();
 
 const TABLE = "shared-limits-test";
 const REGION = "eu-west-1";
@@ -271,5 +268,19 @@ describe("limits shared by all containers (DynamoDB)", () => {
     expect(Math.max(...taken) - Math.min(...taken)).toBeGreaterThanOrEqual(600);
     // ap-test-1's five slots are all taken just now, but ap-test-2 has its own.
     expect(Date.now() - asked).toBeLessThan(100);
+  });
+
+  it("leaves two places a window to switching: the panel's reads take at most three, then give way (MonitoringDeferred)", async () => {
+    const budget = new DynamoRequestBudget({ ...shared, limit: 5, windowMs: 2_000, marginMs: 100 });
+    const monitoring = { monitor: true, deadlineAt: Date.now() + 300 };
+
+    for (let read = 0; read < 3; read++) await budget.take("ap-test-3", monitoring);
+    const fourthRead = await budget.take("ap-test-3", { monitor: true, deadlineAt: Date.now() + 300 }).catch((error: unknown) => error);
+    const asked = Date.now();
+    await budget.take("ap-test-3");
+    await budget.take("ap-test-3");
+
+    expect(fourthRead).toBeInstanceOf(MonitoringDeferred);
+    expect(Date.now() - asked).toBeLessThan(500);
   });
 });

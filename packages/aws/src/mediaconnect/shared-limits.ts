@@ -4,7 +4,13 @@ import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamod
 import { z } from "zod";
 import { type Key, Table } from "../dynamodb/table.ts";
 import type { BusSwitches, SwitcherBus } from "./bus-switches.ts";
-import type { RequestBudget } from "./requests.ts";
+import { type BudgetUse, MediaConnectThrottled, MONITOR_RESERVE, MonitoringDeferred, type RequestBudget } from "./requests.ts";
+
+/** Below the API function's 20 s: a request that cannot get a place by then answers 503 rather than time out. */
+const TAKE_DEADLINE_MS = 15_000;
+const LOST_TAKE_BACKOFF_MS = 50;
+/** A switch waits this long at most behind another container's send of the same bus, then answers 503. */
+const WAIT_FOR_BUS_MS = 15_000;
 
 /** The one table, where every Lambda container of the stage finds the same limits. */
 export interface SharedLimitsTable {
@@ -52,11 +58,13 @@ export class DynamoRequestBudget implements RequestBudget {
     this.random = random;
   }
 
-  async take(region: string): Promise<void> {
+  async take(region: string, { monitor = false, deadlineAt = Date.now() + TAKE_DEADLINE_MS }: BudgetUse = {}): Promise<void> {
     const key = budgetKey(region);
+    const giveUp = () => (monitor ? new MonitoringDeferred(region) : new MediaConnectThrottled(`a request in ${region}`, 0));
     for (;;) {
       const item = await this.table.read(key, { ConsistentRead: true });
       const now = Date.now();
+      if (now > deadlineAt) throw giveUp();
       const free: number[] = [];
       let soonest = Number.POSITIVE_INFINITY;
       for (let slot = 0; slot < this.limit; slot++) {
@@ -64,8 +72,10 @@ export class DynamoRequestBudget implements RequestBudget {
         if (at === undefined || at <= now - this.spacingMs) free.push(slot);
         else soonest = Math.min(soonest, at + this.spacingMs);
       }
-      if (free.length === 0) {
-        await sleep(Math.max(1, soonest - now));
+      if (free.length <= (monitor ? MONITOR_RESERVE : 0)) {
+        // Monitoring waits for more than the reserve to be free; the soonest slot is a good time to look again.
+        if (soonest > deadlineAt) throw giveUp();
+        await sleep(Math.max(1, Math.min(soonest, now + this.spacingMs) - now));
         continue;
       }
       // A slot at random: takers that read the same item rarely aim at the same slot.
@@ -78,6 +88,8 @@ export class DynamoRequestBudget implements RequestBudget {
         ExpressionAttributeValues: { ":now": now, ...(seen !== undefined && { ":seen": seen }) },
       });
       if (taken && Date.now() - now <= this.marginMs) return;
+      // Another container won the slot (or this write was too slow to use it): look again a little later, not at once.
+      await sleep(this.random() * LOST_TAKE_BACKOFF_MS);
     }
   }
 }
@@ -118,6 +130,7 @@ export class DynamoBusSwitches implements BusSwitches {
     const token = randomUUID();
     const firstAskedAt = await this.ask(key, ingestId, token);
     await sleep(Math.max(0, firstAskedAt + this.debounceMs - Date.now()));
+    const deadlineAt = Date.now() + WAIT_FOR_BUS_MS;
     for (;;) {
       if (await this.claim(key, token)) {
         try {
@@ -131,8 +144,14 @@ export class DynamoBusSwitches implements BusSwitches {
       const state = BusState.parse(await this.table.read(key, { ConsistentRead: true }));
       if (state.pendingToken !== token) return { sent: state.pendingIngestId };
       const leaseLeft = (state.leaseUntil ?? 0) - Date.now();
+      if (Date.now() > deadlineAt) throw new MediaConnectThrottled(`the switch of ${target.switcherId}'s ${target.bus} bus (another send holds it)`, 0);
       if (leaseLeft > 0) await sleep(Math.min(this.pollMs, leaseLeft));
     }
+  }
+
+  /** The switcher is gone: its buses' items go too. */
+  async forget(switcherId: string): Promise<void> {
+    for (const bus of ["live", "preview"] as const) await this.table.delete(busKey({ switcherId, bus }));
   }
 
   /** When the burst this switch belongs to began. */

@@ -12,39 +12,19 @@ import {
   type Flow,
   type ListedFlow,
 } from "@aws-sdk/client-mediaconnect";
-import { parseArchitecture, type Architecture } from "@visionstream/core/switcher/architecture";
+import type { Architecture } from "@visionstream/core/switcher/architecture";
 import { busFlowName, flowName, SwitcherNotDeployed, type SwitcherSpec } from "@visionstream/core/switcher/switcher";
-import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MediaConnectThrottled } from "./requests.ts";
 import { AwsSwitcherEngine, type AwsSwitcherEngineOptions } from "./switcher-engine.ts";
 import { SwitcherFlowsMissing } from "./switcher-flows.ts";
+import { command, festival, metadata, mockMediaConnect } from "./testing.ts";
 
-// @aws-sdk/client-mediaconnect 3.654 (the newest the registry here offers) brings its own older @smithy/types, which
-// the mock's types (built on the root's) reject; at run time the calls are the same, so the types are loosened here.
-type Loose = Record<string, unknown>;
-const mediaconnect = mockClient(MediaConnectClient as never) as unknown as AwsStub<Loose, Loose & { $metadata: object }, unknown>;
-const command = (constructor: unknown) => constructor as never;
+const mediaconnect = mockMediaConnect();
 
 const switcherId = "sw-0123456789abcdef";
-const metadata = { $metadata: {} };
-
-const parsed = parseArchitecture({
-  name: "festival",
-  regions: [
-    { id: "eu-west-1", name: "Ireland" },
-    { id: "us-east-1", name: "Virginia" },
-  ],
-  ingests: [
-    { id: "stage-a", name: "Main stage", region: "eu-west-1", protocol: "srt-listener", port: 9001, passphraseSecret: "festival/stage-a", allowCidr: "203.0.113.0/24", maxBitrateKbps: 20000 },
-    { id: "stage-b", name: "Second stage", region: "us-east-1", protocol: "srt-listener", port: 9002, passphraseSecret: "festival/stage-b", allowCidr: "203.0.113.0/24", maxBitrateKbps: 20000 },
-    { id: "stage-c", name: "Backstage", region: "eu-west-1", protocol: "srt-listener", port: 9003, passphraseSecret: "festival/stage-c", allowCidr: "203.0.113.0/24", maxBitrateKbps: 20000 },
-  ],
-  outputs: { live: { protocol: "srt-listener", port: 9101 }, preview: { protocol: "srt-listener", port: 9102 } },
-});
-if (!parsed.ok) throw new Error(JSON.stringify(parsed.faults));
-const architecture: Architecture = parsed.architecture;
+const architecture: Architecture = festival();
 
 const arn = (region: string, name: string) => `arn:aws:mediaconnect:${region}:111122223333:flow:1-${name.length}:${name}`;
 const ingestRegion: Record<string, string> = { "stage-a": "eu-west-1", "stage-b": "us-east-1", "stage-c": "eu-west-1" };
@@ -336,8 +316,8 @@ describe("apply", () => {
     expect(error).toBeInstanceOf(Conflict);
     expect(error.message).toBe(
       `MediaConnect flows vs-${switcherId}-stage-b (us-east-1), vs-${switcherId}-bus-preview (eu-west-1) of switcher ${switcherId} not found yet: ` +
-        `deploy the switcher stack (VISIONSTREAM_SWITCHER_ID=${switcherId} VISIONSTREAM_SWITCHER_FILE=<architecture file> npx sst deploy); ` +
-        "the switcher starts its flows when the deployment completes",
+        `put "id": "${switcherId}" in its architecture file, add the file to the stage's switcher directory and deploy ` +
+        "(VISIONSTREAM_SWITCHER_FILE=<directory> npx sst deploy); the switcher starts its flows when the deployment completes",
     );
     expect(mediaconnect).not.toHaveReceivedCommand(command(StartFlowCommand));
     expect(mediaconnect).not.toHaveReceivedCommand(command(UpdateFlowSourceCommand));
@@ -387,9 +367,9 @@ describe("health", () => {
     const health = await engine().health(switcherId);
 
     expect(health).toEqual([
-      { ingestId: "stage-a", connected: true, bitrateKbps: 0, lastKeyframeAgeMs: null },
-      { ingestId: "stage-b", connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null },
-      { ingestId: "stage-c", connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null },
+      { ingestId: "stage-a", connected: true, bitrateKbps: 0, lastKeyframeAgeMs: null, keyframesTimed: false },
+      { ingestId: "stage-b", connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null, keyframesTimed: false },
+      { ingestId: "stage-c", connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null, keyframesTimed: false },
     ]);
     expect(mediaconnect).toHaveReceivedCommandTimes(command(DescribeFlowSourceMetadataCommand), 2);
     expect(mediaconnect).not.toHaveReceivedCommandWith(command(DescribeFlowSourceMetadataCommand), { FlowArn: ingestArn("stage-c") });

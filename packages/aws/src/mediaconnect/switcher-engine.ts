@@ -1,13 +1,16 @@
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import {
+  BadRequestException,
   ConflictException,
+  DescribeFlowCommand,
+  ForbiddenException,
   type MediaConnectClient,
   NotFoundException,
   StartFlowCommand,
   StopFlowCommand,
   UpdateFlowSourceCommand,
 } from "@aws-sdk/client-mediaconnect";
-import { InvalidInput, NotFound } from "@visionstream/core/errors";
+import { Conflict, InvalidInput, NotFound } from "@visionstream/core/errors";
 import type { Architecture } from "@visionstream/core/switcher/architecture";
 import {
   busFlowName,
@@ -21,7 +24,7 @@ import {
   type SwitchOutcome,
 } from "@visionstream/core/switcher/switcher";
 import { type BusSwitches, ContainerBusSwitches } from "./bus-switches.ts";
-import { MEDIACONNECT_REQUESTS_PER_SECOND, MediaConnectRequests, RequestRateLimiter } from "./requests.ts";
+import { MEDIACONNECT_REQUESTS_PER_SECOND, MediaConnectRequests, MonitoringDeferred, monitoringBudget, RequestRateLimiter } from "./requests.ts";
 import { DynamoBusSwitches, DynamoRequestBudget, type SharedLimitsTable } from "./shared-limits.ts";
 import {
   BUSES,
@@ -37,6 +40,8 @@ import { measureIngests, sourceThumbnail } from "./switcher-health.ts";
 import { releaseBusSources } from "./switcher-network.ts";
 
 const SLATE = "slate";
+/** How long a panel read waits for a place in MediaConnect's budget before the panel keeps its last figures. */
+const MONITOR_WAIT_MS = 3_000;
 const CUT_NOTE = "MediaConnect switches at the next packet";
 
 export interface AwsSwitcherEngineOptions {
@@ -71,6 +76,8 @@ export interface AwsSwitcherEngineOptions {
  */
 export class AwsSwitcherEngine implements SwitcherEngine {
   private readonly requests: MediaConnectRequests;
+  /** The panel's reads: they leave places to switching and give up after MONITOR_WAIT_MS (the last answer is shown). */
+  private readonly monitorRequests: MediaConnectRequests;
   private readonly architectureOf: (switcherId: string) => Promise<Architecture | undefined>;
   private readonly debounceMs: number;
   private readonly healthTtlMs: number;
@@ -97,6 +104,7 @@ export class AwsSwitcherEngine implements SwitcherEngine {
     this.thumbnailTtlMs = thumbnailTtlMs;
     const budget = sharedLimits ? new DynamoRequestBudget({ ...sharedLimits, limit: requestsPerSecond, random }) : new RequestRateLimiter(requestsPerSecond);
     this.requests = new MediaConnectRequests({ client, budget, retry, random });
+    this.monitorRequests = new MediaConnectRequests({ client, budget: monitoringBudget(budget, MONITOR_WAIT_MS), retry, random });
     this.buses = sharedLimits ? new DynamoBusSwitches({ ...sharedLimits, debounceMs }) : new ContainerBusSwitches(debounceMs);
     this.architectureOf = architectureOf;
     this.debounceMs = debounceMs;
@@ -107,6 +115,19 @@ export class AwsSwitcherEngine implements SwitcherEngine {
   async check(): Promise<void> {}
 
   async apply(spec: SwitcherSpec): Promise<void> {
+    try {
+      await this.applyFlows(spec);
+    } catch (error) {
+      // MediaConnect refusing the request (a role it cannot assume, a flow it will not start) is not passing: the
+      // switcher goes APPLY_FAILED with the reason rather than being retried for ever.
+      if (error instanceof BadRequestException || error instanceof ForbiddenException) {
+        throw new Conflict(`MediaConnect refused to run switcher ${spec.switcherId}: ${error.message}`, { switcherId: spec.switcherId });
+      }
+      throw error;
+    }
+  }
+
+  private async applyFlows(spec: SwitcherSpec): Promise<void> {
     this.forget(spec.switcherId);
     // Without its flows (their stack is not deployed yet) this throws SwitcherFlowsMissing: the switcher waits for the
     // stack's deployment event, which applies it again.
@@ -143,7 +164,10 @@ export class AwsSwitcherEngine implements SwitcherEngine {
   async health(switcherId: string): Promise<IngestHealth[]> {
     const cached = this.healthCache.get(switcherId);
     if (cached && Date.now() - cached.at < this.healthTtlMs) return cached.health;
-    const health = this.measure(switcherId);
+    const health = this.measure(switcherId).catch(async (error: unknown) => {
+      if (error instanceof MonitoringDeferred && cached) return cached.health;
+      throw error;
+    });
     this.healthCache.set(switcherId, { at: Date.now(), health });
     health.catch(() => this.healthCache.delete(switcherId));
     return health;
@@ -155,6 +179,7 @@ export class AwsSwitcherEngine implements SwitcherEngine {
     if (!architecture) return;
     const listed = await listSwitcherFlows(this.requests, switcherId, architecture);
     await releaseBusSources(this.requests, switcherId, architecture, listed);
+    await this.buses.forget(switcherId);
     for (const flow of listed.values()) {
       if (flow.status !== "ACTIVE" && flow.status !== "STARTING") continue;
       await this.requests.send(flow.region, "StopFlow", (client) => client.send(new StopFlowCommand({ FlowArn: flow.arn }))).catch(
@@ -220,17 +245,26 @@ export class AwsSwitcherEngine implements SwitcherEngine {
     for (const name of names) {
       const flow = flows.flows.get(name)!;
       if (flow.status !== "STANDBY") continue;
-      await this.requests.send(flow.region, "StartFlow", (client) => client.send(new StartFlowCommand({ FlowArn: flow.arn })));
+      await this.requests.send(flow.region, "StartFlow", (client) => client.send(new StartFlowCommand({ FlowArn: flow.arn }))).catch(async (error: unknown) => {
+        // Another apply (a duplicate event, another region's stack) started it first: nothing left to do.
+        if (!(error instanceof ConflictException || error instanceof BadRequestException)) throw error;
+        if (!(await this.startedMeanwhile(flow))) throw error;
+      });
       flow.status = "STARTING";
     }
+  }
+
+  private async startedMeanwhile(flow: { region: string; arn: string }): Promise<boolean> {
+    const { Flow: described } = await this.requests.send(flow.region, "DescribeFlow", (client) => client.send(new DescribeFlowCommand({ FlowArn: flow.arn })));
+    return described?.Status === "STARTING" || described?.Status === "ACTIVE";
   }
 
   /** See measureIngests: connected from the flows' status and source metadata, bit rates from CloudWatch. */
   private async measure(switcherId: string): Promise<IngestHealth[]> {
     const architecture = await this.architectureOf(switcherId);
     if (!architecture) throw new NotFound("switcher", switcherId);
-    const listed = await listSwitcherFlows(this.requests, switcherId, architecture);
-    return measureIngests(this.requests, this.metrics, { switcherId, architecture, listed, now: new Date() });
+    const listed = await listSwitcherFlows(this.monitorRequests, switcherId, architecture);
+    return measureIngests(this.monitorRequests, this.metrics, { switcherId, architecture, listed, now: new Date() });
   }
 
   /** The source thumbnail of the bus flow (the stack enables them on the bus flows only), reused for thumbnailTtlMs. */
@@ -240,7 +274,8 @@ export class AwsSwitcherEngine implements SwitcherEngine {
     if (cached && Date.now() - cached.at < this.thumbnailTtlMs) return cached.thumbnail;
     const thumbnail = this.flowsOf(switcherId).then(async (flows) => {
       const flow = flows.flows.get(busFlowName(switcherId, bus))!;
-      return sourceThumbnail(this.requests, flow, new Date()).catch((error: unknown) => {
+      return sourceThumbnail(this.monitorRequests, flow, new Date()).catch(async (error: unknown) => {
+        if (error instanceof MonitoringDeferred && cached) return cached.thumbnail;
         if (!(error instanceof NotFoundException)) throw error;
         // The stack replaced the flow: look it up again next time.
         this.forget(switcherId);

@@ -15,8 +15,8 @@ export class SwitcherFlowsMissing extends SwitcherNotDeployed {
   ) {
     super(
       `MediaConnect flow${missing.length === 1 ? "" : "s"} ${missing.map((flow) => `${flow.name} (${flow.region})`).join(", ")} ` +
-        `of switcher ${switcherId} not found yet: deploy the switcher stack ` +
-        `(VISIONSTREAM_SWITCHER_ID=${switcherId} VISIONSTREAM_SWITCHER_FILE=<architecture file> npx sst deploy); ` +
+        `of switcher ${switcherId} not found yet: put "id": "${switcherId}" in its architecture file, add the file to the ` +
+        "stage's switcher directory and deploy (VISIONSTREAM_SWITCHER_FILE=<directory> npx sst deploy); " +
         "the switcher starts its flows when the deployment completes",
       { switcherId, missing },
     );

@@ -8,36 +8,18 @@ import {
   NotFoundException,
   type ListedFlow,
 } from "@aws-sdk/client-mediaconnect";
-import { parseArchitecture } from "@visionstream/core/switcher/architecture";
 import { busFlowName, flowName } from "@visionstream/core/switcher/switcher";
-import { mockClient, type AwsStub } from "aws-sdk-client-mock";
+import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, describe, expect, it } from "vitest";
 import { AwsSwitcherEngine, type AwsSwitcherEngineOptions } from "./switcher-engine.ts";
+import { command, festival, metadata, mockMediaConnect } from "./testing.ts";
 
-// As in switcher-engine.test.ts: client-mediaconnect 3.654 brings older @smithy/types than the mock's, so loosened.
-type Loose = Record<string, unknown>;
-const mediaconnect = mockClient(MediaConnectClient as never) as unknown as AwsStub<Loose, Loose & { $metadata: object }, unknown>;
-const command = (constructor: unknown) => constructor as never;
+const mediaconnect = mockMediaConnect();
 const cloudwatch = mockClient(CloudWatchClient);
 
 const switcherId = "sw-0123456789abcdef";
-const metadata = { $metadata: {} };
-const parsed = parseArchitecture({
-  name: "festival",
-  regions: [
-    { id: "eu-west-1", name: "Ireland" },
-    { id: "us-east-1", name: "Virginia" },
-  ],
-  ingests: [
-    { id: "stage-a", name: "Main stage", region: "eu-west-1", protocol: "srt-listener", port: 9001, passphraseSecret: "festival/stage-a", allowCidr: "203.0.113.0/24", maxBitrateKbps: 20000 },
-    { id: "stage-b", name: "Second stage", region: "us-east-1", protocol: "srt-listener", port: 9002, passphraseSecret: "festival/stage-b", allowCidr: "203.0.113.0/24", maxBitrateKbps: 20000 },
-    { id: "stage-c", name: "Backstage", region: "eu-west-1", protocol: "srt-listener", port: 9003, passphraseSecret: "festival/stage-c", allowCidr: "203.0.113.0/24", maxBitrateKbps: 20000 },
-  ],
-  outputs: { live: { protocol: "srt-listener", port: 9101 }, preview: { protocol: "srt-listener", port: 9102 } },
-});
-if (!parsed.ok) throw new Error(JSON.stringify(parsed.faults));
-const architecture = parsed.architecture;
+const architecture = festival();
 
 const ingestRegion: Record<string, string> = { "stage-a": "eu-west-1", "stage-b": "us-east-1", "stage-c": "eu-west-1" };
 const arn = (region: string, name: string) => `arn:aws:mediaconnect:${region}:111122223333:flow:1-abc:${name}`;
@@ -108,9 +90,9 @@ describe("health in AWS", () => {
     const health = await engine().health(switcherId);
 
     expect(health).toEqual([
-      { ingestId: "stage-a", connected: true, bitrateKbps: 5_432, lastKeyframeAgeMs: null },
-      { ingestId: "stage-b", connected: true, bitrateKbps: 0, lastKeyframeAgeMs: null },
-      { ingestId: "stage-c", connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null },
+      { ingestId: "stage-a", connected: true, bitrateKbps: 5_432, lastKeyframeAgeMs: null, keyframesTimed: false },
+      { ingestId: "stage-b", connected: true, bitrateKbps: 0, lastKeyframeAgeMs: null, keyframesTimed: false },
+      { ingestId: "stage-c", connected: false, bitrateKbps: 0, lastKeyframeAgeMs: null, keyframesTimed: false },
     ]);
     expect(cloudwatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
     for (const ingestId of ["stage-a", "stage-b"]) {

@@ -48,7 +48,7 @@ export async function measureIngests(
   const bitrates = metrics ? await sourceBitrates(metrics, [...connected.values()], now) : new Map<string, number>();
   return architecture.ingests.map((ingest) => {
     const flow = connected.get(ingest.id);
-    return { ingestId: ingest.id, connected: flow !== undefined, bitrateKbps: flow ? (bitrates.get(flow.arn) ?? 0) : 0, lastKeyframeAgeMs: null };
+    return { ingestId: ingest.id, connected: flow !== undefined, bitrateKbps: flow ? (bitrates.get(flow.arn) ?? 0) : 0, lastKeyframeAgeMs: null, keyframesTimed: false };
   });
 }
 

@@ -7,43 +7,29 @@ import {
   UpdateFlowSourceCommand,
   type Flow,
 } from "@aws-sdk/client-mediaconnect";
-import { parseArchitecture, type Architecture } from "@visionstream/core/switcher/architecture";
 import { busFlowName, flowName } from "@visionstream/core/switcher/switcher";
-import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it } from "vitest";
 import { MediaConnectRequests, RequestRateLimiter } from "./requests.ts";
 import { AwsSwitcherEngine } from "./switcher-engine.ts";
 import type { ListedFlows } from "./switcher-flows.ts";
 import { busStandbySource, releaseBusSources } from "./switcher-network.ts";
+import { command, festival, metadata, mockMediaConnect } from "./testing.ts";
 
-// As in switcher-engine.test.ts: the MediaConnect client's own @smithy/types are older than the mock's.
-type Loose = Record<string, unknown>;
-const mediaconnect = mockClient(MediaConnectClient as never) as unknown as AwsStub<Loose, Loose & { $metadata: object }, unknown>;
-const command = (constructor: unknown) => constructor as never;
-const metadata = { $metadata: {} };
+const mediaconnect = mockMediaConnect();
 
 const switcherId = "sw-0123456789abcdef";
-const file = {
-  name: "festival",
-  regions: [
-    { id: "eu-west-1", name: "Ireland" },
-    { id: "us-east-1", name: "Virginia" },
-  ],
-  ingests: [
-    { id: "stage-a", name: "Main stage", region: "eu-west-1", protocol: "srt-listener", port: 9001, passphraseSecret: "festival/stage-a", allowCidr: "203.0.113.0/24", maxBitrateKbps: 20000 },
-    { id: "stage-b", name: "Second stage", region: "us-east-1", protocol: "srt-listener", port: 9002, passphraseSecret: "festival/stage-b", allowCidr: "203.0.113.0/24", maxBitrateKbps: 30000 },
-  ],
-  outputs: { live: { protocol: "srt-listener", port: 9101 }, preview: { protocol: "srt-listener", port: 9102 } },
-};
 const network = { regions: { "eu-west-1": { vpcCidr: "10.20.0.0/16" }, "us-east-1": { vpcCidr: "10.30.0.0/16" } }, outputAllowCidrs: ["192.0.2.0/24"] };
-const architectureOf = (input: object): Architecture => {
-  const parsed = parseArchitecture(input);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.faults));
-  return parsed.architecture;
+/** stage-a at home, stage-b abroad with the highest bit rate (the bus flows' standard source takes it). */
+const twoStages = (file: Record<string, any>) => {
+  file.ingests = file.ingests.slice(0, 2);
+  file.ingests[1].maxBitrateKbps = 30000;
 };
-const withNetwork = architectureOf({ ...file, network });
-const withoutNetwork = architectureOf(file);
+const withNetwork = festival((file) => {
+  twoStages(file);
+  file.network = network;
+});
+const withoutNetwork = festival(twoStages);
 
 const arn = (region: string, name: string) => `arn:aws:mediaconnect:${region}:111122223333:flow:1-abc:${name}`;
 const busArn = (bus: "live" | "preview") => arn("eu-west-1", busFlowName(switcherId, bus));

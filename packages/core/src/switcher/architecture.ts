@@ -53,8 +53,8 @@ export const Architecture = z
   .object({
     $schema: z.string().optional(),
     /**
-     * The switcher's id, for deploying its flows before the API knows it: POST /switchers then takes this id. Without
-     * it the API makes one, and the stack is given it (VISIONSTREAM_SWITCHER_ID).
+     * The switcher's id: the stacks name its flows by it, so a file deployed among the stage's switchers carries it.
+     * POST /switchers takes it (a file may be deployed before the API knows it); without it the API makes one.
      */
     id: SwitcherId.optional(),
     name: Name,

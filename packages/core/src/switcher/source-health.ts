@@ -45,8 +45,15 @@ export function sourceHealthReaction(deps: SourceHealthDeps) {
     const state = sourceStateOf(event.detail.current);
     const lost = state === LOST;
     const flags = lost ? [] : raisedIndicators(event.detail.current.tr101);
-    let applied = false;
-    const stored = await deps.change(found.accountId, found.id, (current) => {
+    let applied = true;
+    // Nothing new (a repeated report, a TR 101 290 event that raises what is already shown): no write, so health
+    // reports never contend with operators' writes.
+    const known = found.sourceHealth?.[ingestId];
+    const same =
+      known?.state === state &&
+      (known.warnings?.flags ?? []).join() === flags.join() &&
+      (lost ? found.live !== ingestId || found.liveIngestLost?.ingestId === ingestId : found.liveIngestLost?.ingestId !== ingestId || !SENDING.has(state));
+    const stored = same ? found : await deps.change(found.accountId, found.id, (current) => {
       const previous = current.sourceHealth?.[ingestId];
       applied = !isOlder(previous, event.time);
       if (!applied) return current;

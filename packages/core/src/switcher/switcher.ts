@@ -89,8 +89,10 @@ export interface IngestHealth {
   ingestId: string;
   connected: boolean;
   bitrateKbps: number;
-  /** Milliseconds since the last keyframe arrived; null before the first one. */
+  /** Milliseconds since the last keyframe arrived; null before the first one, or where keyframes are not timed. */
   lastKeyframeAgeMs: number | null;
+  /** false where the engine cannot time keyframes (MediaConnect reports none): lastKeyframeAgeMs is then always null. */
+  keyframesTimed?: boolean;
 }
 
 export interface SwitcherSpec {

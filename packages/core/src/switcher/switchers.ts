@@ -235,7 +235,8 @@ export function Switchers(deps: SwitchersDeps) {
         return latest;
       }
       return change(accountId, switcherId, (current) =>
-        JSON.stringify(current.architecture) !== applied ? current : { ...current, applyState: state, applyFailure: failure },
+        // An apply of the same file that finished meanwhile (a duplicate event) and ran it wins over this one's failure.
+        JSON.stringify(current.architecture) !== applied || (failure && current.applyState === "APPLIED") ? current : { ...current, applyState: state, applyFailure: failure },
       );
     },
 

@@ -1,4 +1,4 @@
-import { Conflict, Forbidden, InvalidArchitecture, InvalidInput, NotFound, Unauthorized } from "@visionstream/core";
+import { Busy, Conflict, Forbidden, InvalidArchitecture, InvalidInput, NotFound, Unauthorized } from "@visionstream/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -48,6 +48,10 @@ export function toErrorResponse(error: unknown, c: Context): Response {
     return respond(404, errorBody("NOT_FOUND", error.message, { resource: error.resource, id: error.id }));
   if (error instanceof Conflict) return respond(409, errorBody("CONFLICT", error.message, error.details));
   if (error instanceof Forbidden) return respond(403, errorBody("FORBIDDEN", error.message));
+  if (error instanceof Busy) {
+    c.header("retry-after", String(error.retryAfterSeconds));
+    return respond(503, errorBody("BUSY", error.message));
+  }
   if (error instanceof Unauthorized) {
     c.header("www-authenticate", 'Bearer realm="visionstream"');
     return respond(401, errorBody("UNAUTHORIZED", error.message));

@@ -1,4 +1,4 @@
-import type { Authenticator, Bus, MonitorThumbnail, Switchers, SwitcherView } from "@visionstream/core";
+import { type Authenticator, type Bus, Busy, type MonitorThumbnail, type Switchers, type SwitcherView } from "@visionstream/core";
 import { ThumbnailNotReady } from "@visionstream/core/switcher/switcher-thumbnails";
 import { describe, expect, it } from "vitest";
 import { type ApiDeps, createApi } from "./app.ts";
@@ -83,5 +83,25 @@ describe("a switcher's thumbnail monitors", () => {
       live: { kind: "thumbnail", refreshMs: 3_000, thumbnailUrl: `/switchers/${SWITCHER}/monitors/live/thumbnail` },
       preview: { kind: "thumbnail", refreshMs: 3_000, thumbnailUrl: `/switchers/${SWITCHER}/monitors/preview/thumbnail` },
     });
+  });
+});
+
+describe("a switch while MediaConnect's budget is spent", () => {
+  it("answers 503 with Retry-After and the reason, not a 500", async () => {
+    const app = api({
+      setLive: async () => {
+        throw new Busy("MediaConnect's request budget had no place for the switch in time; try again in a few seconds", 3);
+      },
+    });
+
+    const response = await app.request(`/switchers/${SWITCHER}/live`, {
+      method: "POST",
+      headers: { authorization: "Bearer key", "content-type": "application/json" },
+      body: JSON.stringify({ ingestId: "stage-b", mode: "cut" }),
+    });
+
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("3");
+    expect((await response.json()).error).toMatchObject({ code: "BUSY", message: expect.stringContaining("try again") });
   });
 });

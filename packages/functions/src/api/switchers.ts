@@ -22,6 +22,7 @@ const Health = z.object({
   connected: z.boolean(),
   bitrateKbps: z.number(),
   lastKeyframeAgeMs: z.number().nullable(),
+  keyframesTimed: z.boolean().optional().openapi({ description: "false where the engine cannot time keyframes (MediaConnect in AWS): lastKeyframeAgeMs is then null" }),
   warnings: z.array(z.string()).openapi({
     description: "TR 101 290 indicators MediaConnect raises on the connected source (ts_sync_loss, continuity_count_error, transport_error, pcr_error): shown, never a reason to fall back",
   }),
