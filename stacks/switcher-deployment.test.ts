@@ -157,6 +157,23 @@ describe("readSwitcherDeployments", () => {
     ]);
   });
 
+  it("refuses two switchers that would give an ingest the same Route 53 name in one hosted zone", () => {
+    const named = (zoneName: string) => ({
+      regions: { "eu-west-1": { vpcCidr: "10.20.0.0/16" }, "us-east-1": { vpcCidr: "10.30.0.0/16" } },
+      outputAllowCidrs: ["192.0.2.0/24"],
+      dns: { hostedZoneId: "Z0123456789EXAMPLE", zoneName },
+    });
+    const files = { "a.json": { ...file, id: switcherId, network: named("ingest.example.com") }, "b.json": { ...file, id: other, network: named("ingest.example.com") } };
+    const env = { VISIONSTREAM_SWITCHER_FILE: "switchers" };
+
+    expect(directoryFaults(env, files)).toEqual([
+      "switchers/b.json: ingests[0].id: its DNS name stage-a.ingest.example.com is also switchers/a.json's; rename one ingest or use another zone",
+      "switchers/b.json: ingests[1].id: its DNS name stage-b.ingest.example.com is also switchers/a.json's; rename one ingest or use another zone",
+    ]);
+    const apart = directory({ ...files, "b.json": { ...files["b.json"], network: named("second.example.com") } });
+    expect(readSwitcherDeployments(env, apart.read, apart.list)).toHaveLength(2);
+  });
+
   it("marks the switchers of VISIONSTREAM_SWITCHER_RELEASE released, and only switchers of this deploy", () => {
     const files = { "a.json": { ...file, id: switcherId }, "b.json": { ...file, id: other } };
     const { read, list } = directory(files);

@@ -122,6 +122,7 @@ function deploymentsOf(
       faults.push(`VISIONSTREAM_SWITCHER_NETWORK.outputAllowCidrs: the ${listeners.join(" and ")} SRT-listener output${listeners.length > 1 ? "s need" : " needs"} the CIDRs allowed to pull`);
     }
   }
+  faults.push(...dnsNameClashes(read));
   const released = releasedOf(env.VISIONSTREAM_SWITCHER_RELEASE, ids, faults);
   const deployments = read.flatMap(({ architecture }, index): SwitcherDeployment[] => {
     const switcherId = ids[index]!;
@@ -131,6 +132,24 @@ function deploymentsOf(
   // Two switchers in a region without its subnet would each say so.
   if (faults.length > 0 || deployments.length < read.length) throw new InvalidSwitcherDeployment([...new Set(faults)]);
   return deployments;
+}
+
+/** Two switchers naming an ingest alike in one hosted zone would make the same Route 53 record: the second stack fails. */
+function dnsNameClashes(read: readonly { file: string; architecture: Architecture | undefined }[]): string[] {
+  const owners = new Map<string, string>();
+  const clashes: string[] = [];
+  for (const { file, architecture } of read) {
+    const dns = architecture?.network?.dns;
+    if (!dns) continue;
+    architecture.ingests.forEach((ingest, index) => {
+      const name = `${ingest.id}.${dns.zoneName}`.toLowerCase();
+      const key = `${dns.hostedZoneId}/${name}`;
+      const owner = owners.get(key);
+      if (owner) clashes.push(`${file}: ingests[${index}].id: its DNS name ${name} is also ${owner}'s; rename one ingest or use another zone`);
+      else owners.set(key, file);
+    });
+  }
+  return clashes;
 }
 
 /**

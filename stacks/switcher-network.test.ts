@@ -112,7 +112,7 @@ describe("switcherRegionTemplate with the network section", () => {
   it("is what the engine puts back before the stack is deleted: the bus flows' standard source", () => {
     const source = (template(architecture, "eu-west-1").Resources as Record<string, { Properties: { Source: Record<string, unknown> } }>).Buslive!.Properties.Source;
 
-    expect(busStandbySource(architecture)).toEqual({ Protocol: source.Protocol, IngestPort: source.IngestPort, WhitelistCidr: source.WhitelistCidr, MaxBitrate: source.MaxBitrate });
+    expect(busStandbySource()).toEqual({ Protocol: source.Protocol, IngestPort: source.IngestPort, WhitelistCidr: source.WhitelistCidr, MaxBitrate: source.MaxBitrate });
   });
 
   it("adds nothing without the section (nor without dns and outputsOnVpc)", () => {

@@ -7,6 +7,7 @@ import {
   scheduledSwitchFunctionName,
   switchScheduleGroupName,
 } from "./permissions.ts";
+import { busStandbySource } from "../packages/aws/src/mediaconnect/switcher-network.ts";
 import { allowPolicy, serviceRole } from "./service-role.ts";
 import { ingestDnsRecords, switcherVpcs, type SwitcherSubnet } from "./switcher-network.ts";
 import { readSwitcherDeployments, type SwitcherDeployment, type SwitcherNetwork } from "./switcher-deployment.ts";
@@ -24,8 +25,6 @@ export {
 /** The one VPC interface of every switcher flow; the engine finds it by reading the flow. */
 export const VPC_INTERFACE = "switcher";
 const INGEST_SOURCE = "ingest";
-/** TEST-NET-1 (RFC 5737): nothing sends from there, so the bus flows' temporary source admits no one. */
-const NOBODY = "192.0.2.1/32";
 
 /** CloudFormation logical ids are alphanumeric; ingest ids are lower case, so an upper-case Z cannot collide. */
 const logicalId = (prefix: string, id: string) => `${prefix}${id.replace(/-/g, "Z")}`;
@@ -100,8 +99,6 @@ export function switcherRegionTemplate(input: RegionTemplateInput) {
     });
   }
   if (region === home) {
-    const first = architecture.ingests[0]!;
-    const maxBitrate = Math.max(...architecture.ingests.map((ingest) => ingest.maxBitrateKbps)) * 1000;
     for (const bus of ["live", "preview"] as const satisfies readonly Bus[]) {
       const output = architecture.outputs[bus];
       addFlow(logicalId("Bus", bus), busFlowName(switcherId, bus), {
@@ -109,14 +106,8 @@ export function switcherRegionTemplate(input: RegionTemplateInput) {
         monitoring: { ThumbnailState: "ENABLED" },
         // CloudFormation creates a flow with a VPC source only from a standard one: this closed listener stands in
         // until the engine's apply re-points the source (SRT caller over the VPC interface) at the first ingest.
-        source: {
-          Name: INGEST_SOURCE,
-          Description: `temporary; the switcher points it at ${first.id} and then at the ingest chosen`,
-          Protocol: "srt-listener",
-          IngestPort: first.port,
-          WhitelistCidr: NOBODY,
-          MaxBitrate: maxBitrate,
-        },
+        // The same for every file, so that a stack update never puts it back on a bus the switcher has pointed.
+        source: { Name: INGEST_SOURCE, Description: "closed until the switcher points it at an ingest", ...busStandbySource() },
         output: {
           Name: bus,
           Description: `the switcher's ${bus} output`,

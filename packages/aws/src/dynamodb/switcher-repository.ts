@@ -1,3 +1,5 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { Conflict } from "@visionstream/core/errors";
 import { Switcher, type SwitcherRepository } from "@visionstream/core/switcher/switcher";
 import { listedItem, TableRepository } from "./table.ts";
 
@@ -8,7 +10,11 @@ const itemOf = (switcher: Switcher) => listedItem(switcherKey(switcher.id), byAc
 /** A switcher is one item keyed by its id (flows and schedules name only the switcher), listed per account through gsi1. */
 export class DynamoSwitcherRepository extends TableRepository implements SwitcherRepository {
   async create(switcher: Switcher): Promise<void> {
-    await this.table.create(itemOf(switcher));
+    await this.table.create(itemOf(switcher)).catch((error: unknown) => {
+      // Two requests with the same id from the file at once: the second finds it taken.
+      if (error instanceof ConditionalCheckFailedException) throw new Conflict(`id: switcher ${switcher.id} exists already; give another id or none`, { field: "id" });
+      throw error;
+    });
   }
 
   findById(switcherId: string): Promise<Switcher | undefined> {

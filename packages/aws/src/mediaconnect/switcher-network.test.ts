@@ -81,9 +81,9 @@ describe("releaseBusSources", () => {
       FlowArn: busArn("live"),
       SourceArn: sourceArn("live"),
       Protocol: "srt-listener",
-      IngestPort: 9001,
+      IngestPort: 1024,
       WhitelistCidr: "192.0.2.1/32",
-      MaxBitrate: 30_000_000,
+      MaxBitrate: 80_000_000,
     });
   });
 
@@ -143,6 +143,6 @@ describe("the engine's remove", () => {
 
 describe("busStandbySource", () => {
   it("is the closed listener on the first ingest's port, with the highest ingest bit rate", () => {
-    expect(busStandbySource(withNetwork)).toEqual({ Protocol: "srt-listener", IngestPort: 9001, WhitelistCidr: "192.0.2.1/32", MaxBitrate: 30_000_000 });
+    expect(busStandbySource()).toEqual({ Protocol: "srt-listener", IngestPort: 1024, WhitelistCidr: "192.0.2.1/32", MaxBitrate: 80_000_000 });
   });
 });

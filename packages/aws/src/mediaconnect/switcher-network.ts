@@ -1,5 +1,5 @@
 import { DescribeFlowCommand, NotFoundException, UpdateFlowSourceCommand } from "@aws-sdk/client-mediaconnect";
-import type { Architecture } from "@visionstream/core/switcher/architecture";
+import { type Architecture, BUS_STANDBY_PORT, MAX_INGEST_BITRATE_KBPS } from "@visionstream/core/switcher/architecture";
 import { busFlowName } from "@visionstream/core/switcher/switcher";
 import type { MediaConnectRequests } from "./requests.ts";
 import { BUSES, type ListedFlows } from "./switcher-flows.ts";
@@ -9,15 +9,11 @@ const NOBODY = "192.0.2.1/32";
 
 /**
  * The standard source the stack declares on the live and preview flows (stacks/switcher.ts, switcherRegionTemplate):
- * a closed SRT listener on the first ingest's port. A test holds the two equal.
+ * a closed SRT listener. It is the same for every file (the port kept from outputs, the most an ingest may send), so
+ * that a stack update never changes it and so never puts it back on a bus the switcher has pointed at an ingest.
  */
-export function busStandbySource(architecture: Architecture) {
-  return {
-    Protocol: "srt-listener" as const,
-    IngestPort: architecture.ingests[0]!.port,
-    WhitelistCidr: NOBODY,
-    MaxBitrate: Math.max(...architecture.ingests.map((ingest) => ingest.maxBitrateKbps)) * 1000,
-  };
+export function busStandbySource() {
+  return { Protocol: "srt-listener" as const, IngestPort: BUS_STANDBY_PORT, WhitelistCidr: NOBODY, MaxBitrate: MAX_INGEST_BITRATE_KBPS * 1000 };
 }
 
 /**
@@ -44,7 +40,7 @@ export async function releaseBusSources(requests: MediaConnectRequests, switcher
     const sourceArn = flow?.Source?.SourceArn;
     if (!sourceArn || !flow.Source?.VpcInterfaceName) continue;
     await requests.send(found.region, "UpdateFlowSource", (client) =>
-      client.send(new UpdateFlowSourceCommand({ FlowArn: found.arn, SourceArn: sourceArn, ...busStandbySource(architecture) })),
+      client.send(new UpdateFlowSourceCommand({ FlowArn: found.arn, SourceArn: sourceArn, ...busStandbySource() })),
     );
   }
 }

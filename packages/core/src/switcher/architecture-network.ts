@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ipv4AllowList, parseIpv4 } from "../net/ipv4.ts";
 
 const RegionId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a region id of the file");
 
@@ -68,7 +69,28 @@ type Issue = { path: (string | number)[]; message: string };
  * https://docs.aws.amazon.com/vpc/latest/peering/create-vpc-peering-connection.html), and an allow-list when an
  * output listens.
  */
-export function networkIssues(network: Network, regionIds: readonly string[], listeningOutputs: readonly string[]): Issue[] {
+/**
+ * With outputsOnVpc the outputs leave on the VPC interface, and the VPCs this section makes reach nothing but each
+ * other (no internet gateway): an SRT-caller output must call an address inside one of them.
+ */
+function unreachableCallers(network: Network, callers: readonly { bus: string; destination: string }[]): Issue[] {
+  if (!network.outputsOnVpc) return [];
+  const inside = ipv4AllowList(Object.values(network.regions).map((region) => region.vpcCidr));
+  return callers
+    // A host name may resolve inside (a private hosted zone): only an address can be judged here.
+    .filter(({ destination }) => parseIpv4(destination.split(":")[0]!) !== undefined && !inside(destination.split(":")[0]!))
+    .map(({ bus, destination }) => ({
+      path: ["outputs", bus, "destination"],
+      message: `${destination} is outside the switcher's VPCs, which network.outputsOnVpc sends the outputs into (they have no internet gateway): call an address in network.regions' CIDRs, or set outputsOnVpc to false`,
+    }));
+}
+
+export function networkIssues(
+  network: Network,
+  regionIds: readonly string[],
+  listeningOutputs: readonly string[],
+  callingOutputs: readonly { bus: string; destination: string }[] = [],
+): Issue[] {
   const issues: Issue[] = [];
   const known = new Set(regionIds);
   for (const id of regionIds) {
@@ -86,5 +108,5 @@ export function networkIssues(network: Network, regionIds: readonly string[], li
   if (listeningOutputs.length > 0 && network.outputAllowCidrs.length === 0) {
     issues.push({ path: ["network", "outputAllowCidrs"], message: `the ${listeningOutputs.join(" and ")} SRT-listener output${listeningOutputs.length > 1 ? "s need" : " needs"} the CIDRs allowed to pull` });
   }
-  return issues;
+  return [...issues, ...unreachableCallers(network, callingOutputs)];
 }

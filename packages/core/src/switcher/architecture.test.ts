@@ -50,6 +50,7 @@ describe("the switcher's architecture file", () => {
     file.ingests[2].id = "stage-a";
     file.ingests[2].region = "mars";
     file.outputs.live.port = 9003;
+    file.outputs.preview.port = 1024;
 
     const parsed = parseArchitecture(file);
 
@@ -61,6 +62,7 @@ describe("the switcher's architecture file", () => {
         { path: "ingests[2].id", message: '"stage-a" is also ingests[0]' },
         { path: "ingests[1].port", message: "port 9001 is also used by ingests[0]" },
         { path: "outputs.live.port", message: "port 9003 is also used by ingests[2]" },
+        { path: "outputs.preview.port", message: "port 1024 is kept for the bus flows' closed standby source" },
       ]),
     );
   });
@@ -169,6 +171,23 @@ describe("the switcher's architecture file", () => {
       expect(unlisted.ok || unlisted.faults).toEqual([
         { path: "network.outputAllowCidrs", message: "the live and preview SRT-listener outputs need the CIDRs allowed to pull" },
       ]);
+    });
+
+    it("with outputsOnVpc, refuses an SRT caller to an address outside the switcher's VPCs (they reach nothing else)", async () => {
+      const file = await twoRegions();
+      file.network = network;
+      file.outputs.preview = { protocol: "srt-caller", destination: "198.51.100.7:9102" };
+      const outside = parseArchitecture(file);
+      file.outputs.preview.destination = "10.30.0.20:9102";
+      const inside = parseArchitecture(file);
+      file.outputs.preview.destination = "receiver.internal:9102";
+      const named = parseArchitecture(file);
+      file.network = { ...network, outputsOnVpc: false };
+      file.outputs.preview.destination = "198.51.100.7:9102";
+      const publicOutputs = parseArchitecture(file);
+
+      expect(outside.ok || outside.faults.map((fault) => fault.path)).toEqual(["outputs.preview.destination"]);
+      expect([inside.ok, named.ok, publicOutputs.ok]).toEqual([true, true, true]);
     });
   });
 

@@ -4,6 +4,10 @@ import { Network, networkIssues } from "./architecture-network.ts";
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and hyphens, up to 63");
 const Port = z.number().int().min(1024).max(65535);
+/** In AWS the live and preview flows wait on a closed listener on this port until the switcher points them at an ingest. */
+export const BUS_STANDBY_PORT = 1024;
+/** The most an ingest may send (MediaConnect's bound for a source). */
+export const MAX_INGEST_BITRATE_KBPS = 80_000;
 const Name = z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
 
 /**
@@ -24,7 +28,7 @@ export const Ingest = z
     port: Port,
     passphraseSecret: SecretRef,
     allowCidr: z.cidrv4("an IPv4 CIDR such as 203.0.113.0/24"),
-    maxBitrateKbps: z.number().int().min(100).max(80_000),
+    maxBitrateKbps: z.number().int().min(100).max(MAX_INGEST_BITRATE_KBPS),
   })
   .strict();
 
@@ -86,11 +90,18 @@ export const Architecture = z
     architecture.ingests.forEach((ingest, index) => claim(ingest.port, ["ingests", index, "port"]));
     for (const bus of ["live", "preview"] as const) {
       const output = architecture.outputs[bus];
-      if (output.protocol === "srt-listener") claim(output.port, ["outputs", bus, "port"]);
+      if (output.protocol !== "srt-listener") continue;
+      if (output.port === BUS_STANDBY_PORT)
+        context.addIssue({ code: "custom", path: ["outputs", bus, "port"], message: `port ${BUS_STANDBY_PORT} is kept for the bus flows' closed standby source` });
+      else claim(output.port, ["outputs", bus, "port"]);
     }
     if (architecture.network) {
       const listening = (["live", "preview"] as const).filter((bus) => architecture.outputs[bus].protocol === "srt-listener");
-      for (const issue of networkIssues(architecture.network, [...regions], listening)) context.addIssue({ code: "custom", ...issue });
+      const calling = (["live", "preview"] as const).flatMap((bus) => {
+        const output = architecture.outputs[bus];
+        return output.protocol === "srt-caller" ? [{ bus, destination: output.destination }] : [];
+      });
+      for (const issue of networkIssues(architecture.network, [...regions], listening, calling)) context.addIssue({ code: "custom", ...issue });
     }
   });
 export type Architecture = z.infer<typeof Architecture>;

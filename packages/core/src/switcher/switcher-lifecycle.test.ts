@@ -150,5 +150,11 @@ describe("Switchers, applied and released by steps after the request", () => {
     expect(other).toBeInstanceOf(InvalidInput);
     expect(other).toMatchObject({ field: "id" });
     expect(same.id).toBe(id);
+
+    // Two requests with one new id at once: one is created, the other answered 409 on id.
+    const racing = "sw-0000000000000abe";
+    const outcomes = await Promise.allSettled([use.create(account.id, { ...festival, id: racing }), use.create(account.id, { ...festival, id: racing })]);
+    expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
+    expect(outcomes.find((outcome) => outcome.status === "rejected")).toMatchObject({ reason: { name: "Conflict", details: { field: "id" } } });
   });
 });
