@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseArchitecture, type Architecture } from "../packages/core/src/switcher/architecture.ts";
+import type { Architecture } from "../packages/core/src/switcher/architecture.ts";
 import { InvalidSwitcherDeployment, readSwitcherDeployment, readSwitcherDeployments } from "./switcher-deployment.ts";
-import { file, network, switcherId } from "./switcher-testing.ts";
+import { architectureOf, env, file, network, switcherId } from "./switcher-testing.ts";
 
-const env = {
-  VISIONSTREAM_SWITCHER_FILE: "switcher.json",
-  VISIONSTREAM_SWITCHER_ID: switcherId,
-  VISIONSTREAM_SWITCHER_NETWORK: JSON.stringify(network),
-};
-const parsed = parseArchitecture(file);
-if (!parsed.ok) throw new Error(JSON.stringify(parsed.faults));
-const architecture: Architecture = parsed.architecture;
+const architecture: Architecture = architectureOf(file);
 
 function faults(env: Record<string, string | undefined>, text = JSON.stringify(file)): string[] {
   try {

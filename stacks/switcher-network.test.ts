@@ -6,6 +6,7 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseArchitecture, type Architecture } from "../packages/core/src/switcher/architecture.ts";
 import { busStandbySource } from "../packages/aws/src/mediaconnect/switcher-network.ts";
 import { recordingOptions, type DeclaredOptions } from "./pulumi-options-testing.ts";
+import { file as withoutNetwork } from "./switcher-testing.ts";
 import { InvalidSwitcherDeployment, readSwitcherDeployment, switcherRegionTemplate } from "./switcher.ts";
 
 type Registered = { type: string; name: string; inputs: Record<string, unknown> };
@@ -16,21 +17,6 @@ const resolved = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => ou
 
 const switcherId = "sw-0123456789abcdef";
 const tag = { "visionstream:switcher": switcherId };
-const withoutNetwork = {
-  name: "festival",
-  regions: [
-    { id: "eu-west-1", name: "Ireland" },
-    { id: "us-east-1", name: "Virginia" },
-  ],
-  ingests: [
-    { id: "stage-a", name: "Main stage", region: "eu-west-1", protocol: "srt-listener", port: 9001, passphraseSecret: "festival/stage-a", allowCidr: "203.0.113.0/24", maxBitrateKbps: 20000 },
-    { id: "stage-b", name: "Second stage", region: "us-east-1", protocol: "srt-listener", port: 9002, passphraseSecret: "festival/stage-b", allowCidr: "198.51.100.0/24", maxBitrateKbps: 15000 },
-  ],
-  outputs: {
-    live: { protocol: "srt-listener", port: 9101, passphraseSecret: "festival/live" },
-    preview: { protocol: "srt-caller", destination: "10.20.0.5:9102" },
-  },
-};
 const network = {
   regions: { "eu-west-1": { vpcCidr: "10.20.0.0/16" }, "us-east-1": { vpcCidr: "10.30.0.0/16" } },
   outputsOnVpc: true,

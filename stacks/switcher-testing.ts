@@ -1,3 +1,5 @@
+import { parseArchitecture, type Architecture } from "../packages/core/src/switcher/architecture.ts";
+
 export const switcherId = "sw-0123456789abcdef";
 /** A two-region switcher's architecture file without a network section, as the stacks' tests deploy it. */
 export const file = {
@@ -23,3 +25,17 @@ export const network = {
   },
   outputAllowCidrs: ["192.0.2.0/24"],
 };
+
+/** The environment of a deploy of that one file. */
+export const env = {
+  VISIONSTREAM_SWITCHER_FILE: "switcher.json",
+  VISIONSTREAM_SWITCHER_ID: switcherId,
+  VISIONSTREAM_SWITCHER_NETWORK: JSON.stringify(network),
+};
+
+/** The file, parsed. */
+export function architectureOf(input: unknown): Architecture {
+  const parsed = parseArchitecture(input);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.faults));
+  return parsed.architecture;
+}

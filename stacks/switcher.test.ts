@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { parseArchitecture, type Architecture } from "../packages/core/src/switcher/architecture.ts";
+import type { Architecture } from "../packages/core/src/switcher/architecture.ts";
 import {
   ALL_ACTIONS,
   switchSchedulePermissions,
@@ -11,7 +11,7 @@ import {
   switcherFilePermissions,
 } from "./permissions.ts";
 import { recordingOptions, type DeclaredOptions } from "./pulumi-options-testing.ts";
-import { file, network, switcherId } from "./switcher-testing.ts";
+import { architectureOf, env, file, network, switcherId } from "./switcher-testing.ts";
 import { switcherRegionTemplate, type SwitcherDeployment } from "./switcher.ts";
 
 type Registered = { type: string; name: string; inputs: Record<string, unknown> };
@@ -20,14 +20,7 @@ let declared: Map<string, DeclaredOptions>;
 const stackOptions = (name: string) => declared.get(`cloudformation.Stack ${name}`);
 const resolved = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
 
-const env = {
-  VISIONSTREAM_SWITCHER_FILE: "switcher.json",
-  VISIONSTREAM_SWITCHER_ID: switcherId,
-  VISIONSTREAM_SWITCHER_NETWORK: JSON.stringify(network),
-};
-const parsed = parseArchitecture(file);
-if (!parsed.ok) throw new Error(JSON.stringify(parsed.faults));
-const architecture: Architecture = parsed.architecture;
+const architecture: Architecture = architectureOf(file);
 const deployment = { switcherId, architecture, network } satisfies SwitcherDeployment;
 const roleArn = "arn:aws:iam::111122223333:role/switcher-mediaconnect";
 const secretArn = (name: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${name}-AbCdEf`;

@@ -29,6 +29,8 @@ type Entry = { source: string; "detail-type": string; detail: unknown; resources
  */
 export class FakeSwitcherFlows {
   readonly flows = new Map<string, Flow & { region: string }>();
+  /** Flows another apply starts just before this one asks: its StartFlow finds them running (409). */
+  readonly startedByAnother = new Set<string>();
   /** Flow name → why MediaConnect refuses to start it (400). */
   readonly refusals = new Map<string, string>();
   private next = 1;
@@ -58,6 +60,7 @@ export class FakeSwitcherFlows {
       const started = flow(input.FlowArn);
       const refusal = this.refusals.get(started.Name!);
       if (refusal) throw new BadRequestException({ message: refusal, $metadata: {} } as never);
+      if (this.startedByAnother.delete(started.Name!)) started.Status = "ACTIVE";
       if (started.Status !== "STANDBY") throw new ConflictException({ message: `flow is ${started.Status}`, $metadata: {} } as never);
       started.Status = "ACTIVE";
       return { FlowArn: input.FlowArn, Status: "STARTING", ...metadata };
