@@ -16,6 +16,7 @@ import { EventBridgePublisher } from "@visionstream/aws/eventbridge/event-publis
 import { AwsLiveEngine } from "@visionstream/aws/medialive/live-engine";
 import { AwsSwitcherEngine } from "@visionstream/aws/mediaconnect/switcher-engine";
 import { regionalCloudWatch } from "@visionstream/aws/mediaconnect/switcher-health";
+import { perRegion } from "@visionstream/aws/regional-clients";
 import { EventBridgeSwitchScheduler } from "@visionstream/aws/scheduler/switch-scheduler";
 import { NotFound } from "@visionstream/core";
 import { readAwsConfig } from "./config.ts";
@@ -29,12 +30,8 @@ export function awsRuntime() {
   const dynamo = dynamoClient({ region });
   const secrets = new SecretsManagerClient({ region });
   const s3 = new S3Client({ region });
-  const mediaconnect = new Map<string, MediaConnectClient>();
-  const mediaConnectIn = (flowRegion: string) => {
-    // One attempt per SDK call: the engine retries throttling itself, within MediaConnect's rate.
-    if (!mediaconnect.has(flowRegion)) mediaconnect.set(flowRegion, new MediaConnectClient({ region: flowRegion, maxAttempts: 1 }));
-    return mediaconnect.get(flowRegion)!;
-  };
+  // One attempt per SDK call: the engine retries throttling itself, within MediaConnect's rate.
+  const mediaConnectIn = perRegion((flowRegion) => new MediaConnectClient({ region: flowRegion, maxAttempts: 1 }));
   const wired = domain(
     documentClient(dynamo),
     config.VISIONSTREAM_TABLE,

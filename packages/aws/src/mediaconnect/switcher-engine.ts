@@ -44,6 +44,25 @@ const SLATE = "slate";
 const MONITOR_WAIT_MS = 3_000;
 const CUT_NOTE = "MediaConnect switches at the next packet";
 
+/** The panel's answers (health, thumbnails) by key, with when each was asked. */
+type Reused<V> = Map<string, { at: number; value: Promise<V> }>;
+
+/**
+ * The answer for `key`, reused for `ttlMs`. When the budget defers a fresh one (MonitoringDeferred: switching comes
+ * first), the last answer stands; an answer that failed is not kept.
+ */
+function reused<V>(cache: Reused<V>, key: string, ttlMs: number, load: () => Promise<V>): Promise<V> {
+  const cached = cache.get(key);
+  if (cached && Date.now() - cached.at < ttlMs) return cached.value;
+  const value = load().catch(async (error: unknown) => {
+    if (error instanceof MonitoringDeferred && cached) return cached.value;
+    throw error;
+  });
+  cache.set(key, { at: Date.now(), value });
+  value.catch(() => cache.delete(key));
+  return value;
+}
+
 export interface AwsSwitcherEngineOptions {
   /** The MediaConnect client of a region (create them with maxAttempts: 1, so that throttling is retried here only). */
   client: (region: string) => MediaConnectClient;
@@ -83,10 +102,10 @@ export class AwsSwitcherEngine implements SwitcherEngine {
   private readonly healthTtlMs: number;
   private readonly cache = new Map<string, Promise<SwitcherFlows>>();
   private readonly buses: BusSwitches;
-  private readonly healthCache = new Map<string, { at: number; health: Promise<IngestHealth[]> }>();
+  private readonly healthCache: Reused<IngestHealth[]> = new Map();
   private readonly metrics: ((region: string) => CloudWatchClient) | undefined;
   private readonly thumbnailTtlMs: number;
-  private readonly thumbnails = new Map<string, { at: number; thumbnail: Promise<MonitorThumbnail | undefined> }>();
+  private readonly thumbnails: Reused<MonitorThumbnail | undefined> = new Map();
 
   constructor({
     client,
@@ -162,15 +181,7 @@ export class AwsSwitcherEngine implements SwitcherEngine {
   }
 
   async health(switcherId: string): Promise<IngestHealth[]> {
-    const cached = this.healthCache.get(switcherId);
-    if (cached && Date.now() - cached.at < this.healthTtlMs) return cached.health;
-    const health = this.measure(switcherId).catch(async (error: unknown) => {
-      if (error instanceof MonitoringDeferred && cached) return cached.health;
-      throw error;
-    });
-    this.healthCache.set(switcherId, { at: Date.now(), health });
-    health.catch(() => this.healthCache.delete(switcherId));
-    return health;
+    return reused(this.healthCache, switcherId, this.healthTtlMs, () => this.measure(switcherId));
   }
 
   async remove(switcherId: string): Promise<void> {
@@ -269,22 +280,15 @@ export class AwsSwitcherEngine implements SwitcherEngine {
 
   /** The source thumbnail of the bus flow (the stack enables them on the bus flows only), reused for thumbnailTtlMs. */
   async thumbnail(switcherId: string, bus: Bus): Promise<MonitorThumbnail | undefined> {
-    const key = `${switcherId}/${bus}`;
-    const cached = this.thumbnails.get(key);
-    if (cached && Date.now() - cached.at < this.thumbnailTtlMs) return cached.thumbnail;
-    const thumbnail = this.flowsOf(switcherId).then(async (flows) => {
-      const flow = flows.flows.get(busFlowName(switcherId, bus))!;
-      return sourceThumbnail(this.monitorRequests, flow, new Date()).catch(async (error: unknown) => {
-        if (error instanceof MonitoringDeferred && cached) return cached.thumbnail;
+    return reused(this.thumbnails, `${switcherId}/${bus}`, this.thumbnailTtlMs, async () => {
+      const flow = (await this.flowsOf(switcherId)).flows.get(busFlowName(switcherId, bus))!;
+      return sourceThumbnail(this.monitorRequests, flow, new Date()).catch((error: unknown) => {
         if (!(error instanceof NotFoundException)) throw error;
         // The stack replaced the flow: look it up again next time.
         this.forget(switcherId);
         return undefined;
       });
     });
-    this.thumbnails.set(key, { at: Date.now(), thumbnail });
-    thumbnail.catch(() => this.thumbnails.delete(key));
-    return thumbnail;
   }
 
   private forget(switcherId: string): void {

@@ -2,6 +2,7 @@ import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from "@a
 import { BadRequestException, DescribeFlowSourceMetadataCommand, DescribeFlowSourceThumbnailCommand } from "@aws-sdk/client-mediaconnect";
 import type { Architecture } from "@visionstream/core/switcher/architecture";
 import { flowName, type IngestHealth, type MonitorThumbnail } from "@visionstream/core/switcher/switcher";
+import { perRegion } from "../regional-clients.ts";
 import type { MediaConnectRequests } from "./requests.ts";
 import type { ListedFlows } from "./switcher-flows.ts";
 
@@ -16,14 +17,8 @@ const BITRATE_PERIOD_S = 10;
 /** How far back the newest figure is looked for: CloudWatch shows a datapoint some seconds after MediaConnect sent it. */
 const BITRATE_WINDOW_MS = 120_000;
 
-/** One CloudWatch client per region, made when first asked: the ingests' metrics are in their flows' regions. */
-export function regionalCloudWatch(): (region: string) => CloudWatchClient {
-  const clients = new Map<string, CloudWatchClient>();
-  return (region) => {
-    if (!clients.has(region)) clients.set(region, new CloudWatchClient({ region }));
-    return clients.get(region)!;
-  };
-}
+/** One CloudWatch client per region: the ingests' metrics are in their flows' regions. */
+export const regionalCloudWatch = () => perRegion((region) => new CloudWatchClient({ region }));
 
 /**
  * Each ingest's health in AWS: connected when its flow is ACTIVE and its source has transport stream programs

@@ -45,14 +45,17 @@ export function sourceHealthReaction(deps: SourceHealthDeps) {
     const state = sourceStateOf(event.detail.current);
     const lost = state === LOST;
     const flags = lost ? [] : raisedIndicators(event.detail.current.tr101);
+    /** The on-air loss after this event: kept, begun when the on-air source is lost, over once it sends again. */
+    const lostAfter = (current: Switcher) => {
+      const wasLost = current.liveIngestLost?.ingestId === ingestId;
+      if (lost && current.live === ingestId) return wasLost ? current.liveIngestLost : { ingestId, since: event.time };
+      return wasLost && SENDING.has(state) ? undefined : current.liveIngestLost;
+    };
     let applied = true;
     // Nothing new (a repeated report, a TR 101 290 event that raises what is already shown): no write, so health
     // reports never contend with operators' writes.
     const known = found.sourceHealth?.[ingestId];
-    const same =
-      known?.state === state &&
-      (known.warnings?.flags ?? []).join() === flags.join() &&
-      (lost ? found.live !== ingestId || found.liveIngestLost?.ingestId === ingestId : found.liveIngestLost?.ingestId !== ingestId || !SENDING.has(state));
+    const same = known?.state === state && (known.warnings?.flags ?? []).join() === flags.join() && lostAfter(found) === found.liveIngestLost;
     const stored = same ? found : await deps.change(found.accountId, found.id, (current) => {
       const previous = current.sourceHealth?.[ingestId];
       applied = !isOlder(previous, event.time);
@@ -62,12 +65,7 @@ export function sourceHealthReaction(deps: SourceHealthDeps) {
         state,
         ...(flags.length > 0 && { warnings: { flags, since: previous?.warnings?.since ?? event.time } }),
       };
-      const wasLost = current.liveIngestLost?.ingestId === ingestId;
-      const liveIngestLost =
-        lost && current.live === ingestId ? (wasLost ? current.liveIngestLost : { ingestId, since: event.time })
-        : wasLost && SENDING.has(state) ? undefined
-        : current.liveIngestLost;
-      return { ...current, sourceHealth: { ...current.sourceHealth, [ingestId]: health }, liveIngestLost };
+      return { ...current, sourceHealth: { ...current.sourceHealth, [ingestId]: health }, liveIngestLost: lostAfter(current) };
     });
     // A repeated loss switches again: the delivery that stored it may have failed before its switch was made.
     if (!applied || !lost || stored.live !== ingestId) return;
