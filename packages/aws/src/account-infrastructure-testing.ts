@@ -13,6 +13,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { AwsAccountInfrastructure } from "./account-infrastructure.ts";
 import type { SigningKey } from "./secrets/signing-key.ts";
+import type { StageCdn } from "./cloudfront/distribution-config.ts";
 
 export const s3 = mockClient(S3Client);
 export const cloudfront = mockClient(CloudFrontClient);
@@ -40,7 +41,7 @@ export const storedKey: SigningKey = generateKeyPairSync("rsa", {
   privateKeyEncoding: { type: "pkcs8", format: "pem" },
 });
 
-export function infrastructure(options: Partial<typeof stage> & { region?: string; prefix?: string } = {}) {
+export function infrastructure(options: Partial<StageCdn> & { region?: string; prefix?: string } = {}) {
   return new AwsAccountInfrastructure({
     s3: new S3Client({ region }),
     cloudfront: new CloudFrontClient({ region: "us-east-1" }),
@@ -49,6 +50,7 @@ export function infrastructure(options: Partial<typeof stage> & { region?: strin
     prefix: options.prefix ?? prefix,
     originAccessControls: options.originAccessControls ?? stage.originAccessControls,
     mediaPackage: options.mediaPackage ?? stage.mediaPackage,
+    ...(options.keyDelivery && { keyDelivery: options.keyDelivery }),
   });
 }
 

@@ -46,10 +46,10 @@ export class AwsAccountInfrastructure implements AccountInfrastructure {
   private readonly signers: AccountSigners;
   private readonly distributions: AccountDistributions;
 
-  constructor({ s3, cloudfront, secrets, region, prefix, originAccessControls, mediaPackage }: AwsAccountInfrastructureOptions) {
+  constructor({ s3, cloudfront, secrets, region, prefix, originAccessControls, mediaPackage, keyDelivery }: AwsAccountInfrastructureOptions) {
     this.prefix = parseResourcePrefix(prefix);
     this.region = region;
-    this.stage = parseStageCdn({ originAccessControls, mediaPackage });
+    this.stage = parseStageCdn({ originAccessControls, mediaPackage, ...(keyDelivery && { keyDelivery }) });
     this.buckets = new AccountBuckets(s3, region);
     this.signingKeys = new SigningKeySecrets(secrets, prefix);
     this.signers = new AccountSigners(cloudfront);

@@ -9,7 +9,7 @@ import {
   type VisionStreamEntry,
 } from "@visionstream/events";
 import type { Account } from "./accounts/account.ts";
-import { type ChannelSpec, type ChannelState, type IngestEndpoint, type LiveEngine, type LivePlayback, livePlaylistKey } from "./channels/channel.ts";
+import { type ChannelSpec, type ChannelState, type IngestEndpoint, type LiveEngine, type LivePlayback, localLivePlayback } from "./channels/channel.ts";
 import type { PathSignature, PlaybackSigner } from "./channels/playback.ts";
 import { newId } from "./ids.ts";
 import type { EventPublisher, StepResult } from "./ports.ts";
@@ -72,7 +72,7 @@ type LiveStep = "startChannel" | "stopChannel" | "deleteChannel";
 export class FakeLiveEngine extends FakePort<"createChannel" | LiveStep> implements LiveEngine {
   during?: (step: LiveStep) => Promise<void>;
   /** Where live output is served: the local engine's shape unless a test gives another (MediaPackage's). */
-  playbackOf = (channelId: string): LivePlayback => ({ root: `live/${channelId}`, hls: livePlaylistKey(channelId) });
+  playbackOf = (channelId: string): LivePlayback => localLivePlayback(channelId);
   private created = 0;
   private readonly pending = new Map<LiveStep, number>();
   private notRunning = 0;

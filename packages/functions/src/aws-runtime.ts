@@ -45,6 +45,7 @@ export function awsRuntime() {
         prefix,
         originAccessControls: { s3: config.VISIONSTREAM_S3_OAC_ID, mediaPackage: config.VISIONSTREAM_MEDIAPACKAGE_OAC_ID },
         mediaPackage: { channelGroup: config.VISIONSTREAM_MEDIAPACKAGE_CHANNEL_GROUP, egressDomain: config.VISIONSTREAM_MEDIAPACKAGE_EGRESS_DOMAIN },
+        keyDelivery: { domain: config.VISIONSTREAM_KEY_DELIVERY_DOMAIN, originAccessControl: config.VISIONSTREAM_KEY_DELIVERY_OAC_ID },
       }),
       signer: new CloudFrontPlaybackSigner(async (accountId) => {
         const account = await repositories.accounts.get(accountId);
@@ -58,6 +59,7 @@ export function awsRuntime() {
         roleArn: config.VISIONSTREAM_MEDIALIVE_ROLE_ARN,
         prefix,
         channelGroup: config.VISIONSTREAM_MEDIAPACKAGE_CHANNEL_GROUP,
+        keyServer: { url: config.VISIONSTREAM_SPEKE_URL, roleArn: config.VISIONSTREAM_SPEKE_ROLE_ARN },
       }),
       assembler: new AwsVodAssembler({ mediaconvert: new MediaConvertClient({ region }), roleArn: config.VISIONSTREAM_MEDIACONVERT_ROLE_ARN }),
       store: new S3ObjectStore({ s3 }),

@@ -15,6 +15,12 @@ const AwsConfig = z.object({
   VISIONSTREAM_MEDIAPACKAGE_EGRESS_DOMAIN: z.string().min(1),
   VISIONSTREAM_S3_OAC_ID: z.string().min(1),
   VISIONSTREAM_MEDIAPACKAGE_OAC_ID: z.string().min(1),
+  /** The stage's SPEKE v2 key server (API Gateway, AWS_IAM) and the role MediaPackage assumes to call it. */
+  VISIONSTREAM_SPEKE_URL: z.url().startsWith("https://"),
+  VISIONSTREAM_SPEKE_ROLE_ARN: z.string().startsWith("arn:aws:iam::"),
+  /** The viewer key delivery's function URL host, and the origin access control the distributions read it through. */
+  VISIONSTREAM_KEY_DELIVERY_DOMAIN: z.string().min(1),
+  VISIONSTREAM_KEY_DELIVERY_OAC_ID: z.string().min(1),
   /** Where the pages (player, switcher panel) are hosted: the static site. */
   VISIONSTREAM_WEB_URL: z.url(),
   AWS_REGION: z.string().min(1),
@@ -23,6 +29,16 @@ export type AwsConfig = z.infer<typeof AwsConfig>;
 
 const ApiConfig = AwsConfig.extend({ VISIONSTREAM_ADMIN_TOKEN: z.string().min(16) });
 export type ApiConfig = z.infer<typeof ApiConfig>;
+
+/** The key server's function reads only these: no table, no bus (keys are derived, key URIs follow the packaging names). */
+const KeyServerConfig = AwsConfig.pick({ VISIONSTREAM_RESOURCE_PREFIX: true, VISIONSTREAM_MEDIAPACKAGE_CHANNEL_GROUP: true, AWS_REGION: true }).extend({
+  VISIONSTREAM_KEY_SERVER_SECRET_ARN: z.string().startsWith("arn:aws:secretsmanager:"),
+});
+export type KeyServerConfig = z.infer<typeof KeyServerConfig>;
+
+/** AWS's viewer key delivery: the key server's settings, and the table, to check that a key is asked for a channel of the distribution's account. */
+const KeyDeliveryConfig = KeyServerConfig.extend({ VISIONSTREAM_TABLE: z.string().min(1) });
+export type KeyDeliveryConfig = z.infer<typeof KeyDeliveryConfig>;
 
 export class MissingConfiguration extends Error {
   override name = "MissingConfiguration";
@@ -36,6 +52,16 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
 /** The API function's configuration: the event handlers' plus the operator token. */
 export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return read(ApiConfig, env);
+}
+
+/** The viewer key delivery's configuration (AWS). */
+export function readKeyDeliveryConfig(env: NodeJS.ProcessEnv = process.env): KeyDeliveryConfig {
+  return read(KeyDeliveryConfig, env);
+}
+
+/** The SPEKE key server's configuration. */
+export function readKeyServerConfig(env: NodeJS.ProcessEnv = process.env): KeyServerConfig {
+  return read(KeyServerConfig, env);
 }
 
 function read<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { documentClient } from "@visionstream/aws";
 import { startTestTables, type TestTables } from "@visionstream/aws/dynamodb/testing";
-import { Authenticator, type AccountInfrastructure, type ChannelSpec, type LiveEngine, type StepResult, type SwitcherEngine } from "@visionstream/core";
+import { Authenticator, type AccountInfrastructure, type ChannelSpec, type LiveEngine, localLivePlayback, type StepResult, type SwitcherEngine } from "@visionstream/core";
 import { FakeObjectStore, FakeSigner } from "@visionstream/core/testing";
 import { matchesPattern, type RuleName, Rules } from "@visionstream/events";
 import type { Context } from "aws-lambda";
@@ -77,7 +77,7 @@ class SlowLiveEngine implements LiveEngine {
     return "done";
   }
   livePlayback(channelId: string) {
-    return { root: `live/${channelId}`, hls: `live/${channelId}/master.m3u8` };
+    return localLivePlayback(channelId);
   }
 }
 

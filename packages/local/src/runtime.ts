@@ -35,6 +35,7 @@ import { LocalSwitcherEngine } from "./mediaconnect/switcher-engine.ts";
 import { LocalVodAssembler } from "./mediaconvert/assembler.ts";
 import { LocalObjectStore } from "./s3/object-store.ts";
 import { ensureWebBuilt, webApp } from "./web.ts";
+import { localKeyServer } from "./key-server.ts";
 
 export const TABLES = { table: "visionstream", idempotencyTable: "visionstream-idempotency" };
 const HOST = "127.0.0.1";
@@ -99,6 +100,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       ...(config.ladder ? { ladder: config.ladder } : {}),
       ...(config.preset ? { preset: config.preset } : {}),
       mediaNiceness: config.mediaNiceness ?? DEFAULT_MEDIA_NICENESS,
+      cdnOrigin: () => cdnOrigin,
       ...(config.drainTimeoutMs !== undefined ? { drainTimeoutMs: config.drainTimeoutMs } : {}),
     });
     stops.push(() => engine.close());
@@ -161,6 +163,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     const web = webApp(await ensureWebBuilt());
     const api = createApi({ accounts, authenticator, channels, recordings, media, switchers });
     const front = new Hono();
+    front.route("/", localKeyServer({ layout, adminToken: config.adminToken }));
     front.route("/", api);
     front.route("/", web);
     front.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`), 404));

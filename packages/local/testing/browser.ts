@@ -22,6 +22,8 @@ export function launchChromium(executablePath = CHROMIUM_PATH): Promise<Browser>
 
 /** The shape of `window.visionstreamPlayer` (packages/web/src/player-state.ts) that tests read. */
 export interface PlayerSnapshot {
+  /** The format played: "hls", "hlsCmaf", "dash", "mss" or "file". */
+  format: string | null;
   levels: { width: number; height: number; bitrate: number }[];
   currentLevel: number;
   fatalError: string | null;
@@ -46,6 +48,7 @@ async function snapshot(page: Page): Promise<PlayerSnapshot & { currentTime: num
     const player = (window as unknown as { visionstreamPlayer?: PlayerSnapshot }).visionstreamPlayer;
     return {
       currentTime: document.querySelector("video")?.currentTime ?? 0,
+      format: player?.format ?? null,
       levels: player?.levels ?? [],
       currentLevel: player?.currentLevel ?? -1,
       fatalError: player ? player.fatalError : "the page exposes no window.visionstreamPlayer",

@@ -16,7 +16,7 @@ export const SMALL_LADDER: Ladder = {
 
 /** Pids of the ffmpeg that transcodes this channel: the only processes writing under its live directory. */
 export async function transcoderPids(channelId: string): Promise<number[]> {
-  const { stdout } = await promisify(execFile)("pgrep", ["-f", `ffmpeg .*/live/${channelId}/`]).catch(() => ({ stdout: "" }));
+  const { stdout } = await promisify(execFile)("pgrep", ["-f", `ffmpeg .*/(live|mediapackage)/${channelId}/`]).catch(() => ({ stdout: "" }));
   return stdout.split("\n").filter(Boolean).map(Number);
 }
 

@@ -43,6 +43,12 @@ export function hlsFailure(data: ErrorData): Failure {
   if (data.details === Hls.ErrorDetails.MANIFEST_INCOMPATIBLE_CODECS_ERROR) {
     return { message: "cannot play: this browser does not support the stream's codecs", detail: data.details };
   }
+  if (data.type === Hls.ErrorTypes.KEY_SYSTEM_ERROR) {
+    // A ClearKey licence refused by the CDN reads like any other refused request; anything else is the browser's CDM.
+    return status
+      ? { message: httpFailureMessage(status), detail: `HTTP ${status} loading the decryption key (${data.details})` }
+      : { message: "cannot play: the stream could not be decrypted", detail: data.details };
+  }
   if (data.type === Hls.ErrorTypes.MEDIA_ERROR || data.type === Hls.ErrorTypes.MUX_ERROR) {
     return { message: "cannot play: the video could not be decoded", detail: data.details };
   }
@@ -62,4 +68,62 @@ export function mediaElementFailure(error: MediaError | null, status: number | u
   const detail = `${status ? `HTTP ${status}, ` : ""}MediaError ${code}${error?.message ? `: ${error.message}` : ""}`;
   if (status !== undefined && status >= 400) return { message: httpFailureMessage(status), detail };
   return { message: MEDIA_ERROR_MESSAGES[code] ?? "cannot play: the video failed", detail };
+}
+
+/** A dash.js error (`player.on("error")`): its code and message. */
+export interface DashError {
+  code: number | null;
+  message: string | null;
+}
+
+// dash.js's error codes (dashjs' Errors and ProtectionErrors), by what they mean to the viewer.
+const DASH_LOADING: Partial<Record<number, string>> = {
+  11: "the manifest",
+  25: "the manifest",
+  17: "a segment",
+  27: "a segment",
+  28: "an initialization segment",
+  114: "the decryption key",
+};
+const DASH_INVALID_MANIFEST = new Set([10, 31, 32, 34]);
+const DASH_UNSUPPORTED = new Set([23, 35, 201]);
+const DASH_CANNOT_DECRYPT = new Set([24, 36, 100, 101, 102, 103, 104, 105, 106, 107, 108, 110, 111, 112, 113]);
+/** Passing troubles dash.js lives with or retries itself: clock sync, a late segment, a live manifest update. */
+const DASH_TRANSIENT = new Set([16, 17, 20, 21, 22, 27, 33]);
+
+/** Whether a dash.js error is about loading the manifest (else a segment or key), to pick the HTTP status that explains it. */
+export function isDashManifestError(error: DashError): boolean {
+  return error.code === 11 || error.code === 25;
+}
+
+/**
+ * Whether a dash.js error stops playback for good. `status` is the HTTP status of the last failed request of
+ * its kind: a segment refused for lack of a grant is fatal, a late one is not.
+ */
+export function dashErrorIsFatal(error: DashError, status?: number): boolean {
+  if (error.code === null) return false;
+  if (!DASH_TRANSIENT.has(error.code)) return true;
+  return (error.code === 17 || error.code === 27) && (status === 401 || status === 403);
+}
+
+/** The HTTP status a license error carries in its message: `… status is "Forbidden" (403) …`. */
+function licenseStatus(message: string): number | undefined {
+  const match = /\((\d{3})\)/.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
+
+export function dashFailure(error: DashError, status?: number): Failure {
+  const code = error.code ?? 0;
+  const message = error.message ?? "";
+  const loading = DASH_LOADING[code];
+  if (loading) {
+    const httpStatus = code === 114 ? licenseStatus(message) : status || undefined;
+    return { message: httpFailureMessage(httpStatus), detail: `${httpStatus ? `HTTP ${httpStatus}` : "no answer"} loading ${loading} (dash.js ${code})` };
+  }
+  const detail = `dash.js ${code}: ${message}`;
+  if (DASH_INVALID_MANIFEST.has(code)) return { message: "cannot play: the manifest is not valid", detail };
+  if (DASH_UNSUPPORTED.has(code)) return { message: "cannot play: this browser does not support the stream's codecs", detail };
+  if (DASH_CANNOT_DECRYPT.has(code)) return { message: "cannot play: the stream could not be decrypted", detail };
+  if (code === 20 || code === 21) return { message: "cannot play: the video could not be decoded", detail };
+  return { message: "cannot play: the player failed", detail };
 }

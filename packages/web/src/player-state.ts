@@ -1,4 +1,6 @@
-/** One rendition of the stream, as its master playlist announces it. */
+import type { PlaybackFormat } from "./playback-format.ts";
+
+/** One rendition of the stream, as its master playlist (or manifest) announces it. */
 export interface Rendition {
   width: number;
   height: number;
@@ -15,7 +17,11 @@ export interface PlayerEvent {
 /** What the page exposes as `window.visionstreamPlayer`, for tests and monitoring. */
 export interface PlayerState {
   src: string | null;
-  mode: "hls.js" | "native" | "file" | null;
+  mode: "hls.js" | "dash.js" | "native" | "file" | null;
+  /** The format being played, from the link's `format` or inferred from `src`; null until known. */
+  format: PlaybackFormat | null;
+  /** Whether the player runs in its low-latency live mode (dash.js, following the manifest's signalling). */
+  lowLatency: boolean;
   levels: Rendition[];
   /** Index in `levels` of the rendition being played, -1 until one is. */
   currentLevel: number;
@@ -33,7 +39,7 @@ declare global {
 const MAX_EVENTS = 500;
 
 export function createPlayerState(src: string | null): PlayerState {
-  return { src, mode: null, levels: [], currentLevel: -1, autoLevel: true, fatalError: null, events: [] };
+  return { src, mode: null, format: null, lowLatency: false, levels: [], currentLevel: -1, autoLevel: true, fatalError: null, events: [] };
 }
 
 export function record(state: PlayerState, type: string, detail?: string): void {

@@ -1,12 +1,14 @@
 import Hls, { type ErrorData } from "hls.js";
 import { type Failure, hlsFailure, mediaElementFailure } from "./failure.ts";
+import { clearKeyLicenseUrl, formatLabel, type PlaybackFormat, playbackFormat, UnknownFormat } from "./playback-format.ts";
+import type { PlayerHost } from "./player-host.ts";
 import { createPlayerState, record, type Rendition } from "./player-state.ts";
 import { signerFor } from "./signed-url.ts";
 import { element } from "./dom.ts";
 
-
 const video = element("#video", HTMLVideoElement);
 const status = element("#status", HTMLParagraphElement);
+const formatText = element("#format", HTMLParagraphElement);
 const errorBox = element("#error", HTMLDivElement);
 const renditions = element("#renditions", HTMLElement);
 const renditionChoice = element("#rendition-choice", HTMLSelectElement);
@@ -15,6 +17,8 @@ const renditionList = element("#rendition-list", HTMLOListElement);
 const params = new URLSearchParams(location.search);
 const src = params.get("src");
 const auth = params.get("auth") ?? "";
+const formatParam = params.get("format");
+const license = params.get("license");
 const state = createPlayerState(src);
 window.visionstreamPlayer = state;
 
@@ -53,6 +57,28 @@ function showStatus(text: string): void {
   if (!state.fatalError) status.textContent = text;
 }
 
+function currentFormatLabel(): string {
+  return state.format ? formatLabel(state.format, state.lowLatency) : "";
+}
+
+function showFormat(): void {
+  formatText.hidden = state.format === null;
+  formatText.textContent = state.format ? `Format: ${currentFormatLabel()}` : "";
+}
+
+/** "Playing DASH (low latency): 1280×720, 2.0 Mb/s." */
+function showPlaying(): void {
+  const current = state.levels[state.currentLevel];
+  const label = currentFormatLabel();
+  const what = [label, current ? describe(current) : ""].filter(Boolean).join(": ");
+  showStatus(what ? `Playing ${what}.` : "Playing.");
+}
+
+/** The rendition menu drives whichever engine plays: it hands over an index in `state.levels`, or -1 for automatic. */
+function onRenditionChoice(choose: (level: number) => void): void {
+  renditionChoice.addEventListener("change", () => choose(Number(renditionChoice.value)));
+}
+
 function fail(failure: Failure): void {
   if (state.fatalError) return;
   state.fatalError = failure.message;
@@ -79,8 +105,7 @@ function play(): void {
 function watchVideoElement(): void {
   video.addEventListener("playing", () => {
     record(state, "playing");
-    const current = state.levels[state.currentLevel];
-    showStatus(current ? `Playing ${describe(current)}.` : "Playing.");
+    showPlaying();
   });
   video.addEventListener("waiting", () => {
     record(state, "waiting");
@@ -117,10 +142,17 @@ function isRecoverableNetworkError(data: ErrorData): boolean {
   return code === 0 || code >= 500 || /timeout$/i.test(data.details);
 }
 
-function playWithHlsJs(source: string, sign: (url: string) => string): void {
+function playWithHlsJs(source: string, sign: (url: string) => string, licenseUrl: string): void {
   const hls = new Hls({
     xhrSetup(xhr, url) {
       xhr.open("GET", sign(url), true);
+      xhr.withCredentials = true;
+    },
+    // CENC-encrypted fMP4 renditions announce W3C ClearKey; AES-128 keys come through xhrSetup like everything else.
+    emeEnabled: true,
+    drmSystems: { "org.w3.clearkey": { licenseUrl } },
+    licenseXhrSetup(xhr, url) {
+      xhr.open("POST", sign(url), true);
       xhr.withCredentials = true;
     },
   });
@@ -135,13 +167,19 @@ function playWithHlsJs(source: string, sign: (url: string) => string): void {
     showRenditions();
     play();
   });
+  hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => {
+    // Without a `format` in the link, the first playlist tells TS from fMP4 (CMAF) segments: the latter have an init segment.
+    if (formatParam || state.format !== "hls" || !data.details.fragments.some((fragment) => fragment.initSegment)) return;
+    state.format = "hlsCmaf";
+    showFormat();
+    if (!video.paused) showPlaying();
+  });
   hls.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => {
     state.currentLevel = data.level;
     state.autoLevel = hls.autoLevelEnabled;
     record(state, "levelSwitched", String(data.level));
     showRenditions();
-    const current = state.levels[data.level];
-    if (current && !video.paused) showStatus(`Playing ${describe(current)}.`);
+    if (!video.paused) showPlaying();
   });
   hls.on(Hls.Events.FRAG_BUFFERED, () => {
     networkRecoveries = 0;
@@ -169,33 +207,56 @@ function playWithHlsJs(source: string, sign: (url: string) => string): void {
     fail(hlsFailure(data));
   });
 
-  renditionChoice.addEventListener("change", () => {
-    hls.currentLevel = Number(renditionChoice.value);
+  onRenditionChoice((level) => {
+    hls.currentLevel = level;
     state.autoLevel = hls.autoLevelEnabled;
-    record(state, "renditionChosen", renditionChoice.value);
+    record(state, "renditionChosen", String(level));
   });
 
   hls.loadSource(source);
   hls.attachMedia(video);
 }
 
-function isFile(source: string): boolean {
-  return new URL(source, location.href).pathname.toLowerCase().endsWith(".mp4");
+async function playWithDash(host: PlayerHost, source: string, format: "dash" | "mss"): Promise<void> {
+  showStatus("Loading the player…");
+  try {
+    const { playWithDashJs } = await import("./dash-playback.ts");
+    await playWithDashJs(host, { source, format, licenseUrl: clearKeyLicenseUrl(source, license) });
+  } catch (error) {
+    fail({ message: "cannot play: the player failed to load", detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  }
+}
+
+function chosenFormat(source: string): PlaybackFormat | undefined {
+  try {
+    return playbackFormat(source, formatParam);
+  } catch (error) {
+    if (!(error instanceof UnknownFormat)) throw error;
+    fail({ message: "cannot play: the link names an unknown format", detail: error.message });
+    return undefined;
+  }
 }
 
 function start(): void {
   if (!src) {
-    fail({ message: "no stream: the link has no src parameter", detail: "player.html?src=<url-encoded URL>&auth=<url-encoded query string>" });
+    fail({ message: "no stream: the link has no src parameter", detail: "player.html?src=<url-encoded URL>&auth=<url-encoded query string>&format=hls|hlsCmaf|dash|mss" });
     return;
   }
+  const format = chosenFormat(src);
+  if (!format) return;
   watchVideoElement();
   const sign = signerFor(src, auth);
-  if (isFile(src)) {
+  state.format = format;
+  showFormat();
+  if (format === "file") {
     state.mode = "file";
     playWithVideoElement(sign(src));
+  } else if (format === "dash" || format === "mss") {
+    state.mode = "dash.js";
+    void playWithDash({ video, state, sign, showRenditions, showFormat, showStatus, showPlaying, fail, onRenditionChoice }, src, format);
   } else if (Hls.isSupported()) {
     state.mode = "hls.js";
-    playWithHlsJs(src, sign);
+    playWithHlsJs(src, sign, clearKeyLicenseUrl(src, license));
   } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
     // Only the first playlist can carry the signature here: the browser loads the rest itself, with signed cookies.
     state.mode = "native";
@@ -203,7 +264,7 @@ function start(): void {
   } else {
     fail({ message: "cannot play: this browser plays neither HLS nor Media Source Extensions", detail: navigator.userAgent });
   }
-  record(state, "started", state.mode ?? "none");
+  record(state, "started", `${state.mode ?? "none"} ${format}`);
 }
 
 start();

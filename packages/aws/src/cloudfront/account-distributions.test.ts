@@ -73,6 +73,37 @@ describe("the account distribution's live path", () => {
     );
   });
 
+  it("sends viewers' key requests under a channel's playback root, signed, never cached, to the key delivery function through its origin access control, naming the account", async () => {
+    fakeAws();
+    const keyDelivery = { domain: "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws", originAccessControl: "E1KEYSTAGEOAC" };
+
+    await infrastructure({ keyDelivery }).provision(accountId);
+
+    const config = createdConfig();
+    expect(config?.Origins?.Items?.[2]).toEqual({
+      Id: "key-delivery",
+      DomainName: keyDelivery.domain,
+      OriginAccessControlId: "E1KEYSTAGEOAC",
+      CustomHeaders: { Quantity: 1, Items: [{ HeaderName: "x-visionstream-account", HeaderValue: accountId }] },
+      CustomOriginConfig: { HTTPPort: 80, HTTPSPort: 443, OriginProtocolPolicy: "https-only", OriginSslProtocols: { Quantity: 1, Items: ["TLSv1.2"] } },
+    });
+    const behaviors = config?.CacheBehaviors?.Items ?? [];
+    expect(behaviors.map((behavior) => behavior.TargetOriginId)).toEqual([expect.stringMatching(/^visionstream-test-acc-/), "key-delivery", "mediapackage"]);
+    expect(behaviors[1]).toEqual(
+      expect.objectContaining({
+        PathPattern: "out/v1/visionstream-test/*/keys/*",
+        TrustedKeyGroups: { Enabled: true, Quantity: 1, Items: ["KG1"] },
+        CachePolicyId: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+        AllowedMethods: { Quantity: 3, Items: ["GET", "HEAD", "OPTIONS"], CachedMethods: { Quantity: 2, Items: ["GET", "HEAD"] } },
+      }),
+    );
+    // The first behaviour that matches takes the request: a key goes to the key delivery, a playlist to MediaPackage.
+    const behaviorOf = (path: string) => behaviors.find((behavior) => matchesPathPattern(behavior.PathPattern!, path))?.TargetOriginId;
+    const channelRoot = "/out/v1/visionstream-test/visionstream-test-ch-0123456789abcdef";
+    expect(behaviorOf(`${channelRoot}/keys/00112233445566778899aabbccddeeff`)).toBe("key-delivery");
+    expect(behaviorOf(`${channelRoot}/ts/master.m3u8`)).toBe("mediapackage");
+  });
+
   it("matches the paths MediaPackage v2 serves for the stage's channels, and nothing of the bucket", () => {
     const pattern = livePathPattern("visionstream-prod");
 

@@ -1,6 +1,7 @@
 import type { CacheBehavior, DistributionConfig } from "@aws-sdk/client-cloudfront";
 import { z } from "zod";
 import type { AccountResourceNames } from "../account-resources.ts";
+import { KEY_DELIVERY_ACCOUNT_HEADER, keyPathPattern } from "../mediapackage/key-paths.ts";
 import { livePathPattern } from "./path-patterns.ts";
 
 /**
@@ -11,6 +12,8 @@ import { livePathPattern } from "./path-patterns.ts";
  */
 export const MANAGED_POLICY = {
   cachingOptimized: "658327ea-f89d-4fab-a63d-7e88639e58f6",
+  /** Keys are answered per request: never kept at the edge, where a cached answer would outlive its grant. */
+  cachingDisabled: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
   /** "Designed for use with an origin that is an AWS Elemental MediaPackage endpoint": honours MediaPackage's max-age. */
   elementalMediaPackage: "08627262-05a9-4f76-9ded-b50ca2e3a84f",
   corsS3Origin: "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
@@ -23,6 +26,7 @@ export const MANAGED_POLICY = {
 } as const;
 
 export const MEDIA_PACKAGE_ORIGIN_ID = "mediapackage";
+export const KEY_DELIVERY_ORIGIN_ID = "key-delivery";
 
 const CloudFrontId = z.string().regex(/^[A-Z0-9]+$/, "a CloudFront id: capital letters and digits");
 const Hostname = z
@@ -36,6 +40,12 @@ export const StageCdn = z.object({
     channelGroup: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, "a MediaPackage v2 channel group name"),
     egressDomain: Hostname,
   }),
+  /**
+   * The key delivery function's URL (AWS_IAM auth), read through its own origin access control: viewers' HLS AES-128
+   * key requests under a channel's playback root reach it only through a distribution, with the playback grant checked.
+   * Absent: the distribution serves no keys.
+   */
+  keyDelivery: z.object({ domain: Hostname, originAccessControl: CloudFrontId }).optional(),
 });
 export type StageCdn = z.infer<typeof StageCdn>;
 
@@ -95,6 +105,30 @@ export function accountDistributionConfig(
     ResponseHeadersPolicyId: MANAGED_POLICY.simpleCors,
     TrustedKeyGroups: signed,
   };
+  // Listed before the live behaviour, whose pattern also matches: CloudFront takes the first behaviour that matches.
+  const keyBehavior: CacheBehavior | undefined = stage.keyDelivery && {
+    PathPattern: keyPathPattern(stage.mediaPackage.channelGroup),
+    TargetOriginId: KEY_DELIVERY_ORIGIN_ID,
+    ViewerProtocolPolicy: "https-only",
+    AllowedMethods: readOnlyMethods,
+    Compress: false,
+    CachePolicyId: MANAGED_POLICY.cachingDisabled,
+    ResponseHeadersPolicyId: MANAGED_POLICY.simpleCors,
+    TrustedKeyGroups: signed,
+  };
+  const keyOrigin = stage.keyDelivery && {
+    Id: KEY_DELIVERY_ORIGIN_ID,
+    DomainName: stage.keyDelivery.domain,
+    OriginAccessControlId: stage.keyDelivery.originAccessControl,
+    CustomHeaders: { Quantity: 1, Items: [{ HeaderName: KEY_DELIVERY_ACCOUNT_HEADER, HeaderValue: accountId }] },
+    CustomOriginConfig: {
+      HTTPPort: 80,
+      HTTPSPort: 443,
+      OriginProtocolPolicy: "https-only" as const,
+      OriginSslProtocols: { Quantity: 1, Items: ["TLSv1.2" as const] },
+    },
+  };
+  const behaviors = [{ ...bucketBehavior, PathPattern: "public/*" }, ...(keyBehavior ? [keyBehavior] : []), liveBehavior];
   return {
     CallerReference: accountId,
     Comment: names.distributionComment,
@@ -102,7 +136,7 @@ export function accountDistributionConfig(
     HttpVersion: "http2and3",
     PriceClass: "PriceClass_100",
     Origins: {
-      Quantity: 2,
+      Quantity: keyOrigin ? 3 : 2,
       Items: [
         {
           Id: names.bucketName,
@@ -121,10 +155,11 @@ export function accountDistributionConfig(
             OriginSslProtocols: { Quantity: 1, Items: ["TLSv1.2"] },
           },
         },
+        ...(keyOrigin ? [keyOrigin] : []),
       ],
     },
     DefaultCacheBehavior: { ...bucketBehavior, TrustedKeyGroups: signed },
-    CacheBehaviors: { Quantity: 2, Items: [{ ...bucketBehavior, PathPattern: "public/*" }, liveBehavior] },
+    CacheBehaviors: { Quantity: behaviors.length, Items: behaviors },
   };
 }
 

@@ -18,6 +18,7 @@ import type { ChannelSpec, IngestEndpoint, LiveEngine, LivePlayback } from "@vis
 import { DEFAULT_LADDER, type Ladder } from "@visionstream/core/channels/ladder";
 import { Conflict, InvalidInput, NotFound } from "@visionstream/core/errors";
 import type { StepResult } from "@visionstream/core/ports";
+import type { SpekeKeyServer } from "../mediapackage/origin-endpoints.ts";
 import { PackagingChannels } from "../mediapackage/packaging-channels.ts";
 import { MediaLiveInputs, ingestEndpoints } from "./inputs.ts";
 import {
@@ -40,6 +41,8 @@ export interface AwsLiveEngineOptions {
   prefix: string;
   /** The stage's MediaPackage v2 channel group. */
   channelGroup: string;
+  /** The stage's SPEKE v2 key server, which MediaPackage calls for the keys of encrypted channels. */
+  keyServer?: SpekeKeyServer;
   ladder?: Ladder;
 }
 
@@ -65,8 +68,9 @@ export class AwsLiveEngine implements LiveEngine {
   private readonly prefix: string;
   private readonly channelGroup: string;
   private readonly ladder: Ladder;
+  private readonly keyServer: SpekeKeyServer | undefined;
 
-  constructor({ medialive, mediapackage, roleArn, prefix, channelGroup, ladder = DEFAULT_LADDER }: AwsLiveEngineOptions) {
+  constructor({ medialive, mediapackage, roleArn, prefix, channelGroup, keyServer, ladder = DEFAULT_LADDER }: AwsLiveEngineOptions) {
     this.medialive = medialive;
     this.inputs = new MediaLiveInputs({ medialive, prefix });
     this.packagingChannels = new PackagingChannels({ mediapackage, channelGroup });
@@ -74,6 +78,7 @@ export class AwsLiveEngine implements LiveEngine {
     this.prefix = prefix;
     this.channelGroup = channelGroup;
     this.ladder = ladder;
+    this.keyServer = keyServer;
   }
 
   async createChannel(spec: ChannelSpec): Promise<{ engineChannelId: string; ingest: IngestEndpoint[] }> {
@@ -81,6 +86,9 @@ export class AwsLiveEngine implements LiveEngine {
       throw new InvalidInput("streamKey", "an RTMP channel needs a stream key");
     }
     if (!spec.distributionArn) throw new LiveResourceMissing("account", spec.accountId, "distribution ARN");
+    if (spec.encryption && !this.keyServer) {
+      throw new InvalidInput("encryption", "this stage has no key server for MediaPackage to call");
+    }
     const names = liveResourceNames(this.prefix, spec.channelId);
     const tags = {
       [TAG.prefix]: this.prefix,
@@ -94,6 +102,15 @@ export class AwsLiveEngine implements LiveEngine {
       description: `VisionStream channel ${spec.channelId} of account ${spec.accountId}`,
       segmentSeconds: this.ladder.segmentSeconds,
       distributionArn: spec.distributionArn,
+      latency: spec.latency ?? "normal",
+      ...(spec.encryption &&
+        this.keyServer && {
+          encryption: {
+            keyRotationSeconds: spec.encryption.keyRotationSeconds,
+            channelId: spec.channelId,
+            keyServer: this.keyServer,
+          },
+        }),
     });
     const existing = await this.findChannel(names.name);
     const engineChannelId =

@@ -60,7 +60,7 @@ describe("PackagingChannels.ensure", () => {
     ]);
   });
 
-  it("serves HLS on TS, HLS on CMAF and DASH on CMAF, a one-minute live window each, no startover", async () => {
+  it("serves HLS on TS, and HLS and DASH over one set of CMAF segments, a one-minute live window each, no startover", async () => {
     await packaging().ensure(spec);
 
     const window = { ManifestWindowSeconds: 60 };
@@ -78,22 +78,88 @@ describe("PackagingChannels.ensure", () => {
         ContainerType: "CMAF",
         Segment: { SegmentDurationSeconds: 2 },
         HlsManifests: [{ ManifestName: "master", ...window }],
-      },
-      {
-        ...channel,
-        OriginEndpointName: "dash",
-        ContainerType: "CMAF",
-        Segment: { SegmentDurationSeconds: 2 },
         DashManifests: [{ ManifestName: "manifest", ...window }],
       },
     ]);
+  });
+
+  it("serves a low-latency channel LL-HLS and DASH timed close to the live edge on CMAF, and HLS on TS as usual", async () => {
+    await packaging().ensure({ ...spec, latency: "low" });
+
+    const [ts, cmaf] = inputsOf(CreateOriginEndpointCommand);
+    expect(ts).toMatchObject({ HlsManifests: [{ ManifestName: "master" }] });
+    expect(ts).not.toHaveProperty("LowLatencyHlsManifests");
+    expect(cmaf).toStrictEqual({
+      ...channel,
+      OriginEndpointName: "cmaf",
+      ContainerType: "CMAF",
+      Segment: { SegmentDurationSeconds: 2 },
+      LowLatencyHlsManifests: [{ ManifestName: "master", ManifestWindowSeconds: 60 }],
+      DashManifests: [
+        {
+          ManifestName: "manifest",
+          ManifestWindowSeconds: 60,
+          MinUpdatePeriodSeconds: 2,
+          MinBufferTimeSeconds: 2,
+          SuggestedPresentationDelaySeconds: 4,
+          UtcTiming: { TimingMode: "HTTP_ISO", TimingSource: "https://time.akamai.com/?iso&ms" },
+        },
+      ],
+    });
+  });
+
+  it("encrypts an encrypted channel with keys from our SPEKE v2 key server: AES-128 clear key on TS, cbcs for the DRM systems on CMAF", async () => {
+    const keyServer = {
+      url: "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/visionstream-test/copyProtection",
+      roleArn: "arn:aws:iam::111122223333:role/visionstream-test-KeyServerRole-1a2b3c4",
+    };
+
+    await packaging().ensure({ ...spec, encryption: { keyRotationSeconds: 1800, channelId: "ch-0123456789abcdef", keyServer } });
+
+    const provider = {
+      EncryptionContractConfiguration: { PresetSpeke20Audio: "SHARED", PresetSpeke20Video: "SHARED" },
+      RoleArn: keyServer.roleArn,
+      Url: keyServer.url,
+    };
+    expect(inputsOf(CreateOriginEndpointCommand).map(({ OriginEndpointName, Segment }) => [OriginEndpointName, Segment])).toStrictEqual([
+      [
+        "ts",
+        {
+          SegmentDurationSeconds: 2,
+          Encryption: {
+            EncryptionMethod: { TsEncryptionMethod: "AES_128" },
+            KeyRotationIntervalSeconds: 1800,
+            SpekeKeyProvider: { ...provider, ResourceId: "ch-0123456789abcdef_ts", DrmSystems: ["CLEAR_KEY_AES_128"] },
+          },
+        },
+      ],
+      [
+        "cmaf",
+        {
+          SegmentDurationSeconds: 2,
+          Encryption: {
+            EncryptionMethod: { CmafEncryptionMethod: "CBCS" },
+            KeyRotationIntervalSeconds: 1800,
+            SpekeKeyProvider: { ...provider, ResourceId: "ch-0123456789abcdef_cmaf", DrmSystems: ["FAIRPLAY", "PLAYREADY", "WIDEVINE"] },
+          },
+        },
+      ],
+    ]);
+  });
+
+  it("rotates keys no faster than MediaPackage v2 allows (300 s)", async () => {
+    const keyServer = { url: "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/s/copyProtection", roleArn: "arn:aws:iam::111122223333:role/k" };
+
+    await packaging().ensure({ ...spec, encryption: { keyRotationSeconds: 60, channelId: "ch-0123456789abcdef", keyServer } });
+
+    expect(inputsOf(CreateOriginEndpointCommand).map(({ Segment }) => Segment?.Encryption?.KeyRotationIntervalSeconds)).toEqual([300, 300]);
   });
 
   it("lets each endpoint be read only through the account's distribution", async () => {
     await packaging().ensure(spec);
 
     const policies = inputsOf(PutOriginEndpointPolicyCommand);
-    expect(policies.map(({ OriginEndpointName }) => OriginEndpointName)).toEqual(["ts", "cmaf", "dash"]);
+    expect(policies.map(({ OriginEndpointName }) => OriginEndpointName)).toEqual(["ts", "cmaf"]);
     const [ts] = policies;
     expect(JSON.parse(ts!.Policy!).Statement).toStrictEqual([
       {
@@ -115,7 +181,7 @@ describe("PackagingChannels.ensure", () => {
 
     expect(mediapackage).not.toHaveReceivedCommand(CreateChannelCommand);
     expect(mediapackage).not.toHaveReceivedCommand(CreateOriginEndpointCommand);
-    expect(mediapackage).toHaveReceivedCommandTimes(PutOriginEndpointPolicyCommand, 3);
+    expect(mediapackage).toHaveReceivedCommandTimes(PutOriginEndpointPolicyCommand, 2);
   });
 });
 
@@ -173,10 +239,14 @@ describe("PackagingChannels.remove", () => {
 });
 
 describe("PackagingChannels.playback", () => {
-  it("is the channel's egress path under out/v1/<channel group>/", () => {
+  it("is the channel's egress paths under out/v1/<channel group>/: HLS on TS, HLS and DASH on CMAF, no MSS", () => {
+    const root = `out/v1/${channelGroup}/${name}`;
+
     expect(packaging().playback(name)).toStrictEqual({
-      root: `out/v1/${channelGroup}/${name}`,
-      hls: `out/v1/${channelGroup}/${name}/ts/master.m3u8`,
+      root,
+      hls: `${root}/ts/master.m3u8`,
+      hlsCmaf: `${root}/cmaf/master.m3u8`,
+      dash: `${root}/cmaf/manifest.mpd`,
     });
   });
 });

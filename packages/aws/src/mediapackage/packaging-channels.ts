@@ -15,22 +15,19 @@ import {
 import type { LivePlayback } from "@visionstream/core/channels/channel";
 import type { StepResult } from "@visionstream/core/ports";
 import {
+  DASH_MANIFEST,
   HLS_MANIFEST,
   ORIGIN_ENDPOINTS,
   cloudFrontReadPolicy,
   createOriginEndpointRequest,
   originEndpointArn,
-  type OriginEndpointName,
+  type OriginEndpointSettings,
 } from "./origin-endpoints.ts";
 
-/** The endpoint whose master playlist the playback API hands out: HLS on TS plays everywhere. */
-const HLS_ON_TS: OriginEndpointName = "ts";
-
-export interface PackagingChannelSpec {
+export interface PackagingChannelSpec extends OriginEndpointSettings {
   /** The MediaPackage v2 channel name (the MediaLive channel's name). */
   name: string;
   description: string;
-  segmentSeconds: number;
   /** The only reader the origin endpoints allow. */
   distributionArn: string;
 }
@@ -106,10 +103,18 @@ export class PackagingChannels {
     return "done";
   }
 
-  /** The channel's egress path, which the account's distribution serves under out/v1/<channel group>/. */
+  /**
+   * The channel's egress paths, which the account's distribution serves under out/v1/<channel group>/: HLS on TS, and
+   * HLS and DASH over the shared CMAF segments. No MSS (see ORIGIN_ENDPOINTS).
+   */
   playback(name: string): LivePlayback {
     const root = `out/v1/${this.channelGroup}/${name}`;
-    return { root, hls: `${root}/${HLS_ON_TS}/${HLS_MANIFEST}.m3u8` };
+    return {
+      root,
+      hls: `${root}/ts/${HLS_MANIFEST}.m3u8`,
+      hlsCmaf: `${root}/cmaf/${HLS_MANIFEST}.m3u8`,
+      dash: `${root}/cmaf/${DASH_MANIFEST}.mpd`,
+    };
   }
 }
 

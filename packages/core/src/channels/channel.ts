@@ -13,6 +13,16 @@ export type InputType = z.infer<typeof InputType>;
 export const Redundancy = z.enum(["SINGLE", "STANDARD"]);
 export type Redundancy = z.infer<typeof Redundancy>;
 
+/** "low": DASH with chunked CMAF, for a glass-to-glass of a few seconds; HLS stays at normal latency either way. */
+export const Latency = z.enum(["normal", "low"]);
+export type Latency = z.infer<typeof Latency>;
+
+/** The channel's media encrypted with keys of our own key server, a new key every keyRotationSeconds. */
+export const Encryption = z.object({
+  keyRotationSeconds: z.number().int().min(60).max(86_400).default(3_600),
+});
+export type Encryption = z.infer<typeof Encryption>;
+
 export const IngestEndpoint = z.object({
   /** rtmp://host:port/app (the stream key is the last path part, given apart) or rtp://host:port */
   url: z.string(),
@@ -27,6 +37,9 @@ export const Channel = z.object({
   inputType: InputType,
   redundancy: Redundancy,
   allowCidrs: z.array(z.string()),
+  /** Absent on channels made before latency could be chosen: normal. */
+  latency: Latency.optional(),
+  encryption: Encryption.optional(),
   state: ChannelState,
   /** The engine's own id (MediaLive channel id, or the local engine's). */
   engineChannelId: z.string().optional(),
@@ -68,6 +81,9 @@ export interface ChannelSpec {
   inputType: InputType;
   redundancy: Redundancy;
   allowCidrs: string[];
+  latency?: Latency;
+  /** Absent: the media is served in the clear (access is still signed). */
+  encryption?: Encryption;
   /** RTMP only: the stream name a publisher must use. */
   streamKey?: string;
   /** The account distribution's ARN (AWS): the only reader allowed by the packaging endpoints' policy. */
@@ -80,6 +96,12 @@ export interface LivePlayback {
   root: string;
   /** The HLS (MPEG-TS) master playlist. */
   hls: string;
+  /** The HLS multivariant playlist over CMAF (fragmented MP4) segments. */
+  hlsCmaf: string;
+  /** The DASH manifest over the same CMAF segments. */
+  dash: string;
+  /** The Smooth Streaming manifest, where the channel offers it. */
+  mss?: string;
 }
 
 /**
@@ -111,6 +133,12 @@ export interface LiveEngine {
 
 /** live/<channelId>/master.m3u8 on the local CDN; renditions at live/<channelId>/<rendition>/index.m3u8. */
 export const livePlaylistKey = (channelId: string) => `live/${channelId}/master.m3u8`;
+
+/** Where the local engine serves a channel: HLS-TS at the root, CMAF (HLS and DASH) under cmaf/, MSS under mss/. */
+export function localLivePlayback(channelId: string): LivePlayback {
+  const root = `live/${channelId}`;
+  return { root, hls: livePlaylistKey(channelId), hlsCmaf: `${root}/cmaf/master.m3u8`, dash: `${root}/cmaf/manifest.mpd`, mss: `${root}/mss/Manifest` };
+}
 
 export interface ChannelRepository {
   create(channel: Channel): Promise<void>;

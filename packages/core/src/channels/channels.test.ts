@@ -237,7 +237,10 @@ describe("Channels", () => {
   it("signs playback where the engine serves the channel's live output (MediaPackage's egress path in AWS)", async () => {
     const { account, engine, signer, use } = await channels();
     const channel = await use.create(account.id, RTMP);
-    engine.playbackOf = (channelId) => ({ root: `out/v1/vs-test/vs-test-${channelId}`, hls: `out/v1/vs-test/vs-test-${channelId}/ts/master.m3u8` });
+    engine.playbackOf = (channelId) => {
+      const root = `out/v1/vs-test/vs-test-${channelId}`;
+      return { root, hls: `${root}/ts/master.m3u8`, hlsCmaf: `${root}/cmaf/master.m3u8`, dash: `${root}/cmaf/manifest.mpd` };
+    };
 
     const playback = await use.playback(account.id, channel.id);
 

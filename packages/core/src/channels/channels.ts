@@ -10,7 +10,9 @@ import {
   type ChannelCommand,
   type ChannelRepository,
   type ChannelState,
+  Encryption,
   InputType,
+  Latency,
   type LiveEngine,
   Redundancy,
 } from "./channel.ts";
@@ -23,8 +25,23 @@ export const CreateChannelInput = z.object({
   inputType: InputType,
   redundancy: Redundancy.default("SINGLE"),
   allowCidrs: z.array(z.cidrv4("an IPv4 CIDR such as 203.0.113.0/24")).min(1).max(10),
+  latency: Latency.default("normal"),
+  encryption: Encryption.optional(),
 });
 export type CreateChannelInput = z.input<typeof CreateChannelInput>;
+
+export type PlaybackFormat = "hls" | "hlsCmaf" | "dash" | "mss";
+export type PlaybackFormats = { [format in Exclude<PlaybackFormat, "mss">]: string } & { mss?: string };
+
+export type PlaybackAnswer = PathSignature & {
+  channelId: string;
+  state: ChannelState;
+  latency: Latency;
+  encrypted: boolean;
+  hlsUrl: string;
+  formats: PlaybackFormats;
+  preferredFormat: PlaybackFormat;
+};
 
 export interface ChannelsDeps {
   channels: ChannelRepository;
@@ -90,7 +107,7 @@ export function Channels(deps: ChannelsDeps) {
   const now = () => deps.now?.() ?? new Date();
   const idleStopAfterMs = deps.idleStopAfterMs ?? 30 * 60_000;
   const playbackTtlMs = deps.playbackTtlMs ?? 60 * 60_000;
-  const playbackAnswers = new RecentReads<PathSignature & { channelId: string; state: ChannelState; hlsUrl: string }>({
+  const playbackAnswers = new RecentReads<PlaybackAnswer>({
     ttlMs: PLAYBACK_ANSWER_TTL_MS,
     now: () => now().getTime(),
   });
@@ -324,7 +341,21 @@ export function Channels(deps: ChannelsDeps) {
         const expiresAt = new Date(now().getTime() + playbackTtlMs);
         const live = deps.engine.livePlayback(channel.id);
         const signature = await deps.signer.signPath(accountId, `${account.cdnBaseUrl}/${live.root}/*`, expiresAt);
-        return { channelId: channel.id, state: channel.state, hlsUrl: `${account.cdnBaseUrl}/${live.hls}`, ...signature };
+        const url = (path: string) => `${account.cdnBaseUrl}/${path}`;
+        // An encrypted channel has no Smooth Streaming: its encryption would be PlayReady's, never the clear.
+        const formats: PlaybackFormats = { hls: url(live.hls), hlsCmaf: url(live.hlsCmaf), dash: url(live.dash), ...(live.mss && !channel.encryption ? { mss: url(live.mss) } : {}) };
+        const latency = channel.latency ?? "normal";
+        return {
+          channelId: channel.id,
+          state: channel.state,
+          latency,
+          encrypted: channel.encryption !== undefined,
+          hlsUrl: formats.hls,
+          formats,
+          /** The format a viewer gets unless they choose: DASH carries the low latency, HLS-TS plays everywhere. */
+          preferredFormat: latency === "low" ? "dash" : "hls",
+          ...signature,
+        };
       });
     },
 

@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { type Channel, type Channels, ChannelState, CreateChannelInput, exampleId, InputType, Redundancy } from "@visionstream/core";
+import { type Channel, type Channels, ChannelState, CreateChannelInput, Encryption, exampleId, InputType, Latency, type PlaybackFormats, Redundancy } from "@visionstream/core";
 import { type CallerEnv, callerAccount } from "./caller.ts";
 import { type PagesDeps, pagesUrl, playerLink } from "./playback.ts";
 import { idParam, jsonBody, jsonResponse, securedRoute } from "./route.ts";
@@ -11,6 +11,8 @@ const ChannelView = z
     inputType: InputType,
     redundancy: Redundancy,
     allowCidrs: z.array(z.string()),
+    latency: Latency,
+    encryption: Encryption.optional(),
     state: ChannelState,
     ingest: z.array(z.object({ url: z.string(), streamKey: z.string().optional() })),
     sessionId: z.string().optional(),
@@ -23,22 +25,35 @@ const ChannelView = z
 
 const CreateChannelBody = CreateChannelInput.strict().openapi("CreateChannel");
 
+const Format = z.enum(["hls", "hlsCmaf", "dash", "mss"]);
+const Formats = z.object({
+  hls: z.string().openapi({ description: "HLS on MPEG-TS" }),
+  hlsCmaf: z.string().openapi({ description: "HLS on CMAF (fragmented MP4)" }),
+  dash: z.string().openapi({ description: "DASH on the same CMAF segments (low-latency DASH on a low-latency channel)" }),
+  mss: z.string().optional().openapi({ description: "Smooth Streaming (clear channels only)" }),
+});
+
 const Playback = z
   .object({
     channelId: z.string(),
     state: ChannelState,
-    hlsUrl: z.string().openapi({ description: "The master playlist on the account's CDN" }),
+    latency: Latency,
+    encrypted: z.boolean().openapi({ description: "The media itself is encrypted (HLS AES-128, CMAF common encryption); keys come from the CDN under the same grant" }),
+    hlsUrl: z.string().openapi({ description: "The master playlist on the account's CDN (HLS on MPEG-TS)" }),
+    formats: Formats.openapi({ description: "Every format the channel is packaged in, from one encode" }),
+    players: Formats.openapi({ description: "The web player, ready to play each format" }),
+    preferredFormat: Format.openapi({ description: "What playerUrl plays: DASH for low latency, HLS on MPEG-TS otherwise" }),
     query: z.string().openapi({ description: "CloudFront signature (custom policy over the stream's path): append to every playlist and segment request" }),
     cookies: z.record(z.string(), z.string()).openapi({ description: "The same grant as CloudFront-* signed cookies" }),
     expiresAt: z.string(),
-    playerUrl: z.string().openapi({ description: "The web player, ready to play this stream" }),
+    playerUrl: z.string().openapi({ description: "The web player, ready to play this stream in its preferred format" }),
   })
   .openapi("Playback");
 
 const account = callerAccount("channels");
 const params = idParam("channel");
 const OneChannel = z.object({ channel: ChannelView });
-const view = (channel: Channel) => ChannelView.parse(channel);
+const view = (channel: Channel) => ChannelView.parse({ latency: "normal", ...channel });
 
 const routes = {
   create: securedRoute("post", "/channels", { body: jsonBody(CreateChannelBody) }, { 201: jsonResponse(OneChannel, "Created") }, "Create a live channel: RTMP (with a stream key) or RTP ingest, guarded by an IP allow-list; two ingest endpoints for STANDARD"),
@@ -61,6 +76,14 @@ export function channelRoutes(deps: { channels: Channels } & PagesDeps) {
     .openapi(routes.remove, async (c) => c.json({ channel: view(await channels.remove(account(c), c.req.valid("param").channelId)) }, 202))
     .openapi(routes.playback, async (c) => {
       const playback = await channels.playback(account(c), c.req.valid("param").channelId);
-      return c.json({ ...playback, playerUrl: playerLink(pagesUrl(deps, c.req.url), playback.hlsUrl, playback.query) }, 200);
+      const pages = pagesUrl(deps, c.req.url);
+      const player = (format: keyof PlaybackFormats, src: string) => playerLink(pages, src, playback.query, format);
+      const players: PlaybackFormats = {
+        hls: player("hls", playback.formats.hls),
+        hlsCmaf: player("hlsCmaf", playback.formats.hlsCmaf),
+        dash: player("dash", playback.formats.dash),
+        ...(playback.formats.mss ? { mss: player("mss", playback.formats.mss) } : {}),
+      };
+      return c.json({ ...playback, players, playerUrl: players[playback.preferredFormat] ?? players.hls }, 200);
     });
 }

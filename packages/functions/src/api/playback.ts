@@ -23,11 +23,12 @@ export interface PagesDeps {
 }
 export const pagesUrl = (deps: PagesDeps, requestUrl: string) => deps.webBaseUrl ?? requestUrl;
 
-/** The web player at `pagesUrl`, ready to play `src` (with `auth` added to every request when given). */
-export function playerLink(pagesUrl: string, src: string, auth?: string): string {
+/** The web player at `pagesUrl`, ready to play `src` (with `auth` added to every request when given) in `format` (else told by src). */
+export function playerLink(pagesUrl: string, src: string, auth?: string, format?: string): string {
   const url = new URL("/player.html", pagesUrl);
   url.searchParams.set("src", src);
   if (auth) url.searchParams.set("auth", auth);
+  if (format) url.searchParams.set("format", format);
   return url.toString();
 }
 

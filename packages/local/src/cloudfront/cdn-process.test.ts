@@ -46,6 +46,9 @@ describe("the CDN in a process of its own", () => {
     const first = await probe(cdn.url);
     expect(first?.status).toBe(404);
     expect(first?.body).toContain("<Code>NoSuchDistribution</Code>");
+    const time = await fetch(`${cdn.url}/time`);
+    expect(time.status).toBe(200);
+    expect(Math.abs(Date.parse(await time.text()) - Date.now())).toBeLessThan(2_000);
 
     const killed = cdn.pid()!;
     process.kill(killed, "SIGKILL");

@@ -1,15 +1,19 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
-import type { Stats } from "node:fs";
 import { type FileHandle, open, readFile, stat } from "node:fs/promises";
-import { extname, resolve, sep } from "node:path";
+import { basename, extname, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { Hono } from "hono";
+import { contentKey, InvalidKeyId, normalizeKid } from "@visionstream/core/keys/content-keys";
+import { clearKeyLicense, InvalidClearKeyRequest } from "@visionstream/core/keys/clearkey";
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { getCookie } from "hono/cookie";
 import { Distribution, type LocalLayout, SigningKeyPair } from "../account-infrastructure.ts";
 import { DEFAULT_MAX_UPLOAD_BYTES, isUploadKey, receiveUpload, UploadTooLarge, uploadSigningSecret, verifyUpload } from "../s3/media-uploads.ts";
 import { objectPath } from "../s3/object-store.ts";
+import { keyServerSecret } from "../secrets/key-server-secret.ts";
 import { DEFAULT_EDGE_CACHE, EdgeCache, type EdgeCacheOptions } from "./edge-cache.ts";
+import { awaitSegment, followGrowingSegment, isMediaSegment } from "./growing-segment.ts";
 import { verifySignedRequest } from "./signature.ts";
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -17,6 +21,7 @@ const CONTENT_TYPES: Record<string, string> = {
   ".ts": "video/mp2t",
   ".mp4": "video/mp4",
   ".m4s": "video/iso.segment",
+  ".mpd": "application/dash+xml",
   ".aac": "audio/aac",
   ".json": "application/json",
   ".html": "text/html; charset=utf-8",
@@ -34,7 +39,31 @@ const MESSAGES = {
   InvalidRange: "The requested range is not satisfiable",
   EntityTooLarge: "Your proposed upload exceeds the maximum allowed object size.",
   IncompleteBody: "The request body ended before the upload was complete.",
+  InvalidKeyId: "The key id is neither 32 hex digits nor a UUID.",
+  InvalidLicenseRequest: "The ClearKey license request is not valid",
+  LicenseRequestTooLarge: "The ClearKey license request is too large.",
+  MethodNotAllowed: "The specified method is not allowed against this resource.",
 } as const;
+
+/** A content type by file name; MSS names its objects without extensions. */
+function contentType(file: string): string {
+  const name = basename(file);
+  if (name === "Manifest") return "application/vnd.ms-sstr+xml";
+  if (name.startsWith("Fragments(")) return "video/mp4";
+  return CONTENT_TYPES[extname(name)] ?? "application/octet-stream";
+}
+
+/** Playlists and manifests change every segment; segments never do. */
+const isPlaylist = (key: string) => key.endsWith(".m3u8") || key.endsWith(".mpd") || basename(key) === "Manifest";
+
+/** The virtual objects of key delivery: `live/<channelId>/keys/<kid>` and `live/<channelId>/keys/clearkey`. */
+const KEY_PATH = /^live\/([^/]+)\/keys\/([^/]+)$/;
+const CLEARKEY = "clearkey";
+/** A ClearKey request names a few KIDs: a few hundred bytes. */
+const MAX_LICENSE_REQUEST_BYTES = 16 * 1024;
+const NO_STORE = "private, no-store";
+
+const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export interface CdnOptions {
   /** The largest object a presigned PUT may upload; S3's single-PUT limit (5 GiB) by default. */
@@ -42,8 +71,9 @@ export interface CdnOptions {
   edgeCache?: EdgeCacheOptions;
 }
 
-function cloudFrontError(code: keyof typeof MESSAGES, status: number, headers: Record<string, string> = {}) {
-  const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${MESSAGES[code]}</Message></Error>`;
+function cloudFrontError(code: keyof typeof MESSAGES, status: number, headers: Record<string, string> = {}, detail?: string) {
+  const message = escapeXml(detail ? `${MESSAGES[code]}: ${detail}` : MESSAGES[code]);
+  const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
   return new Response(body, { status, headers: { "content-type": "text/xml", ...headers } });
 }
 
@@ -81,7 +111,10 @@ function parseRange(header: string, size: number): { start: number; end: number 
   return start > end || start >= size ? "invalid" : { start, end };
 }
 
-/** The local CloudFront: one path prefix per distribution, signed URLs and cookies checked, byte ranges, CORS. */
+/**
+ * The local CloudFront: one path prefix per distribution, signed URLs and cookies checked, byte ranges, CORS; segments
+ * served while they are written; key delivery (HLS AES-128 keys, ClearKey licenses) under the same grant; /time.
+ */
 export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
   const app = new Hono();
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
@@ -135,14 +168,25 @@ export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
 
   app.options("*", (c) =>
     c.body(null, 204, {
-      "access-control-allow-methods": "GET, HEAD, PUT, OPTIONS",
+      "access-control-allow-methods": "GET, HEAD, PUT, POST, OPTIONS",
       "access-control-allow-headers": c.req.header("access-control-request-headers") ?? "Range",
       "access-control-max-age": "86400",
     }),
   );
 
-  app.on(["GET", "HEAD"], "/:distributionId/*", async (c) => {
-    const distributionId = c.req.param("distributionId");
+  /** The clock players align a live DASH timeline with (UTCTiming urn:mpeg:dash:utc:http-xsdate:2014). */
+  app.get("/time", (c) => c.text(new Date().toISOString(), 200, { "cache-control": "no-store" }));
+
+  let keySecret: Promise<Buffer> | undefined;
+  const secret = () =>
+    (keySecret ??= keyServerSecret(layout).catch((error: unknown) => {
+      keySecret = undefined;
+      throw error;
+    }));
+
+  /** The distribution and object key of a request, once its signature allows it (public/ needs none); else the refusal. */
+  async function authorize(c: Context) {
+    const distributionId = c.req.param("distributionId") ?? "";
     if (!DISTRIBUTION_ID.test(distributionId)) return cloudFrontError("NoSuchDistribution", 404);
     const loaded = await load(distributionId);
     if (!loaded || !loaded.distribution.enabled) return cloudFrontError("NoSuchDistribution", 404);
@@ -160,16 +204,47 @@ export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
       );
       if (!verdict.allowed) return cloudFrontError(verdict.reason, 403, { "x-visionstream-denied": verdict.detail });
     }
+    return { loaded, key };
+  }
+
+  /** An HLS AES-128 key: the 16 raw bytes of the channel's key for the KID, derived, never read from the bucket. */
+  async function deliverKey(c: Context, channelId: string, kid: string) {
+    if (kid === CLEARKEY) return cloudFrontError("MethodNotAllowed", 405, { allow: "POST, OPTIONS" });
+    let hex: string;
+    try {
+      hex = normalizeKid(kid);
+    } catch (error) {
+      if (error instanceof InvalidKeyId) return cloudFrontError("InvalidKeyId", 400);
+      throw error;
+    }
+    const { key } = contentKey(await secret(), channelId, hex);
+    const headers = { "content-type": "application/octet-stream", "cache-control": NO_STORE, "content-length": String(key.length) };
+    if (c.req.method === "HEAD") return c.body(null, 200, headers);
+    return c.body(new Uint8Array(key) as Uint8Array<ArrayBuffer>, 200, headers);
+  }
+
+  app.on(["GET", "HEAD"], "/:distributionId/*", async (c) => {
+    const allowed = await authorize(c);
+    if (allowed instanceof Response) return allowed;
+    const { loaded, key } = allowed;
+    const keyPath = KEY_PATH.exec(key);
+    if (keyPath) return deliverKey(c, keyPath[1]!, keyPath[2]!);
     const bucket = resolve(layout.bucketDir(loaded.distribution.bucketName));
     const file = resolve(bucket, key);
     if (!file.startsWith(bucket + sep)) return cloudFrontError("NoSuchKey", 404);
-    let info: Stats;
-    try {
-      info = await stat(file);
-    } catch {
-      return cloudFrontError("NoSuchKey", 404);
+    let info = await stat(file).catch(() => undefined);
+    if (!info && isMediaSegment(key)) {
+      // A segment still being written, or about to begin: followed as it grows, never kept by the edge cache.
+      if ((await awaitSegment(file)) === "growing") {
+        const headers = { "content-type": contentType(file), "cache-control": "no-store" };
+        if (c.req.method === "HEAD") return c.body(null, 200, headers);
+        // Ranges of a segment whose size is not known yet: the whole segment, from its start (200).
+        const growing = await followGrowingSegment(file);
+        if (growing) return c.body(growing, 200, headers);
+      }
+      info = await stat(file).catch(() => undefined);
     }
-    if (!info.isFile()) return cloudFrontError("NoSuchKey", 404);
+    if (!info?.isFile()) return cloudFrontError("NoSuchKey", 404);
     const kept = c.req.method === "GET" ? await edge.get(file, info) : undefined;
     // Not kept (large, or replaced meanwhile): opened before it is measured, so a live segment deleted meanwhile is
     // a 404, never a truncated 200.
@@ -190,9 +265,9 @@ export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
       }
     }
     const headers: Record<string, string> = {
-      "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+      "content-type": contentType(file),
       "accept-ranges": "bytes",
-      "cache-control": key.endsWith(".m3u8") ? "max-age=1" : "max-age=86400",
+      "cache-control": isPlaylist(key) ? "max-age=1" : "max-age=86400",
     };
     const rangeHeader = c.req.header("range");
     const range = rangeHeader ? parseRange(rangeHeader, size) : undefined;
@@ -212,6 +287,28 @@ export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
     const stream = Readable.toWeb(handle!.createReadStream({ start, end, autoClose: true })) as ReadableStream;
     return c.body(stream, status, headers);
   });
+
+  /** The ClearKey license server of a channel (W3C EME): the keys of the asked KIDs, under the same grant as its media. */
+  app.post(
+    "/:distributionId/*",
+    bodyLimit({ maxSize: MAX_LICENSE_REQUEST_BYTES, onError: () => cloudFrontError("LicenseRequestTooLarge", 413, { connection: "close" }) }),
+    async (c) => {
+      const allowed = await authorize(c);
+      if (allowed instanceof Response) return allowed;
+      const keyPath = KEY_PATH.exec(allowed.key);
+      if (!keyPath || keyPath[2] !== CLEARKEY) return cloudFrontError("MethodNotAllowed", 405, { allow: "GET, HEAD, PUT, OPTIONS" });
+      const channelId = keyPath[1]!;
+      const body = await c.req.text();
+      const keys = await secret();
+      try {
+        const license = clearKeyLicense(body, (kid) => contentKey(keys, channelId, kid));
+        return c.json(license, 200, { "cache-control": NO_STORE });
+      } catch (error) {
+        if (error instanceof InvalidClearKeyRequest) return cloudFrontError("InvalidLicenseRequest", 400, {}, error.message);
+        throw error;
+      }
+    },
+  );
 
   /** The local S3 presigned PUT: only under media/, only with a valid X-VS signature; it emits no event. */
   app.put("/:distributionId/*", async (c) => {

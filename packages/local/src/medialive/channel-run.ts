@@ -5,7 +5,9 @@ import type { RecordingGapReason } from "@visionstream/events";
 import { z } from "zod";
 import type { LocalLayout } from "../account-infrastructure.ts";
 import type { LocalBus } from "../eventbridge/bus.ts";
-import type { X264Preset } from "./ladder-args.ts";
+import { CMAF_DIR, MSS_DIR, type X264Preset } from "./ladder-args.ts";
+import { type EncryptingPackager, startEncryptingPackager } from "../mediapackage/packager.ts";
+import { keyServerSecret } from "../secrets/key-server-secret.ts";
 import { type SegmentWatcher, watchSegments } from "./segment-watcher.ts";
 import { startTranscoder, type Transcoder, type TranscoderExit } from "./transcoder.ts";
 import { logger } from "../logger.ts";
@@ -23,6 +25,8 @@ export const EngineChannel = z.object({
     redundancy: z.enum(["SINGLE", "STANDARD"]),
     allowCidrs: z.array(z.string()),
     streamKey: z.string().optional(),
+    latency: z.enum(["normal", "low"]).optional(),
+    encryption: z.object({ keyRotationSeconds: z.number().int().positive() }).optional(),
   }),
   ports: z.array(z.number().int()),
 });
@@ -44,6 +48,8 @@ export interface RunOptions {
    * still given; past it, what it has not encoded is lost and listed as a transcoder-behind gap of the recording.
    */
   drainTimeoutMs?: number;
+  /** The CDN's origin (http://host:port), where DASH players read the time; known once the CDN has started. */
+  cdnOrigin?: () => string;
 }
 
 /** See RunOptions.drainTimeoutMs. */
@@ -77,6 +83,7 @@ export class ChannelRun {
   /** When each endpoint last delivered, for the gaps. */
   private readonly lastMediaOf = new Map<Feed, number>();
   private watcher: SegmentWatcher | undefined;
+  private packager: EncryptingPackager | undefined;
   private monitor: NodeJS.Timeout | undefined;
   private inputLost = false;
   private lastMediaAt: number | undefined;
@@ -116,13 +123,36 @@ export class ChannelRun {
     return this.options.layout.bucketDir(this.channel.spec.bucketName);
   }
 
+  private get liveDir() {
+    return join(this.bucketDir, "live", this.channel.spec.channelId);
+  }
+
+  /**
+   * Where the transcoder writes: the live folder of the bucket for a channel in the clear; for an encrypted one a
+   * folder outside every bucket, which the encrypting packager publishes from (the recording reads its clear MPEG-TS).
+   */
+  private get outputDir() {
+    return this.channel.spec.encryption ? join(this.options.layout.dataDir, "mediapackage", this.channel.spec.channelId) : this.liveDir;
+  }
+
   async start(): Promise<void> {
     const { spec } = this.channel;
-    const liveDir = join(this.bucketDir, "live", spec.channelId);
-    await rm(liveDir, { recursive: true, force: true });
-    await mkdir(liveDir, { recursive: true });
+    for (const directory of new Set([this.liveDir, this.outputDir])) {
+      await rm(directory, { recursive: true, force: true });
+      await mkdir(directory, { recursive: true });
+    }
+    if (spec.encryption) {
+      this.packager = startEncryptingPackager({
+        sourceDir: this.outputDir,
+        liveDir: this.liveDir,
+        channelId: spec.channelId,
+        secret: await keyServerSecret(this.options.layout),
+        keyRotationSeconds: spec.encryption.keyRotationSeconds,
+        renditions: this.ladder.renditions.map((rendition) => rendition.name),
+      });
+    }
     this.watcher = watchSegments({
-      liveDir,
+      liveDir: this.outputDir,
       bucketDir: this.bucketDir,
       channelId: spec.channelId,
       sessionId: this.sessionId,
@@ -258,13 +288,21 @@ export class ChannelRun {
       return;
     }
     const startNumber = (this.watcher?.lastSequence() ?? 0) + 1;
+    const { latency = "normal", encryption } = this.channel.spec;
+    // The DASH and MSS muxers cannot continue an earlier run's numbering: a new transcoder starts them afresh.
+    if (startNumber > 1) await Promise.all([CMAF_DIR, MSS_DIR].map((name) => rm(join(this.outputDir, name), { recursive: true, force: true })));
+    const cdnOrigin = this.options.cdnOrigin?.();
     const transcoder = startTranscoder({
       ladder: this.ladder,
       input: feed.input,
       stdin: attached.stream,
-      liveDir: join(this.bucketDir, "live", this.channel.spec.channelId),
+      liveDir: this.outputDir,
       startNumber,
       discontinuity: startNumber > 1,
+      latency,
+      // Smooth Streaming's encryption is PlayReady's: an encrypted channel has none rather than a clear one.
+      mss: !encryption,
+      ...(cdnOrigin ? { utcTimingUrl: `${cdnOrigin}/time` } : {}),
       stopTimeoutMs: this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
       ...(this.options.preset ? { preset: this.options.preset } : {}),
       ...(this.options.mediaNiceness !== undefined ? { niceness: this.options.mediaNiceness } : {}),
@@ -380,6 +418,7 @@ export class ChannelRun {
     this.active?.detach();
     if (encoding) await this.drain(encoding);
     await this.watcher?.close();
+    await this.packager?.close();
     if (this.inputLost) this.events.alert(this.id, { set: false, type: this.inputLossAlert, message: "Channel stopped", pipeline: 0 });
     if (this.encoderAlert) this.events.alert(this.id, { set: false, type: ENCODER_ALERT, message: "Channel stopped", pipeline: 0 });
   }

@@ -38,7 +38,7 @@ describe("ladderArguments", () => {
   });
 
   it("writes HLS variants named by rendition, numbered from startNumber", () => {
-    const args = ladderArguments(options);
+    const args = ladderArguments({ ...options, formats: "hls-ts" });
 
     expect(valueOf(args, "-var_stream_map")).toBe("v:0,a:0,name:1080p v:1,a:1,name:720p v:2,a:2,name:480p v:3,a:3,name:240p");
     expect(valueOf(args, "-start_number")).toBe("7");
@@ -48,9 +48,37 @@ describe("ladderArguments", () => {
   });
 
   it("opens a continuing run with a discontinuity", () => {
-    expect(valueOf(ladderArguments({ ...options, discontinuity: true }), "-hls_flags")).toBe(
+    expect(valueOf(ladderArguments({ ...options, discontinuity: true, formats: "hls-ts" }), "-hls_flags")).toBe(
       "delete_segments+independent_segments+temp_file+program_date_time+discont_start",
     );
+  });
+
+  it("hands one encode to HLS-TS, CMAF (DASH and HLS fMP4) and MSS through the tee muxer, escaped for its two readings", () => {
+    const args = ladderArguments({ ...options, utcTimingUrl: "http://127.0.0.1:8081/time" });
+    const [hls, dash, mss] = args.at(-1)!.split("|");
+
+    expect(args.at(-3)).toBe("-f");
+    expect(args.at(-2)).toBe("tee");
+    expect(args.join(" ")).toContain("-flags:v +global_header -flags:a +global_header");
+    expect(args.filter((arg) => arg === "-map")).toHaveLength(8);
+    expect(hls).toBe(
+      "[f=hls:bsfs/v=dump_extra:hls_time=2:hls_list_size=10:hls_flags=delete_segments+independent_segments+temp_file+program_date_time:" +
+        "hls_segment_type=mpegts:start_number=7:hls_segment_filename=/data/live/ch1/%v/seg_%05d.ts:" +
+        "var_stream_map=v\\\\\\:0,a\\\\\\:0,name\\\\\\:1080p v\\\\\\:1,a\\\\\\:1,name\\\\\\:720p v\\\\\\:2,a\\\\\\:2,name\\\\\\:480p v\\\\\\:3,a\\\\\\:3,name\\\\\\:240p]" +
+        "/data/live/ch1/%v/index.m3u8",
+    );
+    expect(dash).toBe(
+      "[f=dash:select=v,a\\\\\\:0,a\\\\\\:2:seg_duration=2:window_size=10:extra_window_size=5:use_template=1:use_timeline=0:hls_playlist=1:" +
+        "adaptation_sets=id=0,streams=0,1 id=1,streams=2,3 id=2,streams=a:utc_timing_url=http\\\\\\://127.0.0.1\\\\\\:8081/time]/data/live/ch1/cmaf/manifest.mpd",
+    );
+    expect(mss).toBe("[f=smoothstreaming:select=v,a\\\\\\:0,a\\\\\\:2:window_size=10:lookahead_count=2:min_frag_duration=2000000]/data/live/ch1/mss");
+  });
+
+  it("writes DASH as chunked CMAF with low-latency signalling for a low-latency channel, and no MSS when told", () => {
+    const tee = ladderArguments({ ...options, latency: "low", mss: false, targetLatencySeconds: 2 }).at(-1)!;
+
+    expect(tee.split("|")).toHaveLength(2);
+    expect(tee).toContain(":streaming=1:ldash=1:write_prft=1:target_latency=2]");
   });
 
   it("takes the media from wherever the input says, progress on fd 3", () => {

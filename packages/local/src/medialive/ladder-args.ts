@@ -31,7 +31,34 @@ export interface LadderArgumentsOptions {
   /** This run continues an earlier one: its first segment opens with #EXT-X-DISCONTINUITY. */
   discontinuity: boolean;
   preset?: X264Preset;
+  /** "all" (the default): HLS-TS, and from the same encode CMAF (HLS and DASH) and, unless mss is false, MSS. */
+  formats?: "all" | "hls-ts";
+  /** "low": DASH on chunked CMAF (a fragment per frame, written as it is encoded) with low-latency signalling. */
+  latency?: "normal" | "low";
+  /** Smooth Streaming too (default true with formats "all"). */
+  mss?: boolean;
+  /** Where DASH players read the time (urn:mpeg:dash:utc:http-xsdate:2014); needed for low latency. */
+  utcTimingUrl?: string;
+  /** Latency dash.js aims for on a low-latency channel, in seconds. */
+  targetLatencySeconds?: number;
 }
+
+/** CMAF segments (for HLS fMP4 and DASH) under this folder of the live folder, Smooth Streaming under MSS_DIR. */
+export const CMAF_DIR = "cmaf";
+export const DASH_MANIFEST = "manifest.mpd";
+export const MSS_DIR = "mss";
+
+/**
+ * A value inside a tee muxer's slave options: the tee reads the slave's bracket once and its options once more, so
+ * ":" (option separator), "\\" and "'" are escaped twice.
+ */
+function teeValue(value: string): string {
+  const once = (text: string) => text.replace(/[\\:'\[\]|]/g, (character) => `\\${character}`);
+  return once(once(value));
+}
+
+const slave = (options: Record<string, string | number>, target: string) =>
+  `[${Object.entries(options).map(([name, value]) => `${name}=${teeValue(String(value))}`).join(":")}]${target}`;
 
 /** ffmpeg writes its progress (frame=, out_time_us=, speed=, progress=) to this file descriptor. */
 export const PROGRESS_FD = 3;
@@ -52,7 +79,8 @@ const HLS_LIST_SIZE = 10;
  * (skipping numbers) and discont_start tags the oldest listed segment. Without it, every rendition starts at exactly
  * startNumber and discont_start tags the first new segment.
  */
-export function ladderArguments({ ladder, input, liveDir, startNumber, discontinuity, preset = "superfast" }: LadderArgumentsOptions): string[] {
+export function ladderArguments(options: LadderArgumentsOptions): string[] {
+  const { ladder, input, liveDir, startNumber, discontinuity, preset = "superfast", formats = "all" } = options;
   const { renditions, segmentSeconds } = ladder;
   const count = renditions.length;
   const videoIn = input.video ?? "0:v:0";
@@ -75,11 +103,11 @@ export function ladderArguments({ ladder, input, liveDir, startNumber, discontin
       `asplit=${count}${renditions.map((_, i) => `[a${i}]`).join("")}`,
   ].join(";");
 
+  // Every picture first, then every sound: the CMAF and MSS outputs number their streams in this order.
+  const maps = [...renditions.map((_, i) => ["-map", `[v${i}]`]), ...renditions.map((_, i) => ["-map", `[a${i}]`])].flat();
   const perRendition = renditions.flatMap((rendition, i) => {
     const video = h264Settings(ladder, rendition);
     return [
-      "-map", `[v${i}]`,
-      "-map", `[a${i}]`,
       `-b:v:${i}`, `${video.bitrateKbps}k`,
       `-maxrate:v:${i}`, `${video.maxrateKbps}k`,
       `-bufsize:v:${i}`, `${video.bufsizeKbits}k`,
@@ -94,24 +122,85 @@ export function ladderArguments({ ladder, input, liveDir, startNumber, discontin
   const hlsFlags = ["delete_segments", "independent_segments", "temp_file", "program_date_time"];
   if (discontinuity) hlsFlags.push("discont_start");
 
-  return [
+  const hls = {
+    hls_time: segmentSeconds,
+    hls_list_size: HLS_LIST_SIZE,
+    hls_flags: hlsFlags.join("+"),
+    hls_segment_type: "mpegts",
+    start_number: startNumber,
+    hls_segment_filename: join(liveDir, "%v", SEGMENT_PATTERN),
+    var_stream_map: renditions.map((rendition, i) => `v:${i},a:${i},name:${rendition.name}`).join(" "),
+  };
+  const common = [
     "-hide_banner", "-nostats", "-loglevel", "level+warning", "-y",
     "-progress", `pipe:${PROGRESS_FD}`, "-stats_period", "0.5",
     ...input.args,
     "-filter_complex", graph,
+    ...maps,
     ...perRendition,
     "-c:v", "libx264", "-preset", preset, "-tune", "zerolatency", "-x264-params", "sliced-threads=0",
     "-sc_threshold", "0", "-flags:v", "+cgop",
     "-force_key_frames:v", `expr:gte(t,n_forced*${segmentSeconds})`,
     "-c:a", "aac", "-ar", String(ladder.audioSampleRate), "-ac", "2",
-    "-f", "hls",
-    "-hls_time", String(segmentSeconds),
-    "-hls_list_size", String(HLS_LIST_SIZE),
-    "-hls_flags", hlsFlags.join("+"),
-    "-hls_segment_type", "mpegts",
-    "-start_number", String(startNumber),
-    "-hls_segment_filename", join(liveDir, "%v", SEGMENT_PATTERN),
-    "-var_stream_map", renditions.map((rendition, i) => `v:${i},a:${i},name:${rendition.name}`).join(" "),
-    join(liveDir, "%v", VARIANT_PLAYLIST),
   ];
+  if (formats === "hls-ts") {
+    return [...common, "-f", "hls", ...Object.entries(hls).flatMap(([name, value]) => [`-${name}`, String(value)]), join(liveDir, "%v", VARIANT_PLAYLIST)];
+  }
+  return [...common, ...teeOutputs(options, hls)];
+}
+
+/**
+ * DASH's adaptation sets: one per picture shape (the DASH muxer refuses 16:9 and 4:3 renditions in one set, and a
+ * player switches within a set), then the sound. Streams are numbered as the CMAF output has them: pictures first.
+ */
+function adaptationSets(ladder: Ladder): string {
+  const shapes = new Map<string, number[]>();
+  ladder.renditions.forEach(({ width, height }, i) => {
+    const divisor = greatestCommonDivisor(width, height);
+    const shape = `${width / divisor}:${height / divisor}`;
+    shapes.set(shape, [...(shapes.get(shape) ?? []), i]);
+  });
+  const video = [...shapes.values()].map((streams, set) => `id=${set},streams=${streams.join(",")}`);
+  return [...video, `id=${video.length},streams=a`].join(" ");
+}
+
+const greatestCommonDivisor = (a: number, b: number): number => (b === 0 ? a : greatestCommonDivisor(b, a % b));
+
+/**
+ * One encode, every format: the tee muxer hands the same encoded packets to the HLS-TS muxer, the DASH muxer (CMAF
+ * segments with a DASH manifest and HLS fMP4 playlists) and the Smooth Streaming muxer. The encoders then keep their
+ * parameter sets out of band (global headers, which MP4 needs); dump_extra puts them back before every keyframe of
+ * the MPEG-TS, where a player joining mid-stream needs them.
+ */
+function teeOutputs(options: LadderArgumentsOptions, hls: Record<string, string | number>): string[] {
+  const { ladder, liveDir, latency = "normal", mss = true } = options;
+  // One sound per distinct bitrate: the renditions share two AAC rates, and MSS names its folders by bitrate.
+  const audioRates = new Map<number, number>();
+  ladder.renditions.forEach((rendition, i) => {
+    if (!audioRates.has(rendition.audioBitrateKbps)) audioRates.set(rendition.audioBitrateKbps, i);
+  });
+  const select = ["v", ...[...audioRates.values()].map((i) => `a:${i}`)].join(",");
+  const dash: Record<string, string | number> = {
+    f: "dash",
+    select,
+    seg_duration: ladder.segmentSeconds,
+    window_size: HLS_LIST_SIZE,
+    extra_window_size: 5,
+    use_template: 1,
+    use_timeline: 0,
+    hls_playlist: 1,
+    adaptation_sets: adaptationSets(ladder),
+  };
+  if (latency === "low") {
+    Object.assign(dash, { streaming: 1, ldash: 1, write_prft: 1, target_latency: options.targetLatencySeconds ?? 1.5 });
+  }
+  if (options.utcTimingUrl) dash.utc_timing_url = options.utcTimingUrl;
+  const outputs = [
+    slave({ f: "hls", "bsfs/v": "dump_extra", ...hls }, join(liveDir, "%v", VARIANT_PLAYLIST)),
+    slave(dash, join(liveDir, CMAF_DIR, DASH_MANIFEST)),
+  ];
+  if (mss) {
+    outputs.push(slave({ f: "smoothstreaming", select, window_size: HLS_LIST_SIZE, lookahead_count: 2, min_frag_duration: ladder.segmentSeconds * 1_000_000 }, join(liveDir, MSS_DIR)));
+  }
+  return ["-flags:v", "+global_header", "-flags:a", "+global_header", "-f", "tee", outputs.join("|")];
 }

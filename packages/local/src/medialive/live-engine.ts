@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type ChannelSpec, Conflict, DEFAULT_LADDER, type IngestEndpoint, type LiveEngine, type LivePlayback, livePlaylistKey, type StepResult } from "@visionstream/core";
+import { type ChannelSpec, Conflict, DEFAULT_LADDER, type IngestEndpoint, type LiveEngine, type LivePlayback, localLivePlayback, type StepResult } from "@visionstream/core";
 import { z } from "zod";
 import { etagOf, watchSegments } from "./segment-watcher.ts";
 import { logger } from "../logger.ts";
@@ -202,7 +202,7 @@ export class LocalLiveEngine implements LiveEngine {
   }
 
   livePlayback(channelId: string): LivePlayback {
-    return { root: `live/${channelId}`, hls: livePlaylistKey(channelId) };
+    return localLivePlayback(channelId);
   }
 
   isRunning(engineChannelId: string): boolean {

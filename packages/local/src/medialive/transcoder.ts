@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { PassThrough, type Readable } from "node:stream";
 import { spawnChild } from "../spawn-child.ts";
-import { type LadderArgumentsOptions, ladderArguments, PROGRESS_FD } from "./ladder-args.ts";
+import { CMAF_DIR, type LadderArgumentsOptions, ladderArguments, PROGRESS_FD } from "./ladder-args.ts";
 import { MASTER_PLAYLIST, masterPlaylist } from "./master-playlist.ts";
 
 export interface TranscoderOptions extends LadderArgumentsOptions {
@@ -60,6 +60,7 @@ const KILL_AFTER_INTERRUPT_MS = 8_000;
 function writeMasterPlaylist(options: TranscoderOptions) {
   mkdirSync(options.liveDir, { recursive: true });
   for (const rendition of options.ladder.renditions) mkdirSync(join(options.liveDir, rendition.name), { recursive: true });
+  if (options.formats !== "hls-ts") mkdirSync(join(options.liveDir, CMAF_DIR), { recursive: true });
   const path = join(options.liveDir, MASTER_PLAYLIST);
   writeFileSync(`${path}.tmp`, masterPlaylist(options.ladder));
   renameSync(`${path}.tmp`, path);

@@ -1,0 +1,254 @@
+import { type FSWatcher, watch } from "node:fs";
+import { type FileHandle, open, readdir, readFile, rename, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { ContentKey } from "@visionstream/core/keys/content-keys";
+import { type CencKey, encryptInit, encryptSegment, FragmentEncryptor } from "@visionstream/mp4";
+import { protectedFmp4Playlist, protectedMpd, representationIds } from "./dash-protection.ts";
+import { errorCode, GROWING_SUFFIX, publishFile, readIfPresent, unpublishFile } from "./published-file.ts";
+
+export const CMAF_DIR = "cmaf";
+const MANIFEST = "manifest.mpd";
+const MASTER = "master.m3u8";
+const INIT = /^init-stream(\d+)\.m4s$/;
+const CHUNK = /^chunk-stream(\d+)-\d+\.m4s$/;
+const MEDIA_PLAYLIST = /^media_(\d+)\.m3u8$/;
+const READ_SIZE = 256 * 1024;
+
+export interface CmafPublisherOptions {
+  sourceDir: string;
+  liveDir: string;
+  /** The one key of this run's CMAF segments. */
+  key: ContentKey;
+  onError: (error: unknown) => void;
+}
+
+/** A segment ffmpeg is still writing, published as it grows. */
+interface Growing {
+  source: FileHandle;
+  position: number;
+  encryptor: FragmentEncryptor;
+  published: FileHandle;
+}
+
+const withoutSuffix = (name: string) => (name.endsWith(GROWING_SUFFIX) ? name.slice(0, -GROWING_SUFFIX.length) : name);
+const stampOf = async (path: string) => {
+  const stats = await readIfPresent(() => stat(path));
+  return stats && `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+};
+
+/**
+ * CMAF of an encrypted channel (one set of fMP4 segments for DASH and HLS): init segments and segments in CENC with
+ * one key, a segment still being written published as it grows, and manifests that name the key.
+ */
+export function cmafPublisher({ sourceDir, liveDir, key, onError }: CmafPublisherOptions) {
+  const source = join(sourceDir, CMAF_DIR);
+  const target = join(liveDir, CMAF_DIR);
+  const cencKey: CencKey = { kid: Buffer.from(key.kid, "hex"), key: key.key };
+  /** Clear init segments by stream number, and what the published one was made from. */
+  const inits = new Map<string, { clear: Buffer; stamp: string }>();
+  const growing = new Map<string, Growing>();
+  /** Segments published whole, with the stamp of their source. */
+  const complete = new Map<string, string>();
+  const manifestsPublished = new Map<string, string>();
+  /** One job at a time per file; a request during a job runs it once more after. */
+  const jobs = new Map<string, { running: Promise<void>; again: boolean }>();
+  let watcher: FSWatcher | undefined;
+  let closed = false;
+
+  function schedule(name: string, job: () => Promise<void>): Promise<void> {
+    const current = jobs.get(name);
+    if (current) {
+      current.again = true;
+      return current.running;
+    }
+    const entry = { running: Promise.resolve(), again: false };
+    entry.running = (async () => {
+      do {
+        entry.again = false;
+        try {
+          await job();
+        } catch (error) {
+          onError(error);
+        }
+      } while (entry.again);
+      jobs.delete(name);
+    })();
+    jobs.set(name, entry);
+    return entry.running;
+  }
+
+  const initsInFlight = new Map<string, Promise<boolean>>();
+  /** Publishes the stream's init segment unless the published one is current; false while there is none. */
+  function publishInit(stream: string): Promise<boolean> {
+    const inFlight = initsInFlight.get(stream);
+    if (inFlight) return inFlight;
+    const publishing = publishInitOnce(stream).finally(() => initsInFlight.delete(stream));
+    initsInFlight.set(stream, publishing);
+    return publishing;
+  }
+
+  async function publishInitOnce(stream: string): Promise<boolean> {
+    const name = `init-stream${stream}.m4s`;
+    const path = join(source, name);
+    const stamp = await stampOf(path);
+    if (!stamp) return inits.has(stream);
+    if (inits.get(stream)?.stamp === stamp) return true;
+    const clear = await readIfPresent(() => readFile(path));
+    if (!clear) return inits.has(stream);
+    await publishFile(join(target, name), encryptInit(clear, cencKey));
+    inits.set(stream, { clear, stamp });
+    void schedule("manifests", publishManifests);
+    return true;
+  }
+
+  async function readOn(segment: Growing): Promise<Buffer[]> {
+    const parts: Buffer[] = [];
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(READ_SIZE);
+      const { bytesRead } = await segment.source.read(buffer, 0, READ_SIZE, segment.position);
+      if (bytesRead === 0) return parts;
+      segment.position += bytesRead;
+      const ready = segment.encryptor.push(buffer.subarray(0, bytesRead));
+      if (ready.length > 0) parts.push(ready);
+    }
+  }
+
+  async function closeGrowing(name: string, segment: Growing) {
+    growing.delete(name);
+    await Promise.allSettled([segment.source.close(), segment.published.close()]);
+  }
+
+  /** Follows one segment: starts publishing it as it appears, appends what ffmpeg adds, completes it on ffmpeg's rename. */
+  async function followSegment(name: string) {
+    const stream = CHUNK.exec(name)?.[1];
+    if (stream === undefined) return;
+    const sourcePath = join(source, name);
+    const targetPath = join(target, name);
+    let segment = growing.get(name);
+    if (!segment) {
+      const handle = await readIfPresent(() => open(`${sourcePath}${GROWING_SUFFIX}`, "r"));
+      if (!handle) return publishWhole(name, stream);
+      if (!(await publishInit(stream))) {
+        await handle.close();
+        return;
+      }
+      const published = await open(`${targetPath}${GROWING_SUFFIX}`, "w");
+      segment = { source: handle, position: 0, encryptor: new FragmentEncryptor(inits.get(stream)!.clear, cencKey), published };
+      growing.set(name, segment);
+    }
+    try {
+      // Renamed before the last read: then that read reaches the true end of the segment.
+      const done = (await stampOf(sourcePath)) !== undefined;
+      const parts = await readOn(segment);
+      if (done) parts.push(segment.encryptor.end());
+      for (const part of parts) if (part.length > 0) await segment.published.write(part);
+      if (!done) return;
+      await closeGrowing(name, segment);
+      await rename(`${targetPath}${GROWING_SUFFIX}`, targetPath);
+      complete.set(name, (await stampOf(sourcePath)) ?? "");
+      void schedule("manifests", publishManifests);
+    } catch (error) {
+      await closeGrowing(name, segment);
+      await unpublishFile(`${targetPath}${GROWING_SUFFIX}`);
+      throw error;
+    }
+  }
+
+  /** A segment that was complete before it was seen growing (or at a restart): published in one piece. */
+  async function publishWhole(name: string, stream: string) {
+    const path = join(source, name);
+    const stamp = await stampOf(path);
+    if (!stamp || complete.get(name) === stamp) return;
+    if (!(await publishInit(stream))) return;
+    const clear = await readIfPresent(() => readFile(path));
+    if (!clear) return;
+    await publishFile(join(target, name), encryptSegment(inits.get(stream)!.clear, cencKey, clear));
+    complete.set(name, stamp);
+    void schedule("manifests", publishManifests);
+  }
+
+  async function publishManifest(name: string, rewrite: (text: string) => string | undefined) {
+    const text = await readIfPresent(() => readFile(join(source, name), "utf8"));
+    if (text === undefined) return;
+    const published = rewrite(text);
+    if (published === undefined || manifestsPublished.get(name) === published) return;
+    await publishFile(join(target, name), published);
+    manifestsPublished.set(name, published);
+  }
+
+  async function publishManifests() {
+    const names = (await readIfPresent(() => readdir(source))) ?? [];
+    for (const name of names.filter((name) => MEDIA_PLAYLIST.test(name))) {
+      if (!(await publishInit(MEDIA_PLAYLIST.exec(name)![1]!))) continue;
+      await publishManifest(name, (text) => protectedFmp4Playlist(text, key.kid, (uri) => complete.has(uri)));
+    }
+    if ([...manifestsPublished.keys()].some((name) => MEDIA_PLAYLIST.test(name))) await publishManifest(MASTER, (text) => text);
+    await publishManifest(MANIFEST, (text) => {
+      for (const id of representationIds(text)) if (!inits.has(id)) return undefined;
+      return protectedMpd(text, key.kid);
+    });
+  }
+
+  /** Published segments whose source ffmpeg deleted (it left the window) go too. */
+  async function deleteGone(sourceNames: Set<string>) {
+    const names = (await readIfPresent(() => readdir(target))) ?? [];
+    for (const published of names) {
+      const name = withoutSuffix(published);
+      if (!CHUNK.test(name) || sourceNames.has(name) || growing.has(name) || jobs.has(name)) continue;
+      // Listed before this segment began: ask the source again.
+      const sourcePath = join(source, name);
+      if ((await stampOf(sourcePath)) ?? (await stampOf(`${sourcePath}${GROWING_SUFFIX}`))) continue;
+      await unpublishFile(join(target, published));
+      complete.delete(name);
+    }
+  }
+
+  function onEvent(name: string | null) {
+    if (name === null) return void pass();
+    const base = withoutSuffix(name);
+    if (CHUNK.test(base)) return void schedule(base, () => followSegment(base));
+    if (base === MANIFEST || base === MASTER || MEDIA_PLAYLIST.test(base) || INIT.test(base)) {
+      void schedule("manifests", publishManifests);
+    }
+  }
+
+  async function pass() {
+    if (!watcher && !closed) {
+      try {
+        watcher = watch(source, (_event, name) => onEvent(name));
+        watcher.on("error", () => {
+          watcher?.close();
+          watcher = undefined;
+        });
+        watcher.unref();
+      } catch (error) {
+        if (errorCode(error) !== "ENOENT") onError(error);
+      }
+    }
+    const names = (await readIfPresent(() => readdir(source))) ?? [];
+    const segments = new Set(names.map(withoutSuffix).filter((name) => CHUNK.test(name)));
+    for (const name of names) {
+      const stream = INIT.exec(name)?.[1];
+      if (stream !== undefined) await publishInit(stream);
+    }
+    await Promise.all([...segments, ...growing.keys()].map((name) => schedule(name, () => followSegment(name))));
+    await schedule("manifests", publishManifests);
+    await deleteGone(segments);
+  }
+
+  return {
+    pass,
+    async close() {
+      closed = true;
+      watcher?.close();
+      watcher = undefined;
+      await pass();
+      await Promise.all([...jobs.values()].map(({ running }) => running));
+      // ffmpeg stopped in the middle of these: nothing will complete them, and the CDN would wait for them.
+      for (const [name, segment] of growing) {
+        await closeGrowing(name, segment);
+        await unpublishFile(join(target, `${name}${GROWING_SUFFIX}`));
+      }
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/** The suffix of a file still being written, ffmpeg's temp_file protocol that the CDN follows. */
+export const GROWING_SUFFIX = ".tmp";
+
+export const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code;
+
+/** Whole file or nothing under its name: written as <name>.tmp, then renamed, as ffmpeg does. */
+export async function publishFile(path: string, data: Buffer | string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const growing = `${path}${GROWING_SUFFIX}`;
+  await writeFile(growing, data);
+  await rename(growing, path);
+}
+
+/** Removes a published file; one that is already gone is fine. */
+export async function unpublishFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if (errorCode(error) !== "ENOENT") throw error;
+  }
+}
+
+/** Reads a source file, or undefined when ffmpeg has not written it yet or has deleted it. */
+export async function readIfPresent<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * One run at a time of an async pass; calls made while it runs share the single run that follows it, so a burst of
+ * file events costs at most two passes.
+ */
+export function coalesced(pass: () => Promise<void>): () => Promise<void> {
+  let tail: Promise<void> = Promise.resolve();
+  let queued: Promise<void> | null = null;
+  return () => {
+    if (queued) return queued;
+    const next = tail.then(() => {
+      queued = null;
+      return pass();
+    });
+    queued = next;
+    tail = next.catch(() => {});
+    return next;
+  };
+}
