@@ -21,6 +21,8 @@ export interface StageGrants {
   mediaLiveRoleArn: Arn;
   mediaConvertRoleArn: Arn;
   schedulerRoleArn: Arn;
+  /** The role MediaPackage v2 assumes to call the key server (stacks/key-server.ts). */
+  spekeRoleArn?: Arn;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface StageGrants {
  * grants here, and its code in stacks/iam-adapter-sources.ts: a test checks that every command it sends is granted.
  */
 export const adapterPermissions = {
-  liveEngine: ({ prefix, mediaLiveRoleArn }: StageGrants) => liveEnginePermissions(prefix, mediaLiveRoleArn),
+  liveEngine: ({ prefix, mediaLiveRoleArn, spekeRoleArn }: StageGrants) => liveEnginePermissions(prefix, mediaLiveRoleArn, spekeRoleArn),
   accountProvisioning: ({ prefix }: StageGrants) => provisionPermissions(prefix),
   accountDeprovisioning: ({ prefix }: StageGrants) => deprovisionPermissions(prefix),
   vodAssembly: ({ mediaConvertRoleArn }: StageGrants) => vodAssemblyPermissions(mediaConvertRoleArn),

@@ -1,4 +1,5 @@
 import { liveDelivery } from "./delivery.ts";
+import { keyDeliveryAccess, keyDeliveryDomain, spekeRoleArn, spekeUrl } from "./key-server.ts";
 import type { StageGrants } from "./function-permissions.ts";
 import { mediaConvertRole } from "./mediaconvert.ts";
 import { mediaLiveRole } from "./medialive.ts";
@@ -25,6 +26,7 @@ export const stageGrants: StageGrants = {
   mediaLiveRoleArn,
   mediaConvertRoleArn,
   schedulerRoleArn: switchSchedule.role.arn,
+  spekeRoleArn,
 };
 
 type FunctionOptions = Omit<sst.aws.FunctionArgs, "handler" | "environment" | "permissions"> & {
@@ -56,6 +58,10 @@ export function functionArgs(
       VISIONSTREAM_MEDIAPACKAGE_EGRESS_DOMAIN: delivery.channelGroup.egressDomain,
       VISIONSTREAM_S3_OAC_ID: delivery.bucketAccess.id,
       VISIONSTREAM_MEDIAPACKAGE_OAC_ID: delivery.packagingAccess.id,
+      VISIONSTREAM_SPEKE_URL: spekeUrl,
+      VISIONSTREAM_SPEKE_ROLE_ARN: spekeRoleArn,
+      VISIONSTREAM_KEY_DELIVERY_DOMAIN: keyDeliveryDomain,
+      VISIONSTREAM_KEY_DELIVERY_OAC_ID: keyDeliveryAccess.id,
       VISIONSTREAM_WEB_URL: site.url,
       ...environment,
     },

@@ -22,13 +22,18 @@ const stage: StageGrants = {
   mediaLiveRoleArn: role("MediaLiveRole"),
   mediaConvertRoleArn: role("MediaConvertRole"),
   schedulerRoleArn: role("SwitchScheduleRole"),
+  spekeRoleArn: role("KeyServerRole"),
 };
 /** The role each service is handed, as the stage creates them. */
 const roleFor = {
   "medialive.amazonaws.com": stage.mediaLiveRoleArn as string,
   "mediaconvert.amazonaws.com": stage.mediaConvertRoleArn as string,
   "scheduler.amazonaws.com": stage.schedulerRoleArn as string,
+  "mediapackagev2.amazonaws.com": stage.spekeRoleArn as string,
 };
+/** The key server's secret and SPEKE method, as stacks/key-server.ts makes them. */
+const keyServerSecretArn = `arn:aws:secretsmanager:eu-west-1:${account}:secret:${prefix}/key-server-20261206AbCdEf`;
+const spekeMethodArn = `arn:aws:execute-api:eu-west-1:${account}:a1b2c3d4e5/test/POST/copyProtection`;
 const tables = {
   table: `arn:aws:dynamodb:eu-west-1:${account}:table/${prefix}-TableTable-abc123`,
   idempotencyTable: `arn:aws:dynamodb:eu-west-1:${account}:table/${prefix}-IdempotencyTableTable-def456`,
@@ -53,12 +58,14 @@ const roleGrant = (principal: string, policy: Policy): Grant => ({
 
 let grants: Grant[];
 let functionGrants: Map<FunctionName, Grant>;
+/** The key server's two functions (stacks/key-server.ts), which stand outside the domain's functions. */
+let keyServerGrants: { keyServer: Grant; keyDelivery: Grant };
 let allActions: readonly string[];
 
 beforeAll(async () => {
   // basePermissions builds the index ARN with SST's $interpolate: here a plain template.
   Object.assign(globalThis, { $interpolate: (strings: TemplateStringsArray, ...values: unknown[]) => String.raw(strings, ...values) });
-  const { basePermissions, ALL_ACTIONS } = await import("./permissions.ts");
+  const { basePermissions, ALL_ACTIONS, keyDeliveryPermissions, keyServerPermissions, spekeInvokePolicy } = await import("./permissions.ts");
   const { mediaLiveRolePolicy } = await import("./medialive.ts");
   const { mediaConvertRolePolicy } = await import("./mediaconvert.ts");
   const { mediaConnectRolePolicy, switchSchedulerPolicy } = await import("./switcher.ts");
@@ -69,8 +76,14 @@ beforeAll(async () => {
       { principal: `function ${name}`, statements: plain([...basePermissions(tables), ...functionPermissions(name, stage)]) },
     ]),
   );
+  keyServerGrants = {
+    keyServer: { principal: "function keyServer", statements: plain(keyServerPermissions(keyServerSecretArn)) },
+    keyDelivery: { principal: "function keyDelivery", statements: plain(keyDeliveryPermissions(keyServerSecretArn, tables.table)) },
+  };
   grants = [
     ...functionGrants.values(),
+    ...Object.values(keyServerGrants),
+    roleGrant("role MediaPackage v2 (SPEKE key server)", spekeInvokePolicy(spekeMethodArn)),
     roleGrant("role MediaLive", mediaLiveRolePolicy(prefix)),
     roleGrant("role MediaConvert", mediaConvertRolePolicy(prefix)),
     roleGrant("role MediaConnect (switcher)", mediaConnectRolePolicy([`arn:aws:secretsmanager:eu-west-1:${account}:secret:festival/live-AbCdEf`])),
@@ -92,7 +105,7 @@ describe("IAM grants against the Service Authorization Reference (@cloud-copilot
     expect(problems).toEqual([]);
     const pairs = grants.flatMap(({ statements }) => statements.flatMap(({ actions, resources }) => actions.flatMap((a) => resources.map((r) => `${a} ${r}`))));
     console.log(
-      `IAM grants: ${grants.length} principals (${functionNames.length} functions, ${grants.length - functionNames.length} service roles), ` +
+      `IAM grants: ${grants.length} principals (${grants.filter(({ principal }) => principal.startsWith("function ")).length} functions, ${grants.filter(({ principal }) => principal.startsWith("role ")).length} service roles), ` +
         `${new Set([...allActions, ...grants.flatMap(({ statements }) => statements.flatMap((s) => s.actions))]).size} distinct actions, ` +
         `${pairs.length} action-resource grants checked: 0 problems`,
     );
@@ -160,6 +173,7 @@ describe("iam:PassRole", () => {
       expect(passesRole(statements, { service: "medialive.amazonaws.com", roleArn: roleFor["medialive.amazonaws.com"] })).toBe(drives("liveEngine"));
       expect(passesRole(statements, { service: "mediaconvert.amazonaws.com", roleArn: roleFor["mediaconvert.amazonaws.com"] })).toBe(drives("vodAssembly"));
       expect(passesRole(statements, { service: "scheduler.amazonaws.com", roleArn: roleFor["scheduler.amazonaws.com"] })).toBe(drives("switchSchedule"));
+      expect(passesRole(statements, { service: "mediapackagev2.amazonaws.com", roleArn: roleFor["mediapackagev2.amazonaws.com"] })).toBe(drives("liveEngine"));
       const passed = statements.filter((statement) => statement.actions.includes("iam:PassRole")).flatMap((statement) => statement.resources);
       for (const arn of passed) expect(Object.values(roleFor)).toContain(arn);
     }
@@ -200,6 +214,23 @@ describe("every command a function's code sends is granted to that function", ()
     const operations = new Set([...sent.values()].flat().map((operation) => `${operation.sdkPackage} ${operation.operation}`));
     const checked = functionNames.reduce((count, name) => count + operationsOf(name).length, 0);
     console.log(`Sent commands: ${operations.size} operations at ${[...sent.values()].flat().length} call sites, ${checked} (function, call site) pairs granted: 0 problems`);
+  });
+
+  it("for the key server's functions: the secret (and, for the key delivery, a channel) and nothing more", () => {
+    const keyServerSources = [{ file: `${ADAPTERS_ROOT}/secrets/key-server-secret.ts`, member: "readKeyServerSecret" }];
+    const keyDeliverySources = [...keyServerSources, { file: `${ADAPTERS_ROOT}/dynamodb/channel-repository.ts`, member: "DynamoChannelRepository.get" }];
+    const program = adapterProgram(root, [...keyDeliverySources.map((entry) => entry.file), `${ADAPTERS_ROOT}/dynamodb/table.ts`]);
+    const keyServerSent = sentOperations(program, root, ADAPTERS_ROOT, keyServerSources);
+    const keyDeliverySent = sentOperations(program, root, ADAPTERS_ROOT, keyDeliverySources);
+
+    const problems = [
+      ...ungrantedOperations(keyServerGrants.keyServer, keyServerSent, roleFor),
+      ...ungrantedOperations(keyServerGrants.keyDelivery, keyDeliverySent, roleFor),
+    ];
+
+    expect(problems).toEqual([]);
+    expect(keyServerSent.map((operation) => operation.operation)).toEqual(["GetSecretValue"]);
+    expect(new Set(keyDeliverySent.map((operation) => operation.operation))).toEqual(new Set(["GetSecretValue", "Get"]));
   });
 
   it("fails when a function lacks the grant of a command its code sends", () => {

@@ -218,6 +218,12 @@ export const MEDIACONNECT_VPC_ACTIONS = [
   "ec2:DeleteNetworkInterfacePermission",
 ] as const;
 
+/** The key server functions read the key server's secret; the key delivery also the channel (is it the account's, encrypted?). */
+export const KEY_SERVER_SECRET_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
+export const KEY_DELIVERY_TABLE_ACTIONS = ["dynamodb:GetItem"] as const;
+/** What MediaPackage v2 does with the key server's role: call its SPEKE method (https://docs.aws.amazon.com/speke/latest/documentation/authentication.html). */
+export const SPEKE_INVOKE_ACTIONS = ["execute-api:Invoke"] as const;
+
 /** What EventBridge Scheduler does when a lineup entry is due. */
 export const SCHEDULER_INVOKE_ACTIONS = ["lambda:InvokeFunction"] as const;
 
@@ -260,6 +266,9 @@ export const ALL_ACTIONS = [
   ...MEDIACONNECT_SECRET_ACTIONS,
   ...MEDIACONNECT_VPC_ACTIONS,
   ...SCHEDULER_INVOKE_ACTIONS,
+  ...KEY_SERVER_SECRET_ACTIONS,
+  ...KEY_DELIVERY_TABLE_ACTIONS,
+  ...SPEKE_INVOKE_ACTIONS,
 ] as const;
 
 const allow = (actions: readonly string[], resources: Arn[]): Statement => ({
@@ -331,8 +340,11 @@ export function deprovisionPermissions(prefix: string): Statement[] {
   ];
 }
 
-/** What the functions that drive channels (the API, the channel reactions and steps, the idle-stop schedule) may do. */
-export function liveEnginePermissions(prefix: string, mediaLiveRoleArn: Arn): Statement[] {
+/**
+ * What the functions that drive channels (the API, the channel reactions and steps, the idle-stop schedule) may do. An
+ * encrypted channel's endpoints hand MediaPackage v2 the key server's role (SpekeKeyProvider.RoleArn).
+ */
+export function liveEnginePermissions(prefix: string, mediaLiveRoleArn: Arn, spekeRoleArn?: Arn): Statement[] {
   return [
     allow(LIVE_CHANNEL_ACTIONS, [MEDIALIVE_CHANNEL_ARN]),
     allow(LIVE_INPUT_ACTIONS, [MEDIALIVE_INPUT_ARN]),
@@ -341,8 +353,25 @@ export function liveEnginePermissions(prefix: string, mediaLiveRoleArn: Arn): St
     allow([...PACKAGING_CHANNEL_ACTIONS, ...PACKAGING_ENDPOINT_ACTIONS, ...PACKAGING_TAG_ACTIONS], [packagingChannelGroupArn(prefix), packagingChannelArn(prefix)]),
     allow([...PACKAGING_ENDPOINT_ACTIONS, ...PACKAGING_TAG_ACTIONS], [packagingEndpointArn(prefix)]),
     passRole(mediaLiveRoleArn, "medialive.amazonaws.com"),
+    ...(spekeRoleArn ? [passRole(spekeRoleArn, "mediapackagev2.amazonaws.com")] : []),
   ];
 }
+
+/** The SPEKE key server: the stage's key server secret, nothing else (keys are derived, key URIs follow the packaging names). */
+export function keyServerPermissions(secretArn: Arn): Statement[] {
+  return [allow(KEY_SERVER_SECRET_ACTIONS, [secretArn])];
+}
+
+/** The viewer key delivery: the secret, and reading a channel from the table. */
+export function keyDeliveryPermissions(secretArn: Arn, tableArn: Arn): Statement[] {
+  return [allow(KEY_SERVER_SECRET_ACTIONS, [secretArn]), allow(KEY_DELIVERY_TABLE_ACTIONS, [tableArn])];
+}
+
+/** The key server role's policy: invoke exactly the SPEKE method of the key server's API (arn:aws:execute-api:<region>:<account>:<api>/<stage>/POST/<path>). */
+export const spekeInvokePolicy = <A extends Arn>(methodArn: A) => ({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: [...SPEKE_INVOKE_ACTIONS] as string[], Resource: [methodArn] }],
+});
 
 /** What the functions that start MP4 assembly (the channel-stopped reaction, the API's retry) may do. */
 export function vodAssemblyPermissions(mediaConvertRoleArn: Arn): Statement[] {

@@ -32,8 +32,8 @@ export const PREFIXED_NAMES: readonly PrefixedName[] = [
   { resource: "signing key secret", name: (prefix) => accountResourceNames(prefix, exampleId("account")).secretName, max: 512 },
 ];
 
-/** The stage's two origin access controls, shared by every account's distribution. */
-export const originAccessControlName = (prefix: string, origin: "s3" | "mediapackagev2") => `${prefix}-${origin}`;
+/** The stage's origin access controls, one per origin type, shared by every account's distribution. */
+export const originAccessControlName = (prefix: string, origin: "s3" | "mediapackagev2" | "lambda") => `${prefix}-${origin}`;
 
 export const resourcePrefixOf = (app: string, stage: string) => `${app}-${stage}`;
 

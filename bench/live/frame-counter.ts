@@ -40,7 +40,8 @@ export interface CounterSample {
   frame: number | null;
   width: number;
   height: number;
-  /** How long reading the number took in the page, ms. */
+  /** How the page read the picture, and how long that took, ms. */
+  via: "planes" | "canvas";
   readMs: number;
 }
 
@@ -51,8 +52,8 @@ declare global {
 }
 
 /**
- * Runs in the page (passed to page.addInitScript, so it closes over nothing): once #video exists, reads the counter of
- * every presented frame with requestVideoFrameCallback into window.counterSamples.
+ * Runs in the page (given to page.addInitScript as source, so it closes over nothing): once a video element exists,
+ * reads the counter of every presented frame (requestVideoFrameCallback) into window.counterSamples.
  */
 export function sampleCounter(geometry: CounterGeometry): void {
   const { sourceWidth, sourceHeight, stripHeight, boxTop, box, slotLeft, slot, bits, firstBitSlot } = geometry;
@@ -64,41 +65,86 @@ export function sampleCounter(geometry: CounterGeometry): void {
   const samples: CounterSample[] = [];
   window.counterSamples = samples;
 
-  const read = (video: HTMLVideoElement): number | null => {
-    const { videoWidth: width, videoHeight: height } = video;
-    // The ladder letterboxes or pillarboxes 16:9 into each rendition's size, centred.
-    const fit = Math.min(width / sourceWidth, height / sourceHeight);
-    const pictureWidth = sourceWidth * fit;
-    const pictureHeight = sourceHeight * fit;
-    const left = (width - pictureWidth) / 2;
-    const top = (height - pictureHeight) / 2;
-    context.drawImage(video, left, top, pictureWidth, stripHeight * fit, 0, 0, canvas.width, canvas.height);
-    const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  /** The frame number from a luma reader over source coordinates (0-255, any range), or null when unsure. */
+  const decode = (luma: (sourceX: number, sourceY: number, half: number) => number): number | null => {
     // Mean luma over the middle third of a box.
-    const luma = (slotIndex: number) => {
-      const centreX = (slotLeft + slotIndex * slot + box / 2) / scale;
-      const centreY = (boxTop + box / 2) / scale;
-      const half = Math.max(1, Math.floor(box / scale / 6));
-      let sum = 0;
-      let count = 0;
-      for (let y = Math.round(centreY) - half; y <= Math.round(centreY) + half; y++)
-        for (let x = Math.round(centreX) - half; x <= Math.round(centreX) + half; x++) {
-          const offset = (y * canvas.width + x) * 4;
-          sum += 0.299 * pixels[offset]! + 0.587 * pixels[offset + 1]! + 0.114 * pixels[offset + 2]!;
-          count++;
-        }
-      return sum / count;
-    };
-    const white = luma(0);
-    const black = luma(1);
-    if (white - black < 96) return null;
+    const boxLuma = (slotIndex: number) => luma(slotLeft + slotIndex * slot + box / 2, boxTop + box / 2, box / 6);
+    const white = boxLuma(0);
+    const black = boxLuma(1);
+    if (white - black < 64) return null;
     let frame = 0;
     for (let bit = 0; bit < bits; bit++) {
-      const level = (luma(firstBitSlot + bit) - black) / (white - black);
+      const level = (boxLuma(firstBitSlot + bit) - black) / (white - black);
       if (level > 0.3 && level < 0.7) return null;
       if (level >= 0.7) frame += 2 ** bit;
     }
     return frame;
+  };
+
+  /** Where the 16:9 picture lies in a width x height frame: the ladder letterboxes or pillarboxes it, centred. */
+  const placement = (width: number, height: number) => {
+    const fit = Math.min(width / sourceWidth, height / sourceHeight);
+    return { fit, left: (width - sourceWidth * fit) / 2, top: (height - sourceHeight * fit) / 2 };
+  };
+
+  /**
+   * The luma plane of the strip, copied out of the decoded frame (WebCodecs): no conversion of the whole picture to
+   * RGB, which a canvas costs (about 20 ms a 1080p frame without a GPU). Undefined where the frame is not planar YUV.
+   */
+  const readPlanes = (video: HTMLVideoElement): Promise<number | null> | undefined => {
+    if (typeof VideoFrame === "undefined") return undefined;
+    const frame = new VideoFrame(video);
+    const format = frame.format;
+    const visible = frame.visibleRect;
+    if (!format || !visible || !/^(I4|NV12)/.test(format)) {
+      frame.close();
+      return undefined;
+    }
+    const { fit, left, top } = placement(visible.width, visible.height);
+    const even = (value: number) => Math.floor(value / 2) * 2;
+    const y = even(visible.y + top);
+    const rect = { x: visible.x, y, width: even(visible.width), height: Math.min(even(visible.y + visible.height - y), even(stripHeight * fit + 4)) };
+    const buffer = new Uint8Array(frame.allocationSize({ rect }));
+    return frame
+      .copyTo(buffer, { rect })
+      .then((layout) => {
+        const { offset, stride } = layout[0]!;
+        return decode((sourceX, sourceY, half) => {
+          const centreX = Math.round(visible.x + left + sourceX * fit - rect.x);
+          const centreY = Math.round(visible.y + top + sourceY * fit - rect.y);
+          const reach = Math.max(1, Math.floor(half * fit));
+          let sum = 0;
+          let count = 0;
+          for (let row = centreY - reach; row <= centreY + reach; row++)
+            for (let column = centreX - reach; column <= centreX + reach; column++) {
+              sum += buffer[offset + row * stride + column]!;
+              count++;
+            }
+          return sum / count;
+        });
+      })
+      .finally(() => frame.close());
+  };
+
+  /** The same through a canvas, for frames WebCodecs gives as something else than planar YUV. */
+  const readCanvas = (video: HTMLVideoElement): number | null => {
+    const { fit, left, top } = placement(video.videoWidth, video.videoHeight);
+    context.drawImage(video, left, top, sourceWidth * fit, stripHeight * fit, 0, 0, canvas.width, canvas.height);
+    const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    return decode((sourceX, sourceY, half) => {
+      const centreX = Math.round(sourceX / scale);
+      const centreY = Math.round(sourceY / scale);
+      const reach = Math.max(1, Math.floor(half / scale));
+      let sum = 0;
+      let count = 0;
+      for (let row = centreY - reach; row <= centreY + reach; row++)
+        for (let column = centreX - reach; column <= centreX + reach; column++) {
+          const offset = (row * canvas.width + column) * 4;
+          sum += 0.299 * pixels[offset]! + 0.587 * pixels[offset + 1]! + 0.114 * pixels[offset + 2]!;
+          count++;
+        }
+      return sum / count;
+    });
   };
 
   const watch = (video: HTMLVideoElement) => {
@@ -106,9 +152,10 @@ export function sampleCounter(geometry: CounterGeometry): void {
       const wall = Date.now();
       if (video.videoWidth > 0) {
         const started = performance.now();
-        const frame = read(video);
-        const readMs = performance.now() - started;
-        samples.push({ wall, mediaTime: metadata.mediaTime, presentedFrames: metadata.presentedFrames, frame, width: video.videoWidth, height: video.videoHeight, readMs });
+        const sample = { wall, mediaTime: metadata.mediaTime, presentedFrames: metadata.presentedFrames, width: video.videoWidth, height: video.videoHeight };
+        const planes = readPlanes(video);
+        if (planes) void planes.then((frame) => samples.push({ ...sample, frame, via: "planes", readMs: performance.now() - started }));
+        else samples.push({ ...sample, frame: readCanvas(video), via: "canvas", readMs: performance.now() - started });
       }
       video.requestVideoFrameCallback(onFrame);
     };

@@ -1,19 +1,20 @@
 /**
- * Glass-to-glass latency as a viewer sees it: a camera (ffmpeg -re, 1080p30 testsrc2 and a tone, encoded once and kept)
- * pushes RTMP into a real local channel with its frame number burnt into the picture (bench/live/frame-counter.ts); the
- * web player plays the
- * channel in headless Chromium with its default settings, and a page script reads the number of every presented frame.
- * Frame n was captured at t0 + n/30 s, t0 the wall clock just before the camera was spawned (so ffmpeg's start-up
- * counts as latency: the figures err high). One channel per mode, one after the other.
+ * Glass-to-glass latency as a viewer sees it. A camera (ffmpeg -re; 1080p30 testsrc2 and a tone, encoded once and kept)
+ * pushes RTMP into a real local channel, its frame number burnt into the picture (bench/live/frame-counter.ts); the web
+ * player plays the channel in headless Chromium with its default settings, and a page script reads the number of every
+ * presented frame. Frame n was captured at t0 + n/30 s, t0 the wall clock just before the camera was spawned (ffmpeg's
+ * start-up counts as latency: the figures err high). One channel per mode, one after the other.
  *
- *   npx tsx bench/live/viewer-latency.ts            # MODES=normal,low (normal: HLS-TS, low: low-latency DASH)
+ *   npx tsx bench/live/viewer-latency.ts     # MODES=normal,low (normal: HLS-TS, low: low-latency DASH), ROUNDS=1,
+ *                                            # SKIP_SECONDS=10, MEASURE_SECONDS=30, VISIONSTREAM_MEDIA_NICENESS=0
  */
 import "../load/quiet-logs.ts";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
+import { CMAF_DIR, DASH_MANIFEST } from "@visionstream/local/medialive/ladder-args";
 import { parseMediaPlaylist } from "@visionstream/local/medialive/media-playlist";
 import { availableParallelism, tmpdir } from "node:os";
 import { trackChild } from "@visionstream/local/child-processes";
@@ -21,13 +22,15 @@ import { DEFAULT_MEDIA_NICENESS } from "@visionstream/local/config";
 import { launchChromium } from "@visionstream/local/testing/browser";
 import { syntheticInputArgs } from "@visionstream/local/testing/medialive";
 import { activeAccount, eventually, startTestRuntime } from "@visionstream/local/testing/runtime";
-import { loadAverage, median } from "../common.ts";
+import { clockTicks, loadAverage, median } from "../common.ts";
 import { COUNTER, type CounterSample, counterFilter, sampleCounter } from "./frame-counter.ts";
 
 const FPS = 30;
 /** The player has played this long before the measure starts (start-up, catch-up, ABR settling). */
 const SKIP_SECONDS = Number(process.env.SKIP_SECONDS ?? 10);
 const MEASURE_SECONDS = Number(process.env.MEASURE_SECONDS ?? 30);
+/** Each mode this many times, the modes taking turns; the figures pool every frame of every round. */
+const ROUNDS = Number(process.env.ROUNDS ?? 1);
 const MEDIA_NICENESS = process.env.VISIONSTREAM_MEDIA_NICENESS ? Number(process.env.VISIONSTREAM_MEDIA_NICENESS) : 0;
 const MODES = {
   normal: { latency: "normal", format: "hls", target: 8 },
@@ -72,6 +75,37 @@ function pushCountingCamera(file: string, target: string) {
   return camera;
 }
 
+/** CPU ticks of this process and all its descendants (the CDN process, ffmpeg, Chromium's processes), by pid. */
+function processTree(): Map<number, { name: string; ticks: number }> {
+  const all = new Map<number, { parent: number; name: string; ticks: number }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      all.set(Number(entry), { parent: Number(fields[1]), name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // gone in between
+    }
+  }
+  const tree = new Map<number, { name: string; ticks: number }>();
+  const visit = (pid: number) => {
+    const found = all.get(pid);
+    if (!found) return;
+    tree.set(pid, { name: pid === process.pid ? "bench+runtime" : found.name, ticks: found.ticks });
+    for (const [child, { parent }] of all) if (parent === pid) visit(child);
+  };
+  visit(process.pid);
+  return tree;
+}
+
+/** Cores used by each kind of process between two snapshots of the tree. */
+function coresByName(before: Map<number, { name: string; ticks: number }>, after: Map<number, { name: string; ticks: number }>, wallSeconds: number) {
+  const byName = new Map<string, number>();
+  for (const [pid, { name, ticks }] of after) byName.set(name, (byName.get(name) ?? 0) + ticks - (before.get(pid)?.ticks ?? 0));
+  return [...byName].sort((a, b) => b[1] - a[1]).map(([name, ticks]) => `${name} ${(ticks / clockTicks / wallSeconds).toFixed(2)}`).join(", ");
+}
+
 /** How much media the last rendition has listed so far (sequence numbers times segment length), and when. */
 async function listed(liveDir: string) {
   const rendition = DEFAULT_LADDER.renditions.at(-1)!.name;
@@ -80,15 +114,8 @@ async function listed(liveDir: string) {
   return { at: Date.now(), seconds: last ? (last.mediaSequence + 1) * DEFAULT_LADDER.segmentSeconds : 0 };
 }
 
-interface ModeFigures {
-  name: ModeName;
-  format: string;
-  medianSeconds: number;
-  p90Seconds: number;
-  target: number;
-}
-
-async function measureMode(name: ModeName): Promise<ModeFigures> {
+/** One channel of the mode, watched for MEASURE_SECONDS: the latency of every frame read, ms. */
+async function measureMode(name: ModeName): Promise<number[]> {
   const mode = MODES[name];
   const runtime = await startTestRuntime({ mediaNiceness: MEDIA_NICENESS });
   const browser = await launchChromium();
@@ -118,7 +145,7 @@ async function measureMode(name: ModeName): Promise<ModeFigures> {
         const counts = await Promise.all(
           DEFAULT_LADDER.renditions.map(async ({ name: rendition }) => parseMediaPlaylist(await readFile(join(liveDir, rendition, "index.m3u8"), "utf8").catch(() => "#EXTM3U")).segments.length),
         );
-        const manifest = mode.format !== "dash" || existsSync(join(liveDir, "cmaf", "manifest.mpd"));
+        const manifest = mode.format !== "dash" || existsSync(join(liveDir, CMAF_DIR, DASH_MANIFEST));
         return manifest && counts.every((count) => count >= 2) ? true : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 100 },
@@ -129,7 +156,6 @@ async function measureMode(name: ModeName): Promise<ModeFigures> {
     await page.addInitScript({ content: `globalThis.__name ??= (f) => f; (${sampleCounter.toString()})(${JSON.stringify(COUNTER)});` });
     const pageErrors: string[] = [];
     page.on("pageerror", (error) => pageErrors.push(error.message));
-    // The first segments take a few seconds to exist; the player retries on its own, as it would for a viewer.
     await page.goto(playerUrl, { waitUntil: "load" });
     const playing = await page
       .waitForFunction(() => (window.counterSamples ?? []).some((sample) => sample.frame !== null), undefined, { timeout: 60_000, polling: 200 })
@@ -153,13 +179,17 @@ async function measureMode(name: ModeName): Promise<ModeFigures> {
     await page.waitForTimeout(SKIP_SECONDS * 1000);
     const from = await page.evaluate(() => window.counterSamples!.length);
     const paceFrom = await listed(liveDir);
+    const treeFrom = processTree();
     await page.waitForTimeout(MEASURE_SECONDS * 1000);
     const samples: CounterSample[] = await page.evaluate((start) => window.counterSamples!.slice(start), from);
     const paceTo = await listed(liveDir);
+    const cores = coresByName(treeFrom, processTree(), (paceTo.at - paceFrom.at) / 1000);
     // The ladder's pace meanwhile: below 1x the machine, not the design, sets the latency.
     const ladderPace = (paceTo.seconds - paceFrom.seconds) / ((paceTo.at - paceFrom.at) / 1000);
     const { format, events, errors } = await state();
 
+    // Reads finish asynchronously: in the order of presentation again.
+    samples.sort((a, b) => a.presentedFrames - b.presentedFrames);
     const read = samples.filter((sample): sample is CounterSample & { frame: number } => sample.frame !== null);
     if (read.length < 2) throw new Error(`${name}: ${samples.length} frames presented, ${read.length} read`);
     const latencies = read.map((sample) => sample.wall - (t0 + (sample.frame / FPS) * 1000));
@@ -171,13 +201,16 @@ async function measureMode(name: ModeName): Promise<ModeFigures> {
     const backwards = read.slice(1).filter((sample, i) => sample.frame < read[i]!.frame).length;
     const sizes = [...new Set(read.map((sample) => `${sample.width}x${sample.height}`))];
     console.log(
-      `  ${name}: player format ${format ?? "?"}, ${samples.length} frames presented in ${MEASURE_SECONDS} s, ${read.length} read ` +
+      `  ${name}: player format ${format ?? "?"}, ${samples.at(-1)!.presentedFrames - samples[0]!.presentedFrames + 1} frames presented in ` +
+        `${MEASURE_SECONDS} s, ${samples.length} seen, ${read.length} read ` +
         `(${samples.length - read.length} unreadable; reading took ${median(samples.map((sample) => sample.readMs)).toFixed(1)} ms a frame), pictures ${sizes.join(" ")}; frame number +${perMediaSecond.toFixed(1)} per media second, ` +
         `+${perWallSecond.toFixed(1)} per wall second, ${backwards} steps back; ladder at ${ladderPace.toFixed(2)}x real time; latency min ${seconds(Math.min(...latencies))} s, ` +
         `max ${seconds(Math.max(...latencies))} s; player events ${[...new Set(events)].join(" ")}` +
-        (errors.length ? `; ${errors.length} player errors such as ${[...new Set(errors)].slice(0, 3).join(", ")}` : ""),
+        (errors.length ? `; ${errors.length} player errors such as ${[...new Set(errors)].slice(0, 3).join(", ")}` : "") +
+        `; cores used meanwhile: ${cores}`,
     );
-    return { name, format: mode.format, medianSeconds: median(latencies) / 1000, p90Seconds: percentile(latencies, 0.9) / 1000, target: mode.target };
+    console.log(`  ${name}: median ${seconds(median(latencies))} s, p90 ${seconds(percentile(latencies, 0.9))} s`);
+    return latencies;
   } finally {
     if (camera && camera.exitCode === null) camera.kill("SIGKILL");
     await browser.close();
@@ -190,11 +223,15 @@ console.log(
     `skip ${SKIP_SECONDS} s, measure ${MEASURE_SECONDS} s`,
 );
 const cameraFile = countingCameraFile();
-const results: ModeFigures[] = [];
-for (const name of modeNames) results.push(await measureMode(name));
+const rounds = new Map<ModeName, number[][]>(modeNames.map((name) => [name, []]));
+for (let round = 0; round < ROUNDS; round++) for (const name of modeNames) rounds.get(name)!.push(await measureMode(name));
 console.log(`load average after: ${loadAverage()}`);
-for (const result of results)
+for (const [name, latencies] of rounds) {
+  const { format, target } = MODES[name];
+  const pooled = latencies.flat();
+  const perRound = latencies.length > 1 ? `; rounds' medians ${latencies.map((round) => seconds(median(round))).join(", ")} s` : "";
   console.log(
-    `glass-to-glass ${result.name} (${result.format}): median ${result.medianSeconds.toFixed(1)} s, p90 ${result.p90Seconds.toFixed(1)} s ` +
-      `(target <= ${result.target} s: ${result.medianSeconds <= result.target ? "met" : "missed"})`,
+    `glass-to-glass ${name} (${format}): median ${(median(pooled) / 1000).toFixed(1)} s, p90 ${(percentile(pooled, 0.9) / 1000).toFixed(1)} s ` +
+      `(target <= ${target} s: ${median(pooled) / 1000 <= target ? "met" : "missed"}${perRound})`,
   );
+}

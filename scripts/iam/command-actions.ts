@@ -96,6 +96,8 @@ const PASSES_ROLE: Record<string, string> = {
   "medialive:UpdateChannel": "medialive.amazonaws.com",
   "mediaconvert:CreateJob": "mediaconvert.amazonaws.com",
   "scheduler:CreateSchedule": "scheduler.amazonaws.com",
+  // An encrypted endpoint names the key server's role in Segment.Encryption.SpekeKeyProvider.RoleArn.
+  "mediapackagev2:CreateOriginEndpoint": "mediapackagev2.amazonaws.com",
 };
 
 export function requiredActions({ sdkPackage, operation, tagged }: SdkOperation): RequiredActions {

@@ -21,7 +21,7 @@ import {
 
 const TABLE = "account-deletion";
 const { channelGroup } = stage.mediaPackage;
-const ENDPOINTS = ["ts", "cmaf", "dash"];
+const ENDPOINTS = ["ts", "cmaf"];
 
 let tables: TestTables;
 beforeAll(async () => {

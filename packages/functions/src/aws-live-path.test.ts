@@ -66,7 +66,7 @@ describe("the AWS live path, for one account and its channel", () => {
     );
   });
 
-  it("creates the channel's MediaPackage v2 channel in the stage's channel group, with the endpoints ts, cmaf and dash", () => {
+  it("creates the channel's MediaPackage v2 channel in the stage's channel group, with the endpoints ts and cmaf (HLS and DASH)", () => {
     const channel = { ChannelGroupName: channelGroup, ChannelName: single.name };
     const Segment = { SegmentDurationSeconds: DEFAULT_LADDER.segmentSeconds };
     const hls = { HlsManifests: [{ ManifestName: "master", ManifestWindowSeconds: 60 }] };
@@ -79,17 +79,17 @@ describe("the AWS live path, for one account and its channel", () => {
     expect(endpoints.filter((endpoint) => endpoint.ChannelName === single.name)).toEqual(
       expect.arrayContaining([
         { ...channel, OriginEndpointName: "ts", ContainerType: "TS", Segment, ...hls },
-        { ...channel, OriginEndpointName: "cmaf", ContainerType: "CMAF", Segment, ...hls },
         {
           ...channel,
-          OriginEndpointName: "dash",
+          OriginEndpointName: "cmaf",
           ContainerType: "CMAF",
           Segment,
+          ...hls,
           DashManifests: [{ ManifestName: "manifest", ManifestWindowSeconds: 60 }],
         },
       ]),
     );
-    expect(endpoints).toHaveLength(6);
+    expect(endpoints).toHaveLength(4);
   });
 
   it("lets only the account's distribution read each endpoint: AWS:SourceArn names it, cloudfront.amazonaws.com is the only principal", async () => {
@@ -98,7 +98,7 @@ describe("the AWS live path, for one account and its channel", () => {
       .commandCalls(Packaging.PutOriginEndpointPolicyCommand)
       .map((call) => call.args[0].input)
       .filter((input) => input.ChannelName === single.name);
-    expect(policies.map((policy) => policy.OriginEndpointName).sort()).toEqual(["cmaf", "dash", "ts"]);
+    expect(policies.map((policy) => policy.OriginEndpointName).sort()).toEqual(["cmaf", "ts"]);
     for (const { OriginEndpointName, Policy } of policies) {
       expect(JSON.parse(Policy ?? "")).toEqual({
         Version: "2012-10-17",

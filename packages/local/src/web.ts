@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join, relative } from "node:path";
+import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
@@ -25,6 +25,8 @@ async function inputsFingerprint(): Promise<string> {
     ...top.filter((name) => name.endsWith(".html") || name === "vite.config.ts" || name === "package.json").map((name) => join(WEB_ROOT, name)),
     ...(await filesUnder(join(WEB_ROOT, "src"))),
     createRequire(join(WEB_ROOT, "package.json")).resolve("hls.js/package.json"),
+    // dash.js exports no package.json: found from its entry point, which sits under dist/.
+    ((entry: string) => join(entry.slice(0, entry.lastIndexOf(`${sep}dist${sep}`)), "package.json"))(createRequire(join(WEB_ROOT, "package.json")).resolve("dashjs")),
   ];
   const hash = createHash("sha256");
   for (const file of files.sort()) {

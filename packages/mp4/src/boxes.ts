@@ -8,9 +8,6 @@ export interface Box {
   size: number;
 }
 
-/** Boxes whose payload is only boxes (the ones this library walks through). */
-export const CONTAINERS = new Set(["moov", "trak", "mdia", "minf", "stbl", "mvex", "moof", "traf", "dinf", "edts", "sinf", "schi", "udta"]);
-
 /**
  * The size and header of the box at `at`, or undefined when fewer bytes than its header are there.
  * A size of 0 ("to the end of the file") cannot be followed in a stream and is refused.
@@ -77,8 +74,8 @@ export function fullBox(type: string, version: number, flags: number, ...parts: 
   return box(type, word, ...parts);
 }
 
-/** The box at `box` rewritten with a new payload: same type, header widened to 64 bits only when it must be. */
-export function rebuilt(bytes: Buffer, source: Box, payload: Buffer[], type = source.type): Buffer {
+/** `source` with a new payload (and type): a header of its size, widened to 64 bits only when 32 no longer hold the size. */
+export function rebuilt(source: Box, payload: Buffer[], type = source.type): Buffer {
   const length = payload.reduce((sum, part) => sum + part.length, 0);
   if (source.headerSize === 8 && length + 8 <= 0xffffffff) return box(type, ...payload);
   const header = Buffer.alloc(16);

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { type Box, boxHeader, children, childrenOf, find, fullBox, only, rebuilt, uint32, versionAndFlags } from "./boxes.ts";
+import { type Box, boxHeader, children, childrenOf, fullBox, only, rebuilt, uint32, versionAndFlags } from "./boxes.ts";
 import { MalformedMp4, TruncatedSegment, UnsupportedMp4 } from "./errors.ts";
 import { type CencKey, checkKey, IV_SIZE } from "./keys.ts";
 import { encryptSample, nextIv, type Subsample } from "./samples.ts";
-import { readTracks, type Track } from "./tracks.ts";
+import { checkProtectable, readTracks, type Track } from "./tracks.ts";
 
 export interface EncryptorOptions {
   /** the first sample's IV (8 bytes); random by default. Each further sample takes the next value. */
@@ -132,13 +132,13 @@ function encryptFragment(moof: Buffer, mdat: Buffer, tracks: Map<number, Track>,
       continue;
     }
     const { senc, saiz, saio } = encryptionBoxes(ivs, subsamples);
-    const traf = rebuilt(moof, child, [original, saiz, saio, senc]);
+    const traf = rebuilt(child, [original, saiz, saio, senc]);
     const sencAt = position + traf.length - senc.length;
     auxOffsets.push({ saio: sencAt - saio.length + 16, firstIv: sencAt + 16 });
     parts.push(traf);
     position += traf.length;
   }
-  const grown = rebuilt(moof, root!, parts);
+  const grown = rebuilt(root!, parts);
   const growth = grown.length - moof.length;
   for (const at of dataOffsets) grown.writeInt32BE(grown.readInt32BE(at) + growth, at);
   for (const { saio, firstIv } of auxOffsets) grown.writeUInt32BE(firstIv, saio);
@@ -201,7 +201,9 @@ export class FragmentEncryptor {
 
   constructor(init: Buffer, key: CencKey, options: EncryptorOptions = {}) {
     checkKey(key);
-    this.#tracks = new Map(readTracks(init).map((track) => [track.trackId, track]));
+    const tracks = readTracks(init);
+    tracks.forEach(checkProtectable);
+    this.#tracks = new Map(tracks.map((track) => [track.trackId, track]));
     this.#key = key.key;
     this.#iv = options.firstIv ? Buffer.from(options.firstIv) : randomBytes(IV_SIZE);
     if (this.#iv.length !== IV_SIZE) throw new RangeError(`an IV has ${IV_SIZE} bytes`);

@@ -1,11 +1,11 @@
 import { type Box, box, children, childrenOf, fullBox, payloadOf, rebuilt, uint32 } from "./boxes.ts";
 import { UnsupportedMp4 } from "./errors.ts";
 import { type CencKey, checkKey, CLEARKEY_SYSTEM_ID, IV_SIZE } from "./keys.ts";
-import { locateTracks } from "./tracks.ts";
+import { checkProtectable, locateTracks } from "./tracks.ts";
 
 const ENCRYPTED_ENTRIES = new Set(["encv", "enca"]);
 
-/** sinf of ISO/IEC 23001-7 8.12 for scheme 'cenc' 1.0: the original format, the scheme, the default KID. */
+/** sinf (ISO/IEC 14496-12 8.12) for scheme 'cenc' 1.0 (ISO/IEC 23001-7): the original format, the scheme, tenc with the default KID. */
 function protectionScheme(format: string, kid: Buffer): Buffer {
   const frma = box("frma", Buffer.from(format, "latin1"));
   const schm = fullBox("schm", 0, 0, Buffer.from("cenc", "latin1"), uint32(0x10000));
@@ -27,7 +27,7 @@ function rebuild(bytes: Buffer, at: Box, replaced: Map<number, Buffer>, appended
   if (!touched) return bytes.subarray(at.start, end);
   const prefix = at.type === "stsd" ? 8 : 0; // version, flags, entry_count
   const payloadStart = at.start + at.headerSize;
-  return rebuilt(bytes, at, [
+  return rebuilt(at, [
     bytes.subarray(payloadStart, payloadStart + prefix),
     ...childrenOf(bytes, at, prefix).map((child) => rebuild(bytes, child, replaced, appended)),
     ...(appended.get(at.start) ?? []),
@@ -44,11 +44,11 @@ export function encryptInit(init: Buffer, key: CencKey): Buffer {
   const replaced = new Map<number, Buffer>();
   for (const track of tracks) {
     if (track.protection === "clear") continue;
-    if (track.protection === "nal-units" && !track.nalSyntax) throw new UnsupportedMp4(`video codec ${track.codec} (only H.264 and HEVC)`);
+    checkProtectable(track);
     for (const entry of track.entries) {
       if (ENCRYPTED_ENTRIES.has(entry.type)) throw new UnsupportedMp4(`track ${track.trackId} is encrypted already`);
       const type = track.protection === "nal-units" ? "encv" : "enca";
-      replaced.set(entry.start, rebuilt(init, entry, [payloadOf(init, entry), protectionScheme(entry.type, key.kid)], type));
+      replaced.set(entry.start, rebuilt(entry, [payloadOf(init, entry), protectionScheme(entry.type, key.kid)], type));
     }
   }
   if (replaced.size === 0) throw new UnsupportedMp4("the init segment has no audio or video track to encrypt");

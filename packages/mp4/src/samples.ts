@@ -39,7 +39,7 @@ export function encryptSample(sample: Buffer, key: Buffer, iv: Buffer, track: Tr
   const protect = (start: number, end: number) => {
     cipher.update(sample.subarray(start, end)).copy(sample, start);
   };
-  if (track.protection !== "nal-units" || !track.nalSyntax || !track.nalLengthSize) {
+  if (!track.nalSyntax || !track.nalLengthSize) {
     protect(0, sample.length);
     return undefined;
   }

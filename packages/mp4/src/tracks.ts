@@ -1,5 +1,5 @@
 import { type Box, childrenOf, children, find, only, payloadOf, versionAndFlags } from "./boxes.ts";
-import { MalformedMp4 } from "./errors.ts";
+import { MalformedMp4, UnsupportedMp4 } from "./errors.ts";
 
 /** How a track's samples are encrypted: video by NAL unit (slices only), audio whole, anything else left clear. */
 export type Protection = "nal-units" | "whole-sample" | "clear";
@@ -21,15 +21,11 @@ export interface Track {
 
 const AVC = new Set(["avc1", "avc3"]);
 const HEVC = new Set(["hvc1", "hev1"]);
-/** Bytes before the child boxes of a visual / an audio sample entry (ISO/IEC 14496-12 12.1.3, 12.2.3). */
-export const VISUAL_ENTRY_FIELDS = 78;
-export const AUDIO_ENTRY_FIELDS = 28;
+/** Bytes before the child boxes of a visual sample entry (ISO/IEC 14496-12 12.1.3). */
+const VISUAL_ENTRY_FIELDS = 78;
 
 export interface TrackBoxes {
-  trak: Box;
-  stsd: Box;
-  /** the parents of stsd, outermost first: trak, mdia, minf, stbl */
-  path: Box[];
+  /** the sample entries in stsd */
   entries: Box[];
 }
 
@@ -71,9 +67,6 @@ export function locateTracks(init: Buffer): { moov: Box; tracks: Array<Track & T
         codec: first.type,
         protection: handler === "soun" ? "whole-sample" : handler === "vide" ? "nal-units" : "clear",
         defaultSampleSize: defaultSizes.get(trackId) ?? 0,
-        trak,
-        stsd,
-        path: [trak, mdia, minf, stbl],
         entries,
       };
       if (track.protection === "nal-units") Object.assign(track, nalLayout(init, first));
@@ -96,5 +89,10 @@ function nalLayout(init: Buffer, entry: Box): Pick<Track, "nalLengthSize" | "nal
 
 /** The tracks of an init segment (ftyp moov): id, handler, codec, NAL length size. */
 export function readTracks(init: Buffer): Track[] {
-  return locateTracks(init).tracks.map(({ trak: _trak, stsd: _stsd, path: _path, entries: _entries, ...track }) => track);
+  return locateTracks(init).tracks.map(({ entries: _entries, ...track }) => track);
+}
+
+/** Refuses a track this library cannot protect: video other than H.264/HEVC (its slices are not found). */
+export function checkProtectable(track: Track): void {
+  if (track.protection === "nal-units" && !track.nalSyntax) throw new UnsupportedMp4(`video codec ${track.codec} (only H.264 and HEVC)`);
 }

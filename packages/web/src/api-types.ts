@@ -2899,6 +2899,12 @@ export interface components {
             redundancy: "SINGLE" | "STANDARD";
             allowCidrs: string[];
             /** @enum {string} */
+            latency: "normal" | "low";
+            encryption?: {
+                /** @default 3600 */
+                keyRotationSeconds: number;
+            };
+            /** @enum {string} */
             state: "CREATING" | "CREATED" | "CREATE_FAILED" | "IDLE" | "STARTING" | "RUNNING" | "RECOVERING" | "STOPPING" | "STOPPED" | "UPDATING" | "UPDATE_FAILED" | "DELETING" | "DELETED";
             ingest: {
                 url: string;
@@ -2920,13 +2926,53 @@ export interface components {
              */
             redundancy: "SINGLE" | "STANDARD";
             allowCidrs: string[];
+            /**
+             * @default normal
+             * @enum {string}
+             */
+            latency: "normal" | "low";
+            encryption?: {
+                /** @default 3600 */
+                keyRotationSeconds: number;
+            };
         };
         Playback: {
             channelId: string;
             /** @enum {string} */
             state: "CREATING" | "CREATED" | "CREATE_FAILED" | "IDLE" | "STARTING" | "RUNNING" | "RECOVERING" | "STOPPING" | "STOPPED" | "UPDATING" | "UPDATE_FAILED" | "DELETING" | "DELETED";
-            /** @description The master playlist on the account's CDN */
+            /** @enum {string} */
+            latency: "normal" | "low";
+            /** @description The media itself is encrypted (HLS AES-128, CMAF common encryption); keys come from the CDN under the same grant */
+            encrypted: boolean;
+            /** @description The master playlist on the account's CDN (HLS on MPEG-TS) */
             hlsUrl: string;
+            /** @description Every format the channel is packaged in, from one encode */
+            formats: {
+                /** @description HLS on MPEG-TS */
+                hls: string;
+                /** @description HLS on CMAF (fragmented MP4) */
+                hlsCmaf: string;
+                /** @description DASH on the same CMAF segments (low-latency DASH on a low-latency channel) */
+                dash: string;
+                /** @description Smooth Streaming (clear channels only) */
+                mss?: string;
+            };
+            /** @description The web player, ready to play each format */
+            players: {
+                /** @description HLS on MPEG-TS */
+                hls: string;
+                /** @description HLS on CMAF (fragmented MP4) */
+                hlsCmaf: string;
+                /** @description DASH on the same CMAF segments (low-latency DASH on a low-latency channel) */
+                dash: string;
+                /** @description Smooth Streaming (clear channels only) */
+                mss?: string;
+            };
+            /**
+             * @description What playerUrl plays: DASH for low latency, HLS on MPEG-TS otherwise
+             * @enum {string}
+             */
+            preferredFormat: "hls" | "hlsCmaf" | "dash" | "mss";
             /** @description CloudFront signature (custom policy over the stream's path): append to every playlist and segment request */
             query: string;
             /** @description The same grant as CloudFront-* signed cookies */
@@ -2934,7 +2980,7 @@ export interface components {
                 [key: string]: string;
             };
             expiresAt: string;
-            /** @description The web player, ready to play this stream */
+            /** @description The web player, ready to play this stream in its preferred format */
             playerUrl: string;
         };
         Recording: {

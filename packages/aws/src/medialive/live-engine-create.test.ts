@@ -25,6 +25,7 @@ import {
   expectSentOnce,
   expectedChannel,
   inputsOf,
+  keyServer,
   name,
   packagingChannelArn,
   packagingNotFound,
@@ -98,11 +99,7 @@ describe("AwsLiveEngine.createChannel", () => {
       InputType: "CMAF",
       Description: `VisionStream channel ${channelId} of account ${accountId}`,
     });
-    expect(inputsOf(mediapackage, CreateOriginEndpointCommand).map((endpoint) => endpoint.OriginEndpointName)).toEqual([
-      "ts",
-      "cmaf",
-      "dash",
-    ]);
+    expect(inputsOf(mediapackage, CreateOriginEndpointCommand).map((endpoint) => endpoint.OriginEndpointName)).toEqual(["ts", "cmaf"]);
     expectSentOnce(
       medialive,
       CreateChannelCommand,
@@ -126,7 +123,7 @@ describe("AwsLiveEngine.createChannel", () => {
     await engine().createChannel(spec());
 
     const policies = inputsOf(mediapackage, PutOriginEndpointPolicyCommand);
-    expect(policies.map(({ OriginEndpointName }) => OriginEndpointName)).toEqual(["ts", "cmaf", "dash"]);
+    expect(policies.map(({ OriginEndpointName }) => OriginEndpointName)).toEqual(["ts", "cmaf"]);
     for (const { ChannelGroupName, ChannelName, OriginEndpointName, Policy } of policies) {
       expect({ ChannelGroupName, ChannelName }).toEqual({ ChannelGroupName: channelGroup, ChannelName: name });
       expect(JSON.parse(Policy!)).toStrictEqual({
@@ -234,7 +231,7 @@ describe("AwsLiveEngine.createChannel", () => {
     expect(medialive).not.toHaveReceivedCommand(CreateChannelCommand);
     expect(mediapackage).not.toHaveReceivedCommand(CreatePackagingChannelCommand);
     expect(mediapackage).not.toHaveReceivedCommand(CreateOriginEndpointCommand);
-    expect(mediapackage).toHaveReceivedCommandTimes(PutOriginEndpointPolicyCommand, 3);
+    expect(mediapackage).toHaveReceivedCommandTimes(PutOriginEndpointPolicyCommand, 2);
   });
 
   it("takes a MediaPackage channel or endpoint that a concurrent creation made first", async () => {
@@ -252,7 +249,7 @@ describe("AwsLiveEngine.createChannel", () => {
     await engine().createChannel(spec());
 
     expect(mediapackage).toHaveReceivedCommandTimes(GetPackagingChannelCommand, 2);
-    expect(mediapackage).toHaveReceivedCommandTimes(PutOriginEndpointPolicyCommand, 3);
+    expect(mediapackage).toHaveReceivedCommandTimes(PutOriginEndpointPolicyCommand, 2);
     expect(medialive).toHaveReceivedCommandOnce(CreateChannelCommand);
   });
 
@@ -276,6 +273,45 @@ describe("AwsLiveEngine.createChannel", () => {
 
     expect(error).toBeInstanceOf(InvalidInput);
     expect(medialive).not.toHaveReceivedAnyCommand();
+  });
+
+  it("encrypts an encrypted channel's endpoints with keys from the stage's key server, each endpoint naming the channel", async () => {
+    givenNothingExists();
+    medialive.on(CreateInputCommand).resolves({ Input: { Id: "2222222", Destinations: [rtmpDestination("203.0.113.10")] } });
+
+    await engine({ keyServer }).createChannel(spec({ encryption: { keyRotationSeconds: 600 } }));
+
+    const encryption = inputsOf(mediapackage, CreateOriginEndpointCommand).map(({ OriginEndpointName, Segment }) => [
+      OriginEndpointName,
+      Segment?.Encryption?.EncryptionMethod,
+      Segment?.Encryption?.KeyRotationIntervalSeconds,
+      Segment?.Encryption?.SpekeKeyProvider,
+    ]);
+    const provider = { EncryptionContractConfiguration: { PresetSpeke20Audio: "SHARED", PresetSpeke20Video: "SHARED" }, RoleArn: keyServer.roleArn, Url: keyServer.url };
+    expect(encryption).toStrictEqual([
+      ["ts", { TsEncryptionMethod: "AES_128" }, 600, { ...provider, ResourceId: `${channelId}_ts`, DrmSystems: ["CLEAR_KEY_AES_128"] }],
+      ["cmaf", { CmafEncryptionMethod: "CBCS" }, 600, { ...provider, ResourceId: `${channelId}_cmaf`, DrmSystems: ["FAIRPLAY", "PLAYREADY", "WIDEVINE"] }],
+    ]);
+  });
+
+  it("packages a low-latency channel for low latency: LL-HLS and close DASH timing on CMAF, in the clear unless asked", async () => {
+    givenNothingExists();
+    medialive.on(CreateInputCommand).resolves({ Input: { Id: "2222222", Destinations: [rtmpDestination("203.0.113.10")] } });
+
+    await engine({ keyServer }).createChannel(spec({ latency: "low" }));
+
+    const [ts, cmaf] = inputsOf(mediapackage, CreateOriginEndpointCommand);
+    expect(ts).toHaveProperty("HlsManifests");
+    expect(cmaf).toMatchObject({ LowLatencyHlsManifests: [{ ManifestName: "master" }], DashManifests: [{ SuggestedPresentationDelaySeconds: 4 }] });
+    expect(cmaf?.Segment).toStrictEqual({ SegmentDurationSeconds: 2 });
+  });
+
+  it("refuses an encrypted channel on a stage without a key server, and creates nothing", async () => {
+    const error = await rejection(engine().createChannel(spec({ encryption: { keyRotationSeconds: 3600 } })));
+
+    expect(error).toBeInstanceOf(InvalidInput);
+    expect(medialive).not.toHaveReceivedAnyCommand();
+    expect(mediapackage).not.toHaveReceivedAnyCommand();
   });
 
   it("creates nothing for an account without a distribution to serve the channel", async () => {

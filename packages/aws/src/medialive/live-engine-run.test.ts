@@ -185,10 +185,15 @@ describe("AwsLiveEngine.stopChannel", () => {
 });
 
 describe("AwsLiveEngine.livePlayback", () => {
-  it("is the MediaPackage v2 egress path of the channel, with HLS on TS as its master playlist", () => {
+  it("is the MediaPackage v2 egress path of the channel: HLS on TS, HLS and DASH on CMAF, no MSS", () => {
+    const root = `out/v1/${channelGroup}/${name}`;
     expect(engine().livePlayback(channelId)).toStrictEqual({
-      root: `out/v1/${channelGroup}/${name}`,
-      hls: `out/v1/${channelGroup}/${name}/ts/master.m3u8`,
+      root,
+      hls: `${root}/ts/master.m3u8`,
+      hlsCmaf: `${root}/cmaf/master.m3u8`,
+      dash: `${root}/cmaf/manifest.mpd`,
+      lowLatencyFormat: "hlsCmaf",
+      keyServerFormats: ["hls"],
     });
   });
 });

@@ -11,7 +11,7 @@ import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import type { mockClient } from "aws-sdk-client-mock";
 import { expect } from "vitest";
 import { encoderSettings } from "./encoder-settings.ts";
-import { AwsLiveEngine } from "./live-engine.ts";
+import { AwsLiveEngine, type AwsLiveEngineOptions } from "./live-engine.ts";
 import { recordingDestinationUrl } from "./recording-layout.ts";
 
 // Shared by the AwsLiveEngine tests. These tests catch rejections and inspect them: in this workspace
@@ -35,15 +35,22 @@ export const tags = {
 };
 const metadata = { $metadata: {} };
 
-export function engine() {
+export function engine(options: Partial<AwsLiveEngineOptions> = {}) {
   return new AwsLiveEngine({
     medialive: new MediaLiveClient({ region: "eu-west-1" }),
     mediapackage: new MediaPackageV2Client({ region: "eu-west-1" }),
     roleArn,
     prefix,
     channelGroup,
+    ...options,
   });
 }
+
+/** The stage's SPEKE v2 key server, as stacks/key-server.ts makes it. */
+export const keyServer = {
+  url: "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/visionstream-test/copyProtection",
+  roleArn: "arn:aws:iam::111122223333:role/visionstream-test-KeyServerRole-1a2b3c4",
+};
 
 export function spec(overrides: Partial<ChannelSpec> = {}): ChannelSpec {
   return {

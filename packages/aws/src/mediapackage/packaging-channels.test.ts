@@ -247,6 +247,8 @@ describe("PackagingChannels.playback", () => {
       hls: `${root}/ts/master.m3u8`,
       hlsCmaf: `${root}/cmaf/master.m3u8`,
       dash: `${root}/cmaf/manifest.mpd`,
+      lowLatencyFormat: "hlsCmaf",
+      keyServerFormats: ["hls"],
     });
   });
 });

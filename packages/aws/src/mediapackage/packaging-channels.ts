@@ -114,6 +114,9 @@ export class PackagingChannels {
       hls: `${root}/ts/${HLS_MANIFEST}.m3u8`,
       hlsCmaf: `${root}/cmaf/${HLS_MANIFEST}.m3u8`,
       dash: `${root}/cmaf/${DASH_MANIFEST}.mpd`,
+      // MediaPackage v2's low latency is LL-HLS on the CMAF endpoint; its CMAF encryption is for DRM vendors' licences.
+      lowLatencyFormat: "hlsCmaf",
+      keyServerFormats: ["hls"],
     };
   }
 }

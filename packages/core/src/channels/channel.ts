@@ -102,6 +102,13 @@ export interface LivePlayback {
   dash: string;
   /** The Smooth Streaming manifest, where the channel offers it. */
   mss?: string;
+  /** The format that carries a low-latency channel's low latency: DASH (chunked CMAF) unless told. */
+  lowLatencyFormat?: "dash" | "hlsCmaf";
+  /**
+   * The formats a browser plays with our own key server's keys when the channel is encrypted (AES-128 HLS, ClearKey);
+   * all but MSS unless told. The others need a DRM vendor's licences.
+   */
+  keyServerFormats?: readonly ("hls" | "hlsCmaf" | "dash")[];
 }
 
 /**

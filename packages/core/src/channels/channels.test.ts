@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import { Conflict, NotFound } from "../errors.ts";
 import { activeAccount, channelAlert, channelStateChange } from "../testing.ts";
-import type { ChannelSpec } from "./channel.ts";
+import { type ChannelSpec, localLivePlayback } from "./channel.ts";
 import { channelsOnDynalite, IDLE_STOP_AFTER_MS, RTMP, stepRequested } from "./channels-testing.ts";
 
 const channels = channelsOnDynalite("channels-use-cases");
@@ -23,6 +23,7 @@ describe("Channels", () => {
       inputType: "RTMP_PUSH",
       redundancy: "SINGLE",
       allowCidrs: ["203.0.113.0/24"],
+      latency: "normal",
       streamKey: expect.stringMatching(/^[A-Za-z0-9_-]{24}$/),
     });
     expect(channel).toMatchObject({ id: expect.stringMatching(/^ch-[a-z0-9]{16}$/), state: "CREATED", engineChannelId: `${channel.id}-e1` });
@@ -246,6 +247,38 @@ describe("Channels", () => {
 
     expect(signer.callsOf("signPath")[0]![1]).toBe(`${account.cdnBaseUrl}/out/v1/vs-test/vs-test-${channel.id}/*`);
     expect(playback.hlsUrl).toBe(`${account.cdnBaseUrl}/out/v1/vs-test/vs-test-${channel.id}/ts/master.m3u8`);
+  });
+
+  it("lists every format of the one encode and prefers the one that carries the channel's latency and encryption", async () => {
+    const { account, engine, use } = await channels();
+    const normal = await use.create(account.id, RTMP);
+    const low = await use.create(account.id, { ...RTMP, latency: "low" });
+    const lowEncrypted = await use.create(account.id, { ...RTMP, latency: "low", encryption: { keyRotationSeconds: 600 } });
+    const cdn = (path: string) => `${account.cdnBaseUrl}/live/${normal.id}/${path}`;
+
+    const clear = await use.playback(account.id, normal.id);
+    expect(clear).toMatchObject({ latency: "normal", encrypted: false, preferredFormat: "hls" });
+    expect(clear.formats).toEqual({ hls: cdn("master.m3u8"), hlsCmaf: cdn("cmaf/master.m3u8"), dash: cdn("cmaf/manifest.mpd"), mss: cdn("mss/Manifest") });
+    expect((await use.playback(account.id, low.id)).preferredFormat).toBe("dash");
+    const encrypted = await use.playback(account.id, lowEncrypted.id);
+    expect(encrypted).toMatchObject({ encrypted: true, preferredFormat: "dash" });
+    expect(encrypted.formats.mss).toBeUndefined();
+
+    // MediaPackage v2: low latency is LL-HLS on CMAF, and only HLS-TS opens with our own keys.
+    engine.playbackOf = (channelId) => ({ ...localLivePlayback(channelId), mss: undefined, lowLatencyFormat: "hlsCmaf", keyServerFormats: ["hls"] });
+    const aws = await channels();
+    const awsLow = await aws.use.create(aws.account.id, { ...RTMP, latency: "low" });
+    const awsLowEncrypted = await aws.use.create(aws.account.id, { ...RTMP, latency: "low", encryption: {} });
+    aws.engine.playbackOf = engine.playbackOf;
+    expect((await aws.use.playback(aws.account.id, awsLow.id)).preferredFormat).toBe("hlsCmaf");
+    expect((await aws.use.playback(aws.account.id, awsLowEncrypted.id)).preferredFormat).toBe("hls");
+    expect((await aws.use.get(aws.account.id, awsLowEncrypted.id)).encryption).toEqual({ keyRotationSeconds: 3_600 });
+  });
+
+  it("refuses a key rotation outside 60 s to a day, naming the field", async () => {
+    const { account, use } = await channels();
+    await expect(use.create(account.id, { ...RTMP, encryption: { keyRotationSeconds: 10 } })).rejects.toThrow(/keyRotationSeconds/);
+    await expect(use.create(account.id, { ...RTMP, latency: "ultra" as "low" })).rejects.toThrow(/latency/);
   });
 
   it("deletes a stopped channel in the engine in its step; it is then gone for get, list and playback", async () => {

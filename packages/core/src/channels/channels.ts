@@ -14,6 +14,7 @@ import {
   InputType,
   Latency,
   type LiveEngine,
+  type LivePlayback,
   Redundancy,
 } from "./channel.ts";
 import { RecentReads } from "../recent-reads.ts";
@@ -32,6 +33,12 @@ export type CreateChannelInput = z.input<typeof CreateChannelInput>;
 
 export type PlaybackFormat = "hls" | "hlsCmaf" | "dash" | "mss";
 export type PlaybackFormats = { [format in Exclude<PlaybackFormat, "mss">]: string } & { mss?: string };
+
+/** What a viewer gets unless they choose: the low-latency format for low latency, HLS-TS (plays everywhere) otherwise, and only what our own keys open when the channel is encrypted. */
+function preferredFormat(live: LivePlayback, latency: Latency, encrypted: boolean): PlaybackFormat {
+  const wanted = latency === "low" ? (live.lowLatencyFormat ?? "dash") : "hls";
+  return !encrypted || (live.keyServerFormats ?? ["hls", "hlsCmaf", "dash"]).includes(wanted) ? wanted : "hls";
+}
 
 export type PlaybackAnswer = PathSignature & {
   channelId: string;
@@ -353,7 +360,7 @@ export function Channels(deps: ChannelsDeps) {
           hlsUrl: formats.hls,
           formats,
           /** The format a viewer gets unless they choose: DASH carries the low latency, HLS-TS plays everywhere. */
-          preferredFormat: latency === "low" ? "dash" : "hls",
+          preferredFormat: preferredFormat(live, latency, channel.encryption !== undefined),
           ...signature,
         };
       });

@@ -150,8 +150,8 @@ export function ladderArguments(options: LadderArgumentsOptions): string[] {
 }
 
 /**
- * DASH's adaptation sets: one per picture shape (the DASH muxer refuses 16:9 and 4:3 renditions in one set, and a
- * player switches within a set), then the sound. Streams are numbered as the CMAF output has them: pictures first.
+ * DASH's adaptation sets: one per picture shape (the DASH muxer refuses sizes of different shapes in one set, and a
+ * player switches within a set: a DASH viewer switches between 1080p and 720p, or between 480p and 240p), then the sound. Streams are numbered as the CMAF output has them: pictures first.
  */
 function adaptationSets(ladder: Ladder): string {
   const shapes = new Map<string, number[]>();

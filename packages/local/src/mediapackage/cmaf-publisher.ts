@@ -13,6 +13,8 @@ const INIT = /^init-stream(\d+)\.m4s$/;
 const CHUNK = /^chunk-stream(\d+)-\d+\.m4s$/;
 const MEDIA_PLAYLIST = /^media_(\d+)\.m3u8$/;
 const READ_SIZE = 256 * 1024;
+/** Stamp of a segment that failed while growing: it is tried once more, whole, when complete. */
+const GROWING = "growing";
 
 export interface CmafPublisherOptions {
   sourceDir: string;
@@ -28,6 +30,23 @@ interface Growing {
   position: number;
   encryptor: FragmentEncryptor;
   published: FileHandle;
+}
+
+/**
+ * ffmpeg's dash muxer opens an init segment under its final name and writes it later (no .tmp): it is whole once its
+ * top-level boxes tile the file and the moov is among them.
+ */
+export function isWholeInit(init: Buffer): boolean {
+  let at = 0;
+  let moov = false;
+  while (at + 8 <= init.length) {
+    const size32 = init.readUInt32BE(at);
+    const size = size32 === 1 && at + 16 <= init.length ? Number(init.readBigUInt64BE(at + 8)) : size32;
+    if (size < 8) return false;
+    moov ||= init.toString("latin1", at + 4, at + 8) === "moov";
+    at += size;
+  }
+  return moov && at === init.length;
 }
 
 const withoutSuffix = (name: string) => (name.endsWith(GROWING_SUFFIX) ? name.slice(0, -GROWING_SUFFIX.length) : name);
@@ -50,6 +69,8 @@ export function cmafPublisher({ sourceDir, liveDir, key, onError }: CmafPublishe
   /** Segments published whole, with the stamp of their source. */
   const complete = new Map<string, string>();
   const manifestsPublished = new Map<string, string>();
+  /** Files that could not be encrypted, with the stamp of their source, so each is reported once, not every pass. */
+  const failed = new Map<string, string>();
   /** One job at a time per file; a request during a job runs it once more after. */
   const jobs = new Map<string, { running: Promise<void>; again: boolean }>();
   let watcher: FSWatcher | undefined;
@@ -93,9 +114,17 @@ export function cmafPublisher({ sourceDir, liveDir, key, onError }: CmafPublishe
     const stamp = await stampOf(path);
     if (!stamp) return inits.has(stream);
     if (inits.get(stream)?.stamp === stamp) return true;
+    if (failed.get(name) === stamp) return false;
     const clear = await readIfPresent(() => readFile(path));
-    if (!clear) return inits.has(stream);
-    await publishFile(join(target, name), encryptInit(clear, cencKey));
+    if (!clear || !isWholeInit(clear)) return inits.has(stream);
+    let encrypted: Buffer;
+    try {
+      encrypted = encryptInit(clear, cencKey);
+    } catch (error) {
+      failed.set(name, stamp);
+      throw error;
+    }
+    await publishFile(join(target, name), encrypted);
     inits.set(stream, { clear, stamp });
     void schedule("manifests", publishManifests);
     return true;
@@ -126,14 +155,17 @@ export function cmafPublisher({ sourceDir, liveDir, key, onError }: CmafPublishe
     const targetPath = join(target, name);
     let segment = growing.get(name);
     if (!segment) {
+      if (failed.get(name) === GROWING) return publishWhole(name, stream);
       const handle = await readIfPresent(() => open(`${sourcePath}${GROWING_SUFFIX}`, "r"));
       if (!handle) return publishWhole(name, stream);
-      if (!(await publishInit(stream))) {
+      try {
+        if (!(await publishInit(stream))) return void (await handle.close());
+        const encryptor = new FragmentEncryptor(inits.get(stream)!.clear, cencKey);
+        segment = { source: handle, position: 0, encryptor, published: await open(`${targetPath}${GROWING_SUFFIX}`, "w") };
+      } catch (error) {
         await handle.close();
-        return;
+        throw error;
       }
-      const published = await open(`${targetPath}${GROWING_SUFFIX}`, "w");
-      segment = { source: handle, position: 0, encryptor: new FragmentEncryptor(inits.get(stream)!.clear, cencKey), published };
       growing.set(name, segment);
     }
     try {
@@ -148,6 +180,7 @@ export function cmafPublisher({ sourceDir, liveDir, key, onError }: CmafPublishe
       complete.set(name, (await stampOf(sourcePath)) ?? "");
       void schedule("manifests", publishManifests);
     } catch (error) {
+      failed.set(name, GROWING);
       await closeGrowing(name, segment);
       await unpublishFile(`${targetPath}${GROWING_SUFFIX}`);
       throw error;
@@ -158,11 +191,18 @@ export function cmafPublisher({ sourceDir, liveDir, key, onError }: CmafPublishe
   async function publishWhole(name: string, stream: string) {
     const path = join(source, name);
     const stamp = await stampOf(path);
-    if (!stamp || complete.get(name) === stamp) return;
+    if (!stamp || complete.get(name) === stamp || failed.get(name) === stamp) return;
     if (!(await publishInit(stream))) return;
     const clear = await readIfPresent(() => readFile(path));
     if (!clear) return;
-    await publishFile(join(target, name), encryptSegment(inits.get(stream)!.clear, cencKey, clear));
+    let encrypted: Buffer;
+    try {
+      encrypted = encryptSegment(inits.get(stream)!.clear, cencKey, clear);
+    } catch (error) {
+      failed.set(name, stamp);
+      throw error;
+    }
+    await publishFile(join(target, name), encrypted);
     complete.set(name, stamp);
     void schedule("manifests", publishManifests);
   }
@@ -200,15 +240,25 @@ export function cmafPublisher({ sourceDir, liveDir, key, onError }: CmafPublishe
       if ((await stampOf(sourcePath)) ?? (await stampOf(`${sourcePath}${GROWING_SUFFIX}`))) continue;
       await unpublishFile(join(target, published));
       complete.delete(name);
+      failed.delete(name);
     }
   }
 
   function onEvent(name: string | null) {
-    if (name === null) return void pass();
+    if (name === null) return void safePass();
     const base = withoutSuffix(name);
     if (CHUNK.test(base)) return void schedule(base, () => followSegment(base));
     if (base === MANIFEST || base === MASTER || MEDIA_PLAYLIST.test(base) || INIT.test(base)) {
       void schedule("manifests", publishManifests);
+    }
+  }
+
+  /** Errors go to onError: a pass runs from timers and file events, where nobody awaits it. */
+  async function safePass() {
+    try {
+      await pass();
+    } catch (error) {
+      onError(error);
     }
   }
 
@@ -229,7 +279,7 @@ export function cmafPublisher({ sourceDir, liveDir, key, onError }: CmafPublishe
     const segments = new Set(names.map(withoutSuffix).filter((name) => CHUNK.test(name)));
     for (const name of names) {
       const stream = INIT.exec(name)?.[1];
-      if (stream !== undefined) await publishInit(stream);
+      if (stream !== undefined) await publishInit(stream).catch(onError);
     }
     await Promise.all([...segments, ...growing.keys()].map((name) => schedule(name, () => followSegment(name))));
     await schedule("manifests", publishManifests);
@@ -237,12 +287,12 @@ export function cmafPublisher({ sourceDir, liveDir, key, onError }: CmafPublishe
   }
 
   return {
-    pass,
+    pass: safePass,
     async close() {
       closed = true;
       watcher?.close();
       watcher = undefined;
-      await pass();
+      await safePass();
       await Promise.all([...jobs.values()].map(({ running }) => running));
       // ffmpeg stopped in the middle of these: nothing will complete them, and the CDN would wait for them.
       for (const [name, segment] of growing) {

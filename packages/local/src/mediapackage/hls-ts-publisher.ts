@@ -73,13 +73,14 @@ export function hlsTsPublisher(options: HlsTsPublisherOptions) {
     const text = await readIfPresent(() => readFile(join(sourceDir, rendition.name, VARIANT_PLAYLIST), "utf8"));
     if (text === undefined || text === rendition.lastSourceText) return;
     const source = parseMediaPlaylist(text);
-    for (const segment of source.segments) {
+    for (const [index, segment] of source.segments.entries()) {
       if (rendition.published.has(segment.mediaSequence)) continue;
       try {
         await publishSegment(rendition, segment.uri, segment.mediaSequence, segment.programDateTime);
       } catch (error) {
         if (!(error instanceof SegmentLost)) throw error;
-        onError(error);
+        // The oldest segment of the window, deleted as it left it (a packager that starts on a running channel): no loss.
+        if (index > 0) onError(error);
       }
     }
     const published = encryptedMediaPlaylist(text, rendition.published);

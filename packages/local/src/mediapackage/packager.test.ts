@@ -87,6 +87,8 @@ describe("encrypting packager on a live ffmpeg", () => {
   let sourceDir: string;
   let liveDir: string;
   let packager: EncryptingPackager;
+  /** A second packager started while the channel runs, as after a restart of the runtime. */
+  let lateLiveDir: string;
   const secret = randomBytes(32);
   const errors: unknown[] = [];
   const startedAt = new Date();
@@ -164,12 +166,18 @@ describe("encrypting packager on a live ffmpeg", () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    lateLiveDir = join(root, "bucket", "live", "late");
+    const late = startEncryptingPackager({
+      sourceDir, liveDir: lateLiveDir, channelId: CHANNEL, secret, keyRotationSeconds: ROTATION_SECONDS, renditions: RENDITIONS,
+      onError: (error) => void errors.push(error),
+    });
     const code = await exited;
     sampling = false;
     await sampler;
     expect(stderr).toBe("");
     expect(code).toBe(0);
-    await packager.close();
+    await Promise.all([packager.close(), late.close()]);
     await sample();
   }, 60_000);
 
@@ -179,8 +187,17 @@ describe("encrypting packager on a live ffmpeg", () => {
   });
 
   it("reports no error and never lists a segment before it is published", () => {
-    expect(errors).toEqual([]);
+    expect(errors.map((error) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error)))).toEqual([]);
     expect(listedMissing).toEqual([]);
+  });
+
+  it("never publishes a media file as ffmpeg wrote it", async () => {
+    const media = (await readdir(liveDir, { recursive: true })).filter((name) => /\.(ts|m4s)$/.test(name));
+    expect(media.length).toBeGreaterThan(20);
+    for (const name of media) {
+      const source = await readFile(join(sourceDir, name)).catch(() => undefined);
+      expect(source?.equals(await readFile(join(liveDir, name))) ?? false).toBe(false);
+    }
   });
 
   it("publishes every HLS-TS segment in AES-128: no frame without the key, every frame of the source with it", async () => {
@@ -232,6 +249,16 @@ describe("encrypting packager on a live ffmpeg", () => {
       expect(published.segments.map(({ uri }) => uri)).toEqual(source.segments.map(({ uri }) => uri));
     }
     expect(await readFile(join(liveDir, "master.m3u8"), "utf8")).toBe(await readFile(join(sourceDir, "master.m3u8"), "utf8"));
+  });
+
+  it("publishes the same HLS-TS when started on a running channel: same playlists, same bytes", async () => {
+    for (const rendition of RENDITIONS) {
+      const playlist = await readFile(join(liveDir, rendition, "index.m3u8"), "utf8");
+      expect(await readFile(join(lateLiveDir, rendition, "index.m3u8"), "utf8")).toBe(playlist);
+      for (const { uri } of parseMediaPlaylist(playlist).segments) {
+        expect((await readFile(join(lateLiveDir, rendition, uri))).equals(await readFile(join(liveDir, rendition, uri)))).toBe(true);
+      }
+    }
   });
 
   it("deletes published segments a few segments after they left the source playlist", async () => {
