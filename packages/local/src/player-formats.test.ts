@@ -11,6 +11,7 @@ import type { Hono } from "hono";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, watchPlayer } from "../testing/browser.ts";
+import { listenOnLoopback } from "../testing/http.ts";
 import { startTestCdn, type TestCdnAccount } from "../testing/cdn.ts";
 import { protectedFmp4Playlist, protectedMpd } from "./mediapackage/dash-protection.ts";
 import { keyServerSecret } from "./secrets/key-server-secret.ts";
@@ -22,20 +23,7 @@ const CLEAR = "ch-formats-clear";
 const LOCKED = "ch-formats-locked";
 const KID = "0123456789abcdef0123456789abcdef";
 
-async function listen(app: Hono) {
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
-    started.once("error", reject);
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if ("closeAllConnections" in server) server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+const listen = listenOnLoopback;
 
 const ffmpeg = (args: string[]) => run("ffmpeg", ["-hide_banner", "-loglevel", "error", ...args]);
 

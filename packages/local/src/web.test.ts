@@ -11,25 +11,13 @@ import { Hono } from "hono";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, watchPlayer } from "../testing/browser.ts";
+import { listenOnLoopback } from "../testing/http.ts";
 import { ensureWebBuilt, webApp } from "./web.ts";
 
 const run = promisify(execFile);
 const TOKEN = "abc";
 
-async function listen(app: Hono) {
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
-    started.once("error", reject);
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if ("closeAllConnections" in server) server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+const listen = listenOnLoopback;
 
 /** 20 s of test pattern and tone as HLS in two renditions (640x360, 320x180; 2 s segments), and an 8 s MP4. */
 async function makeMedia(dir: string) {

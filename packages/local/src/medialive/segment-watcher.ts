@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, type FSWatcher, watch } from "node:fs";
 import { copyFile, link, mkdir, readFile, stat, unlink } from "node:fs/promises";
 import { join, posix } from "node:path";
+import { coalesced } from "../coalesced.ts";
 import { logger } from "../logger.ts";
 import { VARIANT_PLAYLIST } from "./master-playlist.ts";
 import { type PlaylistSegment, parseMediaPlaylist } from "./media-playlist.ts";
@@ -164,18 +165,7 @@ export function watchSegments(options: SegmentWatcherOptions): SegmentWatcher {
     }
   }
 
-  let tail: Promise<void> = Promise.resolve();
-  let queued: Promise<void> | null = null;
-  function scan(): Promise<void> {
-    if (queued) return queued;
-    const next = tail.then(() => {
-      queued = null;
-      return pass();
-    });
-    queued = next;
-    tail = next.catch(() => {});
-    return next;
-  }
+  const scan = coalesced(pass);
 
   const poll = setInterval(() => void scan(), pollIntervalMs);
   poll.unref();

@@ -8,9 +8,12 @@ import { encryptedMediaPlaylist, encryptSegment, type SegmentEncryption, segment
 import { errorCode, publishFile, readIfPresent, unpublishFile } from "./published-file.ts";
 
 export interface HlsTsPublisherOptions {
+  /** The channel's clear output, as ffmpeg writes it: <dataDir>/mediapackage/<channelId>/ (never served). */
   sourceDir: string;
+  /** Where viewers get it: the bucket's live/<channelId>/. */
   liveDir: string;
   channelId: string;
+  /** The key server's secret: keys are derived from it, never stored. */
   secret: Buffer;
   keyRotationSeconds: number;
   renditions: readonly string[];

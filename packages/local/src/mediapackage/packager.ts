@@ -1,19 +1,11 @@
 import { keyPeriod, periodKey } from "@visionstream/core/keys/content-keys";
 import { logger } from "../logger.ts";
 import { cmafPublisher } from "./cmaf-publisher.ts";
-import { hlsTsPublisher } from "./hls-ts-publisher.ts";
-import { coalesced } from "./published-file.ts";
+import { type HlsTsPublisherOptions, hlsTsPublisher } from "./hls-ts-publisher.ts";
+import { coalesced } from "../coalesced.ts";
 
-export interface PackagerOptions {
-  /** The channel's clear output, as ffmpeg writes it: <dataDir>/mediapackage/<channelId>/ (never served). */
-  sourceDir: string;
-  /** Where viewers get it: the bucket's live/<channelId>/. */
-  liveDir: string;
-  channelId: string;
-  /** The key server's secret: keys are derived from it, never stored. */
-  secret: Buffer;
-  keyRotationSeconds: number;
-  renditions: readonly string[];
+/** See HlsTsPublisherOptions: the channel's clear output (sourceDir, never served) published encrypted into liveDir. */
+export interface PackagerOptions extends Omit<HlsTsPublisherOptions, "now" | "onError"> {
   now?: () => Date;
   onError?: (error: unknown) => void;
   /** Safety net under the file watchers (a watcher that missed an event, a directory made after the start). */
