@@ -40,7 +40,7 @@ beforeAll(async () => {
     false,
   );
   // The stacks use SST's globals; in SST they are injected, here they are the same Pulumi modules.
-  Object.assign(globalThis, { aws: await import("@pulumi/aws"), $interpolate: pulumi.interpolate });
+  Object.assign(globalThis, { aws: await import("@pulumi/aws"), $interpolate: pulumi.interpolate, $jsonStringify: pulumi.jsonStringify });
 });
 
 describe("sst.config.ts and stacks/", () => {
@@ -291,6 +291,28 @@ describe("stage-wide live delivery", () => {
     expect(oacs.map(({ inputs }) => [inputs.name, inputs.originAccessControlOriginType, inputs.signingBehavior, inputs.signingProtocol])).toEqual([
       ["visionstream-test-s3", "s3", "always", "sigv4"],
       ["visionstream-test-mediapackagev2", "mediapackagev2", "always", "sigv4"],
+    ]);
+  });
+});
+
+describe("service role for one account", () => {
+  it("is trusted by the service only when it acts for that account (the SPEKE role: confused deputy)", async () => {
+    const { serviceRole } = await import("./service-role.ts");
+
+    const { role } = serviceRole("SpekeTestRole", {
+      principal: "mediapackagev2.amazonaws.com",
+      description: "test",
+      policy: "{}",
+      sourceAccount: pulumi.output("111122223333"),
+    });
+
+    expect(JSON.parse(await resolved(role.assumeRolePolicy)).Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Service: "mediapackagev2.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": "111122223333" } },
+      },
     ]);
   });
 });

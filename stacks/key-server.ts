@@ -56,10 +56,15 @@ keyServerApi.deploy();
 /** What MediaPackage's endpoints name as SpekeKeyProvider.Url. */
 export const spekeUrl = $interpolate`${keyServerApi.url}${SPEKE_PATH}`;
 
-/** The role MediaPackage v2 assumes to call the key server (SpekeKeyProvider.RoleArn): that one method and nothing else. */
+/**
+ * The role MediaPackage v2 assumes to call the key server (SpekeKeyProvider.RoleArn): that one method and nothing else,
+ * and only for this account's endpoints. No aws:SourceArn: AWS documents none for MediaPackage v2's SPEKE calls, and a
+ * condition on a key the service does not send would deny every key request.
+ */
 export const spekeRoleArn = serviceRole("KeyServerRole", {
   principal: "mediapackagev2.amazonaws.com",
   description: `MediaPackage v2 endpoints of ${prefix} calling the key server`,
+  sourceAccount: aws.getCallerIdentityOutput().accountId,
   policy: $jsonStringify(spekeInvokePolicy($interpolate`${keyServerApi.nodes.api.executionArn}/${$app.stage}/POST/${SPEKE_PATH}`)),
 }).role.arn;
 

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createDecipheriv } from "node:crypto";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -19,7 +19,7 @@ let other: { accountId: string; apiKey: string };
 let pusher: ReturnType<typeof push> | undefined;
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ rtmpPort: 27_000, rtpPort: 27_100, ladder: SMALL_LADDER, preset: "ultrafast" });
+  runtime = await startTestRuntime({ rtmpPort: 36_000, rtpPort: 36_100, ladder: SMALL_LADDER, preset: "ultrafast" });
   work = await mkdtemp(join(tmpdir(), "visionstream-encryption-"));
   tenant = await activeAccount(runtime, "studio");
   other = await activeAccount(runtime, "someone else");
@@ -31,12 +31,13 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/** Frames ffmpeg decodes from a file, and whether it reported errors doing so. */
-async function decode(file: string, extra: string[] = []): Promise<{ frames: number; errors: string }> {
+/** The pictures ffmpeg decodes from a file (an MD5 each), and what it reported doing so. */
+async function decode(file: string, extra: string[] = []): Promise<{ frames: number; hashes: string[]; errors: string }> {
   const { stdout, stderr } = await run("ffmpeg", ["-v", "error", ...extra, "-i", file, "-map", "0:v:0?", "-f", "framemd5", "-"], { maxBuffer: 64 * 1024 * 1024 }).catch(
     (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? "", stderr: error.stderr ?? "failed" }),
   );
-  return { frames: stdout.split("\n").filter((line) => /^0,/.test(line)).length, errors: stderr.trim() };
+  const hashes = stdout.split("\n").filter((line) => /^0,/.test(line)).map((line) => line.split(",").at(-1)!.trim());
+  return { frames: hashes.length, hashes, errors: stderr.trim() };
 }
 
 async function save(name: string, body: ArrayBuffer | Buffer) {
@@ -110,7 +111,7 @@ describe("an encrypted channel", () => {
     const init = Buffer.from(await (await fetch(signed(`${cmafBase}init-stream0.m4s`, playback.query))).arrayBuffer());
     const chunk = Buffer.from(await (await fetch(signed(`${cmafBase}chunk-stream0-00002.m4s`, playback.query))).arrayBuffer());
     const fragment = await save("encrypted.mp4", Buffer.concat([init, chunk]));
-    expect((await decode(fragment)).frames === 0 || (await decode(fragment)).errors !== "").toBe(true);
+    const withoutKey = await decode(fragment);
 
     const licenseUrl = signed(new URL("../keys/clearkey", playback.formats.dash).toString(), playback.query);
     const license = await fetch(licenseUrl, {
@@ -124,13 +125,24 @@ describe("an encrypted channel", () => {
     const decrypted = await decode(fragment, ["-decryption_key", contentKey]);
     expect(decrypted.errors).toBe("");
     expect(decrypted.frames).toBeGreaterThanOrEqual(55);
+    // Without the key not one picture comes out as it does with it.
+    expect(withoutKey.hashes.filter((hash) => decrypted.hashes.includes(hash))).toEqual([]);
     expect((await fetch(new URL("../keys/clearkey", playback.formats.dash).toString(), { method: "POST", body: "{}" })).status).toBe(403);
 
-    // Nothing clear reaches the bucket: every MPEG-TS segment there fails to decode.
+    // Nothing clear reaches the bucket: no MPEG-TS segment of any rendition decodes, no CMAF file is the encoder's own.
     const liveDir = join(runtime.layout.bucketDir(`visionstream-local-${tenant.accountId}`), "live", channel.id);
+    const sourceDir = join(runtime.dataDir, "mediapackage", channel.id);
     expect(await readdir(liveDir)).not.toContain("mss");
-    for (const name of (await readdir(join(liveDir, "360p"))).filter((file) => file.endsWith(".ts")).slice(0, 3)) {
-      expect((await decode(join(liveDir, "360p", name))).frames).toBe(0);
+    for (const rendition of SMALL_LADDER.renditions.map(({ name }) => name)) {
+      const segments = (await readdir(join(liveDir, rendition))).filter((file) => file.endsWith(".ts"));
+      expect(segments.length).toBeGreaterThanOrEqual(2);
+      for (const name of segments) expect((await decode(join(liveDir, rendition, name))).frames, `${rendition}/${name}`).toBe(0);
+    }
+    const published = (await readdir(join(liveDir, "cmaf"))).filter((file) => file.endsWith(".m4s"));
+    expect(published.length).toBeGreaterThanOrEqual(4);
+    for (const name of published) {
+      const source = await readFile(join(sourceDir, "cmaf", name)).catch(() => undefined);
+      if (source) expect(source.equals(await readFile(join(liveDir, "cmaf", name))), name).toBe(false);
     }
 
     expect(await pusher.done).toBe(0);

@@ -2950,10 +2950,10 @@ export interface components {
             formats: {
                 /** @description HLS on MPEG-TS */
                 hls: string;
-                /** @description HLS on CMAF (fragmented MP4) */
-                hlsCmaf: string;
+                /** @description HLS on CMAF (fragmented MP4); for an encrypted channel where our key server's keys open it */
+                hlsCmaf?: string;
                 /** @description DASH on the same CMAF segments (low-latency DASH on a low-latency channel) */
-                dash: string;
+                dash?: string;
                 /** @description Smooth Streaming (clear channels only) */
                 mss?: string;
             };
@@ -2961,10 +2961,10 @@ export interface components {
             players: {
                 /** @description HLS on MPEG-TS */
                 hls: string;
-                /** @description HLS on CMAF (fragmented MP4) */
-                hlsCmaf: string;
+                /** @description HLS on CMAF (fragmented MP4); for an encrypted channel where our key server's keys open it */
+                hlsCmaf?: string;
                 /** @description DASH on the same CMAF segments (low-latency DASH on a low-latency channel) */
-                dash: string;
+                dash?: string;
                 /** @description Smooth Streaming (clear channels only) */
                 mss?: string;
             };

@@ -89,7 +89,8 @@ export async function playWithDashJs(host: PlayerHost, { source, format, license
     const chosen = videoRepresentations[level];
     const auto = level === -1 || !chosen;
     player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: auto } } } });
-    if (!auto) player.setRepresentationForTypeById("video", chosen.id);
+    // Replaces what is buffered (like hls.js's currentLevel), so the viewer sees the choice at once, not after the buffer.
+    if (!auto) player.setRepresentationForTypeById("video", chosen.id, true);
     state.autoLevel = auto;
     record(state, "renditionChosen", String(level));
     host.showRenditions();

@@ -271,7 +271,9 @@ describe("Channels", () => {
     const awsLowEncrypted = await aws.use.create(aws.account.id, { ...RTMP, latency: "low", encryption: {} });
     aws.engine.playbackOf = engine.playbackOf;
     expect((await aws.use.playback(aws.account.id, awsLow.id)).preferredFormat).toBe("hlsCmaf");
-    expect((await aws.use.playback(aws.account.id, awsLowEncrypted.id)).preferredFormat).toBe("hls");
+    const awsEncrypted = await aws.use.playback(aws.account.id, awsLowEncrypted.id);
+    expect(awsEncrypted.preferredFormat).toBe("hls");
+    expect(Object.keys(awsEncrypted.formats)).toEqual(["hls"]);
     expect((await aws.use.get(aws.account.id, awsLowEncrypted.id)).encryption).toEqual({ keyRotationSeconds: 3_600 });
   });
 

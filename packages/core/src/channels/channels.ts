@@ -32,7 +32,7 @@ export const CreateChannelInput = z.object({
 export type CreateChannelInput = z.input<typeof CreateChannelInput>;
 
 export type PlaybackFormat = "hls" | "hlsCmaf" | "dash" | "mss";
-export type PlaybackFormats = { [format in Exclude<PlaybackFormat, "mss">]: string } & { mss?: string };
+export type PlaybackFormats = { hls: string } & { [format in Exclude<PlaybackFormat, "hls">]?: string };
 
 /** What a viewer gets unless they choose: the low-latency format for low latency, HLS-TS (plays everywhere) otherwise, and only what our own keys open when the channel is encrypted. */
 function preferredFormat(live: LivePlayback, latency: Latency, encrypted: boolean): PlaybackFormat {
@@ -349,8 +349,15 @@ export function Channels(deps: ChannelsDeps) {
         const live = deps.engine.livePlayback(channel.id);
         const signature = await deps.signer.signPath(accountId, `${account.cdnBaseUrl}/${live.root}/*`, expiresAt);
         const url = (path: string) => `${account.cdnBaseUrl}/${path}`;
-        // An encrypted channel has no Smooth Streaming: its encryption would be PlayReady's, never the clear.
-        const formats: PlaybackFormats = { hls: url(live.hls), hlsCmaf: url(live.hlsCmaf), dash: url(live.dash), ...(live.mss && !channel.encryption ? { mss: url(live.mss) } : {}) };
+        // An encrypted channel lists what a browser opens with our own keys: no MSS (its encryption would be PlayReady's,
+        // never the clear), and in MediaPackage no CMAF (its encryption is for DRM vendors' licences).
+        const opened = (format: "hlsCmaf" | "dash") => !channel.encryption || (live.keyServerFormats ?? ["hlsCmaf", "dash"]).includes(format);
+        const formats: PlaybackFormats = {
+          hls: url(live.hls),
+          ...(opened("hlsCmaf") ? { hlsCmaf: url(live.hlsCmaf) } : {}),
+          ...(opened("dash") ? { dash: url(live.dash) } : {}),
+          ...(live.mss && !channel.encryption ? { mss: url(live.mss) } : {}),
+        };
         const latency = channel.latency ?? "normal";
         return {
           channelId: channel.id,

@@ -28,8 +28,8 @@ const CreateChannelBody = CreateChannelInput.strict().openapi("CreateChannel");
 const Format = z.enum(["hls", "hlsCmaf", "dash", "mss"]);
 const Formats = z.object({
   hls: z.string().openapi({ description: "HLS on MPEG-TS" }),
-  hlsCmaf: z.string().openapi({ description: "HLS on CMAF (fragmented MP4)" }),
-  dash: z.string().openapi({ description: "DASH on the same CMAF segments (low-latency DASH on a low-latency channel)" }),
+  hlsCmaf: z.string().optional().openapi({ description: "HLS on CMAF (fragmented MP4); for an encrypted channel where our key server's keys open it" }),
+  dash: z.string().optional().openapi({ description: "DASH on the same CMAF segments (low-latency DASH on a low-latency channel)" }),
   mss: z.string().optional().openapi({ description: "Smooth Streaming (clear channels only)" }),
 });
 
@@ -78,12 +78,7 @@ export function channelRoutes(deps: { channels: Channels } & PagesDeps) {
       const playback = await channels.playback(account(c), c.req.valid("param").channelId);
       const pages = pagesUrl(deps, c.req.url);
       const player = (format: keyof PlaybackFormats, src: string) => playerLink(pages, src, playback.query, format);
-      const players: PlaybackFormats = {
-        hls: player("hls", playback.formats.hls),
-        hlsCmaf: player("hlsCmaf", playback.formats.hlsCmaf),
-        dash: player("dash", playback.formats.dash),
-        ...(playback.formats.mss ? { mss: player("mss", playback.formats.mss) } : {}),
-      };
+      const players = Object.fromEntries(Object.entries(playback.formats).map(([format, src]) => [format, player(format as keyof PlaybackFormats, src)])) as PlaybackFormats;
       return c.json({ ...playback, players, playerUrl: players[playback.preferredFormat] ?? players.hls }, 200);
     });
 }

@@ -127,8 +127,17 @@ describe("a segment that is still being written", () => {
     expect(segmentMs).toBeLessThan(SEGMENT_WAIT_MS + 1_000);
     expect(playlist.status).toBe(404);
     expect(playlistMs).toBeLessThan(500);
-    // a name in a directory that does not exist yet: polled
-    expect((await fetch(`${account.cdnBaseUrl}/live/${channelId}/nowhere/seg_00001.ts?${query}`)).status).toBe(404);
+  });
+
+  it("answers 404 at once for a segment behind the newest of its stream, and in a folder that does not exist", async () => {
+    await writeFile(join(dir, "chunk-stream5-00007.m4s"), randomBytes(100));
+
+    for (const missing of [url("chunk-stream5-00003.m4s"), `${account.cdnBaseUrl}/live/${channelId}/nowhere/seg_00001.ts?${query}`]) {
+      const askedAt = performance.now();
+      const response = await fetch(missing);
+      expect(response.status).toBe(404);
+      expect(performance.now() - askedAt).toBeLessThan(500);
+    }
   });
 
   it("releases its file handle when the viewer disconnects mid-stream", async () => {

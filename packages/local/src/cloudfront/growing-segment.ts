@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from "node:fs";
-import { type FileHandle, open, stat } from "node:fs/promises";
+import { type FileHandle, open, readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname } from "node:path";
 
 /** How long a request for a segment that has not begun yet waits for it (dash.js in low latency asks early). */
@@ -15,6 +15,27 @@ export const GROWING_SUFFIX = ".tmp";
 
 /** Media segments, which may be asked for while they are written; playlists and manifests never are. */
 export const isMediaSegment = (key: string) => [".m4s", ".ts"].includes(extname(key)) || basename(key).startsWith("Fragments(");
+
+const NUMBERED = /^(.*?)(\d+)(\.(?:m4s|ts))$/;
+
+/**
+ * Whether a missing segment may yet begin, so that a request for it is worth a wait: one numbered after every segment
+ * of its stream in a folder that exists (a player asking for the next one early). A segment behind the newest (deleted
+ * with the window, or never written) and a folder that does not exist are a 404 at once.
+ */
+export async function mayBeginSoon(file: string): Promise<boolean> {
+  const asked = NUMBERED.exec(basename(file));
+  if (!asked) return false;
+  const [, prefix, digits, extension] = asked;
+  const names = await readdir(dirname(file)).catch(() => undefined);
+  if (!names) return false;
+  const number = Number(digits);
+  for (const name of names) {
+    const sibling = NUMBERED.exec(name.endsWith(GROWING_SUFFIX) ? name.slice(0, -GROWING_SUFFIX.length) : name);
+    if (sibling && sibling[1] === prefix && sibling[3] === extension && Number(sibling[2]) >= number) return false;
+  }
+  return true;
+}
 
 class SegmentGone extends Error {
   override name = "SegmentGone";
@@ -146,7 +167,14 @@ export async function followGrowingSegment(file: string): Promise<ReadableStream
               renamed = true;
               continue;
             }
-            if ((await inode(file + GROWING_SUFFIX)) !== ino) throw new SegmentGone(`${basename(file)} was removed before it was complete`);
+            if ((await inode(file + GROWING_SUFFIX)) !== ino) {
+              // Renamed between the two looks (the writer finished just now): the rest is read on the next turn.
+              if ((await inode(file)) === ino) {
+                renamed = true;
+                continue;
+              }
+              throw new SegmentGone(`${basename(file)} was removed before it was complete`);
+            }
             if (performance.now() - grewAt > STALL_MS) throw new SegmentGone(`${basename(file)} stopped growing`);
             await changes.next();
           }

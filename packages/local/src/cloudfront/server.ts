@@ -13,7 +13,7 @@ import { DEFAULT_MAX_UPLOAD_BYTES, isUploadKey, receiveUpload, UploadTooLarge, u
 import { objectPath } from "../s3/object-store.ts";
 import { keyServerSecret } from "../secrets/key-server-secret.ts";
 import { DEFAULT_EDGE_CACHE, EdgeCache, type EdgeCacheOptions } from "./edge-cache.ts";
-import { awaitSegment, followGrowingSegment, isMediaSegment } from "./growing-segment.ts";
+import { awaitSegment, followGrowingSegment, isMediaSegment, mayBeginSoon, SEGMENT_WAIT_MS } from "./growing-segment.ts";
 import { verifySignedRequest } from "./signature.ts";
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -110,6 +110,12 @@ function parseRange(header: string, size: number): { start: number; end: number 
   }
   return start > end || start >= size ? "invalid" : { start, end };
 }
+
+/**
+ * CMAF and Smooth Streaming segments are named by a number or a time that starts again when a transcoder restarts within
+ * a run (the DASH and MSS muxers cannot continue an earlier run's): a browser must not take an earlier run's from its cache.
+ */
+const reusedName = (key: string) => key.endsWith(".m4s") || basename(key).startsWith("Fragments(");
 
 /**
  * The local CloudFront: one path prefix per distribution, signed URLs and cookies checked, byte ranges, CORS; segments
@@ -235,7 +241,7 @@ export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
     let info = await stat(file).catch(() => undefined);
     if (!info && isMediaSegment(key)) {
       // A segment still being written, or about to begin: followed as it grows, never kept by the edge cache.
-      if ((await awaitSegment(file)) === "growing") {
+      if ((await awaitSegment(file, (await mayBeginSoon(file)) ? SEGMENT_WAIT_MS : 0)) === "growing") {
         const headers = { "content-type": contentType(file), "cache-control": "no-store" };
         if (c.req.method === "HEAD") return c.body(null, 200, headers);
         // Ranges of a segment whose size is not known yet: the whole segment, from its start (200).
@@ -267,7 +273,7 @@ export function cdnApp(layout: LocalLayout, options: CdnOptions = {}) {
     const headers: Record<string, string> = {
       "content-type": contentType(file),
       "accept-ranges": "bytes",
-      "cache-control": isPlaylist(key) ? "max-age=1" : "max-age=86400",
+      "cache-control": isPlaylist(key) ? "max-age=1" : reusedName(key) ? "no-cache" : "max-age=86400",
     };
     const rangeHeader = c.req.header("range");
     const range = rangeHeader ? parseRange(rangeHeader, size) : undefined;

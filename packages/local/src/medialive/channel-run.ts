@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { LocalLayout } from "../account-infrastructure.ts";
 import type { LocalBus } from "../eventbridge/bus.ts";
 import { CMAF_DIR, MSS_DIR, type X264Preset } from "./ladder-args.ts";
+import { publishDashManifest } from "../mediapackage/dash-manifest.ts";
 import { type EncryptingPackager, startEncryptingPackager } from "../mediapackage/packager.ts";
 import { keyServerSecret } from "../secrets/key-server-secret.ts";
 import { type SegmentWatcher, watchSegments } from "./segment-watcher.ts";
@@ -84,6 +85,7 @@ export class ChannelRun {
   private readonly lastMediaOf = new Map<Feed, number>();
   private watcher: SegmentWatcher | undefined;
   private packager: EncryptingPackager | undefined;
+  private dashManifest: ReturnType<typeof publishDashManifest> | undefined;
   private monitor: NodeJS.Timeout | undefined;
   private inputLost = false;
   private lastMediaAt: number | undefined;
@@ -149,6 +151,10 @@ export class ChannelRun {
         secret: await keyServerSecret(this.options.layout),
         keyRotationSeconds: spec.encryption.keyRotationSeconds,
         renditions: this.ladder.renditions.map((rendition) => rendition.name),
+      });
+    } else {
+      this.dashManifest = publishDashManifest(join(this.liveDir, CMAF_DIR), {
+        onError: (error) => logger.warn("DASH manifest not published", { engineChannelId: this.id, error: error as Error }),
       });
     }
     this.watcher = watchSegments({
@@ -303,6 +309,11 @@ export class ChannelRun {
       // Smooth Streaming's encryption is PlayReady's: an encrypted channel has none rather than a clear one.
       mss: !encryption,
       ...(cdnOrigin ? { utcTimingUrl: `${cdnOrigin}/time` } : {}),
+      // A format lost mid-run comes back with a new transcoder: it ends (what it holds is written), and is restarted.
+      onOutputFailed: (line) => {
+        logger.error("transcoder lost an output", { engineChannelId: this.id, line });
+        transcoder.process.kill("SIGTERM");
+      },
       stopTimeoutMs: this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
       ...(this.options.preset ? { preset: this.options.preset } : {}),
       ...(this.options.mediaNiceness !== undefined ? { niceness: this.options.mediaNiceness } : {}),
@@ -419,6 +430,7 @@ export class ChannelRun {
     if (encoding) await this.drain(encoding);
     await this.watcher?.close();
     await this.packager?.close();
+    await this.dashManifest?.close();
     if (this.inputLost) this.events.alert(this.id, { set: false, type: this.inputLossAlert, message: "Channel stopped", pipeline: 0 });
     if (this.encoderAlert) this.events.alert(this.id, { set: false, type: ENCODER_ALERT, message: "Channel stopped", pipeline: 0 });
   }

@@ -46,6 +46,8 @@ export interface LadderArgumentsOptions {
 /** CMAF segments (for HLS fMP4 and DASH) under this folder of the live folder, Smooth Streaming under MSS_DIR. */
 export const CMAF_DIR = "cmaf";
 export const DASH_MANIFEST = "manifest.mpd";
+/** The DASH manifest as ffmpeg writes it; DASH_MANIFEST, what viewers read, is made from it (mediapackage/dash-manifest.ts). */
+export const DASH_ENCODER_MANIFEST = "encoder.mpd";
 export const MSS_DIR = "mss";
 
 /**
@@ -188,6 +190,9 @@ function teeOutputs(options: LadderArgumentsOptions, hls: Record<string, string 
     extra_window_size: 5,
     use_template: 1,
     use_timeline: 0,
+    // Players read the manifest again every segment: a transcoder restarted within the run (a reconnect, a failover)
+    // starts a new timeline, which they would otherwise never learn of.
+    update_period: ladder.segmentSeconds,
     hls_playlist: 1,
     adaptation_sets: adaptationSets(ladder),
   };
@@ -197,7 +202,7 @@ function teeOutputs(options: LadderArgumentsOptions, hls: Record<string, string 
   if (options.utcTimingUrl) dash.utc_timing_url = options.utcTimingUrl;
   const outputs = [
     slave({ f: "hls", "bsfs/v": "dump_extra", ...hls }, join(liveDir, "%v", VARIANT_PLAYLIST)),
-    slave(dash, join(liveDir, CMAF_DIR, DASH_MANIFEST)),
+    slave(dash, join(liveDir, CMAF_DIR, DASH_ENCODER_MANIFEST)),
   ];
   if (mss) {
     outputs.push(slave({ f: "smoothstreaming", select, window_size: HLS_LIST_SIZE, lookahead_count: 2, min_frag_duration: ladder.segmentSeconds * 1_000_000 }, join(liveDir, MSS_DIR)));

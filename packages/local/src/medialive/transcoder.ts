@@ -18,7 +18,15 @@ export interface TranscoderOptions extends LadderArgumentsOptions {
    * it as a ladder below real time, which the channel reports, rather than as an API and CDN that stop answering.
    */
   niceness?: number;
+  /**
+   * One of the tee muxer's outputs (HLS-TS, CMAF, MSS) failed and ffmpeg went on without it (a write error, a folder
+   * removed): called with ffmpeg's line, so the run can restart the transcoder rather than serve fewer formats.
+   */
+  onOutputFailed?: (line: string) => void;
 }
+
+/** ffmpeg's tee muxer drops a failed output and carries on: "Slave muxer #1 failed: ..., continuing with 2/3 slaves." */
+const OUTPUT_FAILED = /Slave muxer #\d+ failed/;
 
 export interface TranscoderProgress {
   /** Encoding speed as a multiple of real time; null until ffmpeg has reported it. */
@@ -98,6 +106,13 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
         frames: Number(report.frame) || current.frames,
         updatedAt: new Date(),
       };
+    });
+  }
+
+  if (options.onOutputFailed && child.stderr) {
+    const onOutputFailed = options.onOutputFailed;
+    createInterface({ input: child.stderr }).on("line", (line) => {
+      if (OUTPUT_FAILED.test(line)) onOutputFailed(line);
     });
   }
 

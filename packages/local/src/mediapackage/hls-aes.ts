@@ -26,29 +26,27 @@ export interface SegmentEncryption {
 export const keyUri = (kid: string) => `../keys/${kid}`;
 
 /**
- * The source media playlist as viewers get it: only the segments already published, each behind the EXT-X-KEY of its
- * key and IV. A segment that was lost (gone before it was read) cuts the playlist: it starts after it.
+ * The source media playlist as viewers get it: the segments already published, each behind the EXT-X-KEY of its key and
+ * IV, from the first published one to the last. A segment lost between them (gone before it was read) stays listed as
+ * an EXT-X-GAP, which players skip: the playlist goes on past it, with the same timeline and sequence numbers.
  * Undefined when no segment is published yet.
  */
 export function encryptedMediaPlaylist(source: string, published: ReadonlyMap<number, SegmentEncryption>): string | undefined {
   parseMediaPlaylist(source); // the engine's own checks: a media playlist, read whole
   const playlist = parse(source) as types.MediaPlaylist;
-  const kept: types.Segment[] = [];
-  for (const segment of playlist.segments) {
-    if (segment.uri === "") break;
+  const listed = playlist.segments.filter((segment) => segment.uri !== "");
+  const firstIndex = listed.findIndex((segment) => published.has(segment.mediaSequenceNumber));
+  const lastIndex = listed.findLastIndex((segment) => published.has(segment.mediaSequenceNumber));
+  if (firstIndex < 0) return undefined;
+  const kept = listed.slice(firstIndex, lastIndex + 1);
+  for (const segment of kept) {
     const encryption = published.get(segment.mediaSequenceNumber);
-    if (!encryption) {
-      if (kept.length > 0) break;
-      continue;
-    }
     // hls-parser reads the IV by index, so a Buffer serves where its types say ArrayBuffer
-    segment.key = new types.Key({ method: "AES-128", uri: keyUri(encryption.kid), iv: encryption.iv as unknown as ArrayBuffer });
-    kept.push(segment);
+    if (encryption) segment.key = new types.Key({ method: "AES-128", uri: keyUri(encryption.kid), iv: encryption.iv as unknown as ArrayBuffer });
+    else segment.gap = true;
   }
-  const first = kept[0];
-  if (!first) return undefined;
-  const complete = kept.length === playlist.segments.length;
-  playlist.endlist = playlist.endlist && complete;
+  const first = kept[0]!;
+  playlist.endlist = playlist.endlist && kept.at(-1) === playlist.segments.at(-1);
   playlist.mediaSequenceBase = first.mediaSequenceNumber;
   playlist.discontinuitySequenceBase = first.discontinuitySequence;
   playlist.segments = kept;

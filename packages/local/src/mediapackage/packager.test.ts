@@ -48,7 +48,7 @@ function ffmpegArgs(sourceDir: string) {
     "-window_size", "3", "-extra_window_size", "1",
     "-init_seg_name", "init-stream$RepresentationID$.$ext$", "-media_seg_name", "chunk-stream$RepresentationID$-$Number%05d$.$ext$",
     "-adaptation_sets", "id=0,streams=v id=1,streams=a",
-    join(sourceDir, "cmaf", "manifest.mpd"),
+    join(sourceDir, "cmaf", "encoder.mpd"),
   ];
 }
 
