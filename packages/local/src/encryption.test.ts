@@ -33,7 +33,7 @@ afterAll(async () => {
 
 /** The pictures ffmpeg decodes from a file (an MD5 each), and what it reported doing so. */
 async function decode(file: string, extra: string[] = []): Promise<{ frames: number; hashes: string[]; errors: string }> {
-  const { stdout, stderr } = await run("ffmpeg", ["-v", "error", ...extra, "-i", file, "-map", "0:v:0?", "-f", "framemd5", "-"], { maxBuffer: 64 * 1024 * 1024 }).catch(
+  const { stdout, stderr } = await run("ffmpeg", ["-v", "error", ...extra, ...(file.endsWith(".ts") ? ["-f", "mpegts"] : []), "-i", file, "-map", "0:v:0?", "-f", "framemd5", "-"], { maxBuffer: 64 * 1024 * 1024 }).catch(
     (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? "", stderr: error.stderr ?? "failed" }),
   );
   const hashes = stdout.split("\n").filter((line) => /^0,/.test(line)).map((line) => line.split(",").at(-1)!.trim());
