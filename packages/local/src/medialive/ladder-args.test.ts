@@ -68,7 +68,7 @@ describe("ladderArguments", () => {
         "/data/live/ch1/%v/index.m3u8",
     );
     expect(dash).toBe(
-      "[f=dash:select=v,a\\\\\\:0,a\\\\\\:2:seg_duration=2:window_size=10:extra_window_size=5:use_template=1:use_timeline=0:update_period=2:hls_playlist=1:" +
+      "[f=dash:select=v,a\\\\\\:0,a\\\\\\:2:seg_duration=2:window_size=10:extra_window_size=5:use_template=1:use_timeline=0:hls_playlist=1:" +
         "adaptation_sets=id=0,streams=0,1 id=1,streams=2,3 id=2,streams=a:utc_timing_url=http\\\\\\://127.0.0.1\\\\\\:8081/time]/data/live/ch1/cmaf/encoder.mpd",
     );
     expect(mss).toBe("[f=smoothstreaming:select=v,a\\\\\\:0,a\\\\\\:2:window_size=10:lookahead_count=2:min_frag_duration=2000000]/data/live/ch1/mss");

@@ -190,9 +190,6 @@ function teeOutputs(options: LadderArgumentsOptions, hls: Record<string, string 
     extra_window_size: 5,
     use_template: 1,
     use_timeline: 0,
-    // Players read the manifest again every segment: a transcoder restarted within the run (a reconnect, a failover)
-    // starts a new timeline, which they would otherwise never learn of.
-    update_period: ladder.segmentSeconds,
     hls_playlist: 1,
     adaptation_sets: adaptationSets(ladder),
   };

@@ -36,14 +36,16 @@ export function publishDashManifest(cmafDir: string, options: { pollIntervalMs?:
   const run = () => void pass().catch((error: unknown) => options.onError?.(error));
   let watcher: ReturnType<typeof watch> | undefined;
   const startWatching = () => {
+    if (watcher) return;
     try {
-      watcher ??= watch(cmafDir, (_event, name) => {
+      const started = watch(cmafDir, (_event, name) => {
         if (name === null || name.startsWith(ENCODER_MANIFEST)) run();
       });
-      watcher.on("error", () => {
-        watcher?.close();
-        watcher = undefined;
+      started.on("error", () => {
+        started.close();
+        if (watcher === started) watcher = undefined;
       });
+      watcher = started;
     } catch {
       // the folder is not there yet: the poll finds the manifest meanwhile
     }
