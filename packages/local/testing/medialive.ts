@@ -123,3 +123,20 @@ export async function activePicture(path: string): Promise<{ width: number; heig
   if (!last) throw new Error(`cropdetect found nothing in ${path}`);
   return { width: Number(last[1]), height: Number(last[2]) };
 }
+
+/**
+ * The decoded frames' MD5s of an MP4 given on ffmpeg's stdin: ffmpeg 5.1 reads a file's first fragments ahead and
+ * then applies the last one's senc to the first one's samples, a pipe it reads in order.
+ */
+export function frameHashes(mp4: Buffer, extra: string[] = []): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("ffmpeg", ["-v", "error", "-nostdin", ...extra, "-i", "-", "-map", "0:0", "-f", "framemd5", "-"]);
+    let stdout = "";
+    child.stdout.on("data", (data: Buffer) => void (stdout += data.toString()));
+    child.stderr.resume();
+    child.stdin.on("error", () => {}); // ffmpeg may stop reading what it cannot decode
+    child.on("error", reject);
+    child.on("close", () => resolve(stdout.split("\n").filter((line) => line !== "" && !line.startsWith("#"))));
+    child.stdin.end(mp4);
+  });
+}

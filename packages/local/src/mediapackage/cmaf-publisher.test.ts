@@ -1,10 +1,11 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { frameHashes } from "../../testing/medialive.ts";
 import { cmafPublisher, isWholeInit } from "./cmaf-publisher.ts";
 
 const run = promisify(execFile);
@@ -88,19 +89,6 @@ function firstHalf(segment: Buffer): Buffer {
   return segment.subarray(0, at);
 }
 
-/** The decoded frames' MD5s of an MP4 given on ffmpeg's stdin (a pipe: ffmpeg 5.1 reads it in order). */
-function frameHashes(mp4: Buffer, extra: string[] = []): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("ffmpeg", ["-v", "error", "-nostdin", ...extra, "-i", "-", "-map", "0:0", "-f", "framemd5", "-"]);
-    let stdout = "";
-    child.stdout.on("data", (data: Buffer) => void (stdout += data.toString()));
-    child.stderr.resume();
-    child.stdin.on("error", () => {}); // ffmpeg may stop reading what it cannot decode
-    child.on("error", reject);
-    child.on("close", () => resolve(stdout.split("\n").filter((line) => line !== "" && !line.startsWith("#"))));
-    child.stdin.end(mp4);
-  });
-}
 
 describe("CMAF publisher when a new transcoder replaces the source folder", () => {
   let root: string;

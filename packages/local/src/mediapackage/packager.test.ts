@@ -11,6 +11,7 @@ import { parse, types } from "hls-parser";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../../testing/browser.ts";
+import { frameHashes } from "../../testing/medialive.ts";
 import { trackChild } from "../child-processes.ts";
 import { parseMediaPlaylist } from "../medialive/media-playlist.ts";
 import { type EncryptingPackager, startEncryptingPackager } from "./packager.ts";
@@ -63,22 +64,6 @@ async function framesOf(path: string, extra: string[] = []): Promise<number> {
 /** Frames of a file that ffmpeg cannot read count as none. */
 const framesOrNone = (path: string, extra: string[] = []) => framesOf(path, extra).catch(() => 0);
 
-/**
- * The decoded frames' MD5s of an MP4 given on ffmpeg's stdin: ffmpeg 5.1 reads a file's first fragments ahead and
- * then applies the last one's senc to the first one's samples, a pipe it reads in order.
- */
-function frameHashes(mp4: Buffer, extra: string[] = []): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("ffmpeg", ["-v", "error", "-nostdin", ...extra, "-i", "-", "-map", "0:0", "-f", "framemd5", "-"]);
-    let stdout = "";
-    child.stdout.on("data", (data: Buffer) => void (stdout += data.toString()));
-    child.stderr.resume();
-    child.stdin.on("error", () => {}); // ffmpeg may stop reading what it cannot decode
-    child.on("error", reject);
-    child.on("close", () => resolve(stdout.split("\n").filter((line) => line !== "" && !line.startsWith("#"))));
-    child.stdin.end(mp4);
-  });
-}
 
 const keyTagOf = (playlist: string) => playlist.split("\n").find((line) => line.startsWith("#EXT-X-KEY:"));
 
