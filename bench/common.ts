@@ -35,24 +35,32 @@ export const clockTicks = (() => {
   }
 })();
 
+/**
+ * A media file the benchmarks make once with ffmpeg and keep in the temporary folder: `outputArgs` are ffmpeg's
+ * arguments after its global ones, ending with the file it writes (aside, renamed into place when complete).
+ */
+export function keptMedia(name: string, outputArgs: (file: string) => string[]): string {
+  const dir = join(tmpdir(), "visionstream-bench");
+  const path = join(dir, name);
+  if (existsSync(path)) return path;
+  mkdirSync(dir, { recursive: true });
+  console.log(`generating ${path} ...`);
+  const partial = join(dir, `part-${name}`);
+  execFileSync("ffmpeg", ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", ...outputArgs(partial)]);
+  renameSync(partial, path);
+  return path;
+}
+
 export const CAMERA_SECONDS = 60;
 
 /** 60 s of 1080p30 test picture and tone, at a camera-like high bitrate (CABAC, 12 Mb/s, 2 s GOPs), made once and kept. */
 export function cameraSource(): string {
-  const dir = join(tmpdir(), "visionstream-bench");
-  const path = join(dir, `source-${CAMERA_SECONDS}s-1080p30.mkv`);
-  if (existsSync(path)) return path;
-  mkdirSync(dir, { recursive: true });
-  console.log(`generating ${path} ...`);
-  execFileSync("ffmpeg", [
-    "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+  return keptMedia(`source-${CAMERA_SECONDS}s-1080p30.mkv`, (file) => [
     "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
     "-t", String(CAMERA_SECONDS),
     "-c:v", "libx264", "-preset", "superfast", "-b:v", "12M", "-maxrate", "12M", "-bufsize", "24M", "-g", "60", "-pix_fmt", "yuv420p",
-    "-c:a", "aac", "-b:a", "192k", `${path}.part.mkv`,
+    "-c:a", "aac", "-b:a", "192k", file,
   ]);
-  renameSync(`${path}.part.mkv`, path);
-  return path;
 }
 
 /** This process's children: pid, command name and command line, read from /proc. */

@@ -7,14 +7,14 @@
  *   npx tsx bench/live/formats-cpu.ts        # RUNS=3 (per ladder), CONTENT_SECONDS=20; LOW=1 adds all formats with
  *                                            # low-latency DASH (a CMAF chunk per frame) to the rotation
  */
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { CMAF_DIR, flvInput, type LadderArgumentsOptions, ladderArguments, MSS_DIR } from "@visionstream/local/medialive/ladder-args";
-import { cameraSource, clockTicks, loadAverage, median } from "../common.ts";
+import { cameraSource, clockTicks, keptMedia, loadAverage, median } from "../common.ts";
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const CONTENT_SECONDS = Number(process.env.CONTENT_SECONDS ?? 20);
@@ -30,11 +30,8 @@ const variants: Variant[] = process.env.LOW === "1" ? ["all", "hls-ts", "all-low
 
 /** bench/live's camera file (1080p30, 12 Mb/s) as FLV, what RTMP delivers to the channel's ffmpeg. */
 function cameraFlv(): string {
-  const path = cameraSource().replace(/\.mkv$/, ".flv");
-  if (existsSync(path)) return path;
-  execFileSync("ffmpeg", ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", cameraSource(), "-c", "copy", "-f", "flv", `${path}.part`]);
-  renameSync(`${path}.part`, path);
-  return path;
+  const source = cameraSource();
+  return keptMedia(basename(source).replace(/\.mkv$/, ".flv"), (file) => ["-i", source, "-c", "copy", "-f", "flv", file]);
 }
 
 /** CPU seconds of the children this process has reaped (cutime + cstime of /proc/self/stat). */

@@ -9,20 +9,20 @@
  *                                            # SKIP_SECONDS=10, MEASURE_SECONDS=30, VISIONSTREAM_MEDIA_NICENESS=0
  */
 import "../load/quiet-logs.ts";
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { CMAF_DIR, DASH_MANIFEST } from "@visionstream/local/medialive/ladder-args";
 import { parseMediaPlaylist } from "@visionstream/local/medialive/media-playlist";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism } from "node:os";
 import { trackChild } from "@visionstream/local/child-processes";
 import { DEFAULT_MEDIA_NICENESS } from "@visionstream/local/config";
 import { launchChromium } from "@visionstream/local/testing/browser";
 import { syntheticInputArgs } from "@visionstream/local/testing/medialive";
 import { activeAccount, eventually, startTestRuntime } from "@visionstream/local/testing/runtime";
-import { clockTicks, loadAverage, median } from "../common.ts";
+import { clockTicks, keptMedia, loadAverage, median } from "../common.ts";
 import { COUNTER, type CounterSample, counterFilter, sampleCounter } from "./frame-counter.ts";
 
 const FPS = 30;
@@ -50,20 +50,12 @@ const CAMERA_FILE_SECONDS = 120;
  * 6 Mb/s) and kept: pushed with -c copy, the camera costs no CPU beside the ladder and the browser on 2 cores.
  */
 function countingCameraFile(): string {
-  const dir = join(tmpdir(), "visionstream-bench");
-  const path = join(dir, `counting-${CAMERA_FILE_SECONDS}s-1080p30.flv`);
-  if (existsSync(path)) return path;
-  mkdirSync(dir, { recursive: true });
-  console.log(`generating ${path} ...`);
-  execFileSync("ffmpeg", [
-    "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+  return keptMedia(`counting-${CAMERA_FILE_SECONDS}s-1080p30.flv`, (file) => [
     ...syntheticInputArgs({ seconds: CAMERA_FILE_SECONDS }),
     "-map", "0:v", "-map", "1:a", "-vf", counterFilter(),
     "-c:v", "libx264", "-preset", "superfast", "-tune", "zerolatency", "-g", String(2 * FPS), "-pix_fmt", "yuv420p", "-b:v", "6000k",
-    "-c:a", "aac", "-b:a", "128k", "-f", "flv", `${path}.part`,
+    "-c:a", "aac", "-b:a", "128k", "-f", "flv", file,
   ]);
-  renameSync(`${path}.part`, path);
-  return path;
 }
 
 /** The camera pushing RTMP at its own pace (-re): frame n leaves about n/30 s after ffmpeg starts reading. */
