@@ -34,10 +34,15 @@ export type CreateChannelInput = z.input<typeof CreateChannelInput>;
 export type PlaybackFormat = "hls" | "hlsCmaf" | "dash" | "mss";
 export type PlaybackFormats = { hls: string } & { [format in Exclude<PlaybackFormat, "hls">]?: string };
 
+/** Whether a browser opens `format` of the channel: any format in the clear; an encrypted one only where our own keys open it (all but MSS unless the engine says which). */
+function opens(live: LivePlayback, encrypted: boolean, format: PlaybackFormat): boolean {
+  return !encrypted || (format !== "mss" && (live.keyServerFormats ?? ["hls", "hlsCmaf", "dash"]).includes(format));
+}
+
 /** What a viewer gets unless they choose: the low-latency format for low latency, HLS-TS (plays everywhere) otherwise, and only what our own keys open when the channel is encrypted. */
 function preferredFormat(live: LivePlayback, latency: Latency, encrypted: boolean): PlaybackFormat {
   const wanted = latency === "low" ? (live.lowLatencyFormat ?? "dash") : "hls";
-  return !encrypted || (live.keyServerFormats ?? ["hls", "hlsCmaf", "dash"]).includes(wanted) ? wanted : "hls";
+  return opens(live, encrypted, wanted) ? wanted : "hls";
 }
 
 export type PlaybackAnswer = PathSignature & {
@@ -351,23 +356,23 @@ export function Channels(deps: ChannelsDeps) {
         const url = (path: string) => `${account.cdnBaseUrl}/${path}`;
         // An encrypted channel lists what a browser opens with our own keys: no MSS (its encryption would be PlayReady's,
         // never the clear), and in MediaPackage no CMAF (its encryption is for DRM vendors' licences).
-        const opened = (format: "hlsCmaf" | "dash") => !channel.encryption || (live.keyServerFormats ?? ["hlsCmaf", "dash"]).includes(format);
+        const encrypted = channel.encryption !== undefined;
         const formats: PlaybackFormats = {
           hls: url(live.hls),
-          ...(opened("hlsCmaf") ? { hlsCmaf: url(live.hlsCmaf) } : {}),
-          ...(opened("dash") ? { dash: url(live.dash) } : {}),
-          ...(live.mss && !channel.encryption ? { mss: url(live.mss) } : {}),
+          ...(opens(live, encrypted, "hlsCmaf") ? { hlsCmaf: url(live.hlsCmaf) } : {}),
+          ...(opens(live, encrypted, "dash") ? { dash: url(live.dash) } : {}),
+          ...(live.mss && opens(live, encrypted, "mss") ? { mss: url(live.mss) } : {}),
         };
         const latency = channel.latency ?? "normal";
         return {
           channelId: channel.id,
           state: channel.state,
           latency,
-          encrypted: channel.encryption !== undefined,
+          encrypted,
           hlsUrl: formats.hls,
           formats,
           /** The format a viewer gets unless they choose: DASH carries the low latency, HLS-TS plays everywhere. */
-          preferredFormat: preferredFormat(live, latency, channel.encryption !== undefined),
+          preferredFormat: preferredFormat(live, latency, encrypted),
           ...signature,
         };
       });
