@@ -20,7 +20,7 @@ module.exports = {
       "core-no-adapter",
       "Core knows nothing of the adapters; its tests and test support may use them (dynalite, the dynamo repositories).",
       { path: "^packages/core/src/", pathNot: testSupport },
-      { path: "^packages/(aws|local|functions|rtmp|mpegts|mp4|web)/" },
+      { path: "^packages/(aws|local|functions|rtmp|mpegts|mp4|whip|web)/" },
     ),
     forbid("core-no-aws-http-ffmpeg-or-processes", "Core knows nothing of AWS, HTTP, ffmpeg or child processes.", { path: "^packages/core/src/" }, {
       path: [
@@ -38,7 +38,7 @@ module.exports = {
     forbid(
       "protocols-no-visionstream",
       "The protocol libraries know nothing of VisionStream, nor of each other; their tests share the fuzz harness (scripts/testing).",
-      { path: "^packages/(rtmp|mpegts|mp4)/" },
+      { path: "^packages/(rtmp|mpegts|mp4|whip)/" },
       { path: visionStream, pathNot: "^(packages/$1|scripts/testing)/" },
     ),
     forbid(
@@ -74,7 +74,7 @@ module.exports = {
     forbid(
       "no-dev-dependency-in-deployed-code",
       "What Lambda runs (events, core, aws, functions) and the protocol libraries use production dependencies only.",
-      { path: "^(events|packages/(core|aws|functions|rtmp|mpegts|mp4))/src/", pathNot: testSupport },
+      { path: "^(events|packages/(core|aws|functions|rtmp|mpegts|mp4|whip))/src/", pathNot: testSupport },
       { dependencyTypes: ["npm-dev"], dependencyTypesNot: ["type-only"] },
     ),
   ],

@@ -15,12 +15,14 @@ export default $config({
     const { table } = await import("./stacks/storage.ts");
     await import("./stacks/secrets.ts");
     const { bus } = await import("./stacks/bus.ts");
+    const { whipUrl } = await import("./stacks/whip-gateway.ts");
     const { api } = await import("./stacks/api.ts");
     await import("./stacks/switcher.ts");
     const { site } = await import("./stacks/web.ts");
     return {
       apiUrl: api.url,
       webUrl: site.url,
+      whipUrl,
       busName: bus.name,
       tableName: table.name,
     };

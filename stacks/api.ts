@@ -1,8 +1,10 @@
 import { bus } from "./bus.ts";
 import { functionPermissions } from "./function-permissions.ts";
 import { functionArgs, stageGrants } from "./functions.ts";
+import { broadcastSigningPermissions } from "./permissions.ts";
 import { adminToken } from "./secrets.ts";
 import { api } from "./api-gateway.ts";
+import { broadcastSecret, whipUrl } from "./whip-gateway.ts";
 
 export { api };
 
@@ -10,7 +12,8 @@ export { api };
 api.route(
   "$default",
   functionArgs("packages/functions/src/api.handler", bus, {
-    environment: { VISIONSTREAM_ADMIN_TOKEN: adminToken.value },
-    permissions: functionPermissions("api", stageGrants),
+    // The API signs broadcast tokens and names the gateway's WHIP endpoints in its broadcast links.
+    environment: { VISIONSTREAM_ADMIN_TOKEN: adminToken.value, VISIONSTREAM_BROADCAST_SECRET_ARN: broadcastSecret.arn, VISIONSTREAM_WHIP_URL: whipUrl },
+    permissions: [...functionPermissions("api", stageGrants), ...broadcastSigningPermissions(broadcastSecret.arn)],
   }),
 );

@@ -33,6 +33,8 @@ const roleFor = {
 };
 /** The key server's secret and SPEKE method, as stacks/key-server.ts makes them. */
 const keyServerSecretArn = `arn:aws:secretsmanager:eu-west-1:${account}:secret:${prefix}/key-server-20261206AbCdEf`;
+/** The broadcast token key, as stacks/whip-gateway.ts makes it. */
+const broadcastSecretArn = `arn:aws:secretsmanager:eu-west-1:${account}:secret:${prefix}/broadcast-20261206AbCdEf`;
 const spekeMethodArn = `arn:aws:execute-api:eu-west-1:${account}:a1b2c3d4e5/test/POST/copyProtection`;
 const tables = {
   table: `arn:aws:dynamodb:eu-west-1:${account}:table/${prefix}-TableTable-abc123`,
@@ -60,12 +62,16 @@ let grants: Grant[];
 let functionGrants: Map<FunctionName, Grant>;
 /** The key server's two functions (stacks/key-server.ts), which stand outside the domain's functions. */
 let keyServerGrants: { keyServer: Grant; keyDelivery: Grant };
+/** The WHIP gateway's task role, and the API's grant of the broadcast key beyond its adapters' (stacks/whip-gateway.ts, stacks/api.ts). */
+let whipGrants: { task: Grant; apiSigning: Grant };
 let allActions: readonly string[];
 
 beforeAll(async () => {
   // basePermissions builds the index ARN with SST's $interpolate: here a plain template.
   Object.assign(globalThis, { $interpolate: (strings: TemplateStringsArray, ...values: unknown[]) => String.raw(strings, ...values) });
-  const { basePermissions, ALL_ACTIONS, keyDeliveryPermissions, keyServerPermissions, spekeInvokePolicy } = await import("./permissions.ts");
+  const { basePermissions, ALL_ACTIONS, keyDeliveryPermissions, keyServerPermissions, spekeInvokePolicy, whipGatewayTaskPolicy, broadcastSigningPermissions } = await import(
+    "./permissions.ts"
+  );
   const { mediaLiveRolePolicy } = await import("./medialive.ts");
   const { mediaConvertRolePolicy } = await import("./mediaconvert.ts");
   const { mediaConnectRolePolicy, switchSchedulerPolicy } = await import("./switcher.ts");
@@ -80,9 +86,14 @@ beforeAll(async () => {
     keyServer: { principal: "function keyServer", statements: plain(keyServerPermissions(keyServerSecretArn)) },
     keyDelivery: { principal: "function keyDelivery", statements: plain(keyDeliveryPermissions(keyServerSecretArn, tables.table)) },
   };
+  whipGrants = {
+    task: roleGrant("role ECS task (WHIP gateway)", whipGatewayTaskPolicy(tables.table, broadcastSecretArn)),
+    apiSigning: { principal: "function api (broadcast tokens)", statements: plain(broadcastSigningPermissions(broadcastSecretArn)) },
+  };
   grants = [
     ...functionGrants.values(),
     ...Object.values(keyServerGrants),
+    ...Object.values(whipGrants),
     roleGrant("role MediaPackage v2 (SPEKE key server)", spekeInvokePolicy(spekeMethodArn)),
     roleGrant("role MediaLive", mediaLiveRolePolicy(prefix)),
     roleGrant("role MediaConvert", mediaConvertRolePolicy(prefix)),
@@ -231,6 +242,33 @@ describe("every command a function's code sends is granted to that function", ()
     expect(problems).toEqual([]);
     expect(keyServerSent.map((operation) => operation.operation)).toEqual(["GetSecretValue"]);
     expect(new Set(keyDeliverySent.map((operation) => operation.operation))).toEqual(new Set(["GetSecretValue", "Get"]));
+  });
+
+  it("for the WHIP gateway's task: reading a channel and its account, and the broadcast key, and nothing more; the API reads the key too", () => {
+    const secretSource = { file: `${ADAPTERS_ROOT}/secrets/broadcast-secret.ts`, member: "readBroadcastSecret" };
+    const gatewaySources = [
+      secretSource,
+      { file: `${ADAPTERS_ROOT}/dynamodb/channel-repository.ts`, member: "DynamoChannelRepository.get" },
+      { file: `${ADAPTERS_ROOT}/dynamodb/account-repository.ts`, member: "DynamoAccountRepository.get" },
+    ];
+    const program = adapterProgram(root, [...gatewaySources.map((entry) => entry.file), `${ADAPTERS_ROOT}/dynamodb/table.ts`]);
+    const gatewaySent = sentOperations(program, root, ADAPTERS_ROOT, gatewaySources);
+    const signingSent = sentOperations(program, root, ADAPTERS_ROOT, [secretSource]);
+
+    const problems = [...ungrantedOperations(whipGrants.task, gatewaySent, roleFor), ...ungrantedOperations(whipGrants.apiSigning, signingSent, roleFor)];
+
+    expect(problems).toEqual([]);
+    expect(new Set(gatewaySent.map((operation) => operation.operation))).toEqual(new Set(["GetSecretValue", "Get"]));
+    expect(whipGrants.task.statements.flatMap((statement) => statement.actions).sort()).toEqual(["dynamodb:GetItem", "secretsmanager:GetSecretValue"]);
+    expect(whipGrants.task.statements.flatMap((statement) => statement.resources).sort()).toEqual([broadcastSecretArn, tables.table].sort());
+  });
+
+  it("fails when the gateway's task may not read the broadcast key", () => {
+    const sources = [{ file: `${ADAPTERS_ROOT}/secrets/broadcast-secret.ts`, member: "readBroadcastSecret" }];
+    const sent = sentOperations(adapterProgram(root, sources.map((entry) => entry.file)), root, ADAPTERS_ROOT, sources);
+    const planted = { ...whipGrants.task, statements: whipGrants.task.statements.filter((statement) => !statement.actions.includes("secretsmanager:GetSecretValue")) };
+
+    expect(ungrantedOperations(planted, sent, roleFor).map((problem) => problem.message)).toEqual([expect.stringMatching(/sends GetSecretValue .*secretsmanager:GetSecretValue/)]);
   });
 
   it("fails when a function lacks the grant of a command its code sends", () => {

@@ -86,7 +86,7 @@ describe("permissions", () => {
     expect(granted.filter((action) => action.startsWith("s3:"))).toEqual([]);
   });
 
-  it("let the live engine drive MediaLive and the stage's MediaPackage v2 channel group, list with *, and pass only the MediaLive role", async () => {
+  it("let the live engine drive MediaLive and the stage's MediaPackage v2 channel group, keep SRT channels' passphrases, list with *, and pass only the MediaLive role", async () => {
     const roleArn = "arn:aws:iam::111122223333:role/medialive";
     const statements = await Promise.all(
       liveEnginePermissions("visionstream-test", roleArn).map(async (s) => ({ ...s, resources: await resolved(pulumi.output(s.resources)) })),
@@ -95,8 +95,15 @@ describe("permissions", () => {
 
     for (const { actions, resources } of statements) {
       if (resources.includes("*")) expect(actions).toEqual([...LIVE_ENGINE_LIST_ACTIONS]);
-      for (const action of actions) expect(action).toMatch(/^(medialive|mediapackagev2|iam):/);
+      for (const action of actions) expect(action).toMatch(/^(medialive|mediapackagev2|iam|secretsmanager):/);
     }
+    // Channels' passphrases only, never the accounts' signing keys beside them.
+    expect(statements.filter((s) => s.actions.some((action) => action.startsWith("secretsmanager:")))).toEqual([
+      {
+        actions: ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret"],
+        resources: ["arn:aws:secretsmanager:*:*:secret:visionstream-test/accounts/*/channels/*"],
+      },
+    ]);
     expect(statements).toContainEqual({
       actions: ["iam:PassRole"],
       resources: [roleArn],
@@ -254,7 +261,7 @@ describe("replay archive", () => {
 });
 
 describe("MediaLive role", () => {
-  it("is trusted by MediaLive, may write the stage's account buckets and push to its MediaPackage v2 channels", async () => {
+  it("is trusted by MediaLive, may write the stage's account buckets, push to its MediaPackage v2 channels and read SRT channels' passphrases", async () => {
     const { mediaLiveRole } = await import("./medialive.ts");
 
     const { role, policy } = mediaLiveRole("MediaLiveRole", "visionstream-test");
@@ -273,6 +280,7 @@ describe("MediaLive role", () => {
       },
       { Effect: "Allow", Action: ["mediapackagev2:PutObject", "mediapackagev2:GetChannel"], Resource: [`${group}/channel/visionstream-test-*`] },
       { Effect: "Allow", Action: ["mediapackagev2:GetChannel"], Resource: [group] },
+      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: ["arn:aws:secretsmanager:*:*:secret:visionstream-test/accounts/*/channels/*"] },
     ]);
     expect(await resolved(policy.role)).toBe("MediaLiveRole-id");
     expect(registered).toContainEqual(expect.objectContaining({ type: "aws:iam/role:Role", name: "MediaLiveRole" }));

@@ -117,6 +117,14 @@ export const LIVE_INPUT_SECURITY_GROUP_ACTIONS = [
   "medialive:CreateTags",
 ] as const;
 
+/** SRT channels' passphrases, among their accounts' secrets and tagged as the channel's other resources; deleted with the channel. */
+export const CHANNEL_PASSPHRASE_ACTIONS = [
+  "secretsmanager:CreateSecret",
+  "secretsmanager:TagResource",
+  "secretsmanager:GetSecretValue",
+  "secretsmanager:DeleteSecret",
+] as const;
+
 /** Finding a channel's resources by name or tag after an interrupted creation; MediaLive's List actions accept only "*". */
 export const LIVE_ENGINE_LIST_ACTIONS = [
   "medialive:ListInputSecurityGroups",
@@ -155,6 +163,8 @@ export const RECORDING_OBJECT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:Del
  * GetChannel the ingest fails (https://github.com/aws/aws-cdk/issues/38581).
  */
 export const MEDIALIVE_PACKAGING_ACTIONS = ["mediapackagev2:PutObject", "mediapackagev2:GetChannel"] as const;
+/** MediaLive reads an SRT listener input's passphrase with the channel's role while the channel runs. */
+export const MEDIALIVE_PASSPHRASE_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
 
 /** Starting MP4 assembly: CreateJob on the queue it is sent to; with Tags it also authorizes TagResource on the new job. */
 export const VOD_ASSEMBLY_QUEUE_ACTIONS = ["mediaconvert:CreateJob"] as const;
@@ -224,6 +234,13 @@ export const KEY_DELIVERY_TABLE_ACTIONS = ["dynamodb:GetItem"] as const;
 /** What MediaPackage v2 does with the key server's role: call its SPEKE method (https://docs.aws.amazon.com/speke/latest/documentation/authentication.html). */
 export const SPEKE_INVOKE_ACTIONS = ["execute-api:Invoke"] as const;
 
+/**
+ * The WHIP gateway's task reads a channel and its account (the broadcast token names both) and the broadcast token key;
+ * the API reads the same key to sign the tokens it hands out.
+ */
+export const WHIP_GATEWAY_TABLE_ACTIONS = ["dynamodb:GetItem"] as const;
+export const BROADCAST_SECRET_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
+
 /** What EventBridge Scheduler does when a lineup entry is due. */
 export const SCHEDULER_INVOKE_ACTIONS = ["lambda:InvokeFunction"] as const;
 
@@ -243,6 +260,7 @@ export const ALL_ACTIONS = [
   ...LIVE_INPUT_ACTIONS,
   ...LIVE_INPUT_SECURITY_GROUP_ACTIONS,
   ...LIVE_ENGINE_LIST_ACTIONS,
+  ...CHANNEL_PASSPHRASE_ACTIONS,
   ...PACKAGING_CHANNEL_ACTIONS,
   ...PACKAGING_ENDPOINT_ACTIONS,
   ...PACKAGING_TAG_ACTIONS,
@@ -250,6 +268,7 @@ export const ALL_ACTIONS = [
   ...RECORDING_BUCKET_ACTIONS,
   ...RECORDING_OBJECT_ACTIONS,
   ...MEDIALIVE_PACKAGING_ACTIONS,
+  ...MEDIALIVE_PASSPHRASE_ACTIONS,
   ...VOD_ASSEMBLY_QUEUE_ACTIONS,
   ...VOD_ASSEMBLY_JOB_ACTIONS,
   ...MEDIACONVERT_SOURCE_ACTIONS,
@@ -269,6 +288,8 @@ export const ALL_ACTIONS = [
   ...KEY_SERVER_SECRET_ACTIONS,
   ...KEY_DELIVERY_TABLE_ACTIONS,
   ...SPEKE_INVOKE_ACTIONS,
+  ...WHIP_GATEWAY_TABLE_ACTIONS,
+  ...BROADCAST_SECRET_ACTIONS,
 ] as const;
 
 const allow = (actions: readonly string[], resources: Arn[]): Statement => ({
@@ -307,6 +328,9 @@ export const MEDIACONVERT_QUEUE_ARN = "arn:aws:mediaconvert:*:*:queues/*";
 /** Per-account secrets are named `<prefix>/accounts/<accountId>/...`; the ARN ends in a random suffix. */
 export const accountSecretArn = (prefix: string) =>
   `arn:aws:secretsmanager:*:*:secret:${prefix}/accounts/*`;
+
+/** An SRT channel's passphrase: `<prefix>/accounts/<accountId>/channels/<channelId>/srt-passphrase`. */
+export const channelPassphraseSecretArn = (prefix: string) => `arn:aws:secretsmanager:*:*:secret:${prefix}/accounts/*/channels/*`;
 
 /** Of the table actions, only Query reads an index. */
 export const TABLE_INDEX_ACTIONS = ["dynamodb:Query"] as const;
@@ -350,6 +374,7 @@ export function liveEnginePermissions(prefix: string, mediaLiveRoleArn: Arn, spe
     allow(LIVE_INPUT_ACTIONS, [MEDIALIVE_INPUT_ARN]),
     allow(LIVE_INPUT_SECURITY_GROUP_ACTIONS, [MEDIALIVE_INPUT_SECURITY_GROUP_ARN]),
     allow(LIVE_ENGINE_LIST_ACTIONS, ["*"]),
+    allow(CHANNEL_PASSPHRASE_ACTIONS, [channelPassphraseSecretArn(prefix)]),
     allow([...PACKAGING_CHANNEL_ACTIONS, ...PACKAGING_ENDPOINT_ACTIONS, ...PACKAGING_TAG_ACTIONS], [packagingChannelGroupArn(prefix), packagingChannelArn(prefix)]),
     allow([...PACKAGING_ENDPOINT_ACTIONS, ...PACKAGING_TAG_ACTIONS], [packagingEndpointArn(prefix)]),
     passRole(mediaLiveRoleArn, "medialive.amazonaws.com"),
@@ -365,6 +390,20 @@ export function keyServerPermissions(secretArn: Arn): Statement[] {
 /** The viewer key delivery: the secret, and reading a channel from the table. */
 export function keyDeliveryPermissions(secretArn: Arn, tableArn: Arn): Statement[] {
   return [allow(KEY_SERVER_SECRET_ACTIONS, [secretArn]), allow(KEY_DELIVERY_TABLE_ACTIONS, [tableArn])];
+}
+
+/** The WHIP gateway's task role policy: read channels and accounts from the table, and the broadcast token key; nothing else. */
+export const whipGatewayTaskPolicy = (tableArn: string, broadcastSecretArn: string) => ({
+  Version: "2012-10-17",
+  Statement: [
+    { Effect: "Allow", Action: [...WHIP_GATEWAY_TABLE_ACTIONS] as string[], Resource: [tableArn] },
+    { Effect: "Allow", Action: [...BROADCAST_SECRET_ACTIONS] as string[], Resource: [broadcastSecretArn] },
+  ],
+});
+
+/** The API signs broadcast tokens with the stage's broadcast token key. */
+export function broadcastSigningPermissions(broadcastSecretArn: Arn): Statement[] {
+  return [allow(BROADCAST_SECRET_ACTIONS, [broadcastSecretArn])];
 }
 
 /** The key server role's policy: invoke exactly the SPEKE method of the key server's API (arn:aws:execute-api:<region>:<account>:<api>/<stage>/POST/<path>). */

@@ -5,7 +5,7 @@ import { defineConfig } from "vite";
 const root = fileURLToPath(new URL(".", import.meta.url));
 
 /** One HTML file per page at the package root; each becomes `<page>.html` in dist. */
-export const pages = ["player", "switcher"] as const;
+export const pages = ["player", "switcher", "broadcast"] as const;
 
 export default defineConfig({
   root,

@@ -126,10 +126,12 @@ export function fakeAws() {
     return answer("CreateBucket", {});
   });
 
+  // Secrets Manager's ARNs end in six random characters after the name.
+  const secretArn = (Name: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${Name}-AbCdEf`;
   secrets.on(GetSecretValueCommand).callsFake(({ SecretId }: { SecretId: string }) => {
     const secret = secretNamed(SecretId);
     if (secret.scheduledForDeletion) throw markedForDeletion();
-    return { Name: SecretId, SecretString: secret.value };
+    return { ARN: secretArn(SecretId), Name: SecretId, SecretString: secret.value };
   });
   secrets.on(DescribeSecretCommand).callsFake(({ SecretId }: { SecretId: string }) => {
     const secret = secretNamed(SecretId);
@@ -140,11 +142,15 @@ export function fakeAws() {
     if (secret?.scheduledForDeletion) throw markedForDeletion();
     if (secret) throw new ResourceExistsException(exists);
     state.secrets.set(Name, { value: SecretString, scheduledForDeletion: false });
-    return answer("CreateSecret", { Name });
+    return answer("CreateSecret", { ARN: secretArn(Name), Name });
   });
-  secrets.on(DeleteSecretCommand).callsFake(({ SecretId }: { SecretId: string }) => {
+  secrets.on(DeleteSecretCommand).callsFake(({ SecretId, ForceDeleteWithoutRecovery }: { SecretId: string; ForceDeleteWithoutRecovery?: boolean }) => {
     const secret = secretNamed(SecretId);
     if (secret.scheduledForDeletion) throw markedForDeletion();
+    if (ForceDeleteWithoutRecovery) {
+      state.secrets.delete(SecretId);
+      return { Name: SecretId };
+    }
     secret.scheduledForDeletion = true;
     return { Name: SecretId, DeletionDate: new Date(0) };
   });

@@ -8,6 +8,7 @@ export * from "./accounts/authenticator.ts";
 export * from "./accounts/cached-account-repository.ts";
 export * from "./channels/channel.ts";
 export * from "./channels/channels.ts";
+export * from "./channels/broadcasts.ts";
 export * from "./channels/ladder.ts";
 export * from "./channels/playback.ts";
 export * from "./recordings/recording.ts";

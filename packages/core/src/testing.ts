@@ -9,7 +9,7 @@ import {
   type VisionStreamEntry,
 } from "@visionstream/events";
 import type { Account } from "./accounts/account.ts";
-import { type ChannelSpec, type ChannelState, type IngestEndpoint, type LiveEngine, type LivePlayback, localLivePlayback } from "./channels/channel.ts";
+import { type ChannelResources, type ChannelSpec, type ChannelState, type IngestEndpoint, type LiveEngine, type LivePlayback, localLivePlayback } from "./channels/channel.ts";
 import type { PathSignature, PlaybackSigner } from "./channels/playback.ts";
 import { newId } from "./ids.ts";
 import type { EventPublisher, StepResult } from "./ports.ts";
@@ -66,7 +66,7 @@ export class RecordingPublisher implements EventPublisher {
 type LiveStep = "startChannel" | "stopChannel" | "deleteChannel";
 
 /**
- * Names its channels <channelId>-e1, -e2, … and gives RTMP channels an ingest URL with their stream key. Each step
+ * Names its channels <channelId>-e1, -e2, … and gives RTMP channels an ingest URL with their stream key, SRT channels one with their passphrase. Each step
  * answers "done" unless told to answer "pending" (pendNext) or to throw (refuseNext); `during` runs inside a step, to race it.
  */
 export class FakeLiveEngine extends FakePort<"createChannel" | LiveStep> implements LiveEngine {
@@ -90,8 +90,12 @@ export class FakeLiveEngine extends FakePort<"createChannel" | LiveStep> impleme
   async createChannel(spec: ChannelSpec): Promise<{ engineChannelId: string; ingest: IngestEndpoint[] }> {
     this.called("createChannel", spec);
     const engineChannelId = `${spec.channelId}-e${++this.created}`;
-    const ingest = spec.inputType === "RTMP_PUSH" ? [{ url: "rtmp://203.0.113.10:1935/live", streamKey: spec.streamKey }] : [{ url: "rtp://203.0.113.10:5000" }];
-    return { engineChannelId, ingest };
+    const ingest: Record<ChannelSpec["inputType"], IngestEndpoint[]> = {
+      RTMP_PUSH: [{ url: "rtmp://203.0.113.10:1935/live", streamKey: spec.streamKey }],
+      RTP_PUSH: [{ url: "rtp://203.0.113.10:5000" }],
+      SRT_LISTENER: [{ url: "srt://203.0.113.10:9000", passphrase: spec.srtPassphrase }],
+    };
+    return { engineChannelId, ingest: ingest[spec.inputType] };
   }
 
   startChannel(engineChannelId: string, sessionId: string): Promise<StepResult> {
@@ -105,7 +109,7 @@ export class FakeLiveEngine extends FakePort<"createChannel" | LiveStep> impleme
     return "not-running";
   }
 
-  deleteChannel(channel: { channelId: string; engineChannelId?: string }): Promise<StepResult> {
+  deleteChannel(channel: ChannelResources): Promise<StepResult> {
     return this.step("deleteChannel", channel);
   }
 

@@ -1,4 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { readBroadcastSecret } from "@visionstream/aws/secrets/broadcast-secret";
 import middy from "@middy/core";
 import { handle } from "hono/aws-lambda";
 import { createApi } from "./api/app.ts";
@@ -7,10 +9,18 @@ import { readApiConfig } from "./config.ts";
 import { Authenticator } from "@visionstream/core";
 import { logger } from "./logger.ts";
 
-const { accounts, repository, channels, recordings, media, switchers } = awsRuntime();
 const config = readApiConfig();
+const secrets = new SecretsManagerClient({ region: config.AWS_REGION });
+// Read on the first broadcast request and kept for the container's life; a failed read is tried again on the next.
+let broadcastKey: Promise<Buffer> | undefined;
+const broadcastSecret = () =>
+  (broadcastKey ??= readBroadcastSecret(secrets, config.VISIONSTREAM_BROADCAST_SECRET_ARN).catch((error: unknown) => {
+    broadcastKey = undefined;
+    throw error;
+  }));
+const { accounts, repository, channels, recordings, media, switchers, broadcasts } = awsRuntime({ broadcastSecret });
 const authenticator = Authenticator({ repository, adminToken: config.VISIONSTREAM_ADMIN_TOKEN });
 
-export const handler = middy(handle(createApi({ accounts, authenticator, channels, recordings, media, switchers, webBaseUrl: config.VISIONSTREAM_WEB_URL }))).use(
+export const handler = middy(handle(createApi({ accounts, authenticator, channels, recordings, media, switchers, broadcasts, whipBaseUrl: config.VISIONSTREAM_WHIP_URL, webBaseUrl: config.VISIONSTREAM_WEB_URL }))).use(
   injectLambdaContext(logger),
 );

@@ -84,11 +84,12 @@ export class FakeMediaServices extends FakeLiveServices {
     medialive.on(CreateInputCommand).callsFake(({ Name, Type, InputSecurityGroups, Destinations }) => {
       const Id = this.id();
       const host = `203.0.113.${this.inputs.size + 10}`;
-      // An RTMP input has one endpoint per requested destination, an RTP input always two on port 5000.
+      // An RTMP input has one endpoint per requested destination, an RTP or SRT listener input always two on port 5000.
+      const scheme = Type === "SRT_LISTENER" ? "srt" : "rtp";
       const destinations: InputDestination[] =
         Type === "RTMP_PUSH"
           ? (Destinations ?? []).map(({ StreamName }: { StreamName?: string }) => ({ Ip: host, Port: "1935", Url: `rtmp://${host}:1935/${StreamName}` }))
-          : [0, 1].map(() => ({ Ip: host, Port: "5000", Url: `rtp://${host}:5000` }));
+          : [0, 1].map(() => ({ Ip: host, Port: "5000", Url: `${scheme}://${host}:5000` }));
       this.inputs.set(Id, { Name: Name ?? "", State: "DETACHED", SecurityGroups: InputSecurityGroups ?? [] });
       this.inputEndpoints.set(Id, { Type: Type ?? "", Destinations: destinations });
       return { Input: { Id, Name, Type, State: "DETACHED", SecurityGroups: InputSecurityGroups, Destinations: destinations } };

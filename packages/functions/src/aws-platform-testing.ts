@@ -95,6 +95,7 @@ export function awsPlatform(tables: TestTables, table: string, { deliverTwice = 
     engine: new AwsLiveEngine({
       medialive: new MediaLiveClient({ region }),
       mediapackage: new MediaPackageV2Client({ region }),
+      secrets: secretsClient,
       roleArn,
       prefix,
       channelGroup: stage.mediaPackage.channelGroup,

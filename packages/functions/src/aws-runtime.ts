@@ -20,10 +20,10 @@ import { perRegion } from "@visionstream/aws/regional-clients";
 import { EventBridgeSwitchScheduler } from "@visionstream/aws/scheduler/switch-scheduler";
 import { NotFound } from "@visionstream/core";
 import { readAwsConfig } from "./config.ts";
-import { domain } from "./domain.ts";
+import { domain, type DomainOptions } from "./domain.ts";
 
 /** The domain wired to AWS adapters, once per Lambda container. */
-export function awsRuntime() {
+export function awsRuntime(options: Pick<DomainOptions, "broadcastSecret"> = {}) {
   const config = readAwsConfig();
   const region = config.AWS_REGION;
   const prefix = config.VISIONSTREAM_RESOURCE_PREFIX;
@@ -56,6 +56,7 @@ export function awsRuntime() {
       engine: new AwsLiveEngine({
         medialive: new MediaLiveClient({ region }),
         mediapackage: new MediaPackageV2Client({ region }),
+        secrets,
         roleArn: config.VISIONSTREAM_MEDIALIVE_ROLE_ARN,
         prefix,
         channelGroup: config.VISIONSTREAM_MEDIAPACKAGE_CHANNEL_GROUP,
@@ -80,7 +81,7 @@ export function awsRuntime() {
         roleArn: config.VISIONSTREAM_SCHEDULER_ROLE_ARN,
       }),
     }),
-    { idleStopAfterMs: config.VISIONSTREAM_IDLE_STOP_MINUTES * 60_000 },
+    { idleStopAfterMs: config.VISIONSTREAM_IDLE_STOP_MINUTES * 60_000, ...options },
   );
   return { config, ...wired, idempotency: { tableName: config.VISIONSTREAM_IDEMPOTENCY_TABLE, client: dynamo } };
 }

@@ -27,7 +27,13 @@ const AwsConfig = z.object({
 });
 export type AwsConfig = z.infer<typeof AwsConfig>;
 
-const ApiConfig = AwsConfig.extend({ VISIONSTREAM_ADMIN_TOKEN: z.string().min(16) });
+const ApiConfig = AwsConfig.extend({
+  VISIONSTREAM_ADMIN_TOKEN: z.string().min(16),
+  /** The WHIP gateway's HTTPS origin (the deploy's whipUrl): broadcast links name `<it>/whip/channels/<channelId>`. */
+  VISIONSTREAM_WHIP_URL: z.url().startsWith("https://"),
+  /** The broadcast tokens' key (stacks/whip-gateway.ts), which the API signs them with. */
+  VISIONSTREAM_BROADCAST_SECRET_ARN: z.string().startsWith("arn:aws:secretsmanager:"),
+});
 export type ApiConfig = z.infer<typeof ApiConfig>;
 
 /** The key server's function reads only these: no table, no bus (keys are derived, key URIs follow the packaging names). */
@@ -39,6 +45,30 @@ export type KeyServerConfig = z.infer<typeof KeyServerConfig>;
 /** AWS's viewer key delivery: the key server's settings, and the table, to check that a key is asked for a channel of the distribution's account. */
 const KeyDeliveryConfig = KeyServerConfig.extend({ VISIONSTREAM_TABLE: z.string().min(1) });
 export type KeyDeliveryConfig = z.infer<typeof KeyDeliveryConfig>;
+
+/** The first and last UDP port of a range, "50000-50199". */
+const PortRange = z
+  .string()
+  .regex(/^\d{1,5}-\d{1,5}$/, 'a range of UDP ports such as "50000-50199"')
+  .transform((text) => text.split("-").map(Number) as [number, number])
+  .refine(([first, last]) => first >= 1024 && first <= last && last <= 65_535, "from 1024 to 65535, the first not above the last");
+
+/**
+ * The WHIP gateway's container (AWS): the table (channels and accounts), the broadcast token key, where it listens, the
+ * UDP ports its WebRTC sessions take (the security group opens the same range), and how many proxies stand before it.
+ */
+const WhipGatewayConfig = AwsConfig.pick({ VISIONSTREAM_TABLE: true, VISIONSTREAM_RESOURCE_PREFIX: true, AWS_REGION: true }).extend({
+  VISIONSTREAM_BROADCAST_SECRET_ARN: z.string().startsWith("arn:aws:secretsmanager:"),
+  /** 0: any free port (tests). */
+  VISIONSTREAM_WHIP_PORT: z.coerce.number().int().min(0).max(65_535).default(8082),
+  VISIONSTREAM_WHIP_ICE_PORTS: PortRange,
+  /** The task's public IPv4 address, when known ahead; otherwise asked of VISIONSTREAM_WHIP_ADDRESS_LOOKUP_URL at start. */
+  VISIONSTREAM_WHIP_PUBLIC_ADDRESS: z.ipv4().optional(),
+  VISIONSTREAM_WHIP_ADDRESS_LOOKUP_URL: z.url().default("https://checkip.amazonaws.com/"),
+  /** CloudFront and the load balancer: the publisher's address is this many entries from the right of X-Forwarded-For. */
+  VISIONSTREAM_WHIP_FORWARDED_HOPS: z.coerce.number().int().min(0).max(5).default(0),
+});
+export type WhipGatewayConfig = z.infer<typeof WhipGatewayConfig>;
 
 export class MissingConfiguration extends Error {
   override name = "MissingConfiguration";
@@ -62,6 +92,11 @@ export function readKeyDeliveryConfig(env: NodeJS.ProcessEnv = process.env): Key
 /** The SPEKE key server's configuration. */
 export function readKeyServerConfig(env: NodeJS.ProcessEnv = process.env): KeyServerConfig {
   return read(KeyServerConfig, env);
+}
+
+/** The WHIP gateway's container configuration (AWS). */
+export function readWhipGatewayConfig(env: NodeJS.ProcessEnv = process.env): WhipGatewayConfig {
+  return read(WhipGatewayConfig, env);
 }
 
 function read<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {

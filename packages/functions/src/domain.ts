@@ -11,6 +11,7 @@ import {
   type AccountInfrastructure,
   type AccountRepository,
   Accounts,
+  Broadcasts,
   CachedAccountRepository,
   Channels,
   type EventPublisher,
@@ -50,6 +51,8 @@ export interface SharedRepositories {
 export interface DomainOptions {
   idleStopAfterMs?: number;
   ladder?: Ladder;
+  /** The broadcast tokens' key, where browser broadcasts are taken (the API and the WHIP gateway). */
+  broadcastSecret?: () => Promise<Buffer>;
 }
 
 /** The domain over the one DynamoDB table, wired the same way in AWS and on one machine. */
@@ -97,5 +100,6 @@ export function domain(
     }),
     media: MediaLibrary({ media: new DynamoMediaRepository(documents, table), accounts: repository, store, uploads: adapters.uploads, signer }),
     switchers,
+    broadcasts: options.broadcastSecret ? Broadcasts({ channels: channelRepository, accounts: repository, secret: options.broadcastSecret }) : undefined,
   };
 }

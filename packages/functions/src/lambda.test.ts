@@ -67,6 +67,8 @@ beforeAll(async () => {
     VISIONSTREAM_KEY_DELIVERY_DOMAIN: "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws",
     VISIONSTREAM_KEY_DELIVERY_OAC_ID: "E2KEYOAC000000",
     VISIONSTREAM_WEB_URL: "https://d2web000000000.cloudfront.net",
+    VISIONSTREAM_WHIP_URL: "https://d2whip00000000.cloudfront.net",
+    VISIONSTREAM_BROADCAST_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:visionstream-test/broadcast-AbCdEf",
     VISIONSTREAM_SWITCH_SCHEDULE_GROUP: "visionstream-test-switchers",
     VISIONSTREAM_SCHEDULED_SWITCH_ARN: "arn:aws:lambda:eu-west-1:123456789012:function:visionstream-test-scheduled-switch",
     VISIONSTREAM_SCHEDULER_ROLE_ARN: "arn:aws:iam::123456789012:role/visionstream-test-scheduler",

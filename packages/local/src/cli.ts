@@ -5,12 +5,12 @@ import { AccountId } from "@visionstream/core";
 import { accountSecret, InvalidSecretName, writeSecret } from "./secrets/secrets.ts";
 import { ensureSystemPackages } from "./system-packages.ts";
 
-const USAGE = `usage: visionstream start [--data-dir DIR] [--api-port N] [--cdn-port N] [--rtmp-port N] [--rtp-port N] [--media-niceness 0-19] [--admin-token TOKEN]
+const USAGE = `usage: visionstream start [--data-dir DIR] [--api-port N] [--cdn-port N] [--whip-port N] [--rtmp-port N] [--rtp-port N] [--srt-port N] [--media-niceness 0-19] [--admin-token TOKEN]
        visionstream secret set NAME --account ACCOUNT_ID [--data-dir DIR]   (the value is read from stdin, e.g. a switcher ingest's SRT passphrase)
 
 Starts the whole VisionStream platform on 127.0.0.1. Each flag may also be given in the environment:
-VISIONSTREAM_DATA_DIR (.visionstream), VISIONSTREAM_API_PORT (8080), VISIONSTREAM_CDN_PORT (8081),
-VISIONSTREAM_RTMP_PORT (1935), VISIONSTREAM_RTP_PORT (5000), VISIONSTREAM_MEDIA_NICENESS (10: transcoders yield the CPU to
+VISIONSTREAM_DATA_DIR (.visionstream), VISIONSTREAM_API_PORT (8080), VISIONSTREAM_CDN_PORT (8081), VISIONSTREAM_WHIP_PORT (8082),
+VISIONSTREAM_RTMP_PORT (1935), VISIONSTREAM_RTP_PORT (5000), VISIONSTREAM_SRT_PORT (9200), VISIONSTREAM_MEDIA_NICENESS (10: transcoders yield the CPU to
 the API and the CDN), VISIONSTREAM_ADMIN_TOKEN (generated on first start and kept in the data directory).`;
 
 async function start(argv: string[]) {
@@ -20,8 +20,10 @@ async function start(argv: string[]) {
       "data-dir": { type: "string" },
       "api-port": { type: "string" },
       "cdn-port": { type: "string" },
+      "whip-port": { type: "string" },
       "rtmp-port": { type: "string" },
       "rtp-port": { type: "string" },
+      "srt-port": { type: "string" },
       "media-niceness": { type: "string" },
       "admin-token": { type: "string" },
     },
@@ -31,8 +33,10 @@ async function start(argv: string[]) {
     dataDir: values["data-dir"],
     apiPort: values["api-port"],
     cdnPort: values["cdn-port"],
+    whipPort: values["whip-port"],
     rtmpPort: values["rtmp-port"],
     rtpPort: values["rtp-port"],
+    srtPort: values["srt-port"],
     mediaNiceness: values["media-niceness"],
     adminToken: values["admin-token"],
   });
@@ -44,7 +48,8 @@ async function start(argv: string[]) {
     `  API          ${runtime.apiUrl}   (OpenAPI: ${runtime.apiUrl}/openapi.json)`,
     `  CDN          ${runtime.cdnUrl}`,
     `  DynamoDB     ${runtime.dynamoEndpoint}   (dynalite)`,
-    `  RTMP ingest  from port ${config.rtmpPort}; RTP ingest from port ${config.rtpPort}; SRT ingests on the ports of each switcher's file`,
+    `  WHIP         ${runtime.whipUrl}/whip/channels/<channelId>   (browser broadcasts: POST /channels/<id>/broadcast gives the link)`,
+    `  RTMP ingest  from port ${config.rtmpPort}; RTP ingest from port ${config.rtpPort}; SRT channel ingest from port ${config.srtPort}; switchers' SRT ingests on the ports of their files`,
     `  player       ${runtime.apiUrl}/player.html`,
     `  switcher     ${runtime.apiUrl}/switcher.html?id=<switcherId>#key=<account API key>`,
     `  data         ${config.dataDir}`,

@@ -12,8 +12,10 @@ const LocalSettings = z.object({
   dataDir: z.string().min(1).default(".visionstream"),
   apiPort: Port.default(8080),
   cdnPort: Port.default(8081),
+  whipPort: Port.default(8082),
   rtmpPort: Port.default(1935),
   rtpPort: Port.default(5000),
+  srtPort: Port.default(9200),
   mediaNiceness: z.coerce.number().int().min(0).max(19).default(DEFAULT_MEDIA_NICENESS),
   adminToken: z.string().min(16, "the admin token needs at least 16 characters").optional(),
 });
@@ -32,8 +34,10 @@ const ENVIRONMENT = {
   dataDir: "VISIONSTREAM_DATA_DIR",
   apiPort: "VISIONSTREAM_API_PORT",
   cdnPort: "VISIONSTREAM_CDN_PORT",
+  whipPort: "VISIONSTREAM_WHIP_PORT",
   rtmpPort: "VISIONSTREAM_RTMP_PORT",
   rtpPort: "VISIONSTREAM_RTP_PORT",
+  srtPort: "VISIONSTREAM_SRT_PORT",
   mediaNiceness: "VISIONSTREAM_MEDIA_NICENESS",
   adminToken: "VISIONSTREAM_ADMIN_TOKEN",
 } as const satisfies Record<keyof LocalSettingsInput, string>;

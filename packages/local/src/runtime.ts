@@ -36,6 +36,8 @@ import { LocalVodAssembler } from "./mediaconvert/assembler.ts";
 import { LocalObjectStore } from "./s3/object-store.ts";
 import { ensureWebBuilt, webApp } from "./web.ts";
 import { localKeyServer } from "./key-server.ts";
+import { broadcastSecret } from "./secrets/broadcast-secret.ts";
+import { startWhipGateway } from "@visionstream/functions/whip-gateway";
 
 export const TABLES = { table: "visionstream", idempotencyTable: "visionstream-idempotency" };
 const HOST = "127.0.0.1";
@@ -60,7 +62,7 @@ export type LocalRuntime = Awaited<ReturnType<typeof startLocalRuntime>>;
 
 /** The whole platform on 127.0.0.1: dynalite, the bus and its handlers, the API, the CDN. */
 export type RuntimeConfig = Pick<LocalConfig, "dataDir" | "apiPort" | "cdnPort" | "adminToken"> &
-  Partial<Pick<LocalConfig, "rtmpPort" | "rtpPort" | "mediaNiceness">> & {
+  Partial<Pick<LocalConfig, "rtmpPort" | "rtpPort" | "srtPort" | "whipPort" | "mediaNiceness">> & {
     inMemory?: boolean;
     ladder?: Ladder;
     preset?: X264Preset;
@@ -97,6 +99,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       bus,
       rtmpBasePort: config.rtmpPort ?? 1935,
       rtpBasePort: config.rtpPort ?? 5000,
+      srtBasePort: config.srtPort ?? 9200,
       ...(config.ladder ? { ladder: config.ladder } : {}),
       ...(config.preset ? { preset: config.preset } : {}),
       mediaNiceness: config.mediaNiceness ?? DEFAULT_MEDIA_NICENESS,
@@ -115,11 +118,12 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     stops.push(async () => scheduler.close());
     const uploads = new LocalUploadSigner(layout, (bucketName) => `${cdnOrigin}/${infrastructure.distributionId(bucketName.slice("visionstream-local-".length))}`);
     const store = new LocalObjectStore(layout);
-    const { repository, accounts, channels, recordings, media, switchers } = domain(
+    let tokenKey: Promise<Buffer> | undefined;
+    const { repository, accounts, channels, recordings, media, switchers, broadcasts } = domain(
       documentClient(dynamo),
       TABLES.table,
       () => ({ publisher: bus, infrastructure, signer, engine, assembler, store, uploads, switcherEngine, scheduler }),
-      { idleStopAfterMs: config.idleStopAfterMs, ladder: config.ladder },
+      { idleStopAfterMs: config.idleStopAfterMs, ladder: config.ladder, broadcastSecret: () => (tokenKey ??= broadcastSecret(layout)) },
     );
     const authenticator = Authenticator({ repository, adminToken: config.adminToken });
     runScheduled = invokeAsLambda("scheduledSwitch", scheduledSwitchHandler(switchers));
@@ -160,8 +164,12 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     }, 60_000);
     stops.push(async () => clearInterval(idleTimer));
 
+    // Browsers reach it on loopback: its candidates are the loopback address only (other interfaces' would be unreachable or filtered).
+    const whip = await startWhipGateway({ broadcasts: broadcasts!, host: HOST, port: config.whipPort ?? 8082, ice: { iceAdditionalHostAddresses: [HOST], iceInterfaceAddresses: { udp4: HOST } } });
+    stops.push(whip.close);
+
     const web = webApp(await ensureWebBuilt());
-    const api = createApi({ accounts, authenticator, channels, recordings, media, switchers });
+    const api = createApi({ accounts, authenticator, channels, recordings, media, switchers, broadcasts, whipBaseUrl: whip.url });
     const front = new Hono();
     front.route("/", localKeyServer({ layout, adminToken: config.adminToken }));
     front.route("/", api);
@@ -180,6 +188,9 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     return {
       apiUrl: server.url,
       cdnUrl: cdn.url,
+      whipUrl: whip.url,
+      whip,
+      broadcasts: broadcasts!,
       dynamoEndpoint: dynalite.endpoint,
       dynalite,
       adminToken: config.adminToken,

@@ -13,7 +13,7 @@ export async function startTestRuntime(
   // Transcoders at the runtime's own priority: in the test suite the other work on the machine is other test files,
   // not this runtime's serving, and yielding to them would only slow the channel under test (transcoder.test.ts
   // checks the niceness itself).
-  const runtime = await startLocalRuntime({ dataDir, apiPort: 0, cdnPort: 0, adminToken: TEST_ADMIN_TOKEN, inMemory: true, mediaNiceness: 0, ...options });
+  const runtime = await startLocalRuntime({ dataDir, apiPort: 0, cdnPort: 0, whipPort: 0, adminToken: TEST_ADMIN_TOKEN, inMemory: true, mediaNiceness: 0, ...options });
   return {
     ...runtime,
     api: apiClient(runtime.apiUrl),

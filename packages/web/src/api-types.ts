@@ -560,7 +560,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a live channel: RTMP (with a stream key) or RTP ingest, guarded by an IP allow-list; two ingest endpoints for STANDARD */
+        /** Create a live channel: RTMP (with a stream key), RTP or SRT (the encoder calls, with a passphrase) ingest, guarded by an IP allow-list; two ingest endpoints for STANDARD */
         post: {
             parameters: {
                 query?: never;
@@ -1034,6 +1034,142 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["Error"];
                     };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/{channelId}/broadcast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A signed, time-limited link to the broadcast page, and the WHIP endpoint and token behind it (RTMP_PUSH channels) */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Seconds the link and its token stay valid (default 3600) */
+                    expiresIn?: number;
+                };
+                header?: never;
+                path: {
+                    channelId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The broadcast link */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Broadcast"];
+                    };
+                };
+                /** @description The request is invalid; details.issues names each field at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The resource is not in a state that allows this */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/broadcast/channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The channel a broadcast token is for, as its broadcast page shows it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The channel's state */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BroadcastStatus"];
+                    };
+                };
+                /** @description No valid broadcast token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The channel is gone */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
             };
         };
@@ -2894,7 +3030,7 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            inputType: "RTMP_PUSH" | "RTP_PUSH";
+            inputType: "RTMP_PUSH" | "RTP_PUSH" | "SRT_LISTENER";
             /** @enum {string} */
             redundancy: "SINGLE" | "STANDARD";
             allowCidrs: string[];
@@ -2907,8 +3043,12 @@ export interface components {
             /** @enum {string} */
             state: "CREATING" | "CREATED" | "CREATE_FAILED" | "IDLE" | "STARTING" | "RUNNING" | "RECOVERING" | "STOPPING" | "STOPPED" | "UPDATING" | "UPDATE_FAILED" | "DELETING" | "DELETED";
             ingest: {
+                /** @description rtmp://host:port/live, rtp://host:port or srt://host:port */
                 url: string;
+                /** @description RTMP: the stream name to publish with */
                 streamKey?: string;
+                /** @description SRT: the caller's passphrase (AES-128: pbkeylen=16) */
+                passphrase?: string;
             }[];
             sessionId?: string;
             inputLostSince?: string;
@@ -2919,7 +3059,7 @@ export interface components {
         CreateChannel: {
             name: string;
             /** @enum {string} */
-            inputType: "RTMP_PUSH" | "RTP_PUSH";
+            inputType: "RTMP_PUSH" | "RTP_PUSH" | "SRT_LISTENER";
             /**
              * @default SINGLE
              * @enum {string}
@@ -2982,6 +3122,25 @@ export interface components {
             expiresAt: string;
             /** @description The web player, ready to play this stream in its preferred format */
             playerUrl: string;
+        };
+        Broadcast: {
+            channelId: string;
+            /** @description The channel's WHIP endpoint (RFC 9725): POST an SDP offer with Authorization: Bearer <token>; OBS 30+ publishes here too */
+            whipUrl: string;
+            /** @description Bound to this channel, valid until expiresAt: the WHIP bearer token */
+            token: string;
+            expiresAt: string;
+            /** @description The broadcast page, ready to go live on this channel from a browser (the token is in its fragment) */
+            broadcastUrl: string;
+        };
+        BroadcastStatus: {
+            channelId: string;
+            name: string;
+            /** @enum {string} */
+            state: "CREATING" | "CREATED" | "CREATE_FAILED" | "IDLE" | "STARTING" | "RUNNING" | "RECOVERING" | "STOPPING" | "STOPPED" | "UPDATING" | "UPDATE_FAILED" | "DELETING" | "DELETED";
+            inputLostSince?: string;
+            failureReason?: string;
+            expiresAt: string;
         };
         Recording: {
             /** @example rec-0123456789abcdef */

@@ -29,7 +29,10 @@ export interface MediaLiveInputsOptions {
   prefix: string;
 }
 
-/** The MediaLive inputs of channels, with the input security group that lets the channel's senders in. */
+/**
+ * The MediaLive inputs of channels, with the input security group that lets the channel's senders in (SRT listener
+ * inputs too: MediaLive requires one for them, as for every push input).
+ */
 export class MediaLiveInputs {
   private readonly medialive: MediaLiveClient;
   private readonly prefix: string;
@@ -43,10 +46,11 @@ export class MediaLiveInputs {
     return (await this.named(name)).find((input) => input.State !== "DELETING");
   }
 
-  async create(spec: ChannelSpec, names: LiveResourceNames, tags: Record<string, string>): Promise<Input> {
+  /** An SRT listener input names the secret of its passphrase. */
+  async create(spec: ChannelSpec, names: LiveResourceNames, tags: Record<string, string>, passphraseSecretArn?: string): Promise<Input> {
     const securityGroupId = await this.ensureSecurityGroup(spec, names, tags);
     const { Input: input } = await this.medialive.send(
-      new CreateInputCommand(createInputRequest(spec, names, tags, securityGroupId)),
+      new CreateInputCommand(createInputRequest(spec, names, tags, securityGroupId, passphraseSecretArn)),
     );
     if (!input) throw new LiveResourceMissing("MediaLive input", names.name, "Input");
     return input;
@@ -132,13 +136,13 @@ export function ingestEndpoints(spec: ChannelSpec, inputName: string, destinatio
   return endpoints.map((destination) => {
     const host = destinationHost(destination);
     if (!host) throw new LiveResourceMissing("MediaLive input", inputName, "destination address");
-    return spec.inputType === "RTMP_PUSH"
-      ? { url: `rtmp://${host}/${RTMP_APPLICATION}`, streamKey: spec.streamKey }
-      : { url: `rtp://${host}` };
+    if (spec.inputType === "RTMP_PUSH") return { url: `rtmp://${host}/${RTMP_APPLICATION}`, streamKey: spec.streamKey };
+    if (spec.inputType === "SRT_LISTENER") return { url: `srt://${host}`, passphrase: spec.srtPassphrase };
+    return { url: `rtp://${host}` };
   });
 }
 
-/** ip:port of an input endpoint; the URL says the same (rtmp://ip:1935/live/key, rtp://ip:5000). */
+/** ip:port of an input endpoint; the URL says the same (rtmp://ip:1935/live/key, rtp://ip:5000, srt://ip:5000). */
 function destinationHost({ Ip, Port, Url }: InputDestination): string | undefined {
   if (Ip && Port) return `${Ip}:${Port}`;
   if (!Url) return undefined;

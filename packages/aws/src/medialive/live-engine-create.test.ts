@@ -8,6 +8,12 @@ import {
   MediaLiveClient,
 } from "@aws-sdk/client-medialive";
 import { ConflictException as PackagingConflictException } from "@aws-sdk/client-mediapackagev2";
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  ResourceNotFoundException as SecretNotFound,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { InvalidInput } from "@visionstream/core/errors";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
@@ -29,6 +35,7 @@ import {
   name,
   packagingChannelArn,
   packagingNotFound,
+  prefix,
   rejection,
   spec,
   tags,
@@ -36,6 +43,7 @@ import {
 
 const medialive = mockClient(MediaLiveClient);
 const mediapackage = mockPackagingClient();
+const secrets = mockClient(SecretsManagerClient);
 const {
   CreateChannelCommand: CreatePackagingChannelCommand,
   CreateOriginEndpointCommand,
@@ -66,6 +74,7 @@ const rtpDestination = (ip: string) => ({ Ip: ip, Port: "5000", Url: `rtp://${ip
 beforeEach(() => {
   medialive.reset();
   mediapackage.reset();
+  secrets.reset();
 });
 
 describe("AwsLiveEngine.createChannel", () => {
@@ -321,5 +330,71 @@ describe("AwsLiveEngine.createChannel", () => {
     expect((error as Error).message).toBe(`account ${accountId} has no distribution ARN`);
     expect(medialive).not.toHaveReceivedAnyCommand();
     expect(mediapackage).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe("AwsLiveEngine.createChannel for SRT", () => {
+  const passphraseSecret = `${prefix}/accounts/${accountId}/channels/${channelId}/srt-passphrase`;
+  const passphraseArn = `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${passphraseSecret}-AbCdEf`;
+  const srtDestination = (ip: string) => ({ Ip: ip, Port: "5000", Url: `srt://${ip}:5000` });
+  const srtSpec = (overrides = {}) => spec({ inputType: "SRT_LISTENER", streamKey: undefined, srtPassphrase: "made-for-this-channel-0123", ...overrides });
+
+  it("keeps the passphrase as the account's secret, and makes a listener input decrypting with it (AES-128), behind the allow-list", async () => {
+    givenNothingExists();
+    secrets.on(GetSecretValueCommand).rejects(new SecretNotFound({ message: "not found", $metadata: {} }));
+    secrets.on(CreateSecretCommand).resolves({ ARN: passphraseArn, Name: passphraseSecret });
+    medialive.on(CreateInputCommand).resolves({
+      Input: { Id: "2222222", Type: "SRT_LISTENER", Destinations: [srtDestination("203.0.113.10"), srtDestination("203.0.113.20")] },
+    });
+
+    const created = await engine().createChannel(srtSpec({ redundancy: "STANDARD" }));
+
+    expect(created.ingest).toStrictEqual([
+      { url: "srt://203.0.113.10:5000", passphrase: "made-for-this-channel-0123" },
+      { url: "srt://203.0.113.20:5000", passphrase: "made-for-this-channel-0123" },
+    ]);
+    expectSentOnce(secrets, CreateSecretCommand, {
+      Name: passphraseSecret,
+      SecretString: "made-for-this-channel-0123",
+      Description: `SRT passphrase of VisionStream channel ${channelId} of account ${accountId} (${prefix})`,
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    });
+    expectSentOnce(medialive, CreateInputSecurityGroupCommand, {
+      WhitelistRules: [{ Cidr: "203.0.113.0/24" }, { Cidr: "198.51.100.7/32" }],
+      Tags: tags,
+    });
+    expectSentOnce(medialive, CreateInputCommand, {
+      Name: name,
+      RequestId: `${name}-input`,
+      Type: "SRT_LISTENER",
+      InputSecurityGroups: ["1111111"],
+      SrtSettings: {
+        SrtListenerSettings: { Decryption: { Algorithm: "AES128", PassphraseSecretArn: passphraseArn }, MinimumLatency: 1000 },
+      },
+      Tags: tags,
+    });
+    expectSentOnce(medialive, CreateChannelCommand, expectedChannel({ ChannelClass: "STANDARD", Codec: "AVC", pipelines: 2 }));
+  });
+
+  it("keeps the passphrase already kept when the creation runs again, and answers that one", async () => {
+    givenNothingExists();
+    secrets.on(GetSecretValueCommand).resolves({ ARN: passphraseArn, Name: passphraseSecret, SecretString: "kept-by-the-first-attempt" });
+    medialive.on(CreateInputCommand).resolves({ Input: { Id: "2222222", Destinations: [srtDestination("203.0.113.10")] } });
+
+    const created = await engine().createChannel(srtSpec());
+
+    expect(created.ingest).toStrictEqual([{ url: "srt://203.0.113.10:5000", passphrase: "kept-by-the-first-attempt" }]);
+    expect(secrets).not.toHaveReceivedCommand(CreateSecretCommand);
+    expect(medialive).toHaveReceivedCommandWith(CreateInputCommand, {
+      SrtSettings: { SrtListenerSettings: { Decryption: { Algorithm: "AES128", PassphraseSecretArn: passphraseArn }, MinimumLatency: 1000 } },
+    });
+  });
+
+  it("refuses an SRT channel without a passphrase, and creates nothing", async () => {
+    const error = await rejection(engine().createChannel(srtSpec({ srtPassphrase: undefined })));
+
+    expect(error).toBeInstanceOf(InvalidInput);
+    expect(medialive).not.toHaveReceivedAnyCommand();
+    expect(secrets).not.toHaveReceivedAnyCommand();
   });
 });

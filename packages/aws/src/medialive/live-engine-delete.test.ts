@@ -7,12 +7,15 @@ import {
   MediaLiveClient,
   StopChannelCommand,
 } from "@aws-sdk/client-medialive";
+import { DeleteSecretCommand, ResourceNotFoundException, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { ChannelResources } from "@visionstream/core/channels/channel";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it } from "vitest";
 import { Packaging, mockPackagingClient } from "../mediapackage/testing.ts";
 import { AnswerLost, FakeLiveServices } from "./fake-services-testing.ts";
 import {
+  accountId,
   channelGroup,
   channelId,
   commandsSent,
@@ -27,6 +30,8 @@ import {
 
 const medialive = mockClient(MediaLiveClient);
 const mediapackage = mockPackagingClient();
+const secrets = mockClient(SecretsManagerClient);
+const passphraseSecret = `${prefix}/accounts/${accountId}/channels/${channelId}/srt-passphrase`;
 const {
   DeleteChannelCommand: DeletePackagingChannelCommand,
   DeleteOriginEndpointCommand,
@@ -48,7 +53,7 @@ function givenCreated({ state = "IDLE", withEngineChannel = true } = {}) {
 }
 
 /** Runs deletion steps as its driver would, time passing between them, until one says "done". */
-async function deleteUntilDone(channel: { channelId: string; engineChannelId?: string }): Promise<number> {
+async function deleteUntilDone(channel: ChannelResources): Promise<number> {
   for (let step = 1; step <= 10; step++) {
     let result: unknown;
     try {
@@ -85,11 +90,15 @@ function expectEachDeletedOnce({ engineChannel = true } = {}) {
   expect(inputsOf(mediapackage, DeletePackagingChannelCommand)).toStrictEqual([
     { ChannelGroupName: channelGroup, ChannelName: name },
   ]);
+  // The passphrase of these SRT channels, in the last step only, once no input names it.
+  expect(inputsOf(secrets, DeleteSecretCommand)).toStrictEqual([{ SecretId: passphraseSecret, ForceDeleteWithoutRecovery: true }]);
 }
 
 beforeEach(() => {
   medialive.reset();
   mediapackage.reset();
+  secrets.reset();
+  secrets.on(DeleteSecretCommand).rejects(new ResourceNotFoundException({ message: "not found", $metadata: {} }));
   services = new FakeLiveServices(medialive, mediapackage);
 });
 
@@ -97,7 +106,7 @@ describe("AwsLiveEngine.deleteChannel, one step at a time", () => {
   it("stops a running channel first, and waits", async () => {
     givenCreated({ state: "RUNNING" });
 
-    const step = await engine().deleteChannel({ channelId, engineChannelId });
+    const step = await engine().deleteChannel({ accountId, channelId, engineChannelId, inputType: "SRT_LISTENER" });
 
     expect(step).toBe("pending");
     expectSentOnce(medialive, StopChannelCommand, { ChannelId: engineChannelId });
@@ -108,7 +117,7 @@ describe("AwsLiveEngine.deleteChannel, one step at a time", () => {
   it("deletes an idle channel, and waits for MediaLive to finish", async () => {
     givenCreated();
 
-    const step = await engine().deleteChannel({ channelId, engineChannelId });
+    const step = await engine().deleteChannel({ accountId, channelId, engineChannelId, inputType: "SRT_LISTENER" });
 
     expect(step).toBe("pending");
     expect(commandsSent(medialive)).toEqual(["DescribeChannelCommand", "DeleteChannelCommand"]);
@@ -119,7 +128,7 @@ describe("AwsLiveEngine.deleteChannel, one step at a time", () => {
   it.each(["STOPPING", "DELETING"] as const)("sends nothing while the channel is %s", async (state) => {
     givenCreated({ state: state as "IDLE" });
 
-    const step = await engine().deleteChannel({ channelId, engineChannelId });
+    const step = await engine().deleteChannel({ accountId, channelId, engineChannelId, inputType: "SRT_LISTENER" });
 
     expect(step).toBe("pending");
     expect(commandsSent(medialive)).toEqual(["DescribeChannelCommand"]);
@@ -130,7 +139,7 @@ describe("AwsLiveEngine.deleteChannel, one step at a time", () => {
     services.channels.clear();
     services.inputs.get("2222222")!.State = "DETACHED";
 
-    const step = await engine().deleteChannel({ channelId, engineChannelId });
+    const step = await engine().deleteChannel({ accountId, channelId, engineChannelId, inputType: "SRT_LISTENER" });
 
     expect(step).toBe("pending");
     expectSentOnce(medialive, DeleteInputCommand, { InputId: "2222222" });
@@ -144,7 +153,7 @@ describe("AwsLiveEngine.deleteChannel, one step at a time", () => {
     services.inputs.delete("2222222");
     services.packaging.clear();
 
-    const step = await engine().deleteChannel({ channelId, engineChannelId });
+    const step = await engine().deleteChannel({ accountId, channelId, engineChannelId, inputType: "SRT_LISTENER" });
 
     expect(step).toBe("done");
     expectSentOnce(medialive, DeleteInputSecurityGroupCommand, { InputSecurityGroupId: "1111111" });
@@ -152,7 +161,7 @@ describe("AwsLiveEngine.deleteChannel, one step at a time", () => {
   });
 
   it("says done at once when nothing is left", async () => {
-    const step = await engine().deleteChannel({ channelId, engineChannelId });
+    const step = await engine().deleteChannel({ accountId, channelId, engineChannelId, inputType: "SRT_LISTENER" });
 
     expect(step).toBe("done");
     expect(commandsSent(medialive)).toEqual([
@@ -161,6 +170,33 @@ describe("AwsLiveEngine.deleteChannel, one step at a time", () => {
       "ListInputSecurityGroupsCommand",
     ]);
     expect(commandsSent(mediapackage)).toEqual(["GetChannelCommand"]);
+    expect(commandsSent(secrets)).toEqual(["DeleteSecretCommand"]);
+  });
+
+  it("has no passphrase to delete for an RTMP channel", async () => {
+    const step = await engine().deleteChannel({ accountId, channelId, engineChannelId, inputType: "RTMP_PUSH" });
+
+    expect(step).toBe("done");
+    expect(secrets).not.toHaveReceivedAnyCommand();
+  });
+
+  it("deletes an SRT channel's passphrase without recovery once its input is gone, and again without harm", async () => {
+    secrets.on(DeleteSecretCommand).resolvesOnce({ Name: passphraseSecret }).rejects(new ResourceNotFoundException({ message: "not found", $metadata: {} }));
+
+    const first = await engine().deleteChannel({ accountId, channelId, engineChannelId, inputType: "SRT_LISTENER" });
+    const again = await engine().deleteChannel({ accountId, channelId, engineChannelId, inputType: "SRT_LISTENER" });
+
+    expect([first, again]).toEqual(["done", "done"]);
+    expect(inputsOf(secrets, DeleteSecretCommand)).toStrictEqual([1, 2].map(() => ({ SecretId: passphraseSecret, ForceDeleteWithoutRecovery: true })));
+  });
+
+  it("keeps the passphrase while the input is still there", async () => {
+    givenCreated({ withEngineChannel: false });
+
+    const step = await engine().deleteChannel({ accountId, channelId, inputType: "SRT_LISTENER" });
+
+    expect(step).toBe("pending");
+    expect(secrets).not.toHaveReceivedCommand(DeleteSecretCommand);
   });
 });
 
@@ -168,7 +204,7 @@ describe("AwsLiveEngine.deleteChannel, driven to the end", () => {
   it("removes a running channel's resources, each once, in four steps", async () => {
     givenCreated({ state: "RUNNING" });
 
-    const steps = await deleteUntilDone({ channelId, engineChannelId });
+    const steps = await deleteUntilDone({ accountId, channelId, engineChannelId, inputType: "SRT_LISTENER" });
 
     expect(steps).toBe(4);
     expectEachDeletedOnce();
@@ -180,9 +216,9 @@ describe("AwsLiveEngine.deleteChannel, driven to the end", () => {
     services.loseAnswerOf.add("DeleteChannel");
     services.loseAnswerOf.add("DeleteOriginEndpoint");
 
-    const first = await rejection(engine().deleteChannel({ channelId, engineChannelId }));
-    const retried = await engine().deleteChannel({ channelId, engineChannelId });
-    await deleteUntilDone({ channelId, engineChannelId });
+    const first = await rejection(engine().deleteChannel({ accountId, channelId, engineChannelId, inputType: "SRT_LISTENER" }));
+    const retried = await engine().deleteChannel({ accountId, channelId, engineChannelId, inputType: "SRT_LISTENER" });
+    await deleteUntilDone({ accountId, channelId, engineChannelId, inputType: "SRT_LISTENER" });
 
     expect(first).toBeInstanceOf(AnswerLost);
     expect(retried).toBe("pending");
@@ -194,7 +230,7 @@ describe("AwsLiveEngine.deleteChannel, driven to the end", () => {
   it("cleans up after a creation that never made the MediaLive channel, finding the rest by name and tag", async () => {
     givenCreated({ withEngineChannel: false });
 
-    await deleteUntilDone({ channelId });
+    await deleteUntilDone({ accountId, channelId, inputType: "SRT_LISTENER" });
 
     expect(medialive).toHaveReceivedCommand(ListChannelsCommand);
     expect(medialive).not.toHaveReceivedCommand(DescribeChannelCommand);
@@ -205,7 +241,7 @@ describe("AwsLiveEngine.deleteChannel, driven to the end", () => {
   it("finds by name a MediaLive channel whose id was never kept", async () => {
     givenCreated();
 
-    await deleteUntilDone({ channelId });
+    await deleteUntilDone({ accountId, channelId, inputType: "SRT_LISTENER" });
 
     expectEachDeletedOnce();
     expectOnlyTheOtherChannelLeft();

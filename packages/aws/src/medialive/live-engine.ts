@@ -14,12 +14,14 @@ import {
   type ChannelState as MediaLiveChannelState,
 } from "@aws-sdk/client-medialive";
 import type { MediaPackageV2Client } from "@aws-sdk/client-mediapackagev2";
-import type { ChannelSpec, IngestEndpoint, LiveEngine, LivePlayback } from "@visionstream/core/channels/channel";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { ChannelResources, ChannelSpec, IngestEndpoint, LiveEngine, LivePlayback } from "@visionstream/core/channels/channel";
 import { DEFAULT_LADDER, type Ladder } from "@visionstream/core/channels/ladder";
 import { Conflict, InvalidInput, NotFound } from "@visionstream/core/errors";
 import type { StepResult } from "@visionstream/core/ports";
 import type { SpekeKeyServer } from "../mediapackage/origin-endpoints.ts";
 import { PackagingChannels } from "../mediapackage/packaging-channels.ts";
+import { ChannelPassphrases } from "../secrets/channel-passphrase.ts";
 import { MediaLiveInputs, ingestEndpoints } from "./inputs.ts";
 import {
   LiveResourceMissing,
@@ -35,6 +37,8 @@ import { createChannelRequest, recordingSession, withRecordingSession } from "./
 export interface AwsLiveEngineOptions {
   medialive: MediaLiveClient;
   mediapackage: MediaPackageV2Client;
+  /** Where SRT channels' passphrases are kept, among their accounts' secrets. */
+  secrets: SecretsManagerClient;
   /** The role MediaLive assumes to write the account buckets and push to MediaPackage. */
   roleArn: string;
   /** Prefix of every resource name, for example "visionstream-prod". */
@@ -64,14 +68,16 @@ export class AwsLiveEngine implements LiveEngine {
   private readonly medialive: MediaLiveClient;
   private readonly inputs: MediaLiveInputs;
   private readonly packagingChannels: PackagingChannels;
+  private readonly passphrases: ChannelPassphrases;
   private readonly roleArn: string;
   private readonly prefix: string;
   private readonly channelGroup: string;
   private readonly ladder: Ladder;
   private readonly keyServer: SpekeKeyServer | undefined;
 
-  constructor({ medialive, mediapackage, roleArn, prefix, channelGroup, keyServer, ladder = DEFAULT_LADDER }: AwsLiveEngineOptions) {
+  constructor({ medialive, mediapackage, secrets, roleArn, prefix, channelGroup, keyServer, ladder = DEFAULT_LADDER }: AwsLiveEngineOptions) {
     this.medialive = medialive;
+    this.passphrases = new ChannelPassphrases(secrets, prefix);
     this.inputs = new MediaLiveInputs({ medialive, prefix });
     this.packagingChannels = new PackagingChannels({ mediapackage, channelGroup });
     this.roleArn = roleArn;
@@ -85,6 +91,9 @@ export class AwsLiveEngine implements LiveEngine {
     if (spec.inputType === "RTMP_PUSH" && !spec.streamKey) {
       throw new InvalidInput("streamKey", "an RTMP channel needs a stream key");
     }
+    if (spec.inputType === "SRT_LISTENER" && !spec.srtPassphrase) {
+      throw new InvalidInput("srtPassphrase", "an SRT channel needs a passphrase");
+    }
     if (!spec.distributionArn) throw new LiveResourceMissing("account", spec.accountId, "distribution ARN");
     if (spec.encryption && !this.keyServer) {
       throw new InvalidInput("encryption", "this stage has no key server for MediaPackage to call");
@@ -95,7 +104,9 @@ export class AwsLiveEngine implements LiveEngine {
       [TAG.accountId]: spec.accountId,
       [TAG.channelId]: spec.channelId,
     };
-    const input = (await this.inputs.find(names.name)) ?? (await this.inputs.create(spec, names, tags));
+    const passphrase =
+      spec.inputType === "SRT_LISTENER" ? await this.passphrases.ensure(spec.accountId, spec.channelId, spec.srtPassphrase!, tags) : undefined;
+    const input = (await this.inputs.find(names.name)) ?? (await this.inputs.create(spec, names, tags, passphrase?.secretArn));
     const inputId = required(input.Id, "MediaLive input", names.name, "Id");
     await this.packagingChannels.ensure({
       name: names.name,
@@ -116,7 +127,8 @@ export class AwsLiveEngine implements LiveEngine {
     const engineChannelId =
       (existing && required(existing.Id, "MediaLive channel", names.name, "Id")) ??
       (await this.createEngineChannel(spec, names, tags, inputId));
-    return { engineChannelId, ingest: ingestEndpoints(spec, names.name, input.Destinations ?? []) };
+    const kept = passphrase ? { ...spec, srtPassphrase: passphrase.passphrase } : spec;
+    return { engineChannelId, ingest: ingestEndpoints(kept, names.name, input.Destinations ?? []) };
   }
 
   async startChannel(engineChannelId: string, sessionId: string): Promise<StepResult> {
@@ -185,7 +197,7 @@ export class AwsLiveEngine implements LiveEngine {
     return state === "STOPPING" ? "done" : "not-running";
   }
 
-  async deleteChannel({ channelId, engineChannelId }: { channelId: string; engineChannelId?: string }): Promise<StepResult> {
+  async deleteChannel({ accountId, channelId, engineChannelId, inputType }: ChannelResources): Promise<StepResult> {
     const names = liveResourceNames(this.prefix, channelId);
     const channel = engineChannelId ? await this.describe(engineChannelId) : await this.findChannel(names.name);
     if (channel && channel.State !== "DELETED") {
@@ -199,7 +211,10 @@ export class AwsLiveEngine implements LiveEngine {
     ]);
     const failed = steps.find((step) => step.status === "rejected");
     if (failed) throw failed.reason;
-    return steps.every((step) => step.status === "fulfilled" && step.value === "done") ? "done" : "pending";
+    if (!steps.every((step) => step.status === "fulfilled" && step.value === "done")) return "pending";
+    // Last, once no input names it.
+    if (inputType === "SRT_LISTENER") await this.passphrases.remove(accountId, channelId);
+    return "done";
   }
 
   livePlayback(channelId: string): LivePlayback {

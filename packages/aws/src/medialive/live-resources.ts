@@ -10,6 +10,9 @@ export const TAG = {
 
 export const RTMP_APPLICATION = "live";
 
+/** The key length SRT encoders use unless told (pbkeylen 16), and what the channel's ingest answer tells them. */
+export const SRT_ALGORITHM = "AES128";
+
 export interface LiveResourceNames {
   /** The MediaLive input and channel name, and the MediaPackage v2 channel name. */
   name: string;

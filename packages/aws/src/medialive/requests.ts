@@ -3,32 +3,45 @@ import type {
   CreateInputCommandInput,
   OutputDestination,
 } from "@aws-sdk/client-medialive";
-import type { ChannelSpec } from "@visionstream/core/channels/channel";
+import { SRT_LATENCY_MS, type ChannelSpec } from "@visionstream/core/channels/channel";
 import type { Ladder } from "@visionstream/core/channels/ladder";
 import { AUDIO_SELECTOR, LIVE_DESTINATION, RECORDING_DESTINATION, encoderSettings } from "./encoder-settings.ts";
-import { LiveResourceMissing, RTMP_APPLICATION, pipelines, type LiveResourceNames } from "./live-resources.ts";
+import { LiveResourceMissing, RTMP_APPLICATION, SRT_ALGORITHM, pipelines, type LiveResourceNames } from "./live-resources.ts";
 import {
   UNSTARTED_SESSION,
   parseRecordingDestination,
   recordingDestinationUrl,
 } from "./recording-layout.ts";
 
+/**
+ * An RTP input always gets two endpoints on port 5000, an SRT listener input two endpoints too; an RTMP input one per
+ * pipeline. An SRT listener input must decrypt: MediaLive reads the passphrase from the secret with the channel's role.
+ */
 export function createInputRequest(
   spec: ChannelSpec,
   names: LiveResourceNames,
   tags: Record<string, string>,
   securityGroupId: string,
+  passphraseSecretArn?: string,
 ): CreateInputCommandInput {
+  if (spec.inputType === "SRT_LISTENER" && !passphraseSecretArn) throw new LiveResourceMissing("SRT input", names.name, "passphrase secret");
   return {
     Name: names.name,
     RequestId: names.inputRequestId,
     Type: spec.inputType,
     InputSecurityGroups: [securityGroupId],
-    // An RTP input always gets two endpoints on port 5000; an RTMP input one per pipeline.
     ...(spec.inputType === "RTMP_PUSH" && {
       Destinations: Array.from({ length: pipelines(spec) }, () => ({
         StreamName: `${RTMP_APPLICATION}/${spec.streamKey}`,
       })),
+    }),
+    ...(spec.inputType === "SRT_LISTENER" && {
+      SrtSettings: {
+        SrtListenerSettings: {
+          Decryption: { Algorithm: SRT_ALGORITHM, PassphraseSecretArn: passphraseSecretArn },
+          MinimumLatency: SRT_LATENCY_MS,
+        },
+      },
     }),
     Tags: tags,
   };
@@ -64,7 +77,7 @@ export function createChannelRequest({
         InputSettings: { AudioSelectors: [{ Name: AUDIO_SELECTOR }] },
       },
     ],
-    // Broadcasters push MPEG-2 HD over RTP; RTMP carries H.264.
+    // Broadcasters push MPEG-2 HD over RTP; RTMP and SRT encoders send H.264.
     InputSpecification: {
       Codec: spec.inputType === "RTP_PUSH" ? "MPEG2" : "AVC",
       Resolution: "HD",

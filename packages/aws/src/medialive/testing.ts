@@ -6,6 +6,7 @@ import {
   type OutputDestination,
 } from "@aws-sdk/client-medialive";
 import { MediaPackageV2Client, ResourceNotFoundException } from "@aws-sdk/client-mediapackagev2";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { ChannelSpec } from "@visionstream/core/channels/channel";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import type { mockClient } from "aws-sdk-client-mock";
@@ -39,6 +40,7 @@ export function engine(options: Partial<AwsLiveEngineOptions> = {}) {
   return new AwsLiveEngine({
     medialive: new MediaLiveClient({ region: "eu-west-1" }),
     mediapackage: new MediaPackageV2Client({ region: "eu-west-1" }),
+    secrets: new SecretsManagerClient({ region: "eu-west-1" }),
     roleArn,
     prefix,
     channelGroup,

@@ -72,7 +72,7 @@ describe("Channel commands, run step by step from events", () => {
     expect(done).toMatchObject({ state: "DELETED" });
     expect(done).not.toHaveProperty("command");
     expect(deliveredAgain).toEqual(done);
-    expect(engine.callsOf("deleteChannel")).toEqual([1, 2, 3, 4].map(() => [{ channelId: channel.id, engineChannelId: channel.engineChannelId }]));
+    expect(engine.callsOf("deleteChannel")).toEqual([1, 2, 3, 4].map(() => [{ accountId: channel.accountId, channelId: channel.id, engineChannelId: channel.engineChannelId, inputType: "RTMP_PUSH" }]));
     await expect(use.get(account.id, channel.id)).rejects.toBeInstanceOf(NotFound);
   });
 
@@ -223,10 +223,10 @@ describe("Channel commands, run step by step from events", () => {
     expect([first, second, third]).toEqual(["pending", "done", "done"]);
     expect(stillOnAir).toMatchObject({ state: "DELETING", command: { name: "delete", from: "RUNNING" } });
     expect(engine.callsOf("deleteChannel").slice(deletionsBefore)).toEqual([
-      [{ channelId: onAir.id, engineChannelId: onAir.engineChannelId }],
-      [{ channelId: ended.id, engineChannelId: ended.engineChannelId }],
-      [{ channelId: failed!.id }],
-      [{ channelId: onAir.id, engineChannelId: onAir.engineChannelId }],
+      [{ accountId: onAir.accountId, channelId: onAir.id, engineChannelId: onAir.engineChannelId, inputType: "RTMP_PUSH" }],
+      [{ accountId: ended.accountId, channelId: ended.id, engineChannelId: ended.engineChannelId, inputType: "RTMP_PUSH" }],
+      [{ accountId: account.id, channelId: failed!.id, inputType: "RTMP_PUSH" }],
+      [{ accountId: onAir.accountId, channelId: onAir.id, engineChannelId: onAir.engineChannelId, inputType: "RTMP_PUSH" }],
     ]);
     expect(publisher.published.slice(publishedBefore)).toEqual([onAir, ended, failed!].map((channel) => stepRequested(account.id, channel.id)));
     expect(await use.list(account.id)).toEqual([]);
@@ -300,7 +300,7 @@ describe("Channel commands, run step by step from events", () => {
 
     expect(tooSoon).toBeInstanceOf(Conflict);
     expect(deleting).toMatchObject({ state: "DELETING", command: { name: "delete", from: "CREATING" } });
-    expect(engine.callsOf("deleteChannel")).toEqual([[{ channelId: created.id }]]);
+    expect(engine.callsOf("deleteChannel")).toEqual([[{ accountId: created.accountId, channelId: created.id, inputType: "RTMP_PUSH" }]]);
     expect(deleted).toMatchObject({ state: "DELETED" });
   });
 });

@@ -7,7 +7,8 @@ import type { StepResult } from "../ports.ts";
 export const ChannelState = MediaLiveChannelState;
 export type ChannelState = z.infer<typeof ChannelState>;
 
-export const InputType = z.enum(["RTMP_PUSH", "RTP_PUSH"]);
+/** SRT_LISTENER: the engine listens and the encoder calls it, encrypted with the channel's passphrase (MediaLive's name). */
+export const InputType = z.enum(["RTMP_PUSH", "RTP_PUSH", "SRT_LISTENER"]);
 export type InputType = z.infer<typeof InputType>;
 
 export const Redundancy = z.enum(["SINGLE", "STANDARD"]);
@@ -24,9 +25,11 @@ export const Encryption = z.object({
 export type Encryption = z.infer<typeof Encryption>;
 
 export const IngestEndpoint = z.object({
-  /** rtmp://host:port/app (the stream key is the last path part, given apart) or rtp://host:port */
+  /** rtmp://host:port/app (the stream key is the last path part, given apart), rtp://host:port or srt://host:port */
   url: z.string(),
   streamKey: z.string().optional(),
+  /** SRT: what the caller encrypts with (AES-128, pbkeylen 16), kept among the account's secrets. */
+  passphrase: z.string().optional(),
 });
 export type IngestEndpoint = z.infer<typeof IngestEndpoint>;
 
@@ -72,6 +75,14 @@ export const Channel = z.object({
 export type Channel = z.infer<typeof Channel>;
 export type ChannelCommand = NonNullable<Channel["command"]>;
 
+/** What the engine needs to find everything of a channel: the input type says whether it has an SRT passphrase to remove. */
+export interface ChannelResources {
+  accountId: string;
+  channelId: string;
+  engineChannelId?: string;
+  inputType: InputType;
+}
+
 /** What the live engine needs to build a channel. */
 export interface ChannelSpec {
   channelId: string;
@@ -86,6 +97,11 @@ export interface ChannelSpec {
   encryption?: Encryption;
   /** RTMP only: the stream name a publisher must use. */
   streamKey?: string;
+  /**
+   * SRT only: a passphrase made for the channel. The engine keeps it as the account's secret srtPassphraseSecret(channelId),
+   * or keeps the one already kept there (a creation run again), and answers the one it keeps.
+   */
+  srtPassphrase?: string;
   /** The account distribution's ARN (AWS): the only reader allowed by the packaging endpoints' policy. */
   distributionArn?: string;
 }
@@ -133,10 +149,16 @@ export interface LiveEngine {
    * One step towards removing everything the channel has in the engine, found by the channel id when the engine channel
    * is already gone (a retried or interrupted deletion): "done" only when nothing is left.
    */
-  deleteChannel(channel: { channelId: string; engineChannelId?: string }): Promise<StepResult>;
+  deleteChannel(channel: ChannelResources): Promise<StepResult>;
   /** Where the channel's live output is served on the account's CDN. */
   livePlayback(channelId: string): LivePlayback;
 }
+
+/** An SRT channel's passphrase among its account's secrets (the same name in both runtimes, under the account's namespace). */
+export const srtPassphraseSecret = (channelId: string) => `channels/${channelId}/srt-passphrase`;
+
+/** The SRT receive latency both engines listen with: room for retransmissions over the internet (MediaLive takes 120–15000 ms). */
+export const SRT_LATENCY_MS = 1_000;
 
 /** live/<channelId>/master.m3u8 on the local CDN; renditions at live/<channelId>/<rendition>/index.m3u8. */
 export const livePlaylistKey = (channelId: string) => `live/${channelId}/master.m3u8`;

@@ -43,6 +43,19 @@ describe("Channels", () => {
     expect(channel.ingest).toEqual([{ url: "rtp://203.0.113.10:5000" }]);
   });
 
+  it("makes an SRT channel a passphrase of its own, which its ingest answers, and no stream key", async () => {
+    const { account, engine, use } = await channels();
+
+    const first = await use.create(account.id, { name: "field encoder", inputType: "SRT_LISTENER", allowCidrs: ["198.51.100.0/24"] });
+    const second = await use.create(account.id, { name: "second encoder", inputType: "SRT_LISTENER", allowCidrs: ["198.51.100.0/24"] });
+
+    const [spec, otherSpec] = engine.callsOf("createChannel").map(([sent]) => sent as ChannelSpec);
+    expect(spec).toMatchObject({ inputType: "SRT_LISTENER", srtPassphrase: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/), streamKey: undefined });
+    expect(otherSpec!.srtPassphrase).not.toBe(spec!.srtPassphrase);
+    expect(first.ingest).toEqual([{ url: "srt://203.0.113.10:9000", passphrase: spec!.srtPassphrase }]);
+    expect(second.ingest[0]!.passphrase).toBe(otherSpec!.srtPassphrase);
+  });
+
   it("tells the engine the account's distribution, the only reader of the channel's live packaging", async () => {
     const distributionArn = "arn:aws:cloudfront::111122223333:distribution/E2QWRUHAPOMQZL";
     const { account, engine, use } = await channels({ distributionArn });
@@ -82,7 +95,7 @@ describe("Channels", () => {
     expect(deleting).toMatchObject({ state: "DELETING", command: { name: "delete", from: "CREATE_FAILED", attempts: 0 } });
     expect(deleting).not.toHaveProperty("failureReason");
     expect(publisher.published).toEqual([stepRequested(account.id, failed!.id)]);
-    expect(engine.callsOf("deleteChannel")).toEqual([[{ channelId: failed!.id }]]);
+    expect(engine.callsOf("deleteChannel")).toEqual([[{ accountId: account.id, channelId: failed!.id, inputType: "RTMP_PUSH" }]]);
     expect(deleted).toMatchObject({ state: "DELETED" });
     expect(deleted).not.toHaveProperty("command");
     expect(await use.list(account.id)).toEqual([]);
@@ -298,7 +311,7 @@ describe("Channels", () => {
     expect(whileDeleting).toEqual(deleting);
     expect(publisher.published.slice(publishedBefore)).toEqual([stepRequested(account.id, channel.id)]);
     expect(deletesBeforeStep).toBe(0);
-    expect(engine.callsOf("deleteChannel")).toEqual([[{ channelId: channel.id, engineChannelId: channel.engineChannelId }]]);
+    expect(engine.callsOf("deleteChannel")).toEqual([[{ accountId: account.id, channelId: channel.id, engineChannelId: channel.engineChannelId, inputType: "RTMP_PUSH" }]]);
     await expect(use.get(account.id, channel.id)).rejects.toBeInstanceOf(NotFound);
     await expect(use.playback(account.id, channel.id)).rejects.toBeInstanceOf(NotFound);
     await expect(use.start(account.id, channel.id)).rejects.toBeInstanceOf(NotFound);

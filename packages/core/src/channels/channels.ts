@@ -110,6 +110,12 @@ const commandSession = (channel: Channel) => (channel.command ? channel.command.
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/**
+ * 32 characters of base64url: within SRT's 10–79, and no "&", which srt-live-transmit's URI query would split on.
+ * 24 random bytes are more than the AES-128 key it derives.
+ */
+export const newSrtPassphrase = () => randomBytes(24).toString("base64url");
+
 /** arn:aws:medialive:eu-west-1:111122223333:channel:1234567 → "1234567", as MediaLive's events name a channel. */
 export function engineChannelIdFromArn(arn: string): string | undefined {
   return /^arn:aws[a-z-]*:medialive:[^:]*:[^:]*:channel:([^:/]+)$/.exec(arn)?.[1];
@@ -189,7 +195,12 @@ export function Channels(deps: ChannelsDeps) {
     if (!command) return channel;
     let step: StepResult | "not-running";
     try {
-      if (command.name === "delete") step = await deps.engine.deleteChannel({ channelId: channel.id, engineChannelId: channel.engineChannelId });
+      if (command.name === "delete") step = await deps.engine.deleteChannel({
+          accountId: channel.accountId,
+          channelId: channel.id,
+          engineChannelId: channel.engineChannelId,
+          inputType: channel.inputType,
+        });
       else if (!channel.engineChannelId) throw new Conflict(`channel ${channel.id} has no engine channel`);
       else if (command.name === "start") step = await deps.engine.startChannel(channel.engineChannelId, channel.sessionId!);
       else step = await deps.engine.stopChannel(channel.engineChannelId);
@@ -238,6 +249,7 @@ export function Channels(deps: ChannelsDeps) {
         updatedAt: timestamp,
       };
       const streamKey = parsed.inputType === "RTMP_PUSH" ? randomBytes(18).toString("base64url") : undefined;
+      const srtPassphrase = parsed.inputType === "SRT_LISTENER" ? newSrtPassphrase() : undefined;
       await deps.channels.create(channel);
       let created;
       try {
@@ -247,6 +259,7 @@ export function Channels(deps: ChannelsDeps) {
           bucketName: account.bucketName,
           ...parsed,
           streamKey,
+          ...(srtPassphrase ? { srtPassphrase } : {}),
           ...(account.distributionArn ? { distributionArn: account.distributionArn } : {}),
         });
       } catch (error) {

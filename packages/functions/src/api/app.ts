@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Accounts, Authenticator, Channels, MediaLibrary, Recordings, Switchers } from "@visionstream/core";
+import type { Accounts, Authenticator, Broadcasts, Channels, MediaLibrary, Recordings, Switchers } from "@visionstream/core";
 import { accountRoutes } from "./accounts.ts";
+import { broadcastRoutes } from "./broadcasts.ts";
 import { authenticate, type CallerEnv } from "./caller.ts";
 import { channelRoutes } from "./channels.ts";
 import { errorBody, fieldIssues, toErrorResponse, validationError } from "./errors.ts";
@@ -15,6 +16,9 @@ export interface ApiDeps {
   recordings: Recordings;
   media: MediaLibrary;
   switchers: Switchers;
+  broadcasts?: Broadcasts | undefined;
+  /** The WHIP gateway's origin (browser broadcasts), where one runs. */
+  whipBaseUrl?: string | undefined;
   /** Where the pages are hosted, when not on the API's own host (the static site in AWS). */
   webBaseUrl?: string | undefined;
 }
@@ -47,6 +51,7 @@ export function createApi(deps: ApiDeps) {
 
   app.route("/", accountRoutes(deps));
   app.route("/", channelRoutes(deps));
+  app.route("/", broadcastRoutes(deps));
   app.route("/", recordingRoutes(deps));
   app.route("/", mediaRoutes(deps));
   app.route("/", switcherRoutes(deps));

@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from "hono";
 /** What a request carries past authentication: who is calling. */
 export type CallerEnv = { Variables: { caller: Caller } };
 
-function bearer(header: string | undefined): string | undefined {
+export function bearer(header: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")?.[1];
 }
 

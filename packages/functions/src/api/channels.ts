@@ -14,7 +14,13 @@ const ChannelView = z
     latency: Latency,
     encryption: Encryption.optional(),
     state: ChannelState,
-    ingest: z.array(z.object({ url: z.string(), streamKey: z.string().optional() })),
+    ingest: z.array(
+      z.object({
+        url: z.string().openapi({ description: "rtmp://host:port/live, rtp://host:port or srt://host:port" }),
+        streamKey: z.string().optional().openapi({ description: "RTMP: the stream name to publish with" }),
+        passphrase: z.string().optional().openapi({ description: "SRT: the caller's passphrase (AES-128: pbkeylen=16)" }),
+      }),
+    ),
     sessionId: z.string().optional(),
     inputLostSince: z.string().optional(),
     failureReason: z.string().optional(),
@@ -56,7 +62,7 @@ const OneChannel = z.object({ channel: ChannelView });
 const view = (channel: Channel) => ChannelView.parse({ latency: "normal", ...channel });
 
 const routes = {
-  create: securedRoute("post", "/channels", { body: jsonBody(CreateChannelBody) }, { 201: jsonResponse(OneChannel, "Created") }, "Create a live channel: RTMP (with a stream key) or RTP ingest, guarded by an IP allow-list; two ingest endpoints for STANDARD"),
+  create: securedRoute("post", "/channels", { body: jsonBody(CreateChannelBody) }, { 201: jsonResponse(OneChannel, "Created") }, "Create a live channel: RTMP (with a stream key), RTP or SRT (the encoder calls, with a passphrase) ingest, guarded by an IP allow-list; two ingest endpoints for STANDARD"),
   list: securedRoute("get", "/channels", {}, { 200: jsonResponse(z.object({ channels: z.array(ChannelView) }), "Channels") }, "The account's channels, newest first"),
   get: securedRoute("get", "/channels/{channelId}", { params }, { 200: jsonResponse(OneChannel, "The channel") }, "A channel, with its state and ingest endpoints"),
   start: securedRoute("post", "/channels/{channelId}/start", { params }, { 202: jsonResponse(OneChannel, "Starting") }, "Start the channel: a new recording session begins; the state follows the engine's events (STARTING, RUNNING)"),

@@ -33,29 +33,28 @@ export function validationError(issues: ReturnType<typeof fieldIssues>): ApiErro
   return errorBody("VALIDATION_FAILED", `invalid request: ${summary}`, { issues });
 }
 
+/** A domain error's status, body and headers, or undefined for an error that is not the caller's (a 500). */
+export function domainErrorResponse(error: unknown): { status: ContentfulStatusCode; body: ApiError; headers?: Record<string, string> } | undefined {
+  if (error instanceof ZodError) return { status: 400, body: validationError(fieldIssues(error.issues)) };
+  if (error instanceof InvalidInput) return { status: 400, body: validationError([{ field: error.field, in: error.location, message: error.message }]) };
+  if (error instanceof InvalidArchitecture)
+    return { status: 400, body: validationError(error.faults.map((fault) => ({ field: fault.path, in: "body", message: fault.message }))) };
+  if (error instanceof NotFound) return { status: 404, body: errorBody("NOT_FOUND", error.message, { resource: error.resource, id: error.id }) };
+  if (error instanceof Conflict) return { status: 409, body: errorBody("CONFLICT", error.message, error.details) };
+  if (error instanceof Forbidden) return { status: 403, body: errorBody("FORBIDDEN", error.message) };
+  if (error instanceof Busy) return { status: 503, body: errorBody("BUSY", error.message), headers: { "retry-after": String(error.retryAfterSeconds) } };
+  if (error instanceof Unauthorized) return { status: 401, body: errorBody("UNAUTHORIZED", error.message), headers: { "www-authenticate": 'Bearer realm="visionstream"' } };
+  return undefined;
+}
+
 /** Domain errors map to their status; anything else is a 500, logged with its stack. */
 export function toErrorResponse(error: unknown, c: Context): Response {
+  const known = domainErrorResponse(error);
+  if (known) {
+    for (const [name, value] of Object.entries(known.headers ?? {})) c.header(name, value);
+    return c.json(known.body, known.status);
+  }
   const respond = (status: ContentfulStatusCode, body: ApiError) => c.json(body, status);
-  if (error instanceof ZodError) return respond(400, validationError(fieldIssues(error.issues)));
-  if (error instanceof InvalidInput)
-    return respond(400, validationError([{ field: error.field, in: error.location, message: error.message }]));
-  if (error instanceof InvalidArchitecture)
-    return respond(
-      400,
-      validationError(error.faults.map((fault) => ({ field: fault.path, in: "body", message: fault.message }))),
-    );
-  if (error instanceof NotFound)
-    return respond(404, errorBody("NOT_FOUND", error.message, { resource: error.resource, id: error.id }));
-  if (error instanceof Conflict) return respond(409, errorBody("CONFLICT", error.message, error.details));
-  if (error instanceof Forbidden) return respond(403, errorBody("FORBIDDEN", error.message));
-  if (error instanceof Busy) {
-    c.header("retry-after", String(error.retryAfterSeconds));
-    return respond(503, errorBody("BUSY", error.message));
-  }
-  if (error instanceof Unauthorized) {
-    c.header("www-authenticate", 'Bearer realm="visionstream"');
-    return respond(401, errorBody("UNAUTHORIZED", error.message));
-  }
   if (error instanceof HTTPException && error.status < 500) {
     const message = error.message || "bad request";
     const code = /json/i.test(message) ? "MALFORMED_BODY" : error.status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "BAD_REQUEST";

@@ -1,6 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { DEFAULT_LADDER, ipv4AllowList, type Ladder } from "@visionstream/core";
+import { DEFAULT_LADDER, ipv4AllowList, type Ladder, srtPassphraseSecret } from "@visionstream/core";
 import type { RecordingGapReason } from "@visionstream/events";
 import { z } from "zod";
 import type { LocalLayout } from "../account-infrastructure.ts";
@@ -13,7 +13,8 @@ import { type SegmentWatcher, watchSegments } from "./segment-watcher.ts";
 import { startTranscoder, type Transcoder, type TranscoderExit } from "./transcoder.ts";
 import { logger } from "../logger.ts";
 import type { engineEvents } from "./events.ts";
-import { type Feed, type FeedRun, openRtmpFeed, openRtpFeed } from "./feeds.ts";
+import { type Feed, type FeedRun, openRtmpFeed, openRtpFeed, openSrtFeed } from "./feeds.ts";
+import { accountSecret, resolveSecret } from "../secrets/secrets.ts";
 
 export const EngineChannel = z.object({
   engineChannelId: z.string(),
@@ -22,7 +23,7 @@ export const EngineChannel = z.object({
     accountId: z.string(),
     name: z.string(),
     bucketName: z.string(),
-    inputType: z.enum(["RTMP_PUSH", "RTP_PUSH"]),
+    inputType: z.enum(["RTMP_PUSH", "RTP_PUSH", "SRT_LISTENER"]),
     redundancy: z.enum(["SINGLE", "STANDARD"]),
     allowCidrs: z.array(z.string()),
     streamKey: z.string().optional(),
@@ -32,6 +33,9 @@ export const EngineChannel = z.object({
   ports: z.array(z.number().int()),
 });
 export type EngineChannel = z.infer<typeof EngineChannel>;
+
+/** Where an SRT channel's passphrase is kept: <data dir>/secrets/accounts/<accountId>/channels/<channelId>/srt-passphrase. */
+export const srtPassphraseSecretOf = (spec: { accountId: string; channelId: string }) => accountSecret(spec.accountId, srtPassphraseSecret(spec.channelId));
 
 export interface RunOptions {
   layout: LocalLayout;
@@ -174,8 +178,12 @@ export class ChannelRun {
       },
     });
     const run = this.feedRun();
+    // Read at each start, as MediaLive reads the secret: a passphrase changed in the account's secrets applies to the next run.
+    const passphrase = spec.inputType === "SRT_LISTENER" ? await resolveSecret(this.options.layout.dataDir, srtPassphraseSecretOf(spec)) : undefined;
     for (const [index, port] of this.channel.ports.entries()) {
-      const { feed, close } = await (spec.inputType === "RTMP_PUSH" ? openRtmpFeed : openRtpFeed)(run, index, port);
+      const { feed, close } = await (passphrase !== undefined
+        ? openSrtFeed(run, index, port, passphrase)
+        : (spec.inputType === "RTMP_PUSH" ? openRtmpFeed : openRtpFeed)(run, index, port));
       this.feeds.push(feed);
       this.closers.push(close);
     }

@@ -1,12 +1,14 @@
 import type { Readable } from "node:stream";
 import type { RecordingGapReason } from "@visionstream/events";
 import type { z } from "zod";
+import { SRT_LATENCY_MS } from "@visionstream/core";
 import { logger } from "../logger.ts";
 import { type PublishSession, startRtmpIngest } from "@visionstream/rtmp";
 import { FlvTap } from "./flv-tap.ts";
 import { flvInput, type MediaInput } from "./ladder-args.ts";
 import { MediaQueue } from "./media-queue.ts";
-import { type RtpIngest, startRtpIngest } from "./rtp-ingest.ts";
+import { startRtpIngest } from "./rtp-ingest.ts";
+import { startSrtIngest } from "./srt-ingest.ts";
 
 /** One ingest endpoint of a running channel and what arrives on it. */
 export interface Feed {
@@ -116,10 +118,16 @@ export async function openRtmpFeed(run: FeedRun, index: number, port: number): P
   };
 }
 
-export async function openRtpFeed(run: FeedRun, index: number, port: number): Promise<OpenFeed> {
-  // The payloads on their way to a transcoder, timed by when they arrived (MPEG-TS over RTP carries no time we read).
+/** An ingest that hands over MPEG-TS bytes as they arrive, without times of its own. */
+interface TsIngest {
+  stats(): { lastPacketAt: number | undefined };
+  close(): Promise<void>;
+}
+
+/** MPEG-TS as it arrives (RTP, SRT) into a queue per transcoder, timed by when it arrived: the same for every TS ingest. */
+async function openTsFeed(run: FeedRun, index: number, start: (onPayload: (payload: Buffer) => void) => Promise<TsIngest>): Promise<OpenFeed> {
   let consumer: MediaQueue | undefined;
-  let ingest: RtpIngest | undefined;
+  let ingest: TsIngest | undefined;
   const feed: Feed = {
     index,
     lastMediaAt: () => ingest?.stats().lastPacketAt,
@@ -147,16 +155,10 @@ export async function openRtpFeed(run: FeedRun, index: number, port: number): Pr
     },
     input: { args: ["-analyzeduration", "1000000", "-f", "mpegts", "-i", "pipe:0"] },
   };
-  ingest = await startRtpIngest({
-    host: run.host,
-    port,
-    allow: run.allowed,
-    onRefused: (event) => refused(run, index, event),
-    onPayload: (payload) => {
-      run.mediaArrived(feed);
-      if (!consumer && !run.target() && !run.stopping()) run.switchTo(feed, false);
-      consumer?.write(payload, Date.now());
-    },
+  ingest = await start((payload) => {
+    run.mediaArrived(feed);
+    if (!consumer && !run.target() && !run.stopping()) run.switchTo(feed, false);
+    consumer?.write(payload, Date.now());
   });
   return {
     feed,
@@ -167,4 +169,27 @@ export async function openRtpFeed(run: FeedRun, index: number, port: number): Pr
       else feed.detach();
     },
   };
+}
+
+export function openRtpFeed(run: FeedRun, index: number, port: number): Promise<OpenFeed> {
+  return openTsFeed(run, index, (onPayload) =>
+    startRtpIngest({ host: run.host, port, allow: run.allowed, onRefused: (event) => refused(run, index, event), onPayload }),
+  );
+}
+
+/** SRT_LISTENER: the encoder calls with the channel's passphrase; its MPEG-TS goes on as RTP's does. */
+export function openSrtFeed(run: FeedRun, index: number, port: number, passphrase: string): Promise<OpenFeed> {
+  return openTsFeed(run, index, (onPayload) =>
+    startSrtIngest({
+      host: run.host,
+      port,
+      passphrase,
+      latencyMs: SRT_LATENCY_MS,
+      allow: run.allowed,
+      onRefused: (event) => refused(run, index, event),
+      onPayload,
+      // A caller leaving ends srt-live-transmit, which listens again at once: not a fault.
+      onExit: (reason) => logger.info("SRT listener restarted", { engineChannelId: run.engineChannelId, endpoint: index, reason }),
+    }),
+  );
 }

@@ -1,11 +1,24 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type ChannelSpec, Conflict, DEFAULT_LADDER, type IngestEndpoint, type LiveEngine, type LivePlayback, localLivePlayback, type StepResult } from "@visionstream/core";
+import {
+  type ChannelResources,
+  type ChannelSpec,
+  Conflict,
+  DEFAULT_LADDER,
+  type IngestEndpoint,
+  type InputType,
+  InvalidInput,
+  type LiveEngine,
+  type LivePlayback,
+  localLivePlayback,
+  type StepResult,
+} from "@visionstream/core";
 import { z } from "zod";
 import { etagOf, watchSegments } from "./segment-watcher.ts";
 import { logger } from "../logger.ts";
-import { ChannelRun, EngineChannel, type RunOptions } from "./channel-run.ts";
+import { ChannelRun, EngineChannel, type RunOptions, srtPassphraseSecretOf } from "./channel-run.ts";
+import { removeSecret, resolveSecret, SecretMissing, writeSecret } from "../secrets/secrets.ts";
 import { engineEvents } from "./events.ts";
 
 /** A run under way, kept on disk until its channel has reported STOPPED, so a run cut short by a crash is found. */
@@ -15,9 +28,14 @@ export interface LocalLiveEngineOptions extends RunOptions {
   host?: string;
   rtmpBasePort: number;
   rtpBasePort: number;
+  /** SRT listener ports are taken from here on (UDP, one per endpoint). */
+  srtBasePort: number;
 }
 
-/** The local MediaLive: ffmpeg transcodes, our RTMP front and RTP relay take the pushes, files play S3. */
+/** Each input type's ports, from its base: RTP takes two (RTP and RTCP), as MediaLive's RTP inputs do. */
+const PORT_STEP: Record<InputType, number> = { RTMP_PUSH: 1, RTP_PUSH: 2, SRT_LISTENER: 1 };
+
+/** The local MediaLive: ffmpeg transcodes, our RTMP front, RTP relay and SRT listener take the pushes, files play S3. */
 export class LocalLiveEngine implements LiveEngine {
   private readonly runs = new Map<string, ChannelRun>();
   /** Runs that are stopping: their transcoders encode what they still hold; STOPPED once they have. */
@@ -48,32 +66,48 @@ export class LocalLiveEngine implements LiveEngine {
     return Promise.all(names.filter((name) => name.endsWith(".json")).map((name) => this.load(name.slice(0, -5))));
   }
 
-  private endpoints(channel: EngineChannel): IngestEndpoint[] {
-    return channel.ports.map((port) =>
-      channel.spec.inputType === "RTMP_PUSH"
-        ? { url: `rtmp://${this.host}:${port}/live`, streamKey: channel.spec.streamKey }
-        : { url: `rtp://${this.host}:${port}` },
-    );
+  private async endpoints(channel: EngineChannel): Promise<IngestEndpoint[]> {
+    const { spec } = channel;
+    const passphrase = spec.inputType === "SRT_LISTENER" ? await resolveSecret(this.options.layout.dataDir, srtPassphraseSecretOf(spec)) : undefined;
+    return channel.ports.map((port) => {
+      if (spec.inputType === "RTMP_PUSH") return { url: `rtmp://${this.host}:${port}/live`, streamKey: spec.streamKey };
+      if (spec.inputType === "SRT_LISTENER") return { url: `srt://${this.host}:${port}`, passphrase };
+      return { url: `rtp://${this.host}:${port}` };
+    });
+  }
+
+  /** As the AWS engine keeps it in Secrets Manager: among the account's secrets, the first one kept staying the channel's. */
+  private async keepPassphrase({ srtPassphrase, ...spec }: ChannelSpec): Promise<void> {
+    if (spec.inputType !== "SRT_LISTENER") return;
+    if (!srtPassphrase) throw new InvalidInput("srtPassphrase", "an SRT channel needs a passphrase");
+    const name = srtPassphraseSecretOf(spec);
+    const kept = await resolveSecret(this.options.layout.dataDir, name).catch((error: unknown) => {
+      if (error instanceof SecretMissing) return undefined;
+      throw error;
+    });
+    if (kept === undefined) await writeSecret(this.options.layout.dataDir, name, srtPassphrase);
   }
 
   async createChannel(spec: ChannelSpec) {
+    await this.keepPassphrase(spec);
     // Like MediaLive's RequestId: the same channel id never makes a second engine channel.
     let engineChannelId = String((parseInt(createHash("sha256").update(spec.channelId).digest("hex").slice(0, 8), 16) % 9_000_000) + 1_000_000);
     for (;;) {
       const existing = await this.load(engineChannelId).catch(() => undefined);
       if (!existing) break;
-      if (existing.spec.channelId === spec.channelId) return { engineChannelId, ingest: this.endpoints(existing) };
+      if (existing.spec.channelId === spec.channelId) return { engineChannelId, ingest: await this.endpoints(existing) };
       engineChannelId = String(Number(engineChannelId) + 1);
     }
     const taken = new Set((await this.all()).flatMap((channel) => channel.ports));
-    const base = spec.inputType === "RTMP_PUSH" ? this.options.rtmpBasePort : this.options.rtpBasePort;
-    const step = spec.inputType === "RTMP_PUSH" ? 1 : 2;
+    const base = { RTMP_PUSH: this.options.rtmpBasePort, RTP_PUSH: this.options.rtpBasePort, SRT_LISTENER: this.options.srtBasePort }[spec.inputType];
     const ports: number[] = [];
-    for (let port = base; ports.length < (spec.redundancy === "STANDARD" ? 2 : 1); port += step) if (!taken.has(port)) ports.push(port);
-    const channel: EngineChannel = { engineChannelId, spec: { ...spec }, ports };
+    for (let port = base; ports.length < (spec.redundancy === "STANDARD" ? 2 : 1); port += PORT_STEP[spec.inputType]) if (!taken.has(port)) ports.push(port);
+    // The passphrase stays in the account's secrets only.
+    const { srtPassphrase: _kept, ...stored } = spec;
+    const channel: EngineChannel = { engineChannelId, spec: stored, ports };
     await mkdir(join(this.file(engineChannelId), ".."), { recursive: true });
     await writeFile(this.file(engineChannelId), JSON.stringify(channel, null, 2), { mode: 0o600 });
-    return { engineChannelId, ingest: this.endpoints(channel) };
+    return { engineChannelId, ingest: await this.endpoints(channel) };
   }
 
   async startChannel(engineChannelId: string, sessionId: string): Promise<StepResult> {
@@ -192,11 +226,18 @@ export class LocalLiveEngine implements LiveEngine {
   }
 
   /** Runs in the deletion's step, not in a request: a run still draining is waited for, as MediaLive deletes only an idle channel. */
-  async deleteChannel({ engineChannelId }: { channelId: string; engineChannelId?: string }): Promise<StepResult> {
-    if (!engineChannelId) return "done";
+  async deleteChannel({ accountId, channelId, engineChannelId, inputType }: ChannelResources): Promise<StepResult> {
+    const removePassphrase = () =>
+      inputType === "SRT_LISTENER" ? removeSecret(this.options.layout.dataDir, srtPassphraseSecretOf({ accountId, channelId })) : Promise.resolve();
+    if (!engineChannelId) {
+      await removePassphrase();
+      return "done";
+    }
     if (this.runs.has(engineChannelId)) await this.stopChannel(engineChannelId);
     await this.stopping.get(engineChannelId);
     await rm(this.file(engineChannelId), { force: true });
+    // Last, as in AWS once no input names it.
+    await removePassphrase();
     this.events.stateChange(engineChannelId, "DELETED", 0, "Channel has been deleted");
     return "done";
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 export class SecretMissing extends Error {
@@ -44,4 +44,8 @@ export async function writeSecret(dataDir: string, name: string, value: string):
   const temporary = `${file}.${randomUUID()}.tmp`;
   await writeFile(temporary, value, { mode: 0o600, flag: "wx" });
   await rename(temporary, file);
+}
+
+export async function removeSecret(dataDir: string, name: string): Promise<void> {
+  await rm(secretPath(dataDir, name), { force: true });
 }

@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createSocket, type Socket } from "node:dgram";
+
+export const VIDEO_PAYLOAD_TYPE = 96;
+export const AUDIO_PAYLOAD_TYPE = 111;
+const STDERR_TAIL_BYTES = 4_000;
+
+export interface RtmpForwardOptions {
+  /** Every URL gets the same stream (two for a channel with two ingest endpoints): one failing does not stop the other. */
+  rtmpUrls: string[];
+  audio: boolean;
+  audioBitrate?: string;
+  ffmpegPath?: string;
+  /** Replaced in the stderr kept (the stream key is part of the URLs). */
+  secrets?: string[];
+}
+
+export interface RtmpForward {
+  /** Where the session sends RTP (and RTCP on the next port) of each kind. */
+  sendRtp(kind: "video" | "audio", packet: Buffer): void;
+  sendRtcp(kind: "video" | "audio", packet: Buffer): void;
+  /** Resolves when ffmpeg has ended, with the end of its stderr (secrets masked). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderrTail: string }>;
+  stop(): Promise<void>;
+  pid: number | undefined;
+}
+
+async function freePortPair(): Promise<number> {
+  // RTP on an even port, RTCP on the one after, as ffmpeg's SDP reader opens them.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const probe = createSocket("udp4");
+    const port = await new Promise<number>((resolve, reject) => {
+      probe.once("error", reject);
+      probe.bind(0, "127.0.0.1", () => resolve(probe.address().port));
+    });
+    probe.close();
+    const even = port % 2 === 0 ? port : port + 1;
+    if (even + 1 < 65_536) return even;
+  }
+  throw new Error("no free UDP port pair on 127.0.0.1");
+}
+
+function sdpOf(videoPort: number, audioPort: number | undefined): string {
+  const lines = [
+    "v=0",
+    "o=- 0 0 IN IP4 127.0.0.1",
+    "s=whip",
+    "c=IN IP4 127.0.0.1",
+    "t=0 0",
+    `m=video ${videoPort} RTP/AVP ${VIDEO_PAYLOAD_TYPE}`,
+    `a=rtpmap:${VIDEO_PAYLOAD_TYPE} H264/90000`,
+    `a=fmtp:${VIDEO_PAYLOAD_TYPE} packetization-mode=1`,
+  ];
+  if (audioPort !== undefined) lines.push(`m=audio ${audioPort} RTP/AVP ${AUDIO_PAYLOAD_TYPE}`, `a=rtpmap:${AUDIO_PAYLOAD_TYPE} opus/48000/2`);
+  return `${lines.join("\n")}\n`;
+}
+
+function outputArgs(urls: string[]): string[] {
+  if (urls.length === 1) return ["-f", "flv", urls[0]!];
+  return ["-f", "tee", urls.map((url) => `[f=flv:onfail=ignore]${url}`).join("|")];
+}
+
+/**
+ * One ffmpeg that takes a WebRTC session's RTP on loopback UDP and publishes it over RTMP: the H.264 as it came (no
+ * re-encoding), Opus to AAC (FLV carries no Opus). Without audio in the session, silence keeps the FLV's audio track.
+ */
+export async function startRtmpForward(options: RtmpForwardOptions): Promise<RtmpForward> {
+  const videoPort = await freePortPair();
+  let audioPort = options.audio ? await freePortPair() : undefined;
+  if (audioPort === videoPort) audioPort = videoPort + 2;
+  const input = ["-protocol_whitelist", "pipe,udp,rtp", "-f", "sdp", "-analyzeduration", "10000000", "-probesize", "20000000", "-reorder_queue_size", "64", "-i", "pipe:0"];
+  const silence = options.audio ? [] : ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"];
+  const args = [
+    "-hide_banner",
+    "-nostats",
+    "-loglevel",
+    "warning",
+    ...input,
+    ...silence,
+    "-map",
+    "0:v:0",
+    "-map",
+    options.audio ? "0:a:0" : "1:a:0",
+    "-c:v",
+    "copy",
+    "-c:a",
+    "aac",
+    "-b:a",
+    options.audioBitrate ?? "192k",
+    "-ar",
+    "48000",
+    "-ac",
+    "2",
+    ...(options.audio ? [] : ["-shortest"]),
+    ...outputArgs(options.rtmpUrls),
+  ];
+  const child: ChildProcess = spawn(options.ffmpegPath ?? "ffmpeg", args, { stdio: ["pipe", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
+  });
+  child.stdin!.on("error", () => undefined);
+  child.stdin!.end(sdpOf(videoPort, audioPort));
+  const mask = (text: string) => (options.secrets ?? []).filter(Boolean).reduce((masked, secret) => masked.split(secret).join("***"), text);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderrTail: string }>((resolve) => {
+    child.once("exit", (code, signal) => resolve({ code, signal, stderrTail: mask(stderr) }));
+    child.once("error", (error) => resolve({ code: null, signal: null, stderrTail: mask(`${stderr}\n${error.message}`) }));
+  });
+  const socket: Socket = createSocket("udp4");
+  socket.on("error", () => undefined);
+  const portOf = (kind: "video" | "audio") => (kind === "video" ? videoPort : audioPort);
+  return {
+    pid: child.pid,
+    sendRtp(kind, packet) {
+      const port = portOf(kind);
+      if (port !== undefined) socket.send(packet, port, "127.0.0.1");
+    },
+    sendRtcp(kind, packet) {
+      const port = portOf(kind);
+      if (port !== undefined) socket.send(packet, port + 1, "127.0.0.1");
+    },
+    exited,
+    async stop() {
+      socket.close();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const killer = setTimeout(() => child.kill("SIGKILL"), 3_000);
+        await exited;
+        clearTimeout(killer);
+      }
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishWhip } from "../testing/publisher.ts";
+import { startWhipServer, type WhipServer } from "./server.ts";
+
+const SINK_PORT = 38_450;
+const directory = mkdtempSync(join(tmpdir(), "whip-server-"));
+const source = join(directory, "camera.mkv");
+let server: WhipServer;
+const refusedTokens: string[] = [];
+
+class NotYours extends Error {}
+
+beforeAll(async () => {
+  // What a browser sends: H.264 constrained baseline and Opus; 2 s GOPs.
+  execFileSync("ffmpeg", [
+    ...["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "20"],
+    ...["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "baseline", "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "libopus", "-ac", "2", source],
+  ]);
+  server = await startWhipServer({
+    host: "127.0.0.1",
+    port: 0,
+    prefix: "/whip/channels",
+    publishTarget: async ({ endpoint, token }) => {
+      if (token !== "good") {
+        refusedTokens.push(String(token));
+        throw new NotYours(`no publishing to ${endpoint}`);
+      }
+      return { key: endpoint, rtmpUrls: [`rtmp://127.0.0.1:${SINK_PORT}/live/${endpoint}`], secrets: [endpoint] };
+    },
+    errorResponse: (error) => (error instanceof NotYours ? { status: 403, body: { error: { code: "FORBIDDEN", message: error.message, details: {} } } } : undefined),
+    ice: { iceAdditionalHostAddresses: ["127.0.0.1"], iceInterfaceAddresses: { udp4: "127.0.0.1" } },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+/** Every video packet's MD5 (ffmpeg's framemd5 of the stream copied as it is), by stream: "video" or "audio". */
+function packetHashes(framemd5: string): { video: string[]; audio: string[]; audioCodec: string | undefined } {
+  const video: string[] = [];
+  const audio: string[] = [];
+  for (const line of framemd5.split("\n")) {
+    const fields = line.split(",").map((field) => field.trim());
+    if (fields.length < 6 || line.startsWith("#")) continue;
+    (fields[0] === "0" ? video : audio).push(fields[5]!);
+  }
+  return { video, audio, audioCodec: /#codec_id 1: (\w+)/.exec(framemd5)?.[1] };
+}
+
+function rtmpSink(name: string): { process: ChildProcess; output: Promise<string> } {
+  const sink = spawn("ffmpeg", ["-hide_banner", "-loglevel", "error", "-listen", "1", "-i", `rtmp://127.0.0.1:${SINK_PORT}/live/${name}`, "-map", "0", "-c", "copy", "-f", "framemd5", "-"], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  let output = "";
+  sink.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  return { process: sink, output: new Promise((resolve) => sink.once("exit", () => resolve(output))) };
+}
+
+describe("startWhipServer", () => {
+  it("answers a WHIP offer with 201, the answer and a session resource, and forwards the H.264 it receives without re-encoding it", async () => {
+    const sink = rtmpSink("stage");
+    const publish = await publishWhip(`${server.url}/whip/channels/stage`, { file: source, headers: { authorization: "Bearer good" } });
+    expect(publish.status, publish.body).toBe(201);
+    expect(publish.body).toMatch(/^v=0\r\n/);
+    expect(publish.body).toMatch(/a=fmtp:\d+ .*packetization-mode=1.*x-google-start-bitrate=2500/);
+    expect(publish.location).toMatch(new RegExp(`^${server.url}/whip/sessions/[0-9a-f-]{36}$`));
+    expect(await publish.connected).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
+
+    expect(await publish.stop({ delete: true })).toBe(200);
+    const received = packetHashes(await sink.output);
+
+    const sent = new Set(packetHashes(execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", source, "-map", "0", "-c", "copy", "-f", "framemd5", "-"], { encoding: "utf8" })).video);
+    // Keyframes carry the parameter sets in band after the trip (the publisher sends them so): every other packet is byte for byte the one sent.
+    const same = received.video.filter((hash) => sent.has(hash)).length;
+    expect(received.video.length).toBeGreaterThan(150);
+    expect(same / received.video.length).toBeGreaterThan(0.95);
+    expect(received.audioCodec).toBe("aac");
+    expect(received.audio.length).toBeGreaterThan(150);
+    expect(server.sessions()).toEqual([]);
+  }, 60_000);
+
+  it("takes the token from the Authorization header and answers a refusal as the caller's error says, starting nothing", async () => {
+    const refused = await fetch(`${server.url}/whip/channels/stage`, { method: "POST", headers: { authorization: "Bearer bad", "content-type": "application/sdp" }, body: "v=0\r\n" });
+
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ error: { code: "FORBIDDEN", message: "no publishing to stage", details: {} } });
+    expect(refusedTokens.at(-1)).toBe("bad");
+    expect(server.sessions()).toEqual([]);
+  });
+
+  it("speaks WHIP's HTTP: OPTIONS for browsers, 415 for a body that is not SDP, 400 naming the codec, 405 for PATCH, 404 for an ended session", async () => {
+    const options = await fetch(`${server.url}/whip/channels/stage`, { method: "OPTIONS" });
+    const json = await fetch(`${server.url}/whip/channels/stage`, { method: "POST", headers: { authorization: "Bearer good", "content-type": "application/json" }, body: "{}" });
+    const vp8 = await publishWhip(`${server.url}/whip/channels/stage`, { videoCodec: "VP8", headers: { authorization: "Bearer good" } });
+    const patch = await fetch(`${server.url}/whip/sessions/00000000-0000-0000-0000-000000000000`, { method: "PATCH" });
+    const gone = await fetch(`${server.url}/whip/sessions/00000000-0000-0000-0000-000000000000`, { method: "DELETE" });
+    await vp8.stop();
+
+    expect(options.status).toBe(204);
+    expect(options.headers.get("accept-post")).toBe("application/sdp");
+    expect(options.headers.get("access-control-allow-headers")).toContain("authorization");
+    expect(options.headers.get("access-control-expose-headers")).toContain("location");
+    expect(json.status).toBe(415);
+    expect((await json.json()).error.details).toEqual({ field: "content-type" });
+    expect(vp8.status).toBe(400);
+    expect(JSON.parse(vp8.body).error).toMatchObject({ code: "UNSUPPORTED_OFFER", details: { field: "video codec" } });
+    expect(patch.status).toBe(404);
+    expect(gone.status).toBe(404);
+    expect(server.sessions()).toEqual([]);
+  }, 30_000);
+});

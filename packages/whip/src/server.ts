@@ -1,0 +1,250 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { OfferRefused } from "./offer.ts";
+import { type RtmpForward, startRtmpForward } from "./rtmp-forward.ts";
+import { acceptOffer, type IceOptions, type WhipSession } from "./session.ts";
+
+/** Where a publisher's media goes, and what identifies it: a new session with the same key takes over from the one before. */
+export interface PublishTarget {
+  key: string;
+  rtmpUrls: string[];
+  /** Masked in everything logged (stream keys). */
+  secrets?: string[];
+}
+
+export interface PublishRequest {
+  /** The endpoint's name: what follows the path prefix of the POST. */
+  endpoint: string;
+  token: string | undefined;
+  remoteAddress: string;
+}
+
+export interface WhipEvent {
+  type: "started" | "ended" | "refused";
+  sessionId?: string;
+  endpoint?: string;
+  remoteAddress?: string;
+  reason?: string;
+}
+
+export interface WhipServerOptions {
+  host: string;
+  port: number;
+  /** Publish endpoints are `${prefix}/<endpoint>`, sessions `${sessionsPrefix}/<id>` (default "/whip/sessions"). */
+  prefix: string;
+  sessionsPrefix?: string;
+  publishTarget(request: PublishRequest): Promise<PublishTarget>;
+  /** The HTTP answer to a refused publish (the caller's own errors); anything it does not know is a 500. */
+  errorResponse(error: unknown): { status: number; body: unknown } | undefined;
+  ice?: IceOptions;
+  ffmpegPath?: string;
+  /** Origins allowed to POST from a browser page (the pages' origin); "*" by default, as tokens carry the authority. */
+  allowOrigin?: string;
+  onEvent?(event: WhipEvent): void;
+  /**
+   * Proxies in front of the server, each appending the address it was called from to X-Forwarded-For (CloudFront, then
+   * a load balancer: 2). 0, the default: the socket's peer is the publisher.
+   */
+  forwardedHops?: number;
+  /** How long a session may go without any media before it is ended. */
+  mediaTimeoutMs?: number;
+}
+
+export interface WhipServer {
+  port: number;
+  url: string;
+  sessions(): { id: string; endpoint: string; key: string; stats: ReturnType<WhipSession["stats"]>; forwarderPid: number | undefined }[];
+  close(): Promise<void>;
+}
+
+interface Live {
+  id: string;
+  endpoint: string;
+  key: string;
+  session: WhipSession;
+  forward: RtmpForward;
+  end(reason: string): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+class RequestRefused extends Error {
+  override name = "RequestRefused";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+async function bodyOf(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new RequestRefused(413, "PAYLOAD_TOO_LARGE", `the offer is larger than ${MAX_BODY_BYTES} bytes`, { field: "body" });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const bearer = (request: IncomingMessage) => /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1];
+
+/**
+ * The publisher's address: the socket's peer, or, behind `hops` proxies, the entry the first of them appended to
+ * X-Forwarded-For (entries left of it are the client's own, and untrusted). Too few entries: the peer, a proxy's address.
+ */
+export function clientAddress(request: IncomingMessage, hops: number): string {
+  const peer = request.socket.remoteAddress ?? "";
+  if (hops === 0) return peer;
+  const header = request.headers["x-forwarded-for"];
+  const entries = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",").map((entry) => entry.trim()).filter(Boolean);
+  return entries[entries.length - hops] ?? peer;
+}
+
+/** A WHIP endpoint (RFC 9725): POST an SDP offer, get the answer and a session resource; DELETE the resource to end the publish. */
+export async function startWhipServer(options: WhipServerOptions): Promise<WhipServer> {
+  const sessionsPrefix = options.sessionsPrefix ?? "/whip/sessions";
+  const live = new Map<string, Live>();
+  const byKey = new Map<string, Live>();
+  const event = (value: WhipEvent) => options.onEvent?.(value);
+
+  const cors = (response: ServerResponse) => {
+    response.setHeader("access-control-allow-origin", options.allowOrigin ?? "*");
+    response.setHeader("access-control-allow-methods", "POST, DELETE, OPTIONS, PATCH");
+    response.setHeader("access-control-allow-headers", "authorization, content-type, if-match");
+    response.setHeader("access-control-expose-headers", "location, link, etag");
+  };
+  const json = (response: ServerResponse, status: number, body: unknown) => {
+    response.writeHead(status, { "content-type": "application/json" });
+    response.end(JSON.stringify(body));
+  };
+  const refuse = (response: ServerResponse, error: RequestRefused) =>
+    json(response, error.status, { error: { code: error.code, message: error.message, details: error.details } });
+
+  async function publish(request: IncomingMessage, response: ServerResponse, endpoint: string) {
+    const remoteAddress = clientAddress(request, options.forwardedHops ?? 0);
+    const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+    // Authority first: nothing about the body is told to someone who may not publish here.
+    const target = await options.publishTarget({ endpoint, token: bearer(request), remoteAddress });
+    if (type !== "application/sdp") throw new RequestRefused(415, "UNSUPPORTED_MEDIA_TYPE", `content-type must be application/sdp, not "${type || "none"}"`, { field: "content-type" });
+    const offer = await bodyOf(request);
+    const id = randomUUID();
+    let current: Live | undefined;
+    const session = await acceptOffer(offer, () => current?.forward && { rtp: (kind, packet) => current!.forward.sendRtp(kind, packet), rtcp: (kind, packet) => current!.forward.sendRtcp(kind, packet) }, options.ice);
+    let forward: RtmpForward;
+    try {
+      forward = await startRtmpForward({ rtmpUrls: target.rtmpUrls, audio: session.media.audio, ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}), ...(target.secrets ? { secrets: target.secrets } : {}) });
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+    let ending: Promise<void> | undefined;
+    const mediaTimeoutMs = options.mediaTimeoutMs ?? 15_000;
+    const startedAt = Date.now();
+    const watchdog = setInterval(() => {
+      const last = session.stats().lastPacketAt ?? startedAt;
+      if (Date.now() - last > mediaTimeoutMs) void entry.end(`no media for ${mediaTimeoutMs / 1000} s`);
+    }, 1_000);
+    watchdog.unref();
+    const entry: Live = {
+      id,
+      endpoint,
+      key: target.key,
+      session,
+      forward,
+      end: (reason) =>
+        (ending ??= (async () => {
+          live.delete(id);
+          if (byKey.get(target.key) === entry) byKey.delete(target.key);
+          clearInterval(watchdog);
+          await session.close();
+          await forward.stop();
+          event({ type: "ended", sessionId: id, endpoint, reason });
+        })()),
+    };
+    current = entry;
+    const previous = byKey.get(target.key);
+    live.set(id, entry);
+    byKey.set(target.key, entry);
+    // As a second RTMP publisher takes over the stream name, the newest broadcast takes over its channel.
+    if (previous) await previous.end("another publisher took over");
+    session.requestKeyframe();
+    void session.ended.then((reason) => entry.end(reason));
+    void forward.exited.then((exit) => entry.end(`the forwarder ended (code ${exit.code ?? exit.signal}): ${exit.stderrTail.trim().split("\n").slice(-3).join(" / ")}`));
+    event({ type: "started", sessionId: id, endpoint, remoteAddress });
+    cors(response);
+    response.writeHead(201, { "content-type": "application/sdp", location: `${sessionsPrefix}/${id}`, etag: `"${id}"` });
+    response.end(session.answer);
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse) {
+    cors(response);
+    const path = new URL(request.url ?? "/", "http://whip").pathname;
+    if (request.method === "OPTIONS") {
+      response.setHeader("accept-post", "application/sdp");
+      response.writeHead(204);
+      response.end();
+      return;
+    }
+    if (path.startsWith(`${options.prefix}/`) && request.method === "POST") {
+      const endpoint = decodeURIComponent(path.slice(options.prefix.length + 1));
+      if (!endpoint || endpoint.includes("/")) throw new RequestRefused(404, "NOT_FOUND", `no WHIP endpoint at ${path}`);
+      await publish(request, response, endpoint);
+      return;
+    }
+    if (path.startsWith(`${sessionsPrefix}/`)) {
+      const session = live.get(path.slice(sessionsPrefix.length + 1));
+      if (!session) throw new RequestRefused(404, "NOT_FOUND", "no such WHIP session (it has ended)");
+      if (request.method === "DELETE") {
+        // The session's resource URL is its capability (RFC 9725 lets a server take the token again; the id is unguessable).
+        await session.end("the publisher ended it (DELETE)");
+        response.writeHead(200);
+        response.end();
+        return;
+      }
+      if (request.method === "PATCH") throw new RequestRefused(405, "METHOD_NOT_ALLOWED", "trickle ICE and ICE restarts are not supported: send a complete offer");
+      throw new RequestRefused(405, "METHOD_NOT_ALLOWED", `${request.method} is not allowed on a WHIP session`);
+    }
+    throw new RequestRefused(404, "NOT_FOUND", `no WHIP endpoint at ${path}`);
+  }
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (response.headersSent) return;
+      cors(response);
+      if (error instanceof RequestRefused) return refuse(response, error);
+      if (error instanceof OfferRefused) return refuse(response, new RequestRefused(400, "UNSUPPORTED_OFFER", error.message, { field: error.field }));
+      const mapped = options.errorResponse(error);
+      if (mapped) {
+        if (mapped.status === 401) response.setHeader("www-authenticate", 'Bearer realm="whip"');
+        event({ type: "refused", remoteAddress: clientAddress(request, options.forwardedHops ?? 0), reason: (error as Error).message });
+        return json(response, mapped.status, mapped.body);
+      }
+      event({ type: "refused", reason: `internal error: ${(error as Error).message}` });
+      json(response, 500, { error: { code: "INTERNAL", message: "the gateway failed to take the offer", details: {} } });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `http://${options.host}:${port}`,
+    sessions: () => [...live.values()].map((entry) => ({ id: entry.id, endpoint: entry.endpoint, key: entry.key, stats: entry.session.stats(), forwarderPid: entry.forward.pid })),
+    async close() {
+      await Promise.all([...live.values()].map((entry) => entry.end("the gateway is stopping")));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}
