@@ -92,6 +92,8 @@ export async function startRtmpForward(options: RtmpForwardOptions): Promise<Rtm
     "-ac",
     "2",
     ...(options.audio ? [] : ["-shortest"]),
+    "-flush_packets", "1",
+    "-max_interleave_delta", "100000",
     ...outputArgs(options.rtmpUrls),
   ];
   const child: ChildProcess = spawn(options.ffmpegPath ?? "ffmpeg", args, { stdio: ["pipe", "ignore", "pipe"] });
