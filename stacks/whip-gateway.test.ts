@@ -145,10 +145,11 @@ describe("the WHIP gateway's service (stacks/whip-gateway.ts, Pulumi mocks)", ()
     expect(await resolved(stack.whipUrl)).toBe("https://d1a2b3c4e5f6g7.cloudfront.net");
   });
 
-  it("runs the task with a role of its own: the table's reads and the broadcast key, assumed by ECS tasks of this account only", async () => {
+  it("runs the task with a role of its own: the table's reads, the broadcast key and the stage's MediaLive input allow-lists, assumed by ECS tasks of this account only", async () => {
     const { args } = declared("Service", "WhipGateway");
     const role = resource("WhipGatewayTaskRole");
     const policy = resource("WhipGatewayTaskRolePolicy");
+    const statements = JSON.parse(policy.inputs.policy as string).Statement as { Action: string[] }[];
 
     expect(await resolved(args.taskRole as pulumi.Input<string>)).toBe("WhipGatewayTaskRole-1a2b3c4");
     expect(args.permissions).toBeUndefined();
@@ -156,8 +157,14 @@ describe("the WHIP gateway's service (stacks/whip-gateway.ts, Pulumi mocks)", ()
       { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } },
     ]);
     expect(JSON.parse(policy.inputs.policy as string)).toEqual(
-      whipGatewayTaskPolicy("Table.arn", `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:visionstream-test/broadcast-AbCdEf`),
+      whipGatewayTaskPolicy("Table.arn", `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:visionstream-test/broadcast-AbCdEf`, "visionstream-test"),
     );
+    expect(statements.find((statement) => statement.Action.includes("medialive:UpdateInputSecurityGroup"))).toEqual({
+      Effect: "Allow",
+      Action: ["medialive:DescribeInputSecurityGroup", "medialive:UpdateInputSecurityGroup"],
+      Resource: ["arn:aws:medialive:*:*:inputSecurityGroup:*"],
+      Condition: { StringEquals: { "aws:ResourceTag/visionstream:prefix": "visionstream-test" } },
+    });
   });
 
   it("draws the broadcast key once: a later deploy keeps it, since a new key would void every broadcast link", () => {

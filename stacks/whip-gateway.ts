@@ -18,6 +18,10 @@ import { table } from "./storage.ts";
  * them), and it advertises that address as an extra host candidate (learnt at start: Fargate's task metadata knows only
  * the private one). Not a Network Load Balancer's UDP listener: a WebRTC session is a socket of its own, so every
  * session would need a listener and a port, and the NLB's addresses would have to be the candidates.
+ *
+ * The RTMP pushes to MediaLive leave from that same public address, and a MediaLive input takes pushes only from its
+ * input security group's CIDRs: before publishing to a channel the gateway puts its address there, in place of an
+ * earlier task's (packages/aws/src/medialive/input-allow-list.ts; its task role may change the stage's groups only).
  */
 const prefix = resourcePrefixOf($app.name, $app.stage);
 
@@ -118,7 +122,7 @@ const { role: taskRole } = serviceRole("WhipGatewayTaskRole", {
   principal: "ecs-tasks.amazonaws.com",
   description: `VisionStream ${prefix}: the WHIP gateway's tasks`,
   sourceAccount: aws.getCallerIdentityOutput().accountId,
-  policy: $util.all([table.arn, broadcastSecret.arn]).apply(([tableArn, secretArn]) => JSON.stringify(whipGatewayTaskPolicy(tableArn, secretArn))),
+  policy: $util.all([table.arn, broadcastSecret.arn]).apply(([tableArn, secretArn]) => JSON.stringify(whipGatewayTaskPolicy(tableArn, secretArn, prefix))),
 });
 
 /**

@@ -95,8 +95,8 @@ for (let round = 0; round < ROUNDS; round++) {
     const wall = (Date.now() - before.at) / 1000;
     const node = (ticksOf(gateway.process.pid!) - before.node) / clockTicks / wall;
     const forwarding = (ticksOf(forwarder) - before.forwarder) / clockTicks / wall;
-    const reference = await encodeReference(MEASURE_SECONDS);
     const kbps = ((sink.bytes() - before.bytes) * 8) / 1000 / wall;
+    const reference = await encodeReference(MEASURE_SECONDS);
     shares.push({ total: node + forwarding, node, forwarder: forwarding, reference, kbps });
     console.log(
       `  round ${round + 1}: gateway ${(100 * (node + forwarding)).toFixed(1)} % of a core (node ${(100 * node).toFixed(1)} %, ffmpeg forwarder ${(100 * forwarding).toFixed(1)} %); ` +

@@ -1,5 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import {
+  DescribeInputSecurityGroupCommand,
+  type InputSecurityGroup,
+  ListInputSecurityGroupsCommand,
+  MediaLiveClient,
+  UpdateInputSecurityGroupCommand,
+} from "@aws-sdk/client-medialive";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DynamoAccountRepository, DynamoChannelRepository, documentClient, dynamoClient, ensureTables } from "@visionstream/aws";
 import { BroadcastSecretMalformed } from "@visionstream/aws/secrets/broadcast-secret";
@@ -24,6 +31,9 @@ const key = randomBytes(32);
 
 const server = dynalite({ createTableMs: 0 });
 const secrets = mockClient(SecretsManagerClient);
+const medialive = mockClient(MediaLiveClient);
+/** The channels' MediaLive input security groups, as the live engine creates them (tagged, the channel's allowCidrs). */
+const securityGroups = new Map<string, InputSecurityGroup>();
 let dynamo: ReturnType<typeof dynamoClient>;
 
 const env = (changes: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
@@ -69,7 +79,34 @@ async function runningChannel(allowCidrs: string[]) {
   });
   await channels().create(channel);
   const { token } = await Broadcasts({ channels: channels(), accounts: accounts(), secret: async () => key }).grant(account.id, channel.id);
-  return { channel, token };
+  const groupId = String(1_000_000 + securityGroups.size);
+  securityGroups.set(groupId, {
+    Id: groupId,
+    State: "IN_USE",
+    Tags: { "visionstream:prefix": "visionstream-test", "visionstream:accountId": account.id, "visionstream:channelId": channel.id },
+    WhitelistRules: allowCidrs.map((Cidr) => ({ Cidr })),
+  });
+  return { channel, token, groupId };
+}
+
+/** MediaLive over `securityGroups`: an update is applied at once, unless `updating` keeps the group UPDATING. */
+function fakeMediaLive({ updating = false } = {}) {
+  medialive.reset();
+  medialive.on(ListInputSecurityGroupsCommand).callsFake(() => ({ InputSecurityGroups: [...securityGroups.values()] }));
+  medialive.on(DescribeInputSecurityGroupCommand).callsFake(({ InputSecurityGroupId }: { InputSecurityGroupId: string }) => securityGroups.get(InputSecurityGroupId));
+  medialive.on(UpdateInputSecurityGroupCommand).callsFake(({ InputSecurityGroupId, WhitelistRules }: { InputSecurityGroupId: string; WhitelistRules: { Cidr: string }[] }) => {
+    const group = { ...securityGroups.get(InputSecurityGroupId)!, WhitelistRules, State: updating ? ("UPDATING" as const) : ("IN_USE" as const) };
+    securityGroups.set(InputSecurityGroupId, group);
+    return { SecurityGroup: group };
+  });
+}
+
+const rulesOf = (groupId: string) => securityGroups.get(groupId)!.WhitelistRules!.map((rule) => rule.Cidr);
+
+/** A POST refused before its offer is read: only the answer's status, headers and error matter. */
+async function refusedPublish(url: string, token: string) {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/sdp", authorization: `Bearer ${token}` }, body: "v=0\r\n" });
+  return { status: response.status, retryAfter: response.headers.get("retry-after"), error: ((await response.json()) as { error: { code: string; message: string } }).error };
 }
 
 beforeAll(async () => {
@@ -84,6 +121,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
+  fakeMediaLive();
   secrets.reset();
   secrets.on(GetSecretValueCommand, { SecretId: secretArn }).resolves({ SecretString: key.toString("base64url") });
 });
@@ -112,6 +150,56 @@ describe("startWhipGatewayInAws (the gateway's container)", () => {
     }
   }, 30_000);
 
+  it("puts the task's address on the channel's MediaLive input allow-list before publishing, in place of an earlier task's, and only once", async () => {
+    const { server: gateway } = await startWhipGatewayInAws(env({ VISIONSTREAM_WHIP_PUBLIC_ADDRESS: PUBLIC_ADDRESS }), { dynamo, secrets: new SecretsManagerClient({ region }) });
+    const { channel, token, groupId } = await runningChannel(["127.0.0.0/8", "192.0.2.44/32"]);
+    securityGroups.get(groupId)!.WhitelistRules!.push({ Cidr: "198.51.100.200/32" });
+    const endpoint = `${gateway.url}/whip/channels/${channel.id}`;
+    try {
+      const first = await publishWhip(endpoint, { headers: { authorization: `Bearer ${token}` } });
+      await first.stop({ delete: true });
+      const again = await publishWhip(endpoint, { headers: { authorization: `Bearer ${token}` } });
+      await again.stop({ delete: true });
+
+      expect(first.status, first.body).toBe(201);
+      expect(again.status, again.body).toBe(201);
+      expect(rulesOf(groupId)).toEqual(["127.0.0.0/8", "192.0.2.44/32", `${PUBLIC_ADDRESS}/32`]);
+      expect(medialive).toHaveReceivedCommandTimes(UpdateInputSecurityGroupCommand, 1);
+      expect(medialive).toHaveReceivedCommandWith(UpdateInputSecurityGroupCommand, {
+        InputSecurityGroupId: groupId,
+        WhitelistRules: [{ Cidr: "127.0.0.0/8" }, { Cidr: "192.0.2.44/32" }, { Cidr: `${PUBLIC_ADDRESS}/32` }],
+      });
+    } finally {
+      await gateway.close();
+    }
+  }, 30_000);
+
+  it("refuses a publish with 409 naming the allow-list when the channel's rules fill its MediaLive input's, and 503 with Retry-After while MediaLive applies a change", async () => {
+    const { server: gateway } = await startWhipGatewayInAws(env({ VISIONSTREAM_WHIP_PUBLIC_ADDRESS: PUBLIC_ADDRESS }), {
+      dynamo,
+      secrets: new SecretsManagerClient({ region }),
+      allowListSettleWithinMs: 200,
+    });
+    const full = await runningChannel(["127.0.0.0/8", ...Array.from({ length: 9 }, (_, index) => `198.51.100.${index}/32`)]);
+    const changing = await runningChannel(["127.0.0.0/8"]);
+    try {
+      const refused = await refusedPublish(`${gateway.url}/whip/channels/${full.channel.id}`, full.token);
+      fakeMediaLive({ updating: true });
+      const busy = await refusedPublish(`${gateway.url}/whip/channels/${changing.channel.id}`, changing.token);
+
+      expect(refused.status).toBe(409);
+      expect(refused.error.code).toBe("CONFLICT");
+      expect(refused.error.message).toMatch(/MediaLive input allow-list is full/);
+      expect(rulesOf(full.groupId)).not.toContain(`${PUBLIC_ADDRESS}/32`);
+      expect(busy.status).toBe(503);
+      expect(busy.error.code).toBe("BUSY");
+      expect(busy.retryAfter).toBe("1");
+      expect(gateway.sessions()).toEqual([]);
+    } finally {
+      await gateway.close();
+    }
+  }, 30_000);
+
   it("checks the channel's allow-list and the token against the table, refusing before any session", async () => {
     const { server: gateway } = await startWhipGatewayInAws(env({ VISIONSTREAM_WHIP_PUBLIC_ADDRESS: PUBLIC_ADDRESS }), { dynamo, secrets: new SecretsManagerClient({ region }) });
     const { channel, token } = await runningChannel(["198.51.100.0/24"]);
@@ -124,6 +212,7 @@ describe("startWhipGatewayInAws (the gateway's container)", () => {
       expect(outside.status).toBe(403);
       expect(unsigned.status).toBe(401);
       expect(gateway.sessions()).toEqual([]);
+      expect(medialive.calls()).toEqual([]);
     } finally {
       await gateway.close();
     }

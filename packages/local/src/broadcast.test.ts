@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { CHROMIUM_PATH, watchPlayer } from "../testing/browser.ts";
+import { CHROMIUM_PATH, FAKE_CAMERA_ARGS, launchChromium, watchPlayer } from "../testing/browser.ts";
 import { durationSeconds } from "../testing/media.ts";
 import { SMALL_LADDER } from "../testing/reliability.ts";
 import { activeAccount, eventually, startTestRuntime } from "../testing/runtime.ts";
@@ -30,31 +30,11 @@ let tenant: { accountId: string; apiKey: string };
 let browser: Browser;
 let work: string;
 
-/** Chromium with a fake camera and microphone (a moving test picture and a beep), allowed without asking, and loopback ICE candidates as they are. */
-function launchBroadcaster(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--autoplay-policy=no-user-gesture-required",
-      "--use-fake-device-for-media-stream=fps=30",
-      "--use-fake-ui-for-media-stream",
-      "--disable-features=WebRtcHideLocalIpsWithMdns",
-    ],
-  });
-}
-
 beforeAll(async () => {
   // Ports of this file's own, so files running side by side never collide.
   [runtime, browser, work] = await Promise.all([
     startTestRuntime({ rtmpPort: 37_500, rtpPort: 37_600, srtPort: 37_700, whipPort: 37_800, ladder: SMALL_LADDER, preset: "ultrafast" }),
-    launchBroadcaster(),
+    launchChromium(CHROMIUM_PATH, FAKE_CAMERA_ARGS),
     mkdtemp(join(tmpdir(), "visionstream-broadcast-")),
   ]);
   tenant = await activeAccount(runtime, "broadcaster");

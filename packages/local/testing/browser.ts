@@ -2,8 +2,11 @@ import { type Browser, chromium, type Page, type Request, type Response } from "
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
-/** Debian's Chromium, headless, with nothing that calls home and autoplay allowed. */
-export function launchChromium(executablePath = CHROMIUM_PATH): Promise<Browser> {
+/** Chromium's flags for a page that goes live: a fake camera and microphone (a moving picture, a beep) allowed without asking, and loopback ICE candidates as they are (not hidden behind mDNS names). */
+export const FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream=fps=30", "--use-fake-ui-for-media-stream", "--disable-features=WebRtcHideLocalIpsWithMdns"];
+
+/** Debian's Chromium, headless, with nothing that calls home and autoplay allowed; `extraArgs` added (FAKE_CAMERA_ARGS for a broadcaster). */
+export function launchChromium(executablePath = CHROMIUM_PATH, extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath,
     args: [
@@ -16,6 +19,7 @@ export function launchChromium(executablePath = CHROMIUM_PATH): Promise<Browser>
       "--no-first-run",
       "--disable-quic",
       "--autoplay-policy=no-user-gesture-required",
+      ...extraArgs,
     ],
   });
 }

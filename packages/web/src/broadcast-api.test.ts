@@ -30,6 +30,6 @@ describe("the broadcast's channel", () => {
     expect(describeChannel({ ...CHANNEL, inputLostSince: "2026-12-06T13:00:00.000Z" }, now)).toBe("Running, no input for 12 s");
     expect(describeChannel({ ...CHANNEL, state: "STOPPED" }, now)).toBe("Stopped");
     expect(describeChannel({ ...CHANNEL, state: "IDLE", failureReason: "the transcoder exited" }, now)).toBe("Stopped: the transcoder exited");
-    expect(describeChannel({ ...CHANNEL, state: "SOMETHING_NEW" }, now)).toBe("SOMETHING_NEW");
+    expect(describeChannel({ ...CHANNEL, state: "SOMETHING_NEW" as BroadcastChannel["state"] }, now)).toBe("SOMETHING_NEW");
   });
 });

@@ -1,15 +1,8 @@
+import type { Answer } from "./api.ts";
 import { errorMessageOf, type Fetch } from "./broadcast-whip.ts";
 
-/** `GET /broadcast/channel`'s answer: the channel the broadcast token is bound to. */
-export interface BroadcastChannel {
-  channelId: string;
-  name: string;
-  state: string;
-  inputLostSince?: string;
-  failureReason?: string;
-  /** When the broadcast link expires. */
-  expiresAt: string;
-}
+/** `GET /broadcast/channel`'s answer: the channel the broadcast token is bound to, and when the link expires. */
+export type BroadcastChannel = Answer<"/broadcast/channel", "get">;
 
 export class ChannelUnavailable extends Error {
   override name = "ChannelUnavailable";
@@ -50,7 +43,7 @@ export async function broadcastChannel(apiBase: string, token: string, fetchFn: 
   return body;
 }
 
-const STATE_WORDS: Record<string, string> = {
+const STATE_WORDS: Record<BroadcastChannel["state"], string> = {
   CREATING: "Being created",
   CREATED: "Created, not started",
   CREATE_FAILED: "Could not be created",
@@ -71,7 +64,8 @@ export const isRunning = (channel: BroadcastChannel) => channel.state === "RUNNI
 
 /** "Running", "Running, no input for 12 s" (after an input loss the channel noticed), "Stopped: <reason>". */
 export function describeChannel(channel: BroadcastChannel, now: number): string {
-  const state = STATE_WORDS[channel.state] ?? channel.state;
+  // A state the API learnt after this page was built is shown as it is.
+  const state = (STATE_WORDS as Partial<Record<string, string>>)[channel.state] ?? channel.state;
   if (!isRunning(channel)) return channel.failureReason ? `${state}: ${channel.failureReason}` : state;
   if (!channel.inputLostSince) return state;
   const lostMs = now - Date.parse(channel.inputLostSince);

@@ -35,8 +35,8 @@ export interface WhipServerOptions {
   prefix: string;
   sessionsPrefix?: string;
   publishTarget(request: PublishRequest): Promise<PublishTarget>;
-  /** The HTTP answer to a refused publish (the caller's own errors); anything it does not know is a 500. */
-  errorResponse(error: unknown): { status: number; body: unknown } | undefined;
+  /** The HTTP answer to a refused publish (the caller's own errors, with headers such as Retry-After); anything it does not know is a 500. */
+  errorResponse(error: unknown): { status: number; body: unknown; headers?: Record<string, string> } | undefined;
   ice?: IceOptions;
   ffmpegPath?: string;
   /** Origins allowed to POST from a browser page (the pages' origin); "*" by default, as tokens carry the authority. */
@@ -117,7 +117,7 @@ export async function startWhipServer(options: WhipServerOptions): Promise<WhipS
     response.setHeader("access-control-allow-origin", options.allowOrigin ?? "*");
     response.setHeader("access-control-allow-methods", "POST, DELETE, OPTIONS, PATCH");
     response.setHeader("access-control-allow-headers", "authorization, content-type, if-match");
-    response.setHeader("access-control-expose-headers", "location, link, etag");
+    response.setHeader("access-control-expose-headers", "location, link, etag, retry-after");
   };
   const json = (response: ServerResponse, status: number, body: unknown) => {
     response.writeHead(status, { "content-type": "application/json" });
@@ -221,6 +221,7 @@ export async function startWhipServer(options: WhipServerOptions): Promise<WhipS
       if (error instanceof OfferRefused) return refuse(response, new RequestRefused(400, "UNSUPPORTED_OFFER", error.message, { field: error.field }));
       const mapped = options.errorResponse(error);
       if (mapped) {
+        for (const [name, value] of Object.entries(mapped.headers ?? {})) response.setHeader(name, value);
         if (mapped.status === 401) response.setHeader("www-authenticate", 'Bearer realm="whip"');
         event({ type: "refused", remoteAddress: clientAddress(request, options.forwardedHops ?? 0), reason: (error as Error).message });
         return json(response, mapped.status, mapped.body);

@@ -87,7 +87,8 @@ export class MediaLiveInputs {
     return found;
   }
 
-  private async securityGroupsOf(channelId: string): Promise<InputSecurityGroup[]> {
+  /** The channel's input security groups, found by their tags (they have no name); not yet deleted. */
+  async securityGroupsOf(channelId: string): Promise<InputSecurityGroup[]> {
     const found: InputSecurityGroup[] = [];
     for await (const page of paginateListInputSecurityGroups({ client: this.medialive }, {})) {
       found.push(
