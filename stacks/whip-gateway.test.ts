@@ -84,6 +84,8 @@ describe("the WHIP gateway's service (stacks/whip-gateway.ts, Pulumi mocks)", ()
     expect(dockerfile).toMatch(/^CMD \["node", "whip-gateway\.mjs"\]$/m);
     expect(readFileSync(`${root}/stacks/whip-gateway.Dockerfile.dockerignore`, "utf8").split("\n")).toEqual(expect.arrayContaining(["**/node_modules", ".sst"]));
     expect(args.scaling).toEqual({ min: 1, max: 1 });
+    // Not even during a deploy: two tasks would take turns replacing each other's address on the channels' allow-lists.
+    expect((args.transform as { service: Record<string, unknown> }).service).toEqual({ deploymentMinimumHealthyPercent: 0, deploymentMaximumPercent: 100 });
     expect(args).toMatchObject({ architecture: "x86_64", cpu: "1 vCPU", memory: "2 GB", dev: false });
     expect(args.cluster).toBeDefined();
     expect(declared("Cluster", "WhipCluster").args.vpc).toBeDefined();

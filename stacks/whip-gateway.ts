@@ -157,4 +157,10 @@ new sst.aws.Service("WhipGateway", {
   logging: { retention: "1 month" },
   // `sst dev` deploys it too: SST would run nothing in its place (on one machine, the local runtime has its own gateway).
   dev: false,
+  transform: {
+    // Never two tasks at once, also during a deploy (ECS's default starts the new one beside the old): each admits its own
+    // address to the channels' MediaLive allow-lists in place of an earlier gateway's, and two would take turns removing
+    // each other's. A deploy ends the broadcasts on the old task before the new one starts (it does anyway).
+    service: { deploymentMinimumHealthyPercent: 0, deploymentMaximumPercent: 100 },
+  },
 });

@@ -198,6 +198,8 @@ describe("what the broadcaster is told when going live cannot work", () => {
 
     await page.close({ runBeforeUnload: true });
     await eventually(async () => (sessionsOfChannel().length === 0 ? true : undefined), { timeoutMs: 3_000 });
+    // Ended by the page's DELETE, not by the connection closing with the tab.
+    expect(runtime.whip.ended().filter((session) => session.endpoint === channelId).map((session) => session.reason)).toEqual(["the publisher ended it (DELETE)"]);
     await runtime.api("POST", `/channels/${channelId}/stop`, { token: tenant.apiKey });
   });
 

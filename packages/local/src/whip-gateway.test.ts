@@ -172,6 +172,7 @@ describe("the WHIP gateway", () => {
     expect(sessions).toHaveLength(1);
     expect(sessions[0]!.id).not.toBe(firstSession!.id);
     expect((await fetch(first.location!, { method: "DELETE" })).status).toBe(404);
+    expect(runtime.whip.ended().find((session) => session.id === firstSession!.id)?.reason).toBe("another publisher took over");
     await eventually(async () => ((runtime.whip.sessions()[0]?.stats.videoPackets ?? 0) > 100 ? true : undefined), { timeoutMs: 10_000 });
     await eventually(() => publisherConnected(id), { timeoutMs: 20_000 });
   }, 90_000);

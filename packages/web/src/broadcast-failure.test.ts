@@ -32,6 +32,9 @@ describe("going live refused by the WHIP endpoint", () => {
       message: "The channel is not running: start it, then Go live again.",
       detail: "HTTP 409: channel ch-1 is STOPPED: start it, then go live",
     });
+    expect(refused(409, "the channel's allow-list is full (10 rules): the gateway's address cannot be added").message).toBe(
+      "The channel cannot take a broadcast now: the channel's allow-list is full (10 rules): the gateway's address cannot be added",
+    );
     expect(refused(503).message).toBe("The broadcast server failed: try again in a moment.");
     expect(refused(503).detail).toBe("HTTP 503");
   });

@@ -48,8 +48,11 @@ export function goLiveFailure(error: unknown): Failure {
       return { message: "This broadcast link has expired or is not valid: ask for a new link.", detail };
     case error.status === 403:
       return { message: "Not allowed to broadcast to this channel: the link is for another channel, or this network's address is not on the channel's allow-list.", detail };
-    case error.status === 409:
+    // 409 is any state that does not allow it (not running, a full allow-list in AWS, another input type): the server's words say which.
+    case error.status === 409 && /\bis (CREATED|IDLE|STOPPED|STOPPING|STARTING)\b/.test(error.serverMessage ?? ""):
       return { message: "The channel is not running: start it, then Go live again.", detail };
+    case error.status === 409:
+      return { message: `The channel cannot take a broadcast now${error.serverMessage ? `: ${error.serverMessage}` : "."}`, detail };
     case error.status === 404:
       return { message: "The broadcast server does not know this channel: ask for a new link.", detail };
     case error.status >= 500:

@@ -8,7 +8,8 @@ import { checkOffer, OfferRefused } from "./offer.ts";
 const CHROMIUM_OFFER = readFileSync(resolve(import.meta.dirname, "../testdata/chrome-offer.sdp"), "utf8");
 const { fuzz } = fuzzCorpus(resolve(import.meta.dirname, "../testdata/fuzz"));
 
-const offer = (...sections: string[]) => ["v=0", "o=- 0 0 IN IP4 127.0.0.1", "s=-", "t=0 0", ...sections].join("\r\n") + "\r\n";
+const CREDENTIALS = ["a=ice-ufrag:abcd", "a=ice-pwd:0123456789abcdefghijklmn", "a=fingerprint:sha-256 AB:CD:EF"];
+const offer = (...sections: string[]) => ["v=0", "o=- 0 0 IN IP4 127.0.0.1", "s=-", "t=0 0", ...CREDENTIALS, ...sections].join("\r\n") + "\r\n";
 const video = (codecs: string) => `m=video 9 UDP/TLS/RTP/SAVPF 96\r\n${codecs}\r\na=sendonly`;
 const H264 = "a=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=42e01f;packetization-mode=1";
 const OPUS = "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\na=sendonly";
@@ -44,6 +45,13 @@ describe("checkOffer", () => {
     expect(refusal(offer("m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=rtpmap:0 PCMU/8000", video(H264)))).toMatchObject({ field: "audio codec" });
     expect(refusal(offer(OPUS))).toMatchObject({ field: "video codec", message: "the offer sends no video: a broadcast needs H.264 video" });
     expect(refusal(offer(OPUS, video("a=rtpmap:96 VP8/90000").replace("a=sendonly", "a=inactive")))).toMatchObject({ field: "video codec" });
+  });
+
+  it("refuses an offer without ICE credentials or a DTLS fingerprint: no connection could ever be made", () => {
+    for (const missing of CREDENTIALS) {
+      const attribute = /^a=([\w-]+):/.exec(missing)![1]!;
+      expect(refusal(offer(video(H264)).replace(`${missing}\r\n`, ""))).toMatchObject({ field: "sdp", message: expect.stringContaining(`(a=${attribute})`) });
+    }
   });
 
   it("refuses what is not an SDP offer, and an offer larger than 64 KiB", () => {

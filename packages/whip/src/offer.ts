@@ -41,5 +41,9 @@ export function checkOffer(sdp: string): OfferMedia {
     }
   }
   if (!media.video) throw new OfferRefused("video codec", "the offer sends no video: a broadcast needs H.264 video");
+  // Without ICE credentials and a DTLS fingerprint no connection can be made: refused before anything starts.
+  for (const [attribute, what] of [["ice-ufrag", "ICE username fragment"], ["ice-pwd", "ICE password"], ["fingerprint", "DTLS fingerprint"]] as const) {
+    if (!new RegExp(`^a=${attribute}:\\S`, "m").test(sdp)) throw new OfferRefused("sdp", `the offer has no ${what} (a=${attribute})`);
+  }
   return media;
 }

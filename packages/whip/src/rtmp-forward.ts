@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
+import { readFile } from "node:fs/promises";
 
 export const VIDEO_PAYLOAD_TYPE = 96;
 export const AUDIO_PAYLOAD_TYPE = 111;
@@ -25,19 +26,46 @@ export interface RtmpForward {
   pid: number | undefined;
 }
 
+const bindUdp = (port: number) =>
+  new Promise<Socket | undefined>((resolve) => {
+    const socket = createSocket("udp4");
+    socket.once("error", () => resolve(undefined));
+    socket.bind(port, "127.0.0.1", () => resolve(socket));
+  });
+
+/** Two free UDP ports in a row, the first even (RTP, then RTCP, as ffmpeg's SDP reader opens them), both tried before they are given. */
 async function freePortPair(): Promise<number> {
-  // RTP on an even port, RTCP on the one after, as ffmpeg's SDP reader opens them.
   for (let attempt = 0; attempt < 20; attempt++) {
-    const probe = createSocket("udp4");
-    const port = await new Promise<number>((resolve, reject) => {
-      probe.once("error", reject);
-      probe.bind(0, "127.0.0.1", () => resolve(probe.address().port));
-    });
+    const probe = await bindUdp(0);
+    if (!probe) continue;
+    const port = probe.address().port;
     probe.close();
     const even = port % 2 === 0 ? port : port + 1;
-    if (even + 1 < 65_536) return even;
+    if (even + 1 >= 65_536) continue;
+    const [rtp, rtcp] = await Promise.all([bindUdp(even), bindUdp(even + 1)]);
+    rtp?.close();
+    rtcp?.close();
+    if (rtp && rtcp) return even;
   }
   throw new Error("no free UDP port pair on 127.0.0.1");
+}
+
+/** Whether something is bound to UDP `port` on this machine (Linux's /proc/net/udp); undefined where that cannot be read. */
+async function udpBound(port: number): Promise<boolean | undefined> {
+  const table = await readFile("/proc/net/udp", "utf8").catch(() => undefined);
+  if (table === undefined) return undefined;
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")} `;
+  return table.split("\n").some((line) => line.split(/\s+/)[2]?.endsWith(hex.trim()));
+}
+
+/** Until ffmpeg has opened its ports (bounded): what is sent before is lost, the browser's first keyframe with it. */
+async function untilBound(ports: number[], boundMs: number, exited: () => boolean): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  while (Date.now() < deadline && !exited()) {
+    const bound = await Promise.all(ports.map(udpBound));
+    if (bound.every((value) => value !== false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 function sdpOf(videoPort: number, audioPort: number | undefined): string {
@@ -108,6 +136,7 @@ export async function startRtmpForward(options: RtmpForwardOptions): Promise<Rtm
     child.once("exit", (code, signal) => resolve({ code, signal, stderrTail: mask(stderr) }));
     child.once("error", (error) => resolve({ code: null, signal: null, stderrTail: mask(`${stderr}\n${error.message}`) }));
   });
+  await untilBound([videoPort, ...(audioPort !== undefined ? [audioPort] : [])], 3_000, () => child.exitCode !== null || child.signalCode !== null);
   const socket: Socket = createSocket("udp4");
   socket.on("error", () => undefined);
   const portOf = (kind: "video" | "audio") => (kind === "video" ? videoPort : audioPort);

@@ -73,6 +73,9 @@ describe("startWhipServer", () => {
     expect(await publish.connected).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 8_000));
 
+    const patch = await fetch(publish.location!, { method: "PATCH", headers: { "content-type": "application/trickle-ice-sdpfrag" }, body: "a=end-of-candidates\r\n" });
+    expect(patch.status).toBe(405);
+    expect(patch.headers.get("allow")).toBe("DELETE, OPTIONS");
     expect(await publish.stop({ delete: true })).toBe(200);
     const received = packetHashes(await sink.output);
 
@@ -100,6 +103,14 @@ describe("startWhipServer", () => {
     const json = await fetch(`${server.url}/whip/channels/stage`, { method: "POST", headers: { authorization: "Bearer good", "content-type": "application/json" }, body: "{}" });
     const vp8 = await publishWhip(`${server.url}/whip/channels/stage`, { videoCodec: "VP8", headers: { authorization: "Bearer good" } });
     const patch = await fetch(`${server.url}/whip/sessions/00000000-0000-0000-0000-000000000000`, { method: "PATCH" });
+    const undecodable = await fetch(`${server.url}/whip/channels/%E0`, { method: "POST", headers: { authorization: "Bearer good", "content-type": "application/sdp" }, body: "v=0\r\n" });
+    const get = await fetch(`${server.url}/whip/channels/stage`);
+    const credentials = "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijklmn\r\na=fingerprint:sha-256 AB:CD\r\n";
+    const unreadable = await fetch(`${server.url}/whip/channels/stage`, {
+      method: "POST",
+      headers: { authorization: "Bearer good", "content-type": "application/sdp" },
+      body: `v=0\r\n${credentials}m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n`,
+    });
     const gone = await fetch(`${server.url}/whip/sessions/00000000-0000-0000-0000-000000000000`, { method: "DELETE" });
     await vp8.stop();
 
@@ -112,6 +123,11 @@ describe("startWhipServer", () => {
     expect(vp8.status).toBe(400);
     expect(JSON.parse(vp8.body).error).toMatchObject({ code: "UNSUPPORTED_OFFER", details: { field: "video codec" } });
     expect(patch.status).toBe(404);
+    expect(undecodable.status).toBe(404);
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST, OPTIONS");
+    expect(unreadable.status).toBe(400);
+    expect((await unreadable.json()).error).toMatchObject({ code: "UNSUPPORTED_OFFER", details: { field: "sdp" } });
     expect(gone.status).toBe(404);
     expect(server.sessions()).toEqual([]);
   }, 30_000);

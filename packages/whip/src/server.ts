@@ -55,6 +55,8 @@ export interface WhipServer {
   port: number;
   url: string;
   sessions(): { id: string; endpoint: string; key: string; stats: ReturnType<WhipSession["stats"]>; forwarderPid: number | undefined }[];
+  /** The sessions that ended last (up to 100), oldest first, and why. */
+  ended(): { id: string; endpoint: string; reason: string }[];
   close(): Promise<void>;
 }
 
@@ -112,6 +114,8 @@ export async function startWhipServer(options: WhipServerOptions): Promise<WhipS
   const live = new Map<string, Live>();
   const byKey = new Map<string, Live>();
   const event = (value: WhipEvent) => options.onEvent?.(value);
+  let closing = false;
+  const endings: { id: string; endpoint: string; reason: string }[] = [];
 
   const cors = (response: ServerResponse) => {
     response.setHeader("access-control-allow-origin", options.allowOrigin ?? "*");
@@ -133,6 +137,7 @@ export async function startWhipServer(options: WhipServerOptions): Promise<WhipS
     const target = await options.publishTarget({ endpoint, token: bearer(request), remoteAddress });
     if (type !== "application/sdp") throw new RequestRefused(415, "UNSUPPORTED_MEDIA_TYPE", `content-type must be application/sdp, not "${type || "none"}"`, { field: "content-type" });
     const offer = await bodyOf(request);
+    if (closing) throw new RequestRefused(503, "STOPPING", "the gateway is stopping: publish again in a moment");
     const id = randomUUID();
     let current: Live | undefined;
     const session = await acceptOffer(offer, () => current?.forward && { rtp: (kind, packet) => current!.forward.sendRtp(kind, packet), rtcp: (kind, packet) => current!.forward.sendRtcp(kind, packet) }, options.ice);
@@ -160,6 +165,8 @@ export async function startWhipServer(options: WhipServerOptions): Promise<WhipS
       end: (reason) =>
         (ending ??= (async () => {
           live.delete(id);
+          endings.push({ id, endpoint, reason });
+          if (endings.length > 100) endings.shift();
           if (byKey.get(target.key) === entry) byKey.delete(target.key);
           clearInterval(watchdog);
           await session.close();
@@ -168,11 +175,17 @@ export async function startWhipServer(options: WhipServerOptions): Promise<WhipS
         })()),
     };
     current = entry;
+    // The gateway began to stop while this session was being made: it is not left behind.
+    if (closing) {
+      await entry.end("the gateway is stopping");
+      throw new RequestRefused(503, "STOPPING", "the gateway is stopping: publish again in a moment");
+    }
     const previous = byKey.get(target.key);
     live.set(id, entry);
     byKey.set(target.key, entry);
     // As a second RTMP publisher takes over the stream name, the newest broadcast takes over its channel.
     if (previous) await previous.end("another publisher took over");
+    // The forwarder listens now: the browser's next keyframe reaches it (asked for once the connection is up).
     session.requestKeyframe();
     void session.ended.then((reason) => entry.end(reason));
     void forward.exited.then((exit) => entry.end(`the forwarder ended (code ${exit.code ?? exit.signal}): ${exit.stderrTail.trim().split("\n").slice(-3).join(" / ")}`));
@@ -185,21 +198,36 @@ export async function startWhipServer(options: WhipServerOptions): Promise<WhipS
   async function handle(request: IncomingMessage, response: ServerResponse) {
     cors(response);
     const path = new URL(request.url ?? "/", "http://whip").pathname;
-    if (request.method === "OPTIONS") {
-      response.setHeader("accept-post", "application/sdp");
-      response.writeHead(204);
-      response.end();
-      return;
-    }
-    if (path.startsWith(`${options.prefix}/`) && request.method === "POST") {
-      const endpoint = decodeURIComponent(path.slice(options.prefix.length + 1));
-      if (!endpoint || endpoint.includes("/")) throw new RequestRefused(404, "NOT_FOUND", `no WHIP endpoint at ${path}`);
+    if (path.startsWith(`${options.prefix}/`)) {
+      let endpoint: string;
+      try {
+        endpoint = decodeURIComponent(path.slice(options.prefix.length + 1));
+      } catch {
+        throw new RequestRefused(404, "NOT_FOUND", "no WHIP endpoint at this path (it is not valid percent-encoding)");
+      }
+      if (!endpoint || endpoint.includes("/")) throw new RequestRefused(404, "NOT_FOUND", "no WHIP endpoint at this path");
+      if (request.method === "OPTIONS") {
+        response.setHeader("accept-post", "application/sdp");
+        response.writeHead(204, { allow: "POST, OPTIONS" });
+        response.end();
+        return;
+      }
+      if (request.method !== "POST") {
+        response.setHeader("allow", "POST, OPTIONS");
+        throw new RequestRefused(405, "METHOD_NOT_ALLOWED", `${request.method} is not allowed on a WHIP endpoint: POST an SDP offer`);
+      }
       await publish(request, response, endpoint);
       return;
     }
     if (path.startsWith(`${sessionsPrefix}/`)) {
+      if (request.method === "OPTIONS") {
+        response.writeHead(204, { allow: "DELETE, OPTIONS" });
+        response.end();
+        return;
+      }
       const session = live.get(path.slice(sessionsPrefix.length + 1));
       if (!session) throw new RequestRefused(404, "NOT_FOUND", "no such WHIP session (it has ended)");
+      response.setHeader("allow", "DELETE, OPTIONS");
       if (request.method === "DELETE") {
         // The session's resource URL is its capability (RFC 9725 lets a server take the token again; the id is unguessable).
         await session.end("the publisher ended it (DELETE)");
@@ -210,7 +238,7 @@ export async function startWhipServer(options: WhipServerOptions): Promise<WhipS
       if (request.method === "PATCH") throw new RequestRefused(405, "METHOD_NOT_ALLOWED", "trickle ICE and ICE restarts are not supported: send a complete offer");
       throw new RequestRefused(405, "METHOD_NOT_ALLOWED", `${request.method} is not allowed on a WHIP session`);
     }
-    throw new RequestRefused(404, "NOT_FOUND", `no WHIP endpoint at ${path}`);
+    throw new RequestRefused(404, "NOT_FOUND", "no WHIP endpoint at this path");
   }
 
   const server = createServer((request, response) => {
@@ -241,11 +269,17 @@ export async function startWhipServer(options: WhipServerOptions): Promise<WhipS
   return {
     port,
     url: `http://${options.host}:${port}`,
+    ended: () => [...endings],
     sessions: () => [...live.values()].map((entry) => ({ id: entry.id, endpoint: entry.endpoint, key: entry.key, stats: entry.session.stats(), forwarderPid: entry.forward.pid })),
     async close() {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
       await Promise.all([...live.values()].map((entry) => entry.end("the gateway is stopping")));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      // Requests in flight finish (a publish under way ends its own session, see `closing`); then nothing is left open.
+      const bound = setTimeout(() => server.closeAllConnections(), 5_000);
+      await closed;
+      clearTimeout(bound);
     },
   };
 }

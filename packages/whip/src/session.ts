@@ -8,7 +8,7 @@ import {
   useSdesMid,
 } from "werift";
 import { AUDIO_PAYLOAD_TYPE, VIDEO_PAYLOAD_TYPE } from "./rtmp-forward.ts";
-import { checkOffer, type OfferMedia } from "./offer.ts";
+import { checkOffer, type OfferMedia, OfferRefused } from "./offer.ts";
 
 /** What of werift's ICE settings a deployment sets: its public address, the UDP ports its firewall opens, STUN servers. */
 export interface IceOptions {
@@ -27,7 +27,7 @@ export interface MediaSink {
 export interface WhipSession {
   answer: string;
   media: OfferMedia;
-  /** Asks the browser for a keyframe (a forwarder starting needs one to begin with). */
+  /** Asks the browser for keyframes (a forwarder starting needs one to begin with): a few, from when the connection is up. */
   requestKeyframe(): void;
   /** Resolves once the connection has ended (closed, failed, or disconnected for longer than the grace). */
   ended: Promise<string>;
@@ -36,7 +36,7 @@ export interface WhipSession {
 }
 
 const DISCONNECTED_GRACE_MS = 10_000;
-const KEYFRAME_ASKS_MS = [0, 500, 1_500, 3_000];
+const KEYFRAME_ASKS_MS = [0, 500, 1_500, 3_000, 6_000];
 
 const h264 = () =>
   new RTCRtpCodecParameters({
@@ -90,6 +90,12 @@ export async function acceptOffer(offer: string, sink: () => MediaSink | undefin
   let lastPacketAt: number | undefined;
   const keyframeAskers: (() => void)[] = [];
   const timers: NodeJS.Timeout[] = [];
+  let connected = false;
+  let keyframesWanted = false;
+  // Asked before DTLS is up, a PLI goes nowhere: the asks are counted from the connection.
+  const askForKeyframes = () => {
+    for (const delay of KEYFRAME_ASKS_MS) timers.push(setTimeout(() => keyframeAskers.forEach((ask) => ask()), delay));
+  };
 
   pc.onTransceiverAdded.subscribe((transceiver) => {
     transceiver.onTrack.subscribe((track) => {
@@ -114,18 +120,26 @@ export async function acceptOffer(offer: string, sink: () => MediaSink | undefin
 
   const ended = new Promise<string>((resolve) => {
     let disconnected: NodeJS.Timeout | undefined;
+    const end = (reason: string) => {
+      clearTimeout(disconnected);
+      resolve(reason);
+    };
     pc.connectionStateChange.subscribe((state) => {
-      if (state === "disconnected") disconnected ??= setTimeout(() => resolve("the connection was lost"), DISCONNECTED_GRACE_MS);
+      if (state === "disconnected") disconnected ??= setTimeout(() => end("the connection was lost"), DISCONNECTED_GRACE_MS);
       else if (state === "connected") {
         clearTimeout(disconnected);
         disconnected = undefined;
-      } else if (state === "failed") resolve("the connection failed");
-      else if (state === "closed") resolve("the session was closed");
+        if (!connected && keyframesWanted) askForKeyframes();
+        connected = true;
+      } else if (state === "failed") end("the connection failed");
+      else if (state === "closed") end("the session was closed");
     });
   });
 
   try {
-    await pc.setRemoteDescription({ type: "offer", sdp: offer });
+    await pc.setRemoteDescription({ type: "offer", sdp: offer }).catch((error: unknown) => {
+      throw new OfferRefused("sdp", `the offer could not be read: ${(error as Error).message}`);
+    });
     await pc.setLocalDescription(await pc.createAnswer());
     await gathered(pc, 3_000);
   } catch (error) {
@@ -141,7 +155,8 @@ export async function acceptOffer(offer: string, sink: () => MediaSink | undefin
     answer: withStartBitrate(answer),
     media,
     requestKeyframe: () => {
-      for (const delay of KEYFRAME_ASKS_MS) timers.push(setTimeout(() => keyframeAskers.forEach((ask) => ask()), delay));
+      if (connected) askForKeyframes();
+      else keyframesWanted = true;
     },
     ended,
     close: async () => {
