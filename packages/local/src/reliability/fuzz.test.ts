@@ -50,6 +50,10 @@ const FUZZ: Record<string, RouteFuzz> = {
   "POST /channels/{channelId}/stop": { owner: "account" },
   "DELETE /channels/{channelId}": { owner: "account" },
   "GET /channels/{channelId}/playback": { owner: "account", realIds: true },
+  // A broadcast link stores nothing: the token is signed, not kept.
+  "POST /channels/{channelId}/broadcast": { owner: "account", realIds: true },
+  // Its token is a broadcast token: every token these cases carry (an API key, the operator's, junk) is refused.
+  "GET /broadcast/channel": { owner: "account" },
   "GET /recordings": { owner: "account" },
   "GET /recordings/{recordingId}": { owner: "account", realIds: true },
   "POST /recordings/{recordingId}/retry": { owner: "account", realIds: true },
