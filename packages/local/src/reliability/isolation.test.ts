@@ -87,6 +87,8 @@ describe("tenant isolation on the API", () => {
     const LISTS = ["GET /channels", "GET /recordings", "GET /media", "GET /switchers"];
     const CREATES = ["POST /channels", "POST /media", "POST /switchers"];
     const OPERATOR = ["POST /accounts", "GET /accounts"];
+    /** Routes taking a broadcast token (bound to one channel), which no API key is. */
+    const BROADCAST_TOKEN = ["GET /broadcast/channel"];
     const before = await state();
 
     const unclassified: string[] = [];
@@ -104,6 +106,10 @@ describe("tenant isolation on the API", () => {
         for (const id of Object.values(idOf)) expect(text, `${name} shows A's ${id}`).not.toContain(id);
       } else if (OPERATOR.includes(name)) {
         expect((await as(other, method, path, method === "POST" ? { name: "b's own" } : undefined)).status, name).toBe(403);
+      } else if (BROADCAST_TOKEN.includes(name)) {
+        const answer = await as(other, method, path);
+        expect(answer.status, name).toBe(401);
+        for (const id of Object.values(idOf)) expect(JSON.stringify(answer.body), `${name} shows A's ${id}`).not.toContain(id);
       } else if (!CREATES.includes(name)) unclassified.push(name);
     }
 
