@@ -27,7 +27,8 @@ async function liveChannel(name: string, seconds: number) {
   const { sessionId, engineChannelId } = await eventually(async () => {
     const current = await runtime.channels.get(accountId, channel.id);
     return current.state === "RUNNING" ? current : undefined;
-  });
+    // A start is quick (well under a second alone); the suite's other channels and browsers share the 2 cores.
+  }, { timeoutMs: 30_000 });
   const pusher = push({ seconds, width: 640, height: 360 }, ["-f", "flv", `${channel.ingest[0].url}/${channel.ingest[0].streamKey}`]);
   pushes.push(pusher);
   const recorded = () => recordedSequences(runtime.dataDir, accountId, channel.id, sessionId!, "360p");
