@@ -139,9 +139,9 @@ export async function startWhipServer(options: WhipServerOptions): Promise<WhipS
     const offer = await bodyOf(request);
     if (closing) throw new RequestRefused(503, "STOPPING", "the gateway is stopping: publish again in a moment");
     const id = randomUUID();
-    let current: Live | undefined;
-    const session = await acceptOffer(offer, () => current?.forward && { rtp: (kind, packet) => current!.forward.sendRtp(kind, packet), rtcp: (kind, packet) => current!.forward.sendRtcp(kind, packet) }, options.ice);
-    let forward: RtmpForward;
+    // What arrives before the forwarder runs is dropped: it could not take it yet.
+    let forward: RtmpForward | undefined;
+    const session = await acceptOffer(offer, { rtp: (kind, packet) => forward?.sendRtp(kind, packet), rtcp: (kind, packet) => forward?.sendRtcp(kind, packet) }, options.ice);
     try {
       forward = await startRtmpForward({ rtmpUrls: target.rtmpUrls, audio: session.media.audio, ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}), ...(target.secrets ? { secrets: target.secrets } : {}) });
     } catch (error) {
@@ -174,7 +174,6 @@ export async function startWhipServer(options: WhipServerOptions): Promise<WhipS
           event({ type: "ended", sessionId: id, endpoint, reason });
         })()),
     };
-    current = entry;
     // The gateway began to stop while this session was being made: it is not left behind.
     if (closing) {
       await entry.end("the gateway is stopping");

@@ -74,7 +74,7 @@ async function gathered(pc: RTCPeerConnection, boundMs: number): Promise<void> {
 }
 
 /** The answer to a WHIP offer, and the RTP of its tracks handed to `sink` with the payload types the sink knows. */
-export async function acceptOffer(offer: string, sink: () => MediaSink | undefined, ice: IceOptions = {}): Promise<WhipSession> {
+export async function acceptOffer(offer: string, sink: MediaSink, ice: IceOptions = {}): Promise<WhipSession> {
   const media = checkOffer(offer);
   const pc = new RTCPeerConnection({
     codecs: { video: [h264()], audio: [opus()] },
@@ -108,13 +108,13 @@ export async function acceptOffer(offer: string, sink: () => MediaSink | undefin
         else audioPackets++;
         bytes += packet.length;
         lastPacketAt = Date.now();
-        sink()?.rtp(kind, packet);
+        sink.rtp(kind, packet);
       });
       if (kind === "video") keyframeAskers.push(() => track.ssrc !== undefined && void transceiver.receiver.sendRtcpPLI(track.ssrc).catch(() => undefined));
     });
     // Sender reports place each track on one clock: the forwarder starts audio and video in step from them.
     transceiver.receiver.onRtcp.subscribe((rtcp: RtcpPacket) => {
-      if (rtcp instanceof RtcpSrPacket) sink()?.rtcp(transceiver.kind === "video" ? "video" : "audio", rtcp.serialize());
+      if (rtcp instanceof RtcpSrPacket) sink.rtcp(transceiver.kind === "video" ? "video" : "audio", rtcp.serialize());
     });
   });
 
