@@ -96,7 +96,9 @@ export async function startRtmpForward(options: RtmpForwardOptions): Promise<Rtm
   const videoPort = await freePortPair();
   let audioPort = options.audio ? await freePortPair() : undefined;
   if (audioPort === videoPort) audioPort = videoPort + 2;
-  const input = ["-protocol_whitelist", "pipe,udp,rtp", "-f", "sdp", "-analyzeduration", "10000000", "-probesize", "20000000", "-reorder_queue_size", "64", "-i", "pipe:0"];
+  // The long probe only waits for the first parameter sets if they are late; no frame-rate probe (20 frames, 0.7 s at
+  // 30 fps): the first packets go out as soon as both streams are known, and what waits here stays in every viewer's latency.
+  const input = ["-protocol_whitelist", "pipe,udp,rtp", "-f", "sdp", "-analyzeduration", "10000000", "-probesize", "20000000", "-fpsprobesize", "0", "-reorder_queue_size", "64", "-i", "pipe:0"];
   const silence = options.audio ? [] : ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"];
   const args = [
     "-hide_banner",

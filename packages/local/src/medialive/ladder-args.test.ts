@@ -90,9 +90,9 @@ describe("ladderArguments", () => {
     expect(valueOf(args, "-progress")).toBe("pipe:3");
   });
 
-  it("reads FLV with a short probe, so that a live stream starts half a second after it arrives", () => {
+  it("reads FLV with a short probe and no frame-rate probe, so that a live stream starts as soon as both its streams are seen", () => {
     expect(flvInput("rtmp://127.0.0.1:1935/live/key").args).toEqual([
-      "-analyzeduration", "500000", "-f", "flv", "-i", "rtmp://127.0.0.1:1935/live/key",
+      "-analyzeduration", "500000", "-fpsprobesize", "0", "-f", "flv", "-i", "rtmp://127.0.0.1:1935/live/key",
     ]);
   });
 });

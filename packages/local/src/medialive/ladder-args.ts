@@ -14,10 +14,14 @@ export interface MediaInput {
 
 /**
  * FLV (what RTMP carries), read from a pipe or URL. ffmpeg would otherwise probe about 1.5 s of a live stream before
- * starting; half a second is enough to see both streams of an FLV and takes 0.7 s off glass-to-glass latency.
+ * starting; half a second is enough to see both streams of an FLV and takes 0.7 s off glass-to-glass latency. Nor does
+ * it count frames to guess the frame rate (40 of them in FLV's millisecond time base, which the half second cut
+ * short): the ladder sets its own rate, so probing ends once both streams are seen. Whatever the transcoder waits for
+ * before its first picture stays in every viewer's latency: a DASH player times the stream from the first packet the
+ * packager wrote. That took 0.5 s off a browser broadcast's glass-to-glass.
  */
 export function flvInput(source = "pipe:0"): MediaInput {
-  return { args: ["-analyzeduration", "500000", "-f", "flv", "-i", source] };
+  return { args: ["-analyzeduration", "500000", "-fpsprobesize", "0", "-f", "flv", "-i", source] };
 }
 
 export type X264Preset = "ultrafast" | "superfast" | "veryfast" | "faster" | "fast" | "medium";
