@@ -57,6 +57,24 @@ export interface ProbedPacket {
   duration_time?: string;
 }
 
+/**
+ * The pictures of a file and the time from its first to its last: at a constant frame rate, (frames - 1) / fps exactly
+ * when the timestamps run without jumps.
+ */
+export async function videoTimeline(path: string): Promise<{ frames: number; spanSeconds: number }> {
+  const { packets } = await ffprobeJson<{ packets: ProbedPacket[] }>(["-select_streams", "v:0", "-show_entries", "packet=pts_time", path]);
+  const starts = packets.map((packet) => Number(packet.pts_time));
+  return { frames: starts.length, spanSeconds: Math.max(...starts) - Math.min(...starts) };
+}
+
+/** The first packet of a stream ("v" or "a") in presentation order: its start and end in seconds. */
+export async function firstPacket(path: string, stream: "v" | "a"): Promise<{ start: number; end: number }> {
+  const { packets } = await ffprobeJson<{ packets: ProbedPacket[] }>(["-select_streams", `${stream}:0`, "-show_entries", "packet=pts_time,duration_time", path]);
+  return packets
+    .map((packet) => ({ start: Number(packet.pts_time), end: Number(packet.pts_time) + Number(packet.duration_time ?? 0) }))
+    .reduce((earliest, packet) => (packet.start < earliest.start ? packet : earliest));
+}
+
 /** The last packet of a stream ("v" or "a") in presentation order: its start and end in seconds. */
 export async function lastPacket(path: string, stream: "v" | "a"): Promise<{ start: number; end: number }> {
   const { packets } = await ffprobeJson<{ packets: ProbedPacket[] }>(["-select_streams", `${stream}:0`, "-show_entries", "packet=pts_time,duration_time", path]);

@@ -4,7 +4,8 @@ import { FUZZ_SEED as SEED, fuzzCorpus } from "../../../scripts/testing/fuzz-cor
 import { describe, expect, it } from "vitest";
 import { BusRelay, type SwitchMode } from "./bus-relay.ts";
 import { IngestTap, OUTPUT_PMT_PID, OUTPUT_VIDEO_PID } from "./ingest-tap.ts";
-import { hasPayload, PACKET_SIZE, pidOf, readPcr, readPes, rebase, SYNC_BYTE, TIMESTAMP_WRAP, wrap } from "./packets.ts";
+import { hasPayload, PACKET_SIZE, pidOf, readPcr, readPes, rebase, SYNC_BYTE, TIMESTAMP_WRAP, timestampDelta, wrap } from "./packets.ts";
+import { pesTimestamps } from "./pes-timestamps.ts";
 import { AUDIO_STREAM_TYPES, crc32, patSection, type PmtStream, pmtSection, psiPacket, VIDEO_STREAM_TYPES } from "./psi.ts";
 
 const CORPUS = resolve(import.meta.dirname, "../testdata/fuzz");
@@ -168,6 +169,30 @@ describe("timestamps and program tables", () => {
         expect(tap.ready).toBe(expected.length > 0);
       }),
       { seed: SEED, numRuns: 300 },
+    );
+  });
+});
+
+describe("presentation times of a segment's head and tail", () => {
+  it("reads the first and last PTS of each stream from any bytes, and moves them with a rebase", () => {
+    const reference = corpus(TARGET).find(({ name }) => name === ENCODED_BY_FFMPEG[0])!.bytes;
+    const found = pesTimestamps(reference);
+    expect(found.size).toBeGreaterThanOrEqual(2);
+    for (const { first, last } of found.values()) expect(timestampDelta(first, last)).toBeGreaterThanOrEqual(0);
+    fc.assert(
+      fc.property(fc.oneof(generated, fc.constant(reference)), fc.integer({ min: -TIMESTAMP_WRAP, max: TIMESTAMP_WRAP }), (bytes, offset) => {
+        const before = pesTimestamps(bytes);
+        for (const { first, last } of before.values()) expect(timestampDelta(first, last)).toBeGreaterThanOrEqual(0);
+        const moved = Buffer.from(bytes);
+        for (let at = 0; at + PACKET_SIZE <= moved.length; at += PACKET_SIZE) {
+          if (moved[at] === SYNC_BYTE) rebase(moved.subarray(at, at + PACKET_SIZE), offset);
+        }
+        const after = pesTimestamps(moved);
+        if (bytes === reference) {
+          for (const [pid, { first, last }] of before) expect(after.get(pid)).toEqual({ first: wrap(first + offset), last: wrap(last + offset) });
+        }
+      }),
+      { seed: SEED, numRuns: 500 },
     );
   });
 });

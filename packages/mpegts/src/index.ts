@@ -1,6 +1,7 @@
 export { BusRelay, type BusSwitch, type RelayOptions, type SwitchMode } from "./bus-relay.ts";
 export { IngestTap, OUTPUT_PMT_PID, OUTPUT_VIDEO_PID, type TappedPacket } from "./ingest-tap.ts";
 export { startsKeyframe } from "./nal.ts";
+export { type PidTimestamps, pesTimestamps } from "./pes-timestamps.ts";
 export {
   hasPayload,
   PACKET_SIZE,

@@ -9,6 +9,7 @@ import { LOCAL_AWS_ACCOUNT, LOCAL_REGION, type LocalBus } from "../eventbridge/b
 import { logger } from "../logger.ts";
 import { objectPath } from "../s3/object-store.ts";
 import { spawnChild } from "../spawn-child.ts";
+import { continuousDurations } from "./segment-joins.ts";
 
 export interface LocalVodAssemblerOptions {
   layout: LocalLayout;
@@ -63,10 +64,11 @@ const STDERR_TAIL_CHARS = 2_000;
  * 20 frames of every segment, decoding 7 of them, took half of a 10-minute 1080p remux. The packets and timestamps
  * written are identical either way, across reconnects too.
  */
-function concatList(segments: readonly string[]): string {
+function concatList(segments: readonly string[], durations: ReadonlyArray<number | undefined>): string {
   const lines = segments.flatMap((path, index) => {
     const file = `file '${path.replace(/'/g, "'\\''")}'`;
-    return index === 0 ? [file] : [file, "option fpsprobesize 0"];
+    const duration = durations[index];
+    return [file, ...(index === 0 ? [] : ["option fpsprobesize 0"]), ...(duration === undefined ? [] : [`duration ${duration.toFixed(6)}`])];
   });
   return `ffconcat version 1.0\n${lines.join("\n")}\n`;
 }
@@ -150,7 +152,7 @@ export class LocalVodAssembler implements VodAssembler {
         logger.info("assembling recording", { ...log, segments: segments.length });
         listDir = await mkdtemp(join(tmpdir(), "visionstream-vod-"));
         const list = join(listDir, "segments.ffconcat");
-        await writeFile(list, concatList(segments));
+        await writeFile(list, concatList(segments, await continuousDurations(segments)));
         await mkdir(dirname(output), { recursive: true });
         // Gaps are closed. A reconnect restarts the encoder, so the timestamps jump between two segments; the concat
         // demuxer places each file right after the previous one and shifts its audio and video by the same amount,
