@@ -15,6 +15,7 @@ import { logger } from "../logger.ts";
 import type { engineEvents } from "./events.ts";
 import { type Feed, type FeedRun, openRtmpFeed, openRtpFeed, openSrtFeed } from "./feeds.ts";
 import { accountSecret, resolveSecret } from "../secrets/secrets.ts";
+import { freeBytes, isNoSpaceLeft, saysNoSpaceLeft, spaceToResume } from "./disk-space.ts";
 
 export const EngineChannel = z.object({
   engineChannelId: z.string(),
@@ -67,12 +68,26 @@ const LOST_MEDIA_LISTED_MS = 500;
 const MAX_TRANSCODER_RESTARTS = 3;
 const FAULT_WINDOW_MS = 60_000;
 const ENCODER_ALERT = "Encoder Pipeline Failure";
+/** MediaLive's alert for an output it cannot write. */
+const OUTPUT_ALERT = "Failed to Create Output File or Socket";
+/** How often a channel whose disk is full looks for space again. */
+const SPACE_POLL_MS = 1_000;
 
 /** A transcoder, the endpoint it reads and how much media it was given. */
 interface Encoding {
   transcoder: Transcoder;
   feed: Feed;
   fedMs: () => number;
+  /** Its first segment's number, and the media of its segments recorded so far (ms). */
+  startNumber: number;
+  recordedMs: number;
+}
+
+/** The output's disk is full: no transcoder runs until space returns. */
+interface OutOfSpace {
+  since: number;
+  /** What the failed transcoder was given and is not in a recorded segment (ms). */
+  lostBeforeMs: number;
 }
 
 /** One run of a channel: its ingest endpoints, the transcoder of the active one, the segments it records. */
@@ -102,7 +117,10 @@ export class ChannelRun {
   private faults: number[] = [];
   private recovering = false;
   private recoveringSince = 0;
-  private encoderAlert = false;
+  /** The alerts set and not cleared yet, each with the message that clears it once output resumes. */
+  private readonly openAlerts = new Map<string, string>();
+  private outOfSpace: OutOfSpace | undefined;
+  private waitingForSpace: Promise<void> | undefined;
   private readonly ladder: Ladder;
   private readonly startedAt = Date.now();
 
@@ -167,6 +185,7 @@ export class ChannelRun {
       channelId: spec.channelId,
       sessionId: this.sessionId,
       renditions: this.ladder.renditions.map((rendition) => rendition.name),
+      keepPlaylists: true,
       onSegment: (segment) => {
         this.events.objectCreated(spec.bucketName, {
           key: segment.key,
@@ -174,7 +193,10 @@ export class ChannelRun {
           etag: segment.etag,
           sequencer: `${Date.now().toString(16).toUpperCase()}${String(segment.sequence).padStart(8, "0")}`,
         });
-        if (this.recovering) this.recovered();
+        if (segment.rendition === this.ladder.renditions[0]?.name && this.encoding && segment.sequence >= this.encoding.startNumber) {
+          this.encoding.recordedMs += segment.durationSeconds * 1000;
+        }
+        if (this.recovering && !this.outOfSpace) this.recovered();
       },
     });
     const run = this.feedRun();
@@ -240,7 +262,9 @@ export class ChannelRun {
   /** Every half second: fail over to a delivering endpoint, and report input loss and its end. */
   private async watch(): Promise<void> {
     if (this.stopping) return;
-    if (!this.target) {
+    if (this.outOfSpace) {
+      // Space is looked for by waitForSpace, which starts the transcoder again.
+    } else if (!this.target) {
       const waiting = this.feeds.find((feed) => this.fresh(feed));
       if (waiting) void this.switchTo(waiting, true);
     } else if (!this.fresh(this.target)) {
@@ -273,9 +297,18 @@ export class ChannelRun {
    * arrives on the new endpoint meanwhile is kept, and the transcoder of the old one first encodes what it was given.
    */
   private switchTo(feed: Feed | undefined, restart = true): Promise<void> {
+    if (this.outOfSpace && !this.stopping) {
+      // Nothing can be written: what arrives is not kept (waitForSpace lists it as lost), the endpoint is remembered.
+      this.target = feed;
+      return this.switching;
+    }
     if (feed && !this.stopping) feed.hold();
     this.target = feed;
     this.switching = this.switching.then(() => this.switchNow(feed, restart)).catch((error: unknown) => {
+      if (isNoSpaceLeft(error) && !this.stopping) {
+        this.spaceRanOut(undefined);
+        return;
+      }
       logger.error("switching the transcoder failed", { engineChannelId: this.id, error: error as Error });
       this.active = undefined;
       this.target = undefined;
@@ -326,9 +359,9 @@ export class ChannelRun {
       ...(this.options.preset ? { preset: this.options.preset } : {}),
       ...(this.options.mediaNiceness !== undefined ? { niceness: this.options.mediaNiceness } : {}),
     });
-    const encoding: Encoding = { transcoder, feed, fedMs: attached.fedMs };
+    const encoding: Encoding = { transcoder, feed, fedMs: attached.fedMs, startNumber, recordedMs: 0 };
     this.encoding = encoding;
-    void transcoder.exited.then((exit) => {
+    void transcoder.exited.then(async (exit) => {
       if (this.encoding !== encoding || this.stopping) return;
       // Exit code 0: its input ended (the publisher left) and it encoded all of it; the ingest's business.
       if (exit.code === 0) {
@@ -338,7 +371,15 @@ export class ChannelRun {
         if (this.target === feed) this.target = undefined;
         return;
       }
-      this.transcoderFailed(encoding, exit);
+      const noSpace = saysNoSpaceLeft(exit.stderrTail) || (await freeBytes(this.outputDir)) < spaceToResume(this.ladder);
+      // What it wrote before the disk filled is recorded first: the rest is what was lost.
+      if (noSpace) {
+        await this.watcher?.scan();
+        await this.watcher?.restorePlaylists();
+      }
+      if (this.encoding !== encoding || this.stopping) return;
+      if (noSpace) this.spaceRanOut(encoding);
+      else this.transcoderFailed(encoding, exit);
     });
   }
 
@@ -369,9 +410,8 @@ export class ChannelRun {
     const wait = Math.floor(Date.now() / 1000) === Math.floor(this.recoveringSince / 1000) ? 1_050 - (Date.now() % 1000) : 0;
     this.recovering = false;
     setTimeout(() => {
-      if (this.stopping || this.recovering) return;
-      this.encoderAlert = false;
-      this.events.alert(this.id, { set: false, type: ENCODER_ALERT, message: "The transcoder was restarted; output resumed", pipeline: 0 });
+      if (this.stopping || this.recovering || this.outOfSpace) return;
+      this.clearAlerts();
       this.events.stateChange(this.id, "RUNNING", this.channel.ports.length, "Channel is running");
     }, wait).unref();
   }
@@ -398,12 +438,72 @@ export class ChannelRun {
     }
     if (!this.recovering) {
       this.recovering = true;
-      this.encoderAlert = true;
-      this.events.alert(this.id, { set: true, type: ENCODER_ALERT, message: `The transcoder ${how}; restarting it`, pipeline: 0 });
+      this.raiseAlert(ENCODER_ALERT, `The transcoder ${how}; restarting it`, "The transcoder was restarted; output resumed");
       this.events.stateChange(this.id, "RECOVERING", 0, `Pipeline 0 failed: the transcoder ${how}; restarting it`);
       this.recoveringSince = Date.now();
     }
     void this.switchTo(feed, true);
+  }
+
+  private raiseAlert(type: string, message: string, clearedBy: string): void {
+    if (this.openAlerts.has(type)) return;
+    this.openAlerts.set(type, clearedBy);
+    this.events.alert(this.id, { set: true, type, message, pipeline: 0 });
+  }
+
+  /** Every alert still set is cleared, with its own message or the one given. */
+  private clearAlerts(message?: string): void {
+    for (const [type, clearedBy] of this.openAlerts) this.events.alert(this.id, { set: false, type, message: message ?? clearedBy, pipeline: 0 });
+    this.openAlerts.clear();
+  }
+
+  /**
+   * The disk of the outputs is full (ENOSPC): what was written stays, the transcoder is not restarted into the same
+   * failure (nor counted as failing), the channel reports RECOVERING with an output alert, and waits for space.
+   */
+  private spaceRanOut(encoding: Encoding | undefined): void {
+    const lostBeforeMs = encoding ? Math.max(0, encoding.fedMs() - encoding.recordedMs) : 0;
+    logger.error("no space left on device for the channel's outputs", { engineChannelId: this.id, outputDir: this.outputDir });
+    this.active?.detach();
+    this.active = undefined;
+    this.encoding = undefined;
+    if (this.outOfSpace) this.outOfSpace.lostBeforeMs += lostBeforeMs;
+    else this.outOfSpace = { since: Date.now(), lostBeforeMs };
+    this.raiseAlert(OUTPUT_ALERT, "No space left on device for the channel's outputs: output stopped until space returns", "Space available again; output resumed");
+    if (!this.recovering) {
+      this.recovering = true;
+      this.recoveringSince = Date.now();
+      this.events.stateChange(this.id, "RECOVERING", 0, "Pipeline 0 failed: no space left on device for its outputs; waiting for space");
+    }
+    void this.waitForSpace();
+  }
+
+  /** Once there is room for a few segments again, a transcoder takes the live input on; the time without one is a gap. */
+  private waitForSpace(): Promise<void> {
+    this.waitingForSpace ??= (async () => {
+      const needed = spaceToResume(this.ladder);
+      while (!this.stopping && (await freeBytes(this.outputDir)) < needed) await new Promise((resolve) => setTimeout(resolve, SPACE_POLL_MS));
+      const outage = this.outOfSpace;
+      if (this.stopping || !outage) return;
+      this.outOfSpace = undefined;
+      logger.info("space for the channel's outputs again", { engineChannelId: this.id });
+      const feed = this.target ?? this.feeds.find((candidate) => this.fresh(candidate));
+      const resumedAt = Date.now();
+      await this.switchTo(feed, true);
+      // A new transcoder starts at the live input's latest keyframe: that much of the outage is in its output.
+      const replayedMs = this.encoding?.fedMs() ?? 0;
+      this.lostToOutage(outage, this.encoding ? resumedAt : (this.lastMediaAt ?? resumedAt), replayedMs);
+      if (!this.encoding && !this.outOfSpace) this.recovered();
+    })().finally(() => {
+      this.waitingForSpace = undefined;
+      if (this.outOfSpace && !this.stopping) void this.waitForSpace();
+    });
+    return this.waitingForSpace;
+  }
+
+  private lostToOutage(outage: OutOfSpace, to: number, replayedMs = 0): void {
+    const lostMs = outage.lostBeforeMs + Math.max(0, to - outage.since) - replayedMs;
+    if (lostMs >= LOST_MEDIA_LISTED_MS) this.gap("engine-restart", to, lostMs);
   }
 
   /** Nothing more is taken in: the publishers are cut off and the endpoints closed. Once, however many ask. */
@@ -436,10 +536,14 @@ export class ChannelRun {
     this.encoding = undefined;
     this.active?.detach();
     if (encoding) await this.drain(encoding);
+    if (this.outOfSpace) {
+      this.lostToOutage(this.outOfSpace, this.lastMediaAt ?? Date.now());
+      this.outOfSpace = undefined;
+    }
     await this.watcher?.close();
     await this.packager?.close();
     await this.dashManifest?.close();
     if (this.inputLost) this.events.alert(this.id, { set: false, type: this.inputLossAlert, message: "Channel stopped", pipeline: 0 });
-    if (this.encoderAlert) this.events.alert(this.id, { set: false, type: ENCODER_ALERT, message: "Channel stopped", pipeline: 0 });
+    this.clearAlerts("Channel stopped");
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
@@ -97,6 +97,35 @@ describe("segment watcher across a transcoder restart", () => {
 
       const live = await stat(join(liveDir, segment.rendition, name)).catch(() => undefined);
       if (live) expect(live.ino).toBe((await stat(recorded)).ino);
+    }
+  });
+});
+
+describe("segment watcher keeping the live playlists", () => {
+  it("puts back the last readable playlist over an empty one (what ffmpeg leaves out of space), and leaves a readable one alone", async () => {
+    const root = await mkdtemp(join(tmpdir(), "visionstream-watcher-keep-"));
+    try {
+      const liveDir = join(root, "bucket", "live", "ch1");
+      const playlistOf = (rendition: string) => join(liveDir, rendition, "index.m3u8");
+      const listing = (sequence: number) => `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:${sequence}\n#EXTINF:2.000000,\nseg_${String(sequence).padStart(5, "0")}.ts\n`;
+      for (const rendition of ["360p", "180p"]) {
+        await mkdir(join(liveDir, rendition), { recursive: true });
+        await writeFile(join(liveDir, rendition, "seg_00001.ts"), "segment");
+        await writeFile(playlistOf(rendition), listing(1));
+      }
+      const watcher = watchSegments({ liveDir, bucketDir: join(root, "bucket"), channelId: "ch1", sessionId: "s1", renditions: ["360p", "180p"], keepPlaylists: true, onSegment: () => undefined });
+      await watcher.scan();
+      await writeFile(`${playlistOf("360p")}.tmp`, "");
+      await rename(`${playlistOf("360p")}.tmp`, playlistOf("360p"));
+
+      await watcher.restorePlaylists();
+      await watcher.close();
+
+      expect(await readFile(playlistOf("360p"), "utf8")).toBe(listing(1));
+      expect(await readFile(playlistOf("180p"), "utf8")).toBe(listing(1));
+      expect(watcher.lastSequence()).toBe(1);
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream, type FSWatcher, watch } from "node:fs";
-import { copyFile, link, mkdir, readFile, stat, unlink } from "node:fs/promises";
+import { copyFile, link, mkdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { coalesced } from "../coalesced.ts";
 import { logger } from "../logger.ts";
@@ -31,6 +31,8 @@ export interface SegmentWatcherOptions {
   /** Segments numbered up to this one are already recorded, for a watcher that resumes a session. */
   afterSequence?: number;
   pollIntervalMs?: number;
+  /** Keeps each rendition's last readable playlist beside it (a hard link), for restorePlaylists(). */
+  keepPlaylists?: boolean;
 }
 
 export interface SegmentWatcher {
@@ -40,6 +42,12 @@ export interface SegmentWatcher {
   lastSequence(): number;
   /** One pass over the variant playlists; resolves when what they list now is recorded. */
   scan(): Promise<void>;
+  /**
+   * Puts back the last readable playlist of each rendition whose playlist is now empty: ffmpeg, out of space, renames
+   * an empty one over it. A rename takes no space, so this works on a full disk; players then see a live playlist
+   * that stalls rather than one they cannot read.
+   */
+  restorePlaylists(): Promise<void>;
   /** Records what the playlists list now, then stops watching. */
   close(): Promise<void>;
 }
@@ -60,6 +68,35 @@ export async function etagOf(path: string): Promise<string> {
 
 const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
+/** A copy that is complete or absent: one cut short (ENOSPC) is removed, and the segment is tried again on the next pass. */
+async function copyWhole(source: string, target: string) {
+  const partial = `${target}.partial`;
+  try {
+    await copyFile(source, partial);
+    await rename(partial, target);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+}
+
+const keptPlaylist = (playlist: string) => `${playlist}.last`;
+
+/** A hard link to the playlist as it is now, unless that is an empty one: the kept one is replaced only by a readable one. */
+async function keepPlaylist(playlist: string) {
+  const kept = keptPlaylist(playlist);
+  const candidate = `${kept}.new`;
+  await rm(candidate, { force: true });
+  try {
+    await link(playlist, candidate);
+    if ((await stat(candidate)).size > 0) await rename(candidate, kept);
+  } catch {
+    // A playlist replaced meanwhile is kept on a later pass.
+  } finally {
+    await rm(candidate, { force: true });
+  }
+}
+
 /** Same bytes under the recording's name without copying them; a copy when the two directories are on different devices. */
 async function linkOrCopy(source: string, target: string) {
   try {
@@ -69,7 +106,7 @@ async function linkOrCopy(source: string, target: string) {
       await unlink(target);
       return linkOrCopy(source, target);
     }
-    if (errorCode(error) === "EXDEV" || errorCode(error) === "EPERM") return copyFile(source, target);
+    if (errorCode(error) === "EXDEV" || errorCode(error) === "EPERM") return copyWhole(source, target);
     throw error;
   }
 }
@@ -120,7 +157,8 @@ export function watchSegments(options: SegmentWatcherOptions): SegmentWatcher {
       if (errorCode(error) === "ENOENT") return;
       throw error;
     }
-    if (lastPlaylistText.get(rendition) === text) return;
+    // What ffmpeg leaves when it cannot write a playlist (a full disk): nothing new is listed until it writes one again.
+    if (text === "" || lastPlaylistText.get(rendition) === text) return;
     for (const segment of parseMediaPlaylist(text).segments) {
       const sequence = numberInName(segment.uri);
       if (!Number.isInteger(sequence) || sequence <= (last.get(rendition) ?? 0)) continue;
@@ -133,6 +171,7 @@ export function watchSegments(options: SegmentWatcherOptions): SegmentWatcher {
       last.set(rendition, sequence);
     }
     lastPlaylistText.set(rendition, text);
+    if (options.keepPlaylists) await keepPlaylist(join(liveDir, rendition, VARIANT_PLAYLIST));
   }
 
   function watchDirectories() {
@@ -171,8 +210,17 @@ export function watchSegments(options: SegmentWatcherOptions): SegmentWatcher {
   poll.unref();
   void scan();
 
+  async function restorePlaylists() {
+    for (const rendition of renditions) {
+      const playlist = join(liveDir, rendition, VARIANT_PLAYLIST);
+      const size = await stat(playlist).then((stats) => stats.size, () => 0);
+      if (size === 0) await rename(keptPlaylist(playlist), playlist).catch(() => undefined);
+    }
+  }
+
   return {
     recordingDir,
+    restorePlaylists,
     lastSequence: () => Math.max(0, ...last.values()),
     scan,
     async close() {

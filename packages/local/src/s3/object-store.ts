@@ -34,8 +34,14 @@ export class LocalObjectStore implements ObjectStore {
     const path = objectPath(this.layout, bucketName, key);
     await mkdir(dirname(path), { recursive: true });
     const temporary = `${path}.${randomUUID()}.tmp`;
-    await writeFile(temporary, body);
-    await rename(temporary, path);
+    try {
+      await writeFile(temporary, body);
+      await rename(temporary, path);
+    } catch (error) {
+      // A write cut short (ENOSPC) leaves no half object behind, nor the space it took.
+      await rm(temporary, { force: true });
+      throw error;
+    }
   }
 
   async size(bucketName: string, key: string): Promise<number | undefined> {
