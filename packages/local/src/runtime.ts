@@ -148,10 +148,21 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     // The local account buckets are named visionstream-local-<accountId> (LocalAccountInfrastructure).
     const rules = stageRules("visionstream-local");
     for (const rule of Object.keys(handlers) as RuleName[]) bus.subscribe(rule, rules[rule], handlers[rule]);
+    const accountIds: string[] = [];
+    for (let cursor: string | undefined, page; (page = await repository.list({ limit: 100, ...(cursor ? { cursor } : {}) })); ) {
+      accountIds.push(...page.accounts.map((account) => account.id));
+      if (!(cursor = page.cursor)) break;
+    }
     // Runs cut short by the end of an earlier process (kill -9, power loss) are not resumed but stopped, the MediaLive
     // way: their channels report STOPPED and their recordings are assembled from what was written. Their publishers
-    // were cut off with the process anyway; starting the channel again opens a new session.
-    await engine.recoverInterruptedRuns();
+    // were cut off with the process anyway; starting the channel again opens a new session. The table is asked as well
+    // as the engine's records: a channel on air in it with no run behind it is stopped the same way (a start still
+    // pending is carried out instead).
+    await engine.recoverInterruptedRuns(await channels.onAir());
+    await bus.idle();
+    // Assemblies cut short with the process are asked for again (the same job: no second MP4, and the half-written one
+    // was never in place), as are those whose STOPPED went with it.
+    for (const failure of await recordings.resumeAssembly(accountIds)) logger.error("recording assembly could not resume", failure);
 
     const cdn = await startCdnProcess({ dataDir: config.dataDir, host: HOST, port: config.cdnPort });
     stops.push(cdn.close);
@@ -178,11 +189,6 @@ export async function startLocalRuntime(config: RuntimeConfig) {
     const server = await listen(front, config.apiPort);
     stops.push(server.close);
 
-    const accountIds: string[] = [];
-    for (let cursor: string | undefined, page; (page = await repository.list({ limit: 100, ...(cursor ? { cursor } : {}) })); ) {
-      accountIds.push(...page.accounts.map((account) => account.id));
-      if (!(cursor = page.cursor)) break;
-    }
     for (const failure of await switchers.resume(accountIds)) logger.error("switcher could not resume", failure);
 
     return {

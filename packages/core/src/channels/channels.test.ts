@@ -167,6 +167,27 @@ describe("Channels", () => {
     await expect(use.stop(account.id, first.id)).rejects.toMatchObject({ details: { state: "STOPPING" } });
   });
 
+  it("lists the runs on air, starting or draining with their sessions, for an engine restarted without them; none of a channel at rest", async () => {
+    const { account, use, running } = await channels();
+    const onAir = await running();
+    const draining = await running();
+    await use.stop(account.id, draining.id);
+    const created = await use.create(account.id, RTMP);
+    const starting = await use.start(account.id, (await use.create(account.id, RTMP)).id);
+
+    const mine = new Set([onAir, draining, created, starting].map((channel) => channel.engineChannelId));
+    const listed = (await use.onAir()).filter((run) => mine.has(run.engineChannelId));
+
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        { engineChannelId: onAir.engineChannelId, sessionId: onAir.sessionId },
+        { engineChannelId: draining.engineChannelId, sessionId: draining.sessionId },
+        { engineChannelId: starting.engineChannelId, sessionId: starting.sessionId },
+      ]),
+    );
+    expect(listed).toHaveLength(3);
+  });
+
   it("takes the engine's state from its events: newest first, a later stage within the same second, a standard channel stopped only with no pipeline left", async () => {
     const { account, use, clock } = await channels();
     const channel = await use.start(account.id, (await use.create(account.id, RTMP)).id);

@@ -76,6 +76,8 @@ const COMMAND_DONE_IN: Record<ChannelCommand["name"], readonly ChannelState[]> =
   delete: [],
 };
 const STOPPABLE: readonly ChannelState[] = ["STARTING", "RUNNING", "RECOVERING"];
+/** States in which the engine runs the channel, or has been asked to: a run is under way, starting or draining. */
+export const ON_AIR: readonly ChannelState[] = ["STARTING", "RUNNING", "RECOVERING", "UPDATING", "STOPPING"];
 const DELETABLE: readonly ChannelState[] = ["CREATED", "IDLE", "STOPPED", "CREATE_FAILED"];
 const ABANDONED_CREATION_MS = 60_000;
 export const ALERTS_OF_INPUT_LOSS = /input|not received|no (audio|video)|loss/i;
@@ -357,6 +359,15 @@ export function Channels(deps: ChannelsDeps) {
         }
       }
       return resumed;
+    },
+
+    /**
+     * The runs the table shows on air (or asked for): after a restart, what an engine whose runs ended with the process
+     * (the local one) has to account for, even where it kept no trace of the run.
+     */
+    async onAir(): Promise<{ engineChannelId: string; sessionId?: string }[]> {
+      const listed = await Promise.all(ON_AIR.map((state) => deps.channels.listInState(state)));
+      return listed.flat().flatMap(({ engineChannelId, sessionId }) => (engineChannelId ? [{ engineChannelId, ...(sessionId ? { sessionId } : {}) }] : []));
     },
 
     playback(accountId: string, channelId: string) {

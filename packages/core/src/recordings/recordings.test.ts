@@ -235,6 +235,34 @@ describe("Recordings", () => {
     await expect(use.retry(account.id, recording.id)).rejects.toMatchObject({ name: "Conflict", details: { status: "READY" } });
   });
 
+  it("after a restart, asks again for the job of the attempt under way and assembles a session that ended; leaves one on air and finished ones alone", async () => {
+    const interrupted = await session();
+    await interrupted.segment(1);
+    const assembling = (await interrupted.stopped())!;
+    const ended = await session();
+    const unassembled = (await ended.segment(1))!;
+    await channelRepository.update(ended.account.id, ended.channel.id, { state: "STOPPED" });
+    const onAir = await session();
+    const recording = (await onAir.segment(1))!;
+    const finished = await session();
+    await finished.segment(1);
+    const { jobId, id } = (await finished.stopped())!;
+    const ready = (await finished.completed(jobId!, id))!;
+    const { use, assembler } = interrupted;
+
+    const accounts = [interrupted, ended, onAir, finished].map((each) => each.account.id);
+    const failures = await use.resumeAssembly(accounts);
+    const again = await use.resumeAssembly(accounts);
+
+    expect([failures, again]).toEqual([[], []]);
+    const asked = assembler.callsOf("assemble").map(([request]) => `${(request as AssemblyRequest).recordingId}#${(request as AssemblyRequest).attempt}`);
+    expect(asked).toEqual([`${assembling.id}#1`, `${assembling.id}#1`, `${unassembled.id}#1`, `${assembling.id}#1`, `${unassembled.id}#1`]);
+    expect(await use.get(interrupted.account.id, assembling.id)).toEqual(assembling);
+    expect(await use.get(ended.account.id, unassembled.id)).toMatchObject({ status: "ASSEMBLING", attempts: 1, jobId: `job-${unassembled.id}-1` });
+    expect(await use.get(onAir.account.id, recording.id)).toMatchObject({ status: "RECORDING", attempts: 0 });
+    expect(await use.get(finished.account.id, ready.id)).toEqual(ready);
+  });
+
   it("signs playback of a READY recording's MP4 only, for its own account", async () => {
     const { account, use, segment, stopped, completed, signer, clock } = await session();
     const recording = (await segment(1))!;

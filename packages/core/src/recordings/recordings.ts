@@ -2,7 +2,7 @@ import type { MediaConvertJobStateChange, MediaLiveChannelAlert, MediaLiveChanne
 import type { AccountRepository } from "../accounts/account.ts";
 import { AccountNeeds } from "../accounts/account-needs.ts";
 import type { ChannelRepository } from "../channels/channel.ts";
-import { ALERTS_OF_INPUT_LOSS, engineChannelIdFromArn } from "../channels/channels.ts";
+import { ALERTS_OF_INPUT_LOSS, engineChannelIdFromArn, ON_AIR } from "../channels/channels.ts";
 import { DEFAULT_LADDER, type Ladder } from "../channels/ladder.ts";
 import { PLAYBACK_ANSWER_TTL_MS, type PlaybackSigner } from "../channels/playback.ts";
 import { RecentReads } from "../recent-reads.ts";
@@ -152,11 +152,18 @@ export function Recordings(deps: RecordingsDeps) {
         outputKey: vodKey(recording.id),
         attempt,
       });
+      if (recording.jobId === jobId) return recording;
       return (await deps.recordings.update(recording.id, { jobId, updatedAt: now() })) ?? assembling;
     } catch (error) {
       const reason = `assembly could not start: ${error instanceof Error ? error.message : String(error)}`;
       return (await deps.recordings.update(recording.id, { status: "FAILED", failureReason: reason, updatedAt: now() }, ["ASSEMBLING"])) ?? assembling;
     }
+  }
+
+  /** Its session has ended: its channel runs another session, none, or is gone. */
+  async function sessionOver(recording: Recording): Promise<boolean> {
+    const channel = await deps.channels.get(recording.accountId, recording.channelId);
+    return !channel || channel.sessionId !== recording.sessionId || !ON_AIR.includes(channel.state);
   }
 
   return {
@@ -285,6 +292,27 @@ export function Recordings(deps: RecordingsDeps) {
       if (!RETRYABLE.includes(recording.status))
         throw new Conflict(`recording ${recordingId} is ${recording.status}; only a FAILED or ASSEMBLING recording can be retried`, { status: recording.status });
       return startAssembly(recording, RETRYABLE);
+    },
+
+    /**
+     * After a restart of a runtime whose assembler's jobs end with its process (the local one; MediaConvert's jobs
+     * outlive their caller): every recording of the accounts still ASSEMBLING asks again for its attempt's job, and
+     * one still RECORDING whose session has ended (its STOPPED went with the process) is assembled. Safe to run again:
+     * the same attempt is the same job, and a job whose MP4 was already in place is announced, not made again.
+     */
+    async resumeAssembly(accountIds: readonly string[]): Promise<{ recordingId: string; reason: string }[]> {
+      const failures: { recordingId: string; reason: string }[] = [];
+      for (const accountId of accountIds) {
+        for (const recording of await deps.recordings.list(accountId)) {
+          try {
+            if (recording.status === "ASSEMBLING") await submit(recording);
+            else if (recording.status === "RECORDING" && (await sessionOver(recording))) await startAssembly(recording, ["RECORDING"]);
+          } catch (error) {
+            failures.push({ recordingId: recording.id, reason: error instanceof Error ? error.message : String(error) });
+          }
+        }
+      }
+      return failures;
     },
 
     playback(accountId: string, recordingId: string, expiresInSeconds?: number) {

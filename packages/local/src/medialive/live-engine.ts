@@ -24,6 +24,12 @@ import { engineEvents } from "./events.ts";
 /** A run under way, kept on disk until its channel has reported STOPPED, so a run cut short by a crash is found. */
 const RunMarker = z.object({ sessionId: z.string() });
 
+/** A run the table shows on air: its engine channel and, once started, its session. */
+export interface RunOnAir {
+  engineChannelId: string;
+  sessionId?: string;
+}
+
 export interface LocalLiveEngineOptions extends RunOptions {
   host?: string;
   rtmpBasePort: number;
@@ -173,19 +179,25 @@ export class LocalLiveEngine implements LiveEngine {
   }
 
   /**
-   * Runs that an earlier process left without stopping them (it was killed): whatever the live playlists list is
-   * recorded, every segment of the session is announced again (the announcements of its last moments may have gone
-   * with the process; indexing is idempotent), and the channel reports STOPPED, which assembles its recording.
+   * Runs that an earlier process left without stopping them (it was killed): those it wrote down, and those the table
+   * shows on air (`onAir`) that it kept no trace of (cut short before the run was written down, or after its record
+   * went). Whatever the live playlists list is recorded, every segment of the session is announced again (the
+   * announcements of its last moments may have gone with the process; indexing is idempotent), and the channel
+   * reports STOPPED, which assembles its recording.
    */
-  async recoverInterruptedRuns(): Promise<void> {
+  async recoverInterruptedRuns(onAir: readonly RunOnAir[] = []): Promise<void> {
     const directory = join(this.options.layout.dataDir, "engine", "runs");
+    const interrupted = new Map<string, string | undefined>();
     for (const name of await readdir(directory).catch(() => [] as string[])) {
-      const engineChannelId = name.replace(/\.json$/, "");
-      if (!name.endsWith(".json") || this.runs.has(engineChannelId)) continue;
+      if (!name.endsWith(".json")) continue;
+      const marker = await readFile(join(directory, name), "utf8").then((text) => RunMarker.parse(JSON.parse(text)), () => undefined);
+      interrupted.set(name.slice(0, -5), marker?.sessionId);
+    }
+    for (const run of onAir) if (!interrupted.get(run.engineChannelId)) interrupted.set(run.engineChannelId, run.sessionId);
+    for (const [engineChannelId, sessionId] of interrupted) {
+      if (this.runs.has(engineChannelId)) continue;
       try {
-        const { sessionId } = RunMarker.parse(JSON.parse(await readFile(join(directory, name), "utf8")));
-        const channel = await this.load(engineChannelId);
-        await this.announceRecording(channel, sessionId);
+        if (sessionId) await this.announceRecording(await this.load(engineChannelId), sessionId);
         // Indexed first: a session whose recording no delivery had created yet gets it before STOPPED looks for it.
         await this.options.bus.idle();
         logger.warn("interrupted run stopped", { engineChannelId, sessionId });
@@ -193,7 +205,7 @@ export class LocalLiveEngine implements LiveEngine {
       } catch (error) {
         logger.error("interrupted run could not be recovered", { engineChannelId, error: error as Error });
       }
-      await rm(join(directory, name), { force: true });
+      await rm(this.runFile(engineChannelId), { force: true });
     }
   }
 
