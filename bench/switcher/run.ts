@@ -38,6 +38,8 @@ const CHUNK = 7 * 188;
 const SRT_RATE_MBPS = 100;
 const RUNS = 3;
 const cores = availableParallelism();
+/** Only part (c): the relay's throughput, without the switches through the runtime. */
+const throughputOnly = process.argv.includes("--throughput-only");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
@@ -498,7 +500,7 @@ function srtLiveTransmitRelay(): RelayUnderTest {
 }
 
 /** Ours, whole: SrtIngest (srt-live-transmit) → IngestTap → BusRelay → SrtOutput (srt-live-transmit); CPU of all three processes. */
-function ourRelay(): RelayUnderTest & { written: () => number } {
+function ourRelay(): RelayUnderTest & { written: () => number; dropped: () => number } {
   const tap = new IngestTap("bench");
   const output = new SrtOutput({ mode: "listener", port: OUTPUT_PORTS[0] });
   let written = 0;
@@ -520,6 +522,7 @@ function ourRelay(): RelayUnderTest & { written: () => number } {
     cpuSeconds: () => ({ node: ownCpuSeconds(), SrtIngest: childCpuSeconds("SrtIngest", INGEST_PORTS[0]!), SrtOutput: childCpuSeconds("SrtOutput", OUTPUT_PORTS[0]) }),
     receiverAccepted: () => output.stderrTail().some((line) => line.includes("Accepted SRT target connection")),
     written: () => written,
+    dropped: () => output.stats().chunksDropped,
     stop: async () => {
       relay.close();
       await Promise.all([ingest.stop(), output.stop()]);
@@ -529,7 +532,7 @@ function ourRelay(): RelayUnderTest & { written: () => number } {
 
 try {
   console.log(`load average before: ${loadAverage()} on ${cores} cores`);
-  const switcher = await switcherRuns();
+  const switcher = throughputOnly ? undefined : await switcherRuns();
 
   const sourceFile = await highRateSource();
   const source = await readFile(sourceFile);
@@ -545,7 +548,7 @@ try {
     }
   }
   const srtRuns: Record<"theirs" | "ours", number[]> = { theirs: [], ours: [] };
-  for (let index = 0; index < 2; index++) {
+  for (let index = 0; index < RUNS; index++) {
     const theirs = await throughSrt(sourceFile, srtLiveTransmitRelay());
     srtRuns.theirs.push(theirs.perCore);
     const expected = Math.floor(source.length / CHUNK) * CHUNK;
@@ -557,19 +560,29 @@ try {
     const ours = await throughSrt(sourceFile, relay);
     srtRuns.ours.push(ours.perCore);
     console.log(
-      `  ours SrtIngest -> relay -> SrtOutput, fed at ${SRT_RATE_MBPS} Mb/s: ${ours.mbps.toFixed(0)} Mb/s through, ${(ours.delivered / relay.written() * 100).toFixed(1)}% of what the relay wrote delivered, ` +
+      `  ours SrtIngest -> relay -> SrtOutput, fed at ${SRT_RATE_MBPS} Mb/s: ${ours.mbps.toFixed(0)} Mb/s through, ${(ours.delivered / relay.written() * 100).toFixed(1)}% of what the relay wrote delivered ` +
+        `(${relay.dropped()} writes dropped at SrtOutput's 2 MB backlog), ` +
         `${ours.cpuSeconds.toFixed(2)} s CPU (${ours.parts}) -> ${ours.perCore.toFixed(0)} Mb/s per core`,
     );
   }
   console.log(`load average after: ${loadAverage()}`);
+  const ratio = median(inProcess[1].map((result) => result.perCore)) / median(srtRuns.theirs);
+  const throughput =
+    `relay throughput: ours ${median(inProcess[1].map((result) => result.perCore)).toFixed(0)} Mb/s per core (one bus), ${median(inProcess[2].map((result) => result.perCore)).toFixed(0)} (two buses), in process without SRT; ` +
+    `srt-live-transmit ${median(srtRuns.theirs).toFixed(0)} Mb/s per core (SRT in and out, one process); ratio ${ratio.toFixed(2)}; ` +
+    `ours with SRT in and out ${median(srtRuns.ours).toFixed(0)} Mb/s per core (node + 2 srt-live-transmit; ratio ${(median(srtRuns.ours) / median(srtRuns.theirs)).toFixed(2)}, medians of ${RUNS})`;
+  if (switcher) printSwitches(switcher);
+  console.log(throughput);
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
 
-  const { clean, cleanErrors, cleanErrorsAt, cleanGaps, cleanTimeline, received, cut, cutErrors, cutGaps, cutTimeline, perSwitch } = switcher;
+function printSwitches({ clean, cleanErrors, cleanErrorsAt, cleanGaps, cleanTimeline, received, cut, cutErrors, cutGaps, cutTimeline, perSwitch }: Awaited<ReturnType<typeof switcherRuns>>) {
   const cleanLanded = clean.switches.map((made) => made.landedAfterMs);
   const beyondKeyframe = clean.switches.map((made) => made.landedAfterMs - made.keyframeDueMs);
   const fellBack = clean.switches.filter((made) => made.mode !== "clean").length;
   const byVia = (via: string) => clean.switches.filter((made) => made.via === via).length;
   const cutLanded = cut.switches.map((made) => made.landedAfterMs);
-  const ratio = median(inProcess[1].map((result) => result.perCore)) / median(srtRuns.theirs);
   console.log(
     `clean switch: landed median ${ms(median(cleanLanded))} ms, p90 ${ms(percentile(cleanLanded, 0.9))} ms, max ${ms(Math.max(...cleanLanded))} ms ` +
       `(${SWITCHES} switches: ${byVia("live")} /live, ${byVia("take")} /take${fellBack ? `, ${fellBack} fell back to cut` : ""}; GOP ${GOP_MS} ms); ` +
@@ -588,11 +601,4 @@ try {
       `${cutErrors.length} decode error lines in the output (${(cutErrors.length / SWITCHES).toFixed(1)} per switch; per switch window median ${median(perSwitch)}, max ${Math.max(...perSwitch)}); ` +
       `video DTS steps ${cutTimeline.minStep}..${cutTimeline.maxStep} ticks; ${cutGaps} continuity gaps`,
   );
-  console.log(
-    `relay throughput: ours ${median(inProcess[1].map((result) => result.perCore)).toFixed(0)} Mb/s per core (one bus), ${median(inProcess[2].map((result) => result.perCore)).toFixed(0)} (two buses), in process without SRT; ` +
-      `srt-live-transmit ${median(srtRuns.theirs).toFixed(0)} Mb/s per core (SRT in and out, one process); ratio ${ratio.toFixed(2)}; ` +
-      `ours with SRT in and out ${median(srtRuns.ours).toFixed(0)} Mb/s per core (node + 2 srt-live-transmit; ratio ${(median(srtRuns.ours) / median(srtRuns.theirs)).toFixed(2)})`,
-  );
-} finally {
-  await rm(work, { recursive: true, force: true });
 }

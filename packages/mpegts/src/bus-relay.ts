@@ -24,6 +24,9 @@ interface PendingSwitch {
 }
 
 const PROGRAM_NUMBER = 1;
+const EMPTY = Buffer.alloc(0);
+/** A block holds the packets of several writes: one allocation for many reads of an ingest. */
+const MIN_BLOCK_PACKETS = 1024;
 const PSI_INTERVAL_MS = 100;
 /** How long the outgoing ingest may take to finish the frame it is sending. */
 const DRAIN_MS = 100;
@@ -62,7 +65,14 @@ export class BusRelay {
   private mapVersion = -1;
   private psiVersion = 0;
   private lastPsiAt = -Infinity;
-  private out: Buffer[] = [];
+  /** Where the packets of the next write are put: the unwritten end of a block, whose written part the writer owns. */
+  private batch: Buffer = EMPTY;
+  private batchBytes = 0;
+  private readonly scratch = Buffer.alloc(PACKET_SIZE);
+  /** When the packets being accepted arrived: one clock reading for all of them. */
+  private arrivedAt = 0;
+  /** How many packets the call in progress may add, to size a new block. */
+  private expected = 0;
   private readonly keyframeTimeoutMs: number;
   private readonly now: () => number;
 
@@ -110,6 +120,8 @@ export class BusRelay {
 
   /** Every packet of every ingest passes here; the bus keeps what it forwards. */
   accept(tap: IngestTap, packets: TappedPacket[]) {
+    this.expected = packets.length;
+    this.arrivedAt = this.now();
     for (const tapped of packets) this.acceptOne(tap, tapped);
     this.flush();
   }
@@ -199,7 +211,7 @@ export class BusRelay {
       }
       this.admitted.add(outPid);
     }
-    if (this.now() - this.lastPsiAt >= PSI_INTERVAL_MS) this.writePsi(false);
+    if (this.arrivedAt - this.lastPsiAt >= PSI_INTERVAL_MS) this.writePsi(false);
     this.forward(tapped, this.offset);
   }
 
@@ -283,14 +295,15 @@ export class BusRelay {
     if (!tap?.ready) return;
     if (changed) this.psiVersion = (this.psiVersion + 1) & 0x1f;
     this.mapVersion = tap.mapVersion;
-    this.out.push(psiPacket(0, patSection(PROGRAM_NUMBER, OUTPUT_PMT_PID, this.psiVersion), this.nextCounter(0)));
-    this.out.push(psiPacket(OUTPUT_PMT_PID, pmtSection(PROGRAM_NUMBER, tap.pcrOutPid, [...tap.streams], this.psiVersion), this.nextCounter(OUTPUT_PMT_PID)));
+    this.append(psiPacket(0, patSection(PROGRAM_NUMBER, OUTPUT_PMT_PID, this.psiVersion), this.nextCounter(0)));
+    this.append(psiPacket(OUTPUT_PMT_PID, pmtSection(PROGRAM_NUMBER, tap.pcrOutPid, [...tap.streams], this.psiVersion), this.nextCounter(OUTPUT_PMT_PID)));
     this.lastPsiAt = this.now();
   }
 
   private forward(tapped: TappedPacket, offset: number) {
-    const packet = Buffer.allocUnsafe(PACKET_SIZE);
-    tapped.packet.copy(packet);
+    // Rewritten in a packet of its own, then copied into the batch: the ingest's bytes are shared by both buses.
+    const packet = this.scratch;
+    packet.set(tapped.packet);
     const outPid = tapped.outPid!;
     setPid(packet, outPid);
     setContinuity(packet, hasPayload(packet) ? this.nextCounter(outPid) : (this.counters.get(outPid) ?? 0));
@@ -304,13 +317,27 @@ export class BusRelay {
         this.lastAudioPts.set(outPid, pes.pts);
       }
     }
-    this.out.push(packet);
+    this.append(packet);
   }
 
+  private append(packet: Buffer) {
+    const at = this.batchBytes;
+    if (at + PACKET_SIZE > this.batch.length) {
+      const block = Buffer.allocUnsafe(Math.max(MIN_BLOCK_PACKETS, 2 * this.expected, (2 * at) / PACKET_SIZE + 1) * PACKET_SIZE);
+      this.batch.copy(block, 0, 0, at);
+      this.batch = block;
+    }
+    this.batch.set(packet, at);
+    this.batchBytes = at + PACKET_SIZE;
+  }
+
+  /** One write for all the packets of the batch; the rest of its block takes the next ones. */
   private flush() {
-    if (this.out.length === 0) return;
-    const chunk = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out);
-    this.out = [];
+    const bytes = this.batchBytes;
+    if (bytes === 0) return;
+    const chunk = this.batch.subarray(0, bytes);
+    this.batch = this.batch.subarray(bytes);
+    this.batchBytes = 0;
     this.write(chunk);
   }
 

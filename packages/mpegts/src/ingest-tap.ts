@@ -11,19 +11,20 @@ const OUTPUT_PCR_ONLY_PID = 0x1f0;
 export interface TappedPacket {
   packet: Buffer;
   /** The PID it takes on the output; undefined for packets that are not forwarded (PSI, unknown streams). */
-  outPid?: number;
+  outPid: number | undefined;
   video: boolean;
   unitStart: boolean;
   /** The last packet of a PES whose length is declared. */
   unitEnd: boolean;
   keyframe: boolean;
-  dts?: number;
-  pts?: number;
+  dts: number | undefined;
+  pts: number | undefined;
   /** The ingest's last video DTS as of this packet (the tap may have read packets beyond it already). */
-  videoDtsSoFar?: number;
+  videoDtsSoFar: number | undefined;
 }
 
 const BITRATE_WINDOW_MS = 2_000;
+const EMPTY = Buffer.alloc(0);
 const DEFAULT_FRAME_TICKS = 3_000;
 
 /**
@@ -31,7 +32,7 @@ const DEFAULT_FRAME_TICKS = 3_000;
  * maps its streams onto the output map, and notes what a switch needs (keyframes, timestamps, frame duration, PES fill).
  */
 export class IngestTap {
-  private rest: Buffer = Buffer.alloc(0);
+  private rest: Buffer = EMPTY;
   private pmtPid: number | undefined;
   private readonly outPids = new Map<number, { outPid: number; streamType: number; video: boolean }>();
   private outputStreams: PmtStream[] = [];
@@ -76,25 +77,47 @@ export class IngestTap {
     return Math.round((bytes * 8) / BITRATE_WINDOW_MS);
   }
 
-  /** Splits the bytes into packets (resynchronising on the sync byte) and reads each; returns them in order. */
+  /**
+   * Splits the bytes into packets (resynchronising on the sync byte) and reads each; returns them in order. The packets
+   * are views of `chunk`, which must not change afterwards; only a packet split across two chunks is copied.
+   */
   push(chunk: Buffer): TappedPacket[] {
     const at = this.now();
     this.lastDataAt = at;
     this.arrivals.push({ at, bytes: chunk.length });
     if (this.arrivals.length > 4096) this.arrivals.splice(0, 2048);
-    const data = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
     const packets: TappedPacket[] = [];
     let offset = 0;
-    while (offset + PACKET_SIZE <= data.length) {
-      if (data[offset] !== SYNC_BYTE || (offset + PACKET_SIZE < data.length && data[offset + PACKET_SIZE] !== SYNC_BYTE)) {
-        offset++;
-        continue;
+    const rest = this.rest;
+    if (rest.length > 0) {
+      // The rest is shorter than a packet: the packets that start in it end within the chunk's first two.
+      const head = Buffer.concat([rest, chunk.subarray(0, 2 * PACKET_SIZE)]);
+      const length = rest.length + chunk.length;
+      while (offset < rest.length && offset + PACKET_SIZE <= length) {
+        if (this.startsPacket(head, offset, length)) {
+          packets.push(this.read(head.subarray(offset, offset + PACKET_SIZE)));
+          offset += PACKET_SIZE;
+        } else offset++;
       }
-      packets.push(this.read(data.subarray(offset, offset + PACKET_SIZE)));
-      offset += PACKET_SIZE;
+      if (offset < rest.length) {
+        this.rest = head.subarray(offset);
+        return packets;
+      }
+      offset -= rest.length;
     }
-    this.rest = Buffer.from(data.subarray(offset));
+    while (offset + PACKET_SIZE <= chunk.length) {
+      if (this.startsPacket(chunk, offset, chunk.length)) {
+        packets.push(this.read(chunk.subarray(offset, offset + PACKET_SIZE)));
+        offset += PACKET_SIZE;
+      } else offset++;
+    }
+    this.rest = offset < chunk.length ? Buffer.from(chunk.subarray(offset)) : EMPTY;
     return packets;
+  }
+
+  /** A packet starts here when it has the sync byte and so does the next one, if the bytes go that far. */
+  private startsPacket(data: Buffer, offset: number, length: number): boolean {
+    return data[offset] === SYNC_BYTE && (offset + PACKET_SIZE >= length || data[offset + PACKET_SIZE] === SYNC_BYTE);
   }
 
   private read(packet: Buffer): TappedPacket {
@@ -103,8 +126,18 @@ export class IngestTap {
     if (pid === 0) this.readPat(packet);
     else if (pid === this.pmtPid) this.readPmt(packet);
     const mapped = this.outPids.get(pid);
-    if (!mapped) return { packet, video: false, unitStart, unitEnd: false, keyframe: false, ...(this.lastVideoDts !== undefined ? { videoDtsSoFar: this.lastVideoDts } : {}) };
-    const tapped: TappedPacket = { packet, outPid: mapped.outPid, video: mapped.video, unitStart, unitEnd: false, keyframe: false };
+    const tapped: TappedPacket = {
+      packet,
+      outPid: mapped?.outPid,
+      video: mapped?.video ?? false,
+      unitStart,
+      unitEnd: false,
+      keyframe: false,
+      dts: undefined,
+      pts: undefined,
+      videoDtsSoFar: this.lastVideoDts,
+    };
+    if (!mapped) return tapped;
     const payloadAt = payloadOffset(packet);
     const payloadBytes = payloadAt < 0 ? 0 : PACKET_SIZE - payloadAt;
     if (unitStart) {
@@ -113,8 +146,8 @@ export class IngestTap {
         const remaining = pes.length === 0 ? -1 : pes.length + 6 - payloadBytes;
         this.pesRemaining.set(pid, remaining);
         tapped.unitEnd = pes.length > 0 && remaining <= 0;
-        if (pes.pts !== undefined) tapped.pts = pes.pts;
-        if (pes.dts !== undefined || pes.pts !== undefined) tapped.dts = pes.dts ?? pes.pts!;
+        tapped.pts = pes.pts;
+        tapped.dts = pes.dts ?? pes.pts;
         if (mapped.video) {
           tapped.keyframe = randomAccess(packet) || startsKeyframe(packet, pes.dataAt, mapped.streamType);
           if (tapped.keyframe) this.lastKeyframeAt = this.now();
@@ -134,7 +167,7 @@ export class IngestTap {
         tapped.unitEnd = remaining - payloadBytes <= 0;
       }
     }
-    if (this.lastVideoDts !== undefined) tapped.videoDtsSoFar = this.lastVideoDts;
+    tapped.videoDtsSoFar = this.lastVideoDts;
     return tapped;
   }
 

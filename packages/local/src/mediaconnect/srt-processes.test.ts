@@ -208,6 +208,29 @@ describe("SrtOutput", () => {
     expect(streams).toContainEqual(expect.objectContaining({ codec_name: "h264" }));
   }, 20_000);
 
+  it("sends what it is written at once, however little: no chunk waits for the next write", async () => {
+    const output = new SrtOutput({ mode: "listener", port: 42310 });
+    output.start();
+    cleanups.push(() => output.stop());
+    let received = 0;
+    let receiver: ChildProcess | undefined;
+    await waitFor("a receiver", () => {
+      if (output.stderrTail().some((line) => line.includes("Accepted SRT target connection"))) return true;
+      if (receiver && receiver.exitCode === null) return undefined;
+      // Unbuffered, so that it hands over each chunk as it comes.
+      const started = spawn("stdbuf", ["-o0", "srt-live-transmit", "-q", "-chunk", "1316", "srt://127.0.0.1:42310?mode=caller", "file://con"], { stdio: ["ignore", "pipe", "ignore"] });
+      trackChild(started);
+      cleanups.push(() => void started.kill("SIGKILL"));
+      started.stdout?.on("data", (chunk: Buffer) => (received += chunk.length));
+      receiver = started;
+      return undefined;
+    });
+
+    output.write(Buffer.alloc(3 * 1316, 0x47));
+
+    await waitFor("the three chunks at the receiver", () => received === 3 * 1316, 2_000);
+  }, 20_000);
+
   it("drops what srt-live-transmit cannot take instead of blocking or buffering without bound", () => {
     const output = new SrtOutput({ mode: "listener", port: 27013 });
     output.write(Buffer.alloc(1316, 0x47));

@@ -1,4 +1,4 @@
-import type { ChildProcess } from "node:child_process";
+import type { ChildProcess, StdioOptions } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -13,6 +13,11 @@ const STEADY_RUN_MS = 10_000;
 const STOP_TIMEOUT_MS = 3_000;
 /** Seven TS packets per SRT packet, as encoders send and receivers expect; srt-live-transmit's default is 1456. */
 const TS_PAYLOAD_BYTES = 1316;
+/**
+ * srt-live-transmit reads this many chunks before it sends any (10 by default): the output would hold up to nine
+ * chunks until the next ones come, 5 ms at 20 Mb/s but 100 ms at 1 Mb/s. The relay already writes whole batches.
+ */
+const OUTPUT_CHUNKS_PER_SEND = 1;
 const HLS_PLAYLIST = "index.m3u8";
 
 export class InvalidSrtOptions extends Error {
@@ -35,6 +40,8 @@ interface ProcessSpec {
   command: string;
   args: string[];
   stdin?: boolean;
+  /** Without stdio's buffer (stdbuf -i0): the bytes it holds would wait for the next write, however long that takes. */
+  unbufferedStdin?: boolean;
   onStdout?: (chunk: Buffer) => void;
   /** Replaced in everything kept from stderr. */
   secret?: string;
@@ -99,9 +106,10 @@ class SupervisedProcess {
   }
 
   #spawn() {
-    const { label, command, args, stdin, onStdout } = this.spec;
+    const { label, command, args, stdin, unbufferedStdin, onStdout } = this.spec;
     const startedAt = Date.now();
-    const spawned = spawnChild(command, args, { stdio: [stdin ? "pipe" : "ignore", onStdout ? "pipe" : "ignore", "pipe"] });
+    const stdio: StdioOptions = [stdin ? "pipe" : "ignore", onStdout ? "pipe" : "ignore", "pipe"];
+    const spawned = unbufferedStdin ? spawnChild("stdbuf", ["-i0", command, ...args], { stdio, runs: [command, ...args] }) : spawnChild(command, args, { stdio });
     const child = spawned.process;
     this.#child = child;
     child.stdin?.on("error", () => {});
@@ -194,8 +202,9 @@ export class SrtOutput extends SupervisedWriter {
       new SupervisedProcess({
         label: `SRT output ${options.mode} ${host}:${options.port}`,
         command: "srt-live-transmit",
-        args: ["-chunk", String(TS_PAYLOAD_BYTES), "file://con", `srt://${host}:${options.port}?mode=${options.mode}${passphrase}`],
+        args: [`-buffering:${OUTPUT_CHUNKS_PER_SEND}`, "-chunk", String(TS_PAYLOAD_BYTES), "file://con", `srt://${host}:${options.port}?mode=${options.mode}${passphrase}`],
         stdin: true,
+        unbufferedStdin: true,
         ...(options.passphrase === undefined ? {} : { secret: options.passphrase }),
       }),
     );
