@@ -44,6 +44,7 @@ keyServerApi.route(
   {
     handler: "packages/functions/src/key-server.spekeHandler",
     runtime: "nodejs22.x",
+    nodejs: { minify: true },
     memory: "256 MB",
     timeout: "10 seconds",
     environment: keyServerEnvironment,
@@ -75,6 +76,7 @@ export const spekeRoleArn = serviceRole("KeyServerRole", {
 const keyDelivery = new sst.aws.Function("KeyDelivery", {
   handler: "packages/functions/src/key-delivery.keyDeliveryHandler",
   runtime: "nodejs22.x",
+  nodejs: { minify: true },
   memory: "256 MB",
   timeout: "10 seconds",
   url: { authorization: "iam" },

@@ -6,7 +6,7 @@ import { InputAllowList } from "@visionstream/aws/medialive/input-allow-list";
 import { readBroadcastSecret } from "@visionstream/aws/secrets/broadcast-secret";
 import { Broadcasts, type Channel } from "@visionstream/core";
 import type { WhipServer } from "@visionstream/whip";
-import { z } from "zod";
+import * as z from "zod";
 import { readWhipGatewayConfig, type WhipGatewayConfig } from "./config.ts";
 import { logger } from "./logger.ts";
 import { startWhipGateway } from "./whip-gateway.ts";

@@ -2,7 +2,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { answerSpekeRequest, parseSpekeRequest, SPEKE_USER_AGENT, type SpekeKeyUrls, SpekeRequestInvalid } from "@visionstream/core/keys/speke";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { logger } from "../logger.ts";
 
 export interface KeyServerDependencies {
