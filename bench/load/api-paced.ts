@@ -2,18 +2,22 @@
  * The API at a fixed request rate, open loop: one request every 1/rate seconds, whatever the answers do, the kinds of
  * request interleaved in their shares, as the players and apps of an audience arrive. Each latency runs from the
  * moment its request was due to the end of its answer, so a late send (this process was slow) counts against the
- * figure rather than being left out. Runs as a child process of bench/load/run.ts (never on the API's event loop);
- * prints its figures as JSON on its last line.
+ * figure rather than being left out. A kind's requests go to its callers in turn (one account's key each), and to
+ * each caller's paths in turn, so a kind spread over many accounts and objects has no hot key. Runs as a child
+ * process of bench/load/run.ts (never on the API's event loop); prints its figures as JSON on its last line.
  */
 import { Agent, get as httpGet } from "node:http";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { z } from "zod";
 
+/** An account's API key and the paths it asks for. */
+const Caller = z.object({ apiKey: z.string(), paths: z.array(z.string()).min(1) });
+export type Caller = z.infer<typeof Caller>;
+
 const Options = z.object({
   apiUrl: z.string().url(),
-  apiKey: z.string(),
   seconds: z.number().positive(),
-  kinds: z.array(z.object({ name: z.string(), path: z.string(), rate: z.number().nonnegative() })),
+  kinds: z.array(z.object({ name: z.string(), rate: z.number().nonnegative(), callers: z.array(Caller).min(1) })),
   timeoutMs: z.number().int().positive(),
   /** Sent at the same pace before the measured seconds, not counted: connections opened, code compiled. */
   warmUpSeconds: z.number().nonnegative(),
@@ -35,11 +39,11 @@ export interface ApiKindFigures {
 
 const options = Options.parse(JSON.parse(process.argv[2] ?? "{}"));
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-const headers = { authorization: `Bearer ${options.apiKey}` };
 
 /** One GET, its body read to the end: the status, or 0 when the connection failed or timed out. */
-function request(path: string): Promise<number> {
+function request({ apiKey, path }: { apiKey: string; path: string }): Promise<number> {
   return new Promise((resolve) => {
+    const headers = { authorization: `Bearer ${apiKey}` };
     const req = httpGet(`${options.apiUrl}${path}`, { agent, headers, timeout: options.timeoutMs }, (response) => {
       response.resume();
       response.on("end", () => resolve(response.statusCode ?? 0));
@@ -62,6 +66,12 @@ function cycle(kinds: { rate: number }[]): number[] {
   });
 }
 
+/** The n-th request of a kind: its callers in turn, and each caller's paths in turn. */
+function nth(callers: Caller[], n: number) {
+  const caller = callers[n % callers.length]!;
+  return { apiKey: caller.apiKey, path: caller.paths[Math.floor(n / callers.length) % caller.paths.length]! };
+}
+
 const percentile = (sorted: number[], share: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))] ?? Number.NaN;
 
 const kinds = options.kinds.filter((kind) => kind.rate > 0);
@@ -69,6 +79,7 @@ const rate = kinds.reduce((sum, kind) => sum + kind.rate, 0);
 const order = cycle(kinds);
 const latencies = kinds.map((): number[] => []);
 const outcomes = kinds.map(() => ({ non2xx: 0, errors: 0 }));
+const sentOfKind = kinds.map(() => 0);
 const pending: Promise<void>[] = [];
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
@@ -83,7 +94,7 @@ for (let sent = 0; rate > 0; sent++) {
   if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
   const index = order[sent % order.length]!;
   pending.push(
-    request(kinds[index]!.path).then((status) => {
+    request(nth(kinds[index]!.callers, sentOfKind[index]!++)).then((status) => {
       if (due < measuredFrom) return;
       latencies[index]!.push(performance.now() - due);
       if (status === 0) outcomes[index]!.errors++;

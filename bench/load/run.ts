@@ -1,6 +1,7 @@
 /**
  * Load on 127.0.0.1, bounded in count and time, while one channel is live: (a) the API at a fixed 200 requests/s,
- * mixed playback-URL requests and reads, sent open loop at an even pace (bench/load/api-paced.ts); (b) 200 HLS viewers
+ * sent open loop at an even pace (bench/load/api-paced.ts): mixed playback-URL requests and reads of one account, or
+ * with API_MIX=recordings recording playback URLs alone, spread over 1,000 recordings of 50 accounts; (b) 200 HLS viewers
  * pulling the channel through the signature-checking CDN; (c) the ladder's pace meanwhile, from the segments it
  * lists per wall second. The runtime runs in this process; the load comes from two child processes.
  */
@@ -13,17 +14,23 @@ import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { parseMediaPlaylist } from "@visionstream/local/medialive/media-playlist";
 import { DEFAULT_MEDIA_NICENESS } from "@visionstream/local/config";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "@visionstream/local/testing/runtime";
-import type { ApiKindFigures } from "./api-paced.ts";
+import type { ApiKindFigures, Caller } from "./api-paced.ts";
 import { pushCamera } from "./camera.ts";
 import { watchCpu } from "./cpu-wait.ts";
+import { recordingCallers } from "./recordings.ts";
 import type { ViewerFigures } from "./viewers.ts";
 import { childFigures, loadAverage, median } from "../common.ts";
 
 // LOAD_SECONDS and VIEWERS may be set in the environment, to look at one part of the load alone.
 const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const VIEWERS = Number(process.env.VIEWERS ?? 200);
-/** API requests per second, spread over the kinds below as 100:40:30:30; 0 runs no API load. */
+/** API requests per second, spread over the kinds below as 100:40:30:30 (or all recording playback URLs); 0 runs no API load. */
 const API_RATE = Number(process.env.API_RATE ?? 200);
+/** "mixed": playback URLs and reads of one account; "recordings": playback URLs of RECORDINGS recordings of ACCOUNTS accounts, each asked for in turn. */
+const API_MIX = process.env.API_MIX ?? "mixed";
+if (API_MIX !== "mixed" && API_MIX !== "recordings") throw new Error(`API_MIX must be mixed or recordings, not ${API_MIX}`);
+const ACCOUNTS = Number(process.env.ACCOUNTS ?? 50);
+const RECORDINGS = Number(process.env.RECORDINGS ?? 1_000);
 // Odd: Linux gives outgoing connections even ports of its ephemeral range (which holds these) first.
 const PORTS = { rtmpPort: 34_001, rtpPort: 34_101, apiPort: 34_081, cdnPort: 34_083 };
 /** Segments per pace window: 5 × 2 s of media. */
@@ -111,6 +118,13 @@ try {
   if (uploaded.status !== 200) throw new Error(`media upload answered ${uploaded.status}`);
   await eventually(async () => ((await runtime.api("GET", `/media/${media.media.id}`, { token: apiKey })).body.media.status === "READY" ? true : undefined));
 
+  let recordingsLoad: Caller[] | undefined;
+  if (API_MIX === "recordings") {
+    const started = performance.now();
+    recordingsLoad = await recordingCallers(runtime, ACCOUNTS, Math.ceil(RECORDINGS / ACCOUNTS));
+    console.log(`${recordingsLoad.flatMap((caller) => caller.paths).length} READY recordings of ${recordingsLoad.length} accounts stored in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }
+
   const channel = (await runtime.api("POST", "/channels", { token: apiKey, json: { name: "load", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] } })).body.channel;
   await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
   await eventually(async () => ((await runtime.api("GET", `/channels/${channel.id}`, { token: apiKey })).body.channel.state === "RUNNING" ? true : undefined), {
@@ -136,13 +150,18 @@ try {
 
   const playback = (await runtime.api("GET", `/channels/${channel.id}/playback`, { token: apiKey })).body as { hlsUrl: string; query: string };
   const pace = watchPace(playlistFile(ladder.renditions[0]!.name));
-  const kinds = [
-    { name: "channel playback URL", path: `/channels/${channel.id}/playback`, share: 0.5 },
-    { name: "media playback URL", path: `/media/${media.media.id}/playback`, share: 0.2 },
-    { name: "list channels", path: "/channels", share: 0.15 },
-    { name: "get channel", path: `/channels/${channel.id}`, share: 0.15 },
-  ].map(({ share, ...kind }) => ({ ...kind, rate: Math.round(API_RATE * share) }));
-  const rate = kinds.reduce((sum, kind) => sum + kind.rate, 0);
+  const oneAccount = (path: string): Caller[] => [{ apiKey, paths: [path] }];
+  const kinds =
+    recordingsLoad
+      ? [{ name: "recording playback URL", callers: recordingsLoad, share: 1 }]
+      : [
+          { name: "channel playback URL", callers: oneAccount(`/channels/${channel.id}/playback`), share: 0.5 },
+          { name: "media playback URL", callers: oneAccount(`/media/${media.media.id}/playback`), share: 0.2 },
+          { name: "list channels", callers: oneAccount("/channels"), share: 0.15 },
+          { name: "get channel", callers: oneAccount(`/channels/${channel.id}`), share: 0.15 },
+        ];
+  const paced = kinds.map(({ share, ...kind }) => ({ ...kind, rate: Math.round(API_RATE * share) }));
+  const rate = paced.reduce((sum, kind) => sum + kind.rate, 0);
   console.log(`load for ${LOAD_SECONDS} s: API at ${rate} requests/s, ${VIEWERS} HLS viewers`);
   const cpuBefore = process.cpuUsage();
   const cpu = watchCpu();
@@ -164,9 +183,8 @@ try {
   const [{ kinds: api, cpuSeconds: apiClientCpu, clientDelayMs }, viewers] = await Promise.all([
     childFigures<{ kinds: ApiKindFigures[]; cpuSeconds: number; clientDelayMs: { p99: number; max: number } }>(join(import.meta.dirname, "api-paced.ts"), {
       apiUrl: runtime.apiUrl,
-      apiKey,
       seconds: LOAD_SECONDS,
-      kinds,
+      kinds: paced,
       timeoutMs: 10_000,
       warmUpSeconds: 1,
     }, CLIENT_NICENESS),
@@ -210,9 +228,14 @@ try {
   const worst = (kinds_: ApiKindFigures[], key: "p50" | "p99") => Math.max(...kinds_.map((kind) => kind[key]));
   const sum = (key: "requests" | "errors" | "non2xx") => api.reduce((total, kind) => total + kind[key], 0);
   const megabytes = viewers.bytes / 1e6;
+  const recordingsKind = api.find((kind) => kind.name === "recording playback URL");
   figures.push(
-    `API at ${rate} req/s for ${LOAD_SECONDS} s: playback-URL p50 ${ms(worst(playbackKinds, "p50"))} ms, p99 ${ms(worst(playbackKinds, "p99"))} ms; ` +
-      `reads p50 ${ms(worst(reads, "p50"))} ms, p99 ${ms(worst(reads, "p99"))} ms; ${sum("requests")} requests, ${sum("errors")} errors, ${sum("non2xx")} non-2xx`,
+    recordingsKind
+      ? `API at ${rate} req/s for ${LOAD_SECONDS} s, recording playback URLs spread over ${recordingsLoad?.flatMap((caller) => caller.paths).length} recordings of ${recordingsLoad?.length} accounts: ` +
+          `p50 ${ms(recordingsKind.p50)} ms, p90 ${ms(recordingsKind.p90)} ms, p99 ${ms(recordingsKind.p99)} ms (target < 50 ms), max ${ms(recordingsKind.max)} ms; ` +
+          `${sum("requests")} requests, ${sum("errors")} errors, ${sum("non2xx")} non-2xx`
+      : `API at ${rate} req/s for ${LOAD_SECONDS} s: playback-URL p50 ${ms(worst(playbackKinds, "p50"))} ms, p99 ${ms(worst(playbackKinds, "p99"))} ms; ` +
+          `reads p50 ${ms(worst(reads, "p50"))} ms, p99 ${ms(worst(reads, "p99"))} ms; ${sum("requests")} requests, ${sum("errors")} errors, ${sum("non2xx")} non-2xx`,
   );
   figures.push(
     `HLS viewers: ${viewers.viewers} concurrent for ${LOAD_SECONDS} s, ${viewers.segments} segments (${megabytes.toFixed(0)} MB, ` +

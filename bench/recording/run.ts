@@ -1,10 +1,9 @@
 /**
- * Recordings on this machine: (a) how long the local VOD assembler takes to join a 10-minute recording's highest
+ * Recordings on this machine: how long the local VOD assembler takes to join a 10-minute recording's highest
  * rendition (1080p30 H.264 ~5 Mb/s + AAC 192 kb/s, 300 segments of 2 s) into one MP4, from assemble() to the
- * COMPLETE event on the bus, the part of STOPPED → READY that grows with the recording; (b) how many playback URLs
- * CloudFrontPlaybackSigner signs per second with an RSA 2048 key.
+ * COMPLETE event on the bus, the part of STOPPED → READY that grows with the recording. Signing their playback URLs
+ * is measured by bench/signing/run.ts, on distinct URLs and expiries against the machine's own RSA rate.
  */
-import { generateKeyPairSync } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
@@ -20,11 +19,9 @@ const { LocalBus } = await import("@visionstream/local/eventbridge/bus");
 const { LocalVodAssembler } = await import("@visionstream/local/mediaconvert/assembler");
 const { LocalObjectStore } = await import("@visionstream/local/s3/object-store");
 const { recordSegments } = await import("@visionstream/local/testing/mediaconvert");
-const { CloudFrontPlaybackSigner } = await import("@visionstream/aws/cloudfront/playback-signer");
 
 const RUNS = 3;
 const RECORDING_SECONDS = 600;
-const SIGNING_SECONDS = 2;
 const BUCKET = "visionstream-local-bench";
 const SOURCE_PREFIX = "recordings/ch-benchrecording01/session-1/1080p/";
 const cache = join(tmpdir(), "visionstream-bench-recording");
@@ -85,41 +82,16 @@ async function assemblyRun(run: number): Promise<number> {
   }
 }
 
-async function signingRun(signer: InstanceType<typeof CloudFrontPlaybackSigner>): Promise<number> {
-  const expiresAt = new Date(Date.now() + 3_600_000);
-  const started = performance.now();
-  const deadline = started + SIGNING_SECONDS * 1000;
-  let signed = 0;
-  while (performance.now() < deadline) {
-    await signer.signUrl("acc-bench", `https://localhost:8081/EBENCH0000000/vod/rec-benchassembly00${signed % 10}.mp4`, expiresAt);
-    signed++;
-  }
-  const perSecond = signed / ((performance.now() - started) / 1000);
-  console.log(`  run: ${signed} URLs in ${SIGNING_SECONDS} s -> ${perSecond.toFixed(0)}/s`);
-  return perSecond;
-}
-
 const dir = await recording();
 const segments = (await readdir(dir)).filter((name) => name.endsWith(".ts"));
 let bytes = 0;
 for (const name of segments) bytes += (await stat(join(dir, name))).size;
 console.log(`load average before: ${loadAverage()} on ${availableParallelism()} cores`);
-console.log(`(a) assembly of ${segments.length} segments, ${(bytes / 1e6).toFixed(0)} MB (${((bytes * 8) / RECORDING_SECONDS / 1e6).toFixed(1)} Mb/s), into one MP4:`);
+console.log(`assembly of ${segments.length} segments, ${(bytes / 1e6).toFixed(0)} MB (${((bytes * 8) / RECORDING_SECONDS / 1e6).toFixed(1)} Mb/s), into one MP4:`);
 const assemblySeconds: number[] = [];
 for (let run = 1; run <= RUNS; run++) assemblySeconds.push(await assemblyRun(run));
 
-console.log(`(b) CloudFrontPlaybackSigner.signUrl, RSA 2048, one after another on one thread:`);
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  publicKeyEncoding: { type: "spki", format: "pem" },
-  privateKeyEncoding: { type: "pkcs8", format: "pem" },
-});
-const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId: "KBENCHKEY00000", privateKey }));
-await signer.signUrl("acc-bench", "https://localhost:8081/warm-up", new Date(Date.now() + 60_000));
-const signingRates: number[] = [];
-for (let run = 0; run < RUNS; run++) signingRates.push(await signingRun(signer));
 console.log(`load average after: ${loadAverage()}`);
 
 const assembly = median(assemblySeconds);
 console.log(`STOPPED → READY (assembly) for 10 min of 1080p: ${assembly.toFixed(1)} s (median of ${RUNS}), ${(RECORDING_SECONDS / assembly).toFixed(0)}x real time`);
-console.log(`signed playback URLs: ${median(signingRates).toFixed(0)} per second (signUrl, RSA 2048, median of ${RUNS} runs of ${SIGNING_SECONDS} s)`);

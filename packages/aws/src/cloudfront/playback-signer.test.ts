@@ -1,28 +1,56 @@
 import { generateKeyPairSync } from "node:crypto";
-import { getSignedCookies } from "@aws-sdk/cloudfront-signer";
+import { getSignedCookies, getSignedUrl } from "@aws-sdk/cloudfront-signer";
 import { describe, expect, it } from "vitest";
-import { CloudFrontPlaybackSigner } from "./playback-signer.ts";
+import { CloudFrontPlaybackSigner, SigningKeyUnreadable } from "./playback-signer.ts";
 
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  publicKeyEncoding: { type: "spki", format: "pem" },
-  privateKeyEncoding: { type: "pkcs8", format: "pem" },
-});
+const rsaKey = (type: "pkcs1" | "pkcs8") =>
+  generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type, format: "pem" },
+  }).privateKey;
+const privateKey = rsaKey("pkcs8");
+const keyPairId = "K2JCJMDEHXQW5F";
 
-describe("CloudFrontPlaybackSigner.signPath", () => {
-  it("gives the cookies that @aws-sdk/cloudfront-signer makes for the same policy, and the query carries the same signature", async () => {
-    const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId: "K2JCJMDEHXQW5F", privateKey }));
-    const pattern = "https://d111111abcdef8.cloudfront.net/live/ch-0123456789abcdef/*";
-    const expiresAt = new Date("2030-01-01T00:00:00Z");
+const URLS = [
+  "https://d111111abcdef8.cloudfront.net/vod/rec-0123456789abcdef.mp4",
+  "https://d111111abcdef8.cloudfront.net/media/med-0123456789abcdef/clip%20one.mp4",
+  "https://d111111abcdef8.cloudfront.net/media/med-0123456789abcdef/caméra 2.mp4",
+  "http://127.0.0.1:8081/EBENCH0000000/vod/rec-0123456789abcdef.mp4?download=1&name=a+b",
+];
+const EXPIRIES = [new Date("2030-01-01T00:00:00.000Z"), new Date("2030-06-15T12:34:56.789Z"), new Date(Date.now() + 3_600_000)];
+const PATTERNS = [
+  "https://d111111abcdef8.cloudfront.net/live/ch-0123456789abcdef/*",
+  "https://d111111abcdef8.cloudfront.net/recordings/ch-0123456789abcdef/session-1/*",
+  "http://127.0.0.1:8081/EBENCH0000000/live/ch-0123456789abcdef/*",
+];
+const customPolicy = (resource: string, expiresAt: Date) =>
+  JSON.stringify({ Statement: [{ Resource: resource, Condition: { DateLessThan: { "AWS:EpochTime": Math.floor(expiresAt.getTime() / 1000) } } }] });
+const wholeSecond = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString();
 
-    const signed = await signer.signPath("acc-0123456789abcdef", pattern, expiresAt);
+describe("CloudFrontPlaybackSigner signs what @aws-sdk/cloudfront-signer signs from the PEM, byte for byte", () => {
+  it.each(["pkcs8", "pkcs1"] as const)("canned policies (signUrl), %s key", async (type) => {
+    const pem = type === "pkcs8" ? privateKey : rsaKey(type);
+    const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId, privateKey: pem }));
 
-    const policy = JSON.stringify({ Statement: [{ Resource: pattern, Condition: { DateLessThan: { "AWS:EpochTime": expiresAt.getTime() / 1000 } } }] });
-    expect(signed.cookies).toEqual(getSignedCookies({ keyPairId: "K2JCJMDEHXQW5F", privateKey, policy }));
-    const query = new URLSearchParams(signed.query);
-    expect(query.get("Signature")).toBe(signed.cookies["CloudFront-Signature"]);
-    expect(query.get("Policy")).toBe(signed.cookies["CloudFront-Policy"]);
-    expect(query.get("Key-Pair-Id")).toBe("K2JCJMDEHXQW5F");
+    for (const url of URLS)
+      for (const expiresAt of EXPIRIES)
+        expect(await signer.signUrl("acc-a", url, expiresAt)).toBe(getSignedUrl({ url, keyPairId, privateKey: pem, dateLessThan: wholeSecond(expiresAt) }));
+  });
+
+  it("custom policies with a wildcard (signPath): the query and the cookies", async () => {
+    const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId, privateKey }));
+
+    for (const pattern of PATTERNS)
+      for (const expiresAt of EXPIRIES) {
+        const signed = await signer.signPath("acc-a", pattern, expiresAt);
+
+        const policy = customPolicy(pattern, expiresAt);
+        const expected = new URL(getSignedUrl({ url: pattern.replace(/\*/g, "x"), keyPairId, privateKey, policy }));
+        expect(signed.query).toBe(expected.search.slice(1));
+        expect(signed.cookies).toEqual(getSignedCookies({ keyPairId, privateKey, policy }));
+        expect(signed.expiresAt).toBe(expiresAt.toISOString());
+      }
   });
 });
 
@@ -31,9 +59,9 @@ describe("CloudFrontPlaybackSigner reuse", () => {
     let keyReads = 0;
     const signer = new CloudFrontPlaybackSigner(async () => {
       keyReads++;
-      return { keyPairId: "K2JCJMDEHXQW5F", privateKey };
+      return { keyPairId, privateKey };
     });
-    const url = "https://d111111abcdef8.cloudfront.net/vod/rec-0123456789abcdef.mp4";
+    const url = URLS[0]!;
 
     const first = await signer.signUrl("acc-a", url, new Date("2030-01-01T00:00:00.100Z"));
     const sameSecond = await signer.signUrl("acc-a", url, new Date("2030-01-01T00:00:00.900Z"));
@@ -47,5 +75,54 @@ describe("CloudFrontPlaybackSigner reuse", () => {
     expect(new URL(nextSecond).searchParams.get("Expires")).toBe("1893456001");
     expect(otherAccount).toBe(first);
     expect(keyReads).toBe(3);
+  });
+
+  it("reads each account's key once for many distinct URLs and expiries", async () => {
+    let keyReads = 0;
+    const signer = new CloudFrontPlaybackSigner(async () => {
+      keyReads++;
+      return { keyPairId, privateKey };
+    });
+
+    const signed = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => signer.signUrl(`acc-${index % 2}`, `${URLS[0]}?n=${index}`, new Date(Date.UTC(2030, 0, 1, 0, 0, index)))),
+    );
+
+    expect(new Set(signed).size).toBe(40);
+    expect(keyReads).toBe(2);
+  });
+
+  it("uses the new key after forget(): a rotated key signs differently", async () => {
+    let current = privateKey;
+    const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId, privateKey: current }));
+    const url = URLS[0]!;
+    const expiresAt = EXPIRIES[0]!;
+
+    const before = await signer.signUrl("acc-a", url, expiresAt);
+    current = rsaKey("pkcs8");
+    const cachedKey = await signer.signUrl("acc-a", `${url}?other`, expiresAt);
+    signer.forget("acc-a");
+    const after = await signer.signUrl("acc-a", url, expiresAt);
+
+    expect(cachedKey).toBe(getSignedUrl({ url: `${url}?other`, keyPairId, privateKey, dateLessThan: expiresAt.toISOString() }));
+    expect(after).not.toBe(before);
+    expect(after).toBe(getSignedUrl({ url, keyPairId, privateKey: current, dateLessThan: expiresAt.toISOString() }));
+  });
+});
+
+describe("CloudFrontPlaybackSigner with a key that cannot be read", () => {
+  it("fails with SigningKeyUnreadable naming the account, not the key, and reads the key again next time", async () => {
+    const garbled = privateKey.replace(/[A-Za-z0-9]{10}\n/, "!!!!!!!!!!\n");
+    let keyReads = 0;
+    const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId, privateKey: keyReads++ === 0 ? garbled : privateKey }));
+
+    const failed = await signer.signUrl("acc-a", URLS[0]!, EXPIRIES[0]!).catch((error: unknown) => error);
+    const retried = await signer.signUrl("acc-a", URLS[0]!, EXPIRIES[0]!);
+
+    expect(failed).toBeInstanceOf(SigningKeyUnreadable);
+    expect((failed as SigningKeyUnreadable).accountId).toBe("acc-a");
+    expect((failed as Error).message).not.toContain(privateKey.slice(40, 80));
+    expect(retried).toBe(getSignedUrl({ url: URLS[0]!, keyPairId, privateKey, dateLessThan: EXPIRIES[0]!.toISOString() }));
+    expect(keyReads).toBe(2);
   });
 });
