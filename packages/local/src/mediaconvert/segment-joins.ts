@@ -1,8 +1,9 @@
 import { open } from "node:fs/promises";
 import { PACKET_SIZE, type PidTimestamps, pesTimestamps, timestampDelta } from "@visionstream/mpegts";
 
-const HEAD_BYTES = 512 * PACKET_SIZE;
-const TAIL_BYTES = 2048 * PACKET_SIZE;
+/** Read in steps of this much from each end until every stream has started a PES there, up to MAX_END_BYTES. */
+const STEP_BYTES = 256 * PACKET_SIZE;
+const MAX_END_BYTES = 8192 * PACKET_SIZE;
 /** Longer than any audio or video frame, far shorter than a segment: the next segment picks up where this one ends. */
 const CONTINUOUS_TICKS = 0.2 * 90_000;
 const FILES_AT_ONCE = 32;
@@ -19,13 +20,23 @@ async function segmentEnds(path: string): Promise<SegmentEnds> {
   try {
     const { size } = await file.stat();
     const read = async (from: number, length: number) => {
-      const bytes = Buffer.alloc(length);
+      const bytes = Buffer.allocUnsafe(length);
       const { bytesRead } = await file.read(bytes, 0, length, from);
       return pesTimestamps(bytes.subarray(0, bytesRead));
     };
-    const head = await read(0, Math.min(HEAD_BYTES, size));
-    const tailFrom = Math.max(0, Math.floor((size - TAIL_BYTES) / PACKET_SIZE) * PACKET_SIZE);
-    const tail = await read(tailFrom, size - tailFrom);
+    // Both kinds of stream (a picture and a sound) when the segment has them; a segment of one kind reads to the cap.
+    const whole = (found: Map<number, PidTimestamps>, wanted: number) => found.size >= wanted;
+    let head = new Map<number, PidTimestamps>();
+    for (let length = STEP_BYTES; ; length += STEP_BYTES) {
+      head = await read(0, Math.min(length, size));
+      if (whole(head, 2) || length >= Math.min(size, MAX_END_BYTES)) break;
+    }
+    let tail = new Map<number, PidTimestamps>();
+    for (let length = STEP_BYTES; ; length += STEP_BYTES) {
+      const from = Math.max(0, Math.floor((size - length) / PACKET_SIZE) * PACKET_SIZE);
+      tail = await read(from, size - from);
+      if (whole(tail, head.size) || from === 0 || length >= MAX_END_BYTES) break;
+    }
     let start: number | undefined;
     for (const { first } of head.values()) if (start === undefined || timestampDelta(start, first) < 0) start = first;
     return { start, head, tail };

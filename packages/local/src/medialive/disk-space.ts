@@ -12,11 +12,15 @@ export const saysNoSpaceLeft = (text: string) => NO_SPACE_LEFT.test(text);
 
 export const isNoSpaceLeft = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code === "ENOSPC";
 
-/** Bytes an unprivileged writer may still use on the file system that holds path; Infinity when it cannot be told. */
+/**
+ * Bytes this process may still write on the file system that holds path; Infinity when it cannot be told. Root may
+ * also write the blocks a file system reserves for it (5 % of an ext4 disk by default), so for root they count: a
+ * channel of a runtime run as root would otherwise wait for space it already has.
+ */
 export async function freeBytes(path: string): Promise<number> {
   try {
-    const { bavail, bsize } = await statfs(path);
-    return bavail * bsize;
+    const { bavail, bfree, bsize } = await statfs(path);
+    return (process.getuid?.() === 0 ? bfree : bavail) * bsize;
   } catch {
     return Number.POSITIVE_INFINITY;
   }

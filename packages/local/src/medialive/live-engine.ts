@@ -196,16 +196,19 @@ export class LocalLiveEngine implements LiveEngine {
     for (const run of onAir) if (!interrupted.get(run.engineChannelId)) interrupted.set(run.engineChannelId, run.sessionId);
     for (const [engineChannelId, sessionId] of interrupted) {
       if (this.runs.has(engineChannelId)) continue;
+      let indexed = true;
       try {
         if (sessionId) await this.announceRecording(await this.load(engineChannelId), sessionId);
         // Indexed first: a session whose recording no delivery had created yet gets it before STOPPED looks for it.
         await this.options.bus.idle();
-        logger.warn("interrupted run stopped", { engineChannelId, sessionId });
-        this.events.stateChange(engineChannelId, "STOPPED", 0, "Channel has stopped: the local runtime ended while it was running");
       } catch (error) {
-        logger.error("interrupted run could not be recovered", { engineChannelId, error: error as Error });
+        // Its run file stays, so the next start indexes the session again; the channel is stopped all the same.
+        indexed = false;
+        logger.error("interrupted run could not be indexed", { engineChannelId, error: error as Error });
       }
-      await rm(this.runFile(engineChannelId), { force: true });
+      logger.warn("interrupted run stopped", { engineChannelId, sessionId });
+      this.events.stateChange(engineChannelId, "STOPPED", 0, "Channel has stopped: the local runtime ended while it was running");
+      if (indexed) await rm(this.runFile(engineChannelId), { force: true });
     }
   }
 

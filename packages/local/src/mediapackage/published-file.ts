@@ -1,4 +1,4 @@
-import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /** The suffix of a file still being written, ffmpeg's temp_file protocol that the CDN follows. */
@@ -10,8 +10,14 @@ export const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).co
 export async function publishFile(path: string, data: Buffer | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const growing = `${path}${GROWING_SUFFIX}`;
-  await writeFile(growing, data);
-  await rename(growing, path);
+  try {
+    await writeFile(growing, data);
+    await rename(growing, path);
+  } catch (error) {
+    // A file cut short (a full disk) is never left beside the published ones.
+    await rm(growing, { force: true });
+    throw error;
+  }
 }
 
 /** Removes a published file; one that is already gone is fine. */

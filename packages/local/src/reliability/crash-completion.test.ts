@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, type FSWatcher, watch } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -39,10 +39,10 @@ function killGroup(pid: number, signal: NodeJS.Signals) {
 }
 
 /** `visionstream start` on its own ports, leading its own process group, once it has printed where everything is. */
-async function startCli(dataDir: string, base: number) {
+async function startCli(dataDir: string, base: number, env: Record<string, string> = {}) {
   const ports = ["--api-port", base, "--cdn-port", base + 1, "--whip-port", base + 2, "--rtmp-port", base + 10, "--rtp-port", base + 20, "--srt-port", base + 30];
   const child = spawn(process.execPath, [BIN, "start", "--data-dir", dataDir, ...ports.map(String)], {
-    env: { ...process.env, VISIONSTREAM_ADMIN_TOKEN: ADMIN },
+    env: { ...process.env, VISIONSTREAM_ADMIN_TOKEN: ADMIN, ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -116,26 +116,28 @@ const bucketDir = (dataDir: string, accountId: string) => join(dataDir, "buckets
 describe("the local runtime killed (SIGKILL) while it assembles a recording, then started again", () => {
   it("assembles it again by itself: READY without a retry, one whole MP4 of the push, nothing half-written left", async () => {
     const dataDir = join(work, "assembly");
-    const first = await startCli(dataDir, 42100);
+    // The first runtime's ffmpeg stops itself once a remux has written its output, before the job can put it in place:
+    // the kill then always lands halfway through the assembly, however busy the machine is.
+    const remuxed = join(work, "remuxed");
+    const stopsAfterRemux = join(work, "ffmpeg-stops-after-remux");
+    await mkdir(stopsAfterRemux, { recursive: true });
+    const realFfmpeg = (await run("sh", ["-c", "command -v ffmpeg"])).stdout.trim();
+    await writeFile(
+      join(stopsAfterRemux, "ffmpeg"),
+      `#!/bin/sh\ncase " $* " in *" concat "*) "${realFfmpeg}" "$@"; touch "${remuxed}"; kill -STOP $ ;; esac\nexec "${realFfmpeg}" "$@"\n`,
+      { mode: 0o755 },
+    );
+    const first = await startCli(dataDir, 42100, { PATH: `${stopsAfterRemux}:${process.env.PATH}` });
     const { accountId, apiKey } = await account(first.api);
     const channel = await liveChannel(first.api, apiKey, "killed while assembling");
     expect(await pushTo(channel).done).toBe(0);
 
-    // The runtime and every process it runs are frozen the moment the remux opens its output (the MP4 goes into place
-    // only after the remux and a probe, half a second later), then killed: a power cut halfway through the assembly.
+    // Killed with the remux written and not yet in place: a power cut halfway through the assembly.
     const vod = join(bucketDir(dataDir, accountId), "vod");
-    await mkdir(vod, { recursive: true });
-    let watcher: FSWatcher | undefined;
-    const frozen = new Promise<string>((resolveFrozen) => {
-      watcher = watch(vod, (_event, name) => {
-        if (!name?.endsWith(".part")) return;
-        killGroup(first.child.pid!, "SIGSTOP");
-        resolveFrozen(name);
-      });
-    });
     expect((await first.api("POST", `/channels/${channel.id}/stop`, { token: apiKey })).status).toBe(202);
-    const partial = await frozen;
-    watcher!.close();
+    await eventually(async () => (existsSync(remuxed) ? true : undefined), { timeoutMs: 180_000, intervalMs: 100 });
+    const partial = (await readdir(vod)).find((name) => name.endsWith(".part"))!;
+    expect(partial, "the MP4 being written").toBeDefined();
     const recordingId = /^\.(rec-[a-z0-9]+)\.mp4\./.exec(partial)![1]!;
     expect(existsSync(join(vod, partial)), "the MP4 being written").toBe(true);
     expect(existsSync(join(vod, `${recordingId}.mp4`)), "an MP4 in place before its job ended").toBe(false);
