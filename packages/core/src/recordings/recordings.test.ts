@@ -1,7 +1,7 @@
 import { DynamoAccountRepository, DynamoChannelRepository, DynamoRecordingRepository, documentClient } from "@visionstream/aws";
 import { startTestTables, type TestTables } from "@visionstream/aws/dynamodb/testing";
 import { visionStreamEntry, type RecordingGapDetectedEvent } from "@visionstream/events";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Channel } from "../channels/channel.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import { activeAccount, channelAlert, channelStateChange, FakeObjectStore, FakePort, FakeSigner, jobStateChange, objectCreated, testClock } from "../testing.ts";
@@ -277,6 +277,24 @@ describe("Recordings", () => {
     expect(signer.callsOf("signUrl")).toEqual([[account.id, `${account.cdnBaseUrl}/vod/${recording.id}.mp4`, expiresAt]]);
     expect(playback).toEqual({ recordingId: recording.id, url: `${account.cdnBaseUrl}/vod/${recording.id}.mp4?Expires=${expiresAt.getTime() / 1000}&Key-Pair-Id=key-${account.id}`, expiresAt: expiresAt.toISOString() });
     await expect(use.playback(activeAccount().id, recording.id)).rejects.toBeInstanceOf(NotFound);
+  });
+
+  it("reads a READY recording once for the playback requests of a minute, and forgets it when it is removed", async () => {
+    const { account, use, segment, stopped, completed, signer } = await session();
+    const recording = (await segment(1))!;
+    const assembling = (await stopped())!;
+    await completed(assembling.jobId!, recording.id);
+    const reads = vi.spyOn(recordingRepository, "get");
+
+    try {
+      for (const expiresIn of [60, 61, 62]) await use.playback(account.id, recording.id, expiresIn);
+      expect(reads).toHaveBeenCalledTimes(1);
+      expect(signer.callsOf("signUrl")).toHaveLength(3);
+      await use.remove(account.id, recording.id);
+      await expect(use.playback(account.id, recording.id, 63)).rejects.toBeInstanceOf(NotFound);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it("removes a finished recording with its MP4 and every segment of the session; one still recording is refused", async () => {

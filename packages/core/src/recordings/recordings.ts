@@ -43,6 +43,7 @@ export class RecordingNotStartedYet extends Error {
 
 const ACCOUNT_IN_BUCKET = /(acc-[a-z0-9]{16})$/;
 const RETRYABLE: readonly RecordingStatus[] = ["FAILED", "ASSEMBLING"];
+const READY_RECORDING_TTL_MS = 60_000;
 
 /**
  * Sequence numbers that never arrived. Pauses are not guessed from when segments arrived (a transcoder behind real
@@ -93,6 +94,9 @@ export function Recordings(deps: RecordingsDeps) {
   const source = ladder.renditions[0]!.name;
   const playbackTtlMs = deps.playbackTtlMs ?? 60 * 60_000;
   const playbackAnswers = new RecentReads<{ recordingId: string; url: string; expiresAt: string }>({ ttlMs: PLAYBACK_ANSWER_TTL_MS, now: () => clock().getTime() });
+  // READY is where a recording stays until it is removed: its MP4 key is read once a minute, not at every playback
+  // request (viewers of a library ask for many recordings, each now and then, which the 1 s answers above do not cover).
+  const readyRecordings = new RecentReads<Recording>({ ttlMs: READY_RECORDING_TTL_MS, now: () => clock().getTime() });
 
   /** The recording of a session, as the first event that names the session finds it. */
   function newRecording({ accountId, channelId, sessionId, createdAt }: Pick<Recording, "accountId" | "channelId" | "sessionId" | "createdAt">): Recording {
@@ -317,7 +321,7 @@ export function Recordings(deps: RecordingsDeps) {
 
     playback(accountId: string, recordingId: string, expiresInSeconds?: number) {
       return playbackAnswers.read(`${accountId}/${recordingId}/${expiresInSeconds ?? ""}`, async () => {
-        const recording = await get(accountId, recordingId);
+        const recording = await readyRecordings.read(`${accountId}/${recordingId}`, () => get(accountId, recordingId), (read) => read.status === "READY");
         if (recording.status !== "READY" || !recording.mp4Key)
           throw new Conflict(`recording ${recordingId} is ${recording.status}; it plays once READY`, { status: recording.status });
         const cdnBaseUrl = await needs.cdn(accountId);
@@ -335,7 +339,10 @@ export function Recordings(deps: RecordingsDeps) {
       const bucket = await needs.bucket(accountId);
       await deps.store.delete(bucket, vodKey(recording.id));
       await deps.store.deletePrefix(bucket, recordingPrefix(recording.channelId, recording.sessionId));
-      await playbackAnswers.writing((key) => key.startsWith(`${accountId}/${recordingId}/`), () => deps.recordings.remove(recording.id));
+      await readyRecordings.writing(
+        (key) => key === `${accountId}/${recordingId}`,
+        () => playbackAnswers.writing((key) => key.startsWith(`${accountId}/${recordingId}/`), () => deps.recordings.remove(recording.id)),
+      );
     },
   };
 }
