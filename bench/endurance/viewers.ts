@@ -5,10 +5,11 @@
  * tally. A segment missed is a media sequence number a viewer should have fetched and did not fetch whole: it left the
  * playlist before the viewer reached it, or its fetch failed.
  */
-import { Agent, get as httpGet } from "node:http";
+import { Agent } from "node:http";
 import { parseMediaPlaylist } from "@visionstream/local/medialive/media-playlist";
 import { parse } from "hls-parser";
 import { z } from "zod";
+import { httpGetWhole } from "../load/http-get.ts";
 
 const Options = z.object({
   hlsUrl: z.string().url(),
@@ -59,51 +60,23 @@ function failed(what: string) {
 
 const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
-class ReusedSocketClosed extends Error {
-  override name = "ReusedSocketClosed";
-}
-
 class Refused extends Error {
   override name = "Refused";
 }
 
 /** A GET read to its end: the text of a playlist, the length of a segment (its bytes counted, not kept). */
-function requestOnce(url: string, textual: boolean): Promise<string | number> {
-  return new Promise((resolve, reject) => {
-    let answered = false;
-    const req = httpGet(url, { agent, timeout: options.requestTimeoutMs }, (response) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      let length = 0;
-      response.on("data", (chunk: Buffer) => {
-        length += chunk.length;
-        if (textual) chunks.push(chunk);
-      });
-      response.on("end", () => {
-        const expected = Number(response.headers["content-length"]);
-        if (response.statusCode !== 200) return reject(new Refused(`${response.statusCode}`));
-        if (Number.isFinite(expected) && expected !== length) return reject(new Refused(`short: ${length} of ${expected} bytes`));
-        resolve(textual ? Buffer.concat(chunks).toString("utf8") : length);
-      });
-      response.on("error", reject);
-      response.on("aborted", () => reject(new Error("aborted")));
-    });
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", (error: NodeJS.ErrnoException) =>
-      reject(req.reusedSocket && !answered && error.code === "ECONNRESET" ? new ReusedSocketClosed(error.message) : error),
-    );
-  });
+async function requestWhole(url: string, textual: boolean): Promise<string | number> {
+  const answer = await httpGetWhole(url, { agent, timeoutMs: options.requestTimeoutMs, onRetry: () => tally.retries++ });
+  if (answer.status !== 200) throw new Refused(`${answer.status}`);
+  if (Number.isFinite(answer.expected) && answer.expected !== answer.length) throw new Refused(`short: ${answer.length} of ${answer.expected} bytes`);
+  return textual ? answer.text : answer.length;
 }
 
 async function get(url: string, textual: boolean): Promise<string | number | undefined> {
   const signed = `${url}${url.includes("?") ? "&" : "?"}${query}`;
   const started = performance.now();
   try {
-    const answer = await requestOnce(signed, textual).catch((error: unknown) => {
-      if (!(error instanceof ReusedSocketClosed)) throw error;
-      tally.retries++;
-      return requestOnce(signed, textual);
-    });
+    const answer = await requestWhole(signed, textual);
     if (!textual) segmentTimes.push(performance.now() - started);
     return answer;
   } catch (error) {

@@ -4,10 +4,11 @@
  * downloads every new segment in full, with the signature query. Runs as a child process of bench/load/run.ts,
  * so the viewers never share an event loop with the CDN they load; prints its figures as JSON on its last line.
  */
-import { Agent, get as httpGet } from "node:http";
+import { Agent } from "node:http";
 import { parseMediaPlaylist } from "@visionstream/local/medialive/media-playlist";
 import { parse } from "hls-parser";
 import { z } from "zod";
+import { httpGetWhole } from "./http-get.ts";
 
 const Options = z.object({
   hlsUrl: z.string().url(),
@@ -60,51 +61,8 @@ function failed(what: string) {
 // One keep-alive pool for every viewer, as players on one network share nothing but their own connections.
 const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
-type Answer = { status: number; length: number; expected: number; text: string };
-
-/**
- * A GET over node:http (far cheaper per byte than fetch here, and the load generator shares the machine). When a
- * kept-alive connection turns out closed before any answer began, it is sent once more on a new one, as browsers do
- * (Node's agent does not); such retries are counted apart from errors.
- */
-async function request(url: string): Promise<Answer> {
-  try {
-    return await requestOnce(url);
-  } catch (error) {
-    if (!(error instanceof ReusedSocketClosed)) throw error;
-    totals.retries++;
-    return requestOnce(url);
-  }
-}
-
-class ReusedSocketClosed extends Error {
-  override name = "ReusedSocketClosed";
-}
-
-function requestOnce(url: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    let answered = false;
-    const req = httpGet(url, { agent, timeout: options.requestTimeoutMs }, (response) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      let length = 0;
-      const textual = !(response.headers["content-type"] ?? "").startsWith("video/");
-      response.on("data", (chunk: Buffer) => {
-        length += chunk.length;
-        if (textual) chunks.push(chunk);
-      });
-      response.on("end", () =>
-        resolve({ status: response.statusCode ?? 0, length, expected: Number(response.headers["content-length"]), text: Buffer.concat(chunks).toString("utf8") }),
-      );
-      response.on("error", reject);
-      response.on("aborted", () => reject(new Error("aborted")));
-    });
-    req.on("timeout", () => req.destroy(Object.assign(new Error("timed out"), { name: "TimeoutError" })));
-    req.on("error", (error: NodeJS.ErrnoException) =>
-      reject(req.reusedSocket && !answered && error.code === "ECONNRESET" ? new ReusedSocketClosed(error.message) : error),
-    );
-  });
-}
+/** A GET read to its end; a request sent again on a new connection is counted apart from errors. */
+const request = (url: string) => httpGetWhole(url, { agent, timeoutMs: options.requestTimeoutMs, onRetry: () => totals.retries++ });
 
 /**
  * One GET read to its end: a playlist's text, or a segment's length (its bytes are counted, not kept, as a player

@@ -3,6 +3,7 @@ import { createReadStream, type FSWatcher, watch } from "node:fs";
 import { copyFile, link, mkdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { coalesced } from "../coalesced.ts";
+import { intoPlace } from "../whole-file.ts";
 import { logger } from "../logger.ts";
 import { VARIANT_PLAYLIST } from "./master-playlist.ts";
 import { type PlaylistSegment, parseMediaPlaylist } from "./media-playlist.ts";
@@ -69,16 +70,7 @@ export async function etagOf(path: string): Promise<string> {
 const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
 /** A copy that is complete or absent: one cut short (ENOSPC) is removed, and the segment is tried again on the next pass. */
-async function copyWhole(source: string, target: string) {
-  const partial = `${target}.partial`;
-  try {
-    await copyFile(source, partial);
-    await rename(partial, target);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
-  }
-}
+const copyWhole = (source: string, target: string) => intoPlace(target, `${target}.partial`, (partial) => copyFile(source, partial));
 
 const keptPlaylist = (playlist: string) => `${playlist}.last`;
 

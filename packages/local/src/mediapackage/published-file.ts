@@ -1,5 +1,6 @@
-import { mkdir, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { intoPlace } from "../whole-file.ts";
 
 /** The suffix of a file still being written, ffmpeg's temp_file protocol that the CDN follows. */
 export const GROWING_SUFFIX = ".tmp";
@@ -10,14 +11,7 @@ export const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).co
 export async function publishFile(path: string, data: Buffer | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const growing = `${path}${GROWING_SUFFIX}`;
-  try {
-    await writeFile(growing, data);
-    await rename(growing, path);
-  } catch (error) {
-    // A file cut short (a full disk) is never left beside the published ones.
-    await rm(growing, { force: true });
-    throw error;
-  }
+  await intoPlace(path, growing, (temporary) => writeFile(temporary, data));
 }
 
 /** Removes a published file; one that is already gone is fine. */

@@ -1,8 +1,9 @@
-import { mkdir, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, posix, relative, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import type { ObjectStore } from "@visionstream/core";
 import type { LocalLayout } from "../account-infrastructure.ts";
+import { intoPlace } from "../whole-file.ts";
 
 export class KeyOutsideBucket extends Error {
   override name = "KeyOutsideBucket";
@@ -33,15 +34,7 @@ export class LocalObjectStore implements ObjectStore {
   async put(bucketName: string, key: string, body: string): Promise<void> {
     const path = objectPath(this.layout, bucketName, key);
     await mkdir(dirname(path), { recursive: true });
-    const temporary = `${path}.${randomUUID()}.tmp`;
-    try {
-      await writeFile(temporary, body);
-      await rename(temporary, path);
-    } catch (error) {
-      // A write cut short (ENOSPC) leaves no half object behind, nor the space it took.
-      await rm(temporary, { force: true });
-      throw error;
-    }
+    await intoPlace(path, `${path}.${randomUUID()}.tmp`, (temporary) => writeFile(temporary, body));
   }
 
   async size(bucketName: string, key: string): Promise<number | undefined> {
