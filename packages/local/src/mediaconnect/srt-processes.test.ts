@@ -209,7 +209,7 @@ describe("SrtOutput", () => {
   }, 20_000);
 
   it("sends what it is written at once, however little: no chunk waits for the next write", async () => {
-    const output = new SrtOutput({ mode: "listener", port: 42310 });
+    const output = new SrtOutput({ mode: "listener", port: 22310 });
     output.start();
     cleanups.push(() => output.stop());
     let received = 0;
@@ -218,7 +218,7 @@ describe("SrtOutput", () => {
       if (output.stderrTail().some((line) => line.includes("Accepted SRT target connection"))) return true;
       if (receiver && receiver.exitCode === null) return undefined;
       // Unbuffered, so that it hands over each chunk as it comes.
-      const started = spawn("stdbuf", ["-o0", "srt-live-transmit", "-q", "-chunk", "1316", "srt://127.0.0.1:42310?mode=caller", "file://con"], { stdio: ["ignore", "pipe", "ignore"] });
+      const started = spawn("stdbuf", ["-o0", "srt-live-transmit", "-q", "-chunk", "1316", "srt://127.0.0.1:22310?mode=caller", "file://con"], { stdio: ["ignore", "pipe", "ignore"] });
       trackChild(started);
       cleanups.push(() => void started.kill("SIGKILL"));
       started.stdout?.on("data", (chunk: Buffer) => (received += chunk.length));

@@ -127,7 +127,7 @@ describe("the local runtime killed (SIGKILL) while it assembles a recording, the
       `#!/bin/sh\ncase " $* " in *" concat "*) "${realFfmpeg}" "$@"; touch "${remuxed}"; kill -STOP $ ;; esac\nexec "${realFfmpeg}" "$@"\n`,
       { mode: 0o755 },
     );
-    const first = await startCli(dataDir, 42100, { PATH: `${stopsAfterRemux}:${process.env.PATH}` });
+    const first = await startCli(dataDir, 22100, { PATH: `${stopsAfterRemux}:${process.env.PATH}` });
     const { accountId, apiKey } = await account(first.api);
     const channel = await liveChannel(first.api, apiKey, "killed while assembling");
     expect(await pushTo(channel).done).toBe(0);
@@ -145,7 +145,7 @@ describe("the local runtime killed (SIGKILL) while it assembles a recording, the
     await first.exited;
 
     const restartedAt = performance.now();
-    const second = await startCli(dataDir, 42100);
+    const second = await startCli(dataDir, 22100);
     const recordings = await readyRecording(second.api, apiKey, channel.id);
     const readyAfterMs = performance.now() - restartedAt;
 
@@ -171,7 +171,7 @@ describe("the local runtime killed (SIGKILL) while it assembles a recording, the
 describe("the local runtime killed (SIGKILL) while channels are on air, then started again", () => {
   it("reports them STOPPED as soon as it answers, even one whose run it kept no trace of, and assembles everything written before the kill", async () => {
     const dataDir = join(work, "on-air");
-    const first = await startCli(dataDir, 42150);
+    const first = await startCli(dataDir, 22150);
     const { accountId, apiKey } = await account(first.api);
     const live = await liveChannel(first.api, apiKey, "with a publisher");
     // On air without a publisher; its run's record goes with the crash (wiped, or never written).
@@ -191,7 +191,7 @@ describe("the local runtime killed (SIGKILL) while channels are on air, then sta
     const written = new Set<number>();
     for (const name of listed) if ((await stat(join(liveDir, name))).size > 0) for (const number of await frameNumbers(join(liveDir, name))) written.add(number);
 
-    const second = await startCli(dataDir, 42150);
+    const second = await startCli(dataDir, 22150);
     for (const channel of [live, unrecorded]) {
       const { body } = await second.api("GET", `/channels/${channel.id}`, { token: apiKey });
       expect(body.channel, "the first answer after the start").toMatchObject({ id: channel.id, state: "STOPPED", sessionId: channel.sessionId });

@@ -50,7 +50,7 @@ beforeAll(async () => {
     }) as typeof process.stdout.write;
   }
   work = await mkdtemp(join(tmpdir(), "visionstream-disk-full-"));
-  runtime = await startTestRuntime({ rtmpPort: 42_200, rtpPort: 42_220, srtPort: 42_240, apiPort: 42_290, cdnPort: 42_291, ladder: SMALL_LADDER, preset: "ultrafast" });
+  runtime = await startTestRuntime({ rtmpPort: 22_200, rtpPort: 22_220, srtPort: 22_240, apiPort: 22_290, cdnPort: 22_291, ladder: SMALL_LADDER, preset: "ultrafast" });
   mediaVolume = join(runtime.dataDir, "buckets");
   await mkdir(mediaVolume, { recursive: true });
   await run("mount", ["-t", "tmpfs", "-o", `size=${MEDIA_VOLUME_MB}m`, "tmpfs", mediaVolume]);
