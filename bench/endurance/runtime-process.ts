@@ -77,7 +77,14 @@ export async function startRuntimeProcess(dataDir: string, ports: RuntimePorts, 
   };
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let stopping = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code, signal) => {
+      // A runtime that ends on its own is the finding: say how, with what it printed last.
+      if (!stopping) console.log(`visionstream start (pid ${child.pid}) exited by itself (${signal ?? code}); its last lines:\n${tail.join("\n")}`);
+      resolve(code);
+    }),
+  );
   const started = performance.now();
   while (!tail.some((line) => line.includes("VisionStream is running"))) {
     if (child.exitCode !== null) throw new RuntimeDidNotStart(`visionstream start exited with ${child.exitCode}: ${tail.join("\n")}`);
@@ -103,6 +110,7 @@ export async function startRuntimeProcess(dataDir: string, ports: RuntimePorts, 
     /** Ctrl-C, as a user stops it; killed if it has not stopped within 30 s. */
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      stopping = true;
       child.kill("SIGINT");
       const timer = setTimeout(() => child.kill("SIGKILL"), STOPPED_WITHIN_MS);
       await exited;
