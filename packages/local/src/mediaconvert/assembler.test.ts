@@ -185,6 +185,28 @@ describe("LocalVodAssembler", () => {
       expect(boxes.indexOf("moov")).toBeGreaterThan(-1);
       expect(boxes.indexOf("moov")).toBeLessThan(boxes.indexOf("mdat"));
     });
+
+    it("writes the MP4 in one pass: the index goes into room kept for it at the start, left over as a free box", async () => {
+      const boxes = await topLevelBoxes(bucketPath(recording.outputKey));
+
+      expect(boxes.slice(0, 3)).toEqual(["ftyp", "moov", "free"]);
+    });
+
+    it("writes it again with +faststart when the room kept was too small", async () => {
+      const small = new LocalVodAssembler({ layout, bus, indexBytesPerSecond: 0, indexBytesAtLeast: 1_000 });
+      const again = { ...recording, recordingId: "rec-aaaaaaaaaaaaaaa2", outputKey: vodKey("rec-aaaaaaaaaaaaaaa2") };
+      try {
+        const detail = complete(await events.end((await small.assemble(again)).jobId));
+        const boxes = await topLevelBoxes(bucketPath(again.outputKey));
+
+        expect(boxes.indexOf("moov")).toBe(1);
+        expect(boxes.indexOf("moov")).toBeLessThan(boxes.indexOf("mdat"));
+        expect(Math.abs(detail.outputGroupDetails[0]!.outputDetails[0]!.durationInMs! - 20_000)).toBeLessThan(100);
+        expect(await packetCount(bucketPath(again.outputKey), "v")).toBe(await packetCount(bucketPath(recording.outputKey), "v"));
+      } finally {
+        await small.close();
+      }
+    });
   });
 
   describe.each([

@@ -6,13 +6,30 @@ const STEP_BYTES = 256 * PACKET_SIZE;
 const MAX_END_BYTES = 8192 * PACKET_SIZE;
 /** Longer than any audio or video frame, far shorter than a segment: the next segment picks up where this one ends. */
 const CONTINUOUS_TICKS = 0.2 * 90_000;
+/** What a segment whose timestamps cannot be read is counted as, in seconds: longer than any segment we write. */
+const UNREAD_SEGMENT_SECONDS = 10;
 const FILES_AT_ONCE = 32;
 
 interface SegmentEnds {
   /** The segment's start as ffmpeg reads it: the earliest first PTS of its streams. */
   start: number | undefined;
+  /** The latest PTS of its streams. */
+  end: number | undefined;
   head: Map<number, PidTimestamps>;
   tail: Map<number, PidTimestamps>;
+}
+
+/** The earliest and the latest of each PID's timestamps in both. */
+function merged(into: Map<number, PidTimestamps>, more: Map<number, PidTimestamps>): Map<number, PidTimestamps> {
+  for (const [pid, { first, last }] of more) {
+    const known = into.get(pid);
+    if (!known) into.set(pid, { first, last });
+    else {
+      if (timestampDelta(known.first, first) < 0) known.first = first;
+      if (timestampDelta(known.last, last) > 0) known.last = last;
+    }
+  }
+  return into;
 }
 
 async function segmentEnds(path: string): Promise<SegmentEnds> {
@@ -25,21 +42,22 @@ async function segmentEnds(path: string): Promise<SegmentEnds> {
       return pesTimestamps(bytes.subarray(0, bytesRead));
     };
     // Both kinds of stream (a picture and a sound) when the segment has them; a segment of one kind reads to the cap.
-    const whole = (found: Map<number, PidTimestamps>, wanted: number) => found.size >= wanted;
-    let head = new Map<number, PidTimestamps>();
-    for (let length = STEP_BYTES; ; length += STEP_BYTES) {
-      head = await read(0, Math.min(length, size));
-      if (whole(head, 2) || length >= Math.min(size, MAX_END_BYTES)) break;
-    }
-    let tail = new Map<number, PidTimestamps>();
-    for (let length = STEP_BYTES; ; length += STEP_BYTES) {
-      const from = Math.max(0, Math.floor((size - length) / PACKET_SIZE) * PACKET_SIZE);
-      tail = await read(from, size - from);
-      if (whole(tail, head.size) || from === 0 || length >= MAX_END_BYTES) break;
+    // Each step reads only the bytes the steps before it did not.
+    const limit = Math.min(size, MAX_END_BYTES);
+    const head = new Map<number, PidTimestamps>();
+    for (let from = 0; from < limit && head.size < 2; from += STEP_BYTES) merged(head, await read(from, Math.min(STEP_BYTES, limit - from)));
+    const tail = new Map<number, PidTimestamps>();
+    const lowest = Math.max(0, Math.floor((size - MAX_END_BYTES) / PACKET_SIZE) * PACKET_SIZE);
+    for (let to = size; to > lowest && tail.size < head.size; ) {
+      const from = Math.max(lowest, Math.floor((to - STEP_BYTES) / PACKET_SIZE) * PACKET_SIZE);
+      merged(tail, await read(from, to - from));
+      to = from;
     }
     let start: number | undefined;
     for (const { first } of head.values()) if (start === undefined || timestampDelta(start, first) < 0) start = first;
-    return { start, head, tail };
+    let end: number | undefined;
+    for (const { last } of tail.values()) if (end === undefined || timestampDelta(end, last) > 0) end = last;
+    return { start, end, head, tail };
   } finally {
     await file.close();
   }
@@ -57,20 +75,32 @@ function continues(segment: SegmentEnds, next: SegmentEnds): boolean {
   return true;
 }
 
+export interface EncoderRuns {
+  /** The segments in order, cut where the encoder restarted (or a segment's timestamps could not be read). */
+  runs: string[][];
+  /** At least the media's length in seconds: every segment's span, plus a frame each. */
+  seconds: number;
+}
+
 /**
- * How long each segment lasts on the timeline of the encoder that wrote it (seconds), where the next segment continues
- * it; undefined at the last segment and where the encoder restarted. ffmpeg's concat demuxer otherwise places each file
- * after the previous one by the span of all its streams, and a segment's sound runs a few milliseconds past its last
- * picture: 5–16 ms more per 2 s segment, 13 s too long over an hour. With these durations, one encoder run keeps its own
- * timestamps in the MP4, and only a restart is closed up as before.
+ * The segments cut into the runs of the encoder that wrote them: within a run each segment carries on the stream of the
+ * one before it, so the run read as one MPEG-TS stream has the encoder's own timestamps. Joined file by file, ffmpeg's
+ * concat demuxer probes every file again (most of a remux's CPU) and places each after the previous one by the span of
+ * all its streams, where a segment's sound runs 5–16 ms past its last picture: 13 s too long over an hour. Only the
+ * joins between runs (a reconnect) are left to the concat demuxer, which closes them up.
  */
-export async function continuousDurations(paths: readonly string[]): Promise<Array<number | undefined>> {
+export async function encoderRuns(paths: readonly string[]): Promise<EncoderRuns> {
   const ends: SegmentEnds[] = [];
   for (let from = 0; from < paths.length; from += FILES_AT_ONCE) ends.push(...(await Promise.all(paths.slice(from, from + FILES_AT_ONCE).map(segmentEnds))));
-  return ends.map((segment, index) => {
-    const next = ends[index + 1];
-    if (!next || segment.start === undefined || next.start === undefined || !continues(segment, next)) return undefined;
-    const ticks = timestampDelta(segment.start, next.start);
-    return ticks > 0 ? ticks / 90_000 : undefined;
+  const runs: string[][] = [];
+  let seconds = 0;
+  ends.forEach((segment, index) => {
+    const path = paths[index]!;
+    const previous = ends[index - 1];
+    if (previous && runs.length > 0 && continues(previous, segment)) runs.at(-1)!.push(path);
+    else runs.push([path]);
+    const span = segment.start === undefined || segment.end === undefined ? undefined : timestampDelta(segment.start, segment.end);
+    seconds += span === undefined || span < 0 ? UNREAD_SEGMENT_SECONDS : span / 90_000 + 0.1;
   });
+  return { runs, seconds };
 }
