@@ -8,6 +8,7 @@ import { resourcePrefixOf } from "./stage-name.ts";
 import { idempotencyTable, table } from "./storage.ts";
 import { switchScheduling } from "./switcher.ts";
 import { site } from "./web.ts";
+import { LAMBDA_BUNDLE } from "./lambda-bundle.ts";
 
 /** Names in AWS that the stack does not create itself (per-account buckets, secrets, live channels) start with this. */
 export const resourcePrefix = resourcePrefixOf($app.name, $app.stage);
@@ -43,8 +44,7 @@ export function functionArgs(
   return {
     handler,
     runtime: "nodejs22.x",
-    // SST documents minify as the default; said here so the bundle is the one bench/bundles measures.
-    nodejs: { minify: true },
+    nodejs: LAMBDA_BUNDLE,
     environment: {
       VISIONSTREAM_RUNTIME: "aws",
       VISIONSTREAM_RESOURCE_PREFIX: resourcePrefix,

@@ -2,6 +2,7 @@ import { keyDeliveryPermissions, keyServerPermissions, spekeInvokePolicy } from 
 import { serviceRole } from "./service-role.ts";
 import { originAccessControlName, resourcePrefixOf } from "./stage-name.ts";
 import { table } from "./storage.ts";
+import { LAMBDA_BUNDLE } from "./lambda-bundle.ts";
 
 /**
  * Our own SPEKE v2 key server, for MediaPackage v2's encrypted endpoints, and the viewer key delivery for HLS AES-128.
@@ -44,7 +45,7 @@ keyServerApi.route(
   {
     handler: "packages/functions/src/key-server.spekeHandler",
     runtime: "nodejs22.x",
-    nodejs: { minify: true },
+    nodejs: LAMBDA_BUNDLE,
     memory: "256 MB",
     timeout: "10 seconds",
     environment: keyServerEnvironment,
@@ -76,7 +77,7 @@ export const spekeRoleArn = serviceRole("KeyServerRole", {
 const keyDelivery = new sst.aws.Function("KeyDelivery", {
   handler: "packages/functions/src/key-delivery.keyDeliveryHandler",
   runtime: "nodejs22.x",
-  nodejs: { minify: true },
+  nodejs: LAMBDA_BUNDLE,
   memory: "256 MB",
   timeout: "10 seconds",
   url: { authorization: "iam" },

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { build, type BuildOptions, type Metafile } from "esbuild";
+import { build, type BuildOptions, type Metafile, type Plugin } from "esbuild";
+import { LAMBDA_BUNDLE } from "../../stacks/lambda-bundle.ts";
 
 /** A Lambda function the stacks declare: its handler string as SST reads it, `<file>.<export>`. */
 export interface LambdaFunction {
@@ -32,7 +33,8 @@ export function lambdaFunctions(root: string): LambdaFunction[] {
  * .sst/platform/src/components/aws/function.ts `nodejs`): ESM into bundle.mjs, platform node, target es2023 (its
  * runtime → target map gives es2023 for nodejs22.x), mainFields module then main, keepNames, a linked source map (left
  * out of the zip), no splitting, and only sharp and pg-native external: the AWS SDK v3 clients are bundled.
- * minify: the documented default; the Go code minifies when the function's `nodejs.minify` is true.
+ * minify and plugins: the stacks' own `nodejs` settings (stacks/lambda-bundle.ts); the Go code minifies when
+ * `nodejs.minify` is true and loads `nodejs.plugins` (a path from sst.config.ts) as the list of esbuild plugins.
  */
 const SST_NODEJS22: BuildOptions = {
   bundle: true,
@@ -43,7 +45,7 @@ const SST_NODEJS22: BuildOptions = {
   keepNames: true,
   sourcemap: "linked",
   splitting: false,
-  minify: true,
+  minify: LAMBDA_BUNDLE.minify,
   external: ["sharp", "pg-native"],
   outExtension: { ".js": ".mjs" },
   banner: {
@@ -72,8 +74,10 @@ export interface FunctionBundle {
  * as a build of its own, and the shared inputs are parsed once.
  */
 export async function bundleFunctions(functions: LambdaFunction[], outdir: string): Promise<FunctionBundle[]> {
+  const plugins = ((await import(join(import.meta.dirname, "..", "..", LAMBDA_BUNDLE.plugins))) as { default: Plugin[] }).default;
   const result = await build({
     ...SST_NODEJS22,
+    plugins,
     entryPoints: functions.map((fn) => ({ in: fn.file, out: `${fn.name}/bundle` })),
     outdir,
     metafile: true,
