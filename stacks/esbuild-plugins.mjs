@@ -1,5 +1,11 @@
 // esbuild plugins for every Lambda bundle (SST's `nodejs.plugins`; bench/bundles applies the same list).
-import { sep } from "node:path";
+//
+// SST runs them in a bridge of its own (.sst/platform/functions/nodejs-runtime/plugin.mjs): every import is handed to
+// every onResolve and onLoad callback, whatever their filter and namespace, so each callback checks for itself, and
+// none of them loads: an onLoad would be asked for every file of the bundle.
+import { fileURLToPath } from "node:url";
+
+const EMPTY_MODULE = fileURLToPath(new URL("./empty-module.mjs", import.meta.url));
 
 /**
  * zod exports its error messages in 40-odd languages as `z.locales`, and the namespace object keeps them all in every
@@ -9,10 +15,9 @@ import { sep } from "node:path";
 const zodWithoutLocales = {
   name: "zod-without-locales",
   setup(build) {
-    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      args.importer.includes(`${sep}node_modules${sep}zod${sep}`) ? { path: "zod-locales", namespace: "zod-without-locales" } : undefined,
+    build.onResolve({ filter: /.*/ }, (args) =>
+      args.path === "../locales/index.js" && /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer ?? "") ? { path: EMPTY_MODULE } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: "zod-without-locales" }, () => ({ contents: "export {};", loader: "js" }));
   },
 };
 

@@ -1,5 +1,9 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +21,7 @@ import {
   vodAssemblyPermissions,
 } from "./permissions.ts";
 import { FunctionAdapters, functionPermissions } from "./function-permissions.ts";
+import { LAMBDA_BUNDLE } from "./lambda-bundle.ts";
 import { RuleHandlers, defaultBusArn, ruleBus, ruleNames, subscriberPattern } from "./rules.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -52,6 +57,59 @@ describe("sst.config.ts and stacks/", () => {
     });
     expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
   }, 200_000);
+});
+
+/** Messages through SST's own bridge for `nodejs.plugins` (made by the type-check above), as its Go side sends them. */
+async function throughSstBridge(messages: { command: "resolve" | "load"; value: Record<string, unknown> }[]) {
+  const bridge = spawn(process.execPath, [".sst/platform/functions/nodejs-runtime/plugin.mjs", join(root, LAMBDA_BUNDLE.plugins)], { cwd: root });
+  try {
+    const lines = createInterface({ input: bridge.stdout })[Symbol.asyncIterator]();
+    const replies: Record<string, unknown>[] = [];
+    for (const [id, message] of messages.entries()) {
+      bridge.stdin.write(`${JSON.stringify({ id, ...message })}\n`);
+      const line = await lines.next();
+      replies.push((JSON.parse(String(line.value)) as { value: Record<string, unknown> }).value);
+    }
+    return replies;
+  } finally {
+    bridge.kill();
+  }
+}
+
+describe("the Lambda bundles' esbuild plugins", () => {
+  const zodExternal = join(root, "node_modules", "zod", "v4", "classic", "external.js");
+
+  it("leave zod's locales out under SST's bridge, and leave every other import and file to esbuild", async () => {
+    const [locales, ownImport, otherLocales, load] = await throughSstBridge([
+      { command: "resolve", value: { path: "../locales/index.js", importer: zodExternal, namespace: "file", kind: "import-statement" } },
+      { command: "resolve", value: { path: "./handlers/channels.ts", importer: join(root, "packages/functions/src/channel-alert.ts"), namespace: "file" } },
+      { command: "resolve", value: { path: "../locales/index.js", importer: join(root, "packages/web/src/i18n.ts"), namespace: "file" } },
+      { command: "load", value: { path: join(root, "packages/functions/src/key-server.ts"), namespace: "file" } },
+    ]);
+
+    expect(locales).toEqual({ path: join(root, "stacks", "empty-module.mjs") });
+    expect(ownImport).toEqual({});
+    expect(otherLocales).toEqual({});
+    expect(load).toEqual({});
+  }, 30_000);
+
+  it("make a bundle of zod without its locales that still validates, in English", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "visionstream-plugins-"));
+    try {
+      writeFileSync(join(dir, "entry.mjs"), `import { z } from "zod";\nexport const check = (value) => z.object({ name: z.string().min(1) }).safeParse(value);\n`);
+      const plugins = ((await import(join(root, LAMBDA_BUNDLE.plugins))) as { default: Parameters<typeof build>[0]["plugins"] }).default;
+      const result = await build({ entryPoints: [join(dir, "entry.mjs")], bundle: true, minify: true, platform: "node", format: "esm", outfile: join(dir, "out.mjs"), nodePaths: [join(root, "node_modules")], plugins, metafile: true, logLevel: "error" });
+      const output = Object.values(result.metafile.outputs)[0]!;
+      const { check } = (await import(join(dir, "out.mjs"))) as { check: (value: unknown) => { success: boolean; error?: { issues: { message: string }[] } } };
+
+      expect(Object.keys(output.inputs).filter((input) => input.includes("/locales/") && !input.endsWith("/en.js"))).toEqual([]);
+      expect(output.bytes).toBeLessThan(250_000);
+      expect(check({ name: "ok" }).success).toBe(true);
+      expect(check({ name: "" }).error?.issues[0]?.message).toMatch(/^Too small/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe("permissions", () => {

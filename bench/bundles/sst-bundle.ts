@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build, type BuildOptions, type Metafile, type Plugin } from "esbuild";
 import { LAMBDA_BUNDLE } from "../../stacks/lambda-bundle.ts";
 
@@ -74,7 +75,7 @@ export interface FunctionBundle {
  * as a build of its own, and the shared inputs are parsed once.
  */
 export async function bundleFunctions(functions: LambdaFunction[], outdir: string): Promise<FunctionBundle[]> {
-  const plugins = ((await import(join(import.meta.dirname, "..", "..", LAMBDA_BUNDLE.plugins))) as { default: Plugin[] }).default;
+  const plugins = ((await import(pathToFileURL(join(import.meta.dirname, "..", "..", LAMBDA_BUNDLE.plugins)).href)) as { default: Plugin[] }).default;
   const result = await build({
     ...SST_NODEJS22,
     plugins,

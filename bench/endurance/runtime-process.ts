@@ -78,17 +78,23 @@ export async function startRuntimeProcess(dataDir: string, ports: RuntimePorts, 
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
   let stopping = false;
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code, signal) => {
-      // A runtime that ends on its own is the finding: say how, with what it printed last.
-      if (!stopping) console.log(`visionstream start (pid ${child.pid}) exited by itself (${signal ?? code}); its last lines:\n${tail.join("\n")}`);
       resolve(code);
+      if (stopping) return;
+      // A runtime that ends on its own is the finding: say how, with what it printed last (read to the end of its output,
+      // unless a child of its own still holds the pipes after a second).
+      void Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1_000))]).then(() =>
+        console.log(`visionstream start (pid ${child.pid}) exited by itself (${signal ?? code}); its last lines:\n${[...tail, rest].join("\n")}`),
+      );
     }),
   );
   const started = performance.now();
   while (!tail.some((line) => line.includes("VisionStream is running"))) {
     if (child.exitCode !== null) throw new RuntimeDidNotStart(`visionstream start exited with ${child.exitCode}: ${tail.join("\n")}`);
     if (performance.now() - started > STARTED_WITHIN_MS) {
+      stopping = true;
       child.kill("SIGINT");
       throw new RuntimeDidNotStart(`visionstream start did not start within ${STARTED_WITHIN_MS / 1000} s: ${tail.join("\n")}`);
     }

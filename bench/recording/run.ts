@@ -6,7 +6,7 @@
  * is measured by bench/signing/run.ts, on distinct URLs and expiries against the machine's own RSA rate.
  */
 import { existsSync } from "node:fs";
-import { link, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { copyFile, link, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,7 +22,7 @@ const { LocalVodAssembler } = await import("@visionstream/local/mediaconvert/ass
 const { LocalObjectStore } = await import("@visionstream/local/s3/object-store");
 const { recordSegments } = await import("@visionstream/local/testing/mediaconvert");
 
-const RUNS = 3;
+const RUNS = Number(process.env.RUNS ?? 3);
 const given = parseArgs({ options: { segments: { type: "string" } } }).values.segments;
 const BUCKET = "visionstream-local-bench";
 const SOURCE_PREFIX = given ? "recordings/ch-benchrecording01/session-given/1080p/" : "recordings/ch-benchrecording01/session-1/1080p/";
@@ -38,7 +38,13 @@ async function recording(): Promise<string> {
   if (given) {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    for (const name of await readdir(given)) if (name.endsWith(".ts")) await link(join(resolve(given), name), join(dir, name));
+    // Linked where they are on the same file system, copied where not.
+    for (const name of await readdir(given)) {
+      if (!name.endsWith(".ts")) continue;
+      await link(join(resolve(given), name), join(dir, name)).catch((error: NodeJS.ErrnoException) =>
+        error.code === "EXDEV" ? copyFile(join(resolve(given), name), join(dir, name)) : Promise.reject(error),
+      );
+    }
     return dir;
   }
   if (existsSync(dir)) return dir;

@@ -158,6 +158,22 @@ describe("LocalVodAssembler", () => {
       expect(Math.abs(lastMp4Video.start - firstMp4Video.start - 599 / 30)).toBeLessThan(0.002);
     });
 
+    it("keeps that timeline when a long run is read in parts, each placed at the next one's exact start", async () => {
+      const inParts = new LocalVodAssembler({ layout, bus, segmentsPerPart: 3 });
+      const again = { ...recording, recordingId: "rec-aaaaaaaaaaaaaaa3", outputKey: vodKey("rec-aaaaaaaaaaaaaaa3") };
+      try {
+        complete(await events.end((await inParts.assemble(again)).jobId));
+        const span = async (mp4: string) => (await lastPacket(mp4, "v")).start - (await firstPacket(mp4, "v")).start;
+        const [whole, parted] = await Promise.all([span(bucketPath(recording.outputKey)), span(bucketPath(again.outputKey))]);
+
+        expect(Math.abs(parted - 599 / 30)).toBeLessThan(0.002);
+        expect(Math.abs(parted - whole)).toBeLessThan(0.001);
+        expect(await packetCount(bucketPath(again.outputKey), "a")).toBe(await packetCount(bucketPath(recording.outputKey), "a"));
+      } finally {
+        await inParts.close();
+      }
+    });
+
     it("copies video and audio without re-encoding: same codecs, size and packets as the segments", async () => {
       const mp4 = bucketPath(recording.outputKey);
       const segment = bucketPath(`${recording.sourcePrefix}seg_00001.ts`);
@@ -178,7 +194,7 @@ describe("LocalVodAssembler", () => {
       expect(await packetCount(mp4, "a")).toBe(audioPackets);
     });
 
-    it("puts the moov box before the media (faststart)", async () => {
+    it("puts the moov box before the media", async () => {
       const boxes = await topLevelBoxes(bucketPath(recording.outputKey));
 
       expect(boxes).toContain("mdat");
@@ -305,6 +321,22 @@ describe("LocalVodAssembler", () => {
       complete(await events.end(jobId));
     });
   });
+
+  it("joins segments under a data directory whose path has a quote, a space and a backslash", async () => {
+    const oddDir = await mkdtemp(join(tmpdir(), "visionstream-vod it's \\ odd-"));
+    const oddLayout = new LocalLayout(oddDir);
+    const odd = new LocalVodAssembler({ layout: oddLayout, bus });
+    const recording = request("rec-gggggggggggggggg", "session-odd");
+    try {
+      await recordSegments({ dir: join(oddLayout.bucketDir(BUCKET), recording.sourcePrefix), seconds: 6, startNumber: 1 });
+      const detail = complete(await events.end((await odd.assemble(recording)).jobId));
+
+      expect(Math.abs(detail.outputGroupDetails[0]!.outputDetails[0]!.durationInMs! - 6_000)).toBeLessThan(100);
+    } finally {
+      await odd.close();
+      await rm(oddDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   describe("failures", () => {
     it("reports ERROR 1010 when there are no segments", async () => {

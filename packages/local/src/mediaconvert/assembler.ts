@@ -9,7 +9,7 @@ import { LOCAL_AWS_ACCOUNT, LOCAL_REGION, type LocalBus } from "../eventbridge/b
 import { logger } from "../logger.ts";
 import { objectPath } from "../s3/object-store.ts";
 import { spawnChild } from "../spawn-child.ts";
-import { encoderRuns } from "./segment-joins.ts";
+import { encoderRuns, type RunPart } from "./segment-joins.ts";
 
 export interface LocalVodAssemblerOptions {
   layout: LocalLayout;
@@ -20,6 +20,8 @@ export interface LocalVodAssemblerOptions {
   /** The room kept for the MP4's index at its start: this much per second of media, and at least indexBytesAtLeast. */
   indexBytesPerSecond?: number;
   indexBytesAtLeast?: number;
+  /** The most segments ffmpeg reads as one stream, with every file of it open (256 unless told). */
+  segmentsPerPart?: number;
 }
 
 /** MediaConvert's documented error codes: 1010 is "can't open the input", 1999 the catch-all. */
@@ -67,26 +69,34 @@ const INDEX_BYTES_AT_LEAST = 64 * 1024;
 
 const quoted = (path: string) => `'${path.replace(/'/g, "'\\''")}'`;
 
+/** A path in a concatf list, where quotes, backslashes and white space are read as syntax unless escaped. */
+const concatfEntry = (path: string) => `file:${resolve(path)}`.replace(/[\\'\s]/g, "\\$&");
+
 /**
- * The concat demuxer's list: one entry per encoder run, a run of several segments read as one stream through the
- * concatf protocol (its list file names the segments). The first entry is probed in full: it sets the MP4's streams.
- * The others are probed only as far as their first timestamps (which place them on the timeline), not for a frame rate.
+ * The concat demuxer's list: one entry per part of an encoder run, a part of several segments read as one stream
+ * through the concatf protocol (its list file names the segments). The first entry is probed in full: it sets the MP4's
+ * streams. The others are probed only as far as their first timestamps (which place them on the timeline, unless the
+ * part before gives its exact duration), not for a frame rate.
  */
-async function concatList(listDir: string, runs: readonly string[][]): Promise<{ list: string; runLists: Map<string, string> }> {
-  const runLists = new Map<string, string>();
+async function concatList(listDir: string, parts: readonly RunPart[]): Promise<{ list: string; partLists: Map<string, string> }> {
+  const partLists = new Map<string, string>();
   const entries = await Promise.all(
-    runs.map(async (run, index) => {
-      let input = run[0]!;
-      if (run.length > 1) {
-        const runList = join(listDir, `run-${index}.txt`);
-        await writeFile(runList, `${run.map((path) => `file:${resolve(path)}`).join("\n")}\n`);
-        input = `concatf:${runList}`;
-        runLists.set(input, `${basename(run[0]!)} to ${basename(run.at(-1)!)}`);
+    parts.map(async ({ paths, duration }, index) => {
+      let input = paths[0]!;
+      if (paths.length > 1) {
+        const partList = join(listDir, `part-${index}.txt`);
+        await writeFile(partList, `${paths.map(concatfEntry).join("\n")}\n`);
+        input = `concatf:${partList}`;
+        partLists.set(input, `${basename(paths[0]!)} to ${basename(paths.at(-1)!)}`);
       }
-      return [`file ${quoted(input)}`, ...(index === 0 ? [] : ["option fpsprobesize 0"])];
+      return [
+        `file ${quoted(input)}`,
+        ...(index === 0 ? [] : ["option fpsprobesize 0"]),
+        ...(duration === undefined ? [] : [`duration ${duration.toFixed(6)}`]),
+      ];
     }),
   );
-  return { list: `ffconcat version 1.0\n${entries.flat().join("\n")}\n`, runLists };
+  return { list: `ffconcat version 1.0\n${entries.flat().join("\n")}\n`, partLists };
 }
 
 interface ProbedOutput {
@@ -104,6 +114,7 @@ export class LocalVodAssembler implements VodAssembler {
   private readonly ffmpegPath: string;
   private readonly ffprobePath: string;
   private readonly indexRoom: (seconds: number) => number;
+  private readonly segmentsPerPart: number | undefined;
   private readonly jobs = new Map<string, Job>();
   private closed = false;
 
@@ -114,7 +125,9 @@ export class LocalVodAssembler implements VodAssembler {
     ffprobePath,
     indexBytesPerSecond = INDEX_BYTES_PER_SECOND,
     indexBytesAtLeast = INDEX_BYTES_AT_LEAST,
+    segmentsPerPart,
   }: LocalVodAssemblerOptions) {
+    this.segmentsPerPart = segmentsPerPart;
     this.indexRoom = (seconds) => Math.ceil(indexBytesAtLeast + seconds * indexBytesPerSecond);
     this.layout = layout;
     this.bus = bus;
@@ -177,8 +190,8 @@ export class LocalVodAssembler implements VodAssembler {
         logger.info("assembling recording", { ...log, segments: segments.length });
         listDir = await mkdtemp(join(tmpdir(), "visionstream-vod-"));
         const list = join(listDir, "segments.ffconcat");
-        const { runs, seconds } = await encoderRuns(segments);
-        const { list: listText, runLists } = await concatList(listDir, runs);
+        const { parts, seconds } = await encoderRuns(segments, this.segmentsPerPart);
+        const { list: listText, partLists } = await concatList(listDir, parts);
         await writeFile(list, listText);
         await mkdir(dirname(output), { recursive: true });
         // Gaps are closed. A reconnect restarts the encoder, so the timestamps jump between two segments; the concat
@@ -204,9 +217,9 @@ export class LocalVodAssembler implements VodAssembler {
           if (this.closed) return;
         }
         if (remuxed.code !== 0) {
-          // A complaint about a run names its segments, not the list file that no one else sees.
+          // A complaint about a part names its segments, not the list file that no one else sees.
           let complaint = remuxed.stderrTail.trim();
-          for (const [input, segmentRange] of runLists) complaint = complaint.replaceAll(input, `the segments ${segmentRange}`);
+          for (const [input, segmentRange] of partLists) complaint = complaint.replaceAll(input, `the segments ${segmentRange}`);
           throw new JobFailed(MEDIACONVERT_UNKNOWN_ERROR, `ffmpeg exited with ${remuxed.code} joining ${segments.length} segments: ${complaint}`);
         }
         probed = await this.probe(job, partial);

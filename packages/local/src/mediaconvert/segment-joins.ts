@@ -75,9 +75,19 @@ function continues(segment: SegmentEnds, next: SegmentEnds): boolean {
   return true;
 }
 
+/** ffmpeg's concatf protocol keeps every file of a stream open: a run is read in parts of at most this many segments. */
+const SEGMENTS_PER_PART = 256;
+
+export interface RunPart {
+  /** Consecutive segments of one encoder run, read by ffmpeg as one MPEG-TS stream. */
+  paths: string[];
+  /** Where the next part continues this one: the seconds from this part's start to the next's, on the encoder's clock. */
+  duration?: number;
+}
+
 export interface EncoderRuns {
   /** The segments in order, cut where the encoder restarted (or a segment's timestamps could not be read). */
-  runs: string[][];
+  parts: RunPart[];
   /** At least the media's length in seconds: every segment's span, plus a frame each. */
   seconds: number;
 }
@@ -86,21 +96,29 @@ export interface EncoderRuns {
  * The segments cut into the runs of the encoder that wrote them: within a run each segment carries on the stream of the
  * one before it, so the run read as one MPEG-TS stream has the encoder's own timestamps. Joined file by file, ffmpeg's
  * concat demuxer probes every file again (most of a remux's CPU) and places each after the previous one by the span of
- * all its streams, where a segment's sound runs 5–16 ms past its last picture: 13 s too long over an hour. Only the
- * joins between runs (a reconnect) are left to the concat demuxer, which closes them up.
+ * all its streams, where a segment's sound runs 5–16 ms past its last picture: 13 s too long over an hour. A long run
+ * is read in parts, each placed at the next one's exact start; only the joins between runs (a reconnect) are left to the
+ * concat demuxer, which closes them up.
  */
-export async function encoderRuns(paths: readonly string[]): Promise<EncoderRuns> {
+export async function encoderRuns(paths: readonly string[], segmentsPerPart = SEGMENTS_PER_PART): Promise<EncoderRuns> {
   const ends: SegmentEnds[] = [];
   for (let from = 0; from < paths.length; from += FILES_AT_ONCE) ends.push(...(await Promise.all(paths.slice(from, from + FILES_AT_ONCE).map(segmentEnds))));
-  const runs: string[][] = [];
+  const parts: (RunPart & { start: number | undefined })[] = [];
   let seconds = 0;
   ends.forEach((segment, index) => {
     const path = paths[index]!;
     const previous = ends[index - 1];
-    if (previous && runs.length > 0 && continues(previous, segment)) runs.at(-1)!.push(path);
-    else runs.push([path]);
+    const part = parts.at(-1);
+    if (part && previous && continues(previous, segment)) {
+      if (part.paths.length < segmentsPerPart) part.paths.push(path);
+      else {
+        const ticks = part.start === undefined || segment.start === undefined ? 0 : timestampDelta(part.start, segment.start);
+        if (ticks > 0) part.duration = ticks / 90_000;
+        parts.push({ paths: [path], start: segment.start });
+      }
+    } else parts.push({ paths: [path], start: segment.start });
     const span = segment.start === undefined || segment.end === undefined ? undefined : timestampDelta(segment.start, segment.end);
     seconds += span === undefined || span < 0 ? UNREAD_SEGMENT_SECONDS : span / 90_000 + 0.1;
   });
-  return { runs, seconds };
+  return { parts: parts.map(({ paths: partPaths, duration }) => (duration === undefined ? { paths: partPaths } : { paths: partPaths, duration })), seconds };
 }
