@@ -147,8 +147,7 @@ export function ladderArguments(options: LadderArgumentsOptions): string[] {
     "-c:v", "libx264", "-preset", preset, "-tune", "zerolatency", "-x264-params", "sliced-threads=0",
     "-sc_threshold", "0", "-flags:v", "+cgop",
     "-force_key_frames:v", `expr:gte(t,n_forced*${segmentSeconds})`,
-    // The fast coder: the default (twoloop) took 1.8 % of a core per rendition's sound, fast 0.7 %.
-    "-c:a", "aac", "-aac_coder", "fast", "-ar", String(ladder.audioSampleRate), "-ac", "2",
+    "-c:a", "aac", "-ar", String(ladder.audioSampleRate), "-ac", "2",
   ];
   if (formats === "hls-ts") {
     return [...common, "-f", "hls", ...Object.entries(hls).flatMap(([name, value]) => [`-${name}`, String(value)]), join(liveDir, "%v", VARIANT_PLAYLIST)];
