@@ -16,7 +16,7 @@ import { z } from "zod";
 import { LocalLayout } from "@visionstream/local/account-infrastructure";
 import { eventually } from "@visionstream/local/testing/runtime";
 import { pushCamera } from "../load/camera.ts";
-import { loadAverage } from "../common.ts";
+import { cameraSource, loadAverage } from "../common.ts";
 import { mp4Figures, stopToReady } from "./recording.ts";
 import { startRuntimeProcess } from "./runtime-process.ts";
 import type { ProcessFigures } from "./proc.ts";
@@ -57,6 +57,10 @@ function describe(details: Record<string, unknown>): string {
 const whole = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? "-" : value.toFixed(0));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// The camera's file is rendered (once, kept) before the runtime starts: rendering it blocks this process for a minute,
+// and an API connection left idle that long is closed by the server while this process cannot see it ("other side
+// closed" on the next request, which ended two runs in their first minute).
+cameraSource();
 const dataDir = await mkdtemp(join(tmpdir(), "visionstream-endurance-"));
 let startedAt = performance.now();
 const runtime = await startRuntimeProcess(dataDir, PORTS, (warning) =>
@@ -217,6 +221,10 @@ try {
       `recording says ${((ready.recording.durationMs ?? 0) / 1000).toFixed(2)} s, gaps ${JSON.stringify(ready.recording.gaps)}), ${(size / 1e6).toFixed(0)} MB; ` +
       `decode errors ${checked.decodeErrors} (target 0), timestamp errors ${checked.timestampErrors} (DTS not increasing; video DTS steps ${checked.video.minMs.toFixed(1)}..${checked.video.maxMs.toFixed(1)} ms, median ${checked.video.medianMs.toFixed(1)} ms, ${checked.video.uneven} of ${checked.video.frames} frames off it by over 1 ms)${checked.samples.length ? `: ${checked.samples.join(" | ")}` : ""}`,
   );
+} catch (error) {
+  const { exited, lines } = runtime.lastWords();
+  console.log(`the bench failed with the runtime ${exited === null ? "still running" : `gone (${exited})`}; its last lines:\n${lines}`);
+  throw error;
 } finally {
   await runtime.stop();
   await rm(dataDir, { recursive: true, force: true });

@@ -110,6 +110,8 @@ export async function startRuntimeProcess(dataDir: string, ports: RuntimePorts, 
     startSeconds: (performance.now() - started) / 1000,
     /** The warnings and errors the runtime logged, in order (the first thousand). */
     warnings: () => [...warnings],
+    /** Whether the process has exited (its code or signal; null while it runs), and the last lines it printed. */
+    lastWords: () => ({ exited: child.exitCode ?? child.signalCode, lines: [...tail, rest].join("\n") }),
     runtime: () => processFigures(pid),
     /** The CDN process of the moment (the runtime starts another if it dies). */
     cdn: () => processFigures(childPidsOf(pid, join("cloudfront", "process.ts"))[0]),
