@@ -141,6 +141,8 @@ function readPlaylist(text: string) {
 function send(final: boolean) {
   const sorted = segmentTimes.sort((a, b) => a - b);
   segmentTimes = [];
+  // The bench that forked this process may be gone (stopped with Ctrl-C): then there is no one to tell.
+  if (!process.connected) return;
   process.send?.({ ...tally, segmentMsP99: sorted[Math.floor(sorted.length * 0.99)] ?? Number.NaN, final } satisfies ViewerTally);
 }
 
@@ -148,4 +150,4 @@ const ticker = setInterval(() => send(false), options.tallyEveryMs);
 await Promise.all(Array.from({ length: options.viewers }, (_, index) => watch(index)));
 clearInterval(ticker);
 send(true);
-process.disconnect?.();
+if (process.connected) process.disconnect?.();
