@@ -48,6 +48,10 @@ process.on("message", (raw) => {
   }
   else stopping = true;
 });
+// The bench that forked these viewers is gone (stopped with Ctrl-C, or failed): nobody reads their tally any more.
+process.once("disconnect", () => {
+  if (!stopping) process.exit(0);
+});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const tally: ViewerTally = { watching: 0, segments: 0, bytes: 0, missed: 0, failedSegments: 0, playlistErrors: 0, errorSamples: [], retries: 0, segmentMsP99: Number.NaN, queriesRenewed: 0, final: false };
