@@ -1,4 +1,4 @@
-import type { RuleName } from "../events/src/patterns.ts";
+import { type Adapter, FunctionAdapters, type FunctionName } from "../packages/functions/src/function-adapters.ts";
 import {
   deprovisionPermissions,
   liveEnginePermissions,
@@ -40,46 +40,9 @@ export const adapterPermissions = {
   switcherEngine: (_: StageGrants) => switcherEnginePermissions(),
   switchSchedule: ({ prefix, schedulerRoleArn }: StageGrants) => switchSchedulePermissions(prefix, schedulerRoleArn),
   switcherFiles: ({ prefix }: StageGrants) => switcherFilePermissions(prefix),
-} satisfies Record<string, (stage: StageGrants) => Statement[]>;
+} satisfies Record<Adapter, (stage: StageGrants) => Statement[]>;
 
-export type Adapter = keyof typeof adapterPermissions;
-
-/** Every Lambda function of the stage: the API, one per rule, the schedules, and the scheduled switch. */
-export type FunctionName = "api" | RuleName | "stopIdleChannels" | "resumePendingWork" | "scheduledSwitch";
-
-/** Which adapters each function's code drives; its grants are built from this, and checked against that code. */
-export const FunctionAdapters = {
-  api: [
-    "liveEngine",
-    "vodAssembly",
-    "recordingStore",
-    "playbackSigning",
-    "mediaStore",
-    "switcherEngine",
-    "switchSchedule",
-    "switcherFiles",
-  ],
-  provisionAccount: ["accountProvisioning"],
-  // Deleting an account deletes its channels' MediaLive and MediaPackage resources and its switchers' flows and lineups too.
-  deprovisionAccount: ["accountDeprovisioning", "liveEngine", "switcherEngine", "switchSchedule"],
-  channelStateChanged: ["liveEngine"],
-  channelAlert: [],
-  channelStep: ["liveEngine"],
-  recordingSegmentCreated: [],
-  recordingSessionEnded: ["vodAssembly"],
-  recordingJobChanged: ["recordingStore"],
-  recordingGapDetected: [],
-  switcherSourceHealth: ["switcherEngine"],
-  switcherApply: ["switcherEngine"],
-  // Both only ask for an apply (SwitcherApplyRequested): the table and the bus.
-  switcherStackDeployed: [],
-  switcherFlowStandby: [],
-  // Records a stop and publishes its step: channelStep drives the engine.
-  stopIdleChannels: [],
-  // Republishes the step events of work still pending: the table and the bus only.
-  resumePendingWork: [],
-  scheduledSwitch: ["switcherEngine"],
-} as const satisfies Record<FunctionName, readonly Adapter[]>;
+export { type Adapter, FunctionAdapters, type FunctionName };
 
 /** A function's grants beyond the tables and the bus. */
 export const functionPermissions = (name: FunctionName, stage: StageGrants): Statement[] =>

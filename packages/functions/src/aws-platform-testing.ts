@@ -22,7 +22,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { createApi } from "./api/app.ts";
 import { FakeMediaServices, mediaLiveChannelArn, type ReportedState } from "./aws-media-fakes-testing.ts";
 import { FakeSwitcherFlows } from "./aws-switcher-fakes-testing.ts";
-import { domain } from "./domain.ts";
+import { domain, type RuntimeAdapters, type SharedRepositories } from "./domain.ts";
+import { type FunctionName, functionPorts, PortNotWired } from "./function-adapters.ts";
 import { deprovisionAccountHandler, provisionAccountHandler } from "./handlers/accounts.ts";
 import { channelStateChangedHandler, channelStepHandler } from "./handlers/channels.ts";
 import { switcherApplyHandler, switcherFlowStandbyHandler, switcherSourceHealthHandler, switcherStackDeployedHandler } from "./handlers/switchers.ts";
@@ -77,7 +78,11 @@ export function awsPlatform(tables: TestTables, table: string, { deliverTwice = 
   const media = new FakeMediaServices(medialive, mediapackage, report, stage.mediaPackage.channelGroup);
   const switcherFlows = new FakeSwitcherFlows((entry) => publish(entry));
   const secretsClient = new SecretsManagerClient({ region });
-  const wired = domain(documentClient(tables.client), table, (repositories) => ({
+  // The adapters are made once (the fakes behind them are the platform's), and each function's domain has those of its
+  // FunctionAdapters entry only, as its entry file wires it in AWS: a handler that reaches another fails by name.
+  let made: RuntimeAdapters | undefined;
+  const adapters = (repositories: SharedRepositories): RuntimeAdapters => (made ??= allAdapters(repositories));
+  const allAdapters = (repositories: SharedRepositories): RuntimeAdapters => ({
     publisher: { publish: async (...entries: Entry[]) => entries.forEach(publish) },
     infrastructure: new AwsAccountInfrastructure({
       s3: new S3Client({ region }),
@@ -109,22 +114,34 @@ export function awsPlatform(tables: TestTables, table: string, { deliverTwice = 
       debounceMs: 10,
     }),
     scheduler: { replace: async () => undefined },
-  }));
+  });
+  const documents = documentClient(tables.client);
+  const functionDomain = (name: FunctionName) =>
+    domain(documents, table, (repositories) => {
+      const all = adapters(repositories);
+      return { publisher: all.publisher, ...functionPorts<Omit<RuntimeAdapters, "publisher">>(name, (port) => all[port]) };
+    });
   const lambda = <E,>(handler: (event: E, context: Context) => Promise<unknown>) => (event: unknown) => handler(event as E, context);
   Object.assign(handlers, {
-    provisionAccount: lambda(provisionAccountHandler(wired.accounts)),
-    deprovisionAccount: lambda(deprovisionAccountHandler(wired.accounts)),
-    channelStep: lambda(channelStepHandler(wired.channels)),
-    channelStateChanged: lambda(channelStateChangedHandler(wired.channels)),
-    switcherApply: lambda(switcherApplyHandler(wired.switchers)),
-    switcherStackDeployed: lambda(switcherStackDeployedHandler(wired.switchers)),
-    switcherFlowStandby: lambda(switcherFlowStandbyHandler(wired.switchers)),
-    switcherSourceHealth: lambda(switcherSourceHealthHandler(wired.switchers)),
+    provisionAccount: lambda(provisionAccountHandler(functionDomain("provisionAccount").accounts)),
+    deprovisionAccount: lambda(deprovisionAccountHandler(functionDomain("deprovisionAccount").accounts)),
+    channelStep: lambda(channelStepHandler(functionDomain("channelStep").channels)),
+    channelStateChanged: lambda(channelStateChangedHandler(functionDomain("channelStateChanged").channels)),
+    switcherApply: lambda(switcherApplyHandler(functionDomain("switcherApply").switchers)),
+    switcherStackDeployed: lambda(switcherStackDeployedHandler(functionDomain("switcherStackDeployed").switchers)),
+    switcherFlowStandby: lambda(switcherFlowStandbyHandler(functionDomain("switcherFlowStandby").switchers)),
+    switcherSourceHealth: lambda(switcherSourceHealthHandler(functionDomain("switcherSourceHealth").switchers)),
   });
+  // What a test reads and calls directly goes through the API's domain, as a client of the API sees the platform.
+  const wired = functionDomain("api");
   const api = createApi({ ...wired, authenticator: Authenticator({ repository: wired.repository, adminToken: ADMIN_TOKEN }) });
+  const sweeper = functionDomain("resumePendingWork");
 
   const settled = async () => {
     while (deliveries.size > 0) await Promise.allSettled([...deliveries]);
+    // Whatever else a test expects of its failures, a function reaching a port it does not wire is a fault of the wiring.
+    const unwired = failures.find((failure) => failure instanceof PortNotWired);
+    if (unwired) throw unwired;
   };
   const call = async (method: string, path: string, token: string, body?: unknown) => {
     const response = await api.request(path, {
@@ -163,8 +180,8 @@ export function awsPlatform(tables: TestTables, table: string, { deliverTwice = 
     },
     /** The scheduled sweeper, without its grace period. */
     async sweep() {
-      const channelIds = await wired.channels.resumePending({ graceMs: 0 });
-      const accountIds = await wired.accounts.resumeDeletions({ graceMs: 0 });
+      const channelIds = await sweeper.channels.resumePending({ graceMs: 0 });
+      const accountIds = await sweeper.accounts.resumeDeletions({ graceMs: 0 });
       await settled();
       return { channelIds, accountIds };
     },

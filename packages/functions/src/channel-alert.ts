@@ -1,6 +1,6 @@
 import { awsRuntime } from "./aws-runtime.ts";
 import { channelAlertHandler } from "./handlers/channels.ts";
 
-const runtime = awsRuntime();
+const runtime = awsRuntime("channelAlert", {});
 
 export const handler = channelAlertHandler(runtime.channels, runtime.recordings);

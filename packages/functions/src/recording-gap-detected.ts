@@ -1,6 +1,6 @@
 import { awsRuntime } from "./aws-runtime.ts";
 import { recordingGapDetectedHandler } from "./handlers/recordings.ts";
 
-const runtime = awsRuntime();
+const runtime = awsRuntime("recordingGapDetected", {});
 
 export const handler = recordingGapDetectedHandler(runtime.recordings, runtime.idempotency);

@@ -1,4 +1,5 @@
+import { switcherEngine } from "./aws-adapters/switcher-engine.ts";
 import { awsRuntime } from "./aws-runtime.ts";
 import { switcherApplyHandler } from "./handlers/switchers.ts";
 
-export const handler = switcherApplyHandler(awsRuntime().switchers);
+export const handler = switcherApplyHandler(awsRuntime("switcherApply", { switcherEngine }).switchers);

@@ -1,4 +1,4 @@
 import { awsRuntime } from "./aws-runtime.ts";
 import { switcherFlowStandbyHandler } from "./handlers/switchers.ts";
 
-export const handler = switcherFlowStandbyHandler(awsRuntime().switchers);
+export const handler = switcherFlowStandbyHandler(awsRuntime("switcherFlowStandby", {}).switchers);

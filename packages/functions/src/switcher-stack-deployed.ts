@@ -1,4 +1,4 @@
 import { awsRuntime } from "./aws-runtime.ts";
 import { switcherStackDeployedHandler } from "./handlers/switchers.ts";
 
-export const handler = switcherStackDeployedHandler(awsRuntime().switchers);
+export const handler = switcherStackDeployedHandler(awsRuntime("switcherStackDeployed", {}).switchers);

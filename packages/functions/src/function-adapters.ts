@@ -1,0 +1,107 @@
+import type { RuleName } from "@visionstream/events";
+
+/**
+ * The AWS adapters (packages/aws) a function can drive, beyond the table and the bus that every function has. Each has
+ * its grants in stacks/function-permissions.ts, and its code in stacks/iam-adapter-sources.ts.
+ */
+export const ADAPTERS = [
+  "liveEngine",
+  "accountProvisioning",
+  "accountDeprovisioning",
+  "vodAssembly",
+  "recordingStore",
+  "playbackSigning",
+  "mediaStore",
+  "switcherEngine",
+  "switchSchedule",
+  "switcherFiles",
+] as const;
+
+export type Adapter = (typeof ADAPTERS)[number];
+
+/** Every Lambda function of the stage: the API, one per rule, the schedules, and the scheduled switch. */
+export type FunctionName = "api" | RuleName | "stopIdleChannels" | "resumePendingWork" | "scheduledSwitch";
+
+/**
+ * Which adapters each function's code drives. Its grants are built from this (stacks/function-permissions.ts) and
+ * checked against the code it runs (stacks/function-reach.test.ts), and its entry file wires these adapters and no
+ * others (aws-runtime.ts), so that its bundle carries only the AWS clients it may call.
+ */
+export const FunctionAdapters = {
+  api: ["liveEngine", "vodAssembly", "recordingStore", "playbackSigning", "mediaStore", "switcherEngine", "switchSchedule", "switcherFiles"],
+  provisionAccount: ["accountProvisioning"],
+  deprovisionAccount: ["accountDeprovisioning", "liveEngine", "switcherEngine", "switchSchedule"],
+  channelStateChanged: ["liveEngine"],
+  channelAlert: [],
+  channelStep: ["liveEngine"],
+  recordingSegmentCreated: [],
+  recordingSessionEnded: ["vodAssembly"],
+  recordingJobChanged: ["recordingStore"],
+  recordingGapDetected: [],
+  switcherSourceHealth: ["switcherEngine"],
+  switcherApply: ["switcherEngine"],
+  switcherStackDeployed: [],
+  switcherFlowStandby: [],
+  stopIdleChannels: [],
+  resumePendingWork: [],
+  scheduledSwitch: ["switcherEngine"],
+} as const satisfies Record<FunctionName, readonly Adapter[]>;
+
+/** The domain's ports that stand on AWS services other than the table and the bus (domain.ts RuntimeAdapters). */
+export type Port = "infrastructure" | "signer" | "engine" | "assembler" | "store" | "uploads" | "switcherEngine" | "scheduler";
+
+export const PORTS = ["infrastructure", "signer", "engine", "assembler", "store", "uploads", "switcherEngine", "scheduler"] as const satisfies readonly Port[];
+
+/** The ports through which each adapter's code is reached. */
+export const ADAPTER_PORTS = {
+  liveEngine: ["engine"],
+  accountProvisioning: ["infrastructure"],
+  accountDeprovisioning: ["infrastructure"],
+  vodAssembly: ["assembler"],
+  recordingStore: ["store"],
+  playbackSigning: ["signer"],
+  mediaStore: ["uploads", "store"],
+  switcherEngine: ["switcherEngine"],
+  switchSchedule: ["scheduler"],
+  switcherFiles: ["store"],
+} as const satisfies Record<Adapter, readonly Port[]>;
+
+/** The ports a function's entry file wires: those of its adapters. */
+export type PortsOf<N extends FunctionName> = (typeof ADAPTER_PORTS)[(typeof FunctionAdapters)[N][number]][number];
+
+export function portsOf(name: FunctionName): Set<Port> {
+  return new Set(FunctionAdapters[name].flatMap((adapter: Adapter) => ADAPTER_PORTS[adapter]));
+}
+
+/** A function's code reached a port its entry file does not wire: FunctionAdapters lacks the adapter behind it. */
+export class PortNotWired extends Error {
+  override name = "PortNotWired";
+  constructor(functionName: FunctionName, port: Port, member: string) {
+    super(`the ${functionName} function called ${port}.${member}, which it does not wire: FunctionAdapters.${functionName} lacks its adapter (packages/functions/src/function-adapters.ts)`);
+  }
+}
+
+/**
+ * What stands in a function's domain for a port it does not wire: the services are built whole, and a call through
+ * this port (which AWS would refuse for want of grants) fails at once, naming the function and the port.
+ */
+export function notWired<T extends object>(functionName: FunctionName, port: Port): T {
+  return new Proxy({} as T, {
+    get(_target, member) {
+      // Not a thenable, and nothing to see for inspection: only a call by name is a use of the port.
+      if (typeof member !== "string" || member === "then" || member === "toJSON") return undefined;
+      return () => {
+        throw new PortNotWired(functionName, port, member);
+      };
+    },
+  });
+}
+
+/**
+ * A function's ports: those of its adapters made by `make` (and only those: a port left out is never made), the others
+ * standing in by notWired.
+ */
+export function functionPorts<A extends { [P in Port]: object }>(functionName: FunctionName, make: <P extends Port>(port: P) => A[P]): A {
+  const granted = portsOf(functionName);
+  return Object.fromEntries(PORTS.map((port) => [port, granted.has(port) ? make(port) : notWired(functionName, port)])) as A;
+}
