@@ -1,5 +1,5 @@
 // Test support for function-reach.test.ts: fakes of every runtime adapter that record, per Lambda function, which
-// stacks adapter (function-permissions.ts) each call stands for, and a bus that delivers one event at a time.
+// adapter (packages/functions/src/function-adapters.ts) each call stands for, and a bus that delivers one event at a time.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import type { AccountInfrastructure, AccountResources, AssemblyRequest, PresignedUpload, StepResult, UploadSigner, VodAssembler } from "@visionstream/core";

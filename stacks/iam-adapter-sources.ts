@@ -19,7 +19,7 @@ export const BASE_ADAPTER_SOURCES: readonly AdapterEntry[] = [
 const at = (file: string, ...members: string[]): AdapterEntry[] =>
   members.length === 0 ? [{ file }] : members.map((member) => ({ file, member }));
 
-/** The code each adapter of stacks/function-permissions.ts runs, as packages/functions wires it (aws-adapters/). */
+/** The code each adapter (packages/functions/src/function-adapters.ts) runs, as packages/functions wires it (aws-adapters/). */
 export const ADAPTER_SOURCES: Record<Adapter, readonly AdapterEntry[]> = {
   liveEngine: at("medialive/live-engine.ts", "AwsLiveEngine"),
   accountProvisioning: at("account-infrastructure.ts", "AwsAccountInfrastructure.provision"),

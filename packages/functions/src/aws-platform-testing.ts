@@ -78,8 +78,9 @@ export function awsPlatform(tables: TestTables, table: string, { deliverTwice = 
   const media = new FakeMediaServices(medialive, mediapackage, report, stage.mediaPackage.channelGroup);
   const switcherFlows = new FakeSwitcherFlows((entry) => publish(entry));
   const secretsClient = new SecretsManagerClient({ region });
-  // The adapters are made once (the fakes behind them are the platform's), and each function's domain has those of its
-  // FunctionAdapters entry only, as its entry file wires it in AWS: a handler that reaches another fails by name.
+  // The adapters are made once, over the repositories of the first function's domain (in AWS each function reads through
+  // its own), and each function's domain has those of its FunctionAdapters entry only, as its entry file wires it in
+  // AWS: a handler that reaches another fails by name.
   let made: RuntimeAdapters | undefined;
   const adapters = (repositories: SharedRepositories): RuntimeAdapters => (made ??= allAdapters(repositories));
   const allAdapters = (repositories: SharedRepositories): RuntimeAdapters => ({

@@ -6,14 +6,21 @@ import { readAwsConfig } from "./config.ts";
 import { domain, type DomainOptions, type RuntimeAdapters } from "./domain.ts";
 import { type FunctionName, functionPorts, type Port, type PortsOf } from "./function-adapters.ts";
 
-/** The adapters a function's entry file hands over: exactly those of its FunctionAdapters entry (function-adapters.ts). */
+/** The adapters a function's entry file hands over: those of its FunctionAdapters entry (function-adapters.ts). */
 export type FunctionWiring<N extends FunctionName> = { [P in PortsOf<N>]: AdapterFactory<P> };
+/** No other: a factory the entry is not granted is refused too (TypeScript checks no excess property against `{}`). */
+type OnlyGranted<N extends FunctionName, W> = W & Record<Exclude<keyof W, PortsOf<N>>, never>;
+
+/** Port (function-adapters.ts) and RuntimeAdapters name the same ports. */
+type SamePorts = [Port] extends [Exclude<keyof RuntimeAdapters, "publisher">] ? ([Exclude<keyof RuntimeAdapters, "publisher">] extends [Port] ? true : never) : never;
+const samePorts: SamePorts = true;
+void samePorts;
 
 /**
  * The domain wired to AWS adapters, once per Lambda container. A function wires the adapters it is granted and no
  * others: each adapter's module brings its AWS clients into the bundle, and a port left out fails by name if reached.
  */
-export function awsRuntime<N extends FunctionName>(name: N, wiring: FunctionWiring<N>, options: Pick<DomainOptions, "broadcastSecret"> = {}) {
+export function awsRuntime<N extends FunctionName, W extends FunctionWiring<N>>(name: N, wiring: OnlyGranted<N, W>, options: Pick<DomainOptions, "broadcastSecret"> = {}) {
   const config = readAwsConfig();
   const region = config.AWS_REGION;
   const dynamo = dynamoClient({ region });

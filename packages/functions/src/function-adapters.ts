@@ -30,6 +30,7 @@ export type FunctionName = "api" | RuleName | "stopIdleChannels" | "resumePendin
 export const FunctionAdapters = {
   api: ["liveEngine", "vodAssembly", "recordingStore", "playbackSigning", "mediaStore", "switcherEngine", "switchSchedule", "switcherFiles"],
   provisionAccount: ["accountProvisioning"],
+  // Deleting an account deletes its channels' MediaLive and MediaPackage resources and its switchers' flows and lineups too.
   deprovisionAccount: ["accountDeprovisioning", "liveEngine", "switcherEngine", "switchSchedule"],
   channelStateChanged: ["liveEngine"],
   channelAlert: [],
@@ -40,17 +41,21 @@ export const FunctionAdapters = {
   recordingGapDetected: [],
   switcherSourceHealth: ["switcherEngine"],
   switcherApply: ["switcherEngine"],
+  // Both only ask for an apply (SwitcherApplyRequested): the table and the bus.
   switcherStackDeployed: [],
   switcherFlowStandby: [],
+  // Records a stop and publishes its step: channelStep drives the engine.
   stopIdleChannels: [],
+  // Republishes the step events of work still pending: the table and the bus only.
   resumePendingWork: [],
   scheduledSwitch: ["switcherEngine"],
 } as const satisfies Record<FunctionName, readonly Adapter[]>;
 
-/** The domain's ports that stand on AWS services other than the table and the bus (domain.ts RuntimeAdapters). */
+/** The domain's ports that stand on AWS services other than the table and the bus (domain.ts RuntimeAdapters; aws-runtime.ts checks that they are the same). */
 export type Port = "infrastructure" | "signer" | "engine" | "assembler" | "store" | "uploads" | "switcherEngine" | "scheduler";
 
-export const PORTS = ["infrastructure", "signer", "engine", "assembler", "store", "uploads", "switcherEngine", "scheduler"] as const satisfies readonly Port[];
+const EVERY_PORT = { infrastructure: true, signer: true, engine: true, assembler: true, store: true, uploads: true, switcherEngine: true, scheduler: true } satisfies Record<Port, true>;
+export const PORTS = Object.keys(EVERY_PORT) as Port[];
 
 /** The ports through which each adapter's code is reached. */
 export const ADAPTER_PORTS = {

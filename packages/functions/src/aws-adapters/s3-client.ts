@@ -1,6 +1,10 @@
 import { S3Client } from "@aws-sdk/client-s3";
 
-let client: S3Client | undefined;
+const clients = new Map<string, S3Client>();
 
-/** One S3 client per container, whichever adapters use the buckets. */
-export const s3Client = (region: string) => (client ??= new S3Client({ region }));
+/** One S3 client per container and region, whichever adapters use the buckets. */
+export function s3Client(region: string): S3Client {
+  const client = clients.get(region) ?? new S3Client({ region });
+  clients.set(region, client);
+  return client;
+}

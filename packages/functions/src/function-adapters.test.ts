@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { liveEngine } from "./aws-adapters/engine.ts";
+import { objectStore } from "./aws-adapters/store.ts";
+import { awsRuntime } from "./aws-runtime.ts";
+import { FunctionAdapters, type FunctionName, functionPorts, notWired, PORTS, PortNotWired, portsOf } from "./function-adapters.ts";
+
+/** Never called: tsc (`npm test` runs it first) holds each entry file's wiring to its FunctionAdapters entry. */
+export function wiringIsTyped() {
+  // @ts-expect-error channelAlert drives no adapter: the engine would put MediaLive's client in its bundle
+  awsRuntime("channelAlert", { engine: liveEngine });
+  // @ts-expect-error channelStep drives the live engine and must wire it
+  awsRuntime("channelStep", {});
+  // @ts-expect-error recordingJobChanged is granted the store, not the engine
+  awsRuntime("recordingJobChanged", { store: objectStore, engine: liveEngine });
+  awsRuntime("recordingJobChanged", { store: objectStore });
+}
+
+describe("each function's ports", () => {
+  it("are those of its adapters, and only those are made", () => {
+    const made: string[] = [];
+    const ports = functionPorts<Record<(typeof PORTS)[number], object>>("recordingJobChanged", (port) => {
+      made.push(port);
+      return { made: port };
+    });
+    expect(made).toEqual(["store"]);
+    expect(Object.keys(ports).sort()).toEqual([...PORTS].sort());
+    expect(ports.store).toEqual({ made: "store" });
+    expect(portsOf("api")).toEqual(new Set(["engine", "assembler", "store", "signer", "uploads", "switcherEngine", "scheduler"]));
+    for (const name of Object.keys(FunctionAdapters) as FunctionName[]) expect([...portsOf(name)].every((port) => PORTS.includes(port))).toBe(true);
+  });
+
+  it("a port left out fails a call by name, and is no thenable, so it can be held, awaited, logged", async () => {
+    const engine = notWired<{ startChannel(id: string): Promise<void> }>("channelAlert", "engine");
+    expect(() => engine.startChannel("1000001")).toThrow(PortNotWired);
+    expect(() => engine.startChannel("1000001")).toThrow("the channelAlert function called engine.startChannel, which it does not wire");
+    expect(await Promise.resolve(engine)).toBe(engine);
+    expect(JSON.stringify({ engine })).toBe('{"engine":{}}');
+  });
+});
