@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
+import { closeLevelIteratorsOnReturn } from "./level-iterators.ts";
 
 export interface RunningDynalite {
   endpoint: string;
@@ -12,6 +13,7 @@ export interface RunningDynalite {
 
 /** dynalite over HTTP on 127.0.0.1; in memory unless a directory is given. */
 export async function startDynalite({ port = 0, path }: { port?: number; path?: string } = {}): Promise<RunningDynalite> {
+  closeLevelIteratorsOnReturn();
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const listen = (on: number) =>
     new Promise<void>((resolve, reject) => {
