@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -5,6 +6,8 @@ import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
+import { trackChild } from "./child-processes.ts";
+import { TSX_EXEC_ARGV } from "./tsx-loader.ts";
 
 export const WEB_ROOT = fileURLToPath(new URL("../../web/", import.meta.url));
 export const WEB_DIST = join(WEB_ROOT, "dist");
@@ -12,6 +15,13 @@ export const WEB_DIST = join(WEB_ROOT, "dist");
 const FINGERPRINT_FILE = ".inputs";
 const LOCK_DIR = join(WEB_ROOT, ".dist-lock");
 const LOCK_STALE_MS = 120_000;
+const BUILD_ENTRY = join(import.meta.dirname, "web-build.ts");
+/** What a failed build's error keeps of its output. */
+const BUILD_OUTPUT_TAIL = 4_000;
+
+export class WebBuildFailed extends Error {
+  override name = "WebBuildFailed";
+}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -61,17 +71,36 @@ async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Vite's build of the pages into `outDir`, in a child process (web-build.ts says why); its output is passed on. */
+export function buildPages(outDir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const options = { root: WEB_ROOT, configFile: join(WEB_ROOT, "vite.config.ts"), outDir };
+    const child = spawn(process.execPath, [...TSX_EXEC_ARGV, BUILD_ENTRY, JSON.stringify(options)], { stdio: ["ignore", "pipe", "pipe"] });
+    trackChild(child);
+    let output = "";
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString("utf8")).slice(-BUILD_OUTPUT_TAIL);
+    };
+    child.stdout.on("data", (chunk: Buffer) => {
+      keep(chunk);
+      process.stdout.write(chunk);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      keep(chunk);
+      process.stderr.write(chunk);
+    });
+    child.once("error", reject);
+    child.once("close", (code, signal) =>
+      code === 0 ? resolve() : reject(new WebBuildFailed(`building the pages failed (${signal ?? `exit code ${code}`}): ${output.trim() || "no output"}`)),
+    );
+  });
+}
+
 async function build(fingerprint: string): Promise<void> {
-  const { build: viteBuild } = await import("vite");
   const staging = join(WEB_ROOT, `.dist-${randomUUID()}`);
   const previous = join(WEB_ROOT, `.dist-${randomUUID()}`);
   try {
-    await viteBuild({
-      root: WEB_ROOT,
-      configFile: join(WEB_ROOT, "vite.config.ts"),
-      logLevel: "warn",
-      build: { outDir: staging, emptyOutDir: true },
-    });
+    await buildPages(staging);
     await writeFile(join(staging, FINGERPRINT_FILE), fingerprint);
     await rename(WEB_DIST, previous).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== "ENOENT") throw error;

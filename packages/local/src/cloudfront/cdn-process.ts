@@ -1,14 +1,11 @@
 import { type ChildProcess, fork } from "node:child_process";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { trackChild } from "../child-processes.ts";
 import { logger } from "../logger.ts";
+import { TSX_EXEC_ARGV } from "../tsx-loader.ts";
 import type { CdnProcessMessage, CdnProcessOptions } from "./process.ts";
 
 const ENTRY = join(import.meta.dirname, "process.ts");
-/** The process runs our TypeScript as the runtime does: through tsx's loader. */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const RESTART_AFTER_MS = 500;
 const MAX_RESTART_DELAY_MS = 10_000;
 const STABLE_AFTER_MS = 30_000;
@@ -32,7 +29,7 @@ class CdnStartFailed extends Error {
 }
 
 function spawnCdn(options: CdnProcessOptions): { child: ChildProcess; listening: Promise<number> } {
-  const child = fork(ENTRY, [JSON.stringify(options)], { execArgv: ["--import", TSX_LOADER], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(ENTRY, [JSON.stringify(options)], { execArgv: [...TSX_EXEC_ARGV], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   trackChild(child);
   const listening = new Promise<number>((resolve, reject) => {
     child.once("message", (message: CdnProcessMessage) => {
