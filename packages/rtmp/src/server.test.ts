@@ -111,6 +111,9 @@ describe("the RTMP ingest with ffmpeg publishing", () => {
     expect(stats.audioFrames).toBeGreaterThanOrEqual(230);
     expect(stats.bytes).toBeGreaterThan(flv.length * 0.95);
     expect(stats.lastMediaAt).toBeGreaterThan(Date.now() - 10_000);
+    // The publisher's clock: the latest of its stamps, near the end of its 5 s.
+    expect(stats.mediaTime).toBeGreaterThan(4_500);
+    expect(stats.mediaTime).toBeLessThan(5_500);
   }, 20_000);
 
   it("turns a refused publish away with NetStream.Publish.BadName: ffmpeg fails at once, no session", async () => {
@@ -262,7 +265,8 @@ describe("the RTMP ingest at the message level", () => {
       { type: 9, timestamp: 0x01000021, data: Buffer.alloc(300, 0x17) },
     ]);
     expect(flv.readUInt32BE(flv.length - 4)).toBe(11 + 300);
-    expect(session.stats()).toMatchObject({ videoFrames: 1, audioFrames: 1 });
+    // The clock is the latest audio or video stamp (script data carries none of the media's time).
+    expect(session.stats()).toMatchObject({ videoFrames: 1, audioFrames: 1, mediaTime: 0x01000021 });
     expect(session.closeReason()).toBe("unpublished");
   });
 

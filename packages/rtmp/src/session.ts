@@ -15,6 +15,7 @@ export class FlvPublishSession implements PublishSession {
   private reason: string | undefined;
   private bytes = 0;
   private lastMediaAt: number | undefined;
+  private mediaTime: number | undefined;
   private videoFrames = 0;
   private audioFrames = 0;
 
@@ -42,7 +43,7 @@ export class FlvPublishSession implements PublishSession {
   }
 
   stats() {
-    return { bytes: this.bytes, lastMediaAt: this.lastMediaAt, videoFrames: this.videoFrames, audioFrames: this.audioFrames };
+    return { bytes: this.bytes, lastMediaAt: this.lastMediaAt, mediaTime: this.mediaTime, videoFrames: this.videoFrames, audioFrames: this.audioFrames };
   }
 
   media(type: FlvTagType, timestamp: number, data: Buffer): void {
@@ -51,6 +52,8 @@ export class FlvPublishSession implements PublishSession {
     this.lastMediaAt = Date.now();
     if (type === FLV_TAG.video) this.videoFrames += 1;
     else if (type === FLV_TAG.audio) this.audioFrames += 1;
+    // Audio and video interleave with their own small leads: the clock is the latest of them.
+    if (type !== FLV_TAG.scriptData) this.mediaTime = Math.max(this.mediaTime ?? timestamp, timestamp);
     this.flv.push(flvTag(type, timestamp, data));
     if (this.flv.readableLength > MAX_BUFFERED_FLV_BYTES) {
       this.close(`the flv consumer is too slow: more than ${MAX_BUFFERED_FLV_BYTES} bytes buffered`, { discard: true });

@@ -13,7 +13,7 @@ import { type SegmentWatcher, watchSegments } from "./segment-watcher.ts";
 import { startTranscoder, type Transcoder, type TranscoderExit } from "./transcoder.ts";
 import { logger } from "../logger.ts";
 import type { engineEvents } from "./events.ts";
-import { type Feed, type FeedRun, openRtmpFeed, openRtpFeed, openSrtFeed } from "./feeds.ts";
+import { type Feed, type FeedRun, type MediaClock, openRtmpFeed, openRtpFeed, openSrtFeed } from "./feeds.ts";
 import { accountSecret, resolveSecret } from "../secrets/secrets.ts";
 import { freeBytes, isNoSpaceLeft, saysNoSpaceLeft, spaceToResume } from "./disk-space.ts";
 
@@ -100,8 +100,9 @@ export class ChannelRun {
   /** The endpoint the transcoder reads, and the one the switches asked for so far lead to (the same once they ran). */
   private active: Feed | undefined;
   private target: Feed | undefined;
-  /** When each endpoint last delivered, for the gaps. */
+  /** When each endpoint last delivered, for the gaps, and its publisher's clock then (where it has one). */
   private readonly lastMediaOf = new Map<Feed, number>();
+  private readonly lastClockOf = new Map<Feed, MediaClock>();
   private watcher: SegmentWatcher | undefined;
   private packager: EncryptingPackager | undefined;
   private dashManifest: ReturnType<typeof publishDashManifest> | undefined;
@@ -222,7 +223,7 @@ export class ChannelRun {
       target: () => this.target,
       fresh: (feed) => this.fresh(feed),
       switchTo: (feed, restart) => void this.switchTo(feed, restart),
-      mediaArrived: (feed) => this.mediaArrived(feed),
+      mediaArrived: (feed, clock) => this.mediaArrived(feed, clock),
       lastMediaOf: (feed) => this.lastMediaOf.get(feed),
       gap: (reason, to, lostMs) => this.gap(reason, to, lostMs),
       others: (feed) => this.feeds.filter((other) => other !== feed),
@@ -246,12 +247,30 @@ export class ChannelRun {
     });
   }
 
-  /** Media from an endpoint: after a silence of every endpoint, the silence is a gap of the recording. */
-  private mediaArrived(feed: Feed): void {
+  /** Media from an endpoint: after a silence of every endpoint, the media the silence cost is a gap of the recording. */
+  private mediaArrived(feed: Feed, clock?: MediaClock): void {
     const now = Date.now();
-    if (this.lastMediaAt !== undefined && now - this.lastMediaAt > NO_INPUT_GAP_MS) this.gap("no-input", now, now - this.lastMediaAt);
+    if (this.lastMediaAt !== undefined && now - this.lastMediaAt > NO_INPUT_GAP_MS) {
+      const lostMs = this.missedMs(feed, clock, now - this.lastMediaAt);
+      if (lostMs > NO_INPUT_GAP_MS) this.gap("no-input", now, lostMs);
+    }
     this.lastMediaAt = now;
     this.lastMediaOf.set(feed, now);
+    if (clock) this.lastClockOf.set(feed, clock);
+    else this.lastClockOf.delete(feed);
+  }
+
+  /**
+   * The media a silence of `silentMs` (on our clock) cost: all of it, unless the publisher's own clock, in the same
+   * publish, moved on by less. Then the silence was ours (a runtime too busy to read for a while, or frozen), and
+   * what the publisher sent meanwhile waited in its connection and arrived whole, late: nothing is missing.
+   */
+  private missedMs(feed: Feed, clock: MediaClock | undefined, silentMs: number): number {
+    const before = this.lastClockOf.get(feed);
+    if (!clock || !before || before.source !== clock.source) return silentMs;
+    const advancedMs = clock.ms - before.ms;
+    // Stamps that went back were restarted by the publisher: its clock says nothing about the silence.
+    return advancedMs < 0 ? silentMs : Math.min(silentMs, advancedMs);
   }
 
   private fresh(feed: Feed): boolean {

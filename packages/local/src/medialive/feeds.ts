@@ -28,6 +28,15 @@ export interface Attached {
   fedMs: () => number;
 }
 
+/**
+ * The publisher's own clock at a moment of its media, where the protocol carries one (RTMP's timestamps): `source`
+ * names the publish it counts in (a new publish starts a new count).
+ */
+export interface MediaClock {
+  source: string;
+  ms: number;
+}
+
 /** What an endpoint needs of the run it feeds. */
 export interface FeedRun {
   engineChannelId: string;
@@ -39,7 +48,7 @@ export interface FeedRun {
   target(): Feed | undefined;
   fresh(feed: Feed): boolean;
   switchTo(feed: Feed | undefined, restart: boolean): void;
-  mediaArrived(feed: Feed): void;
+  mediaArrived(feed: Feed, clock?: MediaClock): void;
   lastMediaOf(feed: Feed): number | undefined;
   gap(reason: z.infer<typeof RecordingGapReason>, to: number, lostMs: number): void;
   others(feed: Feed): Feed[];
@@ -96,7 +105,10 @@ export async function openRtmpFeed(run: FeedRun, index: number, port: number): P
         tap: new FlvTap(publish.flv, (lostMs) => run.gap("transcoder-behind", run.lastMediaOf(feed) ?? Date.now(), lostMs)),
       };
       session = current;
-      publish.flv.on("data", () => run.mediaArrived(feed));
+      publish.flv.on("data", () => {
+        const { mediaTime } = publish.stats();
+        run.mediaArrived(feed, mediaTime === undefined ? undefined : { source: publish.id, ms: mediaTime });
+      });
       logger.info("publisher connected", { engineChannelId: run.engineChannelId, endpoint: index, remoteAddress: publish.remoteAddress });
       void publish.closed.then(() => {
         logger.info("publisher gone", { engineChannelId: run.engineChannelId, endpoint: index });

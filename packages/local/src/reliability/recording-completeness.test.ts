@@ -149,6 +149,19 @@ describe.each([
     expectWholeShow(show);
   }, 600_000);
 
+  // The runtime runs in this process: a busy loop here freezes it as a long garbage collection, a heap snapshot or a
+  // starved core would. The publisher's TCP keeps what it sends meanwhile, so nothing of the show is lost.
+  it.runIf(!busy)("RTMP_PUSH while the runtime freezes for 2.5 s: the MP4 holds every frame and lists no gap (the publisher's clock went on by 33 ms, not 2.5 s)", async () => {
+    const show = await recordedPush(session, "RTMP_PUSH", async () => {
+      await sleep(10_000);
+      const until = Date.now() + 2_500;
+      while (Date.now() < until) {
+        // frozen
+      }
+    });
+    expectWholeShow(show);
+  }, 600_000);
+
   it("RTMP_PUSH with a reconnect: both pushes whole in one MP4, the pause between them its only gap, measured", async () => {
     const show = await recordedPush(session, "RTMP_PUSH", undefined, [{ seconds: 12, pauseAfterMs: 3_000 }, { seconds: 12 }]);
 
