@@ -1,9 +1,11 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { PassThrough } from "node:stream";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runningChildren } from "../child-processes.ts";
@@ -82,6 +84,23 @@ describe("transcoder: 8 s of a 1080p30 camera pushed as FLV", () => {
     const audioKbps = await audioBitrateKbps(segment);
     expect(audioKbps).toBeGreaterThan(rendition.audioBitrateKbps * 0.85);
     expect(audioKbps).toBeLessThan(rendition.audioBitrateKbps * 1.15);
+  });
+
+  it("encodes each sound bitrate once: renditions of the same bitrate carry the very same AAC", async () => {
+    const soundOf = async (rendition: string) => {
+      const segment = join(liveDir, rendition, "seg_00002.ts");
+      const { stdout } = await promisify(execFile)("ffmpeg", ["-v", "error", "-i", segment, "-map", "0:a", "-c", "copy", "-f", "adts", "-"], {
+        encoding: "buffer",
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      expect(stdout.length, `${rendition}'s sound`).toBeGreaterThan(10_000);
+      return createHash("sha256").update(stdout).digest("hex");
+    };
+    const [fullHd, hd, sd, low] = await Promise.all(DEFAULT_LADDER.renditions.map(({ name }) => soundOf(name)));
+
+    expect(hd).toBe(fullHd);
+    expect(low).toBe(sd);
+    expect(sd).not.toBe(fullHd);
   });
 
   it("opens every segment of every rendition with a keyframe, every 2 seconds", async () => {
