@@ -35,7 +35,11 @@ export interface ApiKindFigures {
   non2xx: number;
   /** Connection errors and timeouts. */
   errors: number;
+  /** p99 of the requests due in each window of `seconds` of the measured time, in order: where in the run the tail is. */
+  p99ByWindow: { seconds: number; p99: number[] };
 }
+
+const WINDOW_SECONDS = 5;
 
 const options = Options.parse(JSON.parse(process.argv[2] ?? "{}"));
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -78,6 +82,7 @@ const kinds = options.kinds.filter((kind) => kind.rate > 0);
 const rate = kinds.reduce((sum, kind) => sum + kind.rate, 0);
 const order = cycle(kinds);
 const latencies = kinds.map((): number[] => []);
+const byWindow = kinds.map((): number[][] => []);
 const outcomes = kinds.map(() => ({ non2xx: 0, errors: 0 }));
 const sentOfKind = kinds.map(() => 0);
 const pending: Promise<void>[] = [];
@@ -96,7 +101,9 @@ for (let sent = 0; rate > 0; sent++) {
   pending.push(
     request(nth(kinds[index]!.callers, sentOfKind[index]!++)).then((status) => {
       if (due < measuredFrom) return;
-      latencies[index]!.push(performance.now() - due);
+      const latency = performance.now() - due;
+      latencies[index]!.push(latency);
+      ((byWindow[index]![Math.floor((due - measuredFrom) / (WINDOW_SECONDS * 1000))] ??= [])).push(latency);
       if (status === 0) outcomes[index]!.errors++;
       else if (status < 200 || status > 299) outcomes[index]!.non2xx++;
     }),
@@ -119,6 +126,7 @@ const figures: ApiKindFigures[] = kinds.map((kind, index) => {
     p99: percentile(sorted, 0.99),
     max: sorted.at(-1) ?? Number.NaN,
     ...outcomes[index]!,
+    p99ByWindow: { seconds: WINDOW_SECONDS, p99: Array.from(byWindow[index]!, (window) => percentile((window ?? []).sort((a, b) => a - b), 0.99)) },
   };
 });
 const { user, system } = process.cpuUsage();

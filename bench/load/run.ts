@@ -214,7 +214,8 @@ try {
   for (const kind of api)
     console.log(
       `  ${kind.name.padEnd(22)} ${kind.perSecond.toFixed(1)}/s of ${kind.rate}/s: p50 ${ms(kind.p50)} ms, p90 ${ms(kind.p90)} ms, p99 ${ms(kind.p99)} ms, ` +
-        `max ${ms(kind.max)} ms; ${kind.requests} requests, ${kind.errors} errors, ${kind.non2xx} non-2xx`,
+        `max ${ms(kind.max)} ms; ${kind.requests} requests, ${kind.errors} errors, ${kind.non2xx} non-2xx; ` +
+        `p99 of each ${kind.p99ByWindow.seconds} s: ${kind.p99ByWindow.p99.map((p99) => ms(p99)).join(" ")} ms`,
     );
   console.log(
     `  viewers per rendition ${JSON.stringify(viewers.perRendition)}; segment GET p50 ${whole(viewers.segmentMs.p50)} ms, p99 ${whole(viewers.segmentMs.p99)} ms, ` +

@@ -63,6 +63,38 @@ describe("RecentReads", () => {
     expect(await reads.read("key", source.load)).toBe("fresh");
   });
 
+  it("spreads the background reads of answers read together between ttlMs / 2 and 0.9 ttlMs, when told, instead of all at ttlMs / 2", async () => {
+    const keys = Array.from({ length: 1_000 }, (_, index) => `acc-${index % 50}/rec-${index}`);
+    /** How many background reads each step of 1 % of ttlMs starts, when every key is asked for at every step. */
+    const refreshesPerStep = async (spreadRefreshes: boolean) => {
+      const clock = { ms: 0 };
+      const reads = new RecentReads<string>({ ttlMs: 10_000, now: () => clock.ms, spreadRefreshes });
+      let loads = 0;
+      const load = async () => {
+        loads++;
+        return "recording";
+      };
+      await Promise.all(keys.map((key) => reads.read(key, load)));
+      const perStep: number[] = [];
+      for (let step = 1; step < 100; step++) {
+        clock.ms = step * 100;
+        const before = loads;
+        await Promise.all(keys.map((key) => reads.read(key, load)));
+        perStep.push(loads - before);
+      }
+      return perStep;
+    };
+
+    const together = await refreshesPerStep(false);
+    expect(together[49]).toBe(1_000); // at 50 %, every key at once
+    const spread = await refreshesPerStep(true);
+    expect(spread.slice(0, 49).every((count) => count === 0)).toBe(true);
+    expect(spread.slice(90).every((count) => count === 0)).toBe(true);
+    expect(spread.reduce((sum, count) => sum + count, 0)).toBe(1_000);
+    // 1,000 reads over 40 steps: about 25 a step, none near the burst of before.
+    expect(Math.max(...spread)).toBeLessThan(60);
+  });
+
   it("does not keep what a read under way found when a write forgot that key meanwhile", async () => {
     const reads = new RecentReads<string>({ ttlMs: 1_000, now: () => 0 });
     const source = controlledLoad<string>();

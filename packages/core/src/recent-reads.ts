@@ -3,6 +3,19 @@ export interface RecentReadsOptions {
   ttlMs: number;
   maxEntries?: number;
   now?: () => number;
+  /**
+   * Reads again in the background from a point between half and nine tenths of ttlMs that depends on the key, rather
+   * than from half for every key: many answers read together (a cache filled by a burst of requests) are then not all
+   * read again together, in a second burst, ttlMs / 2 later.
+   */
+  spreadRefreshes?: boolean;
+}
+
+/** Where between ttlMs / 2 and 0.9 ttlMs a key's answer is read again when refreshes are spread: FNV-1a of the key. */
+function refreshFraction(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
+  return 0.5 + 0.4 * ((hash >>> 0) / 0x1_0000_0000);
 }
 
 interface Entry<T> {
@@ -15,7 +28,7 @@ interface Entry<T> {
 /**
  * Answers read a moment ago, given again instead of reading again: for the lookups that every request of a busy API
  * repeats (whose key, which account, which channel). An answer is given for at most `ttlMs` after it was read; from
- * half of that on it is read again in the background, so a steady stream of requests never waits for the database,
+ * half of that on (or later: `spreadRefreshes`) it is read again in the background, so a steady stream of requests never waits for the database,
  * and requests that find nothing kept share one read. Callers get their own copy.
  *
  * `forget` drops entries at once, and a read under way when something was forgotten keeps its answer to itself, so
@@ -68,7 +81,8 @@ export class RecentReads<T> {
         this.entries.delete(key);
         if (value === undefined || !keep(value) || startedAt + this.options.ttlMs <= this.now()) return value;
         if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-        this.entries.set(key, { value: structuredClone(value), refreshAt: startedAt + this.options.ttlMs / 2, until: startedAt + this.options.ttlMs });
+        const refreshAfter = this.options.ttlMs * (this.options.spreadRefreshes ? refreshFraction(key) : 0.5);
+        this.entries.set(key, { value: structuredClone(value), refreshAt: startedAt + refreshAfter, until: startedAt + this.options.ttlMs });
         return value;
       },
       (error: unknown) => {

@@ -96,7 +96,9 @@ export function Recordings(deps: RecordingsDeps) {
   const playbackAnswers = new RecentReads<{ recordingId: string; url: string; expiresAt: string }>({ ttlMs: PLAYBACK_ANSWER_TTL_MS, now: () => clock().getTime() });
   // READY is where a recording stays until it is removed: its MP4 key is read once a minute, not at every playback
   // request (viewers of a library ask for many recordings, each now and then, which the 1 s answers above do not cover).
-  const readyRecordings = new RecentReads<Recording>({ ttlMs: READY_RECORDING_TTL_MS, now: () => clock().getTime() });
+  // A library's first requests fill it with many recordings at once: their background reads are spread over the
+  // minute rather than all due together half a minute later.
+  const readyRecordings = new RecentReads<Recording>({ ttlMs: READY_RECORDING_TTL_MS, now: () => clock().getTime(), spreadRefreshes: true });
 
   /** The recording of a session, as the first event that names the session finds it. */
   function newRecording({ accountId, channelId, sessionId, createdAt }: Pick<Recording, "accountId" | "channelId" | "sessionId" | "createdAt">): Recording {
