@@ -4,18 +4,19 @@ export interface RecentReadsOptions {
   maxEntries?: number;
   now?: () => number;
   /**
-   * Reads again in the background from a point between half and nine tenths of ttlMs that depends on the key, rather
+   * Reads again in the background from a point between a quarter and half of ttlMs that depends on the key, rather
    * than from half for every key: many answers read together (a cache filled by a burst of requests) are then not all
-   * read again together, in a second burst, ttlMs / 2 later.
+   * read again together, in a second burst, ttlMs / 2 later. (Earlier, not later: an answer asked for now and then
+   * keeps its chance of being read again before it expires.)
    */
   spreadRefreshes?: boolean;
 }
 
-/** Where between ttlMs / 2 and 0.9 ttlMs a key's answer is read again when refreshes are spread: FNV-1a of the key. */
+/** Where between ttlMs / 4 and ttlMs / 2 a key's answer is read again when refreshes are spread: FNV-1a of the key. */
 function refreshFraction(key: string): number {
   let hash = 0x811c9dc5;
   for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
-  return 0.5 + 0.4 * ((hash >>> 0) / 0x1_0000_0000);
+  return 0.25 + 0.25 * ((hash >>> 0) / 0x1_0000_0000);
 }
 
 interface Entry<T> {
@@ -28,7 +29,8 @@ interface Entry<T> {
 /**
  * Answers read a moment ago, given again instead of reading again: for the lookups that every request of a busy API
  * repeats (whose key, which account, which channel). An answer is given for at most `ttlMs` after it was read; from
- * half of that on (or later: `spreadRefreshes`) it is read again in the background, so a steady stream of requests never waits for the database,
+ * half of that on (or sooner: `spreadRefreshes`) it is read again in the background, so a steady stream of requests
+ * never waits for the database,
  * and requests that find nothing kept share one read. Callers get their own copy.
  *
  * `forget` drops entries at once, and a read under way when something was forgotten keeps its answer to itself, so

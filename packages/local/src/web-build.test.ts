@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildPages } from "./web.ts";
+import { buildPages, WebBuildFailed } from "./web.ts";
 
 /** Native libraries mapped into this process whose names contain `part`. */
 async function mapped(part: string): Promise<string[]> {
@@ -20,10 +20,19 @@ describe("building the pages", () => {
     const outDir = await mkdtemp(join(tmpdir(), "visionstream-pages-"));
     dirs.push(outDir);
     expect(await mapped("rolldown")).toEqual([]);
+    expect(await mapped("lightningcss")).toEqual([]);
     await buildPages(outDir);
     expect((await readdir(outDir)).filter((name) => name.endsWith(".html")).sort()).toEqual(["broadcast.html", "player.html", "switcher.html"]);
     expect((await readdir(join(outDir, "assets"))).some((name) => name.endsWith(".js"))).toBe(true);
-    // The runtime runs for hours: the ~300 MB the bundler's allocator keeps would stay with it.
+    // The runtime runs for hours: what the bundler's and the CSS minifier's allocators keep would stay with it.
     expect(await mapped("rolldown")).toEqual([]);
+    expect(await mapped("lightningcss")).toEqual([]);
+  });
+
+  it("fails with the build's own words when it cannot write its output", { timeout: 180_000 }, async () => {
+    const failed = await buildPages("/dev/null/pages").catch((error: unknown) => error);
+
+    expect(failed).toBeInstanceOf(WebBuildFailed);
+    expect((failed as Error).message).toMatch(/^building the pages failed \(exit code 1\): .*(ENOTDIR|not a directory)/is);
   });
 });

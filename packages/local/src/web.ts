@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,7 @@ export const WEB_DIST = join(WEB_ROOT, "dist");
 const FINGERPRINT_FILE = ".inputs";
 const LOCK_DIR = join(WEB_ROOT, ".dist-lock");
 const LOCK_STALE_MS = 120_000;
+const LOCK_TOUCH_MS = 10_000;
 const BUILD_ENTRY = join(import.meta.dirname, "web-build.ts");
 /** What a failed build's error keeps of its output. */
 const BUILD_OUTPUT_TAIL = 4_000;
@@ -51,7 +52,10 @@ async function builtFingerprint(): Promise<string | undefined> {
   return readFile(join(WEB_DIST, FINGERPRINT_FILE), "utf8").catch(() => undefined);
 }
 
-/** A lock directory shared by every process on the machine; one left by a dead or stuck process is taken over. */
+/**
+ * A lock directory shared by every process on the machine, touched while held; one left by a dead or stuck process
+ * (untouched for LOCK_STALE_MS) is taken over.
+ */
 async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
@@ -64,9 +68,12 @@ async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
       else await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+  // Held as long as the build runs, however slow the machine: the lock is only stale once nobody touches it.
+  const keepHeld = setInterval(() => void utimes(LOCK_DIR, new Date(), new Date()).catch(() => undefined), LOCK_TOUCH_MS);
   try {
     return await work();
   } finally {
+    clearInterval(keepHeld);
     await rm(LOCK_DIR, { recursive: true, force: true });
   }
 }

@@ -6,6 +6,15 @@ import type { PublishSession } from "./types.ts";
 /** A consumer further behind than this loses the publisher rather than the machine's memory. */
 export const MAX_BUFFERED_FLV_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The later of two 32-bit timestamps (modulo 2^32, as RTMP's wrap): audio and video interleave, each with its own
+ * small lead, so the publisher's clock is the later of its latest audio and its latest video.
+ */
+function latestOf(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return ((a - b) >>> 0) < 2 ** 31 ? a : b;
+}
+
 /** One publish: the media of one connection as an FLV byte stream. */
 export class FlvPublishSession implements PublishSession {
   readonly id = randomUUID();
@@ -15,7 +24,8 @@ export class FlvPublishSession implements PublishSession {
   private reason: string | undefined;
   private bytes = 0;
   private lastMediaAt: number | undefined;
-  private mediaTime: number | undefined;
+  /** The latest audio and the latest video timestamp. */
+  private readonly stamps: { audio?: number; video?: number } = {};
   private videoFrames = 0;
   private audioFrames = 0;
 
@@ -43,7 +53,7 @@ export class FlvPublishSession implements PublishSession {
   }
 
   stats() {
-    return { bytes: this.bytes, lastMediaAt: this.lastMediaAt, mediaTime: this.mediaTime, videoFrames: this.videoFrames, audioFrames: this.audioFrames };
+    return { bytes: this.bytes, lastMediaAt: this.lastMediaAt, mediaTime: latestOf(this.stamps.audio, this.stamps.video), videoFrames: this.videoFrames, audioFrames: this.audioFrames };
   }
 
   media(type: FlvTagType, timestamp: number, data: Buffer): void {
@@ -52,8 +62,8 @@ export class FlvPublishSession implements PublishSession {
     this.lastMediaAt = Date.now();
     if (type === FLV_TAG.video) this.videoFrames += 1;
     else if (type === FLV_TAG.audio) this.audioFrames += 1;
-    // Audio and video interleave with their own small leads: the clock is the latest of them.
-    if (type !== FLV_TAG.scriptData) this.mediaTime = Math.max(this.mediaTime ?? timestamp, timestamp);
+    if (type === FLV_TAG.video) this.stamps.video = timestamp;
+    else if (type === FLV_TAG.audio) this.stamps.audio = timestamp;
     this.flv.push(flvTag(type, timestamp, data));
     if (this.flv.readableLength > MAX_BUFFERED_FLV_BYTES) {
       this.close(`the flv consumer is too slow: more than ${MAX_BUFFERED_FLV_BYTES} bytes buffered`, { discard: true });

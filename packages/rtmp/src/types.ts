@@ -17,8 +17,8 @@ export interface PublishSession {
   /** FLV: the 9-byte header + PreviousTagSize0, then one tag per audio (8) / video (9) / script-data (18, onMetaData from @setDataFrame) message, timestamps as sent */
   flv: Readable;
   /**
-   * bytes of media received, Date.now() of the last media message, and the latest audio or video timestamp the
-   * publisher stamped (ms, its own clock: it moves with the media, whenever the media is read)
+   * bytes of media received, Date.now() of the last media message, and the publisher's clock: the later of its latest
+   * audio and its latest video timestamp (ms, 32 bits; it moves with the media, whenever the media is read)
    */
   stats(): { bytes: number; lastMediaAt: number | undefined; mediaTime: number | undefined; videoFrames: number; audioFrames: number };
   /** resolves when the publisher has gone (unpublish, deleteStream, socket closed or error, or close() called); flv ends then */

@@ -94,10 +94,11 @@ export function Recordings(deps: RecordingsDeps) {
   const source = ladder.renditions[0]!.name;
   const playbackTtlMs = deps.playbackTtlMs ?? 60 * 60_000;
   const playbackAnswers = new RecentReads<{ recordingId: string; url: string; expiresAt: string }>({ ttlMs: PLAYBACK_ANSWER_TTL_MS, now: () => clock().getTime() });
-  // READY is where a recording stays until it is removed: its MP4 key is read once a minute, not at every playback
-  // request (viewers of a library ask for many recordings, each now and then, which the 1 s answers above do not cover).
-  // A library's first requests fill it with many recordings at once: their background reads are spread over the
-  // minute rather than all due together half a minute later.
+  // READY is where a recording stays until it is removed: its MP4 key is read at most about twice a minute, not at
+  // every playback request (viewers of a library ask for many recordings, each now and then, which the 1 s answers
+  // above do not cover).
+  // A library's first requests fill it with many recordings at once: their background reads are spread over 15 s
+  // rather than all due together half a minute later.
   const readyRecordings = new RecentReads<Recording>({ ttlMs: READY_RECORDING_TTL_MS, now: () => clock().getTime(), spreadRefreshes: true });
 
   /** The recording of a session, as the first event that names the session finds it. */

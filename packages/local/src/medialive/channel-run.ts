@@ -13,7 +13,8 @@ import { type SegmentWatcher, watchSegments } from "./segment-watcher.ts";
 import { startTranscoder, type Transcoder, type TranscoderExit } from "./transcoder.ts";
 import { logger } from "../logger.ts";
 import type { engineEvents } from "./events.ts";
-import { type Feed, type FeedRun, type MediaClock, openRtmpFeed, openRtpFeed, openSrtFeed } from "./feeds.ts";
+import { type Feed, type FeedRun, openRtmpFeed, openRtpFeed, openSrtFeed } from "./feeds.ts";
+import { lostToSilence, type MediaClock } from "./media-clock.ts";
 import { accountSecret, resolveSecret } from "../secrets/secrets.ts";
 import { freeBytes, isNoSpaceLeft, saysNoSpaceLeft, spaceToResume } from "./disk-space.ts";
 
@@ -251,26 +252,13 @@ export class ChannelRun {
   private mediaArrived(feed: Feed, clock?: MediaClock): void {
     const now = Date.now();
     if (this.lastMediaAt !== undefined && now - this.lastMediaAt > NO_INPUT_GAP_MS) {
-      const lostMs = this.missedMs(feed, clock, now - this.lastMediaAt);
+      const lostMs = lostToSilence(this.lastClockOf.get(feed), clock, now - this.lastMediaAt);
       if (lostMs > NO_INPUT_GAP_MS) this.gap("no-input", now, lostMs);
     }
     this.lastMediaAt = now;
     this.lastMediaOf.set(feed, now);
     if (clock) this.lastClockOf.set(feed, clock);
     else this.lastClockOf.delete(feed);
-  }
-
-  /**
-   * The media a silence of `silentMs` (on our clock) cost: all of it, unless the publisher's own clock, in the same
-   * publish, moved on by less. Then the silence was ours (a runtime too busy to read for a while, or frozen), and
-   * what the publisher sent meanwhile waited in its connection and arrived whole, late: nothing is missing.
-   */
-  private missedMs(feed: Feed, clock: MediaClock | undefined, silentMs: number): number {
-    const before = this.lastClockOf.get(feed);
-    if (!clock || !before || before.source !== clock.source) return silentMs;
-    const advancedMs = clock.ms - before.ms;
-    // Stamps that went back were restarted by the publisher: its clock says nothing about the silence.
-    return advancedMs < 0 ? silentMs : Math.min(silentMs, advancedMs);
   }
 
   private fresh(feed: Feed): boolean {

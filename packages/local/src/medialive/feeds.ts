@@ -5,6 +5,7 @@ import { SRT_LATENCY_MS } from "@visionstream/core";
 import { logger } from "../logger.ts";
 import { type PublishSession, startRtmpIngest } from "@visionstream/rtmp";
 import { FlvTap } from "./flv-tap.ts";
+import type { MediaClock } from "./media-clock.ts";
 import { flvInput, type MediaInput } from "./ladder-args.ts";
 import { MediaQueue } from "./media-queue.ts";
 import { startRtpIngest } from "./rtp-ingest.ts";
@@ -26,15 +27,6 @@ export interface Feed {
 export interface Attached {
   stream: Readable;
   fedMs: () => number;
-}
-
-/**
- * The publisher's own clock at a moment of its media, where the protocol carries one (RTMP's timestamps): `source`
- * names the publish it counts in (a new publish starts a new count).
- */
-export interface MediaClock {
-  source: string;
-  ms: number;
 }
 
 /** What an endpoint needs of the run it feeds. */

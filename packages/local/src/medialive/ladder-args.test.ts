@@ -55,6 +55,21 @@ describe("ladderArguments", () => {
     expect(outputs[3]).toContain("hls_segment_filename=/data/live/ch1/240p/seg_%05d.ts]/data/live/ch1/240p/index.m3u8");
   });
 
+  it("encodes one sound for a ladder of one audio bitrate, and one per rendition when every bitrate differs", () => {
+    const withSound = (kbps: number[]) => ({ ...DEFAULT_LADDER, renditions: DEFAULT_LADDER.renditions.map((rendition, i) => ({ ...rendition, audioBitrateKbps: kbps[i]! })) });
+    const selected = (args: string[]) => args.at(-1)!.split("|").slice(0, 4).map((output) => /a\\\\\\:(\d)/.exec(output)![1]);
+
+    const one = ladderArguments({ ...options, ladder: withSound([128, 128, 128, 128]) });
+    expect(valueOf(one, "-filter_complex")).toContain("asplit=1[a0]");
+    expect(one.filter((arg) => arg.startsWith("-b:a:"))).toEqual(["-b:a:0"]);
+    expect(selected(one)).toEqual(["0", "0", "0", "0"]);
+
+    const four = ladderArguments({ ...options, ladder: withSound([192, 160, 128, 96]) });
+    expect(valueOf(four, "-filter_complex")).toContain("asplit=4[a0][a1][a2][a3]");
+    expect(four.join(" ")).toContain("-b:a:0 192k -b:a:1 160k -b:a:2 128k -b:a:3 96k");
+    expect(selected(four)).toEqual(["0", "1", "2", "3"]);
+  });
+
   it("opens a continuing run with a discontinuity", () => {
     for (const output of ladderArguments({ ...options, discontinuity: true, formats: "hls-ts" }).at(-1)!.split("|"))
       expect(output).toContain(":hls_flags=delete_segments+independent_segments+temp_file+program_date_time+discont_start:");

@@ -86,7 +86,7 @@ describe("transcoder: 8 s of a 1080p30 camera pushed as FLV", () => {
     expect(audioKbps).toBeLessThan(rendition.audioBitrateKbps * 1.15);
   });
 
-  it("encodes each sound bitrate once: renditions of the same bitrate carry the very same AAC", async () => {
+  it("gives renditions of the same sound bitrate the very same AAC, and the others their own", async () => {
     const soundOf = async (rendition: string) => {
       const segment = join(liveDir, rendition, "seg_00002.ts");
       const { stdout } = await promisify(execFile)("ffmpeg", ["-v", "error", "-i", segment, "-map", "0:a", "-c", "copy", "-f", "adts", "-"], {
