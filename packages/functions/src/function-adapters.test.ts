@@ -29,10 +29,12 @@ describe("each function's ports", () => {
     for (const name of Object.keys(FunctionAdapters) as FunctionName[]) expect([...portsOf(name)].every((port) => PORTS.includes(port))).toBe(true);
   });
 
-  it("a port left out fails a call by name, and is no thenable, so it can be held, awaited, logged", async () => {
-    const engine = notWired<{ startChannel(id: string): Promise<void> }>("channelAlert", "engine");
+  it("a port left out fails a call by name, and a look at an optional member, and is no thenable, so it can be held, awaited, logged", async () => {
+    const engine = notWired<{ startChannel(id: string): Promise<void>; thumbnail?: (id: string) => Promise<Buffer> }>("channelAlert", "engine");
     expect(() => engine.startChannel("1000001")).toThrow(PortNotWired);
-    expect(() => engine.startChannel("1000001")).toThrow("the channelAlert function called engine.startChannel, which it does not wire");
+    expect(() => engine.startChannel("1000001")).toThrow("the channelAlert function used engine.startChannel, which it does not wire");
+    // A stand-in function would answer "yes, it has thumbnails" here.
+    expect(() => (engine.thumbnail ? "thumbnails" : "none")).toThrow("the channelAlert function used engine.thumbnail, which it does not wire");
     expect(await Promise.resolve(engine)).toBe(engine);
     expect(JSON.stringify({ engine })).toBe('{"engine":{}}');
   });

@@ -82,22 +82,25 @@ export function portsOf(name: FunctionName): Set<Port> {
 export class PortNotWired extends Error {
   override name = "PortNotWired";
   constructor(functionName: FunctionName, port: Port, member: string) {
-    super(`the ${functionName} function called ${port}.${member}, which it does not wire: FunctionAdapters.${functionName} lacks its adapter (packages/functions/src/function-adapters.ts)`);
+    super(`the ${functionName} function used ${port}.${member}, which it does not wire: FunctionAdapters.${functionName} lacks its adapter (packages/functions/src/function-adapters.ts)`);
   }
 }
 
+/** Members that awaiting, JSON and inspection look up on any object: asking for them is not using the port. */
+const NOT_A_USE = new Set(["then", "toJSON", "constructor", "asymmetricMatch", "$$typeof", "nodeType"]);
+
 /**
- * What stands in a function's domain for a port it does not wire: the services are built whole, and a call through
- * this port (which AWS would refuse for want of grants) fails at once, naming the function and the port.
+ * What stands in a function's domain for a port it does not wire: the services are built whole, and a use of this
+ * port (a call, which AWS would refuse for want of grants, or a look at a member) fails at once, naming the function
+ * and the port.
  */
 export function notWired<T extends object>(functionName: FunctionName, port: Port): T {
   return new Proxy({} as T, {
     get(_target, member) {
-      // Not a thenable, and nothing to see for inspection: only a call by name is a use of the port.
-      if (typeof member !== "string" || member === "then" || member === "toJSON") return undefined;
-      return () => {
-        throw new PortNotWired(functionName, port, member);
-      };
+      // Not a thenable, and nothing to see for inspection or a test's matchers; any other member is a use of the port,
+      // a look at one too (`if (engine.thumbnail)`: a stand-in function there would answer yes, wrongly).
+      if (typeof member !== "string" || NOT_A_USE.has(member)) return undefined;
+      throw new PortNotWired(functionName, port, member);
     },
   });
 }
