@@ -69,6 +69,8 @@ export type RuntimeConfig = Pick<LocalConfig, "dataDir" | "apiPort" | "cdnPort" 
     idleStopAfterMs?: number;
     /** See RunOptions.drainTimeoutMs. */
     drainTimeoutMs?: number;
+    /** See RunOptions.maxQueuedBytes. */
+    maxQueuedBytes?: number;
   };
 
 export async function startLocalRuntime(config: RuntimeConfig) {
@@ -105,6 +107,7 @@ export async function startLocalRuntime(config: RuntimeConfig) {
       mediaNiceness: config.mediaNiceness ?? DEFAULT_MEDIA_NICENESS,
       cdnOrigin: () => cdnOrigin,
       ...(config.drainTimeoutMs !== undefined ? { drainTimeoutMs: config.drainTimeoutMs } : {}),
+      ...(config.maxQueuedBytes !== undefined ? { maxQueuedBytes: config.maxQueuedBytes } : {}),
     });
     stops.push(() => engine.close());
     const signer = new CloudFrontPlaybackSigner(async (accountId) => {

@@ -5,7 +5,7 @@ import type { RecordingGapReason } from "@visionstream/events";
 import { z } from "zod";
 import type { LocalLayout } from "../account-infrastructure.ts";
 import type { LocalBus } from "../eventbridge/bus.ts";
-import { CMAF_DIR, MSS_DIR, type X264Preset } from "./ladder-args.ts";
+import { CMAF_DIR, DEFAULT_X264_PRESET, fasterPreset, MSS_DIR, type X264Preset } from "./ladder-args.ts";
 import { publishDashManifest } from "../mediapackage/dash-manifest.ts";
 import { type EncryptingPackager, startEncryptingPackager } from "../mediapackage/packager.ts";
 import { keyServerSecret } from "../secrets/key-server-secret.ts";
@@ -57,6 +57,8 @@ export interface RunOptions {
   drainTimeoutMs?: number;
   /** The CDN's origin (http://host:port), where DASH players read the time; known once the CDN has started. */
   cdnOrigin?: () => string;
+  /** What an endpoint keeps waiting for a transcoder behind real time before it drops it (MediaQueue's bound unless told). */
+  maxQueuedBytes?: number;
 }
 
 /** See RunOptions.drainTimeoutMs. */
@@ -94,6 +96,8 @@ interface OutOfSpace {
 /** One run of a channel: its ingest endpoints, the transcoder of the active one, the segments it records. */
 export class ChannelRun {
   private readonly feeds: Feed[] = [];
+  /** The x264 preset of the next transcoder: one step faster after each that fell too far behind its input. */
+  private preset: X264Preset;
   private readonly closers: (() => Promise<void>)[] = [];
   private encoding: Encoding | undefined;
   /** The transcoder of the endpoint a switch left, finishing its input. */
@@ -135,6 +139,7 @@ export class ChannelRun {
     private readonly onFailed: (reason: string) => void,
   ) {
     this.ladder = options.ladder ?? DEFAULT_LADDER;
+    this.preset = options.preset ?? DEFAULT_X264_PRESET;
   }
 
   private get id() {
@@ -228,6 +233,7 @@ export class ChannelRun {
       lastMediaOf: (feed) => this.lastMediaOf.get(feed),
       gap: (reason, to, lostMs) => this.gap(reason, to, lostMs),
       others: (feed) => this.feeds.filter((other) => other !== feed),
+      maxQueuedBytes: this.options.maxQueuedBytes,
     };
   }
 
@@ -363,7 +369,7 @@ export class ChannelRun {
         transcoder.process.kill("SIGTERM");
       },
       stopTimeoutMs: this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
-      ...(this.options.preset ? { preset: this.options.preset } : {}),
+      preset: this.preset,
       ...(this.options.mediaNiceness !== undefined ? { niceness: this.options.mediaNiceness } : {}),
     });
     const encoding: Encoding = { transcoder, feed, fedMs: attached.fedMs, startNumber, recordedMs: 0 };
@@ -430,7 +436,16 @@ export class ChannelRun {
   private transcoderFailed(encoding: Encoding, exit: TranscoderExit): void {
     const at = Date.now();
     this.faults = [...this.faults.filter((time) => at - time < FAULT_WINDOW_MS), at];
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    let how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    // A machine that cannot keep this preset at real time would drop the next transcoder too, and lose as much again:
+    // the run trades picture quality for keeping all of the show, one preset faster for each drop.
+    const faster = exit.fellBehind ? fasterPreset(this.preset) : undefined;
+    if (exit.fellBehind) how = "fell too far behind its input";
+    if (faster) {
+      logger.warn("the transcoder fell too far behind its input: the run goes on one x264 preset faster", { engineChannelId: this.id, from: this.preset, to: faster });
+      how = `${how} (at the x264 preset ${this.preset}; restarted at ${faster})`;
+      this.preset = faster;
+    }
     logger.error("transcoder failed", { engineChannelId: this.id, code: exit.code, signal: exit.signal, stderrTail: exit.stderrTail.slice(-1_000) });
     const lostMs = this.unencodedMs(encoding);
     if (lostMs >= LOST_MEDIA_LISTED_MS) this.gap("engine-restart", at, lostMs);

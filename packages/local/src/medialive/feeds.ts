@@ -43,6 +43,8 @@ export interface FeedRun {
   mediaArrived(feed: Feed, clock?: MediaClock): void;
   lastMediaOf(feed: Feed): number | undefined;
   gap(reason: z.infer<typeof RecordingGapReason>, to: number, lostMs: number): void;
+  /** What an endpoint keeps waiting for a transcoder behind real time before it drops it (MediaQueue's bound unless told). */
+  maxQueuedBytes: number | undefined;
   others(feed: Feed): Feed[];
 }
 
@@ -94,7 +96,7 @@ export async function openRtmpFeed(run: FeedRun, index: number, port: number): P
       session?.publish.close();
       const current = {
         publish,
-        tap: new FlvTap(publish.flv, (lostMs) => run.gap("transcoder-behind", run.lastMediaOf(feed) ?? Date.now(), lostMs)),
+        tap: new FlvTap(publish.flv, (lostMs) => run.gap("transcoder-behind", run.lastMediaOf(feed) ?? Date.now(), lostMs), run.maxQueuedBytes),
       };
       session = current;
       publish.flv.on("data", () => {
@@ -139,6 +141,7 @@ async function openTsFeed(run: FeedRun, index: number, start: (onPayload: (paylo
       consumer ??= new MediaQueue({
         attached: false,
         highWaterMark: 8 * 1024 * 1024,
+        ...(run.maxQueuedBytes !== undefined ? { maxBytes: run.maxQueuedBytes } : {}),
         onDropped: (dropped) => {
           if (consumer === dropped) consumer = undefined;
           if (!dropped.attached) run.gap("transcoder-behind", Date.now(), dropped.fedMs());

@@ -46,6 +46,8 @@ export class FlvTap {
   constructor(
     source: Readable,
     private readonly onHeldDropped: (lostMs: number) => void = () => {},
+    /** What a consumer may have waiting before it is dropped (MediaQueue's bound unless told). */
+    private readonly maxQueuedBytes?: number,
   ) {
     source.on("data", (chunk: Buffer) => this.push(chunk));
     this.ended = new Promise((resolve) => {
@@ -88,6 +90,7 @@ export class FlvTap {
     const queue = new MediaQueue({
       attached,
       highWaterMark: 4 * 1024 * 1024,
+      ...(this.maxQueuedBytes !== undefined ? { maxBytes: this.maxQueuedBytes } : {}),
       onDropped: (dropped) => {
         if (this.consumer?.queue === dropped) this.consumer = undefined;
         if (!dropped.attached) this.onHeldDropped(dropped.fedMs());

@@ -1,7 +1,7 @@
 import { DEFAULT_LADDER } from "@visionstream/core/channels/ladder";
 import { describe, expect, it } from "vitest";
 import { h264Settings } from "./h264.ts";
-import { flvInput, ladderArguments } from "./ladder-args.ts";
+import { fasterPreset, flvInput, ladderArguments } from "./ladder-args.ts";
 import { masterPlaylist } from "./master-playlist.ts";
 
 const options = {
@@ -108,6 +108,12 @@ describe("ladderArguments", () => {
     expect(valueOf(args, "-filter_complex")).toContain("[1:a:0]aresample");
     expect(valueOf(args, "-preset")).toBe("ultrafast");
     expect(valueOf(args, "-progress")).toBe("pipe:3");
+  });
+
+  it("steps to the next faster x264 preset, none past ultrafast", () => {
+    expect(fasterPreset("superfast")).toBe("ultrafast");
+    expect(fasterPreset("medium")).toBe("fast");
+    expect(fasterPreset("ultrafast")).toBeUndefined();
   });
 
   it("reads FLV with a short probe and no frame-rate probe, so that a live stream starts as soon as both its streams are seen", () => {

@@ -26,6 +26,16 @@ export function flvInput(source = "pipe:0"): MediaInput {
 
 export type X264Preset = "ultrafast" | "superfast" | "veryfast" | "faster" | "fast" | "medium";
 
+/** The ladder's x264 preset unless told otherwise (bench/live/ladder-quality.ts and the README say why). */
+export const DEFAULT_X264_PRESET: X264Preset = "superfast";
+const PRESETS_FASTEST_FIRST: readonly X264Preset[] = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"];
+
+/** The next faster preset, or undefined for the fastest. */
+export function fasterPreset(preset: X264Preset): X264Preset | undefined {
+  const index = PRESETS_FASTEST_FIRST.indexOf(preset);
+  return index > 0 ? PRESETS_FASTEST_FIRST[index - 1] : undefined;
+}
+
 export interface LadderArgumentsOptions {
   ladder: Ladder;
   input: MediaInput;
@@ -89,7 +99,7 @@ const HLS_LIST_SIZE = 10;
  * startNumber and discont_start tags the first new segment.
  */
 export function ladderArguments(options: LadderArgumentsOptions): string[] {
-  const { ladder, input, liveDir, startNumber, discontinuity, preset = "superfast", formats = "all" } = options;
+  const { ladder, input, liveDir, startNumber, discontinuity, preset = DEFAULT_X264_PRESET, formats = "all" } = options;
   const { renditions, segmentSeconds } = ladder;
   const count = renditions.length;
   const videoIn = input.video ?? "0:v:0";

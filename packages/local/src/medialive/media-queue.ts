@@ -3,9 +3,17 @@ import { PassThrough } from "node:stream";
 /** What an ingest keeps for one transcoder that is behind real time or not attached yet, before it gives up on it. */
 export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
+/** The error a dropped queue's stream ends with: its transcoder fell too far behind the live input. */
+export class FellBehind extends Error {
+  override name = "FellBehind";
+  constructor() {
+    super("the transcoder fell too far behind the live input");
+  }
+}
+
 /**
  * An ingest's media on its way to one transcoder: kept in memory while the transcoder runs behind real time or has
- * not attached yet, up to MAX_QUEUED_BYTES. Past that it is dropped: its stream ends with an error (which its
+ * not attached yet, up to MAX_QUEUED_BYTES (or the bound given). Past that it is dropped: its stream ends with an error (which its
  * transcoder, once attached, hears of; until then nobody needs to) and onDropped is called.
  */
 export class MediaQueue {
@@ -17,7 +25,10 @@ export class MediaQueue {
   private lastMs: number | undefined;
   private readonly onDropped: (queue: MediaQueue) => void;
 
-  constructor(options: { attached: boolean; highWaterMark: number; onDropped: (queue: MediaQueue) => void }) {
+  private readonly maxBytes: number;
+
+  constructor(options: { attached: boolean; highWaterMark: number; onDropped: (queue: MediaQueue) => void; maxBytes?: number }) {
+    this.maxBytes = options.maxBytes ?? MAX_QUEUED_BYTES;
     this.stream = new PassThrough({ highWaterMark: options.highWaterMark });
     this.stream.on("error", () => {});
     this.attached = options.attached;
@@ -32,9 +43,9 @@ export class MediaQueue {
   /** Queues bytes (atMs: where they stand on the media's timeline, when they carry a time); false once dropped. */
   write(bytes: Buffer, atMs?: number): boolean {
     if (this.dropped) return false;
-    if (this.stream.writableLength > MAX_QUEUED_BYTES) {
+    if (this.stream.writableLength > this.maxBytes) {
       this.dropped = true;
-      this.stream.destroy(new Error("the transcoder fell too far behind the live input"));
+      this.stream.destroy(new FellBehind());
       this.onDropped(this);
       return false;
     }

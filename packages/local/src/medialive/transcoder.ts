@@ -6,6 +6,7 @@ import { PassThrough, type Readable } from "node:stream";
 import { spawnChild } from "../spawn-child.ts";
 import { CMAF_DIR, type LadderArgumentsOptions, ladderArguments, PROGRESS_FD } from "./ladder-args.ts";
 import { MASTER_PLAYLIST, masterPlaylist } from "./master-playlist.ts";
+import { FellBehind } from "./media-queue.ts";
 
 export interface TranscoderOptions extends LadderArgumentsOptions {
   /** The media itself, when input reads pipe:0. */
@@ -40,6 +41,8 @@ export interface TranscoderExit {
   code: number | null;
   signal: NodeJS.Signals | null;
   stderrTail: string;
+  /** Its feed dropped it for falling too far behind the live input (FellBehind). */
+  fellBehind?: boolean;
 }
 
 export interface Transcoder {
@@ -87,6 +90,7 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
   });
   const child = spawned.process;
   let inputError = "";
+  let fellBehind = false;
 
   let current: TranscoderProgress = { speed: null, outTimeSeconds: 0, frames: 0, updatedAt: null };
   const report: Record<string, string> = {};
@@ -122,13 +126,14 @@ export function startTranscoder(options: TranscoderOptions): Transcoder {
   // failure, reported and restarted by the engine, never an unhandled error of the whole runtime.
   stdin?.once("error", (error) => {
     inputError = `input: ${error.message}\n`;
+    fellBehind = error instanceof FellBehind;
     child.kill("SIGKILL");
   });
 
   const exited = spawned.exited
     .then(({ code, signal, error }): TranscoderExit => {
       const stderrTail = `${spawned.stderrTail()}${inputError}`;
-      return error ? { code: null, signal: null, stderrTail: `${stderrTail}${error.message}` } : { code, signal, stderrTail };
+      return error ? { code: null, signal: null, stderrTail: `${stderrTail}${error.message}` } : { code, signal, stderrTail, ...(fellBehind ? { fellBehind } : {}) };
     })
     .finally(() => {
       if (stdin && child.stdin) stdin.unpipe(child.stdin);
