@@ -436,16 +436,7 @@ export class ChannelRun {
   private transcoderFailed(encoding: Encoding, exit: TranscoderExit): void {
     const at = Date.now();
     this.faults = [...this.faults.filter((time) => at - time < FAULT_WINDOW_MS), at];
-    let how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    // A machine that cannot keep this preset at real time would drop the next transcoder too, and lose as much again:
-    // the run trades picture quality for keeping all of the show, one preset faster for each drop.
-    const faster = exit.fellBehind ? fasterPreset(this.preset) : undefined;
-    if (exit.fellBehind) how = "fell too far behind its input";
-    if (faster) {
-      logger.warn("the transcoder fell too far behind its input: the run goes on one x264 preset faster", { engineChannelId: this.id, from: this.preset, to: faster });
-      how = `${how} (at the x264 preset ${this.preset}; restarted at ${faster})`;
-      this.preset = faster;
-    }
+    const how = exit.fellBehind ? `fell too far behind its input at the x264 preset ${this.preset}` : exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
     logger.error("transcoder failed", { engineChannelId: this.id, code: exit.code, signal: exit.signal, stderrTail: exit.stderrTail.slice(-1_000) });
     const lostMs = this.unencodedMs(encoding);
     if (lostMs >= LOST_MEDIA_LISTED_MS) this.gap("engine-restart", at, lostMs);
@@ -458,10 +449,18 @@ export class ChannelRun {
       this.onFailed(`the transcoder failed ${this.faults.length} times within ${FAULT_WINDOW_MS / 1000} s (last: it ${how})`);
       return;
     }
+    // A machine that cannot keep this preset at real time would drop the next transcoder too, and lose as much again:
+    // the run trades picture quality for keeping all of the show, one preset faster for each drop.
+    const faster = exit.fellBehind ? fasterPreset(this.preset) : undefined;
+    if (faster) {
+      logger.warn("the transcoder fell too far behind its input: the run goes on one x264 preset faster", { engineChannelId: this.id, from: this.preset, to: faster });
+      this.preset = faster;
+    }
+    const restarting = faster ? `restarting it at ${faster}` : "restarting it";
     if (!this.recovering) {
       this.recovering = true;
-      this.raiseAlert(ENCODER_ALERT, `The transcoder ${how}; restarting it`, "The transcoder was restarted; output resumed");
-      this.events.stateChange(this.id, "RECOVERING", 0, `Pipeline 0 failed: the transcoder ${how}; restarting it`);
+      this.raiseAlert(ENCODER_ALERT, `The transcoder ${how}; ${restarting}`, "The transcoder was restarted; output resumed");
+      this.events.stateChange(this.id, "RECOVERING", 0, `Pipeline 0 failed: the transcoder ${how}; ${restarting}`);
       this.recoveringSince = Date.now();
     }
     void this.switchTo(feed, true);

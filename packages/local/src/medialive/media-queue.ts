@@ -13,7 +13,8 @@ export class FellBehind extends Error {
 
 /**
  * An ingest's media on its way to one transcoder: kept in memory while the transcoder runs behind real time or has
- * not attached yet, up to MAX_QUEUED_BYTES (or the bound given). Past that it is dropped: its stream ends with an error (which its
+ * not attached yet, up to MAX_QUEUED_BYTES (or the bound given) beyond what the stream itself buffers (its
+ * highWaterMark, a few MB). Past that it is dropped: its stream ends with an error (which its
  * transcoder, once attached, hears of; until then nobody needs to) and onDropped is called.
  */
 export class MediaQueue {
@@ -24,7 +25,6 @@ export class MediaQueue {
   private firstMs: number | undefined;
   private lastMs: number | undefined;
   private readonly onDropped: (queue: MediaQueue) => void;
-
   private readonly maxBytes: number;
 
   constructor(options: { attached: boolean; highWaterMark: number; onDropped: (queue: MediaQueue) => void; maxBytes?: number }) {

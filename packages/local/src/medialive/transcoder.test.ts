@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runningChildren } from "../child-processes.ts";
 import { MASTER_PLAYLIST } from "./master-playlist.ts";
 import { flvInput } from "./ladder-args.ts";
+import { FellBehind } from "./media-queue.ts";
 import { parseMediaPlaylist } from "./media-playlist.ts";
 import {
   activePicture,
@@ -206,17 +207,21 @@ function isAlive(pid: number): boolean {
 }
 
 describe("transcoder: its feed drops it", () => {
-  it("is killed when its input stream ends with an error, and the error is its exit's, not the process's", async () => {
+  it.each([
+    ["dropped for falling behind", new FellBehind(), true],
+    ["ended by another error", new Error("the publisher's connection broke"), undefined],
+  ])("is killed when its input stream ends with an error (%s), and the error is its exit's, not the process's", async (_case, error, fellBehind) => {
     const liveDir = await mkdtemp(join(tmpdir(), "transcoder-dropped-"));
     const feed = new PassThrough();
     try {
       const transcoder = firstRun({ input: FLV_ON_STDIN, stdin: feed, liveDir });
 
-      feed.destroy(new Error("the transcoder fell too far behind the live input"));
+      feed.destroy(error);
       const exit = await transcoder.exited;
 
       expect(exit.signal).toBe("SIGKILL");
-      expect(exit.stderrTail).toContain("fell too far behind");
+      expect(exit.stderrTail).toContain(error.message);
+      expect(exit.fellBehind).toBe(fellBehind);
     } finally {
       await rm(liveDir, { recursive: true, force: true });
     }

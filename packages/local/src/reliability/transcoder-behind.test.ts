@@ -5,7 +5,10 @@ import { push } from "../../testing/media.ts";
 import { activeAccount, eventually, startTestRuntime } from "../../testing/runtime.ts";
 import { SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
 
-/** So little may wait for a transcoder that a few seconds frozen are "too far behind" (64 MB, about 40 s of a camera, in a channel). */
+/**
+ * So little may wait for a transcoder that about 10 s frozen are "too far behind" (this, beyond the 4 MB the RTMP
+ * feed's stream buffers itself; 64 MB, about 40 s of a camera, in a channel).
+ */
 const MAX_QUEUED_BYTES = 256 * 1024;
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -59,7 +62,8 @@ describe("a transcoder that falls too far behind its input", () => {
       const current = await runtime.channels.get(accountId, channel.id);
       return current.state === "RUNNING" ? current : undefined;
     }, { timeoutMs: 30_000 });
-    const pusher = push({ seconds: 40, width: 640, height: 360 }, ["-f", "flv", `${channel.ingest[0].url}/${channel.ingest[0].streamKey}`]);
+    // Longer than the test: it is killed at the end.
+    const pusher = push({ seconds: 120, width: 640, height: 360 }, ["-f", "flv", `${channel.ingest[0].url}/${channel.ingest[0].streamKey}`]);
     pushes.push(pusher);
     const running = await eventually(async () => {
       const [pid] = await transcoderPids(channel.id);
@@ -75,7 +79,7 @@ describe("a transcoder that falls too far behind its input", () => {
     const recovering = medialive.find(
       (event) => (event.detail as { channel_arn: string; state?: string }).channel_arn.endsWith(`:channel:${engineChannelId}`) && (event.detail as { state?: string }).state === "RECOVERING",
     );
-    expect((recovering?.detail as { message: string }).message).toContain("fell too far behind its input (at the x264 preset superfast; restarted at ultrafast)");
+    expect((recovering?.detail as { message: string }).message).toContain("the transcoder fell too far behind its input at the x264 preset superfast; restarting it at ultrafast");
     await eventually(async () => ((await runtime.channels.get(accountId, channel.id)).state === "RUNNING" ? true : undefined), { timeoutMs: 20_000 });
 
     // Dropped again: already the fastest preset, it stays there.
