@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -6,7 +5,7 @@ import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
-import { trackChild } from "./child-processes.ts";
+import { spawnChild } from "./spawn-child.ts";
 import { TSX_EXEC_ARGV } from "./tsx-loader.ts";
 
 export const WEB_ROOT = fileURLToPath(new URL("../../web/", import.meta.url));
@@ -17,7 +16,7 @@ const LOCK_DIR = join(WEB_ROOT, ".dist-lock");
 const LOCK_STALE_MS = 120_000;
 const LOCK_TOUCH_MS = 10_000;
 const BUILD_ENTRY = join(import.meta.dirname, "web-build.ts");
-/** What a failed build's error keeps of its output. */
+/** What a failed build's error keeps of its error output. */
 const BUILD_OUTPUT_TAIL = 4_000;
 
 export class WebBuildFailed extends Error {
@@ -79,28 +78,16 @@ async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** Vite's build of the pages into `outDir`, in a child process (web-build.ts says why); its output is passed on. */
-export function buildPages(outDir: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const options = { root: WEB_ROOT, configFile: join(WEB_ROOT, "vite.config.ts"), outDir };
-    const child = spawn(process.execPath, [...TSX_EXEC_ARGV, BUILD_ENTRY, JSON.stringify(options)], { stdio: ["ignore", "pipe", "pipe"] });
-    trackChild(child);
-    let output = "";
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString("utf8")).slice(-BUILD_OUTPUT_TAIL);
-    };
-    child.stdout.on("data", (chunk: Buffer) => {
-      keep(chunk);
-      process.stdout.write(chunk);
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      keep(chunk);
-      process.stderr.write(chunk);
-    });
-    child.once("error", reject);
-    child.once("close", (code, signal) =>
-      code === 0 ? resolve() : reject(new WebBuildFailed(`building the pages failed (${signal ?? `exit code ${code}`}): ${output.trim() || "no output"}`)),
-    );
+export async function buildPages(outDir: string): Promise<void> {
+  const options = { root: WEB_ROOT, configFile: join(WEB_ROOT, "vite.config.ts"), outDir };
+  const child = spawnChild(process.execPath, [...TSX_EXEC_ARGV, BUILD_ENTRY, JSON.stringify(options)], {
+    stdio: ["ignore", "inherit", "pipe"],
+    stderrTailChars: BUILD_OUTPUT_TAIL,
   });
+  child.process.stderr?.on("data", (chunk: string) => process.stderr.write(chunk));
+  const { code, signal, error } = await child.exited;
+  if (error) throw error;
+  if (code !== 0) throw new WebBuildFailed(`building the pages failed (${signal ?? `exit code ${code}`}): ${child.stderrTail().trim() || "no output"}`);
 }
 
 async function build(fingerprint: string): Promise<void> {
