@@ -25,12 +25,11 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { DEFAULT_LADDER, type Rendition } from "@visionstream/core/channels/ladder";
-import { flvInput, ladderArguments, SEGMENT_PATTERN, type X264Preset } from "@visionstream/local/medialive/ladder-args";
+import { flvInput, ladderArguments, SEGMENT_PATTERN, X264_PRESETS, type X264Preset } from "@visionstream/local/medialive/ladder-args";
 import { startTranscoder } from "@visionstream/local/medialive/transcoder";
 import { z } from "zod";
 import { clockTicks, keptMedia, loadAverage, median } from "../common.ts";
 
-const X264_PRESETS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"] as const satisfies readonly X264Preset[];
 const Settings = z.object({
   CONTENT_SECONDS: z.coerce.number().int().min(2).default(20),
   RUNS: z.coerce.number().int().positive().default(3),

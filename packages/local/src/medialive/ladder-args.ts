@@ -24,16 +24,17 @@ export function flvInput(source = "pipe:0"): MediaInput {
   return { args: ["-analyzeduration", "500000", "-fpsprobesize", "0", "-f", "flv", "-i", source] };
 }
 
-export type X264Preset = "ultrafast" | "superfast" | "veryfast" | "faster" | "fast" | "medium";
+/** The x264 presets a ladder may use, fastest first. */
+export const X264_PRESETS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"] as const;
+export type X264Preset = (typeof X264_PRESETS)[number];
 
 /** The ladder's x264 preset unless told otherwise (bench/live/ladder-quality.ts and the README say why). */
 export const DEFAULT_X264_PRESET: X264Preset = "superfast";
-const PRESETS_FASTEST_FIRST: readonly X264Preset[] = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"];
 
 /** The next faster preset, or undefined for the fastest. */
 export function fasterPreset(preset: X264Preset): X264Preset | undefined {
-  const index = PRESETS_FASTEST_FIRST.indexOf(preset);
-  return index > 0 ? PRESETS_FASTEST_FIRST[index - 1] : undefined;
+  const index = X264_PRESETS.indexOf(preset);
+  return index > 0 ? X264_PRESETS[index - 1] : undefined;
 }
 
 export interface LadderArgumentsOptions {
