@@ -87,6 +87,7 @@ describe("channels API", () => {
 });
 
 describe("live over RTMP, end to end", () => {
+  // A 20 s push in real time, then its stop and STOPPED: 22 s alone on the 2 cores, more beside the suite's other files.
   it("transcodes 20 s of 1080p30 to the ladder, served through the CDN with a signature, and emits STOPPED", async () => {
     const channel = await createChannel({ name: "main stage", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] });
     await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
@@ -112,7 +113,6 @@ describe("live over RTMP, end to end", () => {
     });
     const recorded = segmentEvents.filter((event) => (event.detail as { object: { key: string } }).object.key.startsWith(`recordings/${channel.id}/${stopped.sessionId}/1080p/`));
     expect(recorded.length).toBeGreaterThanOrEqual(8);
-    // A 20 s push in real time, then its stop and STOPPED: 22 s alone on the 2 cores, more beside the suite's other files.
   }, 90_000);
 
   it("refuses a wrong stream key and an address outside the allow-list", async () => {

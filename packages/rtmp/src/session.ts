@@ -60,10 +60,13 @@ export class FlvPublishSession implements PublishSession {
     if (this.ended || data.length === 0) return;
     this.bytes += data.length;
     this.lastMediaAt = Date.now();
-    if (type === FLV_TAG.video) this.videoFrames += 1;
-    else if (type === FLV_TAG.audio) this.audioFrames += 1;
-    if (type === FLV_TAG.video) this.stamps.video = timestamp;
-    else if (type === FLV_TAG.audio) this.stamps.audio = timestamp;
+    if (type === FLV_TAG.video) {
+      this.videoFrames += 1;
+      this.stamps.video = timestamp;
+    } else if (type === FLV_TAG.audio) {
+      this.audioFrames += 1;
+      this.stamps.audio = timestamp;
+    }
     this.flv.push(flvTag(type, timestamp, data));
     if (this.flv.readableLength > MAX_BUFFERED_FLV_BYTES) {
       this.close(`the flv consumer is too slow: more than ${MAX_BUFFERED_FLV_BYTES} bytes buffered`, { discard: true });
