@@ -18,7 +18,7 @@ import { clockTicks, keptMedia, loadAverage, median } from "../common.ts";
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const MEASURE_SECONDS = Number(process.env.MEASURE_SECONDS ?? 20);
 const WARM_UP_SECONDS = 10;
-const SINK_PORT = 39_350;
+const SINK_PORT = 21_350;
 
 /** 1080p30 as a browser sends it over WebRTC (H.264 constrained baseline, 6 Mb/s, Opus), made once and kept. */
 const source = keptMedia("whip-60s-1080p30.mkv", (file) => [

@@ -38,9 +38,9 @@ const { values } = parseArgs({
 const args = Args.parse(values);
 const pushSeconds = Math.round(args.minutes !== undefined ? args.minutes * 60 : args.hours! * 3600);
 
-// Ports 42400-42499 are this benchmark's; odd ones, as Linux hands even ports of its ephemeral range out first.
-const PORTS = { apiPort: 42401, cdnPort: 42403, whipPort: 42405, rtmpPort: 42411, rtpPort: 42421, srtPort: 42441 };
-const SWITCHER_PORTS = { ingests: [42461, 42463] as [number, number], outputs: [42471, 42473] as [number, number] };
+// Ports 30400-30499 are this benchmark's: below Linux's ephemeral range (32768-60999), which connections elsewhere take.
+const PORTS = { apiPort: 30401, cdnPort: 30403, whipPort: 30405, rtmpPort: 30411, rtpPort: 30421, srtPort: 30441 };
+const SWITCHER_PORTS = { ingests: [30461, 30463] as [number, number], outputs: [30471, 30473] as [number, number] };
 const SWITCH_EVERY_MS = 30_000;
 /** RSS and descriptors are compared from this minute on: what the first minutes fill (caches, pools) is not growth. */
 const SETTLED_MINUTE = 10;

@@ -32,7 +32,7 @@ if (API_MIX !== "mixed" && API_MIX !== "recordings") throw new Error(`API_MIX mu
 const ACCOUNTS = Number(process.env.ACCOUNTS ?? 50);
 const RECORDINGS = Number(process.env.RECORDINGS ?? 1_000);
 // Odd: Linux gives outgoing connections even ports of its ephemeral range (which holds these) first.
-const PORTS = { rtmpPort: 34_001, rtpPort: 34_101, apiPort: 34_081, cdnPort: 34_083 };
+const PORTS = { rtmpPort: 24_601, rtpPort: 24_701, apiPort: 24_681, cdnPort: 24_683 };
 /** Segments per pace window: 5 × 2 s of media. */
 const PACE_WINDOW = 5;
 // The load stands for viewers and apps on other machines; at nice 0 its own delays do not pass for the API's.

@@ -26,7 +26,7 @@ const secretArn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:visionst
 /** A documentation address (RFC 5737): what the address service says the task is reached at. */
 const PUBLIC_ADDRESS = "203.0.113.7";
 /** This file's own UDP ports, apart from other test files'. */
-const ICE_PORTS = [47_100, 47_199] as const;
+const ICE_PORTS = [21_500, 21_599] as const;
 const key = randomBytes(32);
 
 const server = dynalite({ createTableMs: 0 });

@@ -33,7 +33,7 @@ let work: string;
 beforeAll(async () => {
   // Ports of this file's own, so files running side by side never collide.
   [runtime, browser, work] = await Promise.all([
-    startTestRuntime({ rtmpPort: 37_500, rtpPort: 37_600, srtPort: 37_700, whipPort: 37_800, ladder: SMALL_LADDER, preset: "ultrafast" }),
+    startTestRuntime({ rtmpPort: 20_500, rtpPort: 20_600, srtPort: 20_700, whipPort: 20_800, ladder: SMALL_LADDER, preset: "ultrafast" }),
     launchChromium(CHROMIUM_PATH, FAKE_CAMERA_ARGS),
     mkdtemp(join(tmpdir(), "visionstream-broadcast-")),
   ]);

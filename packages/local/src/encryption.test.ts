@@ -19,7 +19,7 @@ let other: { accountId: string; apiKey: string };
 let pusher: ReturnType<typeof push> | undefined;
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ rtmpPort: 36_000, rtpPort: 36_100, ladder: SMALL_LADDER, preset: "ultrafast" });
+  runtime = await startTestRuntime({ rtmpPort: 25_000, rtpPort: 25_100, ladder: SMALL_LADDER, preset: "ultrafast" });
   work = await mkdtemp(join(tmpdir(), "visionstream-encryption-"));
   tenant = await activeAccount(runtime, "studio");
   other = await activeAccount(runtime, "someone else");

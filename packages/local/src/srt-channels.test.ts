@@ -8,8 +8,8 @@ import { push } from "../testing/media.ts";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "../testing/runtime.ts";
 import { logger as localLogger } from "./logger.ts";
 
-// Ports 37_000–37_399 (srt-ingest.test.ts has 37_400 on): SRT from 37_000, the other ingests above it.
-const SRT_PORT = 37_000;
+// Ports 20_000–20_399 (srt-ingest.test.ts has 20_400 on): SRT from 20_000, the other ingests above it.
+const SRT_PORT = 20_000;
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 let apiKey: string;
 let accountId: string;

@@ -11,7 +11,7 @@ let tenant: { accountId: string; apiKey: string };
 const publishes: WhipPublish[] = [];
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ rtmpPort: 38_000, rtpPort: 38_100, ladder: SMALL_LADDER, preset: "ultrafast" });
+  runtime = await startTestRuntime({ rtmpPort: 21_000, rtpPort: 21_100, ladder: SMALL_LADDER, preset: "ultrafast" });
   tenant = await activeAccount(runtime, "broadcaster");
 }, 60_000);
 

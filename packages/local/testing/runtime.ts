@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LocalRuntime, type RuntimeConfig, startLocalRuntime } from "../src/runtime.ts";
@@ -9,6 +9,7 @@ export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
 export async function startTestRuntime(
   options: Partial<RuntimeConfig> = {},
 ): Promise<LocalRuntime & { api: ApiClient; cleanup: () => Promise<void> }> {
+  await refuseEphemeralPorts(options);
   const dataDir = await mkdtemp(join(tmpdir(), "visionstream-test-"));
   // Transcoders at the runtime's own priority: in the test suite the other work on the machine is other test files,
   // not this runtime's serving, and yielding to them would only slow the channel under test (transcoder.test.ts
@@ -22,6 +23,20 @@ export async function startTestRuntime(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A fixed port of a test lies below Linux's ephemeral range (32768-60999 here): a port in it can be taken at any
+ * moment by a connection elsewhere in the suite, and the channel listening there then fails to start.
+ */
+async function refuseEphemeralPorts(options: Partial<RuntimeConfig>) {
+  const range = await readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8").catch(() => undefined);
+  if (range === undefined) return;
+  const [first, last] = range.trim().split(/\s+/).map(Number) as [number, number];
+  for (const [name, value] of Object.entries(options)) {
+    if (!name.endsWith("Port") || typeof value !== "number" || value === 0) continue;
+    if (value >= first && value <= last) throw new Error(`${name} ${value} lies in the ephemeral port range ${first}-${last}, which connections elsewhere take: pick a port below ${first}`);
+  }
 }
 
 /** An account created with the operator token, once provisioning made it ACTIVE: its id and API key. */

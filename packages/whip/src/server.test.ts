@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publishWhip } from "../testing/publisher.ts";
 import { startWhipServer, type WhipServer } from "./server.ts";
 
-const SINK_PORT = 38_450;
+const SINK_PORT = 21_450;
 const directory = mkdtempSync(join(tmpdir(), "whip-server-"));
 const source = join(directory, "camera.mkv");
 let server: WhipServer;

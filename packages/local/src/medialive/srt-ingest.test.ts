@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { push } from "../../testing/media.ts";
 import { startSrtIngest, type SrtListenerIngest } from "./srt-ingest.ts";
 
-// Ports 37_400–37_499 of this task's range: the channel tests take the ones below.
+// Ports 20_400–20_499 of this task's range: the channel tests take the ones below.
 const PASSPHRASE = "0123456789abcdefghijklmnopqrstuv";
 const opened: SrtListenerIngest[] = [];
 const pushers: ReturnType<typeof push>[] = [];
@@ -44,9 +44,9 @@ const tsPackets = (bytes: Buffer) => {
 
 describe("the SRT listener ingest", () => {
   it("hands over the MPEG-TS of a caller with the passphrase, packet-aligned", async () => {
-    const { ingest, received } = await listen(37_400);
+    const { ingest, received } = await listen(20_400);
 
-    const code = await caller(37_400, PASSPHRASE).done;
+    const code = await caller(20_400, PASSPHRASE).done;
 
     expect(code).toBe(0);
     expect(tsPackets(received())).toBeGreaterThan(500);
@@ -57,18 +57,18 @@ describe("the SRT listener ingest", () => {
     ["a wrong passphrase", "not-the-channel-passphrase"],
     ["no passphrase", undefined],
   ])("refuses a caller with %s in the handshake: nothing arrives", async (_case, passphrase) => {
-    const { received } = await listen(37_410);
+    const { received } = await listen(20_410);
 
-    const code = await caller(37_410, passphrase, 2).done;
+    const code = await caller(20_410, passphrase, 2).done;
 
     expect(code).not.toBe(0);
     expect(received().length).toBe(0);
   });
 
   it("drops callers outside the allow-list before SRT sees them, naming their address once", async () => {
-    const { received, refusals } = await listen(37_420, (address) => address.startsWith("203.0.113."));
+    const { received, refusals } = await listen(20_420, (address) => address.startsWith("203.0.113."));
 
-    const code = await caller(37_420, PASSPHRASE, 2).done;
+    const code = await caller(20_420, PASSPHRASE, 2).done;
 
     expect(code).not.toBe(0);
     expect(received().length).toBe(0);
@@ -76,11 +76,11 @@ describe("the SRT listener ingest", () => {
   });
 
   it("refuses a second caller while the first is connected", async () => {
-    const { received } = await listen(37_440);
+    const { received } = await listen(20_440);
 
-    const first = caller(37_440, PASSPHRASE, 6);
+    const first = caller(20_440, PASSPHRASE, 6);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const second = await caller(37_440, PASSPHRASE, 2).done;
+    const second = await caller(20_440, PASSPHRASE, 2).done;
 
     expect(second).not.toBe(0);
     expect(await first.done).toBe(0);
@@ -88,12 +88,12 @@ describe("the SRT listener ingest", () => {
   });
 
   it("takes the next caller once the first has left", async () => {
-    const { received } = await listen(37_430);
+    const { received } = await listen(20_430);
 
-    await caller(37_430, PASSPHRASE, 2).done;
+    await caller(20_430, PASSPHRASE, 2).done;
     const first = received().length;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const code = await caller(37_430, PASSPHRASE, 2).done;
+    const code = await caller(20_430, PASSPHRASE, 2).done;
 
     expect(first).toBeGreaterThan(0);
     expect(code).toBe(0);

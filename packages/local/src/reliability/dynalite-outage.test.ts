@@ -12,7 +12,7 @@ let apiKey: string;
 const pushes: ReturnType<typeof push>[] = [];
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ inMemory: false, rtmpPort: 33_020, rtpPort: 33_220, apiPort: 33_120, cdnPort: 33_121, ladder: SMALL_LADDER, preset: "ultrafast" });
+  runtime = await startTestRuntime({ inMemory: false, rtmpPort: 24_020, rtpPort: 24_220, apiPort: 24_120, cdnPort: 24_121, ladder: SMALL_LADDER, preset: "ultrafast" });
   ({ accountId, apiKey } = await activeAccount(runtime, "outage"));
 }, 60_000);
 

@@ -9,7 +9,7 @@ import { recordedSequences, sleep, transcoderPids } from "../../testing/reliabil
 
 const BIN = resolve(import.meta.dirname, "../../../../bin/visionstream.mjs");
 const ADMIN = "a-long-enough-admin-token-for-kill";
-const PORTS = ["--api-port", "33150", "--cdn-port", "33151", "--rtmp-port", "33050", "--rtp-port", "33250"];
+const PORTS = ["--api-port", "24150", "--cdn-port", "24151", "--rtmp-port", "24050", "--rtp-port", "24250"];
 const children: ChildProcess[] = [];
 let dataDir: string | undefined;
 

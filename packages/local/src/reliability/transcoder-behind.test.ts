@@ -18,7 +18,7 @@ const medialive: BusEvent[] = [];
 const pushes: ReturnType<typeof push>[] = [];
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ rtmpPort: 33_400, rtpPort: 33_500, ladder: SMALL_LADDER, preset: "superfast", maxQueuedBytes: MAX_QUEUED_BYTES });
+  runtime = await startTestRuntime({ rtmpPort: 24_400, rtpPort: 24_500, ladder: SMALL_LADDER, preset: "superfast", maxQueuedBytes: MAX_QUEUED_BYTES });
   runtime.bus.subscribe("test-medialive", { source: ["aws.medialive"] }, async (event) => void medialive.push(event));
   ({ accountId, apiKey } = await activeAccount(runtime, "behind"));
 }, 60_000);

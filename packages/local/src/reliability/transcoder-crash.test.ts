@@ -11,7 +11,7 @@ const medialive: BusEvent[] = [];
 const pushes: ReturnType<typeof push>[] = [];
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ rtmpPort: 33_000, rtpPort: 33_200, apiPort: 33_100, cdnPort: 33_101, ladder: SMALL_LADDER, preset: "ultrafast" });
+  runtime = await startTestRuntime({ rtmpPort: 24_000, rtpPort: 24_200, apiPort: 24_100, cdnPort: 24_101, ladder: SMALL_LADDER, preset: "ultrafast" });
   runtime.bus.subscribe("test-medialive", { source: ["aws.medialive"] }, async (event) => void medialive.push(event));
   ({ accountId, apiKey } = await activeAccount(runtime, "faults"));
 }, 60_000);
