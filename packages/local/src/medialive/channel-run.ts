@@ -65,6 +65,16 @@ export interface RunOptions {
 export const DEFAULT_DRAIN_TIMEOUT_MS = 300_000;
 /** Media resuming after this long without any is a no-input gap of the recording. */
 const NO_INPUT_GAP_MS = 1_000;
+/** How long a silence's cost waits for a timestamp of the media after it, before it is counted by our clock. */
+const PENDING_SILENCE_MS = 1_000;
+
+/** A silence of every endpoint, ended by media from `feed`: the publisher's clock before it, and our clock's count. */
+interface Silence {
+  feed: Feed;
+  before: MediaClock | undefined;
+  silentMs: number;
+  endedAt: number;
+}
 /** Media lost below this is not listed (a frame or two of rounding between the input's and the output's timelines). */
 const LOST_MEDIA_LISTED_MS = 500;
 /** A transcoder that fails more often than this within FAULT_WINDOW_MS is not restarted again: the run ends. */
@@ -108,6 +118,8 @@ export class ChannelRun {
   /** When each endpoint last delivered, for the gaps, and its publisher's clock then (where it has one). */
   private readonly lastMediaOf = new Map<Feed, number>();
   private readonly lastClockOf = new Map<Feed, MediaClock>();
+  /** A silence of every endpoint whose end carried no timestamp yet: what it cost waits for one (at most a second). */
+  private pendingSilence: Silence | undefined;
   private watcher: SegmentWatcher | undefined;
   private packager: EncryptingPackager | undefined;
   private dashManifest: ReturnType<typeof publishDashManifest> | undefined;
@@ -229,7 +241,7 @@ export class ChannelRun {
       target: () => this.target,
       fresh: (feed) => this.fresh(feed),
       switchTo: (feed, restart) => void this.switchTo(feed, restart),
-      mediaArrived: (feed, clock) => this.mediaArrived(feed, clock),
+      mediaArrived: (feed, clock, skippedMs) => this.mediaArrived(feed, clock, skippedMs),
       lastMediaOf: (feed) => this.lastMediaOf.get(feed),
       gap: (reason, to, lostMs) => this.gap(reason, to, lostMs),
       others: (feed) => this.feeds.filter((other) => other !== feed),
@@ -254,17 +266,42 @@ export class ChannelRun {
     });
   }
 
-  /** Media from an endpoint: after a silence of every endpoint, the media the silence cost is a gap of the recording. */
-  private mediaArrived(feed: Feed, clock?: MediaClock): void {
+  /**
+   * Media from an endpoint: after a silence of every endpoint, the media the silence cost is a gap of the recording.
+   * `clock` is the publisher's clock after this media; "untimed" when the endpoint has one but this media carried no
+   * timestamp (an MPEG-TS chunk within a frame): the cost of a silence then waits for the first that does. `skippedMs`:
+   * media the publisher's timestamps skipped without a silence on our clock (datagrams lost before we read them).
+   */
+  private mediaArrived(feed: Feed, clock?: MediaClock | "untimed", skippedMs = 0): void {
     const now = Date.now();
     if (this.lastMediaAt !== undefined && now - this.lastMediaAt > NO_INPUT_GAP_MS) {
-      const lostMs = lostToSilence(this.lastClockOf.get(feed), clock, now - this.lastMediaAt);
-      if (lostMs > NO_INPUT_GAP_MS) this.gap("no-input", now, lostMs);
+      // What the timestamps skipped over a silence is what the silence cost: counted there, once.
+      this.settlePendingSilence();
+      const silence: Silence = { feed, before: this.lastClockOf.get(feed), silentMs: now - this.lastMediaAt, endedAt: now };
+      if (clock === "untimed") this.pendingSilence = silence;
+      else this.silenceCost(silence, clock);
+    } else if (this.pendingSilence && clock !== "untimed") {
+      this.settlePendingSilence(this.pendingSilence.feed === feed ? clock : undefined);
+    } else if (skippedMs > NO_INPUT_GAP_MS) {
+      this.gap("no-input", now, skippedMs);
     }
     this.lastMediaAt = now;
     this.lastMediaOf.set(feed, now);
-    if (clock) this.lastClockOf.set(feed, clock);
-    else this.lastClockOf.delete(feed);
+    if (clock === undefined) this.lastClockOf.delete(feed);
+    else if (clock !== "untimed") this.lastClockOf.set(feed, clock);
+  }
+
+  /** Records what a silence cost: by the publisher's clock after it when given, else all of it. */
+  private silenceCost(silence: Silence, after?: MediaClock): void {
+    const lostMs = lostToSilence(silence.before, after, silence.silentMs);
+    if (lostMs > NO_INPUT_GAP_MS) this.gap("no-input", silence.endedAt, lostMs);
+  }
+
+  /** The silence still waiting for a timestamp, recorded now: by `after` (from its endpoint) when given, else all of it. */
+  private settlePendingSilence(after?: MediaClock): void {
+    const pending = this.pendingSilence;
+    this.pendingSilence = undefined;
+    if (pending) this.silenceCost(pending, after);
   }
 
   private fresh(feed: Feed): boolean {
@@ -275,6 +312,7 @@ export class ChannelRun {
   /** Every half second: fail over to a delivering endpoint, and report input loss and its end. */
   private async watch(): Promise<void> {
     if (this.stopping) return;
+    if (this.pendingSilence && Date.now() - this.pendingSilence.endedAt > PENDING_SILENCE_MS) this.settlePendingSilence();
     if (this.outOfSpace) {
       // Space is looked for by waitForSpace, which starts the transcoder again.
     } else if (!this.target) {
@@ -533,6 +571,7 @@ export class ChannelRun {
       this.stopping = true;
       this.drainDeadline = Date.now() + (this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
       if (this.monitor) clearInterval(this.monitor);
+      this.settlePendingSilence();
       for (const close of this.closers.splice(0)) await close().catch(() => undefined);
     })();
     return this.ingestClosed;

@@ -10,6 +10,7 @@ import { flvInput, type MediaInput } from "./ladder-args.ts";
 import { MediaQueue } from "./media-queue.ts";
 import { startRtpIngest } from "./rtp-ingest.ts";
 import { startSrtIngest } from "./srt-ingest.ts";
+import { TsMediaClock } from "./ts-clock.ts";
 
 /** One ingest endpoint of a running channel and what arrives on it. */
 export interface Feed {
@@ -40,7 +41,8 @@ export interface FeedRun {
   target(): Feed | undefined;
   fresh(feed: Feed): boolean;
   switchTo(feed: Feed | undefined, restart: boolean): void;
-  mediaArrived(feed: Feed, clock?: MediaClock): void;
+  /** See ChannelRun.mediaArrived. */
+  mediaArrived(feed: Feed, clock?: MediaClock | "untimed", skippedMs?: number): void;
   lastMediaOf(feed: Feed): number | undefined;
   gap(reason: z.infer<typeof RecordingGapReason>, to: number, lostMs: number): void;
   /** What an endpoint keeps waiting for a transcoder behind real time before it drops it (MediaQueue's bound unless told). */
@@ -130,10 +132,21 @@ interface TsIngest {
   close(): Promise<void>;
 }
 
-/** MPEG-TS as it arrives (RTP, SRT) into a queue per transcoder, timed by when it arrived: the same for every TS ingest. */
-async function openTsFeed(run: FeedRun, index: number, start: (onPayload: (payload: Buffer) => void) => Promise<TsIngest>): Promise<OpenFeed> {
+/**
+ * MPEG-TS as it arrives (RTP, SRT) into a queue per transcoder, the same for every TS ingest. A silence is costed by
+ * the publisher's decoding times, as RTMP's is by its timestamps: what waited in a socket's buffer while the runtime
+ * could not read arrived whole, late, and what the buffer could not hold shows as timestamps that jump.
+ * `clockSource` names the publish the media comes in (a new one starts a new count).
+ */
+async function openTsFeed(
+  run: FeedRun,
+  index: number,
+  start: (onPayload: (payload: Buffer) => void) => Promise<TsIngest>,
+  clockSource: () => string,
+): Promise<OpenFeed> {
   let consumer: MediaQueue | undefined;
   let ingest: TsIngest | undefined;
+  let publisherClock: { source: string; clock: TsMediaClock } | undefined;
   const feed: Feed = {
     index,
     lastMediaAt: () => ingest?.stats().lastPacketAt,
@@ -163,7 +176,10 @@ async function openTsFeed(run: FeedRun, index: number, start: (onPayload: (paylo
     input: { args: ["-analyzeduration", "1000000", "-f", "mpegts", "-i", "pipe:0"] },
   };
   ingest = await start((payload) => {
-    run.mediaArrived(feed);
+    const source = clockSource();
+    if (publisherClock?.source !== source) publisherClock = { source, clock: new TsMediaClock() };
+    const { timed, skippedMs } = publisherClock.clock.read(payload);
+    run.mediaArrived(feed, timed ? publisherClock.clock.clock(source) : "untimed", skippedMs);
     if (!consumer && !run.target() && !run.stopping()) run.switchTo(feed, false);
     consumer?.write(payload, Date.now());
   });
@@ -178,14 +194,22 @@ async function openTsFeed(run: FeedRun, index: number, start: (onPayload: (paylo
   };
 }
 
+/** RTP_PUSH: RTP has no session; an encoder that starts again shows as timestamps that go back. */
 export function openRtpFeed(run: FeedRun, index: number, port: number): Promise<OpenFeed> {
-  return openTsFeed(run, index, (onPayload) =>
-    startRtpIngest({ host: run.host, port, allow: run.allowed, onRefused: (event) => refused(run, index, event), onPayload }),
+  return openTsFeed(
+    run,
+    index,
+    (onPayload) => startRtpIngest({ host: run.host, port, allow: run.allowed, onRefused: (event) => refused(run, index, event), onPayload }),
+    () => `rtp-${index}`,
   );
 }
 
-/** SRT_LISTENER: the encoder calls with the channel's passphrase; its MPEG-TS goes on as RTP's does. */
+/**
+ * SRT_LISTENER: the encoder calls with the channel's passphrase; its MPEG-TS goes on as RTP's does. Each caller is a
+ * publish of its own (srt-live-transmit ends with its caller and listens again).
+ */
 export function openSrtFeed(run: FeedRun, index: number, port: number, passphrase: string): Promise<OpenFeed> {
+  let caller = 0;
   return openTsFeed(run, index, (onPayload) =>
     startSrtIngest({
       host: run.host,
@@ -196,7 +220,11 @@ export function openSrtFeed(run: FeedRun, index: number, port: number, passphras
       onRefused: (event) => refused(run, index, event),
       onPayload,
       // A caller leaving ends srt-live-transmit, which listens again at once: not a fault.
-      onExit: (reason) => logger.info("SRT listener restarted", { engineChannelId: run.engineChannelId, endpoint: index, reason }),
+      onExit: (reason) => {
+        caller++;
+        logger.info("SRT listener restarted", { engineChannelId: run.engineChannelId, endpoint: index, reason });
+      },
     }),
+    () => `srt-${index}-caller-${caller}`,
   );
 }
