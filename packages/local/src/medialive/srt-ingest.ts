@@ -20,8 +20,6 @@ export interface SrtListenerIngest {
   close(): Promise<void>;
 }
 
-/** Beyond the SRT latency, for srt-live-transmit to hand over what it delivers at the end of it. */
-const DELIVERY_MARGIN_MS = 250;
 /** A caller silent this long has its relay socket closed; SRT keepalives come every second. */
 const PEER_IDLE_MS = 30_000;
 
@@ -114,10 +112,6 @@ export async function startSrtIngest(options: SrtListenerIngestOptions): Promise
     stats: () => ({ bytes, lastPacketAt, refused }),
     close: async () => {
       clearInterval(sweeper);
-      // What a caller sent shortly before is still in srt-live-transmit, held for up to the latency (SRT delivers on
-      // the sender's schedule, one latency late): it is taken in before the listener ends, not cut off.
-      const heldMs = lastPacketAt === undefined ? 0 : options.latencyMs + DELIVERY_MARGIN_MS - (Date.now() - lastPacketAt);
-      if (heldMs > 0) await new Promise((resolve) => setTimeout(resolve, heldMs));
       await listener.stop();
       for (const peer of peers.values()) peer.socket.close();
       peers.clear();
