@@ -31,7 +31,7 @@ const API_MIX = process.env.API_MIX ?? "mixed";
 if (API_MIX !== "mixed" && API_MIX !== "recordings") throw new Error(`API_MIX must be mixed or recordings, not ${API_MIX}`);
 const ACCOUNTS = Number(process.env.ACCOUNTS ?? 50);
 const RECORDINGS = Number(process.env.RECORDINGS ?? 1_000);
-// Odd: Linux gives outgoing connections even ports of its ephemeral range (which holds these) first.
+// Below Linux's ephemeral range (32768-60999), which outgoing connections take.
 const PORTS = { rtmpPort: 24_601, rtpPort: 24_701, apiPort: 24_681, cdnPort: 24_683 };
 /** Segments per pace window: 5 × 2 s of media. */
 const PACE_WINDOW = 5;

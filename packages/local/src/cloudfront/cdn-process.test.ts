@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +60,16 @@ describe("the CDN in a process of its own", () => {
     await cdn.close();
     expect(alive(last)).toBe(false);
     expect(await probe(cdn.url)).toBeUndefined();
+  });
+
+  it("runs with glibc's mmap threshold fixed, so that the edge cache's evicted segments go back to the system", async () => {
+    const own = await startCdnProcess({ dataDir, host: HOST, port: 0 });
+    try {
+      const environment = (await readFile(`/proc/${own.pid()}/environ`, "utf8")).split("\0");
+      expect(environment).toContain(`MALLOC_MMAP_THRESHOLD_=${128 * 1024}`);
+    } finally {
+      await own.close();
+    }
   });
 
   it("ends with its parent, even when the parent is killed", async () => {
