@@ -13,9 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { eventually } from "@visionstream/local/testing/runtime";
 import { loadAverage } from "../common.ts";
-import { startRuntimeProcess } from "./runtime-process.ts";
+import { activeAccountOf, startRuntimeProcess } from "./runtime-process.ts";
 import type { ViewerTally } from "./viewers.ts";
 
 const Args = z.object({
@@ -54,12 +53,7 @@ process.once("SIGINT", () => void stopAll().finally(() => process.exit(130)));
 
 try {
   console.log(`load average ${loadAverage()}; MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? "(glibc's default, dynamic)"}`);
-  const created = await runtime.api("POST", "/accounts", { token: runtime.adminToken, json: { name: "cdn-memory" } });
-  if (created.status !== 201) throw new Error(`account not created: ${created.status} ${JSON.stringify(created.body)}`);
-  const accountId: string = created.body.account.id;
-  const apiKey: string = created.body.apiKey;
-  const call = (method: string, path: string, json?: unknown) => runtime.api(method, path, { token: apiKey, ...(json !== undefined ? { json } : {}) });
-  await eventually(async () => ((await call("GET", `/accounts/${accountId}`)).body.account?.status === "ACTIVE" ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
+  const { accountId, call } = await activeAccountOf(runtime, "cdn-memory");
   const channel = (await call("POST", "/channels", { name: "cdn-memory", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] })).body.channel;
   const playback = (await call("GET", `/channels/${channel.id}/playback`)).body as { hlsUrl: string; query: string };
 

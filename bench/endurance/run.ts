@@ -18,7 +18,7 @@ import { eventually } from "@visionstream/local/testing/runtime";
 import { pushCamera } from "../load/camera.ts";
 import { cameraSource, loadAverage } from "../common.ts";
 import { mp4Figures, stopToReady } from "./recording.ts";
-import { startRuntimeProcess } from "./runtime-process.ts";
+import { activeAccountOf, startRuntimeProcess } from "./runtime-process.ts";
 import type { ProcessFigures } from "./proc.ts";
 import { startSwitcherSoak, type SwitcherTally } from "./switcher.ts";
 import type { ViewerTally } from "./viewers.ts";
@@ -83,12 +83,7 @@ try {
   console.log(
     `visionstream start (pid ${runtime.pid}) answered in ${runtime.startSeconds.toFixed(1)} s: API ${runtime.apiUrl}; load average ${loadAverage()} on ${availableParallelism()} cores`,
   );
-  const created = await runtime.api("POST", "/accounts", { token: runtime.adminToken, json: { name: "endurance" } });
-  if (created.status !== 201) throw new Error(`account not created: ${created.status} ${JSON.stringify(created.body)}`);
-  const accountId: string = created.body.account.id;
-  const apiKey: string = created.body.apiKey;
-  const call = (method: string, path: string, json?: unknown) => runtime.api(method, path, { token: apiKey, ...(json !== undefined ? { json } : {}) });
-  await eventually(async () => ((await call("GET", `/accounts/${accountId}`)).body.account?.status === "ACTIVE" ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
+  const { accountId, apiKey, call } = await activeAccountOf(runtime, "endurance");
 
   const channel = (await call("POST", "/channels", { name: "endurance", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] })).body.channel;
   await call("POST", `/channels/${channel.id}/start`);

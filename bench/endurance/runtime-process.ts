@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { z } from "zod";
-import { apiClient } from "@visionstream/local/testing/runtime";
+import { apiClient, eventually } from "@visionstream/local/testing/runtime";
 import { childPidsOf, processFigures } from "./proc.ts";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "visionstream.mjs");
@@ -128,3 +128,14 @@ export async function startRuntimeProcess(dataDir: string, ports: RuntimePorts, 
 }
 
 export type RuntimeProcess = Awaited<ReturnType<typeof startRuntimeProcess>>;
+
+/** A new account of the runtime, once ACTIVE: its id, its API key, and calls to the API with that key. */
+export async function activeAccountOf(runtime: RuntimeProcess, name: string) {
+  const created = await runtime.api("POST", "/accounts", { token: runtime.adminToken, json: { name } });
+  if (created.status !== 201) throw new Error(`account not created: ${created.status} ${JSON.stringify(created.body)}`);
+  const accountId: string = created.body.account.id;
+  const apiKey: string = created.body.apiKey;
+  const call = (method: string, path: string, json?: unknown) => runtime.api(method, path, { token: apiKey, ...(json !== undefined ? { json } : {}) });
+  await eventually(async () => ((await call("GET", `/accounts/${accountId}`)).body.account?.status === "ACTIVE" ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
+  return { accountId, apiKey, call };
+}
