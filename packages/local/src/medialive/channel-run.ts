@@ -67,6 +67,8 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 300_000;
 const NO_INPUT_GAP_MS = 1_000;
 /** How long a silence's cost waits for a timestamp of the media after it, before it is counted by our clock. */
 const PENDING_SILENCE_MS = 1_000;
+/** How long after such a silence a jump of the publisher's clock is taken for what a socket's buffer could not hold of it. */
+const UNCOUNTED_SILENCE_MS = 30_000;
 
 /** A silence of every endpoint, ended by media from `feed`: the publisher's clock before it, and our clock's count. */
 interface Silence {
@@ -120,6 +122,8 @@ export class ChannelRun {
   private readonly lastClockOf = new Map<Feed, MediaClock>();
   /** A silence of every endpoint whose end carried no timestamp yet: what it cost waits for one (at most a second). */
   private pendingSilence: Silence | undefined;
+  /** The last silence the publisher's clock said cost less than it lasted: how much less, and when it ended. */
+  private uncountedSilence: { endedAt: number; uncountedMs: number } | undefined;
   private watcher: SegmentWatcher | undefined;
   private packager: EncryptingPackager | undefined;
   private dashManifest: ReturnType<typeof publishDashManifest> | undefined;
@@ -241,7 +245,7 @@ export class ChannelRun {
       target: () => this.target,
       fresh: (feed) => this.fresh(feed),
       switchTo: (feed, restart) => void this.switchTo(feed, restart),
-      mediaArrived: (feed, clock, skippedMs) => this.mediaArrived(feed, clock, skippedMs),
+      mediaArrived: (feed, clock, advancedMs) => this.mediaArrived(feed, clock, advancedMs),
       lastMediaOf: (feed) => this.lastMediaOf.get(feed),
       gap: (reason, to, lostMs) => this.gap(reason, to, lostMs),
       others: (feed) => this.feeds.filter((other) => other !== feed),
@@ -269,10 +273,12 @@ export class ChannelRun {
   /**
    * Media from an endpoint: after a silence of every endpoint, the media the silence cost is a gap of the recording.
    * `clock` is the publisher's clock after this media; "untimed" when the endpoint has one but this media carried no
-   * timestamp (an MPEG-TS chunk within a frame): the cost of a silence then waits for the first that does. `skippedMs`:
-   * media the publisher's timestamps skipped without a silence on our clock (datagrams lost before we read them).
+   * timestamp (an MPEG-TS chunk within a frame): the cost of a silence then waits for the first that does.
+   * `advancedMs`: how far the publisher's clock moved on over this media. Soon after a silence that cost less than it
+   * lasted (the runtime could not read, the publisher's media waited in a socket's buffer), a jump of the clock on the
+   * recorded endpoint is the rest of the silence, which that buffer could not hold: datagrams lost before we read them.
    */
-  private mediaArrived(feed: Feed, clock?: MediaClock | "untimed", skippedMs = 0): void {
+  private mediaArrived(feed: Feed, clock?: MediaClock | "untimed", advancedMs = 0): void {
     const now = Date.now();
     if (this.lastMediaAt !== undefined && now - this.lastMediaAt > NO_INPUT_GAP_MS) {
       // What the timestamps skipped over a silence is what the silence cost: counted there, once.
@@ -282,8 +288,10 @@ export class ChannelRun {
       else this.silenceCost(silence, clock);
     } else if (this.pendingSilence && clock !== "untimed") {
       this.settlePendingSilence(this.pendingSilence.feed === feed ? clock : undefined);
-    } else if (skippedMs > NO_INPUT_GAP_MS) {
-      this.gap("no-input", now, skippedMs);
+    } else if (advancedMs > NO_INPUT_GAP_MS && feed === this.target && this.uncountedSilence && now - this.uncountedSilence.endedAt < UNCOUNTED_SILENCE_MS) {
+      const lostMs = Math.min(advancedMs, this.uncountedSilence.uncountedMs);
+      this.uncountedSilence = undefined;
+      this.gap("no-input", now, lostMs);
     }
     this.lastMediaAt = now;
     this.lastMediaOf.set(feed, now);
@@ -295,6 +303,8 @@ export class ChannelRun {
   private silenceCost(silence: Silence, after?: MediaClock): void {
     const lostMs = lostToSilence(silence.before, after, silence.silentMs);
     if (lostMs > NO_INPUT_GAP_MS) this.gap("no-input", silence.endedAt, lostMs);
+    const uncountedMs = silence.silentMs - Math.max(lostMs, 0);
+    this.uncountedSilence = uncountedMs > NO_INPUT_GAP_MS ? { endedAt: silence.endedAt, uncountedMs } : undefined;
   }
 
   /** The silence still waiting for a timestamp, recorded now: by `after` (from its endpoint) when given, else all of it. */

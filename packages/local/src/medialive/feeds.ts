@@ -42,7 +42,7 @@ export interface FeedRun {
   fresh(feed: Feed): boolean;
   switchTo(feed: Feed | undefined, restart: boolean): void;
   /** See ChannelRun.mediaArrived. */
-  mediaArrived(feed: Feed, clock?: MediaClock | "untimed", skippedMs?: number): void;
+  mediaArrived(feed: Feed, clock?: MediaClock | "untimed", advancedMs?: number): void;
   lastMediaOf(feed: Feed): number | undefined;
   gap(reason: z.infer<typeof RecordingGapReason>, to: number, lostMs: number): void;
   /** What an endpoint keeps waiting for a transcoder behind real time before it drops it (MediaQueue's bound unless told). */
@@ -136,7 +136,8 @@ interface TsIngest {
  * MPEG-TS as it arrives (RTP, SRT) into a queue per transcoder, the same for every TS ingest. A silence is costed by
  * the publisher's decoding times, as RTMP's is by its timestamps: what waited in a socket's buffer while the runtime
  * could not read arrived whole, late, and what the buffer could not hold shows as timestamps that jump.
- * `clockSource` names the publish the media comes in (a new one starts a new count).
+ * `clockSource` names the publish the media comes in (a new one starts a new count; an encoder that starts again
+ * without one shows as times that go back).
  */
 async function openTsFeed(
   run: FeedRun,
@@ -178,8 +179,8 @@ async function openTsFeed(
   ingest = await start((payload) => {
     const source = clockSource();
     if (publisherClock?.source !== source) publisherClock = { source, clock: new TsMediaClock() };
-    const { timed, skippedMs } = publisherClock.clock.read(payload);
-    run.mediaArrived(feed, timed ? publisherClock.clock.clock(source) : "untimed", skippedMs);
+    const { timed, advancedMs } = publisherClock.clock.read(payload);
+    run.mediaArrived(feed, timed ? publisherClock.clock.clock(source) : "untimed", advancedMs);
     if (!consumer && !run.target() && !run.stopping()) run.switchTo(feed, false);
     consumer?.write(payload, Date.now());
   });
@@ -205,11 +206,10 @@ export function openRtpFeed(run: FeedRun, index: number, port: number): Promise<
 }
 
 /**
- * SRT_LISTENER: the encoder calls with the channel's passphrase; its MPEG-TS goes on as RTP's does. Each caller is a
- * publish of its own (srt-live-transmit ends with its caller and listens again).
+ * SRT_LISTENER: the encoder calls with the channel's passphrase; its MPEG-TS goes on as RTP's does. srt-live-transmit
+ * takes caller after caller on its own: a new caller shows as times that go back, as an RTP encoder's restart does.
  */
 export function openSrtFeed(run: FeedRun, index: number, port: number, passphrase: string): Promise<OpenFeed> {
-  let caller = 0;
   return openTsFeed(run, index, (onPayload) =>
     startSrtIngest({
       host: run.host,
@@ -219,12 +219,9 @@ export function openSrtFeed(run: FeedRun, index: number, port: number, passphras
       allow: run.allowed,
       onRefused: (event) => refused(run, index, event),
       onPayload,
-      // A caller leaving ends srt-live-transmit, which listens again at once: not a fault.
-      onExit: (reason) => {
-        caller++;
-        logger.info("SRT listener restarted", { engineChannelId: run.engineChannelId, endpoint: index, reason });
-      },
+      // srt-live-transmit ending (it takes caller after caller without ending) is started again at once: not a fault.
+      onExit: (reason) => logger.info("SRT listener restarted", { engineChannelId: run.engineChannelId, endpoint: index, reason }),
     }),
-    () => `srt-${index}-caller-${caller}`,
+    () => `srt-${index}`,
   );
 }

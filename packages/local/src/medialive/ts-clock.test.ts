@@ -10,6 +10,8 @@ import { TsMediaClock } from "./ts-clock.ts";
 let work: string;
 /** 6 s of H.264 and AAC in MPEG-TS, as an encoder sends it, by ffmpeg. */
 let ts: Buffer;
+/** The same show from another encoder, its streams on other PIDs. */
+let otherPids: Buffer;
 /** The last decoding time of each stream in it, in ms, by ffprobe (each AAC frame apart). */
 let lastDtsMs: number[];
 /** ffmpeg's MPEG-TS muxer puts up to 320 ms of AAC frames in one PES, under the time of its first. */
@@ -20,6 +22,10 @@ beforeAll(async () => {
   ts = execFileSync("ffmpeg", [
     "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
     "-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-g", "30", "-c:a", "aac", "-f", "mpegts", "pipe:1",
+  ], { maxBuffer: 64 * 1024 * 1024 });
+  otherPids = execFileSync("ffmpeg", [
+    "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+    "-t", "2", "-c:v", "libx264", "-preset", "ultrafast", "-g", "30", "-c:a", "aac", "-mpegts_start_pid", "0x300", "-f", "mpegts", "pipe:1",
   ], { maxBuffer: 64 * 1024 * 1024 });
   await writeFile(join(work, "show.ts"), ts);
   const packets = JSON.parse(
@@ -63,7 +69,7 @@ describe("TsMediaClock", () => {
     const clock = new TsMediaClock();
     const readings = readAll(clock, ts, 1_000);
     expect(readings.some((reading) => reading.timed)).toBe(true);
-    expect(Math.max(...readings.map((reading) => reading.skippedMs))).toBeLessThan(AUDIO_PES_MS);
+    expect(Math.max(...readings.map((reading) => reading.advancedMs))).toBeLessThan(AUDIO_PES_MS);
     expectLatest(clock.clock("caller-1")?.ms);
     expect(clock.clock("caller-1")).toMatchObject({ source: "caller-1", wrapMs: 2 ** 33 / 90 });
   });
@@ -75,7 +81,7 @@ describe("TsMediaClock", () => {
     // The packet after a PES start continues it: no timestamp of its own.
     const continuation = ts.subarray(start + PACKET_SIZE, start + 2 * PACKET_SIZE);
     expect(payloadUnitStart(continuation)).toBe(false);
-    expect(clock.read(continuation)).toEqual({ timed: false, skippedMs: 0 });
+    expect(clock.read(continuation)).toEqual({ timed: false, advancedMs: 0 });
   });
 
   it("finds its step again after bytes that are not packets", () => {
@@ -84,11 +90,21 @@ describe("TsMediaClock", () => {
     expectLatest(clock.clock("caller-1")?.ms);
   });
 
+  it("forgets the streams of an encoder that started again on other PIDs: their later times do not hold the clock", () => {
+    const clock = new TsMediaClock();
+    readAll(clock, ts, 1_316);
+    const before = clock.clock("rtp-0");
+    readAll(clock, otherPids, 1_316);
+    const after = clock.clock("rtp-0");
+    expect(after!.ms).toBeLessThan(2_000 + 1_400 + 100);
+    expect(lostToSilence(before, after, 3_000)).toBe(3_000);
+  });
+
   it("measures media that never arrived: 2 s of packets lost in the middle are a 2 s jump of the timestamps", () => {
     const clock = new TsMediaClock();
     const lost = Buffer.concat([ts.subarray(0, packetAt(2_000)), ts.subarray(packetAt(4_000))]);
     const readings = readAll(clock, lost, 1_316);
-    const skipped = Math.max(...readings.map((reading) => reading.skippedMs));
+    const skipped = Math.max(...readings.map((reading) => reading.advancedMs));
     expect(skipped).toBeGreaterThan(2_000 - 50);
     expect(skipped).toBeLessThan(2_000 + AUDIO_PES_MS);
   });
@@ -99,7 +115,7 @@ describe("TsMediaClock", () => {
     const before = clock.clock("rtp-0");
     // Times start at 1.4 s (ffmpeg's muxing offset): the first 2.5 s of the stream again.
     const readings = readAll(clock, ts.subarray(0, packetAt(2_500)), 1_316);
-    expect(Math.max(...readings.map((reading) => reading.skippedMs))).toBeLessThan(AUDIO_PES_MS);
+    expect(Math.max(...readings.map((reading) => reading.advancedMs))).toBeLessThan(AUDIO_PES_MS);
     const after = clock.clock("rtp-0");
     expect(after!.ms).toBeLessThan(before!.ms);
     expect(lostToSilence(before, after, 3_000)).toBe(3_000);

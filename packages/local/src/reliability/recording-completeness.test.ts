@@ -165,7 +165,7 @@ describe.each([
   // UDP (RTP, and SRT through the allow-list relay), so nothing of the show is lost: the gaps are what the publisher's
   // clock says was lost, not how long we did not read.
   it.runIf(!busy).each<InputType>(["RTMP_PUSH", "RTP_PUSH", "SRT_LISTENER"])(
-    "%s while the runtime freezes for 2.5 s: the MP4 holds every frame and lists no gap (the publisher's clock went on by a frame, not 2.5 s)",
+    "%s while the runtime freezes for 2.5 s: the gaps listed are the frames missing, and where the socket's buffer holds the freeze (always for RTMP), every frame and no gap",
     async (inputType) => {
       const show = await recordedPush(session, inputType, async () => {
         await sleep(10_000);
