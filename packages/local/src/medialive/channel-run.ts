@@ -286,8 +286,8 @@ export class ChannelRun {
       const silence: Silence = { feed, before: this.lastClockOf.get(feed), silentMs: now - this.lastMediaAt, endedAt: now };
       if (clock === "untimed") this.pendingSilence = silence;
       else this.silenceCost(silence, clock);
-    } else if (this.pendingSilence && clock !== "untimed") {
-      this.settlePendingSilence(this.pendingSilence.feed === feed ? clock : undefined);
+    } else if (this.pendingSilence?.feed === feed && clock !== "untimed") {
+      this.settlePendingSilence(clock);
     } else if (advancedMs > NO_INPUT_GAP_MS && feed === this.target && this.uncountedSilence && now - this.uncountedSilence.endedAt < UNCOUNTED_SILENCE_MS) {
       const lostMs = Math.min(advancedMs, this.uncountedSilence.uncountedMs);
       this.uncountedSilence = undefined;
@@ -581,8 +581,9 @@ export class ChannelRun {
       this.stopping = true;
       this.drainDeadline = Date.now() + (this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
       if (this.monitor) clearInterval(this.monitor);
-      this.settlePendingSilence();
       for (const close of this.closers.splice(0)) await close().catch(() => undefined);
+      // After the endpoints closed: the media they delivered meanwhile may have settled it.
+      this.settlePendingSilence();
     })();
     return this.ingestClosed;
   }

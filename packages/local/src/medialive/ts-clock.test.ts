@@ -54,9 +54,9 @@ function readAll(clock: TsMediaClock, bytes: Buffer, size: number) {
 }
 
 /** Where the first PES of any stream at or after `ms` starts, a packet boundary. */
-function packetAt(ms: number): number {
-  for (let at = 0; at + PACKET_SIZE <= ts.length; at += PACKET_SIZE) {
-    const packet = ts.subarray(at, at + PACKET_SIZE);
+function packetAt(ms: number, bytes = ts): number {
+  for (let at = 0; at + PACKET_SIZE <= bytes.length; at += PACKET_SIZE) {
+    const packet = bytes.subarray(at, at + PACKET_SIZE);
     const pes = payloadUnitStart(packet) ? readPes(packet) : undefined;
     const time = pes?.dts ?? pes?.pts;
     if (time !== undefined && pidOf(packet) !== 0 && time / 90 >= ms) return at;
@@ -100,6 +100,19 @@ describe("TsMediaClock", () => {
     expect(lostToSilence(before, after, 3_000)).toBe(3_000);
   });
 
+  it("leaves out streams that stopped coming: a new encoder on other PIDs, behind the old one's time by less than 5 s, has the clock", async () => {
+    const clock = new TsMediaClock();
+    readAll(clock, ts.subarray(0, packetAt(3_000)), 1_316);
+    const before = clock.clock("srt-0");
+    expect(before!.ms).toBeGreaterThan(2_900);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    // Its first second: times from 1.4 s to 2.4 s, behind the old streams' 3 s.
+    readAll(clock, otherPids.subarray(0, packetAt(2_400, otherPids)), 1_316);
+    const after = clock.clock("srt-0");
+    expect(after!.ms).toBeLessThan(before!.ms);
+    expect(lostToSilence(before, after, 2_100)).toBe(2_100);
+  });
+
   it("measures media that never arrived: 2 s of packets lost in the middle are a 2 s jump of the timestamps", () => {
     const clock = new TsMediaClock();
     const lost = Buffer.concat([ts.subarray(0, packetAt(2_000)), ts.subarray(packetAt(4_000))]);
@@ -123,10 +136,10 @@ describe("TsMediaClock", () => {
 });
 
 describe("lostToSilence with MPEG-TS clocks", () => {
-  const at = (ms: number) => ({ source: "srt-0-caller-0", ms, wrapMs: 2 ** 33 / 90 });
+  const at = (ms: number) => ({ source: "srt-0", ms, wrapMs: 2 ** 33 / 90 });
 
   it("counts across the 33-bit wrap of 90 kHz, and never mixes the two kinds of clock", () => {
     expect(lostToSilence(at(2 ** 33 / 90 - 1_000), at(40), 2_500)).toBeCloseTo(1_040, 3);
-    expect(lostToSilence(at(10_000), { source: "srt-0-caller-0", ms: 10_033 }, 2_500)).toBe(2_500);
+    expect(lostToSilence(at(10_000), { source: "srt-0", ms: 10_033 }, 2_500)).toBe(2_500);
   });
 });

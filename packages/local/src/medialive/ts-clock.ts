@@ -9,6 +9,11 @@ const TICKS_PER_MS = 90;
  * interleaves within 0.7 s).
  */
 const RESTART_TICKS = 5_000 * TICKS_PER_MS;
+/**
+ * A stream whose last timestamp came this long before the latest of any stream is left out of the clock: an encoder
+ * that started again on other PIDs, or dropped a track, does not hold the clock at its old time.
+ */
+const STALE_MS = 2_000;
 const isAudioOrVideo = (streamId: number) => (streamId & 0xe0) === 0xc0 || (streamId & 0xf0) === 0xe0;
 
 /** What one chunk of MPEG-TS told of the publisher's clock. */
@@ -28,12 +33,15 @@ export interface TsClockReading {
 export class TsMediaClock {
   /** The start of a packet that the last chunk cut off. */
   private carry: Buffer | undefined;
-  private readonly latestOf = new Map<number, number>();
+  /** Each stream's last time, and when it came (our clock). */
+  private readonly latestOf = new Map<number, { time: number; seenAt: number }>();
+  private lastSeenAt = 0;
 
   read(chunk: Buffer): TsClockReading {
     const bytes = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
     this.carry = undefined;
     const before = this.latest();
+    const now = Date.now();
     let timed = false;
     let at = 0;
     while (at + PACKET_SIZE <= bytes.length) {
@@ -51,7 +59,8 @@ export class TsMediaClock {
       if (!pes || time === undefined || !isAudioOrVideo(pes.streamId)) continue;
       const latest = this.latest();
       if (latest !== undefined && timestampDelta(latest, time) < -RESTART_TICKS) this.latestOf.clear();
-      this.latestOf.set(pidOf(packet), time);
+      this.latestOf.set(pidOf(packet), { time, seenAt: now });
+      this.lastSeenAt = now;
       timed = true;
     }
     if (at >= 0 && at < bytes.length) this.carry = Buffer.from(bytes.subarray(at));
@@ -68,7 +77,10 @@ export class TsMediaClock {
 
   private latest(): number | undefined {
     let latest: number | undefined;
-    for (const time of this.latestOf.values()) if (latest === undefined || timestampDelta(latest, time) > 0) latest = time;
+    for (const { time, seenAt } of this.latestOf.values()) {
+      if (this.lastSeenAt - seenAt > STALE_MS) continue;
+      if (latest === undefined || timestampDelta(latest, time) > 0) latest = time;
+    }
     return latest;
   }
 }
