@@ -303,7 +303,7 @@ export class ChannelRun {
   private silenceCost(silence: Silence, after?: MediaClock): void {
     const lostMs = lostToSilence(silence.before, after, silence.silentMs);
     if (lostMs > NO_INPUT_GAP_MS) this.gap("no-input", silence.endedAt, lostMs);
-    const uncountedMs = silence.silentMs - Math.max(lostMs, 0);
+    const uncountedMs = silence.silentMs - lostMs;
     this.uncountedSilence = uncountedMs > NO_INPUT_GAP_MS ? { endedAt: silence.endedAt, uncountedMs } : undefined;
   }
 

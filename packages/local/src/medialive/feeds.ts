@@ -136,18 +136,17 @@ interface TsIngest {
  * MPEG-TS as it arrives (RTP, SRT) into a queue per transcoder, the same for every TS ingest. A silence is costed by
  * the publisher's decoding times, as RTMP's is by its timestamps: what waited in a socket's buffer while the runtime
  * could not read arrived whole, late, and what the buffer could not hold shows as timestamps that jump.
- * `clockSource` names the publish the media comes in (a new one starts a new count; an encoder that starts again
- * without one shows as times that go back).
+ * `clockSource` names the endpoint's count: an encoder that starts again shows as times that go back.
  */
 async function openTsFeed(
   run: FeedRun,
   index: number,
   start: (onPayload: (payload: Buffer) => void) => Promise<TsIngest>,
-  clockSource: () => string,
+  clockSource: string,
 ): Promise<OpenFeed> {
   let consumer: MediaQueue | undefined;
   let ingest: TsIngest | undefined;
-  let publisherClock: { source: string; clock: TsMediaClock } | undefined;
+  const publisherClock = new TsMediaClock();
   const feed: Feed = {
     index,
     lastMediaAt: () => ingest?.stats().lastPacketAt,
@@ -177,10 +176,8 @@ async function openTsFeed(
     input: { args: ["-analyzeduration", "1000000", "-f", "mpegts", "-i", "pipe:0"] },
   };
   ingest = await start((payload) => {
-    const source = clockSource();
-    if (publisherClock?.source !== source) publisherClock = { source, clock: new TsMediaClock() };
-    const { timed, advancedMs } = publisherClock.clock.read(payload);
-    run.mediaArrived(feed, timed ? publisherClock.clock.clock(source) : "untimed", advancedMs);
+    const { timed, advancedMs } = publisherClock.read(payload);
+    run.mediaArrived(feed, timed ? publisherClock.clock(clockSource) : "untimed", advancedMs);
     if (!consumer && !run.target() && !run.stopping()) run.switchTo(feed, false);
     consumer?.write(payload, Date.now());
   });
@@ -201,7 +198,7 @@ export function openRtpFeed(run: FeedRun, index: number, port: number): Promise<
     run,
     index,
     (onPayload) => startRtpIngest({ host: run.host, port, allow: run.allowed, onRefused: (event) => refused(run, index, event), onPayload }),
-    () => `rtp-${index}`,
+    `rtp-${index}`,
   );
 }
 
@@ -222,6 +219,6 @@ export function openSrtFeed(run: FeedRun, index: number, port: number, passphras
       // srt-live-transmit ending (it takes caller after caller without ending) is started again at once: not a fault.
       onExit: (reason) => logger.info("SRT listener restarted", { engineChannelId: run.engineChannelId, endpoint: index, reason }),
     }),
-    () => `srt-${index}`,
+    `srt-${index}`,
   );
 }
