@@ -1,4 +1,4 @@
-import { createVerify } from "node:crypto";
+import { createPublicKey, createVerify } from "node:crypto";
 import { CreateDistributionCommand, type CacheBehavior, type DistributionConfig } from "@aws-sdk/client-cloudfront";
 import { CreateChannelCommand, StartChannelCommand, UpdateChannelCommand } from "@aws-sdk/client-medialive";
 import { livePathPattern, matchesPathPattern } from "@visionstream/aws/account-infrastructure";
@@ -194,7 +194,10 @@ describe("the AWS live path, for one account and its channel", () => {
     expect(JSON.parse(policy).Statement[0].Resource).toBe(`${cdnBaseUrl}/${root}/*`);
     expect(query.get("Key-Pair-Id")).toBe(publicKeyId);
     const cloudFrontKey = platform.cdn.state.publicKeys.find((key) => key.Id === publicKeyId);
-    const verified = createVerify("RSA-SHA1").update(policy).verify(cloudFrontKey!.EncodedKey!, fromCloudFrontBase64(query.get("Signature")!));
+    // A new account's key is ECDSA P-256, which CloudFront takes with SHA-256 signatures, said so in the query.
+    expect(createPublicKey(cloudFrontKey!.EncodedKey!).asymmetricKeyDetails?.namedCurve).toBe("prime256v1");
+    expect(query.get("Hash-Algorithm")).toBe("SHA256");
+    const verified = createVerify("SHA256").update(policy).verify(cloudFrontKey!.EncodedKey!, fromCloudFrontBase64(query.get("Signature")!));
     expect(verified).toBe(true);
   });
 

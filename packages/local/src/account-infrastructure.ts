@@ -1,4 +1,5 @@
-import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
+import { generateCloudFrontKeyPair } from "@visionstream/aws/cloudfront/playback-signer";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AccountInfrastructure, AccountResources, StepResult } from "@visionstream/core";
@@ -43,7 +44,7 @@ function isErrno(error: unknown, code: string): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === code;
 }
 
-/** Per-account bucket directory, distribution on the local CDN and RSA key pair; idempotent by account id. */
+/** Per-account bucket directory, distribution on the local CDN and CloudFront key pair; idempotent by account id. */
 export class LocalAccountInfrastructure implements AccountInfrastructure {
   constructor(
     private readonly layout: LocalLayout,
@@ -89,12 +90,8 @@ export class LocalAccountInfrastructure implements AccountInfrastructure {
   /** The account's key pair, made once: concurrent callers all get the one that was stored first. */
   async signingKey(accountId: string): Promise<SigningKeyPair> {
     const file = this.layout.keyFile(accountId);
-    const text = await secretFile(file, () => {
-      const { publicKey, privateKey } = generateKeyPairSync("rsa", {
-        modulusLength: 2048,
-        publicKeyEncoding: { type: "spki", format: "pem" },
-        privateKeyEncoding: { type: "pkcs8", format: "pem" },
-      });
+    const text = await secretFile(file, async () => {
+      const { publicKey, privateKey } = await generateCloudFrontKeyPair();
       return JSON.stringify({ publicKeyId: cloudFrontStyleId("K", publicKey), publicKey, privateKey });
     });
     return SigningKeyPair.parse(JSON.parse(text));

@@ -99,7 +99,7 @@ describe("media library end to end", () => {
     expect(playback.status).toBe(200);
     expect(playback.body.url.startsWith(`${tenant.cdnBaseUrl}/media/${media.id}/clip%20one.mp4?`)).toBe(true);
     const signed = new URL(playback.body.url).searchParams;
-    expect([...signed.keys()].sort()).toEqual(["Expires", "Key-Pair-Id", "Signature"]);
+    expect([...signed.keys()].sort()).toEqual(["Expires", "Hash-Algorithm", "Key-Pair-Id", "Signature"]);
     expect(Math.abs(Date.parse(playback.body.expiresAt) - Date.now() - 3600_000)).toBeLessThan(10_000);
     expect(new URL(playback.body.playerUrl).searchParams.get("src")).toBe(playback.body.url);
 

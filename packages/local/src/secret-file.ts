@@ -8,7 +8,7 @@ const isErrno = (error: unknown, code: string) => (error as NodeJS.ErrnoExceptio
  * A secret kept in a file of its own (mode 0600), made once: concurrent callers all get the one stored first
  * (written aside, then hard-linked into place, which fails when another got there before).
  */
-export async function secretFile(file: string, make: () => string): Promise<string> {
+export async function secretFile(file: string, make: () => string | Promise<string>): Promise<string> {
   try {
     return await readFile(file, "utf8");
   } catch (error) {
@@ -16,7 +16,7 @@ export async function secretFile(file: string, make: () => string): Promise<stri
   }
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${randomUUID()}.tmp`;
-  await writeFile(temporary, make(), { mode: 0o600, flag: "wx" });
+  await writeFile(temporary, await make(), { mode: 0o600, flag: "wx" });
   try {
     await link(temporary, file);
   } catch (error) {

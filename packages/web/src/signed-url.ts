@@ -8,7 +8,7 @@ function parameterName(pair: string): string {
 }
 
 /**
- * The URL with the parameters of a signature query string (CloudFront's `Policy`, `Signature`,
+ * The URL with the parameters of a signature query string (CloudFront's `Policy`, `Signature`, `Hash-Algorithm`,
  * `Key-Pair-Id`, `Expires`) added. Parameters of the same name are replaced, the others kept, and
  * every value is passed on exactly as written: CloudFront compares the signature byte for byte.
  */

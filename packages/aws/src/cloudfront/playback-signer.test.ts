@@ -1,7 +1,7 @@
-import { generateKeyPairSync } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, verify } from "node:crypto";
 import { getSignedCookies, getSignedUrl } from "@aws-sdk/cloudfront-signer";
 import { describe, expect, it } from "vitest";
-import { CloudFrontPlaybackSigner, SigningKeyUnreadable } from "./playback-signer.ts";
+import { CloudFrontPlaybackSigner, generateCloudFrontKeyPair, SigningKeyUnreadable } from "./playback-signer.ts";
 
 const rsaKey = (type: "pkcs1" | "pkcs8") =>
   generateKeyPairSync("rsa", {
@@ -124,5 +124,80 @@ describe("CloudFrontPlaybackSigner with a key that cannot be read", () => {
     expect((failed as Error).message).not.toContain(privateKey.slice(40, 80));
     expect(retried).toBe(getSignedUrl({ url: URLS[0]!, keyPairId, privateKey, dateLessThan: EXPIRIES[0]!.toISOString() }));
     expect(keyReads).toBe(2);
+  });
+});
+
+describe("CloudFrontPlaybackSigner with an ECDSA P-256 key (a new account's)", () => {
+  const base64 = (cloudFront: string) => Buffer.from(cloudFront.replace(/-/g, "+").replace(/_/g, "=").replace(/~/g, "/"), "base64");
+  const cannedPolicy = (url: string, expires: string) => JSON.stringify({ Statement: [{ Resource: url, Condition: { DateLessThan: { "AWS:EpochTime": Number(expires) } } }] });
+
+  it("makes P-256 key pairs: SPKI public and PKCS #8 private PEM", async () => {
+    const pair = await generateCloudFrontKeyPair();
+
+    expect(pair.publicKey).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+    expect(pair.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    const key = createPrivateKey(pair.privateKey);
+    expect(key.asymmetricKeyType).toBe("ec");
+    expect(key.asymmetricKeyDetails?.namedCurve).toBe("prime256v1");
+  });
+
+  it("signs canned policies with SHA-256, says so (Hash-Algorithm=SHA256), and each verifies with the public key", async () => {
+    const pair = await generateCloudFrontKeyPair();
+    const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId, privateKey: pair.privateKey }));
+
+    for (const url of URLS)
+      for (const expiresAt of EXPIRIES) {
+        const signed = await signer.signUrl("acc-a", url, expiresAt);
+        const query = new URL(signed).searchParams;
+        expect(query.get("Hash-Algorithm")).toBe("SHA256");
+        expect(query.get("Key-Pair-Id")).toBe(keyPairId);
+        expect(query.get("Expires")).toBe(String(Math.floor(expiresAt.getTime() / 1000)));
+        const resource = signed.slice(0, signed.indexOf(url.includes("?") ? "&Expires=" : "?Expires="));
+        const verified = verify("sha256", Buffer.from(cannedPolicy(resource, query.get("Expires")!)), createPublicKey(pair.publicKey), base64(query.get("Signature")!));
+        expect(verified).toBe(true);
+        // The same URL and expiry second again: the very same answer (ECDSA signatures differ each time; the memo keeps one).
+        expect(await signer.signUrl("acc-a", url, expiresAt)).toBe(signed);
+      }
+  });
+
+  it("signs custom policies (signPath) with the Hash-Algorithm in the query and in the cookies", async () => {
+    const pair = await generateCloudFrontKeyPair();
+    const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId, privateKey: pair.privateKey }));
+
+    for (const pattern of PATTERNS) {
+      const signed = await signer.signPath("acc-a", pattern, EXPIRIES[1]!);
+      const query = new URLSearchParams(signed.query);
+
+      expect(query.get("Hash-Algorithm")).toBe("SHA256");
+      expect(signed.cookies).toEqual({
+        "CloudFront-Policy": query.get("Policy"),
+        "CloudFront-Signature": query.get("Signature"),
+        "CloudFront-Key-Pair-Id": keyPairId,
+        "CloudFront-Hash-Algorithm": "SHA256",
+      });
+      const policy = base64(query.get("Policy")!).toString("utf8");
+      expect(policy).toBe(customPolicy(pattern, EXPIRIES[1]!));
+      expect(verify("sha256", Buffer.from(policy), createPublicKey(pair.publicKey), base64(query.get("Signature")!))).toBe(true);
+    }
+  });
+
+  it("refuses a key CloudFront does not take (another curve, Ed25519) as SigningKeyUnreadable", async () => {
+    for (const pem of [
+      generateKeyPairSync("ec", { namedCurve: "secp384r1", privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey,
+      generateKeyPairSync("ed25519", { privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey,
+    ]) {
+      const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId, privateKey: pem }));
+      const failed = await signer.signUrl("acc-a", URLS[0]!, EXPIRIES[0]!).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(SigningKeyUnreadable);
+      expect(String((failed as Error).cause)).toMatch(/where CloudFront takes RSA or ECDSA P-256/);
+    }
+  });
+
+  it("leaves an RSA key's signatures as they were: SHA-1, no Hash-Algorithm", async () => {
+    const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId, privateKey }));
+    const signed = await signer.signPath("acc-a", PATTERNS[0]!, EXPIRIES[0]!);
+
+    expect(new URLSearchParams(signed.query).has("Hash-Algorithm")).toBe(false);
+    expect(Object.keys(signed.cookies)).toEqual(["CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"]);
   });
 });

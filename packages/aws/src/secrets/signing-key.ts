@@ -1,5 +1,3 @@
-import { generateKeyPair } from "node:crypto";
-import { promisify } from "node:util";
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -13,6 +11,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { z } from "zod";
 import { AccountResourceMissing } from "../account-resources.ts";
+import { generateCloudFrontKeyPair } from "../cloudfront/playback-signer.ts";
 
 export const SigningKey = z.object({ privateKey: z.string().min(1), publicKey: z.string().min(1) });
 export type SigningKey = z.infer<typeof SigningKey>;
@@ -45,7 +44,7 @@ export class SigningKeySecrets {
   async ensure(accountId: string, secretName: string): Promise<SigningKey> {
     const stored = await this.readRestoring(secretName);
     if (stored) return stored;
-    const signingKey = await generateSigningKey();
+    const signingKey: SigningKey = await generateCloudFrontKeyPair();
     try {
       await this.secrets.send(
         new CreateSecretCommand({
@@ -121,14 +120,4 @@ export async function readSigningKey(
   } catch {
     throw new SigningKeyMalformed(secretName);
   }
-}
-
-/** CloudFront takes an RSA 2048 public key as "BEGIN PUBLIC KEY" PEM; the signer accepts a PKCS #8 private key. */
-async function generateSigningKey(): Promise<SigningKey> {
-  const { publicKey, privateKey } = await promisify(generateKeyPair)("rsa", {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  });
-  return { privateKey, publicKey };
 }

@@ -1,6 +1,6 @@
 /** A CloudFront-style signature that opens every object under one path (custom policy with a wildcard). */
 export interface PathSignature {
-  /** Append to every playlist and segment URL: Policy=...&Signature=...&Key-Pair-Id=... */
+  /** Append to every playlist and segment URL: Policy=...&Signature=...&Key-Pair-Id=... (and Hash-Algorithm=SHA256 for an ECDSA key) */
   query: string;
   /** The same grant as CloudFront-* cookies, for players that send cookies. */
   cookies: Record<string, string>;

@@ -1,6 +1,7 @@
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { getSignedCookies, getSignedUrl } from "@aws-sdk/cloudfront-signer";
 import { describe, expect, it } from "vitest";
+import { CloudFrontPlaybackSigner, generateCloudFrontKeyPair } from "@visionstream/aws/cloudfront/playback-signer";
 import { resourceOf, type SignedRequest, verifySignedRequest } from "./signature.ts";
 
 const { publicKey, privateKey } = generateKeyPairSync("rsa", {
@@ -87,6 +88,30 @@ describe("verifySignedRequest, as CloudFront checks signatures", () => {
       verifySignedRequest(request(`${base}/720p/index.m3u8`, { cookies: { ...cookies, "CloudFront-Signature": "AAAA" } }), trusted, now),
     ).toMatchObject({ allowed: false });
     expect(verifySignedRequest(request(sha256), trusted, now)).toEqual({ allowed: true });
+  });
+});
+
+describe("an ECDSA P-256 key pair (a new account's)", () => {
+  it("verifies what CloudFrontPlaybackSigner signs with it, by query and by cookies, and refuses a SHA-1 claim or another key's signature", async () => {
+    const pair = await generateCloudFrontKeyPair();
+    const ecTrusted = new Map([["K2ECKEY", createPublicKey(pair.publicKey)]]);
+    const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId: "K2ECKEY", privateKey: pair.privateKey }));
+    const expiresAt = new Date(now.getTime() + 3_600_000);
+
+    const url = await signer.signUrl("acc-a", `${base}/vod/rec.mp4`, expiresAt);
+    const path = await signer.signPath("acc-a", `${base}/*`, expiresAt);
+    const other = await new CloudFrontPlaybackSigner(async () => ({ keyPairId: "K2ECKEY", privateKey: (await generateCloudFrontKeyPair()).privateKey })).signUrl(
+      "acc-a",
+      `${base}/vod/rec.mp4`,
+      expiresAt,
+    );
+
+    expect(verifySignedRequest(request(url), ecTrusted, now)).toEqual({ allowed: true });
+    expect(verifySignedRequest(request(`${base}/720p/seg_00001.ts?${path.query}`), ecTrusted, now)).toEqual({ allowed: true });
+    expect(verifySignedRequest(request(`${base}/720p/index.m3u8`, { cookies: path.cookies }), ecTrusted, now)).toEqual({ allowed: true });
+    expect(verifySignedRequest(request(url.replace("&Hash-Algorithm=SHA256", "")), ecTrusted, now)).toMatchObject({ allowed: false, detail: "the signature does not match" });
+    expect(verifySignedRequest(request(other), ecTrusted, now)).toMatchObject({ allowed: false, detail: "the signature does not match" });
+    expect(verifySignedRequest(request(url), ecTrusted, new Date(expiresAt.getTime() + 1_000))).toMatchObject({ detail: "the signature has expired" });
   });
 });
 
