@@ -3,7 +3,7 @@ import { activeAccount, type startTestRuntime } from "@visionstream/local/testin
 import { storeRecording } from "@visionstream/local/testing/tenants";
 import type { Caller } from "./api-paced.ts";
 
-/** Accounts made at the same time: each one's provisioning makes an RSA key and a bucket. */
+/** Accounts made at the same time: each one's provisioning makes a key pair and a bucket. */
 const ACCOUNTS_AT_ONCE = 10;
 
 /**

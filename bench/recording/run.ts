@@ -3,7 +3,7 @@
  * rendition (1080p30 H.264 ~5 Mb/s + AAC 192 kb/s, 300 segments of 2 s) into one MP4, from assemble() to the
  * COMPLETE event on the bus, the part of STOPPED → READY that grows with the recording. `--segments <dir>`: the
  * segments of a real recording instead (a rendition's folder kept from a bench/endurance channel, say), linked in. Signing their playback URLs
- * is measured by bench/signing/run.ts, on distinct URLs and expiries against the machine's own RSA rate.
+ * is measured by bench/signing/run.ts, on distinct URLs and expiries against the machine's own sign rates.
  */
 import { existsSync } from "node:fs";
 import { copyFile, link, mkdir, readdir, rename, rm, stat } from "node:fs/promises";

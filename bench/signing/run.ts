@@ -8,7 +8,8 @@
  */
 import { createPrivateKey, generateKeyPairSync, sign } from "node:crypto";
 import { getSignedUrl } from "@aws-sdk/cloudfront-signer";
-import { CloudFrontPlaybackSigner, generateCloudFrontKeyPair } from "@visionstream/aws/cloudfront/playback-signer";
+import { generateCloudFrontKeyPair } from "@visionstream/aws/cloudfront/key-pair";
+import { CloudFrontPlaybackSigner } from "@visionstream/aws/cloudfront/playback-signer";
 import { loadAverage, median } from "../common.ts";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { generateCloudFrontKeyPair } from "@visionstream/aws/cloudfront/playback-signer";
+import { generateCloudFrontKeyPair } from "@visionstream/aws/cloudfront/key-pair";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AccountInfrastructure, AccountResources, StepResult } from "@visionstream/core";

@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, verify } from "node:crypto";
 import { getSignedCookies, getSignedUrl } from "@aws-sdk/cloudfront-signer";
 import { describe, expect, it } from "vitest";
-import { CloudFrontPlaybackSigner, generateCloudFrontKeyPair, SigningKeyUnreadable } from "./playback-signer.ts";
+import { generateCloudFrontKeyPair } from "./key-pair.ts";
+import { CloudFrontPlaybackSigner, SigningKeyUnreadable } from "./playback-signer.ts";
 
 const rsaKey = (type: "pkcs1" | "pkcs8") =>
   generateKeyPairSync("rsa", {
@@ -181,15 +182,16 @@ describe("CloudFrontPlaybackSigner with an ECDSA P-256 key (a new account's)", (
     }
   });
 
-  it("refuses a key CloudFront does not take (another curve, Ed25519) as SigningKeyUnreadable", async () => {
+  it("refuses a key CloudFront does not take (another curve, Ed25519, RSA of another size) as SigningKeyUnreadable", async () => {
     for (const pem of [
+      generateKeyPairSync("rsa", { modulusLength: 1024, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey,
       generateKeyPairSync("ec", { namedCurve: "secp384r1", privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey,
       generateKeyPairSync("ed25519", { privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey,
     ]) {
       const signer = new CloudFrontPlaybackSigner(async () => ({ keyPairId, privateKey: pem }));
       const failed = await signer.signUrl("acc-a", URLS[0]!, EXPIRIES[0]!).catch((error: unknown) => error);
       expect(failed).toBeInstanceOf(SigningKeyUnreadable);
-      expect(String((failed as Error).cause)).toMatch(/where CloudFront takes RSA or ECDSA P-256/);
+      expect(String((failed as Error).cause)).toMatch(/where CloudFront takes RSA 2048 or ECDSA P-256/);
     }
   });
 

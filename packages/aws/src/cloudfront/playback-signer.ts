@@ -1,5 +1,4 @@
-import { createPrivateKey, generateKeyPair, type KeyObject } from "node:crypto";
-import { promisify } from "node:util";
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import { getSignedUrl } from "@aws-sdk/cloudfront-signer";
 import type { PathSignature, PlaybackSigner } from "@visionstream/core";
 
@@ -11,7 +10,10 @@ export interface AccountSigningKey {
 
 export type SigningKeySource = (accountId: string) => Promise<AccountSigningKey>;
 
-/** The account's private key is not one that crypto can read (PEM, PKCS#1 or PKCS#8, unencrypted). */
+/**
+ * The account's private key is not one that crypto can read (PEM, PKCS#1 or PKCS#8, unencrypted), or not a kind of
+ * key CloudFront takes (RSA 2048, ECDSA P-256).
+ */
 export class SigningKeyUnreadable extends Error {
   override name = "SigningKeyUnreadable";
   constructor(
@@ -29,29 +31,11 @@ interface ParsedSigningKey {
   algorithm: "SHA256" | undefined;
 }
 
-/** A new CloudFront key pair as PEM: the public key as CloudFront takes it (SPKI), the private key as PKCS #8. */
-export interface CloudFrontKeyPair {
-  publicKey: string;
-  privateKey: string;
-}
-
-/**
- * A new account's CloudFront key pair: ECDSA on P-256, which CloudFront takes for signed URLs and cookies beside
- * RSA 2048 (its PublicKey documentation), signed with SHA-256. An ECDSA signature cost 34 µs here against 750 µs for
- * RSA-2048 (bench/signing), and every playback URL is signed anew. Keys made before stay RSA and keep signing as before.
- */
-export async function generateCloudFrontKeyPair(): Promise<CloudFrontKeyPair> {
-  return promisify(generateKeyPair)("ec", {
-    namedCurve: "prime256v1",
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  });
-}
 
 type LibraryPrivateKey = Parameters<typeof getSignedUrl>[0]["privateKey"];
 /**
  * getSignedUrl hands its privateKey to crypto's Sign.sign, which takes a parsed KeyObject as well as PEM, though the
- * library's type names only PEM. Parsed once, a signature costs the RSA operation alone (PEM parsing took 2/3 of it);
+ * library's type names only PEM. Parsed once, a signature costs the signing operation alone (PEM parsing took 2/3 of an RSA one);
  * playback-signer.test.ts holds the output to the library's own from the PEM.
  */
 const asLibraryKey = (key: KeyObject) => key as unknown as LibraryPrivateKey;
@@ -113,7 +97,7 @@ export class CloudFrontPlaybackSigner implements PlaybackSigner {
   }
 
   async signUrl(accountId: string, url: string, expiresAt: Date): Promise<string> {
-    // A canned policy counts whole seconds: within one second, the same URL.
+    // A canned policy counts whole seconds: within one second, the same URL (from the memo: an ECDSA signature differs each time it is made).
     const dateLessThan = new Date(epochSeconds(expiresAt) * 1000).toISOString();
     return this.remembered(accountId, `${url}\n${dateLessThan}`, ({ keyPairId, privateKey, algorithm }) =>
       getSignedUrl({ url, keyPairId, privateKey: asLibraryKey(privateKey), dateLessThan, algorithm }),
@@ -136,8 +120,10 @@ function parsedSigningKey(accountId: string, keyPairId: string, pem: string): Pa
   }
   const { asymmetricKeyType: type } = privateKey;
   const curve = privateKey.asymmetricKeyDetails?.namedCurve;
+  const bits = privateKey.asymmetricKeyDetails?.modulusLength;
   // CloudFront takes RSA 2048 and ECDSA P-256 keys only: another key would sign URLs that CloudFront refuses.
   if (type === "ec" && curve === "prime256v1") return { keyPairId, privateKey, algorithm: "SHA256" };
-  if (type === "rsa") return { keyPairId, privateKey, algorithm: undefined };
-  throw new SigningKeyUnreadable(accountId, { cause: new Error(`a ${type}${curve ? ` ${curve}` : ""} key, where CloudFront takes RSA or ECDSA P-256`) });
+  if (type === "rsa" && bits === 2048) return { keyPairId, privateKey, algorithm: undefined };
+  const kind = `${type}${curve ? ` ${curve}` : ""}${bits ? ` ${bits}-bit` : ""}`;
+  throw new SigningKeyUnreadable(accountId, { cause: new Error(`a ${kind} key, where CloudFront takes RSA 2048 or ECDSA P-256`) });
 }

@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { z } from "zod";
 import { AccountResourceMissing } from "../account-resources.ts";
-import { generateCloudFrontKeyPair } from "../cloudfront/playback-signer.ts";
+import { generateCloudFrontKeyPair } from "../cloudfront/key-pair.ts";
 
 export const SigningKey = z.object({ privateKey: z.string().min(1), publicKey: z.string().min(1) });
 export type SigningKey = z.infer<typeof SigningKey>;

@@ -1,7 +1,8 @@
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { getSignedCookies, getSignedUrl } from "@aws-sdk/cloudfront-signer";
 import { describe, expect, it } from "vitest";
-import { CloudFrontPlaybackSigner, generateCloudFrontKeyPair } from "@visionstream/aws/cloudfront/playback-signer";
+import { generateCloudFrontKeyPair } from "@visionstream/aws/cloudfront/key-pair";
+import { CloudFrontPlaybackSigner } from "@visionstream/aws/cloudfront/playback-signer";
 import { resourceOf, type SignedRequest, verifySignedRequest } from "./signature.ts";
 
 const { publicKey, privateKey } = generateKeyPairSync("rsa", {
@@ -110,6 +111,11 @@ describe("an ECDSA P-256 key pair (a new account's)", () => {
     expect(verifySignedRequest(request(`${base}/720p/seg_00001.ts?${path.query}`), ecTrusted, now)).toEqual({ allowed: true });
     expect(verifySignedRequest(request(`${base}/720p/index.m3u8`, { cookies: path.cookies }), ecTrusted, now)).toEqual({ allowed: true });
     expect(verifySignedRequest(request(url.replace("&Hash-Algorithm=SHA256", "")), ecTrusted, now)).toMatchObject({ allowed: false, detail: "the signature does not match" });
+    const { "CloudFront-Hash-Algorithm": _, ...cookiesWithoutHash } = path.cookies;
+    expect(verifySignedRequest(request(`${base}/720p/index.m3u8`, { cookies: cookiesWithoutHash }), ecTrusted, now)).toMatchObject({ allowed: false, detail: "the signature does not match" });
+    for (const claim of ["sha256", "SHA512", ""])
+      expect(verifySignedRequest(request(url.replace("Hash-Algorithm=SHA256", `Hash-Algorithm=${claim}`)), ecTrusted, now)).toMatchObject({ allowed: false, reason: "AccessDenied" });
+    expect(verifySignedRequest(request(url.replace("Hash-Algorithm=SHA256", "Hash-Algorithm=SHA512")), ecTrusted, now)).toMatchObject({ detail: "Hash-Algorithm is neither SHA1 nor SHA256" });
     expect(verifySignedRequest(request(other), ecTrusted, now)).toMatchObject({ allowed: false, detail: "the signature does not match" });
     expect(verifySignedRequest(request(url), ecTrusted, new Date(expiresAt.getTime() + 1_000))).toMatchObject({ detail: "the signature has expired" });
   });

@@ -89,7 +89,7 @@ function checkedPolicy(publicKey: string | KeyObject, algorithm: string, policyT
   const known = memo.get(memoKey);
   if (known) return known;
   const checked = verifiedPolicy(publicKey, algorithm, policyText, signature);
-  // Refusals are not kept: junk signatures cost their RSA check each time and never push out the valid ones.
+  // Refusals are not kept: junk signatures cost their check each time and never push out the valid ones.
   if (checked !== "mismatch") memo.set(memoKey, checked);
   return checked;
 }
@@ -135,7 +135,11 @@ export function verifySignedRequest(
     policyText = JSON.stringify({ Statement: [{ Resource: resource, Condition: { DateLessThan: { "AWS:EpochTime": Number(expires) } } }] });
   }
 
-  const algorithm = get("Hash-Algorithm") === "SHA256" ? "RSA-SHA256" : "RSA-SHA1";
+  // SHA-1 unless the grant says SHA256; CloudFront knows no other hash, so another value is refused (an ECDSA key's
+  // signature presented without its Hash-Algorithm is checked as SHA-1, and fails).
+  const hashAlgorithm = get("Hash-Algorithm") ?? "SHA1";
+  if (hashAlgorithm !== "SHA1" && hashAlgorithm !== "SHA256") return { allowed: false, reason: "AccessDenied", detail: "Hash-Algorithm is neither SHA1 nor SHA256" };
+  const algorithm = hashAlgorithm === "SHA256" ? "RSA-SHA256" : "RSA-SHA1";
   const statement = checkedPolicy(publicKey, algorithm, policyText, signatureBytes);
   if (statement === "mismatch") return { allowed: false, reason: "AccessDenied", detail: "the signature does not match" };
   if (statement === "malformed") return { allowed: false, reason: "AccessDenied", detail: "the policy is malformed" };
