@@ -6,6 +6,7 @@
 import { fileURLToPath } from "node:url";
 
 const EMPTY_MODULE = fileURLToPath(new URL("./empty-module.mjs", import.meta.url));
+const LAMBDA_CREDENTIALS = fileURLToPath(new URL("./lambda-credentials.mjs", import.meta.url));
 
 /**
  * zod exports its error messages in 40-odd languages as `z.locales`, and the namespace object keeps them all in every
@@ -21,4 +22,17 @@ const zodWithoutLocales = {
   },
 };
 
-export default [zodWithoutLocales];
+/**
+ * Every AWS SDK client imports the SDK's default credential chain, and esbuild bundles each link of it: in a bundle
+ * with one of the older MediaConnect or MediaPackage v2 clients, twice (their own copies). In Lambda the chain ends at
+ * its first link, the role's credentials in the environment (lambda-credentials.mjs says why), so a bundle keeps that
+ * link alone, for every copy of the chain.
+ */
+const lambdaCredentialsOnly = {
+  name: "lambda-credentials-only",
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => (args.path === "@aws-sdk/credential-provider-node" ? { path: LAMBDA_CREDENTIALS } : undefined));
+  },
+};
+
+export default [zodWithoutLocales, lambdaCredentialsOnly];

@@ -86,7 +86,13 @@ describe("the Lambda bundles' esbuild plugins", () => {
       { command: "resolve", value: { path: "../locales/index.js", importer: join(root, "packages/web/src/i18n.ts"), namespace: "file" } },
       { command: "load", value: { path: join(root, "packages/functions/src/key-server.ts"), namespace: "file" } },
     ]);
+    const [chain, nestedChain] = await throughSstBridge([
+      { command: "resolve", value: { path: "@aws-sdk/credential-provider-node", importer: join(root, "node_modules/@aws-sdk/client-dynamodb/dist-es/runtimeConfig.js"), namespace: "file" } },
+      { command: "resolve", value: { path: "@aws-sdk/credential-provider-node", importer: join(root, "node_modules/@aws-sdk/client-mediaconnect/dist-es/runtimeConfig.js"), namespace: "file" } },
+    ]);
 
+    expect(chain).toEqual({ path: join(root, "stacks", "lambda-credentials.mjs") });
+    expect(nestedChain).toEqual({ path: join(root, "stacks", "lambda-credentials.mjs") });
     expect(locales).toEqual({ path: join(root, "stacks", "empty-module.mjs") });
     expect(ownImport).toEqual({});
     expect(otherLocales).toEqual({});
@@ -110,6 +116,39 @@ describe("the Lambda bundles' esbuild plugins", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe("the Lambda bundles' credentials", () => {
+  it("come from the environment alone, for the newer clients and the older ones' own copies of the SDK: no other link of the chain is bundled", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "visionstream-credentials-"));
+    try {
+      writeFileSync(
+        join(dir, "entry.mjs"),
+        `import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nimport { MediaConnectClient } from "@aws-sdk/client-mediaconnect";\n` +
+          `export const credentials = () => Promise.all([new DynamoDBClient({ region: "eu-west-1" }), new MediaConnectClient({ region: "eu-west-1" })].map((client) => client.config.credentials()));\n`,
+      );
+      const plugins = ((await import(join(root, LAMBDA_BUNDLE.plugins))) as { default: Parameters<typeof build>[0]["plugins"] }).default;
+      const result = await build({ entryPoints: [join(dir, "entry.mjs")], bundle: true, minify: true, platform: "node", format: "esm", outfile: join(dir, "out.mjs"), nodePaths: [join(root, "node_modules")], plugins, metafile: true, logLevel: "error",
+        // As SST's ESM bundles: the SDK's CommonJS code requires node's modules.
+        banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" } });
+      const inputs = Object.keys(Object.values(result.metafile.outputs)[0]!.inputs);
+      const check = spawnSync(process.execPath, ["--input-type=module", "-e", `import(${JSON.stringify(join(dir, "out.mjs"))}).then(({ credentials }) => credentials()).then((found) => console.log(JSON.stringify(found.map(({ accessKeyId, secretAccessKey, sessionToken }) => ({ accessKeyId, secretAccessKey, sessionToken })))), (error) => console.log(JSON.stringify({ error: error.message })))`], {
+        env: { PATH: process.env.PATH, HOME: dir, AWS_ACCESS_KEY_ID: "ASIAEXAMPLEROLE00000", AWS_SECRET_ACCESS_KEY: "role-secret", AWS_SESSION_TOKEN: "role-session" },
+        encoding: "utf8",
+      });
+      const without = spawnSync(process.execPath, ["--input-type=module", "-e", `import(${JSON.stringify(join(dir, "out.mjs"))}).then(({ credentials }) => credentials()).then(() => console.log("{}"), (error) => console.log(JSON.stringify({ error: error.message })))`], {
+        env: { PATH: process.env.PATH, HOME: dir },
+        encoding: "utf8",
+      });
+
+      expect(inputs.filter((input) => /credential-provider-(node|ini|sso|process|web-identity|http|login)|client-sts|client-sso|nested-clients/.test(input))).toEqual([]);
+      const role = { accessKeyId: "ASIAEXAMPLEROLE00000", secretAccessKey: "role-secret", sessionToken: "role-session" };
+      expect(JSON.parse(check.stdout.trim()), check.stderr).toEqual([role, role]);
+      expect(JSON.parse(without.stdout.trim()).error).toMatch(/environment variable/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe("permissions", () => {
