@@ -246,7 +246,7 @@ describe("every command a function's code sends is granted to that function", ()
 
     expect(problems).toEqual([]);
     expect(keyServerSent.map((operation) => operation.operation)).toEqual(["GetSecretValue"]);
-    expect(new Set(keyDeliverySent.map((operation) => operation.operation))).toEqual(new Set(["GetSecretValue", "Get"]));
+    expect(new Set(keyDeliverySent.map((operation) => operation.operation))).toEqual(new Set(["GetSecretValue", "Get", "BatchGet"]));
   });
 
   it("for the WHIP gateway's task: reading a channel and its account, the broadcast key, and the channel's MediaLive input allow-list, and nothing more; the API reads the key too", () => {
@@ -265,10 +265,11 @@ describe("every command a function's code sends is granted to that function", ()
 
     expect(problems).toEqual([]);
     expect(new Set(gatewaySent.map((operation) => operation.operation))).toEqual(
-      new Set(["GetSecretValue", "Get", "ListInputSecurityGroups", "DescribeInputSecurityGroup", "UpdateInputSecurityGroup"]),
+      new Set(["GetSecretValue", "Get", "BatchGet", "ListInputSecurityGroups", "DescribeInputSecurityGroup", "UpdateInputSecurityGroup"]),
     );
     expect(gatewaySent.some((operation) => operation.tagged)).toBe(false);
     expect(whipGrants.task.statements.flatMap((statement) => statement.actions).sort()).toEqual([
+      "dynamodb:BatchGetItem",
       "dynamodb:GetItem",
       "medialive:DescribeInputSecurityGroup",
       "medialive:ListInputSecurityGroups",

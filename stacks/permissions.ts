@@ -232,7 +232,8 @@ export const MEDIACONNECT_VPC_ACTIONS = [
 
 /** The key server functions read the key server's secret; the key delivery also the channel (is it the account's, encrypted?). */
 export const KEY_SERVER_SECRET_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
-export const KEY_DELIVERY_TABLE_ACTIONS = ["dynamodb:GetItem"] as const;
+/** Reads of the same moment go out as one BatchGetItem (packages/aws/src/dynamodb/consistent-reads.ts). */
+export const KEY_DELIVERY_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem"] as const;
 /** What MediaPackage v2 does with the key server's role: call its SPEKE method (https://docs.aws.amazon.com/speke/latest/documentation/authentication.html). */
 export const SPEKE_INVOKE_ACTIONS = ["execute-api:Invoke"] as const;
 
@@ -240,7 +241,7 @@ export const SPEKE_INVOKE_ACTIONS = ["execute-api:Invoke"] as const;
  * The WHIP gateway's task reads a channel and its account (the broadcast token names both) and the broadcast token key;
  * the API reads the same key to sign the tokens it hands out.
  */
-export const WHIP_GATEWAY_TABLE_ACTIONS = ["dynamodb:GetItem"] as const;
+export const WHIP_GATEWAY_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem"] as const;
 export const BROADCAST_SECRET_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
 /**
  * Before publishing to a channel the gateway puts its own address on the channel's MediaLive input allow-list

@@ -13,10 +13,10 @@ import {
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { InvalidInput } from "@visionstream/core/errors";
+import { ConsistentReads, type Item, type Key } from "./consistent-reads.ts";
 import { type ConditionalUpdate, conditionalUpdate } from "./update.ts";
 
-export type Key = { pk: string; sk: string };
-export type Item = Record<string, unknown>;
+export type { Item, Key };
 /** What an item must be to leave the table: one of core's schemas. */
 export interface Schema<T> {
   parse(item: unknown): T;
@@ -43,19 +43,23 @@ function newestFirstIn(gsi1pk: string, placeholder: string): Query {
 
 /** The one table, as the repositories use it. */
 export class Table {
+  private readonly consistentReads: ConsistentReads;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly name: string,
-  ) {}
+  ) {
+    this.consistentReads = ConsistentReads.of(client, name);
+  }
 
   async read(key: Key, options: Pick<GetCommandInput, "ConsistentRead" | "ProjectionExpression"> = {}): Promise<Item | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.name, Key: key, ...options }));
     return Item;
   }
 
-  /** The item under the key, read strongly consistent. */
+  /** The item under the key, read strongly consistent (with the other reads of the same moment: ConsistentReads). */
   async get<T>(schema: Schema<T>, key: Key): Promise<T | undefined> {
-    const item = await this.read(key, { ConsistentRead: true });
+    const item = await this.consistentReads.read(key);
     return item ? schema.parse(item) : undefined;
   }
 

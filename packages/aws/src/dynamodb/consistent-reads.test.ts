@@ -1,0 +1,108 @@
+import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { documentClient } from "./client.ts";
+import { ConsistentReads, type Key } from "./consistent-reads.ts";
+import { startTestTables, type TestTables } from "./testing.ts";
+
+const TABLE = "reads-test";
+let tables: TestTables;
+let client: DynamoDBDocumentClient;
+/** What the client sent, by command name, while a test ran. */
+const sent: string[] = [];
+/** The keys of each BatchGetItem sent; how many more of their answers leave all but one key unprocessed. */
+const batchInputs: Key[][] = [];
+let unprocessedAnswers = 0;
+
+const key = (n: number): Key => ({ pk: `REC#${n}`, sk: "REC" });
+
+beforeAll(async () => {
+  tables = await startTestTables({ table: TABLE, idempotencyTable: "reads-idempotency" });
+  client = documentClient(tables.client);
+  client.middlewareStack.add((next, context) => (args) => {
+    sent.push(String(context.commandName));
+    return next(args);
+  }, { step: "initialize", name: "countCommands" });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (context.commandName !== "BatchGetItemCommand") return result;
+      const request = (args.input as { RequestItems: Record<string, { Keys: Key[] }> }).RequestItems[TABLE]!;
+      batchInputs.push(request.Keys.map(({ pk, sk }) => ({ pk, sk })));
+      if (unprocessedAnswers > 0) {
+        unprocessedAnswers--;
+        const output = result.output as { Responses?: Record<string, Record<string, unknown>[]>; UnprocessedKeys?: Record<string, { Keys: Key[] }> };
+        const kept = request.Keys[0]!;
+        output.Responses = { [TABLE]: (output.Responses?.[TABLE] ?? []).filter((item) => item.pk === kept.pk) };
+        output.UnprocessedKeys = { [TABLE]: { Keys: request.Keys.slice(1) } };
+      }
+      return result;
+    },
+    { step: "initialize", name: "unprocessedKeys" },
+  );
+  for (let n = 0; n < 250; n++) await client.send(new PutCommand({ TableName: TABLE, Item: { ...key(n), n, nested: { list: [n] } } }));
+  sent.length = 0;
+});
+
+afterAll(() => tables.close());
+
+describe("ConsistentReads against dynalite", () => {
+  it("sends a read alone as the GetItem it always was (ConsistentRead)", async () => {
+    sent.length = 0;
+    const item = await ConsistentReads.of(client, TABLE).read(key(7));
+
+    expect(item).toMatchObject({ ...key(7), n: 7 });
+    expect(sent).toEqual(["GetItemCommand"]);
+  });
+
+  it("gathers the reads of one moment into BatchGetItem requests of at most 100 keys, each caller answered with its own item or nothing", async () => {
+    sent.length = 0;
+    const reads = ConsistentReads.of(client, TABLE);
+    const keys = [...Array.from({ length: 240 }, (_, n) => key(n)), { pk: "REC#missing", sk: "REC" }];
+    const answers = await Promise.all(keys.map((k) => reads.read(k)));
+
+    expect(answers.slice(0, 240).map((item) => item?.n)).toEqual(Array.from({ length: 240 }, (_, n) => n));
+    expect(answers[240]).toBeUndefined();
+    expect(sent).toEqual(["BatchGetItemCommand", "BatchGetItemCommand", "BatchGetItemCommand"]);
+  });
+
+  it("reads a key asked for twice in one moment once, and gives each caller a copy of its own", async () => {
+    sent.length = 0;
+    const reads = ConsistentReads.of(client, TABLE);
+    const [first, second, other] = await Promise.all([reads.read(key(3)), reads.read(key(3)), reads.read(key(4))]);
+    (first!.nested as { list: number[] }).list.push(99);
+
+    expect(second).toEqual({ ...key(3), n: 3, nested: { list: [3] } });
+    expect(other?.n).toBe(4);
+    expect(sent).toEqual(["BatchGetItemCommand"]);
+  });
+
+  it("is one gatherer per client and table: the reads of every repository go out together", () => {
+    expect(ConsistentReads.of(client, TABLE)).toBe(ConsistentReads.of(client, TABLE));
+    expect(ConsistentReads.of(client, "other")).not.toBe(ConsistentReads.of(client, TABLE));
+  });
+
+  it("answers every caller of a round that failed with the error", async () => {
+    const reads = ConsistentReads.of(client, "no-such-table");
+    const outcomes = await Promise.allSettled([reads.read(key(1)), reads.read(key(2))]);
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["rejected", "rejected"]);
+    expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/ResourceNotFound|non-existent table|not found/i);
+  });
+});
+
+describe("ConsistentReads when DynamoDB leaves keys unprocessed", () => {
+  it("asks for them again, then one by one with GetItem, so that nothing is left unread", async () => {
+    // DynamoDB leaves keys unprocessed when a table is throttled, which dynalite never is: the answers of the first
+    // three BatchGetItem requests keep one item and hand the rest back as unprocessed, as DynamoDB would.
+    unprocessedAnswers = 3;
+    batchInputs.length = 0;
+    sent.length = 0;
+    const reads = ConsistentReads.of(client, TABLE);
+
+    const answers = await Promise.all([11, 12, 13, 14].map((n) => reads.read(key(n))));
+
+    expect(answers.map((item) => item?.n)).toEqual([11, 12, 13, 14]);
+    expect(batchInputs).toEqual([[key(11), key(12), key(13), key(14)], [key(12), key(13), key(14)], [key(13), key(14)]]);
+    expect(sent).toEqual(["BatchGetItemCommand", "BatchGetItemCommand", "BatchGetItemCommand", "GetItemCommand"]);
+  });
+});
