@@ -12,15 +12,20 @@ const sent: string[] = [];
 /** The keys of each BatchGetItem sent; how many more of their answers leave all but one key unprocessed. */
 const batchInputs: Key[][] = [];
 let unprocessedAnswers = 0;
+/** While set, every answer waits for it. */
+let held: Promise<void> | undefined;
+const nextRound = () => new Promise((resolve) => setImmediate(resolve));
 
 const key = (n: number): Key => ({ pk: `REC#${n}`, sk: "REC" });
 
 beforeAll(async () => {
   tables = await startTestTables({ table: TABLE, idempotencyTable: "reads-idempotency" });
   client = documentClient(tables.client);
-  client.middlewareStack.add((next, context) => (args) => {
+  client.middlewareStack.add((next, context) => async (args) => {
     sent.push(String(context.commandName));
-    return next(args);
+    const result = await next(args);
+    await held;
+    return result;
   }, { step: "initialize", name: "countCommands" });
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -74,6 +79,30 @@ describe("ConsistentReads against dynalite", () => {
     expect(second).toEqual({ ...key(3), n: 3, nested: { list: [3] } });
     expect(other?.n).toBe(4);
     expect(sent).toEqual(["BatchGetItemCommand"]);
+  });
+
+  it("holds what is asked for while two rounds are out, and sends it together when one ends", async () => {
+    sent.length = 0;
+    batchInputs.length = 0;
+    let release!: () => void;
+    held = new Promise((resolve) => (release = resolve));
+    const reads = ConsistentReads.of(client, TABLE);
+
+    const first = reads.read(key(21));
+    await nextRound();
+    const second = reads.read(key(22));
+    await nextRound();
+    const later = [23, 24, 25].map((n) => reads.read(key(n)));
+    for (let round = 0; round < 5; round++) await nextRound();
+    const sentWhileHeld = [...sent];
+    held = undefined;
+    release();
+    const answers = await Promise.all([first, second, ...later]);
+
+    expect(sentWhileHeld).toEqual(["GetItemCommand", "GetItemCommand"]);
+    expect(answers.map((item) => item?.n)).toEqual([21, 22, 23, 24, 25]);
+    expect(sent).toEqual(["GetItemCommand", "GetItemCommand", "BatchGetItemCommand"]);
+    expect(batchInputs).toEqual([[key(23), key(24), key(25)]]);
   });
 
   it("is one gatherer per client and table: the reads of every repository go out together", () => {

@@ -7,6 +7,8 @@ export type Item = Record<string, unknown>;
 const MAX_BATCH_KEYS = 100;
 /** Keys DynamoDB left unprocessed are asked for again this often (with a growing pause), then one by one. */
 const UNPROCESSED_ATTEMPTS = 3;
+/** Rounds of reads under way at once; the reads asked for while this many are out wait for one to end, and go together. */
+const MAX_ROUNDS_IN_FLIGHT = 2;
 
 interface Waiter {
   resolve(item: Item | undefined): void;
@@ -18,14 +20,16 @@ const readersOf = new WeakMap<DynamoDBDocumentClient, Map<string, ConsistentRead
 /**
  * Strongly consistent reads of one table by key, gathered: the reads asked for while the event loop handles one round
  * of I/O go out together, after it (setImmediate), as one BatchGetItem (ConsistentRead) instead of one GetItem each; a
- * read alone goes out as the GetItem it always was. A process that serves many requests at once (the local runtime)
- * then pays the SDK's cost of a request (most of a cold read's CPU here) once per round rather than once per read,
- * and the more it falls behind, the more each round gathers; a Lambda function, one event at a time, sends what it did.
- * A key asked for twice in one round is read once; each caller gets its own copy.
+ * read alone goes out as the GetItem it always was. While MAX_ROUNDS_IN_FLIGHT rounds are out, what is asked for waits
+ * for one of them to end and goes with the others (as Nagle's algorithm gathers small writes). A process that serves
+ * many requests at once (the local runtime) then pays the SDK's cost of a request (most of a cold read's CPU here) once
+ * per round rather than once per read, and the more it falls behind, the more each round gathers; a Lambda function,
+ * one event at a time, sends what it did. A key asked for twice in one round is read once; each caller gets its own copy.
  */
 export class ConsistentReads {
   private waiting = new Map<string, { key: Key; waiters: Waiter[] }>();
   private scheduled = false;
+  private inFlight = 0;
 
   private constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -47,18 +51,27 @@ export class ConsistentReads {
       const entry = this.waiting.get(id);
       if (entry) entry.waiters.push({ resolve, reject });
       else this.waiting.set(id, { key: { pk: key.pk, sk: key.sk }, waiters: [{ resolve, reject }] });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.waiting.size === 0 || this.inFlight >= MAX_ROUNDS_IN_FLIGHT) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
     const round = [...this.waiting.values()];
     this.waiting = new Map();
-    for (let start = 0; start < round.length; start += MAX_BATCH_KEYS) void this.answer(round.slice(start, start + MAX_BATCH_KEYS));
+    this.inFlight++;
+    const batches: Promise<void>[] = [];
+    for (let start = 0; start < round.length; start += MAX_BATCH_KEYS) batches.push(this.answer(round.slice(start, start + MAX_BATCH_KEYS)));
+    void Promise.all(batches).finally(() => {
+      this.inFlight--;
+      this.schedule();
+    });
   }
 
   private async answer(batch: { key: Key; waiters: Waiter[] }[]): Promise<void> {
