@@ -14,6 +14,8 @@ const batchInputs: Key[][] = [];
 let unprocessedAnswers = 0;
 /** While set, every answer waits for it. */
 let held: Promise<void> | undefined;
+/** GetItem of this partition key fails, as a throttled read does after the SDK's retries. */
+let failingPk: string | undefined;
 const nextRound = () => new Promise((resolve) => setImmediate(resolve));
 
 const key = (n: number): Key => ({ pk: `REC#${n}`, sk: "REC" });
@@ -23,6 +25,7 @@ beforeAll(async () => {
   client = documentClient(tables.client);
   client.middlewareStack.add((next, context) => async (args) => {
     sent.push(String(context.commandName));
+    if (context.commandName === "GetItemCommand" && (args.input as { Key: Key }).Key.pk === failingPk) throw new Error(`throttled reading ${failingPk}`);
     const result = await next(args);
     await held;
     return result;
@@ -105,6 +108,28 @@ describe("ConsistentReads against dynalite", () => {
     expect(batchInputs).toEqual([[key(23), key(24), key(25)]]);
   });
 
+  it("holds nothing longer than 200 ms behind rounds that hang", async () => {
+    sent.length = 0;
+    let release!: () => void;
+    held = new Promise((resolve) => (release = resolve));
+    const reads = ConsistentReads.of(client, TABLE);
+    const hanging = [reads.read(key(41))];
+    await nextRound();
+    hanging.push(reads.read(key(42)));
+    await nextRound();
+    const askedAt = performance.now();
+    const later = reads.read(key(43)).then((item) => ({ item, afterMs: performance.now() - askedAt }));
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    const sentBeforeRelease = [...sent];
+    held = undefined;
+    release();
+    const [{ item, afterMs }] = await Promise.all([later, ...hanging]);
+
+    expect(sentBeforeRelease).toEqual(["GetItemCommand", "GetItemCommand", "GetItemCommand"]);
+    expect(item?.n).toBe(43);
+    expect(afterMs).toBeGreaterThanOrEqual(190);
+  });
+
   it("is one gatherer per client and table: the reads of every repository go out together", () => {
     expect(ConsistentReads.of(client, TABLE)).toBe(ConsistentReads.of(client, TABLE));
     expect(ConsistentReads.of(client, "other")).not.toBe(ConsistentReads.of(client, TABLE));
@@ -133,5 +158,33 @@ describe("ConsistentReads when DynamoDB leaves keys unprocessed", () => {
     expect(answers.map((item) => item?.n)).toEqual([11, 12, 13, 14]);
     expect(batchInputs).toEqual([[key(11), key(12), key(13), key(14)], [key(12), key(13), key(14)], [key(13), key(14)]]);
     expect(sent).toEqual(["BatchGetItemCommand", "BatchGetItemCommand", "BatchGetItemCommand", "GetItemCommand"]);
+  });
+
+  it("answers each key as soon as it came back, and fails only the caller whose own read failed", async () => {
+    unprocessedAnswers = 3;
+    failingPk = key(34).pk;
+    const answered: number[] = [];
+    /** How many requests had been sent when each key was answered. */
+    const sentWhenAnswered: number[] = [];
+    sent.length = 0;
+    const reads = ConsistentReads.of(client, TABLE);
+    try {
+      const outcomes = await Promise.allSettled(
+        [31, 32, 33, 34].map((n) =>
+          reads.read(key(n)).then((item) => {
+            answered.push(n);
+            sentWhenAnswered.push(sent.length);
+            return item;
+          }),
+        ),
+      );
+
+      expect(outcomes.map((outcome) => (outcome.status === "fulfilled" ? outcome.value?.n : String(outcome.reason)))).toEqual([31, 32, 33, "Error: throttled reading REC#34"]);
+      // Each request answered one key; the last key left unprocessed was read alone, and failed.
+      expect(answered).toEqual([31, 32, 33]);
+      expect(sentWhenAnswered.slice(0, 2)).toEqual([1, 2]);
+    } finally {
+      failingPk = undefined;
+    }
   });
 });

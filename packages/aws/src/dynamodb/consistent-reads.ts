@@ -9,6 +9,8 @@ const MAX_BATCH_KEYS = 100;
 const UNPROCESSED_ATTEMPTS = 3;
 /** Rounds of reads under way at once; the reads asked for while this many are out wait for one to end, and go together. */
 const MAX_ROUNDS_IN_FLIGHT = 2;
+/** ... but not longer than this: a round held up (a request that hangs, a throttled table) holds up no other read. */
+const MAX_HELD_MS = 200;
 
 interface Waiter {
   resolve(item: Item | undefined): void;
@@ -30,6 +32,7 @@ export class ConsistentReads {
   private waiting = new Map<string, { key: Key; waiters: Waiter[] }>();
   private scheduled = false;
   private inFlight = 0;
+  private held: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -46,7 +49,7 @@ export class ConsistentReads {
   }
 
   read(key: Key): Promise<Item | undefined> {
-    const id = `${key.pk}\n${key.sk}`;
+    const id = idOf(key);
     return new Promise((resolve, reject) => {
       const entry = this.waiting.get(id);
       if (entry) entry.waiters.push({ resolve, reject });
@@ -56,13 +59,20 @@ export class ConsistentReads {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.waiting.size === 0 || this.inFlight >= MAX_ROUNDS_IN_FLIGHT) return;
+    if (this.scheduled || this.waiting.size === 0) return;
+    if (this.inFlight >= MAX_ROUNDS_IN_FLIGHT) {
+      this.held ??= setTimeout(() => this.flush(), MAX_HELD_MS);
+      return;
+    }
     this.scheduled = true;
     setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
+    clearTimeout(this.held);
+    this.held = undefined;
+    if (this.waiting.size === 0) return;
     const round = [...this.waiting.values()];
     this.waiting = new Map();
     this.inFlight++;
@@ -74,36 +84,48 @@ export class ConsistentReads {
     });
   }
 
+  /**
+   * Answers each key of the batch as soon as its item (or its absence) is known: what a BatchGetItem answered goes at
+   * once, what it left unprocessed is asked for again, then read one by one (in parallel, each caller told of its own
+   * read's failure only).
+   */
   private async answer(batch: { key: Key; waiters: Waiter[] }[]): Promise<void> {
+    const byId = new Map(batch.map((entry) => [idOf(entry.key), entry]));
+    const settle = (id: string, outcome: { item: Item | undefined } | { error: unknown }) => {
+      const entry = byId.get(id);
+      if (!entry) return;
+      byId.delete(id);
+      entry.waiters.forEach((waiter, index) =>
+        "error" in outcome ? waiter.reject(outcome.error) : waiter.resolve(outcome.item && index > 0 ? structuredClone(outcome.item) : outcome.item),
+      );
+    };
+    const readOne = async (key: Key) => {
+      try {
+        const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+        settle(idOf(key), { item: Item });
+      } catch (error) {
+        settle(idOf(key), { error });
+      }
+    };
+    if (batch.length === 1) return readOne(batch[0]!.key);
     try {
-      const found = batch.length === 1 ? await this.getOne(batch[0]!.key) : await this.getMany(batch.map(({ key }) => key));
-      for (const { key, waiters } of batch) {
-        const item = found.get(`${key.pk}\n${key.sk}`);
-        waiters.forEach((waiter, index) => waiter.resolve(item && index > 0 ? structuredClone(item) : item));
+      for (let attempt = 0; byId.size > 0 && attempt < UNPROCESSED_ATTEMPTS; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+        const asked = [...byId.values()].map(({ key }) => key);
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: asked, ConsistentRead: true } } }),
+        );
+        const unprocessed = new Set(((UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[]).map(idOf));
+        const items = new Map((Responses?.[this.tableName] ?? []).map((item) => [idOf(item as Key), item]));
+        for (const key of asked) if (!unprocessed.has(idOf(key))) settle(idOf(key), { item: items.get(idOf(key)) });
       }
     } catch (error) {
-      for (const { waiters } of batch) for (const waiter of waiters) waiter.reject(error);
-    }
-  }
-
-  private async getOne(key: Key): Promise<Map<string, Item>> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-    return new Map(Item ? [[`${key.pk}\n${key.sk}`, Item]] : []);
-  }
-
-  private async getMany(keys: Key[]): Promise<Map<string, Item>> {
-    const found = new Map<string, Item>();
-    let pending: Key[] = keys;
-    for (let attempt = 0; pending.length > 0 && attempt < UNPROCESSED_ATTEMPTS; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-      const { Responses, UnprocessedKeys } = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
-      );
-      for (const item of Responses?.[this.tableName] ?? []) found.set(`${String(item.pk)}\n${String(item.sk)}`, item);
-      pending = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
+      for (const id of [...byId.keys()]) settle(id, { error });
+      return;
     }
     // Still left unprocessed (the table throttled): one by one, as reads were before they were gathered.
-    for (const key of pending) for (const [id, item] of await this.getOne(key)) found.set(id, item);
-    return found;
+    await Promise.all([...byId.values()].map(({ key }) => readOne(key)));
   }
 }
+
+const idOf = (key: Key) => `${String(key.pk)}\n${String(key.sk)}`;
