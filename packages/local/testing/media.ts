@@ -4,7 +4,7 @@ import { type SyntheticSource, syntheticInputArgs } from "./medialive.ts";
 
 export { audioBitrateKbps, durationSeconds, firstVideoPacketIsKeyframe, frameNumbers, probeStreams } from "./medialive.ts";
 
-const H264_AAC = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "60", "-pix_fmt", "yuv420p", "-b:v", "4M", "-c:a", "aac", "-b:a", "128k"];
+export const H264_AAC = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "60", "-pix_fmt", "yuv420p", "-b:v", "4M", "-c:a", "aac", "-b:a", "128k"];
 
 /** A synthetic broadcaster pushing in real time: H.264/AAC unless other codec arguments are given. */
 export function push(

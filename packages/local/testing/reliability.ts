@@ -3,6 +3,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Ladder } from "@visionstream/core";
+import { eventually } from "./runtime.ts";
 
 /** Two rungs, so the fault tests leave the CPU to the faults. */
 export const SMALL_LADDER: Ladder = {
@@ -28,3 +29,22 @@ export async function recordedSequences(dataDir: string, accountId: string, chan
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Freezes the channel's transcoder until its feed drops it (its input waiting past the bound), then lets it go; its pid. */
+export async function freezeUntilDropped(channelId: string): Promise<number> {
+  const [frozen] = await eventually(async () => {
+    const pids = await transcoderPids(channelId);
+    return pids.length > 0 ? pids : undefined;
+  });
+  process.kill(frozen!, "SIGSTOP");
+  try {
+    await eventually(async () => ((await transcoderPids(channelId)).includes(frozen!) ? undefined : true), { timeoutMs: 30_000, intervalMs: 100 });
+  } finally {
+    try {
+      process.kill(frozen!, "SIGCONT");
+    } catch {
+      // gone, as expected
+    }
+  }
+  return frozen!;
+}

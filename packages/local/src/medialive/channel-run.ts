@@ -93,6 +93,9 @@ interface Encoding {
   transcoder: Transcoder;
   feed: Feed;
   fedMs: () => number;
+  /** Where its input starts on the publisher's timeline (ms), when the feed knows, and how far into it its output starts. */
+  startMs: () => number | undefined;
+  trimMs: number;
   /** Its first segment's number, and the media of its segments recorded so far (ms). */
   startNumber: number;
   recordedMs: number;
@@ -110,6 +113,8 @@ export class ChannelRun {
   private readonly feeds: Feed[] = [];
   /** The x264 preset of the next transcoder: one step faster after each that fell too far behind its input. */
   private preset: X264Preset;
+  /** Where, on the publisher's timeline (ms), the recording of a dropped transcoder ended: where the next one goes on. */
+  private resumeAtMs: number | undefined;
   private readonly closers: (() => Promise<void>)[] = [];
   private encoding: Encoding | undefined;
   /** The transcoder of the endpoint a switch left, finishing its input. */
@@ -250,6 +255,11 @@ export class ChannelRun {
       gap: (reason, to, lostMs) => this.gap(reason, to, lostMs),
       others: (feed) => this.feeds.filter((other) => other !== feed),
       maxQueuedBytes: this.options.maxQueuedBytes,
+      recordedOfDropped: () => {
+        // At the fastest preset a new transcoder would fall behind again, further: what waited is let go.
+        const encoding = this.encoding;
+        return encoding && !this.stopping && fasterPreset(this.preset) ? encoding.trimMs + encoding.recordedMs : undefined;
+      },
     };
   }
 
@@ -395,6 +405,15 @@ export class ChannelRun {
       this.active = undefined;
       return;
     }
+    // It goes on from where a dropped transcoder's recording ended, to the frame, with what that one had not recorded.
+    const resumeAtMs = this.resumeAtMs;
+    this.resumeAtMs = undefined;
+    let trimMs = 0;
+    if (attached.carriedFromMs !== undefined && resumeAtMs !== undefined) {
+      trimMs = Math.max(0, resumeAtMs - attached.carriedFromMs);
+      const lostMs = attached.carriedFromMs - resumeAtMs;
+      if (lostMs >= LOST_MEDIA_LISTED_MS) this.gap("engine-restart", Date.now(), lostMs);
+    }
     const startNumber = (this.watcher?.lastSequence() ?? 0) + 1;
     const { latency = "normal", encryption } = this.channel.spec;
     // The DASH and MSS muxers cannot continue an earlier run's numbering: a new transcoder starts them afresh.
@@ -418,9 +437,10 @@ export class ChannelRun {
       },
       stopTimeoutMs: this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
       preset: this.preset,
+      ...(trimMs > 0 ? { startAtSeconds: trimMs / 1000 } : {}),
       ...(this.options.mediaNiceness !== undefined ? { niceness: this.options.mediaNiceness } : {}),
     });
-    const encoding: Encoding = { transcoder, feed, fedMs: attached.fedMs, startNumber, recordedMs: 0 };
+    const encoding: Encoding = { transcoder, feed, fedMs: attached.fedMs, startMs: () => attached.startMs?.(), trimMs, startNumber, recordedMs: 0 };
     this.encoding = encoding;
     void transcoder.exited.then(async (exit) => {
       if (this.encoding !== encoding || this.stopping) return;
@@ -433,9 +453,10 @@ export class ChannelRun {
         return;
       }
       const noSpace = saysNoSpaceLeft(exit.stderrTail) || (await freeBytes(this.outputDir)) < spaceToResume(this.ladder);
-      // What it wrote before the disk filled is recorded first: the rest is what was lost.
+      // What it wrote before the disk filled is recorded first: the rest is what was lost. So is what a dropped
+      // transcoder wrote: the next one goes on from there.
+      if (noSpace || (exit.fellBehind && feed.carrying())) await this.watcher?.scan();
       if (noSpace) {
-        await this.watcher?.scan();
         await this.watcher?.restorePlaylists();
       }
       if (this.encoding !== encoding || this.stopping) return;
@@ -444,9 +465,9 @@ export class ChannelRun {
     });
   }
 
-  /** Media the transcoder was given and did not encode, in ms. */
+  /** Media the transcoder was given and did not encode, in ms (its output starts trimMs into what it was given). */
   private unencodedMs(encoding: Encoding): number {
-    return Math.max(0, encoding.fedMs() - encoding.transcoder.progress().outTimeSeconds * 1000);
+    return Math.max(0, encoding.fedMs() - encoding.trimMs - encoding.transcoder.progress().outTimeSeconds * 1000);
   }
 
   /**
@@ -486,8 +507,12 @@ export class ChannelRun {
     this.faults = [...this.faults.filter((time) => at - time < FAULT_WINDOW_MS), at];
     const how = exit.fellBehind ? `fell too far behind its input at the x264 preset ${this.preset}` : exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
     logger.error("transcoder failed", { engineChannelId: this.id, code: exit.code, signal: exit.signal, stderrTail: exit.stderrTail.slice(-1_000) });
+    // Carried over, what it had not recorded goes to the next transcoder: only what lies between is lost (see switchNow).
+    const carried = exit.fellBehind === true && encoding.feed.carrying();
+    const startMs = encoding.startMs();
+    if (carried && startMs !== undefined) this.resumeAtMs = startMs + encoding.trimMs + encoding.recordedMs;
     const lostMs = this.unencodedMs(encoding);
-    if (lostMs >= LOST_MEDIA_LISTED_MS) this.gap("engine-restart", at, lostMs);
+    if (!carried && lostMs >= LOST_MEDIA_LISTED_MS) this.gap("engine-restart", at, lostMs);
     const feed = this.active;
     this.active?.detach();
     this.active = undefined;
@@ -504,7 +529,7 @@ export class ChannelRun {
       logger.warn("the transcoder fell too far behind its input: the run goes on one x264 preset faster", { engineChannelId: this.id, from: this.preset, to: faster });
       this.preset = faster;
     }
-    const restarting = faster ? `restarting it at ${faster}` : "restarting it";
+    const restarting = `${faster ? `restarting it at ${faster}` : "restarting it"}${carried ? " with what it had not recorded" : ""}`;
     if (!this.recovering) {
       this.recovering = true;
       this.raiseAlert(ENCODER_ALERT, `The transcoder ${how}; ${restarting}`, "The transcoder was restarted; output resumed");

@@ -22,12 +22,18 @@ export interface Feed {
   attach(): Attached | undefined;
   /** Ends the attached stream: its transcoder encodes what it was given, then ends. */
   detach(): void;
+  /** It keeps what a dropped transcoder had not recorded for the next attach() (see FeedRun.recordedOfDropped). */
+  carrying(): boolean;
   input: MediaInput;
 }
 
 export interface Attached {
   stream: Readable;
   fedMs: () => number;
+  /** Where the media given starts on the publisher's timeline (ms), when it has one. */
+  startMs?: () => number | undefined;
+  /** It starts with a dropped transcoder's media, from this time of the publisher's (ms): see FeedRun.recordedOfDropped. */
+  carriedFromMs?: number;
 }
 
 /** What an endpoint needs of the run it feeds. */
@@ -47,6 +53,11 @@ export interface FeedRun {
   gap(reason: z.infer<typeof RecordingGapReason>, to: number, lostMs: number): void;
   /** What an endpoint keeps waiting for a transcoder behind real time before it drops it (MediaQueue's bound unless told). */
   maxQueuedBytes: number | undefined;
+  /**
+   * The transcoder fell too far behind and its feed dropped it: how much of what it was given it recorded (ms), when
+   * the next one is to go on from there (RTMP: FlvTap carries what waited over); undefined when it is let go.
+   */
+  recordedOfDropped(): number | undefined;
   others(feed: Feed): Feed[];
 }
 
@@ -75,6 +86,8 @@ export async function openRtmpFeed(run: FeedRun, index: number, port: number): P
       heldTaps.push(tap);
     },
     attach: () => {
+      // What a dropped transcoder left comes first: it is older than anything held since.
+      if (attachedTap?.carrying()) return attachedTap.attach();
       const held = heldTaps.shift();
       // Once stopping, only what was held is still to be encoded: the live publish, if any, was cut off.
       if (!held && run.stopping()) return undefined;
@@ -83,8 +96,9 @@ export async function openRtmpFeed(run: FeedRun, index: number, port: number): P
     },
     detach: () => {
       attachedTap?.detach();
-      attachedTap = undefined;
+      if (!attachedTap?.carrying()) attachedTap = undefined;
     },
+    carrying: () => attachedTap?.carrying() ?? false,
     input: flvInput(),
   };
   const server = await startRtmpIngest({
@@ -98,7 +112,7 @@ export async function openRtmpFeed(run: FeedRun, index: number, port: number): P
       session?.publish.close();
       const current = {
         publish,
-        tap: new FlvTap(publish.flv, (lostMs) => run.gap("transcoder-behind", run.lastMediaOf(feed) ?? Date.now(), lostMs), run.maxQueuedBytes),
+        tap: new FlvTap(publish.flv, (lostMs) => run.gap("transcoder-behind", run.lastMediaOf(feed) ?? Date.now(), lostMs), run.maxQueuedBytes, () => run.recordedOfDropped()),
       };
       session = current;
       publish.flv.on("data", () => {
@@ -173,6 +187,8 @@ async function openTsFeed(
       consumer?.stream.end();
       consumer = undefined;
     },
+    // A TS feed's transcoder that falls too far behind loses what waited for it: no keyframes are looked for in TS here.
+    carrying: () => false,
     input: { args: ["-analyzeduration", "1000000", "-f", "mpegts", "-i", "pipe:0"] },
   };
   ingest = await start((payload) => {

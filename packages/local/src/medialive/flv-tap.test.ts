@@ -1,6 +1,7 @@
 import { PassThrough, type Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { FlvTap } from "./flv-tap.ts";
+import { FellBehind } from "./media-queue.ts";
 
 const HEADER = Buffer.from([0x46, 0x4c, 0x56, 0x01, 0x05, 0, 0, 0, 9, 0, 0, 0, 0]);
 
@@ -17,8 +18,9 @@ function tag(type: number, timestampMs: number, body: number[]): Buffer {
 }
 
 const videoConfig = () => tag(9, 0, [0x17, 0, 0, 0, 0, 1]);
-const keyframe = (at: number) => tag(9, at, [0x17, 1, 0, 0, 0, at & 0xff]);
-const frame = (at: number) => tag(9, at, [0x27, 1, 0, 0, 0, at & 0xff]);
+/** Pictures of `size` bytes (the few needed to fill a stream's buffer in a test). */
+const keyframe = (at: number, size = 1) => tag(9, at, [0x17, 1, 0, 0, 0, ...Buffer.alloc(size, at & 0xff)]);
+const frame = (at: number, size = 1) => tag(9, at, [0x27, 1, 0, 0, 0, ...Buffer.alloc(size, at & 0xff)]);
 const audio = (at: number) => tag(8, at, [0xaf, 1, at & 0xff]);
 
 /** Video tags' timestamps in an FLV stream (the header skipped), once it has ended. */
@@ -37,9 +39,9 @@ async function videoTimestamps(stream: Readable): Promise<number[]> {
 }
 
 /** A publish of GOPs of 3 frames, 40 ms apart: keyframes at 0, 120, 240, … */
-function publish(source: PassThrough, fromMs: number, toMs: number) {
+function publish(source: PassThrough, fromMs: number, toMs: number, pictureBytes = 1) {
   for (let at = fromMs; at < toMs; at += 40) {
-    source.write((at / 40) % 3 === 0 ? keyframe(at) : frame(at));
+    source.write((at / 40) % 3 === 0 ? keyframe(at, pictureBytes) : frame(at, pictureBytes));
     source.write(audio(at));
   }
 }
@@ -87,5 +89,54 @@ describe("FLV tap", () => {
     source.end();
 
     expect(await videoTimestamps(stream)).toEqual([360, 400, 440]);
+  });
+
+  describe("a consumer whose transcoder reads nothing until its queue passes the bound", () => {
+    /** 100 kB pictures: the consumer's stream buffers 4 MB (41 pictures) before anything waits beyond it. */
+    const PICTURE_BYTES = 100_000;
+
+    async function dropped(recordedOfDropped: () => number | undefined) {
+      const source = new PassThrough({ highWaterMark: 64 * 1024 * 1024 });
+      const tap = new FlvTap(source, () => {}, 256 * 1024, recordedOfDropped);
+      source.write(HEADER);
+      source.write(videoConfig());
+      publish(source, 0, 40, PICTURE_BYTES);
+      await new Promise((resolve) => setImmediate(resolve));
+      const first = tap.attach();
+      const failed = new Promise<unknown>((resolve) => first.stream.once("error", resolve));
+      // 70 pictures: past the 4 MB the stream buffers and the 256 kB that may wait beyond it.
+      publish(source, 40, 2_800, PICTURE_BYTES);
+      expect(await failed).toBeInstanceOf(FellBehind);
+      return { source, tap };
+    }
+
+    it("when the run goes on from what it recorded, hands the next consumer everything from the keyframe before that point, the tag that overflowed included", async () => {
+      // The dropped transcoder recorded 0.5 s of what it was given: the next one starts at the keyframe of 0.48 s.
+      const { source, tap } = await dropped(() => 500);
+      expect(tap.carrying()).toBe(true);
+      tap.detach();
+      expect(tap.carrying(), "a detach leaves what is carried over for the next consumer").toBe(true);
+
+      const next = tap.attach();
+      expect(next.carriedFromMs).toBe(480);
+      expect(tap.carrying()).toBe(false);
+      publish(source, 2_800, 2_920, PICTURE_BYTES);
+      source.end();
+
+      expect(await videoTimestamps(next.stream)).toEqual(Array.from({ length: 61 }, (_, index) => 480 + index * 40));
+      expect(next.startMs()).toBe(480);
+    });
+
+    it("when it does not (the fastest preset), lets what waited go: the next consumer starts at the latest keyframe", async () => {
+      const { source, tap } = await dropped(() => undefined);
+      expect(tap.carrying()).toBe(false);
+
+      const next = tap.attach();
+      expect(next.carriedFromMs).toBeUndefined();
+      publish(source, 2_800, 2_920, PICTURE_BYTES);
+      source.end();
+
+      expect((await videoTimestamps(next.stream))[0]).toBeGreaterThanOrEqual(2_640);
+    });
   });
 });

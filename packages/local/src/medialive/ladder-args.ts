@@ -56,6 +56,12 @@ export interface LadderArgumentsOptions {
   utcTimingUrl?: string;
   /** Latency dash.js aims for on a low-latency channel, in seconds. */
   targetLatencySeconds?: number;
+  /**
+   * The output starts this far into the input (seconds from its first timestamp), to the frame, at time 0 (a constant
+   * frame rate output would otherwise repeat its first picture from 0): a transcoder that takes on a dropped one's
+   * media from a keyframe before where that one's recording ended.
+   */
+  startAtSeconds?: number;
 }
 
 /** CMAF segments (for HLS fMP4 and DASH) under this folder of the live folder, Smooth Streaming under MSS_DIR. */
@@ -106,6 +112,7 @@ export function ladderArguments(options: LadderArgumentsOptions): string[] {
   const videoIn = input.video ?? "0:v:0";
   const audioIn = input.audio ?? "0:a:0";
   const sound = soundEncodes(ladder);
+  const startAt = options.startAtSeconds ? options.startAtSeconds.toFixed(3) : undefined;
 
   const branches = renditions.map(({ width: w, height: h, fps }, i) =>
     [
@@ -118,9 +125,9 @@ export function ladderArguments(options: LadderArgumentsOptions): string[] {
     ].join(","),
   );
   const graph = [
-    `[${videoIn}]split=${count}${renditions.map((_, i) => `[picture${i}]`).join("")}`,
+    `[${videoIn}]${startAt ? `trim=start=${startAt},setpts=PTS-STARTPTS,` : ""}split=${count}${renditions.map((_, i) => `[picture${i}]`).join("")}`,
     ...branches,
-    `[${audioIn}]aresample=${ladder.audioSampleRate}:async=1,aformat=sample_fmts=fltp:channel_layouts=stereo,` +
+    `[${audioIn}]${startAt ? `atrim=start=${startAt},asetpts=PTS-STARTPTS,` : ""}aresample=${ladder.audioSampleRate}:async=1,aformat=sample_fmts=fltp:channel_layouts=stereo,` +
       `asplit=${sound.bitratesKbps.length}${sound.bitratesKbps.map((_, k) => `[a${k}]`).join("")}`,
   ].join(";");
 

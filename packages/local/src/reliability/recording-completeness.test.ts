@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "../eventbridge/bus.ts";
 import { DEFAULT_MEDIA_NICENESS } from "../config.ts";
-import { busyNeighbour, durationSeconds, frameNumbers, push } from "../../testing/media.ts";
+import { busyNeighbour, durationSeconds, frameNumbers, H264_AAC, push } from "../../testing/media.ts";
 import { activeAccount, eventually, startTestRuntime } from "../../testing/runtime.ts";
-import { sleep, transcoderPids } from "../../testing/reliability.ts";
+import { freezeUntilDropped, SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
 
 // What a broadcaster pushes: 30 s at 30 fps, each frame carrying its number (0 … 899) in the picture.
 const PUSH_SECONDS = 30;
@@ -36,18 +36,20 @@ afterAll(async () => {
 });
 
 /** A runtime as `visionstream start` runs it (transcoders at the default niceness), with every event it routes, in order. */
-async function recordingRuntime(ports: number, options: { drainTimeoutMs?: number } = {}) {
+async function recordingRuntime(ports: number, options: Partial<Parameters<typeof startTestRuntime>[0]> = {}) {
   const runtime = await startTestRuntime({ rtmpPort: ports, rtpPort: ports + 100, srtPort: ports + 150, mediaNiceness: DEFAULT_MEDIA_NICENESS, ...options });
   const events: BusEvent[] = [];
   runtime.bus.subscribe("capture", { source: ["aws.medialive", "aws.s3", "visionstream"] }, async (event) => void events.push(event));
   const tenant = await activeAccount(runtime, "broadcaster");
-  return { runtime, events, tenant };
+  return { runtime, events, tenant, topRendition: options.ladder?.renditions[0]?.name ?? "1080p" };
 }
 
 interface Session {
   runtime: Runtime;
   events: BusEvent[];
   tenant: { accountId: string; apiKey: string };
+  /** The ladder's first rendition, whose live playlist the show's end is looked for in. */
+  topRendition: string;
 }
 
 /**
@@ -56,10 +58,10 @@ interface Session {
  * during the first push), wait for READY.
  */
 async function recordedPush(
-  { runtime, events, tenant }: Session,
+  { runtime, events, tenant, topRendition }: Session,
   inputType: InputType,
   during?: (channelId: string) => Promise<void>,
-  plan: { seconds: number; pauseAfterMs?: number }[] = [{ seconds: PUSH_SECONDS }],
+  plan: { seconds: number; pauseAfterMs?: number; codecs?: string[] }[] = [{ seconds: PUSH_SECONDS }],
 ) {
   const created = await runtime.api("POST", "/channels", { token: tenant.apiKey, json: { name: "show", inputType, allowCidrs: ["127.0.0.1/32"] } });
   const channel = created.body.channel;
@@ -74,7 +76,7 @@ async function recordedPush(
   }[inputType];
   const firstFrameAt: number[] = [];
   for (const [index, step] of plan.entries()) {
-    const pusher = push({ seconds: step.seconds, width: 1280, height: 720, picture: "numbered" }, output);
+    const pusher = push({ seconds: step.seconds, width: 1280, height: 720, picture: "numbered" }, output, step.codecs);
     pushes.push(pusher);
     firstFrameAt.push(Date.now());
     if (index === 0) await during?.(channel.id);
@@ -111,7 +113,7 @@ async function recordedPush(
     return Array.from({ length: step.seconds * 30 }, (_, number) => number).filter((number) => !seen.has(number)).map((number) => `push ${index + 1} frame ${number}`);
   });
   // The live playlist ends with the show's end too.
-  const live = join(runtime.dataDir, "buckets", `visionstream-local-${tenant.accountId}`, "live", channel.id, "1080p");
+  const live = join(runtime.dataDir, "buckets", `visionstream-local-${tenant.accountId}`, "live", channel.id, topRendition);
   const livePlaylist = await readFile(join(live, "index.m3u8"), "utf8");
   const lastLiveSegment = livePlaylist.trim().split("\n").filter((line) => line.endsWith(".ts")).at(-1)!;
   const lastLiveFrame = (await frameNumbers(join(live, lastLiveSegment))).at(-1);
@@ -239,6 +241,34 @@ describe("a stop while the transcoder is 10 s behind its input", () => {
       expect(Math.abs(show.durationSeconds + gap.lostMs / 1000 - PUSH_SECONDS)).toBeLessThanOrEqual(1);
       expect(show.frames[0]).toBe(0);
       expect(show.stoppedAfterMs).toBeLessThan(20_000);
+    } finally {
+      await session.runtime.cleanup();
+    }
+  }, 600_000);
+});
+
+describe("a transcoder that falls too far behind its input", () => {
+  it("RTMP_PUSH: the next one, a preset faster, goes on from where its recording ended: every frame once, 30 s ± 0.3 s, no gap", async () => {
+    // About 9 s frozen are too far behind: the 4 MB the feed's stream buffers and 256 kB beyond. Two rungs, so that
+    // the next transcoder catches up on what waited (at ultrafast) while the push goes on.
+    const session = await recordingRuntime(27_400, { ladder: SMALL_LADDER, preset: "superfast", maxQueuedBytes: 256 * 1024 });
+    try {
+      let restartedAt: string | undefined;
+      // A keyframe every 2.5 s: the recording (2 s segments) ends between two of them, and the next transcoder starts
+      // within a group of pictures.
+      const codecs = H264_AAC.map((arg, index) => (H264_AAC[index - 1] === "-g" ? "75" : arg));
+      const show = await recordedPush(session, "RTMP_PUSH", async (channelId) => {
+        await sleep(5_000);
+        const dropped = await freezeUntilDropped(channelId);
+        const restarted = await eventually(async () => (await transcoderPids(channelId)).find((pid) => pid !== dropped), { timeoutMs: 20_000, intervalMs: 100 });
+        restartedAt = (await readFile(`/proc/${restarted}/cmdline`, "utf8")).split("\0").find((arg) => arg.startsWith("[0:v:0]"));
+      }, [{ seconds: PUSH_SECONDS, codecs }]);
+      expect(restartedAt, "the next transcoder's output starts within the carried keyframe's group of pictures").toMatch(/^\[0:v:0\]trim=start=\d+\.\d{3},/);
+      const recovering = show.events.find((event) => (event.detail as { state?: string }).state === "RECOVERING");
+      expect((recovering?.detail as { message: string }).message).toContain("restarting it at ultrafast with what it had not recorded");
+      const twice = show.frames.filter((number, index) => show.frames.indexOf(number) !== index);
+      expect(twice, `frames twice in the MP4 (gaps ${JSON.stringify(show.recording.gaps)}, trim ${restartedAt?.slice(0, 30)})`).toEqual([]);
+      expectWholeShow(show);
     } finally {
       await session.runtime.cleanup();
     }

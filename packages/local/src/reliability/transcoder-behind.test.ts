@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "../eventbridge/bus.ts";
 import { push } from "../../testing/media.ts";
 import { activeAccount, eventually, startTestRuntime } from "../../testing/runtime.ts";
-import { SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
+import { freezeUntilDropped, SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
 
 /**
  * So little may wait for a transcoder that about 10 s frozen are "too far behind" (this, beyond the 4 MB the RTMP
@@ -32,23 +32,6 @@ const presetOf = async (pid: number) => {
   const args = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
   return args[args.indexOf("-preset") + 1];
 };
-
-/** Freezes the channel's transcoder until its feed drops it (its input waiting past the bound), then lets it go. */
-async function freezeUntilDropped(channelId: string): Promise<number> {
-  const [frozen] = await transcoderPids(channelId);
-  expect(frozen).toBeDefined();
-  process.kill(frozen!, "SIGSTOP");
-  try {
-    await eventually(async () => ((await transcoderPids(channelId)).includes(frozen!) ? undefined : true), { timeoutMs: 30_000, intervalMs: 100 });
-  } finally {
-    try {
-      process.kill(frozen!, "SIGCONT");
-    } catch {
-      // gone, as expected
-    }
-  }
-  return frozen!;
-}
 
 /** The channel's transcoder once it is another than `before`. */
 const nextTranscoder = (channelId: string, before: number) =>
