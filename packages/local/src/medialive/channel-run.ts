@@ -93,9 +93,10 @@ interface Encoding {
   transcoder: Transcoder;
   feed: Feed;
   fedMs: () => number;
-  /** Where its input starts on the publisher's timeline (ms), when the feed knows, and how far into it its output starts. */
-  startMs: () => number | undefined;
+  /** How far into its input its output starts (ms): a transcoder that took on a dropped one's media. */
   trimMs: number;
+  /** Where its output's time 0 stands on the publisher's timeline (ms), once known (RTMP). */
+  outputStartMs: () => number | undefined;
   /** Its first segment's number, and the media of its segments recorded so far (ms). */
   startNumber: number;
   recordedMs: number;
@@ -400,18 +401,22 @@ export class ChannelRun {
       this.draining = undefined;
     }
     if (!feed) return;
+    // A dropped transcoder's media kept by its feed goes only to the restart it was kept for (transcoderFailed): any
+    // other switch lets it go, and the dead transcoder's drain, or its failure, lists what it had not encoded.
+    const resumeAtMs = this.resumeAtMs;
+    this.resumeAtMs = undefined;
+    for (const other of this.feeds) if (other !== feed || resumeAtMs === undefined) other.letGoCarry();
     const attached = feed.attach();
     if (!attached) {
       this.active = undefined;
       return;
     }
-    // It goes on from where a dropped transcoder's recording ended, to the frame, with what that one had not recorded.
-    const resumeAtMs = this.resumeAtMs;
-    this.resumeAtMs = undefined;
+    // It goes on from where the dropped transcoder's recording ended, to the frame.
     let trimMs = 0;
-    if (attached.carriedFromMs !== undefined && resumeAtMs !== undefined) {
-      trimMs = Math.max(0, resumeAtMs - attached.carriedFromMs);
-      const lostMs = attached.carriedFromMs - resumeAtMs;
+    const carriedOriginMs = attached.carried ? attached.originMs?.() : undefined;
+    if (carriedOriginMs !== undefined && resumeAtMs !== undefined) {
+      trimMs = Math.max(0, resumeAtMs - carriedOriginMs);
+      const lostMs = carriedOriginMs - resumeAtMs;
       if (lostMs >= LOST_MEDIA_LISTED_MS) this.gap("engine-restart", Date.now(), lostMs);
     }
     const startNumber = (this.watcher?.lastSequence() ?? 0) + 1;
@@ -440,7 +445,11 @@ export class ChannelRun {
       ...(trimMs > 0 ? { startAtSeconds: trimMs / 1000 } : {}),
       ...(this.options.mediaNiceness !== undefined ? { niceness: this.options.mediaNiceness } : {}),
     });
-    const encoding: Encoding = { transcoder, feed, fedMs: attached.fedMs, startMs: () => attached.startMs?.(), trimMs, startNumber, recordedMs: 0 };
+    const outputStartMs = () => {
+      const originMs = attached.originMs?.();
+      return originMs === undefined ? undefined : originMs + trimMs;
+    };
+    const encoding: Encoding = { transcoder, feed, fedMs: attached.fedMs, trimMs, outputStartMs, startNumber, recordedMs: 0 };
     this.encoding = encoding;
     void transcoder.exited.then(async (exit) => {
       if (this.encoding !== encoding || this.stopping) return;
@@ -507,10 +516,12 @@ export class ChannelRun {
     this.faults = [...this.faults.filter((time) => at - time < FAULT_WINDOW_MS), at];
     const how = exit.fellBehind ? `fell too far behind its input at the x264 preset ${this.preset}` : exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
     logger.error("transcoder failed", { engineChannelId: this.id, code: exit.code, signal: exit.signal, stderrTail: exit.stderrTail.slice(-1_000) });
-    // Carried over, what it had not recorded goes to the next transcoder: only what lies between is lost (see switchNow).
-    const carried = exit.fellBehind === true && encoding.feed.carrying();
-    const startMs = encoding.startMs();
-    if (carried && startMs !== undefined) this.resumeAtMs = startMs + encoding.trimMs + encoding.recordedMs;
+    const restarts = this.faults.length <= MAX_TRANSCODER_RESTARTS;
+    // Carried over, what it had not recorded goes to the next transcoder, from where its recording ends (switchNow).
+    const outputStartMs = encoding.outputStartMs();
+    const carried = restarts && exit.fellBehind === true && outputStartMs !== undefined && encoding.feed.carrying();
+    if (carried) this.resumeAtMs = outputStartMs + encoding.recordedMs;
+    else encoding.feed.letGoCarry();
     const lostMs = this.unencodedMs(encoding);
     if (!carried && lostMs >= LOST_MEDIA_LISTED_MS) this.gap("engine-restart", at, lostMs);
     const feed = this.active;
@@ -518,7 +529,7 @@ export class ChannelRun {
     this.active = undefined;
     this.target = undefined;
     this.encoding = undefined;
-    if (this.faults.length > MAX_TRANSCODER_RESTARTS) {
+    if (!restarts) {
       this.onFailed(`the transcoder failed ${this.faults.length} times within ${FAULT_WINDOW_MS / 1000} s (last: it ${how})`);
       return;
     }
@@ -556,7 +567,7 @@ export class ChannelRun {
    * failure (nor counted as failing), the channel reports RECOVERING with an output alert, and waits for space.
    */
   private spaceRanOut(encoding: Encoding | undefined): void {
-    const lostBeforeMs = encoding ? Math.max(0, encoding.fedMs() - encoding.recordedMs) : 0;
+    const lostBeforeMs = encoding ? Math.max(0, encoding.fedMs() - encoding.trimMs - encoding.recordedMs) : 0;
     logger.error("no space left on device for the channel's outputs", { engineChannelId: this.id, outputDir: this.outputDir });
     this.active?.detach();
     this.active = undefined;
@@ -631,6 +642,8 @@ export class ChannelRun {
     const encoding = this.encoding;
     this.encoding = undefined;
     this.active?.detach();
+    // A stop lets go what a feed kept of a dropped transcoder's: the drain lists what that one had not encoded.
+    for (const feed of this.feeds) feed.letGoCarry();
     if (encoding) await this.drain(encoding);
     if (this.outOfSpace) {
       this.lostToOutage(this.outOfSpace, this.lastMediaAt ?? Date.now());

@@ -1,4 +1,3 @@
-import type { Readable } from "node:stream";
 import type { RecordingGapReason } from "@visionstream/events";
 import type { z } from "zod";
 import { SRT_LATENCY_MS } from "@visionstream/core";
@@ -7,7 +6,7 @@ import { type PublishSession, startRtmpIngest } from "@visionstream/rtmp";
 import { FlvTap } from "./flv-tap.ts";
 import type { MediaClock } from "./media-clock.ts";
 import { flvInput, type MediaInput } from "./ladder-args.ts";
-import { MediaQueue } from "./media-queue.ts";
+import { type Attached, MediaQueue } from "./media-queue.ts";
 import { startRtpIngest } from "./rtp-ingest.ts";
 import { startSrtIngest } from "./srt-ingest.ts";
 import { TsMediaClock } from "./ts-clock.ts";
@@ -24,16 +23,9 @@ export interface Feed {
   detach(): void;
   /** It keeps what a dropped transcoder had not recorded for the next attach() (see FeedRun.recordedOfDropped). */
   carrying(): boolean;
+  /** What it keeps of a dropped transcoder's is let go: the run goes on without it. */
+  letGoCarry(): void;
   input: MediaInput;
-}
-
-export interface Attached {
-  stream: Readable;
-  fedMs: () => number;
-  /** Where the media given starts on the publisher's timeline (ms), when it has one. */
-  startMs?: () => number | undefined;
-  /** It starts with a dropped transcoder's media, from this time of the publisher's (ms): see FeedRun.recordedOfDropped. */
-  carriedFromMs?: number;
 }
 
 /** What an endpoint needs of the run it feeds. */
@@ -99,6 +91,11 @@ export async function openRtmpFeed(run: FeedRun, index: number, port: number): P
       if (!attachedTap?.carrying()) attachedTap = undefined;
     },
     carrying: () => attachedTap?.carrying() ?? false,
+    letGoCarry: () => {
+      if (!attachedTap?.carrying()) return;
+      attachedTap.letGoCarry();
+      attachedTap = undefined;
+    },
     input: flvInput(),
   };
   const server = await startRtmpIngest({
@@ -189,6 +186,7 @@ async function openTsFeed(
     },
     // A TS feed's transcoder that falls too far behind loses what waited for it: no keyframes are looked for in TS here.
     carrying: () => false,
+    letGoCarry: () => {},
     input: { args: ["-analyzeduration", "1000000", "-f", "mpegts", "-i", "pipe:0"] },
   };
   ingest = await start((payload) => {

@@ -111,20 +111,20 @@ describe("FLV tap", () => {
     }
 
     it("when the run goes on from what it recorded, hands the next consumer everything from the keyframe before that point, the tag that overflowed included", async () => {
-      // The dropped transcoder recorded 0.5 s of what it was given: the next one starts at the keyframe of 0.48 s.
-      const { source, tap } = await dropped(() => 500);
+      // The dropped transcoder recorded 1.58 s: the next one starts at the last keyframe decoded a second before, 0.48 s.
+      const { source, tap } = await dropped(() => 1_580);
       expect(tap.carrying()).toBe(true);
       tap.detach();
       expect(tap.carrying(), "a detach leaves what is carried over for the next consumer").toBe(true);
 
       const next = tap.attach();
-      expect(next.carriedFromMs).toBe(480);
+      expect(next.carried).toBe(true);
+      expect(next.originMs?.()).toBe(480);
       expect(tap.carrying()).toBe(false);
       publish(source, 2_800, 2_920, PICTURE_BYTES);
       source.end();
 
       expect(await videoTimestamps(next.stream)).toEqual(Array.from({ length: 61 }, (_, index) => 480 + index * 40));
-      expect(next.startMs()).toBe(480);
     });
 
     it("when it does not (the fastest preset), lets what waited go: the next consumer starts at the latest keyframe", async () => {
@@ -132,7 +132,7 @@ describe("FLV tap", () => {
       expect(tap.carrying()).toBe(false);
 
       const next = tap.attach();
-      expect(next.carriedFromMs).toBeUndefined();
+      expect(next.carried).toBe(false);
       publish(source, 2_800, 2_920, PICTURE_BYTES);
       source.end();
 

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { MAX_QUEUED_BYTES, MediaQueue, type QueuedMedia } from "./media-queue.ts";
+import { type Attached, MAX_QUEUED_BYTES, MediaQueue, type QueuedMedia } from "./media-queue.ts";
 
 const FLV_HEADER_SIZE = 9 + 4;
 const TAG_HEADER_SIZE = 11;
@@ -16,35 +16,49 @@ interface Tag {
 interface Consumer {
   queue: MediaQueue;
   started: boolean;
-  /** It starts with what a dropped consumer's transcoder had not recorded, from this keyframe's time (ms). */
-  carriedFromMs?: number;
-}
-
-/** What a consumer's stream gives its transcoder (see FlvTap.attach). */
-export interface TapStream {
-  stream: Readable;
-  fedMs: () => number;
-  /** The publisher's time of the first media given. */
-  startMs: () => number | undefined;
-  /** The media of a dropped transcoder it starts with: from this time of the publisher's (ms). */
-  carriedFromMs?: number;
+  /** The presentation times (ms) of the first picture and the first sound given: the earlier is its stream's time 0. */
+  firstPictureMs?: number;
+  firstSoundMs?: number;
+  /** It starts with what a dropped consumer's transcoder had not recorded (carryOn). */
+  carried: boolean;
 }
 
 /**
- * A consumer's transcoder fell too far behind and was dropped: how much of what it was given was recorded (ms from
- * the start of its stream), when the next transcoder is to go on from there; undefined when what waited is let go.
+ * A consumer's transcoder fell too far behind and was dropped: how much of its output was recorded (ms from its stream's
+ * time 0), when the next transcoder is to go on from there; undefined when what waited is let go.
  */
 export type RecordedOfDropped = () => number | undefined;
+
+/**
+ * How far a picture's presentation may come after its decoding (B-frames' reordering): a carry starts at a keyframe
+ * decoded at least this long before where the recording ends, so that its picture is not after it.
+ */
+const MAX_REORDER_MS = 1_000;
 
 /** An FLV tag's timestamp: 24 bits and an extension byte for the top 8. */
 const timestampOf = (tag: Tag) => ((tag.bytes[7]! << 24) | tag.bytes.readUIntBE(4, 3)) >>> 0;
 
 const asTag = (media: QueuedMedia): Tag => ({ type: media.bytes[0]! & 0x1f, bytes: media.bytes });
 
-const isVideoKeyframe = (tag: Tag) => {
-  const body = tag.bytes.subarray(TAG_HEADER_SIZE);
-  return tag.type === VIDEO && body[0]! >> 4 === 1 && !(((body[0]! & 0x0f) === 7) && body[1] === 0);
+const bodyOf = (tag: Tag) => tag.bytes.subarray(TAG_HEADER_SIZE);
+const AVC = 7;
+const isVideoConfig = (tag: Tag) => tag.type === VIDEO && (bodyOf(tag)[0]! & 0x0f) === AVC && bodyOf(tag)[1] === 0;
+const isAudioConfig = (tag: Tag) => tag.type === AUDIO && bodyOf(tag)[0]! >> 4 === 10 && bodyOf(tag)[1] === 0;
+const isConfig = (tag: Tag) => isVideoConfig(tag) || isAudioConfig(tag);
+const isVideoKeyframe = (tag: Tag) => tag.type === VIDEO && bodyOf(tag)[0]! >> 4 === 1 && !isVideoConfig(tag);
+
+/** A picture's presentation time: its decoding time and, for AVC, its packet's composition offset (signed, 24 bits). */
+const presentationOf = (tag: Tag) => {
+  const body = bodyOf(tag);
+  return timestampOf(tag) + ((body[0]! & 0x0f) === AVC && body.length >= 5 ? body.readIntBE(2, 3) : 0);
 };
+
+/** Where a consumer's stream starts for its transcoder: ffmpeg's input start time, the earliest of its streams' first times. */
+const originOf = (consumer: Consumer) => {
+  const firsts = [consumer.firstPictureMs, consumer.firstSoundMs].filter((ms) => ms !== undefined);
+  return firsts.length ? Math.min(...firsts) : undefined;
+};
+
 
 /**
  * Reads a live FLV stream continuously and lets consumers attach at any time: an attached consumer gets a
@@ -101,50 +115,52 @@ export class FlvTap {
    * An FLV stream for one consumer (a transcoder): what hold() kept, or from the latest keyframe on; the previous
    * consumer, if any, is ended. fedMs tells how much of the publisher's timeline it has been given.
    */
-  attach(): TapStream {
+  attach(): Attached {
     if (this.consumer && !this.consumer.queue.attached) this.consumer.queue.attached = true;
     else {
       this.detach();
       this.consumer = this.fromLatestKeyframe(true);
       if (this.sourceEnded) this.consumer.queue.stream.end();
     }
-    const { queue, carriedFromMs } = this.consumer;
-    return { stream: queue.stream, fedMs: () => queue.fedMs(), startMs: () => queue.startMs(), ...(carriedFromMs !== undefined ? { carriedFromMs } : {}) };
+    const consumer = this.consumer;
+    return { stream: consumer.queue.stream, fedMs: () => consumer.queue.fedMs(), originMs: () => originOf(consumer), carried: consumer.carried };
   }
 
-  /** A consumer (attached, or held for the next attach), with room for `extraBytes` more than the bound. */
-  private newConsumer(attached: boolean, extraBytes = 0): Consumer {
+  /** A consumer (attached, or held for the next attach), with room beyond the bound for what it starts with. */
+  private newConsumer(attached: boolean, startingBytes = 0): Consumer {
+    const consumer: Consumer = { started: false, carried: false } as Consumer;
     // A transcoder far behind real time would make memory grow without end: its queue is dropped, the engine starts
     // another; a held queue that overflows is reported.
-    const queue = new MediaQueue({
+    consumer.queue = new MediaQueue({
       attached,
       highWaterMark: 4 * 1024 * 1024,
-      maxBytes: (this.maxQueuedBytes ?? MAX_QUEUED_BYTES) + extraBytes,
+      maxBytes: this.maxQueuedBytes ?? MAX_QUEUED_BYTES,
+      startingBytes,
+      keepsMedia: true,
       onDropped: (dropped) => {
-        if (this.consumer?.queue === dropped) this.consumer = undefined;
+        if (this.consumer === consumer) this.consumer = undefined;
         if (!dropped.attached) this.onHeldDropped(dropped.fedMs());
-        else this.carryOn(dropped);
+        else this.carryOn(consumer);
       },
     });
-    return { queue, started: false };
+    return consumer;
   }
 
   /**
-   * A dropped transcoder's media from where its recording stands (the keyframe at or before it) is held for the next
-   * one, with what arrives meanwhile: that one starts behind real time, at a faster preset, and catches up.
+   * A dropped transcoder's media from where its recording ends (from a keyframe before it) is held for the next one,
+   * with what arrives meanwhile: that one starts behind real time, at a faster preset, and catches up.
    */
-  private carryOn(dropped: MediaQueue): void {
-    const startMs = dropped.startMs();
-    if (startMs === undefined || !this.header || this.consumer) return;
+  private carryOn(dropped: Consumer): void {
+    const originMs = originOf(dropped);
+    if (originMs === undefined || !this.header || this.consumer) return;
     const recordedMs = this.recordedOfDropped();
     if (recordedMs === undefined) return;
-    const backlog = dropped.backlogFrom(startMs + recordedMs);
-    const keyframe = backlog[0];
-    if (!keyframe) return;
-    const consumer = this.newConsumer(false, backlog.reduce((bytes, media) => bytes + media.bytes.length, 0));
-    consumer.carriedFromMs = keyframe.atMs!;
-    this.start(consumer, asTag(keyframe));
-    for (const media of backlog) consumer.queue.write(media.bytes, media.atMs, media.keyframe);
+    const backlog = dropped.queue.backlogFrom(originMs + recordedMs - MAX_REORDER_MS);
+    if (!backlog) return;
+    const consumer = this.newConsumer(false, backlog.media.reduce((bytes, media) => bytes + media.bytes.length, 0));
+    consumer.carried = true;
+    this.start(consumer, asTag(backlog.media[0]!));
+    for (const media of backlog.media) this.write(consumer, asTag(media));
     this.consumer = consumer;
   }
 
@@ -167,7 +183,14 @@ export class FlvTap {
 
   /** It holds a dropped consumer's media for the next one (carryOn). */
   carrying(): boolean {
-    return this.consumer !== undefined && !this.consumer.queue.attached && this.consumer.carriedFromMs !== undefined;
+    return this.consumer !== undefined && !this.consumer.queue.attached && this.consumer.carried;
+  }
+
+  /** What it holds of a dropped consumer's is let go: the run goes on without it. */
+  letGoCarry(): void {
+    if (!this.carrying()) return;
+    this.consumer!.queue.stream.destroy();
+    this.consumer = undefined;
   }
 
   private push(chunk: Buffer): void {
@@ -188,18 +211,15 @@ export class FlvTap {
   }
 
   private onTag(tag: Tag): void {
-    const body = tag.bytes.subarray(TAG_HEADER_SIZE);
-    const isVideoConfig = tag.type === VIDEO && (body[0]! & 0x0f) === 7 && body[1] === 0;
-    const isAudioConfig = tag.type === AUDIO && body[0]! >> 4 === 10 && body[1] === 0;
     if (tag.type === SCRIPT) this.metadata = tag;
-    if (isVideoConfig) this.videoConfig = tag;
-    if (isAudioConfig) this.audioConfig = tag;
+    if (isVideoConfig(tag)) this.videoConfig = tag;
+    if (isAudioConfig(tag)) this.audioConfig = tag;
     const keyframe = isVideoKeyframe(tag);
     if (keyframe) {
       this.gop = [];
       this.gopBytes = 0;
     }
-    if (!isVideoConfig && !isAudioConfig && tag.type !== SCRIPT && (keyframe || this.gop.length > 0) && this.gopBytes < MAX_GOP_BYTES) {
+    if (!isConfig(tag) && tag.type !== SCRIPT && (keyframe || this.gop.length > 0) && this.gopBytes < MAX_GOP_BYTES) {
       this.gop.push(tag);
       this.gopBytes += tag.bytes.length;
     }
@@ -215,7 +235,13 @@ export class FlvTap {
   }
 
   private write(consumer: Consumer, tag: Tag): boolean {
-    return consumer.queue.write(tag.bytes, tag.type === AUDIO || tag.type === VIDEO ? timestampOf(tag) : undefined, isVideoKeyframe(tag));
+    const media = tag.type === AUDIO || tag.type === VIDEO;
+    if (!consumer.queue.write(tag.bytes, media ? timestampOf(tag) : undefined, isVideoKeyframe(tag))) return false;
+    if (media && !isConfig(tag)) {
+      if (tag.type === VIDEO) consumer.firstPictureMs ??= presentationOf(tag);
+      else consumer.firstSoundMs ??= timestampOf(tag);
+    }
+    return true;
   }
 
   private start(consumer: Consumer, keyframe: Tag): void {
@@ -224,7 +250,7 @@ export class FlvTap {
     for (const part of prelude) consumer.queue.write(Buffer.isBuffer(part) ? part : this.retimed(part, keyframe));
   }
 
-/** Configuration tags are replayed with the timestamp of the keyframe they precede. */
+  /** Configuration tags are replayed with the timestamp of the keyframe they precede. */
   private retimed(config: Tag, at: Tag): Buffer {
     const copy = Buffer.from(config.bytes);
     at.bytes.copy(copy, 4, 4, 8);

@@ -1,11 +1,12 @@
-import { PassThrough } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 
 /** What an ingest keeps for one transcoder that is behind real time or not attached yet, before it gives up on it. */
 export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 /**
- * Of what its transcoder has already read, what a queue keeps to hand on if the transcoder is dropped: what it read and
- * had not yet written as segments (the segment under way, the encoders' lookahead, the pipe), at any bitrate a channel takes.
+ * Of what its transcoder has already read, what a queue that keeps its media keeps, for the next transcoder if this one
+ * is dropped: what it read and has not written as segments yet (the segment under way, the encoders' delay) is a few
+ * seconds; this is 16 s of a 12 Mb/s camera, 4 s at 50 Mb/s.
  */
 const KEPT_READ_BYTES = 24 * 1024 * 1024;
 
@@ -17,6 +18,16 @@ export class FellBehind extends Error {
   }
 }
 
+/** What a queue's stream gives its transcoder. */
+export interface Attached {
+  stream: Readable;
+  fedMs: () => number;
+  /** Where the stream's time 0 stands on the publisher's timeline (ms), once known (RTMP). */
+  originMs?: () => number | undefined;
+  /** It starts with what a dropped transcoder had not recorded, kept by its feed (see FeedRun.recordedOfDropped). */
+  carried?: boolean;
+}
+
 /** A piece of media as it was queued: where it stands on the media's timeline, and whether a decoder can start at it. */
 export interface QueuedMedia {
   bytes: Buffer;
@@ -24,13 +35,24 @@ export interface QueuedMedia {
   keyframe: boolean;
 }
 
+export interface MediaQueueOptions {
+  attached: boolean;
+  highWaterMark: number;
+  onDropped: (queue: MediaQueue) => void;
+  /** What may wait beyond the stream's own buffer before the queue is dropped (MAX_QUEUED_BYTES unless told). */
+  maxBytes?: number;
+  /** Room beyond maxBytes for media it starts with (a dropped transcoder's), until its transcoder has read that much. */
+  startingBytes?: number;
+  /** Keeps what it is given, for backlogFrom: the media of a feed that can hand a dropped transcoder's media on. */
+  keepsMedia?: boolean;
+}
+
 /**
  * An ingest's media on its way to one transcoder: kept in memory while the transcoder runs behind real time or has
- * not attached yet, up to MAX_QUEUED_BYTES (or the bound given) beyond what the stream itself buffers (its
- * highWaterMark, a few MB). Past that it is dropped: its stream ends with an error (which its
- * transcoder, once attached, hears of; until then nobody needs to) and onDropped is called. It remembers what it was
- * given that the transcoder has not read, and the last KEPT_READ_BYTES it has, so that a dropped queue's media can be
- * handed to the next transcoder (backlogFrom) rather than lost.
+ * not attached yet, up to a bound beyond what the stream itself buffers (its highWaterMark, a few MB). Past that it is
+ * dropped: its stream ends with an error (which its transcoder, once attached, hears of; until then nobody needs to)
+ * and onDropped is called. A queue that keeps its media remembers what the transcoder has not read and the last
+ * KEPT_READ_BYTES it has, so that a dropped queue's media can go to the next transcoder (backlogFrom) rather than be lost.
  */
 export class MediaQueue {
   readonly stream: PassThrough;
@@ -41,14 +63,18 @@ export class MediaQueue {
   private lastMs: number | undefined;
   private readonly onDropped: (queue: MediaQueue) => void;
   private readonly maxBytes: number;
-  /** What was written, oldest first, from `keptFrom` bytes into the stream on (at kept[keptHead]). */
+  private startingBytes: number;
+  private readonly keepsMedia: boolean;
+  /** What was written, oldest first (from kept[keptHead]), `keptFrom` bytes into the stream on. */
   private kept: QueuedMedia[] = [];
   private keptHead = 0;
   private keptFrom = 0;
   private written = 0;
 
-  constructor(options: { attached: boolean; highWaterMark: number; onDropped: (queue: MediaQueue) => void; maxBytes?: number }) {
+  constructor(options: MediaQueueOptions) {
     this.maxBytes = options.maxBytes ?? MAX_QUEUED_BYTES;
+    this.startingBytes = options.startingBytes ?? 0;
+    this.keepsMedia = options.keepsMedia ?? false;
     this.stream = new PassThrough({ highWaterMark: options.highWaterMark });
     this.stream.on("error", () => {});
     this.attached = options.attached;
@@ -60,15 +86,12 @@ export class MediaQueue {
     return this.firstMs !== undefined && this.lastMs !== undefined ? this.lastMs - this.firstMs : 0;
   }
 
-  /** Where the media handed over starts on the timeline the writes gave. */
-  startMs(): number | undefined {
-    return this.firstMs;
-  }
-
   /** Queues bytes (atMs: where they stand on the media's timeline, when they carry a time); false once dropped. */
   write(bytes: Buffer, atMs?: number, keyframe = false): boolean {
     if (this.dropped) return false;
-    if (this.stream.writableLength > this.maxBytes) {
+    // Once the transcoder has read what the queue started with, the bound is the usual one.
+    if (this.startingBytes > 0 && this.readBytes() >= this.startingBytes) this.startingBytes = 0;
+    if (this.stream.writableLength > this.maxBytes + this.startingBytes) {
       this.dropped = true;
       this.stream.destroy(new FellBehind());
       this.onDropped(this);
@@ -79,9 +102,11 @@ export class MediaQueue {
       this.lastMs = Math.max(this.lastMs ?? atMs, atMs);
     }
     this.stream.write(bytes);
-    this.kept.push({ bytes, ...(atMs !== undefined ? { atMs } : {}), keyframe });
     this.written += bytes.length;
-    this.forgetRead();
+    if (this.keepsMedia) {
+      this.kept.push({ bytes, ...(atMs !== undefined ? { atMs } : {}), keyframe });
+      this.forgetRead();
+    }
     return true;
   }
 
@@ -92,7 +117,12 @@ export class MediaQueue {
 
   private forgetRead(): void {
     const keepFrom = this.readBytes() - KEPT_READ_BYTES;
-    while (this.keptHead < this.kept.length - 1 && this.keptFrom + this.kept[this.keptHead]!.bytes.length <= keepFrom) this.keptFrom += this.kept[this.keptHead++]!.bytes.length;
+    while (this.keptHead < this.kept.length - 1) {
+      const oldest = this.kept[this.keptHead]!.bytes.length;
+      if (this.keptFrom + oldest > keepFrom) break;
+      this.keptFrom += oldest;
+      this.keptHead++;
+    }
     // Compacted once the forgotten are half the list: a write costs the same however much is kept.
     if (this.keptHead > 1_024 && this.keptHead * 2 > this.kept.length) {
       this.kept = this.kept.slice(this.keptHead);
@@ -101,17 +131,18 @@ export class MediaQueue {
   }
 
   /**
-   * What this queue was given from the last keyframe at or before `fromMs` on (from its first kept keyframe when it
-   * kept none that early), for the next transcoder of a dropped one: empty when it kept no keyframe.
+   * The timed media this queue kept from the last keyframe at or before `fromMs` on (from its first kept keyframe when
+   * it kept none that early), for the next transcoder of a dropped one; undefined when it kept no keyframe.
    */
-  backlogFrom(fromMs: number): QueuedMedia[] {
-    let start = -1;
+  backlogFrom(fromMs: number): { keyframeMs: number; media: QueuedMedia[] } | undefined {
+    let start: number | undefined;
     for (let index = this.keptHead; index < this.kept.length; index++) {
-      const media = this.kept[index]!;
-      if (!media.keyframe || media.atMs === undefined) continue;
-      if (start >= 0 && media.atMs > fromMs) break;
+      const { keyframe, atMs } = this.kept[index]!;
+      if (!keyframe || atMs === undefined) continue;
+      if (start !== undefined && atMs > fromMs) break;
       start = index;
     }
-    return start < 0 ? [] : this.kept.slice(start).filter((media) => media.atMs !== undefined);
+    if (start === undefined) return undefined;
+    return { keyframeMs: this.kept[start]!.atMs!, media: this.kept.slice(start).filter((media) => media.atMs !== undefined) };
   }
 }
