@@ -415,7 +415,10 @@ export class ChannelRun {
     let trimMs = 0;
     const carriedOriginMs = attached.carried ? attached.originMs?.() : undefined;
     if (carriedOriginMs !== undefined && resumeAtMs !== undefined) {
-      trimMs = Math.max(0, resumeAtMs - carriedOriginMs);
+      // Half a picture early: the first picture kept is the one the recording's last segment ended before, wherever
+      // the rounding of times put it; its sound starts with it, within a picture.
+      const halfPictureMs = 500 / (this.ladder.renditions[0]?.fps ?? 30);
+      trimMs = Math.max(0, resumeAtMs - halfPictureMs - carriedOriginMs);
       const lostMs = carriedOriginMs - resumeAtMs;
       if (lostMs >= LOST_MEDIA_LISTED_MS) this.gap("engine-restart", Date.now(), lostMs);
     }

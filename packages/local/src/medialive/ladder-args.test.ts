@@ -112,8 +112,8 @@ describe("ladderArguments", () => {
 
   it("starts the output a given time into the input, picture and sound, to the frame and at time 0", () => {
     const graph = valueOf(ladderArguments({ ...options, startAtSeconds: 1.25 }), "-filter_complex");
-    expect(graph).toMatch(/^\[0:v:0\]trim=start=1\.250,setpts=PTS-1\.250\/TB,split=4/);
-    expect(graph).toContain("[0:a:0]atrim=start=1.250,asetpts=PTS-1.250/TB,aresample=");
+    expect(graph).toMatch(/^\[0:v:0\]trim=start=1\.250,setpts=PTS-STARTPTS,split=4/);
+    expect(graph).toContain("[0:a:0]atrim=start=1.250,asetpts=PTS-STARTPTS,aresample=");
     expect(valueOf(ladderArguments(options), "-filter_complex")).not.toContain("trim");
   });
 

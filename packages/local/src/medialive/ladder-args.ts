@@ -58,7 +58,7 @@ export interface LadderArgumentsOptions {
   targetLatencySeconds?: number;
   /**
    * The output starts this far into the input (seconds from its first timestamp), to the frame, at time 0 (a constant
-   * frame rate output would otherwise repeat its first picture from 0), picture and sound moved by the same time: a transcoder that takes on a dropped one's
+   * frame rate output would otherwise repeat a first picture that came after 0): a transcoder that takes on a dropped one's
    * media from a keyframe before where that one's recording ended.
    */
   startAtSeconds?: number;
@@ -125,9 +125,9 @@ export function ladderArguments(options: LadderArgumentsOptions): string[] {
     ].join(","),
   );
   const graph = [
-    `[${videoIn}]${startAt ? `trim=start=${startAt},setpts=PTS-${startAt}/TB,` : ""}split=${count}${renditions.map((_, i) => `[picture${i}]`).join("")}`,
+    `[${videoIn}]${startAt ? `trim=start=${startAt},setpts=PTS-STARTPTS,` : ""}split=${count}${renditions.map((_, i) => `[picture${i}]`).join("")}`,
     ...branches,
-    `[${audioIn}]${startAt ? `atrim=start=${startAt},asetpts=PTS-${startAt}/TB,` : ""}aresample=${ladder.audioSampleRate}:async=1,aformat=sample_fmts=fltp:channel_layouts=stereo,` +
+    `[${audioIn}]${startAt ? `atrim=start=${startAt},asetpts=PTS-STARTPTS,` : ""}aresample=${ladder.audioSampleRate}:async=1,aformat=sample_fmts=fltp:channel_layouts=stereo,` +
       `asplit=${sound.bitratesKbps.length}${sound.bitratesKbps.map((_, k) => `[a${k}]`).join("")}`,
   ].join(";");
 

@@ -249,9 +249,9 @@ describe("a stop while the transcoder is 10 s behind its input", () => {
 
 describe("a transcoder that falls too far behind its input", () => {
   it("RTMP_PUSH: the next one, a preset faster, goes on from where its recording ended: every frame once, 30 s ± 0.3 s, no gap", async () => {
-    // About 9 s frozen are too far behind: the 4 MB the feed's stream buffers and 256 kB beyond. Two rungs, so that
-    // the next transcoder catches up on what waited (at ultrafast) while the push goes on.
-    const session = await recordingRuntime(27_400, { ladder: SMALL_LADDER, preset: "superfast", maxQueuedBytes: 256 * 1024 });
+    // About 10 s frozen are too far behind: the 4 MB the feed's stream buffers and 1 MB beyond. Two rungs, so that the
+    // next transcoder catches up on what waited (at ultrafast) while the push goes on, and stays within 1 MB after.
+    const session = await recordingRuntime(27_400, { ladder: SMALL_LADDER, preset: "superfast", maxQueuedBytes: 1024 * 1024 });
     try {
       let restartedAt: string | undefined;
       // A keyframe every 2.5 s: the recording (2 s segments) ends between two of them, and the next transcoder starts
