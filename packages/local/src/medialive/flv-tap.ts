@@ -59,15 +59,14 @@ const originOf = (consumer: Consumer) => {
   return firsts.length ? Math.min(...firsts) : undefined;
 };
 
-
 /**
  * Reads a live FLV stream continuously and lets consumers attach at any time: an attached consumer gets a
  * decodable FLV — the header, onMetaData and the codec configuration seen so far — from the latest video keyframe on
  * (the group of pictures under way is kept, so nothing is lost between a publish and the transcoder attaching), or,
  * once hold() was called, everything from then on until it attaches (while the transcoder before it finishes its own
  * input, after a reconnect). A consumer whose transcoder fell too far behind is dropped; when the run goes on from what
- * it recorded (recordedOfDropped), what it was given from there on is kept for the next consumer, so that a slow
- * transcoder costs the show nothing.
+ * it recorded (recordedOfDropped), what it was given from there on is kept for the next consumer, which goes on from
+ * there.
  */
 export class FlvTap {
   private buffered: Buffer = Buffer.alloc(0);
