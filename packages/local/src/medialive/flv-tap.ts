@@ -158,7 +158,7 @@ export class FlvTap {
     if (!backlog) return;
     const consumer = this.newConsumer(false, backlog.media.reduce((bytes, media) => bytes + media.bytes.length, 0));
     consumer.carried = true;
-    this.start(consumer, asTag(backlog.media[0]!));
+    this.start(consumer, asTag(backlog.keyframe));
     for (const media of backlog.media) this.write(consumer, asTag(media));
     this.consumer = consumer;
   }

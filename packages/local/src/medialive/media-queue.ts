@@ -134,7 +134,7 @@ export class MediaQueue {
    * The timed media this queue kept from the last keyframe at or before `fromMs` on (from its first kept keyframe when
    * it kept none that early), for the next transcoder of a dropped one; undefined when it kept no keyframe.
    */
-  backlogFrom(fromMs: number): { keyframeMs: number; media: QueuedMedia[] } | undefined {
+  backlogFrom(fromMs: number): { keyframe: QueuedMedia; media: QueuedMedia[] } | undefined {
     let start: number | undefined;
     for (let index = this.keptHead; index < this.kept.length; index++) {
       const { keyframe, atMs } = this.kept[index]!;
@@ -143,6 +143,6 @@ export class MediaQueue {
       start = index;
     }
     if (start === undefined) return undefined;
-    return { keyframeMs: this.kept[start]!.atMs!, media: this.kept.slice(start).filter((media) => media.atMs !== undefined) };
+    return { keyframe: this.kept[start]!, media: this.kept.slice(start).filter((media) => media.atMs !== undefined) };
   }
 }
