@@ -100,6 +100,8 @@ interface Encoding {
   /** Its first segment's number, and the media of its segments recorded so far (ms). */
   startNumber: number;
   recordedMs: number;
+  /** Whether it has caught up with its input once (see Attached.caughtUp); a transcoder that started live has. */
+  caughtUp: () => boolean;
 }
 
 /** The output's disk is full: no transcoder runs until space returns. */
@@ -257,9 +259,12 @@ export class ChannelRun {
       others: (feed) => this.feeds.filter((other) => other !== feed),
       maxQueuedBytes: this.options.maxQueuedBytes,
       recordedOfDropped: () => {
-        // At the fastest preset a new transcoder would fall behind again, further: what waited is let go.
+        // The next transcoder takes on what waited when it runs a faster preset, or at the fastest when this one had
+        // caught up once (it fell behind for a while: the next may catch up again). One that took on a dropped one's
+        // media and never caught up says the machine cannot keep even this preset: carrying again would only take the
+        // live output further behind, drop after drop, so what waited is let go.
         const encoding = this.encoding;
-        return encoding && !this.stopping && fasterPreset(this.preset) ? encoding.trimMs + encoding.recordedMs : undefined;
+        return encoding && !this.stopping && (fasterPreset(this.preset) || encoding.caughtUp()) ? encoding.trimMs + encoding.recordedMs : undefined;
       },
     };
   }
@@ -452,7 +457,7 @@ export class ChannelRun {
       const originMs = attached.originMs?.();
       return originMs === undefined ? undefined : originMs + trimMs;
     };
-    const encoding: Encoding = { transcoder, feed, fedMs: attached.fedMs, trimMs, outputStartMs, startNumber, recordedMs: 0 };
+    const encoding: Encoding = { transcoder, feed, fedMs: attached.fedMs, trimMs, outputStartMs, startNumber, recordedMs: 0, caughtUp: attached.caughtUp ?? (() => true) };
     this.encoding = encoding;
     void transcoder.exited.then(async (exit) => {
       if (this.encoding !== encoding || this.stopping) return;

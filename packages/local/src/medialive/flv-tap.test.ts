@@ -119,6 +119,7 @@ describe("FLV tap", () => {
 
       const next = tap.attach();
       expect(next.carried).toBe(true);
+      expect(next.caughtUp?.(), "with the dropped one's media still to read").toBe(false);
       expect(next.originMs?.()).toBe(480);
       expect(tap.carrying()).toBe(false);
       publish(source, 2_800, 2_920, PICTURE_BYTES);
@@ -133,6 +134,7 @@ describe("FLV tap", () => {
 
       const next = tap.attach();
       expect(next.carried).toBe(false);
+      expect(next.caughtUp?.(), "a consumer that starts live has nothing to catch up on").toBe(true);
       publish(source, 2_800, 2_920, PICTURE_BYTES);
       source.end();
 

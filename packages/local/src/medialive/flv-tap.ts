@@ -122,7 +122,8 @@ export class FlvTap {
       if (this.sourceEnded) this.consumer.queue.stream.end();
     }
     const consumer = this.consumer;
-    return { stream: consumer.queue.stream, fedMs: () => consumer.queue.fedMs(), originMs: () => originOf(consumer), carried: consumer.carried };
+    const { queue } = consumer;
+    return { stream: queue.stream, fedMs: () => queue.fedMs(), originMs: () => originOf(consumer), carried: consumer.carried, caughtUp: () => queue.caughtUp() };
   }
 
   /** A consumer (attached, or held for the next attach), with room beyond the bound for what it starts with. */
@@ -147,7 +148,7 @@ export class FlvTap {
 
   /**
    * A dropped transcoder's media from where its recording ends (from a keyframe before it) is held for the next one,
-   * with what arrives meanwhile: that one starts behind real time, at a faster preset, and catches up.
+   * with what arrives meanwhile: that one starts behind real time, at a faster preset (or the same, the fastest), and catches up.
    */
   private carryOn(dropped: Consumer): void {
     const originMs = originOf(dropped);

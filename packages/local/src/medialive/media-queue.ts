@@ -26,6 +26,8 @@ export interface Attached {
   originMs?: () => number | undefined;
   /** It starts with what a dropped transcoder had not recorded, kept by its feed (see FeedRun.recordedOfDropped). */
   carried?: boolean;
+  /** Its transcoder has read what the queue started with and come within a quarter of the bound of the live input. */
+  caughtUp?: () => boolean;
 }
 
 /** A piece of media as it was queued: where it stands on the media's timeline, and whether a decoder can start at it. */
@@ -64,6 +66,7 @@ export class MediaQueue {
   private readonly onDropped: (queue: MediaQueue) => void;
   private readonly maxBytes: number;
   private startingBytes: number;
+  private caughtUpOnce: boolean;
   private readonly keepsMedia: boolean;
   /** What was written, oldest first (from kept[keptHead]), `keptFrom` bytes into the stream on. */
   private kept: QueuedMedia[] = [];
@@ -74,11 +77,20 @@ export class MediaQueue {
   constructor(options: MediaQueueOptions) {
     this.maxBytes = options.maxBytes ?? MAX_QUEUED_BYTES;
     this.startingBytes = options.startingBytes ?? 0;
+    this.caughtUpOnce = this.startingBytes === 0;
     this.keepsMedia = options.keepsMedia ?? false;
     this.stream = new PassThrough({ highWaterMark: options.highWaterMark });
     this.stream.on("error", () => {});
     this.attached = options.attached;
     this.onDropped = options.onDropped;
+  }
+
+  /**
+   * Whether its transcoder has caught up once: read what the queue started with (at once, for a queue that started
+   * with nothing) and come within a quarter of the bound of what arrives.
+   */
+  caughtUp(): boolean {
+    return this.caughtUpOnce;
   }
 
   /** Media handed over so far, in ms of the timeline the writes gave. */
@@ -91,6 +103,7 @@ export class MediaQueue {
     if (this.dropped) return false;
     // Once the transcoder has read what the queue started with, the bound is the usual one.
     if (this.startingBytes > 0 && this.readBytes() >= this.startingBytes) this.startingBytes = 0;
+    if (!this.caughtUpOnce && this.startingBytes === 0 && this.stream.writableLength <= this.maxBytes / 4) this.caughtUpOnce = true;
     if (this.stream.writableLength > this.maxBytes + this.startingBytes) {
       this.dropped = true;
       this.stream.destroy(new FellBehind());

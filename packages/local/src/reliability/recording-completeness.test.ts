@@ -248,10 +248,14 @@ describe("a stop while the transcoder is 10 s behind its input", () => {
 });
 
 describe("a transcoder that falls too far behind its input", () => {
-  it("RTMP_PUSH: the next one, a preset faster, goes on from where its recording ended: every frame once, 30 s ± 0.3 s, no gap", async () => {
+  // At the fastest preset too: the one dropped had caught up with its input (it started live), so the next may again.
+  it.each([
+    { preset: "superfast", ports: 27_400, restarting: "restarting it at ultrafast with what it had not recorded" },
+    { preset: "ultrafast", ports: 27_700, restarting: "restarting it with what it had not recorded" },
+  ] as const)("RTMP_PUSH at $preset: the next one goes on from where its recording ended: every frame once, 30 s ± 0.3 s, no gap", async ({ preset, ports, restarting }) => {
     // About 10 s frozen are too far behind: the 4 MB the feed's stream buffers and 1 MB beyond. Two rungs, so that the
     // next transcoder catches up on what waited (at ultrafast) while the push goes on, and stays within 1 MB after.
-    const session = await recordingRuntime(27_400, { ladder: SMALL_LADDER, preset: "superfast", maxQueuedBytes: 1024 * 1024 });
+    const session = await recordingRuntime(ports, { ladder: SMALL_LADDER, preset, maxQueuedBytes: 1024 * 1024 });
     try {
       let restartedAt: string | undefined;
       // A keyframe every 2.5 s: the recording (2 s segments) ends between two of them, and the next transcoder starts
@@ -265,12 +269,41 @@ describe("a transcoder that falls too far behind its input", () => {
       }, [{ seconds: PUSH_SECONDS, codecs }]);
       expect(restartedAt, "the next transcoder's output starts within the carried keyframe's group of pictures").toMatch(/^\[0:v:0\]trim=start=\d+\.\d{3},/);
       const recovering = show.events.find((event) => (event.detail as { state?: string }).state === "RECOVERING");
-      expect((recovering?.detail as { message: string }).message).toContain("restarting it at ultrafast with what it had not recorded");
+      expect((recovering?.detail as { message: string }).message).toContain(restarting);
       // Past the first picture: with B-frames it is presented a frame after the sound starts, and the constant frame rate
       // output shows it twice (a transcoder that starts afresh does so too).
       const twice = show.frames.flatMap((number, index) => (index > 1 && show.frames.indexOf(number) !== index ? [`${number} at ${index} after ${show.frames.slice(Math.max(0, index - 4), index).join(",")}`] : []));
       expect(twice, `frames twice in the MP4 (gaps ${JSON.stringify(show.recording.gaps)}, trim ${restartedAt?.slice(0, 30)})`).toEqual([]);
       expectWholeShow(show);
+    } finally {
+      await session.runtime.cleanup();
+    }
+  }, 600_000);
+
+  it("RTMP_PUSH at ultrafast, the next one dropped too before it caught up: what waited is let go, a gap lists it, and the one after starts live", async () => {
+    const session = await recordingRuntime(27_900, { ladder: SMALL_LADDER, preset: "ultrafast", maxQueuedBytes: 1024 * 1024 });
+    try {
+      let thirdAt: string | undefined;
+      const show = await recordedPush(session, "RTMP_PUSH", async (channelId) => {
+        await sleep(5_000);
+        const first = await freezeUntilDropped(channelId);
+        // The next one takes on what waited; frozen at once, it never reads it.
+        const second = await freezeUntilDropped(channelId);
+        const third = await eventually(async () => (await transcoderPids(channelId)).find((pid) => pid !== first && pid !== second), { timeoutMs: 20_000, intervalMs: 100 });
+        thirdAt = (await readFile(`/proc/${third}/cmdline`, "utf8")).split("\0").find((arg) => arg.startsWith("[0:v:0]"));
+      });
+      expect(thirdAt, "the third transcoder starts live, with nothing to trim").toMatch(/^\[0:v:0\]split=/);
+      const [gap, ...others] = show.recording.gaps;
+      expect(others).toEqual([]);
+      expect(gap).toMatchObject({ reason: "engine-restart" });
+      // What the gap lists is what the MP4 misses, and at most the group of pictures (2 s) the third one starts with
+      // more: it starts from the latest keyframe, before where the second one was dropped.
+      const missingMs = (show.missing.length * 1000) / 30;
+      console.log(`let go: gap ${gap.lostMs} ms, missing ${missingMs.toFixed(0)} ms, MP4 ${show.durationSeconds} s`);
+      expect(gap.lostMs, `missing ${show.missing[0]} … ${show.missing.at(-1)}`).toBeGreaterThanOrEqual(missingMs - TOLERANCE_SECONDS * 1000);
+      expect(gap.lostMs).toBeLessThanOrEqual(missingMs + 2_000 + TOLERANCE_SECONDS * 1000);
+      expect(show.missing.length, "frames lost").toBeGreaterThan(0);
+      expect(show.frames.at(-1)).toBeGreaterThanOrEqual(LAST_FRAME - TOLERANCE_SECONDS * 30);
     } finally {
       await session.runtime.cleanup();
     }
