@@ -148,7 +148,8 @@ export class FlvTap {
 
   /**
    * A dropped transcoder's media from where its recording ends (from a keyframe before it) is held for the next one,
-   * with what arrives meanwhile: that one starts behind real time, at a faster preset (or the same, the fastest), and catches up.
+   * with what arrives meanwhile: that one starts behind real time, at a faster preset (or the same, the fastest), and
+   * catches up.
    */
   private carryOn(dropped: Consumer): void {
     const originMs = originOf(dropped);
