@@ -264,7 +264,12 @@ export class ChannelRun {
         // media and never caught up says the machine cannot keep even this preset: carrying again would only take the
         // live output further behind, drop after drop, so what waited is let go.
         const encoding = this.encoding;
-        return encoding && !this.stopping && (fasterPreset(this.preset) || encoding.caughtUp()) ? encoding.trimMs + encoding.recordedMs : undefined;
+        if (!encoding || this.stopping) return undefined;
+        if (!fasterPreset(this.preset) && !encoding.caughtUp()) {
+          logger.warn("the transcoder was dropped at the fastest preset before it caught up with its input: what waited for it is let go", { engineChannelId: this.id, preset: this.preset });
+          return undefined;
+        }
+        return encoding.trimMs + encoding.recordedMs;
       },
     };
   }

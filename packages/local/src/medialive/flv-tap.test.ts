@@ -128,7 +128,7 @@ describe("FLV tap", () => {
       expect(await videoTimestamps(next.stream)).toEqual(Array.from({ length: 61 }, (_, index) => 480 + index * 40));
     });
 
-    it("when it does not (the fastest preset), lets what waited go: the next consumer starts at the latest keyframe", async () => {
+    it("when it does not (the fastest preset, the one dropped not caught up), lets what waited go: the next consumer starts at the latest keyframe", async () => {
       const { source, tap } = await dropped(() => undefined);
       expect(tap.carrying()).toBe(false);
 

@@ -66,7 +66,9 @@ export class MediaQueue {
   private readonly onDropped: (queue: MediaQueue) => void;
   private readonly maxBytes: number;
   private startingBytes: number;
-  private caughtUpOnce: boolean;
+  /** The least that waited beyond the stream's buffer since what it started with was read. */
+  private leastWaiting = Number.POSITIVE_INFINITY;
+  private caughtUpOnce = false;
   private readonly keepsMedia: boolean;
   /** What was written, oldest first (from kept[keptHead]), `keptFrom` bytes into the stream on. */
   private kept: QueuedMedia[] = [];
@@ -77,7 +79,6 @@ export class MediaQueue {
   constructor(options: MediaQueueOptions) {
     this.maxBytes = options.maxBytes ?? MAX_QUEUED_BYTES;
     this.startingBytes = options.startingBytes ?? 0;
-    this.caughtUpOnce = this.startingBytes === 0;
     this.keepsMedia = options.keepsMedia ?? false;
     this.stream = new PassThrough({ highWaterMark: options.highWaterMark });
     this.stream.on("error", () => {});
@@ -86,8 +87,9 @@ export class MediaQueue {
   }
 
   /**
-   * Whether its transcoder has caught up once: read what the queue started with (at once, for a queue that started
-   * with nothing) and come within a quarter of the bound of what arrives.
+   * Whether its transcoder has caught up once: attached, it has read what the queue started with, and what waits
+   * beyond the stream's own buffer has come within a quarter of the bound (at its first write, for a transcoder that
+   * starts live).
    */
   caughtUp(): boolean {
     return this.caughtUpOnce;
@@ -101,10 +103,11 @@ export class MediaQueue {
   /** Queues bytes (atMs: where they stand on the media's timeline, when they carry a time); false once dropped. */
   write(bytes: Buffer, atMs?: number, keyframe = false): boolean {
     if (this.dropped) return false;
-    // Once the transcoder has read what the queue started with, the bound is the usual one.
     if (this.startingBytes > 0 && this.readBytes() >= this.startingBytes) this.startingBytes = 0;
-    if (!this.caughtUpOnce && this.startingBytes === 0 && this.stream.writableLength <= this.maxBytes / 4) this.caughtUpOnce = true;
-    if (this.stream.writableLength > this.maxBytes + this.startingBytes) {
+    const waiting = this.stream.writableLength;
+    if (this.startingBytes === 0) this.leastWaiting = Math.min(this.leastWaiting, waiting);
+    if (!this.caughtUpOnce && this.attached && this.startingBytes === 0 && waiting <= this.maxBytes / 4) this.caughtUpOnce = true;
+    if (waiting > this.bound()) {
       this.dropped = true;
       this.stream.destroy(new FellBehind());
       this.onDropped(this);
@@ -121,6 +124,16 @@ export class MediaQueue {
       this.forgetRead();
     }
     return true;
+  }
+
+  /**
+   * What may wait beyond the stream's buffer: the bound, and room for what it started with until it has read that
+   * much. After that, a transcoder still catching up on it may fall a quarter of the bound behind the best it has done
+   * since, so that one gaining ground is not dropped for being more than the bound behind.
+   */
+  private bound(): number {
+    if (this.startingBytes > 0) return this.maxBytes + this.startingBytes;
+    return Math.max(this.maxBytes, this.leastWaiting + this.maxBytes / 4);
   }
 
   /** Bytes the transcoder has read: what was written less what the stream still buffers on both sides. */
