@@ -262,13 +262,10 @@ describe("permissions", () => {
 
     expect(functionPermissions("resumePendingWork", stage)).toEqual([]);
     expect(functionPermissions("channelStep", stage)).toEqual(liveEnginePermissions("p", "ml"));
-    expect(functionPermissions("deprovisionAccount", stage)).toEqual([
-      ...deprovisionPermissions("p"),
-      ...liveEnginePermissions("p", "ml"),
-      ...switcherEnginePermissions(),
-      ...switchSchedulePermissions("p", "sc"),
-    ]);
-    expect(FunctionAdapters.switcherApply).toEqual(["switcherEngine"]);
+    expect(functionPermissions("releaseAccountChannels", stage)).toEqual(liveEnginePermissions("p", "ml"));
+    expect(functionPermissions("releaseAccountSwitchers", stage)).toEqual([...switcherEnginePermissions(), ...switchSchedulePermissions("p", "sc")]);
+    expect(functionPermissions("deprovisionAccount", stage)).toEqual(deprovisionPermissions("p"));
+    expect(FunctionAdapters.switcherApply).toEqual(["switcherEngine", "switcherFiles"]);
     expect(functionPermissions("stopIdleChannels", stage)).toEqual([]);
   });
 });

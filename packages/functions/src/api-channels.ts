@@ -1,0 +1,4 @@
+import { apiFunction } from "./api-function.ts";
+
+/** The channels' reads and commands (start, stop, delete: their steps drive the engine) and broadcast links. */
+export const handler = apiFunction("apiChannels", {});
