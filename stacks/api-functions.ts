@@ -9,3 +9,9 @@ export const ApiHandlers = {
   apiMedia: "packages/functions/src/api-media.handler",
   apiSwitchers: "packages/functions/src/api-switchers.handler",
 } as const satisfies Record<ApiFunctionName, string>;
+
+/**
+ * The component name of each of the API's functions. SST refuses two top-level components of one name, whatever their
+ * case, and the gateway is "Api" (stacks/api-gateway.ts).
+ */
+export const apiFunctionComponent = (name: ApiFunctionName) => `${name.charAt(0).toUpperCase()}${name.slice(1)}Function`;

@@ -1,5 +1,5 @@
 import { API_FUNCTIONS, ApiRoutes } from "../packages/functions/src/api-routes.ts";
-import { ApiHandlers } from "./api-functions.ts";
+import { apiFunctionComponent, ApiHandlers } from "./api-functions.ts";
 import { bus } from "./bus.ts";
 import { functionPermissions } from "./function-permissions.ts";
 import { functionArgs, stageGrants } from "./functions.ts";
@@ -14,7 +14,7 @@ export { api };
 // app in packages/functions answers (the same app in every function, and in the local runtime).
 for (const name of API_FUNCTIONS) {
   const handler = new sst.aws.Function(
-    name.charAt(0).toUpperCase() + name.slice(1),
+    apiFunctionComponent(name),
     functionArgs(ApiHandlers[name], bus, {
       // Every part takes the bearer token; the channels' parts sign broadcast tokens and name the gateway's WHIP
       // endpoints in their broadcast links, and the default one checks the tokens of the broadcast page.
