@@ -8,8 +8,9 @@ export const ApiRoutes = {
   api: ["$default"],
   apiChannels: ["ANY /channels", "ANY /channels/{proxy+}"],
   // The two channel routes that answer from the live engine: the ingest endpoints MediaLive gives a new channel, and
-  // where the channel's output is served.
-  apiLiveEngine: ["POST /channels", "GET /channels/{channelId}/playback"],
+  // where the channel's output is served. The playback's is ANY: the app answers a HEAD with its GET route, and a GET
+  // route of the gateway takes no HEAD, which would go to apiChannels, without the engine.
+  apiLiveEngine: ["POST /channels", "ANY /channels/{channelId}/playback"],
   apiRecordings: ["ANY /recordings", "ANY /recordings/{proxy+}"],
   apiMedia: ["ANY /media", "ANY /media/{proxy+}"],
   apiSwitchers: ["ANY /switchers", "ANY /switchers/{proxy+}"],

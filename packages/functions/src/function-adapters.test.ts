@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { apiFunction } from "./api-function.ts";
-import { apiFunctionFor } from "./api-routes.ts";
+import { ApiRoutes, apiFunctionFor } from "./api-routes.ts";
 import { liveEngine } from "./aws-adapters/engine.ts";
 import { playbackSigner } from "./aws-adapters/signer.ts";
 import { objectStore } from "./aws-adapters/store.ts";
@@ -55,7 +55,8 @@ describe("the API's functions", () => {
       ["POST /channels", "apiLiveEngine"],
       ["GET /channels", "apiChannels"],
       ["GET /channels/ch-0123456789abcdef/playback", "apiLiveEngine"],
-      ["POST /channels/ch-0123456789abcdef/playback", "apiChannels"],
+      ["HEAD /channels/ch-0123456789abcdef/playback", "apiLiveEngine"],
+      ["HEAD /channels", "apiChannels"],
       ["POST /channels/ch-0123456789abcdef/broadcast?expiresIn=60", "apiChannels"],
       ["DELETE /channels/ch-0123456789abcdef", "apiChannels"],
       ["GET /recordings/rec-1/playback", "apiRecordings"],
@@ -70,5 +71,16 @@ describe("the API's functions", () => {
     const routed = routes.map(([request]) => [request, apiFunctionFor(...(request!.split(" ") as [string, string]))]);
 
     expect(routed).toEqual(routes);
+  });
+
+  it("send a HEAD where its GET goes: the app answers it with the GET route, over that function's wiring", () => {
+    const paths = Object.values(ApiRoutes)
+      .flat()
+      .flatMap((routeKey) => (routeKey === "$default" ? [] : [routeKey.split(" ")[1]!.replace("{proxy+}", "x/y").replace(/\{\w+\}/g, "x")]));
+
+    const apart = paths.filter((path) => apiFunctionFor("HEAD", path) !== apiFunctionFor("GET", path));
+
+    expect(paths.length).toBeGreaterThan(8);
+    expect(apart).toEqual([]);
   });
 });
