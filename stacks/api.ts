@@ -1,4 +1,4 @@
-import { API_FUNCTIONS, ApiRoutes } from "../packages/functions/src/api-routes.ts";
+import { API_FUNCTIONS, ApiRoutes, takesBroadcasts } from "../packages/functions/src/api-routes.ts";
 import { apiFunctionComponent, ApiHandlers } from "./api-functions.ts";
 import { bus } from "./bus.ts";
 import { functionPermissions } from "./function-permissions.ts";
@@ -16,10 +16,14 @@ for (const name of API_FUNCTIONS) {
   const handler = new sst.aws.Function(
     apiFunctionComponent(name),
     functionArgs(ApiHandlers[name], bus, {
-      // Every part takes the bearer token; the channels' parts sign broadcast tokens and name the gateway's WHIP
-      // endpoints in their broadcast links, and the default one checks the tokens of the broadcast page.
-      environment: { VISIONSTREAM_ADMIN_TOKEN: adminToken.value, VISIONSTREAM_BROADCAST_SECRET_ARN: broadcastSecret.arn, VISIONSTREAM_WHIP_URL: whipUrl },
-      permissions: [...functionPermissions(name, stageGrants), ...broadcastSigningPermissions(broadcastSecret.arn)],
+      // Every part takes the bearer token and names the gateway's WHIP endpoints; only those with broadcast routes read
+      // the broadcast tokens' key: the channels' part signs tokens, the default one checks the broadcast page's.
+      environment: {
+        VISIONSTREAM_ADMIN_TOKEN: adminToken.value,
+        VISIONSTREAM_WHIP_URL: whipUrl,
+        ...(takesBroadcasts(name) ? { VISIONSTREAM_BROADCAST_SECRET_ARN: broadcastSecret.arn } : {}),
+      },
+      permissions: [...functionPermissions(name, stageGrants), ...(takesBroadcasts(name) ? broadcastSigningPermissions(broadcastSecret.arn) : [])],
     }),
   );
   for (const routeKey of ApiRoutes[name]) api.route(routeKey, handler.arn);

@@ -93,7 +93,7 @@ beforeAll(async () => {
   };
   whipGrants = {
     task: roleGrant("role ECS task (WHIP gateway)", whipGatewayTaskPolicy(tables.table, broadcastSecretArn, prefix)),
-    apiSigning: { principal: "functions of the API (broadcast tokens)", statements: plain(broadcastSigningPermissions(broadcastSecretArn)) },
+    apiSigning: { principal: "functions of the API with broadcast routes (broadcast tokens)", statements: plain(broadcastSigningPermissions(broadcastSecretArn)) },
   };
   grants = [
     ...functionGrants.values(),

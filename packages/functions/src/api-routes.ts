@@ -19,6 +19,14 @@ export const ApiRoutes = {
 export type ApiFunctionName = keyof typeof ApiRoutes;
 export const API_FUNCTIONS = Object.keys(ApiRoutes) as ApiFunctionName[];
 
+/**
+ * The functions whose routes sign or check broadcast tokens, and so read their key: apiChannels grants them
+ * (POST /channels/{channelId}/broadcast), the default one checks them (GET /broadcast/channel, the broadcast page's).
+ */
+export const BROADCAST_API_FUNCTIONS = ["api", "apiChannels"] as const satisfies readonly ApiFunctionName[];
+export type BroadcastApiFunctionName = (typeof BROADCAST_API_FUNCTIONS)[number];
+export const takesBroadcasts = (name: ApiFunctionName): name is BroadcastApiFunctionName => (BROADCAST_API_FUNCTIONS as readonly ApiFunctionName[]).includes(name);
+
 /** How well a route key takes a request, API Gateway's way (lower is better), or undefined if it does not. */
 function matchRank(routeKey: string, method: string, path: string): number | undefined {
   const [routeMethod = "", routePath = ""] = routeKey.split(" ");

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { apiFunction } from "./api-function.ts";
-import { ApiRoutes, apiFunctionFor } from "./api-routes.ts";
+import { ApiRoutes, apiFunctionFor, BROADCAST_API_FUNCTIONS } from "./api-routes.ts";
 import { liveEngine } from "./aws-adapters/engine.ts";
 import { playbackSigner } from "./aws-adapters/signer.ts";
 import { objectStore } from "./aws-adapters/store.ts";
+import { uploadSigner } from "./aws-adapters/uploads.ts";
 import { awsRuntime } from "./aws-runtime.ts";
 import { FunctionAdapters, type FunctionName, functionPorts, notWired, PORTS, PortNotWired, portsOf } from "./function-adapters.ts";
 
@@ -20,6 +21,10 @@ export function wiringIsTyped() {
   apiFunction("apiChannels", { engine: liveEngine });
   // @ts-expect-error apiLiveEngine answers from the live engine and must wire it
   apiFunction("apiLiveEngine", { signer: playbackSigner });
+  // @ts-expect-error apiChannels grants broadcast tokens and must be given their key
+  apiFunction("apiChannels", {});
+  // @ts-expect-error apiMedia has no broadcast route, and no grant of the key
+  apiFunction("apiMedia", { uploads: uploadSigner, store: objectStore, signer: playbackSigner }, { broadcastSecret: async () => Buffer.alloc(32) });
 }
 
 describe("each function's ports", () => {
@@ -71,6 +76,12 @@ describe("the API's functions", () => {
     const routed = routes.map(([request]) => [request, apiFunctionFor(...(request!.split(" ") as [string, string]))]);
 
     expect(routed).toEqual(routes);
+  });
+
+  it("read the broadcast tokens' key where the broadcast routes go, and nowhere else", () => {
+    const broadcastRoutes = [apiFunctionFor("POST", "/channels/ch-0123456789abcdef/broadcast"), apiFunctionFor("GET", "/broadcast/channel")];
+
+    expect([...BROADCAST_API_FUNCTIONS].sort()).toEqual([...new Set(broadcastRoutes)].sort());
   });
 
   it("send a HEAD where its GET goes: the app answers it with the GET route, over that function's wiring", () => {

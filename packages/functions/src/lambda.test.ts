@@ -7,7 +7,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import dynalite from "dynalite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MissingConfiguration, readApiConfig, readAwsConfig } from "./config.ts";
+import { MissingConfiguration, readApiConfig, readAwsConfig, readBroadcastConfig } from "./config.ts";
 
 const ADMIN = "lambda-test-admin-token";
 const server = dynalite({ createTableMs: 0 });
@@ -89,6 +89,13 @@ describe("configuration", () => {
     expect(() => readAwsConfig({ AWS_REGION: "eu-west-1" })).toThrow(/VISIONSTREAM_TABLE.*VISIONSTREAM_IDEMPOTENCY_TABLE.*VISIONSTREAM_BUS/);
     expect(() => readApiConfig({ ...process.env, VISIONSTREAM_ADMIN_TOKEN: undefined })).toThrow(/VISIONSTREAM_ADMIN_TOKEN/);
   });
+
+  it("asks the broadcast key's ARN only of the API's functions with broadcast routes", () => {
+    const withoutKey = { ...process.env, VISIONSTREAM_BROADCAST_SECRET_ARN: undefined };
+
+    expect(readApiConfig(withoutKey).VISIONSTREAM_WHIP_URL).toBe("https://d2whip00000000.cloudfront.net");
+    expect(() => readBroadcastConfig(withoutKey)).toThrow(/VISIONSTREAM_BROADCAST_SECRET_ARN/);
+  });
 });
 
 describe("the Lambda entry points, on DynamoDB (dynalite) with EventBridge and S3 mocked", () => {
@@ -141,5 +148,13 @@ describe("the Lambda entry points, on DynamoDB (dynalite) with EventBridge and S
     expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
       Entries: [expect.objectContaining({ DetailType: "AccountProvisioningFailed" })],
     });
+  });
+
+  it("each of the API's functions starts from its entry file and answers", async () => {
+    const entries = [import("./api.ts"), import("./api-channels.ts"), import("./api-live-engine.ts"), import("./api-recordings.ts"), import("./api-media.ts"), import("./api-switchers.ts")];
+
+    const answers = await Promise.all(entries.map(async (entry) => (await entry).handler(httpEvent("GET", "/health"), context)));
+
+    expect(answers).toEqual(Array.from({ length: 6 }, () => expect.objectContaining({ statusCode: 200 })));
   });
 });
