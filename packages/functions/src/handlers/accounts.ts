@@ -15,10 +15,10 @@ const accountStep = <S extends z.ZodType<{ detail: { accountId: string } }>>(sch
 export const provisionAccountHandler = (accounts: Accounts) => accountStep(AccountProvisioningRequestedEvent, accounts.provision, "account provisioning handled");
 
 /** AccountDeleted → the account's channels deleted, a step each time; AccountChannelsReleased once all are. */
-export const releaseAccountChannelsHandler = (accounts: Accounts) => accountStep(AccountDeletedEvent, accounts.releaseChannels, "account's channels released");
+export const releaseAccountChannelsHandler = (accounts: Accounts) => accountStep(AccountDeletedEvent, accounts.releaseChannels, "release of the account's channels handled");
 
 /** AccountChannelsReleased → the account's switchers deleted (lineups, flows); AccountSwitchersReleased. */
-export const releaseAccountSwitchersHandler = (accounts: Accounts) => accountStep(AccountChannelsReleasedEvent, accounts.releaseSwitchers, "account's switchers released");
+export const releaseAccountSwitchersHandler = (accounts: Accounts) => accountStep(AccountChannelsReleasedEvent, accounts.releaseSwitchers, "release of the account's switchers handled");
 
 /** AccountSwitchersReleased → the CDN disabled and the signing key destroyed; DELETED. */
 export const deprovisionAccountHandler = (accounts: Accounts) => accountStep(AccountSwitchersReleasedEvent, accounts.deprovision, "account deprovisioning handled");
