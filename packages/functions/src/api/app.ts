@@ -1,8 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Accounts, Authenticator, Broadcasts, Channels, MediaLibrary, Recordings, Switchers } from "@visionstream/core";
 import { accountRoutes } from "./accounts.ts";
+import { broadcastStatusRoutes } from "./broadcast-status.ts";
 import { broadcastRoutes } from "./broadcasts.ts";
 import { authenticate, type CallerEnv } from "./caller.ts";
+import { channelCreationRoutes } from "./channel-creation.ts";
+import { channelPlaybackRoutes } from "./channel-playback.ts";
 import { channelRoutes } from "./channels.ts";
 import { errorBody, fieldIssues, toErrorResponse, validationError } from "./errors.ts";
 import { mediaRoutes } from "./media.ts";
@@ -50,8 +53,11 @@ export function createApi(deps: ApiDeps) {
   app.use("/:resource{accounts|channels|recordings|media|switchers}/*", authenticate(deps.authenticator));
 
   app.route("/", accountRoutes(deps));
+  app.route("/", channelCreationRoutes(deps));
   app.route("/", channelRoutes(deps));
+  app.route("/", channelPlaybackRoutes(deps));
   app.route("/", broadcastRoutes(deps));
+  app.route("/", broadcastStatusRoutes(deps));
   app.route("/", recordingRoutes(deps));
   app.route("/", mediaRoutes(deps));
   app.route("/", switcherRoutes(deps));
