@@ -13,9 +13,10 @@ import {
   switcherStackDeployed,
 } from "@visionstream/core/testing";
 import { type RuleName, stageRules, visionStreamEntry } from "@visionstream/events";
-import { createApi } from "@visionstream/functions/api/app";
+import { API_ROUTES } from "@visionstream/functions/api/app";
+import { routedApp } from "@visionstream/functions/api/routed-app";
 import { apiFunction } from "@visionstream/functions/api-function";
-import { type ApiFunctionName, apiFunctionFor } from "@visionstream/functions/api-routes";
+import { API_FUNCTIONS, type ApiFunctionName, apiFunctionFor, routedTo } from "@visionstream/functions/api-routes";
 import { domain } from "@visionstream/functions/domain";
 import {
   deprovisionAccountHandler,
@@ -102,12 +103,14 @@ function platform() {
     scheduledSwitch: scheduledSwitchHandler(wired.switchers),
   } satisfies Record<Cron, LambdaHandler>;
   bus.connect(rules);
-  const api = createApi({ ...wired, authenticator: Authenticator({ repository: wired.repository, adminToken: ADMIN }) });
+  const deps = { ...wired, authenticator: Authenticator({ repository: wired.repository, adminToken: ADMIN }) };
+  const apis = new Map(API_FUNCTIONS.map((name) => [name, routedApp(deps, API_ROUTES, routedTo(name))]));
 
   /** One API request (one invocation of the API function its route is deployed to); answers its body, after checking its status. */
   async function call(token: string, method: string, path: string, body: unknown, status: number) {
-    const response = await recorder.as(apiFunctionFor(method, path), async () =>
-      api.request(path, {
+    const name = apiFunctionFor(method, path);
+    const response = await recorder.as(name, async () =>
+      apis.get(name)!.request(path, {
         method,
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -314,7 +317,7 @@ describe("what each function reaches, derived by running the real handlers on fa
     }
     // Each API function's entry is the app the scenario ran, over its own wiring.
     for (const name of Object.keys(ApiHandlers)) expect(await readFile(`${root}${ApiHandlers[name as ApiFunctionName].replace(/\.handler$/, ".ts")}`, "utf8")).toContain(`apiFunction("${name}"`);
-    expect(await readFile(`${root}packages/functions/src/api-function.ts`, "utf8")).toContain(`${createApi.name}(`);
+    expect(await readFile(`${root}packages/functions/src/api-function.ts`, "utf8")).toContain(`${routedApp.name}(`);
   });
 
   it("a planted fault: the table without an adapter a function needs fails, naming both", () => {

@@ -1,6 +1,6 @@
 /**
- * The HTTP API's functions: one app (api/app.ts), several Lambda functions behind the one API Gateway, each wiring
- * only the adapters of the routes the gateway sends it (function-adapters.ts). Route keys are API Gateway's
+ * The HTTP API's functions: one app (api/app.ts), several Lambda functions behind the one API Gateway, each serving
+ * the routes the gateway sends it and wiring only their adapters (function-adapters.ts). Route keys are API Gateway's
  * (`METHOD /path`, `{name}` one segment, `{proxy+}` one or more at the end); stacks/api.ts deploys them as listed.
  */
 export const ApiRoutes = {
@@ -60,3 +60,6 @@ export function apiFunctionFor(method: string, path: string): ApiFunctionName {
 }
 
 const defaultApiFunction = API_FUNCTIONS.find((name) => (ApiRoutes[name] as readonly string[]).includes("$default"))!;
+
+/** Whether API Gateway sends the function `name` a request of this method on this path. */
+export const routedTo = (name: ApiFunctionName) => (method: string, path: string) => apiFunctionFor(method, path) === name;

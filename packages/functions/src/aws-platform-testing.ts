@@ -19,8 +19,9 @@ import { FakeObjectStore } from "@visionstream/core/testing";
 import { matchesPattern, type RuleName, Rules } from "@visionstream/events";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { createApi } from "./api/app.ts";
-import { type ApiFunctionName, apiFunctionFor } from "./api-routes.ts";
+import { API_ROUTES } from "./api/app.ts";
+import { routedApp } from "./api/routed-app.ts";
+import { type ApiFunctionName, apiFunctionFor, routedTo } from "./api-routes.ts";
 import { FakeMediaServices, mediaLiveChannelArn, type ReportedState } from "./aws-media-fakes-testing.ts";
 import { FakeSwitcherFlows } from "./aws-switcher-fakes-testing.ts";
 import { domain, type RuntimeAdapters, type SharedRepositories } from "./domain.ts";
@@ -137,13 +138,13 @@ export function awsPlatform(tables: TestTables, table: string, { deliverTwice = 
     switcherSourceHealth: lambda(switcherSourceHealthHandler(functionDomain("switcherSourceHealth").switchers)),
   });
   // What a test reads directly goes through the default API function's domain (the table), as a client of the API sees
-  // the platform; each request goes to the API function its route is deployed to, over that function's wiring.
+  // the platform; each request goes to the API function its route is deployed to, its app and its wiring.
   const wired = functionDomain("api");
-  const apis = new Map<ApiFunctionName, ReturnType<typeof createApi>>();
+  const apis = new Map<ApiFunctionName, ReturnType<typeof routedApp>>();
   const apiFor = (name: ApiFunctionName) => {
     if (!apis.has(name)) {
       const own = name === "api" ? wired : functionDomain(name);
-      apis.set(name, createApi({ ...own, authenticator: Authenticator({ repository: own.repository, adminToken: ADMIN_TOKEN }) }));
+      apis.set(name, routedApp({ ...own, authenticator: Authenticator({ repository: own.repository, adminToken: ADMIN_TOKEN }) }, API_ROUTES, routedTo(name)));
     }
     return apis.get(name)!;
   };

@@ -7,6 +7,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import dynalite from "dynalite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_FUNCTIONS, type ApiFunctionName, routedTo } from "./api-routes.ts";
 import { MissingConfiguration, readApiConfig, readAwsConfig, readBroadcastConfig } from "./config.ts";
 
 const ADMIN = "lambda-test-admin-token";
@@ -150,11 +151,35 @@ describe("the Lambda entry points, on DynamoDB (dynalite) with EventBridge and S
     });
   });
 
-  it("each of the API's functions starts from its entry file and answers", async () => {
-    const entries = [import("./api.ts"), import("./api-channels.ts"), import("./api-live-engine.ts"), import("./api-recordings.ts"), import("./api-media.ts"), import("./api-switchers.ts")];
+  it("each of the API's functions starts from its entry file, serves the routes the gateway sends it and answers any other 404", async () => {
+    const entries = {
+      api: import("./api.ts"),
+      apiChannels: import("./api-channels.ts"),
+      apiLiveEngine: import("./api-live-engine.ts"),
+      apiRecordings: import("./api-recordings.ts"),
+      apiMedia: import("./api-media.ts"),
+      apiSwitchers: import("./api-switchers.ts"),
+    } satisfies Record<ApiFunctionName, unknown>;
+    const request = async (name: ApiFunctionName, method: string, path: string) => {
+      const { statusCode, body } = await (await entries[name]).handler(httpEvent(method, path), context);
+      return { statusCode, body: JSON.parse(body ?? "null") as { paths: Record<string, object>; error?: { message: string } } | null };
+    };
+    const { body: document } = await request("api", "GET", "/openapi.json");
+    const routes = Object.entries(document!.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path.replace(/\{\w+\}/g, "x")] as const));
+    const requests = [["GET", "/health"] as const, ["GET", "/openapi.json"] as const, ...routes];
 
-    const answers = await Promise.all(entries.map(async (entry) => (await entry).handler(httpEvent("GET", "/health"), context)));
+    const answers = await Promise.all(
+      API_FUNCTIONS.flatMap((name) =>
+        requests.map(async ([method, path]) => {
+          const { statusCode, body } = await request(name, method, path);
+          // Its route's answer (a 400 for the path's "x", a 403 for the operator on an account's route, …), or hono's 404.
+          const answer = body?.error?.message === `no route for ${method} ${path}` ? "no route" : statusCode < 500 ? "its route" : statusCode;
+          return `${name} ${method} ${path}: ${answer}`;
+        }),
+      ),
+    );
 
-    expect(answers).toEqual(Array.from({ length: 6 }, () => expect.objectContaining({ statusCode: 200 })));
+    expect(routes.length).toBeGreaterThan(30);
+    expect(answers).toEqual(API_FUNCTIONS.flatMap((name) => requests.map(([method, path]) => `${name} ${method} ${path}: ${routedTo(name)(method, path) ? "its route" : "no route"}`)));
   });
 });
