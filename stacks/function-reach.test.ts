@@ -13,9 +13,17 @@ import {
   switcherStackDeployed,
 } from "@visionstream/core/testing";
 import { type RuleName, stageRules, visionStreamEntry } from "@visionstream/events";
-import { createApi } from "@visionstream/functions/api/app";
+import { API_ROUTES } from "@visionstream/functions/api/app";
+import { routedApp } from "@visionstream/functions/api/routed-app";
+import { apiFunction } from "@visionstream/functions/api-function";
+import { API_FUNCTIONS, type ApiFunctionName, apiFunctionFor, routedTo } from "@visionstream/functions/api-routes";
 import { domain } from "@visionstream/functions/domain";
-import { deprovisionAccountHandler, provisionAccountHandler } from "@visionstream/functions/handlers/accounts";
+import {
+  deprovisionAccountHandler,
+  provisionAccountHandler,
+  releaseAccountChannelsHandler,
+  releaseAccountSwitchersHandler,
+} from "@visionstream/functions/handlers/accounts";
 import { channelAlertHandler, channelStateChangedHandler, channelStepHandler, stopIdleChannelsHandler } from "@visionstream/functions/handlers/channels";
 import { resumePendingWorkHandler } from "@visionstream/functions/handlers/pending-work";
 import {
@@ -44,6 +52,7 @@ import {
   StageBus,
   withoutAdapter,
 } from "./function-reach-testing.ts";
+import { ApiHandlers } from "./api-functions.ts";
 import { RuleHandlers } from "./rules.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -61,7 +70,6 @@ const CRON_ENTRIES = {
   scheduledSwitch: "packages/functions/src/scheduled-switch.handler",
 } as const;
 type Cron = keyof typeof CRON_ENTRIES;
-const API_ENTRY = "packages/functions/src/api.handler";
 
 const recorder = new ReachRecorder();
 const bus = new StageBus(stageRules(PREFIX), recorder);
@@ -74,6 +82,8 @@ function platform() {
   const idempotency = { tableName: `${TABLE}-idempotency`, client: tables.client };
   const rules = {
     provisionAccount: provisionAccountHandler(wired.accounts),
+    releaseAccountChannels: releaseAccountChannelsHandler(wired.accounts),
+    releaseAccountSwitchers: releaseAccountSwitchersHandler(wired.accounts),
     deprovisionAccount: deprovisionAccountHandler(wired.accounts),
     channelStateChanged: channelStateChangedHandler(wired.channels),
     channelAlert: channelAlertHandler(wired.channels, wired.recordings),
@@ -93,12 +103,14 @@ function platform() {
     scheduledSwitch: scheduledSwitchHandler(wired.switchers),
   } satisfies Record<Cron, LambdaHandler>;
   bus.connect(rules);
-  const api = createApi({ ...wired, authenticator: Authenticator({ repository: wired.repository, adminToken: ADMIN }) });
+  const deps = { ...wired, authenticator: Authenticator({ repository: wired.repository, adminToken: ADMIN }) };
+  const apis = new Map(API_FUNCTIONS.map((name) => [name, routedApp(deps, API_ROUTES, routedTo(name))]));
 
-  /** One API request (one invocation of the API function); answers its body, after checking its status. */
+  /** One API request (one invocation of the API function its route is deployed to); answers its body, after checking its status. */
   async function call(token: string, method: string, path: string, body: unknown, status: number) {
-    const response = await recorder.as("api", async () =>
-      api.request(path, {
+    const name = apiFunctionFor(method, path);
+    const response = await recorder.as(name, async () =>
+      apis.get(name)!.request(path, {
         method,
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -255,7 +267,7 @@ const reachOf = (name: FunctionName) => [...(recorder.reach.get(name)?.keys() ??
 
 describe("what each function reaches, derived by running the real handlers on fakes", () => {
   it("every function of FunctionAdapters is exercised, and every adapter is reached by one of them", () => {
-    const deployed = [...Object.keys(RuleHandlers), "api", ...Object.keys(CRON_ENTRIES)].sort();
+    const deployed = [...Object.keys(RuleHandlers), ...Object.keys(ApiHandlers), ...Object.keys(CRON_ENTRIES)].sort();
     expect(deployed).toEqual([...functionNames].sort());
     expect(functionNames.filter((name) => !recorder.invocations.get(name))).toEqual([]);
     expect(recorder.unattributed).toEqual([]);
@@ -275,9 +287,12 @@ describe("what each function reaches, derived by running the real handlers on fa
   });
 
   it("the functions it runs are those deployed: each entry file calls the factory the scenario used", async () => {
+    const apiEntries = Object.fromEntries(Object.entries(ApiHandlers).map(([name, entry]) => [name, [entry, apiFunction]])) as Record<ApiFunctionName, [string, typeof apiFunction]>;
     const entries: Record<FunctionName, [entry: string, factory: { name: string }]> = {
-      api: [API_ENTRY, createApi],
+      ...apiEntries,
       provisionAccount: [RuleHandlers.provisionAccount, provisionAccountHandler],
+      releaseAccountChannels: [RuleHandlers.releaseAccountChannels, releaseAccountChannelsHandler],
+      releaseAccountSwitchers: [RuleHandlers.releaseAccountSwitchers, releaseAccountSwitchersHandler],
       deprovisionAccount: [RuleHandlers.deprovisionAccount, deprovisionAccountHandler],
       channelStateChanged: [RuleHandlers.channelStateChanged, channelStateChangedHandler],
       channelAlert: [RuleHandlers.channelAlert, channelAlertHandler],
@@ -294,19 +309,22 @@ describe("what each function reaches, derived by running the real handlers on fa
       resumePendingWork: [CRON_ENTRIES.resumePendingWork, resumePendingWorkHandler],
       scheduledSwitch: [CRON_ENTRIES.scheduledSwitch, scheduledSwitchHandler],
     };
-    const stacks = (await readFile(`${root}stacks/bus.ts`, "utf8")) + (await readFile(`${root}stacks/api.ts`, "utf8"));
-    for (const entry of [API_ENTRY, ...Object.values(CRON_ENTRIES)]) expect(stacks).toContain(`"${entry}"`);
+    const stacks = (await readFile(`${root}stacks/bus.ts`, "utf8")) + (await readFile(`${root}stacks/api-functions.ts`, "utf8"));
+    for (const entry of [...Object.values(ApiHandlers), ...Object.values(CRON_ENTRIES)]) expect(stacks).toContain(`"${entry}"`);
     for (const [name, [entry, factory]] of Object.entries(entries)) {
       const source = await readFile(`${root}${entry.replace(/\.handler$/, ".ts")}`, "utf8");
       expect(source, `${name}: ${entry}`).toContain(`${factory.name}(`);
     }
+    // Each API function's entry is the app the scenario ran, over its own wiring.
+    for (const name of Object.keys(ApiHandlers)) expect(await readFile(`${root}${ApiHandlers[name as ApiFunctionName].replace(/\.handler$/, ".ts")}`, "utf8")).toContain(`apiFunction("${name}"`);
+    expect(await readFile(`${root}packages/functions/src/api-function.ts`, "utf8")).toContain(`${routedApp.name}(`);
   });
 
   it("a planted fault: the table without an adapter a function needs fails, naming both", () => {
-    const planted = withoutAdapter(FunctionAdapters, "deprovisionAccount", "switcherEngine");
+    const planted = withoutAdapter(FunctionAdapters, "releaseAccountSwitchers", "switcherEngine");
     const found = beyondTable(recorder.reach, planted);
-    expect(found.map(({ functionName, adapter }) => `${functionName}/${adapter}`)).toEqual(["deprovisionAccount/switcherEngine"]);
-    expect(describeUngranted(found)).toBe("deprovisionAccount reaches switcherEngine (switcherEngine.remove) but FunctionAdapters.deprovisionAccount lacks it");
+    expect(found.map(({ functionName, adapter }) => `${functionName}/${adapter}`)).toEqual(["releaseAccountSwitchers/switcherEngine"]);
+    expect(describeUngranted(found)).toBe("releaseAccountSwitchers reaches switcherEngine (switcherEngine.remove) but FunctionAdapters.releaseAccountSwitchers lacks it");
     // Any adapter the scenario showed a function needs is caught the same way.
     const reached = functionNames.flatMap((name) => reachOf(name).map((adapter) => [name, adapter] as const));
     expect(reached.length).toBeGreaterThan(10);

@@ -67,7 +67,7 @@ let grants: Grant[];
 let functionGrants: Map<FunctionName, Grant>;
 /** The key server's two functions (stacks/key-server.ts), which stand outside the domain's functions. */
 let keyServerGrants: { keyServer: Grant; keyDelivery: Grant };
-/** The WHIP gateway's task role, and the API's grant of the broadcast key beyond its adapters' (stacks/whip-gateway.ts, stacks/api.ts). */
+/** The WHIP gateway's task role, and the API functions' grant of the broadcast key beyond their adapters' (stacks/whip-gateway.ts, stacks/api.ts). */
 let whipGrants: { task: Grant; apiSigning: Grant };
 let allActions: readonly string[];
 
@@ -93,7 +93,7 @@ beforeAll(async () => {
   };
   whipGrants = {
     task: roleGrant("role ECS task (WHIP gateway)", whipGatewayTaskPolicy(tables.table, broadcastSecretArn, prefix)),
-    apiSigning: { principal: "function api (broadcast tokens)", statements: plain(broadcastSigningPermissions(broadcastSecretArn)) },
+    apiSigning: { principal: "functions of the API with broadcast routes (broadcast tokens)", statements: plain(broadcastSigningPermissions(broadcastSecretArn)) },
   };
   grants = [
     ...functionGrants.values(),
@@ -315,9 +315,9 @@ describe("every command a function's code sends is granted to that function", ()
   });
 
   it("fails when a function that creates MediaLive channels may not pass the MediaLive role", () => {
-    const planted = withFunction("api", (statements) => statements.filter((statement) => !statement.actions.includes("iam:PassRole") || statement.resources[0] !== stage.mediaLiveRoleArn));
+    const planted = withFunction("apiLiveEngine", (statements) => statements.filter((statement) => !statement.actions.includes("iam:PassRole") || statement.resources[0] !== stage.mediaLiveRoleArn));
 
-    const problems = ungrantedOperations(planted, operationsOf("api"), roleFor);
+    const problems = ungrantedOperations(planted, operationsOf("apiLiveEngine"), roleFor);
 
     expect(problems.map((problem) => problem.message)).toContainEqual(expect.stringMatching(/iam:PassRole on .*MediaLiveRole.* only to medialive.amazonaws.com is not granted/));
   });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Rules, stageRules } from "../events/src/patterns.ts";
+import { API_FUNCTIONS } from "../packages/functions/src/api-routes.ts";
+import { apiFunctionComponent } from "./api-functions.ts";
 import {
   ALL_ACTIONS,
   LIVE_ENGINE_LIST_ACTIONS,
@@ -57,6 +59,15 @@ describe("sst.config.ts and stacks/", () => {
     });
     expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
   }, 200_000);
+
+  it("name each top-level component once, whatever the case: SST refuses a second of one name", async () => {
+    const sources = ["sst.config.ts", ...readdirSync(join(root, "stacks")).filter((file) => /^[\w-]+\.ts$/.test(file) && !/([.]test|-testing)[.]ts$/.test(file)).map((file) => `stacks/${file}`)];
+    const declared = sources.flatMap((file) => [...readFileSync(join(root, file), "utf8").matchAll(/new sst\.(?:aws\.)?\w+\(\s*"(\w+)"/g)].map((match) => match[1]!));
+    const names = [...declared, ...API_FUNCTIONS.map(apiFunctionComponent)].map((name) => name.toLowerCase());
+
+    expect(declared).toContain("Api");
+    expect(names.filter((name, index) => names.indexOf(name) !== index)).toEqual([]);
+  });
 });
 
 /** Messages through SST's own bridge for `nodejs.plugins` (made by the type-check above), as its Go side sends them. */
@@ -262,13 +273,10 @@ describe("permissions", () => {
 
     expect(functionPermissions("resumePendingWork", stage)).toEqual([]);
     expect(functionPermissions("channelStep", stage)).toEqual(liveEnginePermissions("p", "ml"));
-    expect(functionPermissions("deprovisionAccount", stage)).toEqual([
-      ...deprovisionPermissions("p"),
-      ...liveEnginePermissions("p", "ml"),
-      ...switcherEnginePermissions(),
-      ...switchSchedulePermissions("p", "sc"),
-    ]);
-    expect(FunctionAdapters.switcherApply).toEqual(["switcherEngine"]);
+    expect(functionPermissions("releaseAccountChannels", stage)).toEqual(liveEnginePermissions("p", "ml"));
+    expect(functionPermissions("releaseAccountSwitchers", stage)).toEqual([...switcherEnginePermissions(), ...switchSchedulePermissions("p", "sc")]);
+    expect(functionPermissions("deprovisionAccount", stage)).toEqual(deprovisionPermissions("p"));
+    expect(FunctionAdapters.switcherApply).toEqual(["switcherEngine", "switcherFiles"]);
     expect(functionPermissions("stopIdleChannels", stage)).toEqual([]);
   });
 });

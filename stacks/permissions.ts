@@ -210,7 +210,7 @@ export const SWITCHER_MONITOR_ACTIONS = ["mediaconnect:DescribeFlowSourceThumbna
 export const SWITCH_SCHEDULE_ACTIONS = ["scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"] as const;
 export const SWITCH_SCHEDULE_LIST_ACTIONS = ["scheduler:ListSchedules"] as const;
 
-/** The API keeps each switcher's architecture file in the account bucket (switchers/<id>/architecture.json). */
+/** A switcher's apply (switcherApply) keeps its architecture file in the account bucket (switchers/<id>/architecture.json). */
 export const SWITCHER_FILE_ACTIONS = ["s3:PutObject"] as const;
 
 /** What MediaConnect itself does for the switcher's flows: read the SRT passphrases, manage its VPC network interfaces. */

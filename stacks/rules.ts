@@ -6,6 +6,8 @@ export type SubscriberPattern = { source?: unknown[]; detailType?: unknown[]; de
 /** The Lambda handler of each rule in events/: a rule without a handler fails type-checking. */
 export const RuleHandlers = {
   provisionAccount: "packages/functions/src/provision-account.handler",
+  releaseAccountChannels: "packages/functions/src/release-account-channels.handler",
+  releaseAccountSwitchers: "packages/functions/src/release-account-switchers.handler",
   deprovisionAccount: "packages/functions/src/deprovision-account.handler",
   channelStateChanged: "packages/functions/src/channel-state-changed.handler",
   channelAlert: "packages/functions/src/channel-alert.handler",

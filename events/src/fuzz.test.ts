@@ -29,6 +29,8 @@ const details: Record<string, Record<string, unknown>> = {
   AccountProvisioned: { accountId: "acc-0123456789abcdef", bucketName: "b", distributionId: "d", cdnBaseUrl: "https://cdn.example.com", publicKeyId: "k" },
   AccountProvisioningFailed: { accountId: "acc-0123456789abcdef", reason: "no" },
   AccountDeleted: { accountId: "acc-0123456789abcdef" },
+  AccountChannelsReleased: { accountId: "acc-0123456789abcdef" },
+  AccountSwitchersReleased: { accountId: "acc-0123456789abcdef" },
   AccountDeprovisioned: { accountId: "acc-0123456789abcdef" },
   StreamSwitched: { accountId: "acc-0123456789abcdef", switcherId: "sw-0123456789abcdef", bus: "live", ingestId: "stage-a", requestedMode: "clean", mode: "clean", reason: "operator", at: "2026-12-03T08:00:00.000Z" },
   RecordingGapDetected: { accountId: "acc-0123456789abcdef", channelId: "ch-0123456789abcdef", sessionId: "s1", reason: "transcoder-behind", from: "2026-12-03T08:00:00.000Z", to: "2026-12-03T08:00:04.500Z", lostMs: 4500 },

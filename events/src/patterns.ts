@@ -16,7 +16,11 @@ const visionstream = (...detailTypes: VisionStreamDetailType[]): EventPattern =>
 /** Every rule of the platform: one per reacting handler. stacks/ builds EventBridge rules from these; the local bus routes with them. */
 export const Rules = {
   provisionAccount: visionstream("AccountCreated", "AccountProvisioningRetried"),
-  deprovisionAccount: visionstream("AccountDeleted"),
+  // An account's deletion, one reaction after another (each publishes what the next listens to; the sweeper starts
+  // the chain again while the account is DELETING): its channels, its switchers, then its CDN, bucket access and key.
+  releaseAccountChannels: visionstream("AccountDeleted"),
+  releaseAccountSwitchers: visionstream("AccountChannelsReleased"),
+  deprovisionAccount: visionstream("AccountSwitchersReleased"),
   channelStateChanged: MediaLiveChannelStateChangePattern,
   channelAlert: MediaLiveChannelAlertPattern,
   // Any bucket's: stageRules narrows it to one stage's account buckets.

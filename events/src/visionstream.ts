@@ -26,6 +26,14 @@ export const AccountProvisioningFailedDetail = z.object({
 export const AccountDeletedDetail = z.object({
   accountId: z.string().min(1),
 });
+/** A deleted account's channels are all DELETED: its switchers go next. */
+export const AccountChannelsReleasedDetail = z.object({
+  accountId: z.string().min(1),
+});
+/** A deleted account's switchers are gone (lineups, flows): its bucket's CDN and signing key go next. */
+export const AccountSwitchersReleasedDetail = z.object({
+  accountId: z.string().min(1),
+});
 export const AccountDeprovisionedDetail = z.object({
   accountId: z.string().min(1),
 });
@@ -80,6 +88,8 @@ export const VisionStreamDetails = {
   AccountProvisioned: AccountProvisionedDetail,
   AccountProvisioningFailed: AccountProvisioningFailedDetail,
   AccountDeleted: AccountDeletedDetail,
+  AccountChannelsReleased: AccountChannelsReleasedDetail,
+  AccountSwitchersReleased: AccountSwitchersReleasedDetail,
   AccountDeprovisioned: AccountDeprovisionedDetail,
   StreamSwitched: StreamSwitchedDetail,
   RecordingGapDetected: RecordingGapDetectedDetail,
@@ -119,6 +129,8 @@ export const AccountProvisioningRetriedEvent = visionStreamEventSchema("AccountP
 export const AccountProvisionedEvent = visionStreamEventSchema("AccountProvisioned");
 export const AccountProvisioningFailedEvent = visionStreamEventSchema("AccountProvisioningFailed");
 export const AccountDeletedEvent = visionStreamEventSchema("AccountDeleted");
+export const AccountChannelsReleasedEvent = visionStreamEventSchema("AccountChannelsReleased");
+export const AccountSwitchersReleasedEvent = visionStreamEventSchema("AccountSwitchersReleased");
 export const AccountDeprovisionedEvent = visionStreamEventSchema("AccountDeprovisioned");
 export const RecordingGapDetectedEvent = visionStreamEventSchema("RecordingGapDetected");
 export type RecordingGapDetectedEvent = z.infer<typeof RecordingGapDetectedEvent>;

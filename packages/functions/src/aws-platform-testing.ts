@@ -19,12 +19,14 @@ import { FakeObjectStore } from "@visionstream/core/testing";
 import { matchesPattern, type RuleName, Rules } from "@visionstream/events";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { createApi } from "./api/app.ts";
+import { API_ROUTES } from "./api/app.ts";
+import { routedApp } from "./api/routed-app.ts";
+import { type ApiFunctionName, apiFunctionFor, routedTo } from "./api-routes.ts";
 import { FakeMediaServices, mediaLiveChannelArn, type ReportedState } from "./aws-media-fakes-testing.ts";
 import { FakeSwitcherFlows } from "./aws-switcher-fakes-testing.ts";
 import { domain, type RuntimeAdapters, type SharedRepositories } from "./domain.ts";
 import { type FunctionName, functionPorts, PortNotWired } from "./function-adapters.ts";
-import { deprovisionAccountHandler, provisionAccountHandler } from "./handlers/accounts.ts";
+import { deprovisionAccountHandler, provisionAccountHandler, releaseAccountChannelsHandler, releaseAccountSwitchersHandler } from "./handlers/accounts.ts";
 import { channelStateChangedHandler, channelStepHandler } from "./handlers/channels.ts";
 import { switcherApplyHandler, switcherFlowStandbyHandler, switcherSourceHealthHandler, switcherStackDeployedHandler } from "./handlers/switchers.ts";
 
@@ -125,6 +127,8 @@ export function awsPlatform(tables: TestTables, table: string, { deliverTwice = 
   const lambda = <E,>(handler: (event: E, context: Context) => Promise<unknown>) => (event: unknown) => handler(event as E, context);
   Object.assign(handlers, {
     provisionAccount: lambda(provisionAccountHandler(functionDomain("provisionAccount").accounts)),
+    releaseAccountChannels: lambda(releaseAccountChannelsHandler(functionDomain("releaseAccountChannels").accounts)),
+    releaseAccountSwitchers: lambda(releaseAccountSwitchersHandler(functionDomain("releaseAccountSwitchers").accounts)),
     deprovisionAccount: lambda(deprovisionAccountHandler(functionDomain("deprovisionAccount").accounts)),
     channelStep: lambda(channelStepHandler(functionDomain("channelStep").channels)),
     channelStateChanged: lambda(channelStateChangedHandler(functionDomain("channelStateChanged").channels)),
@@ -133,9 +137,17 @@ export function awsPlatform(tables: TestTables, table: string, { deliverTwice = 
     switcherFlowStandby: lambda(switcherFlowStandbyHandler(functionDomain("switcherFlowStandby").switchers)),
     switcherSourceHealth: lambda(switcherSourceHealthHandler(functionDomain("switcherSourceHealth").switchers)),
   });
-  // What a test reads and calls directly goes through the API's domain, as a client of the API sees the platform.
+  // What a test reads directly goes through the default API function's domain (the table), as a client of the API sees
+  // the platform; each request goes to the API function its route is deployed to, its app and its wiring.
   const wired = functionDomain("api");
-  const api = createApi({ ...wired, authenticator: Authenticator({ repository: wired.repository, adminToken: ADMIN_TOKEN }) });
+  const apis = new Map<ApiFunctionName, ReturnType<typeof routedApp>>();
+  const apiFor = (name: ApiFunctionName) => {
+    if (!apis.has(name)) {
+      const own = name === "api" ? wired : functionDomain(name);
+      apis.set(name, routedApp({ ...own, authenticator: Authenticator({ repository: own.repository, adminToken: ADMIN_TOKEN }) }, API_ROUTES, routedTo(name)));
+    }
+    return apis.get(name)!;
+  };
   const sweeper = functionDomain("resumePendingWork");
 
   const settled = async () => {
@@ -145,7 +157,7 @@ export function awsPlatform(tables: TestTables, table: string, { deliverTwice = 
     if (unwired) throw unwired;
   };
   const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const response = await api.request(path, {
+    const response = await apiFor(apiFunctionFor(method, path)).request(path, {
       method,
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -9,7 +9,7 @@ import { type FunctionName, functionPorts, type Port, type PortsOf } from "./fun
 /** The adapters a function's entry file hands over: those of its FunctionAdapters entry (function-adapters.ts). */
 export type FunctionWiring<N extends FunctionName> = { [P in PortsOf<N>]: AdapterFactory<P> };
 /** No other: a factory the entry is not granted is refused too (TypeScript checks no excess property against `{}`). */
-type OnlyGranted<N extends FunctionName, W> = W & Record<Exclude<keyof W, PortsOf<N>>, never>;
+export type OnlyGranted<N extends FunctionName, W> = W & Record<Exclude<keyof W, PortsOf<N>>, never>;
 
 /** Port (function-adapters.ts) and RuntimeAdapters name the same ports. */
 type SamePorts = [Port] extends [Exclude<keyof RuntimeAdapters, "publisher">] ? ([Exclude<keyof RuntimeAdapters, "publisher">] extends [Port] ? true : never) : never;

@@ -31,10 +31,14 @@ const ApiConfig = AwsConfig.extend({
   VISIONSTREAM_ADMIN_TOKEN: z.string().min(16),
   /** The WHIP gateway's HTTPS origin (the deploy's whipUrl): broadcast links name `<it>/whip/channels/<channelId>`. */
   VISIONSTREAM_WHIP_URL: z.url().startsWith("https://"),
-  /** The broadcast tokens' key (stacks/whip-gateway.ts), which the API signs them with. */
-  VISIONSTREAM_BROADCAST_SECRET_ARN: z.string().startsWith("arn:aws:secretsmanager:"),
 });
 export type ApiConfig = z.infer<typeof ApiConfig>;
+
+/** The API's functions with broadcast routes (api-routes.ts) also read the broadcast tokens' key (stacks/whip-gateway.ts). */
+const BroadcastConfig = AwsConfig.pick({ AWS_REGION: true }).extend({
+  VISIONSTREAM_BROADCAST_SECRET_ARN: z.string().startsWith("arn:aws:secretsmanager:"),
+});
+export type BroadcastConfig = z.infer<typeof BroadcastConfig>;
 
 /** The key server's function reads only these: no table, no bus (keys are derived, key URIs follow the packaging names). */
 const KeyServerConfig = AwsConfig.pick({ VISIONSTREAM_RESOURCE_PREFIX: true, VISIONSTREAM_MEDIAPACKAGE_CHANNEL_GROUP: true, AWS_REGION: true }).extend({
@@ -82,6 +86,11 @@ export function readAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
 /** The API function's configuration: the event handlers' plus the operator token. */
 export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return read(ApiConfig, env);
+}
+
+/** Where the broadcast tokens' key is, for the API's functions that sign or check the tokens. */
+export function readBroadcastConfig(env: NodeJS.ProcessEnv = process.env): BroadcastConfig {
+  return read(BroadcastConfig, env);
 }
 
 /** The viewer key delivery's configuration (AWS). */

@@ -1,4 +1,5 @@
 import type { RuleName } from "@visionstream/events";
+import type { ApiFunctionName } from "./api-routes.ts";
 
 /**
  * The AWS adapters (packages/aws) a function can drive, beyond the table and the bus that every function has. Each has
@@ -19,8 +20,8 @@ export const ADAPTERS = [
 
 export type Adapter = (typeof ADAPTERS)[number];
 
-/** Every Lambda function of the stage: the API, one per rule, the schedules, and the scheduled switch. */
-export type FunctionName = "api" | RuleName | "stopIdleChannels" | "resumePendingWork" | "scheduledSwitch";
+/** Every Lambda function of the stage: the API's (api-routes.ts), one per rule, the schedules, and the scheduled switch. */
+export type FunctionName = ApiFunctionName | RuleName | "stopIdleChannels" | "resumePendingWork" | "scheduledSwitch";
 
 /**
  * Which adapters each function's code drives. Its grants are built from this (stacks/function-permissions.ts) and
@@ -28,10 +29,20 @@ export type FunctionName = "api" | RuleName | "stopIdleChannels" | "resumePendin
  * others (aws-runtime.ts), so that its bundle carries only the AWS clients it may call.
  */
 export const FunctionAdapters = {
-  api: ["liveEngine", "vodAssembly", "recordingStore", "playbackSigning", "mediaStore", "switcherEngine", "switchSchedule", "switcherFiles"],
+  // The API's functions (api-routes.ts): accounts and the broadcast page's status, then the channels' commands (the
+  // steps drive the engine), the routes that answer from the live engine, recordings, media and switchers.
+  api: [],
+  apiChannels: [],
+  apiLiveEngine: ["liveEngine", "playbackSigning"],
+  apiRecordings: ["vodAssembly", "recordingStore", "playbackSigning"],
+  apiMedia: ["mediaStore", "playbackSigning"],
+  apiSwitchers: ["switcherEngine", "switchSchedule", "playbackSigning"],
   provisionAccount: ["accountProvisioning"],
-  // Deleting an account deletes its channels' MediaLive and MediaPackage resources and its switchers' flows and lineups too.
-  deprovisionAccount: ["accountDeprovisioning", "liveEngine", "switcherEngine", "switchSchedule"],
+  // Deleting an account is three reactions in turn: its channels' MediaLive and MediaPackage resources, its switchers'
+  // flows and lineups, then its CDN, bucket access and signing key.
+  releaseAccountChannels: ["liveEngine"],
+  releaseAccountSwitchers: ["switcherEngine", "switchSchedule"],
+  deprovisionAccount: ["accountDeprovisioning"],
   channelStateChanged: ["liveEngine"],
   channelAlert: [],
   channelStep: ["liveEngine"],
@@ -40,7 +51,8 @@ export const FunctionAdapters = {
   recordingJobChanged: ["recordingStore"],
   recordingGapDetected: [],
   switcherSourceHealth: ["switcherEngine"],
-  switcherApply: ["switcherEngine"],
+  // Writes the architecture file it applies to the account's bucket.
+  switcherApply: ["switcherEngine", "switcherFiles"],
   // Both only ask for an apply (SwitcherApplyRequested): the table and the bus.
   switcherStackDeployed: [],
   switcherFlowStandby: [],

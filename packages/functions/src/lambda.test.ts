@@ -7,7 +7,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import dynalite from "dynalite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MissingConfiguration, readApiConfig, readAwsConfig } from "./config.ts";
+import { API_FUNCTIONS, type ApiFunctionName, routedTo } from "./api-routes.ts";
+import { MissingConfiguration, readApiConfig, readAwsConfig, readBroadcastConfig } from "./config.ts";
 
 const ADMIN = "lambda-test-admin-token";
 const server = dynalite({ createTableMs: 0 });
@@ -89,6 +90,13 @@ describe("configuration", () => {
     expect(() => readAwsConfig({ AWS_REGION: "eu-west-1" })).toThrow(/VISIONSTREAM_TABLE.*VISIONSTREAM_IDEMPOTENCY_TABLE.*VISIONSTREAM_BUS/);
     expect(() => readApiConfig({ ...process.env, VISIONSTREAM_ADMIN_TOKEN: undefined })).toThrow(/VISIONSTREAM_ADMIN_TOKEN/);
   });
+
+  it("asks the broadcast key's ARN only of the API's functions with broadcast routes", () => {
+    const withoutKey = { ...process.env, VISIONSTREAM_BROADCAST_SECRET_ARN: undefined };
+
+    expect(readApiConfig(withoutKey).VISIONSTREAM_WHIP_URL).toBe("https://d2whip00000000.cloudfront.net");
+    expect(() => readBroadcastConfig(withoutKey)).toThrow(/VISIONSTREAM_BROADCAST_SECRET_ARN/);
+  });
 });
 
 describe("the Lambda entry points, on DynamoDB (dynalite) with EventBridge and S3 mocked", () => {
@@ -141,5 +149,37 @@ describe("the Lambda entry points, on DynamoDB (dynalite) with EventBridge and S
     expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
       Entries: [expect.objectContaining({ DetailType: "AccountProvisioningFailed" })],
     });
+  });
+
+  it("each of the API's functions starts from its entry file, serves the routes the gateway sends it and answers any other 404", async () => {
+    const entries = {
+      api: import("./api.ts"),
+      apiChannels: import("./api-channels.ts"),
+      apiLiveEngine: import("./api-live-engine.ts"),
+      apiRecordings: import("./api-recordings.ts"),
+      apiMedia: import("./api-media.ts"),
+      apiSwitchers: import("./api-switchers.ts"),
+    } satisfies Record<ApiFunctionName, unknown>;
+    const request = async (name: ApiFunctionName, method: string, path: string) => {
+      const { statusCode, body } = await (await entries[name]).handler(httpEvent(method, path), context);
+      return { statusCode, body: JSON.parse(body ?? "null") as { paths: Record<string, object>; error?: { message: string } } | null };
+    };
+    const { body: document } = await request("api", "GET", "/openapi.json");
+    const routes = Object.entries(document!.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path.replace(/\{\w+\}/g, "x")] as const));
+    const requests = [["GET", "/health"] as const, ["GET", "/openapi.json"] as const, ...routes];
+
+    const answers = await Promise.all(
+      API_FUNCTIONS.flatMap((name) =>
+        requests.map(async ([method, path]) => {
+          const { statusCode, body } = await request(name, method, path);
+          // Its route's answer (a 400 for the path's "x", a 403 for the operator on an account's route, …), or hono's 404.
+          const answer = body?.error?.message === `no route for ${method} ${path}` ? "no route" : statusCode < 500 ? "its route" : statusCode;
+          return `${name} ${method} ${path}: ${answer}`;
+        }),
+      ),
+    );
+
+    expect(routes.length).toBeGreaterThan(30);
+    expect(answers).toEqual(API_FUNCTIONS.flatMap((name) => requests.map(([method, path]) => `${name} ${method} ${path}: ${routedTo(name)(method, path) ? "its route" : "no route"}`)));
   });
 });

@@ -11,7 +11,7 @@ import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "./api/app.ts";
 import { domain } from "./domain.ts";
-import { deprovisionAccountHandler, provisionAccountHandler } from "./handlers/accounts.ts";
+import { deprovisionAccountHandler, provisionAccountHandler, releaseAccountChannelsHandler, releaseAccountSwitchersHandler } from "./handlers/accounts.ts";
 import { channelStateChangedHandler, channelStepHandler } from "./handlers/channels.ts";
 import { resumePendingWorkHandler } from "./handlers/pending-work.ts";
 import { switcherApplyHandler } from "./handlers/switchers.ts";
@@ -148,6 +148,8 @@ function platform() {
   const lambda = <E,>(handler: (event: E, context: Context) => Promise<unknown>) => (event: unknown) => handler(event as E, context);
   Object.assign(handlers, {
     provisionAccount: lambda(provisionAccountHandler(wired.accounts)),
+    releaseAccountChannels: lambda(releaseAccountChannelsHandler(wired.accounts)),
+    releaseAccountSwitchers: lambda(releaseAccountSwitchersHandler(wired.accounts)),
     deprovisionAccount: lambda(deprovisionAccountHandler(wired.accounts)),
     channelStep: lambda(channelStepHandler(wired.channels)),
     channelStateChanged: lambda(channelStateChangedHandler(wired.channels)),

@@ -4,6 +4,7 @@ import { getSignedUrl } from "@aws-sdk/cloudfront-signer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SigningKeyPair } from "./account-infrastructure.ts";
 import { eventually, startTestRuntime, TEST_ADMIN_TOKEN } from "../testing/runtime.ts";
+import { provisionTenant } from "../testing/tenants.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 const admin = TEST_ADMIN_TOKEN;
@@ -211,6 +212,28 @@ describe("accounts end to end", () => {
     expect((await fetch(`${account.cdnBaseUrl}/public/x`)).status).toBe(404);
     expect((await readdir(runtime.layout.bucketDir(account.bucketName))).length).toBeGreaterThanOrEqual(0);
     expect((await runtime.api("POST", `/accounts/${id}/api-keys`, { token: admin })).status).toBe(409);
+  });
+
+  it("releases an account's channels, then its switchers, then its CDN, each step asking the bus for the next", async () => {
+    const tenant = await provisionTenant(runtime, "leaving with everything", { ingestPorts: [26401, 26402], outputPorts: [26501, 26502], passphrases: ["leaving-passphrase-01", "leaving-passphrase-02"] });
+    const steps: string[] = [];
+    runtime.bus.subscribe("deletion-steps", { source: ["visionstream"], "detail-type": ["AccountDeleted", "AccountChannelsReleased", "AccountSwitchersReleased", "AccountDeprovisioned"] }, async (event) => {
+      if ((event.detail as { accountId?: string }).accountId === tenant.accountId) steps.push(event["detail-type"]);
+    });
+    const file = join(runtime.layout.bucketDir(tenant.bucketName), "switchers", tenant.switcherId, "architecture.json");
+    const relaysBefore = await runtime.switcherEngine.health(tenant.switcherId);
+
+    expect((await runtime.api("DELETE", `/accounts/${tenant.accountId}`, { token: admin })).status).toBe(202);
+    await eventually(async () => ((await runtime.accounts.get(tenant.accountId)).status === "DELETED" ? true : undefined));
+    await runtime.bus.idle();
+
+    // The switcher's apply put its architecture file in the bucket, which the account's deletion keeps.
+    expect(JSON.parse(await readFile(file, "utf8"))).toEqual(tenant.architecture);
+    expect(relaysBefore).toHaveLength(2);
+    expect(steps).toEqual(["AccountDeleted", "AccountChannelsReleased", "AccountSwitchersReleased", "AccountDeprovisioned"]);
+    expect(await runtime.channels.list(tenant.accountId)).toEqual([]);
+    expect(await runtime.switchers.list(tenant.accountId)).toEqual([]);
+    expect(await runtime.switcherEngine.health(tenant.switcherId)).toEqual([]);
   });
 });
 

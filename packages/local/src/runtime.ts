@@ -7,7 +7,12 @@ import { type RuleName, stageRules } from "@visionstream/events";
 import { createApi } from "@visionstream/functions/api/app";
 import { domain } from "@visionstream/functions/domain";
 import { errorBody } from "@visionstream/functions/api/errors";
-import { deprovisionAccountHandler, provisionAccountHandler } from "@visionstream/functions/handlers/accounts";
+import {
+  deprovisionAccountHandler,
+  provisionAccountHandler,
+  releaseAccountChannelsHandler,
+  releaseAccountSwitchersHandler,
+} from "@visionstream/functions/handlers/accounts";
 import { channelAlertHandler, channelStateChangedHandler, channelStepHandler, stopIdleChannelsHandler } from "@visionstream/functions/handlers/channels";
 import { resumePendingWorkHandler } from "@visionstream/functions/handlers/pending-work";
 import { recordingGapDetectedHandler, recordingJobChangedHandler, recordingSegmentCreatedHandler, recordingSessionEndedHandler } from "@visionstream/functions/handlers/recordings";
@@ -134,6 +139,8 @@ export async function startLocalRuntime(config: RuntimeConfig) {
 
     const handlers: Record<RuleName, BusHandler> = {
       provisionAccount: invokeAsLambda("provisionAccount", provisionAccountHandler(accounts)),
+      releaseAccountChannels: invokeAsLambda("releaseAccountChannels", releaseAccountChannelsHandler(accounts)),
+      releaseAccountSwitchers: invokeAsLambda("releaseAccountSwitchers", releaseAccountSwitchersHandler(accounts)),
       deprovisionAccount: invokeAsLambda("deprovisionAccount", deprovisionAccountHandler(accounts)),
       channelStateChanged: invokeAsLambda("channelStateChanged", channelStateChangedHandler(channels)),
       channelAlert: invokeAsLambda("channelAlert", channelAlertHandler(channels, recordings)),

@@ -28,8 +28,13 @@ export class DynamoAccountRepository extends TableRepository implements AccountR
     return { accounts: page.items, cursor: page.cursor };
   }
 
-  transition(accountId: string, from: readonly AccountStatus[], changes: AccountChanges): Promise<Account | undefined> {
-    return this.table.update(Account, { key: accountKey(accountId), changes, condition: { field: "status", allowed: from } });
+  transition(accountId: string, from: readonly AccountStatus[], changes: AccountChanges, since?: string): Promise<Account | undefined> {
+    return this.table.update(Account, {
+      key: accountKey(accountId),
+      changes,
+      condition: { field: "status", allowed: from },
+      ...(since !== undefined ? { unchanged: { field: "updatedAt", value: since } } : {}),
+    });
   }
 
   private async currentKeyHash(accountId: string): Promise<string | undefined> {

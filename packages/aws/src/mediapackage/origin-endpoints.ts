@@ -6,7 +6,7 @@ import type {
   EncryptionMethod,
 } from "@aws-sdk/client-mediapackagev2";
 import type { Latency } from "@visionstream/core/channels/channel";
-import { spekeContentId } from "@visionstream/core/keys/speke";
+import { spekeContentId } from "@visionstream/core/keys/speke-content-id";
 
 /** The manifest names every channel serves: <endpoint>/master.m3u8 for HLS, <endpoint>/manifest.mpd for DASH. */
 export const HLS_MANIFEST = "master";

@@ -36,8 +36,11 @@ export interface AccountRepository {
   create(account: Account, apiKeyHash: string): Promise<void>;
   get(accountId: string): Promise<Account | undefined>;
   list(options: { limit: number; cursor?: string }): Promise<AccountPage>;
-  /** Applies the changes only while the account is in one of `from`; returns undefined when it was not. */
-  transition(accountId: string, from: readonly AccountStatus[], changes: AccountChanges): Promise<Account | undefined>;
+  /**
+   * Applies the changes only while the account is in one of `from` (and, given `since`, nobody has written it since
+   * the read that saw that updatedAt); returns undefined when it was not.
+   */
+  transition(accountId: string, from: readonly AccountStatus[], changes: AccountChanges, since?: string): Promise<Account | undefined>;
   /** Replaces every API key of the account by the given one. */
   replaceApiKey(accountId: string, apiKeyHash: string): Promise<void>;
   /** Removes every API key of the account. */

@@ -5,6 +5,7 @@ import { ZodError } from "zod";
 import { Conflict, Forbidden, NotFound, Unauthorized } from "../errors.ts";
 import type { AccountInfrastructure, AccountResources, StepResult } from "../ports.ts";
 import { FakePort, RecordingPublisher, testClock } from "../testing.ts";
+import type { Account } from "./account.ts";
 import { Accounts } from "./accounts.ts";
 import { Authenticator } from "./authenticator.ts";
 
@@ -39,13 +40,41 @@ class FakeChannels extends FakePort<"releaseAll"> {
   }
 }
 
+class FakeSwitchers extends FakePort<"releaseAll"> {
+  async releaseAll(accountId: string): Promise<StepResult> {
+    this.called("releaseAll", accountId);
+    return "done";
+  }
+}
+
 function accounts() {
   const publisher = new RecordingPublisher();
   const infrastructure = new FakeInfrastructure();
   const channels = new FakeChannels();
+  const switchers = new FakeSwitchers();
   const clock = testClock();
   const authenticator = Authenticator({ repository, adminToken: "operator-token" });
-  return { publisher, infrastructure, channels, clock, authenticator, accounts: Accounts({ repository, publisher, infrastructure, channels, now: clock.now }) };
+  const use = Accounts({ repository, publisher, infrastructure, channels, switchers, now: clock.now });
+  const steps: Record<string, (accountId: string) => Promise<Account | undefined>> = {
+    AccountDeleted: use.releaseChannels,
+    AccountChannelsReleased: use.releaseSwitchers,
+    AccountSwitchersReleased: use.deprovision,
+  };
+  /**
+   * AccountDeleted delivered `times` at once, then each event its steps publish, as the rules chain them (all the
+   * deliveries of a round at once): the account as the last step left it.
+   */
+  const deletionSteps = async (accountId: string, times = 1) => {
+    let due = Array.from({ length: times }, () => "AccountDeleted");
+    let account: Account | undefined;
+    while (due.length > 0) {
+      const from = publisher.published.length;
+      account = (await Promise.all(due.map((detailType) => steps[detailType]!(accountId)))).at(-1);
+      due = publisher.published.slice(from).flatMap((entry) => (entry.detail.accountId === accountId && entry["detail-type"] in steps ? [entry["detail-type"]] : []));
+    }
+    return account;
+  };
+  return { publisher, infrastructure, channels, switchers, clock, authenticator, accounts: use, deletionSteps };
 }
 
 beforeAll(async () => {
@@ -145,17 +174,17 @@ describe("Accounts", () => {
     await expect(use.rotateApiKey("acc-0000000000000000")).rejects.toBeInstanceOf(NotFound);
   });
 
-  it("deletes in two steps: DELETING with its keys revoked at once, then DELETED once its channels and infrastructure are gone", async () => {
-    const { accounts: use, publisher, infrastructure, channels, authenticator } = accounts();
+  it("deletes in two steps: DELETING with its keys revoked at once, then DELETED once its channels, switchers and infrastructure are gone", async () => {
+    const { accounts: use, publisher, infrastructure, channels, switchers, authenticator, deletionSteps } = accounts();
     const { account, apiKey } = await use.create({ name: "leaving" });
     await use.provision(account.id);
 
     const deleting = await use.remove(account.id);
     const rotation = await use.rotateApiKey(account.id).catch((error: unknown) => error);
     const keyWhileDeleting = await authenticator.authenticate(apiKey).catch((error: unknown) => error);
-    const deleted = await use.deprovision(account.id);
+    const deleted = await deletionSteps(account.id);
     const removedAgain = await use.remove(account.id);
-    const deprovisionedAgain = await use.deprovision(account.id);
+    const deprovisionedAgain = await deletionSteps(account.id);
 
     expect(deleting.status).toBe("DELETING");
     expect(rotation).toBeInstanceOf(Conflict);
@@ -165,22 +194,23 @@ describe("Accounts", () => {
     expect(removedAgain.status).toBe("DELETED");
     expect(deprovisionedAgain?.status).toBe("DELETED");
     expect(channels.callsOf("releaseAll")).toEqual([[account.id]]);
+    expect(switchers.callsOf("releaseAll")).toEqual([[account.id]]);
     expect(infrastructure.callsOf("deprovision")).toEqual([[account.id]]);
-    expect(publisher.detailTypes()).toEqual(["AccountCreated", "AccountProvisioned", "AccountDeleted", "AccountDeprovisioned"]);
+    expect(publisher.detailTypes()).toEqual(["AccountCreated", "AccountProvisioned", "AccountDeleted", "AccountChannelsReleased", "AccountSwitchersReleased", "AccountDeprovisioned"]);
   });
 
   it("stays DELETING, a step per delivery, while its channels or its distribution are still going away, and is DELETED once both are done", async () => {
-    const { accounts: use, publisher, infrastructure, channels, clock } = accounts();
+    const { accounts: use, publisher, infrastructure, channels, switchers, clock, deletionSteps } = accounts();
     const { account } = await use.create({ name: "slowly leaving" });
     await use.provision(account.id);
     await use.remove(account.id);
     infrastructure.pendingSteps = 1;
-    channels.pendingSteps = 2;
+    channels.pendingSteps = 1;
 
     const steps = [];
     for (let delivery = 0; delivery < 3; delivery++) {
       clock.advance(60_000);
-      steps.push(await use.deprovision(account.id));
+      steps.push(await deletionSteps(account.id));
     }
 
     expect(steps.map((step) => [step?.status, step?.updatedAt])).toEqual([
@@ -188,34 +218,36 @@ describe("Accounts", () => {
       ["DELETING", new Date(Date.parse(account.createdAt) + 120_000).toISOString()],
       ["DELETED", new Date(Date.parse(account.createdAt) + 180_000).toISOString()],
     ]);
+    // The channels' step asks for the next only once they are all gone; every delivery starts from the first step.
     expect(channels.callsOf("releaseAll")).toEqual([[account.id], [account.id], [account.id]]);
-    expect(infrastructure.callsOf("deprovision")).toEqual([[account.id], [account.id], [account.id]]);
+    expect(switchers.callsOf("releaseAll")).toEqual([[account.id], [account.id]]);
+    expect(infrastructure.callsOf("deprovision")).toEqual([[account.id], [account.id]]);
     expect(publisher.detailTypes().filter((type) => type === "AccountDeprovisioned")).toHaveLength(1);
   });
 
   it("is DELETED and announced once when AccountDeleted is delivered twice at the same time", async () => {
-    const { accounts: use, publisher, infrastructure } = accounts();
+    const { accounts: use, publisher, infrastructure, deletionSteps } = accounts();
     const { account } = await use.create({ name: "delivered twice" });
     await use.provision(account.id);
     await use.remove(account.id);
 
-    const outcomes = await Promise.all([use.deprovision(account.id), use.deprovision(account.id)]);
+    const outcome = await deletionSteps(account.id, 2);
 
-    expect(outcomes.map((outcome) => outcome?.status)).toEqual(["DELETED", "DELETED"]);
+    expect(outcome?.status).toBe("DELETED");
     // Both deliveries may find it DELETING and take the (idempotent) step; only one makes it DELETED.
     expect([[[account.id]], [[account.id], [account.id]]]).toContainEqual(infrastructure.callsOf("deprovision"));
-    expect(publisher.published.filter((entry) => entry["detail-type"] === "AccountDeprovisioned")).toEqual([
-      { source: "visionstream", "detail-type": "AccountDeprovisioned", detail: { accountId: account.id } },
-    ]);
+    // The duplicate runs each step beside the first; only the first to record a step asks for the next.
+    for (const detailType of ["AccountChannelsReleased", "AccountSwitchersReleased", "AccountDeprovisioned"])
+      expect(publisher.published.filter((entry) => entry["detail-type"] === detailType)).toEqual([{ source: "visionstream", "detail-type": detailType, detail: { accountId: account.id } }]);
   });
 
   it("asks again for the deletion of accounts left DELETING longer than the grace, and of no other", async () => {
-    const { accounts: use, publisher, infrastructure, clock } = accounts();
+    const { accounts: use, publisher, infrastructure, clock, deletionSteps } = accounts();
     const { account: stuck } = await use.create({ name: "stuck deleting" });
     await use.provision(stuck.id);
     await use.remove(stuck.id);
     infrastructure.pendingSteps = 1;
-    await use.deprovision(stuck.id);
+    await deletionSteps(stuck.id);
     clock.advance(20_000);
     const { account: recent } = await use.create({ name: "recently deleted" });
     await use.remove(recent.id);
@@ -226,14 +258,34 @@ describe("Accounts", () => {
     const publishedBefore = publisher.published.length;
 
     const resumed = (await use.resumeDeletions({ graceMs: 30_000 })).filter((id) => own.includes(id));
-    const deleted = await use.deprovision(stuck.id);
+    const deleted = await deletionSteps(stuck.id);
 
     expect(resumed).toEqual([stuck.id]);
     expect(publisher.published.slice(publishedBefore).filter((entry) => own.includes(entry.detail.accountId))).toEqual([
       { source: "visionstream", "detail-type": "AccountDeleted", detail: { accountId: stuck.id } },
+      { source: "visionstream", "detail-type": "AccountChannelsReleased", detail: { accountId: stuck.id } },
+      { source: "visionstream", "detail-type": "AccountSwitchersReleased", detail: { accountId: stuck.id } },
       { source: "visionstream", "detail-type": "AccountDeprovisioned", detail: { accountId: stuck.id } },
     ]);
     expect(deleted?.status).toBe("DELETED");
+  });
+
+  it("takes each step of a deletion only while the account is DELETING: a step's event delivered late or out of turn does nothing", async () => {
+    const { accounts: use, publisher, infrastructure, channels, switchers, deletionSteps } = accounts();
+    const { account } = await use.create({ name: "out of turn" });
+    await use.provision(account.id);
+
+    const beforeDeletion = [await use.releaseChannels(account.id), await use.releaseSwitchers(account.id), await use.deprovision(account.id)];
+    await use.remove(account.id);
+    await deletionSteps(account.id);
+    const afterDeletion = [await use.releaseChannels(account.id), await use.releaseSwitchers(account.id), await use.deprovision(account.id)];
+
+    expect(beforeDeletion.map((step) => step?.status)).toEqual(["ACTIVE", "ACTIVE", "ACTIVE"]);
+    expect(afterDeletion.map((step) => step?.status)).toEqual(["DELETED", "DELETED", "DELETED"]);
+    expect(channels.callsOf("releaseAll")).toEqual([[account.id]]);
+    expect(switchers.callsOf("releaseAll")).toEqual([[account.id]]);
+    expect(infrastructure.callsOf("deprovision")).toEqual([[account.id]]);
+    expect(publisher.detailTypes().filter((type) => type === "AccountDeprovisioned")).toHaveLength(1);
   });
 
   it("announces AccountDeleted again when a DELETING account is removed again, so a lost event is made good", async () => {
@@ -248,17 +300,17 @@ describe("Accounts", () => {
   });
 
   it("hands what a provisioning made to the deprovisioning steps when the account was deleted meanwhile, even after they finished", async () => {
-    const { accounts: use, infrastructure, publisher } = accounts();
+    const { accounts: use, infrastructure, publisher, deletionSteps } = accounts();
     const { account } = await use.create({ name: "deleted while provisioning" });
     // The deletion and its first deprovisioning step (which finds nothing yet and finishes) run while provisioning creates.
     infrastructure.during = async () => {
       infrastructure.during = undefined;
       await use.remove(account.id);
-      await use.deprovision(account.id);
+      await deletionSteps(account.id);
     };
 
     const outcome = await use.provision(account.id);
-    const finished = await use.deprovision(account.id);
+    const finished = await deletionSteps(account.id);
 
     expect(outcome?.status).toBe("DELETING");
     expect(publisher.detailTypes()).not.toContain("AccountProvisioned");

@@ -31,6 +31,26 @@ export function Accounts(deps: AccountsDeps) {
     return account;
   }
 
+  /** Touched, so that the sweeper asks again for the deletion's steps only after its grace. */
+  async function stillDeleting(account: Account): Promise<Account> {
+    return (await deps.repository.transition(account.id, ["DELETING"], { updatedAt: now() })) ?? account;
+  }
+
+  /**
+   * One step of a DELETING account's deletion: once its work is done, the event that asks for the next, published by
+   * the delivery that first records the step done (a duplicate delivery running beside it asks for nothing more).
+   */
+  async function deletionStep(accountId: string, work: () => Promise<StepResult>, next: "AccountChannelsReleased" | "AccountSwitchersReleased"): Promise<Account | undefined> {
+    const account = await deps.repository.get(accountId);
+    if (account?.status !== "DELETING") return account;
+    if ((await work()) === "pending") return stillDeleting(account);
+    // Later than the read, even within its millisecond: the write that records the step is the one a duplicate's fails on.
+    const later = new Date(Math.max((deps.now?.() ?? new Date()).getTime(), Date.parse(account.updatedAt) + 1)).toISOString();
+    const done = await deps.repository.transition(accountId, ["DELETING"], { updatedAt: later }, account.updatedAt);
+    if (done) await deps.publisher.publish(visionStreamEntry(next, { accountId }));
+    return done ?? (await deps.repository.get(accountId));
+  }
+
   function reason(error: unknown): string {
     return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   }
@@ -143,25 +163,30 @@ export function Accounts(deps: AccountsDeps) {
     },
 
     /**
-     * Reaction to AccountDeleted, one step each time: the channels and the CDN resources go, then the account is
-     * DELETED. While something is still going away (a distribution being disabled) it stays DELETING and the sweeper
-     * asks again. Safe to run any number of times.
+     * Reaction to AccountDeleted, the first of the deletion's steps: every channel goes (a step each time). Once all
+     * are DELETED, AccountChannelsReleased asks for the next; meanwhile the account stays DELETING and the sweeper
+     * starts the steps again. Safe to run any number of times.
+     */
+    releaseChannels: (accountId: string) => deletionStep(accountId, () => deps.channels.releaseAll(accountId), "AccountChannelsReleased"),
+
+    /** Reaction to AccountChannelsReleased: every switcher goes (its lineup, its flows); then AccountSwitchersReleased. */
+    releaseSwitchers: (accountId: string) => deletionStep(accountId, async () => (await deps.switchers?.releaseAll(accountId)) ?? "done", "AccountSwitchersReleased"),
+
+    /**
+     * Reaction to AccountSwitchersReleased, the last step: the CDN resources go, then the account is DELETED. While
+     * something is still going away (a distribution being disabled) it stays DELETING and the sweeper starts the steps
+     * again. Safe to run any number of times.
      */
     async deprovision(accountId: string): Promise<Account | undefined> {
       const account = await deps.repository.get(accountId);
       if (account?.status !== "DELETING") return account;
-      const channels = await deps.channels.releaseAll(accountId);
-      await deps.switchers?.releaseAll(accountId);
-      const infrastructure = await deps.infrastructure.deprovision(accountId);
-      if (channels === "pending" || infrastructure === "pending") {
-        return (await deps.repository.transition(accountId, ["DELETING"], { updatedAt: now() })) ?? account;
-      }
+      if ((await deps.infrastructure.deprovision(accountId)) === "pending") return stillDeleting(account);
       const deleted = await deps.repository.transition(accountId, ["DELETING"], { status: "DELETED", updatedAt: now() });
       if (deleted) await deps.publisher.publish(visionStreamEntry("AccountDeprovisioned", { accountId }));
       return deleted ?? (await deps.repository.get(accountId));
     },
 
-    /** Scheduled: accounts still DELETING after `graceMs` get their next deprovisioning step asked for again. */
+    /** Scheduled: accounts still DELETING after `graceMs` have their deletion's steps asked for again, from the first. */
     async resumeDeletions({ graceMs = 30_000 }: { graceMs?: number } = {}): Promise<string[]> {
       const resumed: string[] = [];
       const limit = (deps.now?.() ?? new Date()).getTime() - graceMs;

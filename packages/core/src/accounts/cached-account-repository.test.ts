@@ -60,8 +60,8 @@ class CountingRepository implements AccountRepository {
     return this.repository.create(account, apiKeyHash);
   }
 
-  transition(accountId: string, from: readonly AccountStatus[], changes: AccountChanges): Promise<Account | undefined> {
-    return this.repository.transition(accountId, from, changes);
+  transition(accountId: string, from: readonly AccountStatus[], changes: AccountChanges, since?: string): Promise<Account | undefined> {
+    return this.repository.transition(accountId, from, changes, since);
   }
 
   replaceApiKey(accountId: string, apiKeyHash: string): Promise<void> {

@@ -38,8 +38,8 @@ export class CachedAccountRepository implements AccountRepository {
     return this.changing(account.id, () => this.repository.create(account, apiKeyHash));
   }
 
-  transition(accountId: string, from: readonly AccountStatus[], changes: AccountChanges): Promise<Account | undefined> {
-    return this.changing(accountId, () => this.repository.transition(accountId, from, changes));
+  transition(accountId: string, from: readonly AccountStatus[], changes: AccountChanges, since?: string): Promise<Account | undefined> {
+    return this.changing(accountId, () => this.repository.transition(accountId, from, changes, since));
   }
 
   replaceApiKey(accountId: string, apiKeyHash: string): Promise<void> {

@@ -2,6 +2,8 @@ import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
 import { ChannelId } from "../ids.ts";
 import { contentKey, InvalidKeyId, kidAsUuid, normalizeKid } from "./content-keys.ts";
 
+export { spekeContentId } from "./speke-content-id.ts";
+
 /**
  * SPEKE v2 (CPIX 2.3) and v2.1 (CPIX 2.4) as MediaPackage v2 speaks it, without HTTP: parse the encryptor's CPIX
  * document, then answer it with the content keys and the signaling of each DRM system asked for.
@@ -59,11 +61,6 @@ export interface SpekeContent {
   channelId: string;
   /** Tells apart the endpoints of one channel: MediaPackage refuses one ResourceId on two encryption processes at once. */
   endpoint?: string;
-}
-
-/** The MediaPackage v2 ResourceId (CPIX@contentId) of a channel's endpoint: `<channelId>[_<endpoint>]`. */
-export function spekeContentId(channelId: string, endpoint?: string): string {
-  return [channelId, ...(endpoint ? [endpoint] : [])].join("_");
 }
 
 export function parseSpekeContentId(contentId: string): SpekeContent {

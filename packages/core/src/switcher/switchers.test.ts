@@ -18,7 +18,7 @@ beforeAll(() => {
 const applyRequested = (accountId: string, switcherId: string, version: number) => visionStreamEntry("SwitcherApplyRequested", { accountId, switcherId, version });
 
 describe("Switchers", () => {
-  it("creates a switcher from its architecture file: checked by the engine, the file kept in the bucket, the first ingest live and the second on preview, built in the engine by the step that follows", async () => {
+  it("creates a switcher from its architecture file: checked by the engine, the first ingest live and the second on preview, its file put in the bucket and built in the engine by the step that follows", async () => {
     const { account, engine, publisher, store, signer, use } = await switchers();
     engine.healthy = [{ ingestId: "stage-a", connected: true, bitrateKbps: 6_000, lastKeyframeAgeMs: 400 }];
 
@@ -67,16 +67,19 @@ describe("Switchers", () => {
     expect(engine.calls).toEqual([]);
   });
 
-  it("builds, stores and announces nothing when the file cannot be kept in the bucket", async () => {
-    const { account, engine, publisher, store, use } = await switchers();
+  it("builds nothing while the file cannot be kept in the bucket: the apply fails to be tried again, and the next one builds", async () => {
+    const { account, engine, store, use } = await switchers();
+    const view = await use.create(account.id, festival);
     store.refuseNext("put", new Error("bucket unreachable"));
 
-    await expect(use.create(account.id, festival)).rejects.toThrow("bucket unreachable");
+    await expect(use.applyStored(account.id, view.id)).rejects.toThrow("bucket unreachable");
+    const meanwhile = await use.get(account.id, view.id);
+    const applied = await use.applyStored(account.id, view.id);
 
-    expect(engine.callsOf("check")).toHaveLength(1);
-    expect(engine.callsOf("apply")).toEqual([]);
-    expect(publisher.published).toEqual([]);
-    expect(await use.list(account.id)).toEqual([]);
+    expect(meanwhile.applyState).toBe("APPLYING");
+    expect(engine.callsOf("apply")).toHaveLength(1);
+    expect(applied?.applyState).toBe("APPLIED");
+    expect(JSON.parse(store.objects.get(`${account.bucketName}/switchers/${view.id}/architecture.json`)!.body)).toEqual(view.architecture);
   });
 
   it("refuses at once a file the engine could never run, on creation or change, keeping and announcing nothing", async () => {
@@ -85,7 +88,6 @@ describe("Switchers", () => {
     engine.refuseNext("check", held);
     const refusedCreation = await use.create(account.id, festival).catch((error: unknown) => error);
     const existing = await use.create(account.id, festival);
-    const kept = store.objects.get(`${account.bucketName}/switchers/${existing.id}/architecture.json`);
     const changed = structuredClone(festival);
     changed.ingests[0].port = 9011;
     engine.refuseNext("check", held);
@@ -95,8 +97,8 @@ describe("Switchers", () => {
     expect(refusedCreation).toBe(held);
     expect(refusedChange).toBe(held);
     expect(await use.list(account.id)).toEqual([expect.objectContaining({ id: existing.id, architecture: existing.architecture, version: 1 })]);
-    expect([...store.objects.keys()]).toEqual([`${account.bucketName}/switchers/${existing.id}/architecture.json`]);
-    expect(store.objects.get(`${account.bucketName}/switchers/${existing.id}/architecture.json`)).toEqual(kept);
+    // The file goes to the bucket with the apply that follows: before it, nothing.
+    expect([...store.objects.keys()]).toEqual([]);
     expect(publisher.published).toEqual([applyRequested(account.id, existing.id, 1)]);
     expect(engine.callsOf("apply")).toEqual([]);
   });

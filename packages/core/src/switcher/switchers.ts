@@ -168,7 +168,6 @@ export function Switchers(deps: SwitchersDeps) {
         version: 1,
       };
       await deps.engine.check(specOf(switcher, account.bucketName));
-      await deps.store.put(account.bucketName, architectureKey(switcher.id), JSON.stringify(architecture, null, 2), "application/json");
       await deps.switchers.create(switcher);
       await requestApply(switcher);
       return view(switcher);
@@ -188,7 +187,6 @@ export function Switchers(deps: SwitchersDeps) {
       const account = await provisionedAccount(accountId);
       const current = await load(accountId, switcherId);
       await deps.engine.check(specOf({ ...current, architecture, ...busesFor(architecture, current) }, account.bucketName));
-      await deps.store.put(account.bucketName, architectureKey(switcherId), JSON.stringify(architecture, null, 2), "application/json");
       const stored = await change(accountId, switcherId, (latest) => {
         const ids = new Set(architecture.ingests.map((ingest) => ingest.id));
         return {
@@ -206,13 +204,15 @@ export function Switchers(deps: SwitchersDeps) {
     },
 
     /**
-     * Reaction to SwitcherApplyRequested: the engine is made to run the stored architecture (the latest, whichever
-     * request asked). Refusals mark the switcher APPLY_FAILED with the reason; other errors are retried by the bus.
+     * Reaction to SwitcherApplyRequested: the stored architecture (the latest, whichever request asked) goes to the
+     * account's bucket as its file, and the engine is made to run it. Refusals mark the switcher APPLY_FAILED with the
+     * reason; other errors are retried by the bus.
      */
     async applyStored(accountId: string, switcherId: string): Promise<Switcher | undefined> {
       const switcher = await deps.switchers.get(accountId, switcherId);
       if (!switcher || switcher.applyState === "APPLIED") return switcher;
       const account = await provisionedAccount(accountId);
+      await deps.store.put(account.bucketName, architectureKey(switcherId), JSON.stringify(switcher.architecture, null, 2), "application/json");
       let failure: string | undefined;
       let state: Switcher["applyState"] = "APPLIED";
       try {

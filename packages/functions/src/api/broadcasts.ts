@@ -1,7 +1,6 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { BROADCAST_GRANT_MAX_SECONDS, type Broadcasts, ChannelState, Conflict, Unauthorized } from "@visionstream/core";
-import { cors } from "hono/cors";
-import { bearer, type CallerEnv, callerAccount } from "./caller.ts";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { BROADCAST_GRANT_MAX_SECONDS, type Broadcasts, Conflict } from "@visionstream/core";
+import { type CallerEnv, callerAccount } from "./caller.ts";
 import { type PagesDeps, pagesUrl } from "./playback.ts";
 import { idParam, jsonResponse, securedRoute } from "./route.ts";
 
@@ -28,17 +27,6 @@ const Broadcast = z
   })
   .openapi("Broadcast");
 
-const BroadcastStatus = z
-  .object({
-    channelId: z.string(),
-    name: z.string(),
-    state: ChannelState,
-    inputLostSince: z.string().optional(),
-    failureReason: z.string().optional(),
-    expiresAt: z.string(),
-  })
-  .openapi("BroadcastStatus");
-
 const routes = {
   grant: securedRoute(
     "post",
@@ -47,17 +35,6 @@ const routes = {
     { 200: jsonResponse(Broadcast, "The broadcast link") },
     "A signed, time-limited link to the broadcast page, and the WHIP endpoint and token behind it (RTMP_PUSH channels)",
   ),
-  status: createRoute({
-    method: "get",
-    path: "/broadcast/channel",
-    summary: "The channel a broadcast token is for, as its broadcast page shows it",
-    security: [{ bearer: [] }],
-    responses: {
-      200: jsonResponse(BroadcastStatus, "The channel's state"),
-      401: { description: "No valid broadcast token" },
-      404: { description: "The channel is gone" },
-    },
-  }),
 };
 
 export interface BroadcastDeps extends PagesDeps {
@@ -66,26 +43,19 @@ export interface BroadcastDeps extends PagesDeps {
   whipBaseUrl?: string | undefined;
 }
 
+/** A channel's broadcast link: the page that goes live on it from a browser, the WHIP endpoint and the token for both. */
 export function broadcastRoutes(deps: BroadcastDeps) {
   const account = callerAccount("channels");
-  const app = new OpenAPIHono<CallerEnv>();
-  // The page calls with the token it was given, from wherever the pages are hosted: no cookies, no other authority.
-  app.use("/broadcast/*", cors({ origin: "*", allowHeaders: ["authorization"], allowMethods: ["GET"] }));
-  return app
-    .openapi(routes.grant, async (c) => {
-      if (!deps.whipBaseUrl || !deps.broadcasts) throw new Conflict("browser broadcasts need the WHIP gateway, which this deployment does not run");
-      const { channelId } = c.req.valid("param");
-      const { expiresIn } = c.req.valid("query");
-      const grant = await deps.broadcasts.grant(account(c), channelId, expiresIn !== undefined ? { expiresInSeconds: expiresIn } : {});
-      const whipUrl = `${deps.whipBaseUrl}${WHIP_CHANNELS_PATH}/${channelId}`;
-      const page = new URL("/broadcast.html", pagesUrl(deps, c.req.url));
-      page.searchParams.set("whip", whipUrl);
-      page.searchParams.set("api", new URL(c.req.url).origin);
-      page.hash = new URLSearchParams({ token: grant.token }).toString();
-      return c.json({ ...grant, whipUrl, broadcastUrl: page.toString() }, 200);
-    })
-    .openapi(routes.status, async (c) => {
-      if (!deps.broadcasts) throw new Unauthorized("this deployment takes no browser broadcasts");
-      return c.json(await deps.broadcasts.status(bearer(c.req.header("authorization"))), 200);
-    });
+  return new OpenAPIHono<CallerEnv>().openapi(routes.grant, async (c) => {
+    if (!deps.whipBaseUrl || !deps.broadcasts) throw new Conflict("browser broadcasts need the WHIP gateway, which this deployment does not run");
+    const { channelId } = c.req.valid("param");
+    const { expiresIn } = c.req.valid("query");
+    const grant = await deps.broadcasts.grant(account(c), channelId, expiresIn !== undefined ? { expiresInSeconds: expiresIn } : {});
+    const whipUrl = `${deps.whipBaseUrl}${WHIP_CHANNELS_PATH}/${channelId}`;
+    const page = new URL("/broadcast.html", pagesUrl(deps, c.req.url));
+    page.searchParams.set("whip", whipUrl);
+    page.searchParams.set("api", new URL(c.req.url).origin);
+    page.hash = new URLSearchParams({ token: grant.token }).toString();
+    return c.json({ ...grant, whipUrl, broadcastUrl: page.toString() }, 200);
+  });
 }
