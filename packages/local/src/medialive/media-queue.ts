@@ -26,7 +26,7 @@ export interface Attached {
   originMs?: () => number | undefined;
   /** It starts with what a dropped transcoder had not recorded, kept by its feed (see FeedRun.recordedOfDropped). */
   carried?: boolean;
-  /** Its transcoder has read what the queue started with and come within a quarter of the bound of the live input. */
+  /** Whether its transcoder has caught up with the input once (MediaQueue.caughtUp says when). */
   caughtUp?: () => boolean;
 }
 
