@@ -63,6 +63,33 @@ describe("Switchers, applied and released by steps after the request", () => {
     expect(applied).toMatchObject({ applyState: "APPLIED", architecture: overtaken!.architecture });
   });
 
+  it("applies the newest file last when its apply finished before an older one's: the older one, ending last, makes the switcher APPLYING and the newer file is applied and written again", async () => {
+    const { account, engine, publisher, store, use } = await switchers();
+    const { id } = await use.create(account.id, festival);
+    const withoutC = structuredClone(festival);
+    withoutC.ingests = withoutC.ingests.filter((ingest: { id: string }) => ingest.id !== "stage-c");
+    let newer: Awaited<ReturnType<typeof use.applyStored>>;
+    // The older apply is inside the engine when the file changes and the newer file's apply runs to its end.
+    engine.during = async () => {
+      engine.during = undefined;
+      await use.updateConfig(account.id, id, withoutC);
+      newer = await use.applyStored(account.id, id);
+    };
+
+    const older = await use.applyStored(account.id, id);
+    const again = await use.applyStored(account.id, id);
+
+    expect(newer!).toMatchObject({ applyState: "APPLIED" });
+    expect(older).toMatchObject({ applyState: "APPLYING" });
+    expect(publisher.published).toEqual([applyRequested(account.id, id, 1), applyRequested(account.id, id, 2), applyRequested(account.id, id, older!.version)]);
+    expect(again).toMatchObject({ applyState: "APPLIED", architecture: newer!.architecture });
+    // The engine ran the older file last before the newer one's second apply, which leaves it and the file on the newer one.
+    expect(engine.callsOf("apply").map(([spec]) => (spec as SwitcherSpec).architecture.ingests.length)).toEqual([3, 2, 2]);
+    const written = store.callsOf("put").map(([, , body]) => JSON.parse(body as string).ingests.length);
+    expect(written).toEqual([3, 2, 2]);
+    expect(JSON.parse([...store.objects.values()][0]!.body).ingests).toHaveLength(2);
+  });
+
   it("takes down what an apply built when the switcher was deleted meanwhile", async () => {
     const { account, engine, use } = await switchers();
     const { id } = await use.create(account.id, festival);

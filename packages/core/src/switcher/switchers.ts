@@ -229,10 +229,14 @@ export function Switchers(deps: SwitchersDeps) {
         await deps.engine.remove(switcherId);
         return undefined;
       }
-      // Changed while the engine built the older file: the newer one is applied again, after this one.
+      // Changed while the engine built the older file: the newer one is applied again, after this one. An apply of the
+      // newer file may have finished first and marked it APPLIED; this older apply then ran last in the engine and may
+      // have written its file last, so the switcher is APPLYING again until the newer file is applied once more (an
+      // apply skips a switcher that is APPLIED).
       if (JSON.stringify(latest.architecture) !== applied) {
-        await requestApply(latest);
-        return latest;
+        const again = latest.applyState === "APPLIED" ? await change(accountId, switcherId, (current) => ({ ...current, applyState: "APPLYING", applyFailure: undefined })) : latest;
+        await requestApply(again);
+        return again;
       }
       return change(accountId, switcherId, (current) =>
         // An apply of the same file that finished meanwhile (a duplicate event) and ran it wins over this one's failure.
