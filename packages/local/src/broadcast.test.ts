@@ -185,7 +185,7 @@ describe("what the broadcaster is told when going live cannot work", () => {
     return { page, message: await page.locator("#error-message").textContent(), detail: await page.locator("#error-detail").textContent() };
   }
 
-  it("a broadcaster who closes the tab while live: the session ends at once (DELETE on pagehide), not when the media times out", async () => {
+  it("a broadcaster who closes the tab while live: the session ends at once (a beacon on pagehide), not when the media times out", async () => {
     const { channelId, broadcastUrl } = await channelLink(true);
     const page = await browser.newPage();
     onTestFinished(() => (page.isClosed() ? undefined : page.close()));
@@ -198,8 +198,8 @@ describe("what the broadcaster is told when going live cannot work", () => {
 
     await page.close({ runBeforeUnload: true });
     await eventually(async () => (sessionsOfChannel().length === 0 ? true : undefined), { timeoutMs: 3_000 });
-    // Ended by the page's DELETE, not by the connection closing with the tab.
-    expect(runtime.whip.ended().filter((session) => session.endpoint === channelId).map((session) => session.reason)).toEqual(["the publisher ended it (DELETE)"]);
+    // Ended by the page's beacon, not by the connection closing with the tab.
+    expect(runtime.whip.ended().filter((session) => session.endpoint === channelId).map((session) => session.reason)).toEqual(["the publisher ended it (POST)"]);
     await runtime.api("POST", `/channels/${channelId}/stop`, { token: tenant.apiKey });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Fetch, publish, type PublishingPeer, unpublish, WhipFailure } from "./broadcast-whip.ts";
+import { type Fetch, publish, type PublishingPeer, unpublish, unpublishOnPageHide, WhipFailure } from "./broadcast-whip.ts";
 
 const OFFER = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nm=video 9 UDP/TLS/RTP/SAVPF 102\r\n";
 const ANSWER = "v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=-\r\nm=video 9 UDP/TLS/RTP/SAVPF 102\r\n";
@@ -132,6 +132,18 @@ describe("ending a WHIP session", () => {
     const { fetchFn, sent } = server(() => new Response(null, { status: 200 }));
     expect(await unpublish({ resourceUrl: "https://whip.example.com/whip/sessions/s-1" }, { token: "tok", keepalive: true, fetchFn })).toBe(200);
     expect(sent).toEqual([{ url: "https://whip.example.com/whip/sessions/s-1", init: { method: "DELETE", keepalive: true, headers: { authorization: "Bearer tok" } } }]);
+  });
+
+  it("as the page closes, queues a beacon (a POST to the resource, no preflight) and sends nothing else; the kept-alive DELETE only when no beacon is queued", async () => {
+    const beacons: string[] = [];
+    const queued = server(() => new Response(null, { status: 200 }));
+    unpublishOnPageHide({ resourceUrl: "https://whip.example.com/whip/sessions/s-1" }, { token: "tok", sendBeacon: (url) => beacons.push(url) > 0, fetchFn: queued.fetchFn });
+    const refused = server(() => new Response(null, { status: 200 }));
+    unpublishOnPageHide({ resourceUrl: "https://whip.example.com/whip/sessions/s-2" }, { token: "tok", sendBeacon: () => false, fetchFn: refused.fetchFn });
+
+    expect(beacons).toEqual(["https://whip.example.com/whip/sessions/s-1"]);
+    expect(queued.sent).toEqual([]);
+    expect(refused.sent).toEqual([{ url: "https://whip.example.com/whip/sessions/s-2", init: { method: "DELETE", keepalive: true, headers: { authorization: "Bearer tok" } } }]);
   });
 
   it("answers 0 when the server cannot be reached, without throwing", async () => {

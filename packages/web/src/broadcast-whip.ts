@@ -1,4 +1,4 @@
-/** A WHIP client (RFC 9725) without trickle ICE: one POST of the complete offer, one DELETE to end. */
+/** A WHIP client (RFC 9725) without trickle ICE: one POST of the complete offer, one DELETE to end (a beacon as the page closes). */
 
 /** What a WHIP endpoint refused, or 0 for no answer at all. `serverMessage` is the message of its JSON error body. */
 export class WhipFailure extends Error {
@@ -103,4 +103,17 @@ export async function unpublish(session: WhipSession, { token, keepalive = false
   } catch {
     return 0;
   }
+}
+
+/** navigator.sendBeacon: queues a POST that outlives the page; false when it could not be queued. */
+export type SendBeacon = (url: string) => boolean;
+
+/**
+ * Ends the session as the page goes away (pagehide): a beacon, a POST to its resource, which the gateway takes as a
+ * DELETE. A DELETE from the page needs a CORS preflight, and Chromium drops a kept-alive DELETE whose page is gone before
+ * the preflight is answered; a beacon without a body needs none. Where no beacon can be queued, the kept-alive DELETE.
+ */
+export function unpublishOnPageHide(session: WhipSession, { token, sendBeacon, fetchFn = fetch }: { token: string; sendBeacon?: SendBeacon; fetchFn?: Fetch }): void {
+  if (sendBeacon?.(session.resourceUrl)) return;
+  void unpublish(session, { token, keepalive: true, fetchFn });
 }

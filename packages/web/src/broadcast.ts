@@ -16,7 +16,7 @@ import {
 } from "./broadcast-media.ts";
 import { createBroadcastState, record, type BroadcastPhase } from "./broadcast-state.ts";
 import { describeLimitation, formatBitrate, formatFrameRate, type OutboundVideo, outboundVideoOf, sendRates } from "./broadcast-stats.ts";
-import { publish, unpublish, type WhipSession } from "./broadcast-whip.ts";
+import { publish, unpublish, unpublishOnPageHide, type WhipSession } from "./broadcast-whip.ts";
 import { element } from "./dom.ts";
 
 const STATS_INTERVAL_MS = 1_000;
@@ -433,7 +433,7 @@ microphoneChoice.addEventListener("change", () => void switchDevice("audio"));
 resolutionChoice.addEventListener("change", () => void changeResolution());
 navigator.mediaDevices?.addEventListener("devicechange", () => void showDevices());
 window.addEventListener("pagehide", () => {
-  if (session && link) void unpublish(session, { token: link.token, keepalive: true });
+  if (session && link) unpublishOnPageHide(session, { token: link.token, sendBeacon: (url) => navigator.sendBeacon(url) });
   peer?.close();
 });
 

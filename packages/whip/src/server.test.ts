@@ -90,7 +90,7 @@ describe("startWhipServer", () => {
 
     const patch = await fetch(publish.location!, { method: "PATCH", headers: { "content-type": "application/trickle-ice-sdpfrag" }, body: "a=end-of-candidates\r\n" });
     expect(patch.status).toBe(405);
-    expect(patch.headers.get("allow")).toBe("DELETE, OPTIONS");
+    expect(patch.headers.get("allow")).toBe("DELETE, POST, OPTIONS");
     expect(await publish.stop({ delete: true })).toBe(200);
     const received = packetHashes(await sink.output);
 

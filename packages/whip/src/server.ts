@@ -70,6 +70,8 @@ interface Live {
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** What a session resource answers to: DELETE (WHIP's) or POST (a closing page's beacon) ends it. */
+const SESSION_METHODS = "DELETE, POST, OPTIONS";
 
 class RequestRefused extends Error {
   override name = "RequestRefused";
@@ -220,16 +222,20 @@ export async function startWhipServer(options: WhipServerOptions): Promise<WhipS
     }
     if (path.startsWith(`${sessionsPrefix}/`)) {
       if (request.method === "OPTIONS") {
-        response.writeHead(204, { allow: "DELETE, OPTIONS" });
+        response.writeHead(204, { allow: SESSION_METHODS });
         response.end();
         return;
       }
       const session = live.get(path.slice(sessionsPrefix.length + 1));
       if (!session) throw new RequestRefused(404, "NOT_FOUND", "no such WHIP session (it has ended)");
-      response.setHeader("allow", "DELETE, OPTIONS");
-      if (request.method === "DELETE") {
-        // The session's resource URL is its capability (RFC 9725 lets a server take the token again; the id is unguessable).
-        await session.end("the publisher ended it (DELETE)");
+      response.setHeader("allow", SESSION_METHODS);
+      // The session's resource URL is its capability (RFC 9725 lets a server take the token again; the id is unguessable).
+      // DELETE is WHIP's way to end it. A POST (what navigator.sendBeacon sends) ends it too, for a page that is closing:
+      // a DELETE from the page's origin needs a CORS preflight first, and Chromium drops a kept-alive DELETE whose page is
+      // gone before the preflight is answered (1 close in 3 beside a busy machine; the session then lasted until its media
+      // timed out, 15 s later). A POST without a body or custom headers needs no preflight.
+      if (request.method === "DELETE" || request.method === "POST") {
+        await session.end(`the publisher ended it (${request.method})`);
         response.writeHead(200);
         response.end();
         return;
