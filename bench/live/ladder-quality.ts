@@ -20,7 +20,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createReadStream, createWriteStream, linkSync, mkdirSync, readdirSync, watch } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -172,9 +172,9 @@ async function rungQuality(source: string, sourceFrames: number, keptDir: string
   const numbers = segments.map((file) => Number(SEGMENT.exec(file)?.[1]));
   if (numbers.some((number, i) => number !== i + 1)) throw new QualityNotMeasured(`${rendition.name}: segments missing (${numbers.join(",")})`);
   const rung = join(keptDir, `${rendition.name}.ts`);
-  const out = createWriteStream(rung);
-  for (const segment of segments) await pipeline(createReadStream(join(folder, segment)), out, { end: false });
-  await new Promise((resolve, reject) => out.end(resolve).once("error", reject));
+  // One stream per segment: a pipeline into one long-lived stream (end: false) leaves its listeners on it, segment after segment.
+  await writeFile(rung, "");
+  for (const segment of segments) await pipeline(createReadStream(join(folder, segment)), createWriteStream(rung, { flags: "a" }));
   const { frames, bytes } = videoPackets(rung);
   // ffmpeg starts the picture with the sound, repeating the first picture (measured: the repeat is first, the rest pairs
   // one to one), so the encoded pictures pair with the source's by index once the repeats are left out.
