@@ -56,6 +56,8 @@ export const SLATE = "slate";
 const RECENT_SWITCHES = 100;
 const MAX_SCHEDULE = 200;
 const WRITE_ATTEMPTS = 8;
+/** Rounds of one apply step: an apply overtaken by a change applies the newer file once more itself (applyRound). */
+const APPLY_ROUNDS = 2;
 
 
 export function Switchers(deps: SwitchersDeps) {
@@ -84,6 +86,61 @@ export function Switchers(deps: SwitchersDeps) {
       if (await deps.switchers.put(next)) return next;
     }
     throw new Conflict(`switcher ${switcherId} is changing too fast; try again`);
+  }
+
+  /**
+   * One round of an apply step (applyStored). An apply whose file changed while the engine ran it may have ended last in
+   * the engine (and written its file last), after an apply of the newer file that ended first and marked the switcher
+   * APPLIED: it applies the newer file itself, in a round of its own, whatever the switcher's state says. A file that
+   * changes again meanwhile is left to another step, asked for with the switcher APPLYING (a step skips one APPLIED).
+   */
+  async function applyRound(accountId: string, switcherId: string, round: number): Promise<Switcher | undefined> {
+    const switcher = await deps.switchers.get(accountId, switcherId);
+    if (!switcher) {
+      // Deleted since the round before built it: what was built goes too.
+      if (round > 0) await deps.engine.remove(switcherId);
+      return undefined;
+    }
+    if (round === 0 && switcher.applyState === "APPLIED") return switcher;
+    const account = await provisionedAccount(accountId);
+    await deps.store.put(account.bucketName, architectureKey(switcherId), JSON.stringify(switcher.architecture, null, 2), "application/json");
+    let failure: string | undefined;
+    let state: Switcher["applyState"] = "APPLIED";
+    try {
+      await deps.engine.apply(specOf(switcher, account.bucketName));
+    } catch (error) {
+      if (!(error instanceof InvalidInput || error instanceof Conflict || error instanceof NotFound)) throw error;
+      failure = error.message;
+      state = error instanceof SwitcherNotDeployed ? "AWAITING_FLOWS" : "APPLY_FAILED";
+    }
+    const applied = JSON.stringify(switcher.architecture);
+    const latest = await deps.switchers.get(accountId, switcherId);
+    // Deleted while the engine built it: what was built goes too.
+    if (!latest) {
+      await deps.engine.remove(switcherId);
+      return undefined;
+    }
+    if (JSON.stringify(latest.architecture) !== applied) {
+      if (round + 1 < APPLY_ROUNDS) return applyRound(accountId, switcherId, round + 1);
+      const again = latest.applyState === "APPLIED" ? await changeUnlessDeleted(accountId, switcherId, (current) => ({ ...current, applyState: "APPLYING", applyFailure: undefined })) : latest;
+      if (again) await requestApply(again);
+      return again;
+    }
+    return changeUnlessDeleted(accountId, switcherId, (current) =>
+      // An apply of the same file that finished meanwhile (a duplicate event) and ran it wins over this one's failure.
+      JSON.stringify(current.architecture) !== applied || (failure && current.applyState === "APPLIED") ? current : { ...current, applyState: state, applyFailure: failure },
+    );
+  }
+
+  /** change(), for a switcher whose engine this step built: deleted meanwhile, what was built goes too. */
+  async function changeUnlessDeleted(accountId: string, switcherId: string, apply: (switcher: Switcher) => Switcher): Promise<Switcher | undefined> {
+    try {
+      return await change(accountId, switcherId, apply);
+    } catch (error) {
+      if (!(error instanceof NotFound)) throw error;
+      await deps.engine.remove(switcherId);
+      return undefined;
+    }
   }
 
   const ingestOf = (switcher: Switcher, ingestId: string, field = "ingestId") => {
@@ -208,42 +265,7 @@ export function Switchers(deps: SwitchersDeps) {
      * account's bucket as its file, and the engine is made to run it. Refusals mark the switcher APPLY_FAILED with the
      * reason; other errors are retried by the bus.
      */
-    async applyStored(accountId: string, switcherId: string): Promise<Switcher | undefined> {
-      const switcher = await deps.switchers.get(accountId, switcherId);
-      if (!switcher || switcher.applyState === "APPLIED") return switcher;
-      const account = await provisionedAccount(accountId);
-      await deps.store.put(account.bucketName, architectureKey(switcherId), JSON.stringify(switcher.architecture, null, 2), "application/json");
-      let failure: string | undefined;
-      let state: Switcher["applyState"] = "APPLIED";
-      try {
-        await deps.engine.apply(specOf(switcher, account.bucketName));
-      } catch (error) {
-        if (!(error instanceof InvalidInput || error instanceof Conflict || error instanceof NotFound)) throw error;
-        failure = error.message;
-        state = error instanceof SwitcherNotDeployed ? "AWAITING_FLOWS" : "APPLY_FAILED";
-      }
-      const applied = JSON.stringify(switcher.architecture);
-      const latest = await deps.switchers.get(accountId, switcherId);
-      // Deleted while the engine built it: what was built goes too.
-      if (!latest) {
-        await deps.engine.remove(switcherId);
-        return undefined;
-      }
-      // Changed while the engine built the older file: the newer one is applied again, after this one. An apply of the
-      // newer file may have finished first and marked it APPLIED; this older apply then ran last in the engine and may
-      // have written its file last, so the switcher is APPLYING again until the newer file is applied once more (an
-      // apply skips a switcher that is APPLIED).
-      if (JSON.stringify(latest.architecture) !== applied) {
-        const again = latest.applyState === "APPLIED" ? await change(accountId, switcherId, (current) => ({ ...current, applyState: "APPLYING", applyFailure: undefined })) : latest;
-        await requestApply(again);
-        return again;
-      }
-      return change(accountId, switcherId, (current) =>
-        // An apply of the same file that finished meanwhile (a duplicate event) and ran it wins over this one's failure.
-        JSON.stringify(current.architecture) !== applied || (failure && current.applyState === "APPLIED") ? current : { ...current, applyState: state, applyFailure: failure },
-      );
-    },
-
+    applyStored: (accountId: string, switcherId: string) => applyRound(accountId, switcherId, 0),
     /**
      * Scheduled: switchers still APPLYING after `graceMs` (their apply's deliveries all failed, or its function was
      * stopped at its timeout) get their apply asked for again.
