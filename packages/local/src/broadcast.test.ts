@@ -199,7 +199,7 @@ describe("what the broadcaster is told when going live cannot work", () => {
     await page.close({ runBeforeUnload: true });
     await eventually(async () => (sessionsOfChannel().length === 0 ? true : undefined), { timeoutMs: 3_000 });
     // Ended by the page's beacon, not by the connection closing with the tab.
-    expect(runtime.whip.ended().filter((session) => session.endpoint === channelId).map((session) => session.reason)).toEqual(["the publisher ended it (POST)"]);
+    expect(runtime.whip.ended().filter((session) => session.endpoint === channelId).map((session) => session.reason)).toEqual(["the publisher ended it (its page closed)"]);
     await runtime.api("POST", `/channels/${channelId}/stop`, { token: tenant.apiKey });
   });
 

@@ -134,14 +134,14 @@ describe("ending a WHIP session", () => {
     expect(sent).toEqual([{ url: "https://whip.example.com/whip/sessions/s-1", init: { method: "DELETE", keepalive: true, headers: { authorization: "Bearer tok" } } }]);
   });
 
-  it("as the page closes, queues a beacon (a POST to the resource, no preflight) and sends nothing else; the kept-alive DELETE only when no beacon is queued", async () => {
+  it("as the page closes, queues a beacon (a POST to <session>/end, no preflight) and sends nothing else; the kept-alive DELETE only when no beacon is queued", async () => {
     const beacons: string[] = [];
     const queued = server(() => new Response(null, { status: 200 }));
     unpublishOnPageHide({ resourceUrl: "https://whip.example.com/whip/sessions/s-1" }, { token: "tok", sendBeacon: (url) => beacons.push(url) > 0, fetchFn: queued.fetchFn });
     const refused = server(() => new Response(null, { status: 200 }));
     unpublishOnPageHide({ resourceUrl: "https://whip.example.com/whip/sessions/s-2" }, { token: "tok", sendBeacon: () => false, fetchFn: refused.fetchFn });
 
-    expect(beacons).toEqual(["https://whip.example.com/whip/sessions/s-1"]);
+    expect(beacons).toEqual(["https://whip.example.com/whip/sessions/s-1/end"]);
     expect(queued.sent).toEqual([]);
     expect(refused.sent).toEqual([{ url: "https://whip.example.com/whip/sessions/s-2", init: { method: "DELETE", keepalive: true, headers: { authorization: "Bearer tok" } } }]);
   });

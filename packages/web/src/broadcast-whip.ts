@@ -108,12 +108,19 @@ export async function unpublish(session: WhipSession, { token, keepalive = false
 /** navigator.sendBeacon: queues a POST that outlives the page; false when it could not be queued. */
 export type SendBeacon = (url: string) => boolean;
 
+/** Where the page's beacon ends a session: `<session>/end` (the gateway's END_PATH, packages/whip/src/server.ts). */
+export function endUrlOf(session: WhipSession): string {
+  const url = new URL(session.resourceUrl);
+  url.pathname += "/end";
+  return url.href;
+}
+
 /**
- * Ends the session as the page goes away (pagehide): a beacon, a POST to its resource, which the gateway takes as a
- * DELETE. A DELETE from the page needs a CORS preflight, and Chromium drops a kept-alive DELETE whose page is gone before
- * the preflight is answered; a beacon without a body needs none. Where no beacon can be queued, the kept-alive DELETE.
+ * Ends the session as the page goes away (pagehide): a beacon, a POST to `<session>/end`. A DELETE from the page needs a
+ * CORS preflight, and Chromium drops a kept-alive DELETE whose page is gone before the preflight is answered; a beacon
+ * without a body needs none. Where no beacon can be queued, the kept-alive DELETE.
  */
 export function unpublishOnPageHide(session: WhipSession, { token, sendBeacon, fetchFn = fetch }: { token: string; sendBeacon?: SendBeacon; fetchFn?: Fetch }): void {
-  if (sendBeacon?.(session.resourceUrl)) return;
+  if (sendBeacon?.(endUrlOf(session))) return;
   void unpublish(session, { token, keepalive: true, fetchFn });
 }

@@ -433,7 +433,7 @@ microphoneChoice.addEventListener("change", () => void switchDevice("audio"));
 resolutionChoice.addEventListener("change", () => void changeResolution());
 navigator.mediaDevices?.addEventListener("devicechange", () => void showDevices());
 window.addEventListener("pagehide", () => {
-  if (session && link) unpublishOnPageHide(session, { token: link.token, sendBeacon: (url) => navigator.sendBeacon(url) });
+  if (session && link) unpublishOnPageHide(session, { token: link.token, ...(navigator.sendBeacon ? { sendBeacon: (url: string) => navigator.sendBeacon(url) } : {}) });
   peer?.close();
 });
 

@@ -90,7 +90,13 @@ describe("startWhipServer", () => {
 
     const patch = await fetch(publish.location!, { method: "PATCH", headers: { "content-type": "application/trickle-ice-sdpfrag" }, body: "a=end-of-candidates\r\n" });
     expect(patch.status).toBe(405);
-    expect(patch.headers.get("allow")).toBe("DELETE, POST, OPTIONS");
+    expect(patch.headers.get("allow")).toBe("DELETE, OPTIONS");
+    // POST on the session is WHIP's to define: 405; the page's beacon goes to <session>/end, which takes POST only.
+    const post = await fetch(publish.location!, { method: "POST" });
+    const getEnd = await fetch(`${publish.location!}/end`);
+    expect([post.status, post.headers.get("allow")]).toEqual([405, "DELETE, OPTIONS"]);
+    expect([getEnd.status, getEnd.headers.get("allow")]).toEqual([405, "POST"]);
+    expect(server.sessions()).toHaveLength(1);
     expect(await publish.stop({ delete: true })).toBe(200);
     const received = packetHashes(await sink.output);
 
@@ -127,6 +133,7 @@ describe("startWhipServer", () => {
       body: `v=0\r\n${credentials}m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n`,
     });
     const gone = await fetch(`${server.url}/whip/sessions/00000000-0000-0000-0000-000000000000`, { method: "DELETE" });
+    const goneBeacon = await fetch(`${server.url}/whip/sessions/00000000-0000-0000-0000-000000000000/end`, { method: "POST" });
     await vp8.stop();
 
     expect(options.status).toBe(204);
@@ -144,6 +151,7 @@ describe("startWhipServer", () => {
     expect(unreadable.status).toBe(400);
     expect((await unreadable.json()).error).toMatchObject({ code: "UNSUPPORTED_OFFER", details: { field: "sdp" } });
     expect(gone.status).toBe(404);
+    expect(goneBeacon.status).toBe(404);
     expect(server.sessions()).toEqual([]);
   }, 30_000);
 });

@@ -70,8 +70,14 @@ interface Live {
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
-/** What a session resource answers to: DELETE (WHIP's) or POST (a closing page's beacon) ends it. */
-const SESSION_METHODS = "DELETE, POST, OPTIONS";
+/**
+ * `POST <session>/end` ends a session as its DELETE does: what the broadcast page sends as it closes
+ * (navigator.sendBeacon). A DELETE from the page's origin needs a CORS preflight first, and Chromium dropped the
+ * kept-alive DELETE of a page that was gone before the preflight was answered (6 of 11 closes beside a busy machine; the
+ * session then lasted until its media timed out, 15 s later); a POST without a body needs none. The session resource
+ * itself answers POST with 405, as WHIP has it.
+ */
+export const END_PATH = "/end";
 
 class RequestRefused extends Error {
   override name = "RequestRefused";
@@ -221,21 +227,27 @@ export async function startWhipServer(options: WhipServerOptions): Promise<WhipS
       return;
     }
     if (path.startsWith(`${sessionsPrefix}/`)) {
+      const rest = path.slice(sessionsPrefix.length + 1);
+      const beacon = rest.endsWith(END_PATH);
       if (request.method === "OPTIONS") {
-        response.writeHead(204, { allow: SESSION_METHODS });
+        response.writeHead(204, { allow: beacon ? "POST" : "DELETE, OPTIONS" });
         response.end();
         return;
       }
-      const session = live.get(path.slice(sessionsPrefix.length + 1));
+      const session = live.get(beacon ? rest.slice(0, -END_PATH.length) : rest);
       if (!session) throw new RequestRefused(404, "NOT_FOUND", "no such WHIP session (it has ended)");
-      response.setHeader("allow", SESSION_METHODS);
-      // The session's resource URL is its capability (RFC 9725 lets a server take the token again; the id is unguessable).
-      // DELETE is WHIP's way to end it. A POST (what navigator.sendBeacon sends) ends it too, for a page that is closing:
-      // a DELETE from the page's origin needs a CORS preflight first, and Chromium drops a kept-alive DELETE whose page is
-      // gone before the preflight is answered (1 close in 3 beside a busy machine; the session then lasted until its media
-      // timed out, 15 s later). A POST without a body or custom headers needs no preflight.
-      if (request.method === "DELETE" || request.method === "POST") {
-        await session.end(`the publisher ended it (${request.method})`);
+      if (beacon) {
+        response.setHeader("allow", "POST");
+        if (request.method !== "POST") throw new RequestRefused(405, "METHOD_NOT_ALLOWED", `${request.method} is not allowed here: POST ends the session`);
+        await session.end("the publisher ended it (its page closed)");
+        response.writeHead(200);
+        response.end();
+        return;
+      }
+      response.setHeader("allow", "DELETE, OPTIONS");
+      if (request.method === "DELETE") {
+        // The session's resource URL is its capability (RFC 9725 lets a server take the token again; the id is unguessable).
+        await session.end("the publisher ended it (DELETE)");
         response.writeHead(200);
         response.end();
         return;
