@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Fetch, publish, type PublishingPeer, unpublish, unpublishOnPageHide, WhipFailure } from "./broadcast-whip.ts";
+import { endUrlOf, type Fetch, publish, type PublishingPeer, unpublish, unpublishOnPageHide, WhipFailure } from "./broadcast-whip.ts";
 
 const OFFER = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nm=video 9 UDP/TLS/RTP/SAVPF 102\r\n";
 const ANSWER = "v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=-\r\nm=video 9 UDP/TLS/RTP/SAVPF 102\r\n";
@@ -142,6 +142,7 @@ describe("ending a WHIP session", () => {
     unpublishOnPageHide({ resourceUrl: "https://whip.example.com/whip/sessions/s-2" }, { token: "tok", sendBeacon: () => false, fetchFn: refused.fetchFn });
 
     expect(beacons).toEqual(["https://whip.example.com/whip/sessions/s-1/end"]);
+    expect(endUrlOf({ resourceUrl: "https://whip.example.com/whip/sessions/s-3/?v=1" })).toBe("https://whip.example.com/whip/sessions/s-3/end?v=1");
     expect(queued.sent).toEqual([]);
     expect(refused.sent).toEqual([{ url: "https://whip.example.com/whip/sessions/s-2", init: { method: "DELETE", keepalive: true, headers: { authorization: "Bearer tok" } } }]);
   });

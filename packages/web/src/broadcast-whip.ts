@@ -111,7 +111,7 @@ export type SendBeacon = (url: string) => boolean;
 /** Where the page's beacon ends a session: `<session>/end` (the gateway's END_PATH, packages/whip/src/server.ts). */
 export function endUrlOf(session: WhipSession): string {
   const url = new URL(session.resourceUrl);
-  url.pathname += "/end";
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/end`;
   return url.href;
 }
 

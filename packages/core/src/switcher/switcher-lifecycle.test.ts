@@ -108,7 +108,8 @@ describe("Switchers, applied and released by steps after the request", () => {
 
     expect(outrun).toMatchObject({ applyState: "APPLYING" });
     expect(outrun!.architecture.ingests[0]!.port).toBe(9021);
-    expect(publisher.published.at(-1)).toEqual(applyRequested(account.id, id, outrun!.version));
+    // The two changes asked for their applies, and the outrun step for one more.
+    expect(publisher.published).toEqual([applyRequested(account.id, id, 1), applyRequested(account.id, id, 2), applyRequested(account.id, id, 3), applyRequested(account.id, id, outrun!.version)]);
     expect(applied).toMatchObject({ applyState: "APPLIED" });
     expect(engine.callsOf("apply").map(([spec]) => (spec as SwitcherSpec).architecture.ingests[0]!.port)).toEqual([9001, 9011, 9021]);
   });

@@ -8,7 +8,7 @@ export interface RtpIngestOptions {
   /** MPEG-TS bytes, in RTP sequence order (see RtpOrder), duplicates dropped. */
   onPayload(payload: Buffer): void;
   onRefused?(event: { remoteAddress: string; reason: string }): void;
-  /** How long packets after a missing one wait for it (REORDER_WAIT_MS unless told). */
+  /** How long a packet that came early waits for the ones before it (REORDER_WAIT_MS unless told). */
   reorderWaitMs?: number;
 }
 
@@ -37,16 +37,18 @@ export function rtpPayload(packet: Buffer): { sequence: number; ssrc: number; pa
   return { sequence: packet.readUInt16BE(2), ssrc: packet.readUInt32BE(8), payload: packet.subarray(offset, end) };
 }
 
-/** How long packets after a missing one wait for it, in case it was only reordered on the way, before it is lost. */
+/** How long a packet that came early waits for the ones before it (reordered on the way) before they are lost. */
 export const REORDER_WAIT_MS = 30;
-/** The most packets that wait for a missing one (about 0.1 s of a 12 Mb/s camera). */
-export const REORDER_PACKETS = 128;
 /**
- * A sequence number this far ahead of the one expected, or more than REORDER_PACKETS behind it, is not a packet of the
- * same sequence come late or early: the sender started again (RFC 3550's MAX_DROPOUT, appendix A.1). It is taken as the
- * new start once the next packet follows it.
+ * How far from the packet expected a packet may be and still be of the same sequence, come early or late: about 0.1 s
+ * of a 12 Mb/s camera. One further away is another sender's, the same sender's started again, or comes after a long
+ * loss: it is taken as the start of a new sequence once the packet after it follows (RFC 3550's probation, appendix A.1).
  */
+export const REORDER_PACKETS = 128;
+/** A jump forward up to this far, in the same SSRC, is counted as lost packets; a longer one is a sequence started again. */
 export const MAX_DROPOUT = 3_000;
+/** RTCP packet types as RTP would read them (RFC 5761: 192-223), for RTCP sent on the RTP port. */
+const isRtcp = (packet: Buffer) => packet[1]! >= 192 && packet[1]! <= 223;
 
 const SEQUENCE_SPAN = 0x10000;
 const HALF_SPAN = 0x8000;
@@ -55,20 +57,20 @@ const sequenceDelta = (from: number, to: number) => ((to - from + SEQUENCE_SPAN 
 const after = (sequence: number) => (sequence + 1) % SEQUENCE_SPAN;
 
 /**
- * RTP packets into sequence order. A packet that comes early waits for the ones before it (at most waitMs, at most
- * REORDER_PACKETS packets); a duplicate, or one that comes after it was given up, is discarded. A sender that starts
- * again is followed from its first packet, after what still waited of the one before: a new SSRC (ffmpeg's RTP muxer
- * picks one at each start), or a jump of the sequence that the next packet confirms. ffmpeg also starts its sequence
- * at a random number below 4,096, which the sequence of before would otherwise take for old packets, up to 32,768 of
- * them (30 s of a 12 Mb/s camera).
+ * RTP packets into sequence order. A packet that comes early waits for the ones before it, each at most waitMs from
+ * its own arrival (so losses one after the other do not add up their waits); a duplicate, or one that comes after it was
+ * given up, is discarded. A packet far from the sequence (another SSRC, or more than REORDER_PACKETS away) starts a new
+ * sequence when the packet after it follows, after what still waited of the one before: so a sender that starts again
+ * is followed from its first packet (ffmpeg's RTP muxer picks a new SSRC, and a sequence below 4,096 that the one before
+ * would otherwise take for old packets, up to 32,768 of them: 30 s of a 12 Mb/s camera), and a stray packet is not.
  */
 export class RtpOrder {
   private ssrc: number | undefined;
   private expected: number | undefined;
-  private readonly waiting = new Map<number, Buffer>();
+  private readonly waiting = new Map<number, { payload: Buffer; at: number }>();
   private timer: NodeJS.Timeout | undefined;
-  /** A packet far from the sequence, kept: the sequence starts again there if the packet after it comes next. */
-  private restartCandidate: { sequence: number; payload: Buffer } | undefined;
+  /** A packet far from the sequence, kept: a new sequence starts there if the packet after it comes next. */
+  private candidate: { ssrc: number; sequence: number; payload: Buffer } | undefined;
   lost = 0;
   discarded = 0;
 
@@ -78,32 +80,34 @@ export class RtpOrder {
   ) {}
 
   push(ssrc: number, sequence: number, payload: Buffer): void {
-    if (this.expected === undefined || ssrc !== this.ssrc) this.restart(ssrc, sequence);
-    else {
-      const ahead = sequenceDelta(this.expected, sequence);
-      if (ahead > MAX_DROPOUT || ahead < -REORDER_PACKETS) {
-        const candidate = this.restartCandidate;
-        if (!candidate || after(candidate.sequence) !== sequence) {
-          if (candidate) this.discarded++;
-          this.restartCandidate = { sequence, payload };
-          return;
-        }
-        this.restart(ssrc, candidate.sequence);
-        this.restartCandidate = undefined;
-        this.deliver(candidate.payload);
-        this.expected = sequence;
-      } else if (ahead < 0 || this.waiting.has(sequence)) {
+    if (this.expected === undefined) [this.ssrc, this.expected] = [ssrc, sequence];
+    const ahead = ssrc === this.ssrc ? sequenceDelta(this.expected, sequence) : undefined;
+    if (ahead === undefined || Math.abs(ahead) > REORDER_PACKETS) {
+      const candidate = this.candidate;
+      if (!candidate || candidate.ssrc !== ssrc || after(candidate.sequence) !== sequence) {
+        if (candidate) this.discarded++;
+        this.candidate = { ssrc, sequence, payload };
+        return;
+      }
+      this.candidate = undefined;
+      this.close();
+      const skipped = ssrc === this.ssrc ? sequenceDelta(this.expected, candidate.sequence) : 0;
+      if (skipped > 0 && skipped <= MAX_DROPOUT) this.lost += skipped;
+      this.ssrc = ssrc;
+      this.deliver(candidate.payload);
+      this.expected = sequence;
+    } else {
+      if (this.candidate) this.discarded++;
+      this.candidate = undefined;
+      if (ahead < 0 || this.waiting.has(sequence)) {
         this.discarded++;
         return;
       }
-    }
-    if (this.restartCandidate) this.discarded++;
-    this.restartCandidate = undefined;
-    if (sequence !== this.expected) {
-      this.waiting.set(sequence, payload);
-      if (this.waiting.size > REORDER_PACKETS) this.giveUp();
-      else this.timer ??= setTimeout(() => this.giveUp(), this.waitMs);
-      return;
+      if (ahead > 0) {
+        this.waiting.set(sequence, { payload, at: Date.now() });
+        this.schedule();
+        return;
+      }
     }
     this.deliver(payload);
     this.expected = after(sequence);
@@ -117,23 +121,28 @@ export class RtpOrder {
     this.timer = undefined;
   }
 
-  /** A new sender (or the same one starting over) from `sequence` on: what waited of the one before goes first. */
-  private restart(ssrc: number, sequence: number): void {
-    this.close();
-    this.ssrc = ssrc;
-    this.expected = sequence;
-  }
-
-  /** What waits and follows the one expected goes on, in order; a wait starts for what is left. */
+  /** What waits and follows the one expected goes on, in order. */
   private flush(): void {
     while (this.expected !== undefined && this.waiting.has(this.expected)) {
-      const payload = this.waiting.get(this.expected)!;
+      this.deliver(this.waiting.get(this.expected)!.payload);
       this.waiting.delete(this.expected);
-      this.deliver(payload);
       this.expected = after(this.expected);
     }
-    clearTimeout(this.timer);
-    this.timer = this.waiting.size > 0 ? setTimeout(() => this.giveUp(), this.waitMs) : undefined;
+  }
+
+  /** A wait ends when the oldest packet waiting has waited waitMs. */
+  private schedule(): void {
+    if (this.timer || this.waiting.size === 0) return;
+    const oldest = Math.min(...[...this.waiting.values()].map(({ at }) => at));
+    this.timer = setTimeout(() => this.expire(), Math.max(0, oldest + this.waitMs - Date.now()));
+  }
+
+  /** Every packet that has waited waitMs goes on, and the packets missing before it are lost. */
+  private expire(): void {
+    this.timer = undefined;
+    const due = Date.now() - this.waitMs;
+    while ([...this.waiting.values()].some(({ at }) => at <= due)) this.giveUp();
+    this.schedule();
   }
 
   /** The packets missing before the first that waits are lost: the sequence goes on from there. */
@@ -180,7 +189,7 @@ export async function startRtpIngest(options: RtpIngestOptions): Promise<RtpInge
     }
     // MPEG-TS straight over UDP, without RTP: no sequence to put it in order by.
     if (packet[0] === TS_SYNC) return deliver(packet);
-    const parsed = rtpPayload(packet);
+    const parsed = isRtcp(packet) ? undefined : rtpPayload(packet);
     if (parsed) order.push(parsed.ssrc, parsed.sequence, parsed.payload);
   });
 
