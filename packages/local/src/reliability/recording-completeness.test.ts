@@ -458,11 +458,15 @@ describe("while the next transcoder is still behind, working through a dropped o
     const session = await recordingRuntime(28_700, { ladder: SMALL_LADDER, preset: "ultrafast", maxQueuedBytes: 1024 * 1024, drainTimeoutMs: 2_000 });
     try {
       let carried: Awaited<ReturnType<typeof carriedAndBehind>> | undefined;
+      let slowed: Promise<void> | undefined;
       const show = await recordedPush(session, "RTMP_PUSH", async (channelId) => {
         const pushedAt = Date.now();
         await sleep(13_000);
         carried = await carriedAndBehind(channelId, pushedAt + 29_000);
+        // A busy machine until the bound has passed: at a whole core it would encode most of what it carries within 2 s.
+        slowed = starved(carried.pid, pushedAt + 32_500 - Date.now());
       }, [{ seconds: PUSH_SECONDS, codecs: GOP_OF_2_5_S_WITH_B_FRAMES }]);
+      await slowed;
       await carried!.ended;
       const [gap, ...others] = show.recording.gaps;
       const missingMs = (show.missing.length * 1000) / 30;
