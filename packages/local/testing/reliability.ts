@@ -48,3 +48,20 @@ export async function freezeUntilDropped(channelId: string): Promise<number> {
   }
   return frozen!;
 }
+
+/**
+ * Freezes the channel's transcoder until its feed drops it, then the next one, which carries on from where the dropped
+ * one's recording ended, from its start for `ms` (at most 5 s: with a bound of 1 MB its feed gives it room for what it
+ * starts with and 5 MB more, about 10 s of a 4 Mb/s push), so that it is still behind its input after. Its pid.
+ */
+export async function carriedAndFrozen(channelId: string, ms: number): Promise<number> {
+  const dropped = await freezeUntilDropped(channelId);
+  const carried = await eventually(async () => (await transcoderPids(channelId)).find((pid) => pid !== dropped), { timeoutMs: 20_000, intervalMs: 50 });
+  process.kill(carried, "SIGSTOP");
+  try {
+    await sleep(Math.min(5_000, ms));
+  } finally {
+    process.kill(carried, "SIGCONT");
+  }
+  return carried;
+}

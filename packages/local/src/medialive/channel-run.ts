@@ -432,6 +432,9 @@ export class ChannelRun {
       const lostMs = carriedOriginMs - resumeAtMs;
       if (lostMs >= LOST_MEDIA_LISTED_MS) this.gap("engine-restart", Date.now(), lostMs);
     }
+    // What the transcoder before wrote up to its end (a drain's last segments) is recorded first: numbered before it
+    // is, the new one's first segment would take the number of that one's last, and one of the two would be lost.
+    await this.watcher?.scan();
     const startNumber = (this.watcher?.lastSequence() ?? 0) + 1;
     const { latency = "normal", encryption } = this.channel.spec;
     // The DASH and MSS muxers cannot continue an earlier run's numbering: a new transcoder starts them afresh.

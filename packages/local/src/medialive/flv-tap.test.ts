@@ -91,6 +91,26 @@ describe("FLV tap", () => {
     expect(await videoTimestamps(stream)).toEqual([360, 400, 440]);
   });
 
+  it("held past the bound before any consumer attached: tells, once the next consumer starts, the media lost up to its start, also what arrived after the drop", async () => {
+    const lost: number[] = [];
+    const source = new PassThrough({ highWaterMark: 64 * 1024 * 1024 });
+    const tap = new FlvTap(source, (lostMs) => lost.push(lostMs), 256 * 1024);
+    tap.hold();
+    source.write(HEADER);
+    source.write(videoConfig());
+    // 100 kB pictures: dropped at about 1.7 s, past the 4 MB its stream buffers and 256 kB more; none keeps what follows.
+    publish(source, 0, 2_800, 100_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(lost, "nothing told before the next consumer starts").toEqual([]);
+
+    const next = tap.attach();
+    publish(source, 2_800, 2_920, 100_000);
+    source.end();
+
+    expect((await videoTimestamps(next.stream))[0]).toBe(2_760);
+    expect(lost).toEqual([2_760]);
+  });
+
   describe("a consumer whose transcoder reads nothing until its queue passes the bound", () => {
     /** 100 kB pictures: the consumer's stream buffers 4 MB (41 pictures) before anything waits beyond it. */
     const PICTURE_BYTES = 100_000;

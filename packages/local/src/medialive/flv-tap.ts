@@ -81,8 +81,13 @@ export class FlvTap {
   readonly ended: Promise<void>;
 
   private sourceEnded = false;
+  /** Where the media of a held consumer that was dropped starts: lost up to where the next consumer starts. */
+  private heldLostFromMs: number | undefined;
 
-  /** onHeldDropped: what hold() kept grew past the bound before any consumer attached, and was dropped (ms of media). */
+  /**
+   * onHeldDropped: what hold() kept grew past the bound before any consumer attached, and was dropped; told once the
+   * next consumer starts, with the media lost (ms): the dropped one's and what arrived until then, which none kept.
+   */
   constructor(
     source: Readable,
     private readonly onHeldDropped: (lostMs: number) => void = () => {},
@@ -139,7 +144,7 @@ export class FlvTap {
       keepsMedia: true,
       onDropped: (dropped) => {
         if (this.consumer === consumer) this.consumer = undefined;
-        if (!dropped.attached) this.onHeldDropped(dropped.fedMs());
+        if (!dropped.attached) this.heldLostFromMs ??= originOf(consumer);
         else this.carryOn(consumer);
       },
     });
@@ -247,6 +252,11 @@ export class FlvTap {
 
   private start(consumer: Consumer, keyframe: Tag): void {
     consumer.started = true;
+    if (this.heldLostFromMs !== undefined) {
+      // Its media starts with the keyframe's sound, about when the keyframe is decoded.
+      this.onHeldDropped(Math.max(0, timestampOf(keyframe) - this.heldLostFromMs));
+      this.heldLostFromMs = undefined;
+    }
     const prelude = [this.header, this.metadata, this.videoConfig, this.audioConfig].filter((part) => part !== undefined);
     for (const part of prelude) consumer.queue.write(Buffer.isBuffer(part) ? part : this.retimed(part, keyframe));
   }

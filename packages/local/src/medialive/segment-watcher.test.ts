@@ -101,6 +101,29 @@ describe("segment watcher across a transcoder restart", () => {
   });
 });
 
+describe("segment watcher and a transcoder stopped before its first picture", () => {
+  it("does not record the empty segment it lists, and numbers on after it", async () => {
+    const root = await mkdtemp(join(tmpdir(), "visionstream-watcher-empty-"));
+    try {
+      const liveDir = join(root, "bucket", "live", "ch1");
+      await mkdir(join(liveDir, "360p"), { recursive: true });
+      await writeFile(join(liveDir, "360p", "seg_00001.ts"), "segment");
+      await writeFile(join(liveDir, "360p", "seg_00002.ts"), "");
+      // As ffmpeg leaves it, interrupted before it had encoded anything.
+      await writeFile(join(liveDir, "360p", "index.m3u8"), "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:1\n#EXTINF:2.000000,\nseg_00001.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:0.000000,\nseg_00002.ts\n#EXT-X-ENDLIST\n");
+      const reported: RecordedSegment[] = [];
+      const watcher = watchSegments({ liveDir, bucketDir: join(root, "bucket"), channelId: "ch1", sessionId: "s1", renditions: ["360p"], onSegment: (segment) => void reported.push(segment) });
+      await watcher.close();
+
+      expect(reported.map(({ sequence }) => sequence)).toEqual([1]);
+      expect(await stat(join(root, "bucket", "recordings", "ch1", "s1", "360p", "seg_00002.ts")).catch(() => undefined)).toBeUndefined();
+      expect(watcher.lastSequence()).toBe(2);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("segment watcher keeping the live playlists", () => {
   it("puts back the last readable playlist over an empty one (what ffmpeg leaves out of space), and leaves a readable one alone", async () => {
     const root = await mkdtemp(join(tmpdir(), "visionstream-watcher-keep-"));

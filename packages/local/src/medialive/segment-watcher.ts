@@ -119,6 +119,8 @@ export function watchSegments(options: SegmentWatcherOptions): SegmentWatcher {
   let closed = false;
 
   async function record(rendition: string, segment: PlaylistSegment, sequence: number) {
+    // What a transcoder stopped before its first picture lists (an empty file): no media, and no MP4 can be made of it.
+    if (segment.durationSeconds <= 0) return;
     const source = join(liveDir, rendition, segment.uri);
     const target = join(recordingDir, rendition, segmentName(sequence));
     await mkdir(join(recordingDir, rendition), { recursive: true });

@@ -9,7 +9,7 @@ import type { BusEvent } from "../eventbridge/bus.ts";
 import { parseMediaPlaylist } from "../medialive/media-playlist.ts";
 import { durationSeconds, frameNumbers, push } from "../../testing/media.ts";
 import { activeAccount, eventually, startTestRuntime } from "../../testing/runtime.ts";
-import { recordedSequences, SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
+import { carriedAndFrozen, recordedSequences, SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
 
 const run = promisify(execFile);
 
@@ -227,4 +227,86 @@ describe.skipIf(!CAN_MOUNT)("the media disk fills up while a channel runs (root:
     expect(alarms[1]!.message).toBe("Channel stopped");
     expect(recording.gaps.map((gap: { reason: string }) => gap.reason)).toEqual(["engine-restart"]);
   }, 120_000);
+});
+
+describe.skipIf(!CAN_MOUNT)("the media disk fills up while the next transcoder is still behind, working through a dropped one's media (root)", () => {
+  let carrying: Awaited<ReturnType<typeof startTestRuntime>>;
+  let volume: string;
+  let volumeMounted = false;
+
+  beforeAll(async () => {
+    // About 10 s frozen are too far behind: 1 MB beyond the 4 MB the RTMP feed's stream buffers.
+    carrying = await startTestRuntime({ rtmpPort: 28_900, rtpPort: 28_920, srtPort: 28_940, apiPort: 28_990, cdnPort: 28_991, ladder: SMALL_LADDER, preset: "ultrafast", maxQueuedBytes: 1024 * 1024 });
+    volume = join(carrying.dataDir, "buckets");
+    await mkdir(volume, { recursive: true });
+    await run("mount", ["-t", "tmpfs", "-o", `size=${MEDIA_VOLUME_MB}m`, "tmpfs", volume]);
+    volumeMounted = true;
+  }, 60_000);
+
+  afterAll(async () => {
+    await carrying?.stop();
+    if (volumeMounted) await run("umount", [volume]);
+    if (carrying) await rm(carrying.dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("what it had not recorded and the outage are one engine-restart gap, to the frame; every frame else once, in one MP4", async () => {
+    const { accountId, apiKey } = await activeAccount(carrying, "disk-full-carry");
+    const events: BusEvent[] = [];
+    carrying.bus.subscribe("test-carry", { source: ["aws.medialive"] }, async (event) => void events.push(event));
+    const channel = (await carrying.api("POST", "/channels", { token: apiKey, json: { name: "carry, then full", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] } })).body.channel;
+    await carrying.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
+    const { sessionId } = await eventually(async () => {
+      const current = await carrying.channels.get(accountId, channel.id);
+      return current.state === "RUNNING" ? current : undefined;
+    }, { timeoutMs: 30_000 });
+    const recorded = () => recordedSequences(carrying.dataDir, accountId, channel.id, sessionId!, "360p");
+    const pusher = push({ seconds: PUSH_SECONDS, width: 1280, height: 720, picture: "numbered" }, ["-f", "flv", `${channel.ingest[0].url}/${channel.ingest[0].streamKey}`]);
+    pushes.push(pusher);
+    await sleep(4_000);
+
+    // Dropped about 10 s later; the next one, frozen 4 s, has some 15 s to go through when it runs again: it is still
+    // behind when the disk fills, once it has recorded two segments of it.
+    const carried = await carriedAndFrozen(channel.id, 4_000);
+    const trim = (await readFile(`/proc/${carried}/cmdline`, "utf8")).split("\0").find((arg) => arg.startsWith("[0:v:0]"));
+    // Two segments of what it carries recorded, then the disk is full.
+    const recordedBefore = (await recorded()).length;
+    await eventually(async () => ((await recorded()).length >= recordedBefore + 2 ? true : undefined), { timeoutMs: 20_000, intervalMs: 50 });
+    const filler = join(volume, "filler");
+    await fillVolume(filler);
+    const filledAt = Date.now();
+    await eventually(async () => ((await transcoderPids(channel.id)).length === 0 ? true : undefined), { timeoutMs: 8_000, intervalMs: 100 });
+    await sleep(Math.max(0, filledAt + 6_000 - Date.now()));
+    await rm(filler, { force: true });
+    await rm(`${filler}.tail`, { force: true });
+    await eventually(async () => ((await carrying.channels.get(accountId, channel.id)).state === "RUNNING" ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 });
+
+    expect(await pusher.done).toBe(0);
+    expect((await carrying.api("POST", `/channels/${channel.id}/stop`, { token: apiKey })).status).toBe(202);
+    const recording = await eventually(async () => {
+      const { body } = await carrying.api("GET", `/recordings?channelId=${channel.id}`, { token: apiKey });
+      return body.recordings?.[0]?.status === "READY" ? body.recordings[0] : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 250 });
+    const playback = (await carrying.api("GET", `/recordings/${recording.id}/playback`, { token: apiKey })).body;
+    const file = join(work, "carry-recording.mp4");
+    await writeFile(file, Buffer.from(await (await fetch(playback.url)).arrayBuffer()));
+    const frames = await frameNumbers(file);
+    const mp4Seconds = await durationSeconds(file);
+    const gaps = recording.gaps as { reason: string; lostMs: number }[];
+    const missingMs = ((PUSH_SECONDS * 30 - new Set(frames).size) * 1000) / 30;
+    const jumps = frames.flatMap((number, index) => (index > 0 && number !== frames[index - 1]! + 1 ? [[frames[index - 1]!, number]] : []));
+    console.info(`disk full during a carry: MP4 ${mp4Seconds.toFixed(2)} s of ${PUSH_SECONDS} s pushed, gaps ${JSON.stringify(gaps)}, missing ${missingMs.toFixed(0)} ms, jumps ${JSON.stringify(jumps)}`);
+
+    expect(trim, "the next transcoder carries on from within the dropped one's group of pictures").toMatch(/^\[0:v:0\]trim=start=\d+\.\d{3},/);
+    const messages = events.filter((event) => (event.detail as { state?: string }).state === "RECOVERING").map((event) => (event.detail as { message: string }).message);
+    expect(messages[0]).toContain("with what it had not recorded");
+    expect(messages[1]).toContain("no space left on device");
+    expect(frames[0]).toBe(0);
+    expect(frames.at(-1)).toBeGreaterThanOrEqual(PUSH_SECONDS * 30 - 10);
+    expect(jumps, "one stretch missing, the rest frame after frame").toHaveLength(1);
+    expect(gaps.map((gap) => gap.reason)).toEqual(["engine-restart"]);
+    // What it had not recorded (some 10 s behind) and the 6 s without a transcoder.
+    expect(gaps[0]!.lostMs).toBeGreaterThan(10_000);
+    expect(Math.abs(gaps[0]!.lostMs - missingMs), `gap ${gaps[0]!.lostMs} ms for ${missingMs.toFixed(0)} ms missing`).toBeLessThanOrEqual(300);
+    expect(Math.abs(mp4Seconds + gaps[0]!.lostMs / 1000 - PUSH_SECONDS)).toBeLessThanOrEqual(0.3);
+  }, 180_000);
 });

@@ -6,7 +6,7 @@ import type { BusEvent } from "../eventbridge/bus.ts";
 import { DEFAULT_MEDIA_NICENESS } from "../config.ts";
 import { busyNeighbour, durationSeconds, frameNumbers, H264_AAC, push } from "../../testing/media.ts";
 import { activeAccount, eventually, startTestRuntime } from "../../testing/runtime.ts";
-import { freezeUntilDropped, SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
+import { carriedAndFrozen, freezeUntilDropped, SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
 
 // What a broadcaster pushes: 30 s at 30 fps, each frame carrying its number (0 … 899) in the picture.
 const PUSH_SECONDS = 30;
@@ -75,16 +75,19 @@ async function recordedPush(
     SRT_LISTENER: ["-f", "mpegts", `${ingest.url}?passphrase=${ingest.passphrase}&pbkeylen=16&linger=5`],
   }[inputType];
   const firstFrameAt: number[] = [];
+  const pushEndedAt: number[] = [];
   for (const [index, step] of plan.entries()) {
     const pusher = push({ seconds: step.seconds, width: 1280, height: 720, picture: "numbered" }, output, step.codecs);
     pushes.push(pusher);
     firstFrameAt.push(Date.now());
     if (index === 0) await during?.(channel.id);
     expect(await pusher.done).toBe(0);
+    pushEndedAt.push(Date.now());
     if (step.pauseAfterMs) await sleep(step.pauseAfterMs);
   }
   const lastFrameAt = Date.now();
 
+  const eventsBeforeStop = events.length;
   const stopAsked = performance.now();
   expect((await runtime.api("POST", `/channels/${channel.id}/stop`, { token: tenant.apiKey })).status).toBe(202);
   const stopAnsweredMs = performance.now() - stopAsked;
@@ -124,8 +127,25 @@ async function recordedPush(
     const detail = event.detail as { state?: string; channel_arn?: string };
     return event.source === "aws.medialive" && detail.state === "STOPPED" && detail.channel_arn?.endsWith(`:${engineChannelId}`);
   });
-  return { recording, file, durationSeconds: await durationSeconds(file), frames, perPush, missing, lastLiveFrame, liveEnded: livePlaylist.includes("#EXT-X-ENDLIST"), showMs: lastFrameAt - firstFrameAt[0]!, stopAnsweredMs, stoppedAfterMs, events, segmentsAnnounced, stoppedIndex };
+  // The top rendition's segments recorded after the stop was asked: how much media the transcoder still had to encode.
+  const segmentsAfterStop = segmentsAnnounced.filter((event) => events.indexOf(event) >= eventsBeforeStop && JSON.stringify(event.detail).includes(`/${topRendition}/`)).length;
+  return { recording, file, durationSeconds: await durationSeconds(file), frames, perPush, missing, lastLiveFrame, liveEnded: livePlaylist.includes("#EXT-X-ENDLIST"), showMs: lastFrameAt - firstFrameAt[0]!, pushEndedAt, stopAnsweredMs, stoppedAfterMs, events, segmentsAnnounced, segmentsAfterStop, stoppedIndex };
 }
+
+/**
+ * A keyframe every 2.5 s: the recording (2 s segments) ends between two of them, and a transcoder that carries a dropped
+ * one's media on starts within a group of pictures. B-frames: pictures presented after they are decoded, as most
+ * encoders send them.
+ */
+const GOP_OF_2_5_S_WITH_B_FRAMES = [...H264_AAC.map((arg, index) => (H264_AAC[index - 1] === "-g" ? "75" : arg)), "-bf", "2"];
+
+/**
+ * The frames of one push that the MP4 shows more than once, past its first picture: with B-frames that one is presented
+ * a frame or two after the sound starts, and the constant frame rate output shows it two or three times (a transcoder
+ * that starts afresh does so too).
+ */
+const framesTwice = (frames: number[]) =>
+  frames.flatMap((number, index) => (index > 0 && number !== frames[0] && frames.indexOf(number) !== index ? [`${number} at ${index} after ${frames.slice(Math.max(0, index - 4), index).join(",")}`] : []));
 
 function expectWholeShow(show: Awaited<ReturnType<typeof recordedPush>>) {
   expect(Math.abs(show.durationSeconds - PUSH_SECONDS), `MP4 of ${show.durationSeconds} s`).toBeLessThanOrEqual(TOLERANCE_SECONDS);
@@ -259,21 +279,16 @@ describe("a transcoder that falls too far behind its input", () => {
     const session = await recordingRuntime(ports, { ladder: SMALL_LADDER, preset, maxQueuedBytes: 1024 * 1024 });
     try {
       let restartedAt: string | undefined;
-      // A keyframe every 2.5 s: the recording (2 s segments) ends between two of them, and the next transcoder starts
-      // within a group of pictures. B-frames: pictures presented after they are decoded, as most encoders send them.
-      const codecs = [...H264_AAC.map((arg, index) => (H264_AAC[index - 1] === "-g" ? "75" : arg)), "-bf", "2"];
       const show = await recordedPush(session, "RTMP_PUSH", async (channelId) => {
         await sleep(5_000);
         const dropped = await freezeUntilDropped(channelId);
         const restarted = await eventually(async () => (await transcoderPids(channelId)).find((pid) => pid !== dropped), { timeoutMs: 20_000, intervalMs: 100 });
         restartedAt = (await readFile(`/proc/${restarted}/cmdline`, "utf8")).split("\0").find((arg) => arg.startsWith("[0:v:0]"));
-      }, [{ seconds: PUSH_SECONDS, codecs }]);
+      }, [{ seconds: PUSH_SECONDS, codecs: GOP_OF_2_5_S_WITH_B_FRAMES }]);
       expect(restartedAt, "the next transcoder's output starts within the carried keyframe's group of pictures").toMatch(/^\[0:v:0\]trim=start=\d+\.\d{3},/);
       const recovering = show.events.find((event) => (event.detail as { state?: string }).state === "RECOVERING");
       expect((recovering?.detail as { message: string }).message).toContain(restarting);
-      // Past the first picture: with B-frames it is presented a frame after the sound starts, and the constant frame rate
-      // output shows it twice (a transcoder that starts afresh does so too).
-      const twice = show.frames.flatMap((number, index) => (index > 1 && show.frames.indexOf(number) !== index ? [`${number} at ${index} after ${show.frames.slice(Math.max(0, index - 4), index).join(",")}`] : []));
+      const twice = framesTwice(show.frames);
       expect(twice, `frames twice in the MP4 (gaps ${JSON.stringify(show.recording.gaps)}, trim ${restartedAt?.slice(0, 30)})`).toEqual([]);
       expectWholeShow(show);
     } finally {
@@ -305,6 +320,171 @@ describe("a transcoder that falls too far behind its input", () => {
       expect(gap.lostMs).toBeLessThanOrEqual(missingMs + 2_000 + TOLERANCE_SECONDS * 1000);
       expect(show.missing.length, "frames lost").toBeGreaterThan(0);
       expect(show.frames.at(-1)).toBeGreaterThanOrEqual(LAST_FRAME - TOLERANCE_SECONDS * 30);
+    } finally {
+      await session.runtime.cleanup();
+    }
+  }, 600_000);
+});
+
+describe("while the next transcoder is still behind, working through a dropped one's media", () => {
+  /**
+   * The transcoder dropped, and the next one, which carries on from where its recording ended, frozen until `until` (at
+   * most 5 s): still behind its input when the test's next step comes. What it trims its input to, and when it ends.
+   */
+  async function carriedAndBehind(channelId: string, until: number) {
+    const carried = await carriedAndFrozen(channelId, until - Date.now());
+    const trim = (await readFile(`/proc/${carried}/cmdline`, "utf8")).split("\0").find((arg) => arg.startsWith("[0:v:0]"));
+    // When its process ends, in the background: how long it still encoded after the test's next step.
+    const ended = eventually(async () => ((await transcoderPids(channelId)).includes(carried) ? undefined : Date.now()), { timeoutMs: 420_000, intervalMs: 100 });
+    return { pid: carried, trim, ended };
+  }
+
+  /** A process given a tenth of a core for `ms` (stopped 3 s, run 0.3 s, …), as on a machine busy with other work. */
+  async function starved(pid: number, ms: number) {
+    const until = Date.now() + ms;
+    try {
+      while (Date.now() < until) {
+        process.kill(pid, "SIGSTOP");
+        await sleep(Math.min(3_000, until - Date.now()));
+        process.kill(pid, "SIGCONT");
+        await sleep(300);
+      }
+    } catch {
+      // ended meanwhile
+    } finally {
+      try {
+        process.kill(pid, "SIGCONT");
+      } catch {
+        // ended
+      }
+    }
+  }
+
+  const expectCarried = (show: Awaited<ReturnType<typeof recordedPush>>, trim: string | undefined) => {
+    expect(trim, "the next transcoder's output starts within the carried keyframe's group of pictures").toMatch(/^\[0:v:0\]trim=start=\d+\.\d{3},/);
+    const recovering = show.events.find((event) => (event.detail as { state?: string }).state === "RECOVERING");
+    expect((recovering?.detail as { message: string }).message).toContain("with what it had not recorded");
+  };
+
+  it("RTMP_PUSH: the publisher reconnects: both pushes whole in one MP4, every frame once, the pause the only gap", async () => {
+    const session = await recordingRuntime(28_100, { ladder: SMALL_LADDER, preset: "superfast", maxQueuedBytes: 1024 * 1024 });
+    try {
+      let carried: Awaited<ReturnType<typeof carriedAndBehind>> | undefined;
+      const show = await recordedPush(session, "RTMP_PUSH", async (channelId) => {
+        const pushedAt = Date.now();
+        await sleep(4_000);
+        // Dropped about 10 s later; the next one frozen until a second before the publisher leaves.
+        carried = await carriedAndBehind(channelId, pushedAt + 19_000);
+      }, [{ seconds: 20, pauseAfterMs: 3_000, codecs: GOP_OF_2_5_S_WITH_B_FRAMES }, { seconds: 10, codecs: GOP_OF_2_5_S_WITH_B_FRAMES }]);
+      const encodedAfterLeavingMs = (await carried!.ended) - show.pushEndedAt[0]!;
+      const [gap, ...others] = show.recording.gaps;
+      console.log(`reconnect during a carry: the carried transcoder encoded ${encodedAfterLeavingMs} ms after the publisher left; gaps ${JSON.stringify(show.recording.gaps)}; MP4 ${show.durationSeconds} s; recording ${show.recording.durationMs} ms of a ${show.showMs} ms show`);
+
+      expectCarried(show, carried!.trim);
+      // Still behind when the publisher left: it went on encoding what it had been given.
+      expect(encodedAfterLeavingMs).toBeGreaterThan(1_500);
+      expect(show.missing, "frames of the pushes missing from the MP4").toEqual([]);
+      expect(show.perPush).toHaveLength(2);
+      expect(show.perPush.map((frames) => frames[0])).toEqual([0, 0]);
+      expect(show.perPush.map(framesTwice), "frames twice in the MP4").toEqual([[], []]);
+      expect(Math.abs(show.durationSeconds - 30), `MP4 of ${show.durationSeconds} s`).toBeLessThanOrEqual(TOLERANCE_SECONDS);
+      expect(others).toEqual([]);
+      expect(gap).toMatchObject({ reason: "no-input" });
+      expect(gap.lostMs).toBeGreaterThanOrEqual(3_000);
+      // what is in the MP4 and the pause add up to the show, from its first frame to its last
+      expect(Math.abs(show.recording.durationMs + gap.lostMs - show.showMs)).toBeLessThanOrEqual(1_000);
+    } finally {
+      await session.runtime.cleanup();
+    }
+  }, 600_000);
+
+  it("RTMP_PUSH: the publisher reconnects and the carried transcoder drains for longer than the new publish may wait: the gaps listed are the frames missing", async () => {
+    const session = await recordingRuntime(28_110, { ladder: SMALL_LADDER, preset: "superfast", maxQueuedBytes: 1024 * 1024 });
+    try {
+      let carried: Awaited<ReturnType<typeof carriedAndBehind>> | undefined;
+      let slowed: Promise<void> | undefined;
+      const show = await recordedPush(session, "RTMP_PUSH", async (channelId) => {
+        const pushedAt = Date.now();
+        await sleep(4_000);
+        carried = await carriedAndBehind(channelId, pushedAt + 19_000);
+        // A busy machine: from the publisher's leaving on, the carried transcoder gets a tenth of the CPU for 16 s,
+        // while the new publish is held for it, 5 MB at most (about 10 s).
+        await sleep(Math.max(0, pushedAt + 20_000 - Date.now()));
+        slowed = starved(carried.pid, 16_000);
+      }, [{ seconds: 20, pauseAfterMs: 2_000, codecs: GOP_OF_2_5_S_WITH_B_FRAMES }, { seconds: 20, codecs: GOP_OF_2_5_S_WITH_B_FRAMES }]);
+      await slowed;
+      const encodedAfterLeavingMs = (await carried!.ended) - show.pushEndedAt[0]!;
+      const gaps = show.recording.gaps as { reason: string; lostMs: number }[];
+      const listedMs = gaps.filter((gap) => gap.reason !== "no-input").reduce((sum, gap) => sum + gap.lostMs, 0);
+      const missingMs = (show.missing.length * 1000) / 30;
+      console.log(`reconnect during a slow carry: the carried transcoder encoded ${encodedAfterLeavingMs} ms after the publisher left; gaps ${JSON.stringify(gaps)}; missing ${missingMs.toFixed(0)} ms (${show.missing[0]} … ${show.missing.at(-1)}); MP4 ${show.durationSeconds} s`);
+
+      expectCarried(show, carried!.trim);
+      expect(encodedAfterLeavingMs).toBeGreaterThan(14_000);
+      expect(show.perPush.map((frames) => frames[0])[0]).toBe(0);
+      expect(show.missing.filter((frame) => frame.startsWith("push 1 ")), "frames of the first push missing").toEqual([]);
+      expect(show.perPush.flatMap(framesTwice), "frames twice in the MP4").toEqual([]);
+      expect(gaps.map((gap) => gap.reason)).toEqual(["no-input", "transcoder-behind"]);
+      expect(gaps[0]!.lostMs).toBeGreaterThanOrEqual(2_000);
+      expect(Math.abs(listedMs - missingMs), `gaps ${listedMs} ms for ${missingMs.toFixed(0)} ms missing`).toBeLessThanOrEqual(TOLERANCE_SECONDS * 1000);
+      expect(Math.abs(show.durationSeconds + listedMs / 1000 - 40)).toBeLessThanOrEqual(TOLERANCE_SECONDS);
+    } finally {
+      await session.runtime.cleanup();
+    }
+  }, 600_000);
+
+  it("RTMP_PUSH: the channel is stopped: the stop waits for what it carries, every frame once, 30 s ± 0.3 s, no gap", async () => {
+    const session = await recordingRuntime(28_400, { ladder: SMALL_LADDER, preset: "ultrafast", maxQueuedBytes: 1024 * 1024 });
+    try {
+      let carried: Awaited<ReturnType<typeof carriedAndBehind>> | undefined;
+      const show = await recordedPush(session, "RTMP_PUSH", async (channelId) => {
+        const pushedAt = Date.now();
+        await sleep(13_000);
+        carried = await carriedAndBehind(channelId, pushedAt + 29_000);
+      }, [{ seconds: PUSH_SECONDS, codecs: GOP_OF_2_5_S_WITH_B_FRAMES }]);
+      await carried!.ended;
+      console.log(`stop during a carry: ${show.segmentsAfterStop} segments of ${SMALL_LADDER.segmentSeconds} s recorded after the stop was asked, READY ${show.stoppedAfterMs.toFixed(0)} ms after; MP4 ${show.durationSeconds} s`);
+
+      expectCarried(show, carried!.trim);
+      // Still behind at the stop: seconds of the show were encoded after it.
+      expect(show.segmentsAfterStop * SMALL_LADDER.segmentSeconds).toBeGreaterThanOrEqual(4);
+      expect(framesTwice(show.frames), "frames twice in the MP4").toEqual([]);
+      expectWholeShow(show);
+    } finally {
+      await session.runtime.cleanup();
+    }
+  }, 600_000);
+
+  it("RTMP_PUSH: the channel is stopped with a drain bound of 2 s: what the bound cut off is a transcoder-behind gap, to the frame", async () => {
+    const session = await recordingRuntime(28_700, { ladder: SMALL_LADDER, preset: "ultrafast", maxQueuedBytes: 1024 * 1024, drainTimeoutMs: 2_000 });
+    try {
+      let carried: Awaited<ReturnType<typeof carriedAndBehind>> | undefined;
+      let slowed: Promise<void> | undefined;
+      const show = await recordedPush(session, "RTMP_PUSH", async (channelId) => {
+        const pushedAt = Date.now();
+        await sleep(13_000);
+        carried = await carriedAndBehind(channelId, pushedAt + 29_000);
+        // A busy machine until the bound has passed: at a whole core it would encode most of what it carries within 2 s.
+        slowed = starved(carried.pid, pushedAt + 32_500 - Date.now());
+      }, [{ seconds: PUSH_SECONDS, codecs: GOP_OF_2_5_S_WITH_B_FRAMES }]);
+      await slowed;
+      await carried!.ended;
+      const [gap, ...others] = show.recording.gaps;
+      const missingMs = (show.missing.length * 1000) / 30;
+      console.log(`stop during a carry at a 2 s bound: gaps ${JSON.stringify(show.recording.gaps)}, missing ${missingMs.toFixed(0)} ms (${show.missing[0]} … ${show.missing.at(-1)}), MP4 ${show.durationSeconds} s, READY ${show.stoppedAfterMs.toFixed(0)} ms after the stop`);
+
+      expectCarried(show, carried!.trim);
+      expect(others).toEqual([]);
+      expect(gap).toMatchObject({ reason: "transcoder-behind" });
+      expect(show.missing.length, "frames cut off by the bound").toBeGreaterThan(30);
+      // The frames cut off are the show's last ones, and the gap lists them: what the MP4 holds and the gap add up to the push.
+      expect(show.missing[0]).toBe(`push 1 frame ${LAST_FRAME + 1 - show.missing.length}`);
+      expect(Math.abs(gap.lostMs - missingMs), `gap ${gap.lostMs} ms for ${missingMs.toFixed(0)} ms missing`).toBeLessThanOrEqual(TOLERANCE_SECONDS * 1000);
+      expect(Math.abs(show.durationSeconds + gap.lostMs / 1000 - PUSH_SECONDS)).toBeLessThanOrEqual(TOLERANCE_SECONDS);
+      expect(Date.parse(gap.to) - Date.parse(gap.from)).toBe(gap.lostMs);
+      expect(show.frames[0]).toBe(0);
+      expect(framesTwice(show.frames), "frames twice in the MP4").toEqual([]);
+      expect(show.stoppedAfterMs).toBeLessThan(20_000);
     } finally {
       await session.runtime.cleanup();
     }
