@@ -19,6 +19,8 @@ interface Consumer {
   /** The presentation times (ms) of the first picture and the first sound given: the earlier is its stream's time 0. */
   firstPictureMs?: number;
   firstSoundMs?: number;
+  /** The decoding time (ms) of the last picture or sound given. */
+  lastMs?: number;
   /** It starts with what a dropped consumer's transcoder had not recorded (carryOn). */
   carried: boolean;
 }
@@ -81,12 +83,13 @@ export class FlvTap {
   readonly ended: Promise<void>;
 
   private sourceEnded = false;
-  /** Where the media of a held consumer that was dropped starts: lost up to where the next consumer starts. */
+  /** Where the media given to a held consumer that was dropped ends: what arrives after it is lost until the next consumer starts. */
   private heldLostFromMs: number | undefined;
 
   /**
-   * onHeldDropped: what hold() kept grew past the bound before any consumer attached, and was dropped; told once the
-   * next consumer starts, with the media lost (ms): the dropped one's and what arrived until then, which none kept.
+   * onHeldDropped: what hold() kept grew past the bound before any consumer attached, and was dropped (ms of media,
+   * told at the drop); and, once the next consumer starts, what arrived after the drop until its first keyframe, which
+   * none kept.
    */
   constructor(
     source: Readable,
@@ -144,8 +147,9 @@ export class FlvTap {
       keepsMedia: true,
       onDropped: (dropped) => {
         if (this.consumer === consumer) this.consumer = undefined;
-        if (!dropped.attached) this.heldLostFromMs ??= originOf(consumer);
-        else this.carryOn(consumer);
+        if (dropped.attached) return this.carryOn(consumer);
+        this.onHeldDropped(dropped.fedMs());
+        if (consumer.lastMs !== undefined) this.heldLostFromMs ??= consumer.lastMs;
       },
     });
     return consumer;
@@ -244,6 +248,7 @@ export class FlvTap {
     const media = tag.type === AUDIO || tag.type === VIDEO;
     if (!consumer.queue.write(tag.bytes, media ? timestampOf(tag) : undefined, isVideoKeyframe(tag))) return false;
     if (media && !isConfig(tag)) {
+      consumer.lastMs = timestampOf(tag);
       if (tag.type === VIDEO) consumer.firstPictureMs ??= presentationOf(tag);
       else consumer.firstSoundMs ??= timestampOf(tag);
     }
@@ -254,7 +259,8 @@ export class FlvTap {
     consumer.started = true;
     if (this.heldLostFromMs !== undefined) {
       // Its media starts with the keyframe's sound, about when the keyframe is decoded.
-      this.onHeldDropped(Math.max(0, timestampOf(keyframe) - this.heldLostFromMs));
+      const lostMs = timestampOf(keyframe) - this.heldLostFromMs;
+      if (lostMs > 0) this.onHeldDropped(lostMs);
       this.heldLostFromMs = undefined;
     }
     const prelude = [this.header, this.metadata, this.videoConfig, this.audioConfig].filter((part) => part !== undefined);
