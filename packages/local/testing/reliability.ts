@@ -3,7 +3,8 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Ladder } from "@visionstream/core";
-import { eventually } from "./runtime.ts";
+import type { LocalRuntime } from "../src/runtime.ts";
+import { type ApiClient, eventually } from "./runtime.ts";
 
 /** Two rungs, so the fault tests leave the CPU to the faults. */
 export const SMALL_LADDER: Ladder = {
@@ -64,4 +65,18 @@ export async function carriedAndFrozen(channelId: string, ms: number): Promise<n
     process.kill(carried, "SIGCONT");
   }
   return carried;
+}
+
+/**
+ * An RTMP_PUSH channel of the account (open to 127.0.0.1), started and waited for until RUNNING: the channel as created,
+ * and as it runs (its session and engine channel).
+ */
+export async function runningRtmpChannel(runtime: Pick<LocalRuntime, "channels"> & { api: ApiClient }, { accountId, apiKey }: { accountId: string; apiKey: string }, name: string, timeoutMs = 30_000) {
+  const channel = (await runtime.api("POST", "/channels", { token: apiKey, json: { name, inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] } })).body.channel;
+  await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
+  const running = await eventually(async () => {
+    const current = await runtime.channels.get(accountId, channel.id);
+    return current.state === "RUNNING" ? current : undefined;
+  }, { timeoutMs });
+  return { channel, running };
 }

@@ -9,7 +9,7 @@ import type { BusEvent } from "../eventbridge/bus.ts";
 import { parseMediaPlaylist } from "../medialive/media-playlist.ts";
 import { durationSeconds, frameNumbers, push } from "../../testing/media.ts";
 import { activeAccount, eventually, startTestRuntime } from "../../testing/runtime.ts";
-import { carriedAndFrozen, recordedSequences, SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
+import { carriedAndFrozen, recordedSequences, runningRtmpChannel, SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
 
 const run = promisify(execFile);
 
@@ -84,12 +84,7 @@ const alertsOf = (engineChannelId: string) =>
 describe.skipIf(!CAN_MOUNT)("the media disk fills up while a channel runs (root: mounts a tmpfs)", () => {
   it("reports RECOVERING with an output alert, keeps what was written, resumes when space returns, and records both parts in one MP4", async () => {
     const { accountId, apiKey } = await activeAccount(runtime, "disk-full");
-    const channel = (await runtime.api("POST", "/channels", { token: apiKey, json: { name: "full disk", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] } })).body.channel;
-    await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
-    const { sessionId, engineChannelId } = await eventually(async () => {
-      const current = await runtime.channels.get(accountId, channel.id);
-      return current.state === "RUNNING" ? current : undefined;
-    }, { timeoutMs: 30_000 });
+    const { channel, running: { sessionId, engineChannelId } } = await runningRtmpChannel(runtime, { accountId, apiKey }, "full disk");
     const answers: number[] = [];
     const states: string[] = [];
     let polling = true;
@@ -188,12 +183,7 @@ describe.skipIf(!CAN_MOUNT)("the media disk fills up while a channel runs (root:
 
   it("stopped while the disk is full: STOPPED, the assembly fails naming the full disk, and a retry once space returns makes the MP4 of what was written", async () => {
     const { accountId, apiKey } = await activeAccount(runtime, "disk-full-stop");
-    const channel = (await runtime.api("POST", "/channels", { token: apiKey, json: { name: "stopped full", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] } })).body.channel;
-    await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
-    const { sessionId } = await eventually(async () => {
-      const current = await runtime.channels.get(accountId, channel.id);
-      return current.state === "RUNNING" ? current : undefined;
-    }, { timeoutMs: 30_000 });
+    const { channel, running: { sessionId } } = await runningRtmpChannel(runtime, { accountId, apiKey }, "stopped full");
     const pusher = push({ seconds: 30, width: 640, height: 360, picture: "numbered" }, ["-f", "flv", `${channel.ingest[0].url}/${channel.ingest[0].streamKey}`]);
     pushes.push(pusher);
     const recorded = () => recordedSequences(runtime.dataDir, accountId, channel.id, sessionId!, "360p");
@@ -253,12 +243,7 @@ describe.skipIf(!CAN_MOUNT)("the media disk fills up while the next transcoder i
     const { accountId, apiKey } = await activeAccount(carrying, "disk-full-carry");
     const events: BusEvent[] = [];
     carrying.bus.subscribe("test-carry", { source: ["aws.medialive"] }, async (event) => void events.push(event));
-    const channel = (await carrying.api("POST", "/channels", { token: apiKey, json: { name: "carry, then full", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] } })).body.channel;
-    await carrying.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
-    const { sessionId } = await eventually(async () => {
-      const current = await carrying.channels.get(accountId, channel.id);
-      return current.state === "RUNNING" ? current : undefined;
-    }, { timeoutMs: 30_000 });
+    const { channel, running: { sessionId } } = await runningRtmpChannel(carrying, { accountId, apiKey }, "carry, then full");
     const recorded = () => recordedSequences(carrying.dataDir, accountId, channel.id, sessionId!, "360p");
     const pusher = push({ seconds: PUSH_SECONDS, width: 1280, height: 720, picture: "numbered" }, ["-f", "flv", `${channel.ingest[0].url}/${channel.ingest[0].streamKey}`]);
     pushes.push(pusher);

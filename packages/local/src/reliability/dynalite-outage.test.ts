@@ -4,7 +4,7 @@ import { LOCAL_REGION } from "../eventbridge/bus.ts";
 import { push } from "../../testing/media.ts";
 import { TABLES } from "../runtime.ts";
 import { activeAccount, eventually, startTestRuntime } from "../../testing/runtime.ts";
-import { recordedSequences, SMALL_LADDER, sleep } from "../../testing/reliability.ts";
+import { recordedSequences, runningRtmpChannel, SMALL_LADDER, sleep } from "../../testing/reliability.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 let accountId: string;
@@ -23,12 +23,8 @@ afterAll(async () => {
 
 describe("dynalite unreachable for 10 s while segments arrive", () => {
   it("indexes every segment once it is back: the bus retries each delivery until it goes through", async () => {
-    const channel = (await runtime.api("POST", "/channels", { token: apiKey, json: { name: "outage", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] } })).body.channel;
-    await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
-    const { sessionId } = await eventually(async () => {
-      const current = await runtime.channels.get(accountId, channel.id);
-      return current.state === "RUNNING" ? current : undefined;
-    });
+    // eventually's own 15 s.
+    const { channel, running: { sessionId } } = await runningRtmpChannel(runtime, { accountId, apiKey }, "outage", 15_000);
     const pusher = push({ seconds: 20, width: 640, height: 360 }, ["-f", "flv", `${channel.ingest[0].url}/${channel.ingest[0].streamKey}`]);
     pushes.push(pusher);
     const recorded = () => recordedSequences(runtime.dataDir, accountId, channel.id, sessionId!, "360p");

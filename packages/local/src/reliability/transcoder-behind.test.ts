@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "../eventbridge/bus.ts";
 import { push } from "../../testing/media.ts";
 import { activeAccount, eventually, startTestRuntime } from "../../testing/runtime.ts";
-import { freezeUntilDropped, SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
+import { freezeUntilDropped, runningRtmpChannel, SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
 
 /**
  * So little may wait for a transcoder that about 10 s frozen are "too far behind" (this, beyond the 4 MB the RTMP
@@ -39,12 +39,7 @@ const nextTranscoder = (channelId: string, before: number) =>
 
 describe("a transcoder that falls too far behind its input", () => {
   it("is dropped and restarted one x264 preset faster, so that a machine too slow for the preset does not drop it again", async () => {
-    const channel = (await runtime.api("POST", "/channels", { token: apiKey, json: { name: "slow machine", inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] } })).body.channel;
-    await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
-    const { engineChannelId } = await eventually(async () => {
-      const current = await runtime.channels.get(accountId, channel.id);
-      return current.state === "RUNNING" ? current : undefined;
-    }, { timeoutMs: 30_000 });
+    const { channel, running: { engineChannelId } } = await runningRtmpChannel(runtime, { accountId, apiKey }, "slow machine");
     // Longer than the test: it is killed at the end.
     const pusher = push({ seconds: 120, width: 640, height: 360 }, ["-f", "flv", `${channel.ingest[0].url}/${channel.ingest[0].streamKey}`]);
     pushes.push(pusher);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "../eventbridge/bus.ts";
 import { push } from "../../testing/media.ts";
 import { activeAccount, eventually, startTestRuntime } from "../../testing/runtime.ts";
-import { recordedSequences, SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
+import { recordedSequences, runningRtmpChannel, SMALL_LADDER, sleep, transcoderPids } from "../../testing/reliability.ts";
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 let accountId: string;
@@ -22,13 +22,8 @@ afterAll(async () => {
 });
 
 async function liveChannel(name: string, seconds: number) {
-  const channel = (await runtime.api("POST", "/channels", { token: apiKey, json: { name, inputType: "RTMP_PUSH", allowCidrs: ["127.0.0.1/32"] } })).body.channel;
-  await runtime.api("POST", `/channels/${channel.id}/start`, { token: apiKey });
-  const { sessionId, engineChannelId } = await eventually(async () => {
-    const current = await runtime.channels.get(accountId, channel.id);
-    return current.state === "RUNNING" ? current : undefined;
-    // A start is quick (well under a second alone); the suite's other channels and browsers share the 2 cores.
-  }, { timeoutMs: 30_000 });
+  // A start is quick (well under a second alone); the suite's other channels and browsers share the 2 cores: 30 s.
+  const { channel, running: { sessionId, engineChannelId } } = await runningRtmpChannel(runtime, { accountId, apiKey }, name);
   const pusher = push({ seconds, width: 640, height: 360 }, ["-f", "flv", `${channel.ingest[0].url}/${channel.ingest[0].streamKey}`]);
   pushes.push(pusher);
   const recorded = () => recordedSequences(runtime.dataDir, accountId, channel.id, sessionId!, "360p");
